@@ -1,0 +1,242 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole of fossamaint's configuration. Paths that are not
+// absolute resolve against Root (see Resolve), so the same file maintains an
+// installation wherever it lives and the demo can point it at a temp dir.
+type Config struct {
+	// Root is the installation directory; relative paths resolve against it.
+	Root string `yaml:"root"`
+	// StateDir holds the lock file and the run history database.
+	StateDir string `yaml:"state_dir"`
+	// ReportsDir receives maintenance-<ts>.{md,json,html}.
+	ReportsDir string `yaml:"reports_dir"`
+	// Operator is named in the report as "Maintenance Performed By".
+	Operator string `yaml:"operator"`
+
+	Window     Window     `yaml:"window"`
+	Thresholds Thresholds `yaml:"thresholds"`
+	Database   Database   `yaml:"database"`
+	Logs       Logs       `yaml:"logs"`
+	Backups    Backups    `yaml:"backups"`
+	Security   Security   `yaml:"security"`
+	Updates    Updates    `yaml:"updates"`
+	Services   Services   `yaml:"services"`
+	Health     Health     `yaml:"health"`
+}
+
+// Window is the weekly maintenance window (gatus-style: weekday, hh:mm,
+// duration, IANA zone) and what to do when the work outgrows it.
+type Window struct {
+	Weekday  string   `yaml:"weekday"`
+	Start    string   `yaml:"start"`
+	Duration Duration `yaml:"duration"`
+	Timezone string   `yaml:"timezone"`
+	// Notice is how long before the window stakeholders are told.
+	Notice Duration `yaml:"notice"`
+	// Overrun is the policy when a step's budget no longer fits: postpone.
+	Overrun string `yaml:"overrun"`
+}
+
+// Thresholds are the seed's warning levels, in percent.
+type Thresholds struct {
+	DiskPercent              float64 `yaml:"disk_percent"`
+	LoadPercent              float64 `yaml:"load_percent"`
+	MemoryPercent            float64 `yaml:"memory_percent"`
+	CPUPercent               float64 `yaml:"cpu_percent"`
+	LatencyRegressionPercent float64 `yaml:"latency_regression_percent"`
+	ErrorsPerWeek            int     `yaml:"errors_per_week"`
+	FailedLoginsPerWeek      int     `yaml:"failed_logins_per_week"`
+	TLSWarnDays              int     `yaml:"tls_warn_days"`
+}
+
+// Database names the application's SQLite database.
+type Database struct {
+	Path string `yaml:"path"`
+	// CountTables are counted in the report (the seed counts these two).
+	CountTables []string `yaml:"count_tables"`
+}
+
+// Logs describes the application's log tree and its retention.
+type Logs struct {
+	Dir         string `yaml:"dir"`
+	ErrorsDir   string `yaml:"errors_dir"`
+	MetricsFile string `yaml:"metrics_file"`
+	ArchiveDir  string `yaml:"archive_dir"`
+	// CompressAfter, ArchiveAfter and DeleteArchivesAfter are ages of a
+	// file's own modification time.
+	CompressAfter       Duration `yaml:"compress_after"`
+	ArchiveAfter        Duration `yaml:"archive_after"`
+	DeleteArchivesAfter Duration `yaml:"delete_archives_after"`
+}
+
+// Backups describes the backup tree (upstream runbook layout) and retention.
+type Backups struct {
+	Dir            string   `yaml:"dir"`
+	DailyDir       string   `yaml:"daily_dir"`
+	WeeklyDir      string   `yaml:"weekly_dir"`
+	MaintenanceDir string   `yaml:"maintenance_dir"`
+	KeepDaily      int      `yaml:"keep_daily"`
+	KeepWeekly     int      `yaml:"keep_weekly"`
+	StaleAfter     Duration `yaml:"stale_after"`
+}
+
+// Security configures the file-mode audit and certificate checks.
+type Security struct {
+	EnvFile   string     `yaml:"env_file"`
+	FileModes []FileMode `yaml:"file_modes"`
+	TLSCerts  []string   `yaml:"tls_certs"`
+}
+
+// FileMode is the most permissive mode a path may have.
+type FileMode struct {
+	Path string `yaml:"path"`
+	Mode Mode   `yaml:"mode"`
+}
+
+// Updates configures the report-only update checks.
+type Updates struct {
+	Apt AptUpdates `yaml:"apt"`
+	Pip PipUpdates `yaml:"pip"`
+	Npm NpmUpdates `yaml:"npm"`
+}
+
+// AptUpdates checks the OS packages.
+type AptUpdates struct {
+	Enabled bool `yaml:"enabled"`
+	// RebootRequiredFile is /var/run/reboot-required on Debian and Ubuntu.
+	RebootRequiredFile string `yaml:"reboot_required_file"`
+}
+
+// PipUpdates checks the backend's virtualenv.
+type PipUpdates struct {
+	Enabled bool     `yaml:"enabled"`
+	Venv    string   `yaml:"venv"`
+	Watch   []string `yaml:"watch"`
+}
+
+// NpmUpdates audits the frontend's dependencies.
+type NpmUpdates struct {
+	Enabled bool   `yaml:"enabled"`
+	Dir     string `yaml:"dir"`
+}
+
+// Services says how fossamaint stops, starts and probes the application.
+type Services struct {
+	// Manager is systemd, exec or none.
+	Manager string `yaml:"manager"`
+	// ReadyTimeout bounds the readiness poll after a start.
+	ReadyTimeout Duration  `yaml:"ready_timeout"`
+	Units        []Service `yaml:"units"`
+}
+
+// Service is one managed unit. Start, Stop and Status are argv arrays used
+// by the exec manager; they are never passed through a shell.
+type Service struct {
+	Name      string   `yaml:"name"`
+	HealthURL string   `yaml:"health_url"`
+	Start     []string `yaml:"start,omitempty"`
+	Stop      []string `yaml:"stop,omitempty"`
+	Status    []string `yaml:"status,omitempty"`
+}
+
+// Health lists the endpoints the health checks probe.
+type Health struct {
+	Timeout   Duration   `yaml:"timeout"`
+	Endpoints []Endpoint `yaml:"endpoints"`
+}
+
+// Endpoint is one HTTP check: the statuses that count as healthy.
+type Endpoint struct {
+	Name   string `yaml:"name"`
+	URL    string `yaml:"url"`
+	Expect []int  `yaml:"expect"`
+	// Critical endpoints fail postflight; others warn.
+	Critical bool `yaml:"critical"`
+}
+
+// Default is the FossaWork V2 layout and the seed's thresholds and schedule.
+func Default() Config {
+	return Config{
+		Root:       "/opt/fossawork",
+		StateDir:   "/var/lib/fossamaint",
+		ReportsDir: "logs/reports",
+		Operator:   "fossamaint",
+		Window: Window{
+			Weekday:  "saturday",
+			Start:    "02:00",
+			Duration: Duration(4 * time.Hour),
+			Timezone: "Local",
+			Notice:   Duration(24 * time.Hour),
+			Overrun:  "postpone",
+		},
+		Thresholds: Thresholds{
+			DiskPercent:              85,
+			LoadPercent:              80,
+			MemoryPercent:            85,
+			CPUPercent:               80,
+			LatencyRegressionPercent: 50,
+			ErrorsPerWeek:            100,
+			FailedLoginsPerWeek:      50,
+			TLSWarnDays:              30,
+		},
+		Database: Database{
+			Path:        "backend/fossawork_v2.db",
+			CountTables: []string{"work_orders", "dispensers"},
+		},
+		Logs: Logs{
+			Dir:                 "logs",
+			ErrorsDir:           "logs/errors",
+			MetricsFile:         "logs/performance/performance-metrics.jsonl",
+			ArchiveDir:          "archives/logs",
+			CompressAfter:       Duration(7 * 24 * time.Hour),
+			ArchiveAfter:        Duration(30 * 24 * time.Hour),
+			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),
+		},
+		Backups: Backups{
+			Dir:            "backups",
+			DailyDir:       "backups/daily",
+			WeeklyDir:      "backups/weekly",
+			MaintenanceDir: "backups/maintenance",
+			KeepDaily:      14,
+			KeepWeekly:     4,
+			StaleAfter:     Duration(30 * 24 * time.Hour),
+		},
+		Security: Security{
+			EnvFile: "backend/.env",
+			FileModes: []FileMode{
+				{Path: "backend/fossawork_v2.db", Mode: 0o600},
+				{Path: "backend/.env", Mode: 0o600},
+				{Path: "backend/data", Mode: 0o700},
+			},
+			TLSCerts: []string{"/etc/ssl/certs/fossawork.crt"},
+		},
+		Updates: Updates{
+			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},
+			Pip: PipUpdates{Enabled: true, Venv: "backend/venv",
+				Watch: []string{"fastapi", "uvicorn", "sqlalchemy", "requests"}},
+			Npm: NpmUpdates{Enabled: true, Dir: "frontend"},
+		},
+		Services: Services{
+			Manager:      "systemd",
+			ReadyTimeout: Duration(60 * time.Second),
+			Units: []Service{
+				{Name: "fossawork-backend", HealthURL: "http://localhost:8000/api/health"},
+				{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
+			},
+		},
+		Health: Health{
+			Timeout: Duration(5 * time.Second),
+			Endpoints: []Endpoint{
+				{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
+				{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},
+				{Name: "dispensers", URL: "http://localhost:8000/api/dispensers", Expect: []int{200}, Critical: true},
+				{Name: "auth-validate", URL: "http://localhost:8000/api/auth/validate", Expect: []int{200, 401}},
+				{Name: "frontend", URL: "http://localhost:5173/", Expect: []int{200}},
+			},
+		},
+	}
+}

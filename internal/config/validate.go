@@ -1,0 +1,158 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Validate checks every field and reports all problems at once, each with
+// its field path (e.g. "window.start: ...").
+func (c Config) Validate() error {
+	var errs []error
+	add := func(field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+	}
+	if c.Root == "" {
+		add("root", "must be set")
+	}
+	if c.StateDir == "" {
+		add("state_dir", "must be set")
+	}
+	if c.ReportsDir == "" {
+		add("reports_dir", "must be set")
+	}
+	if _, err := c.Window.Spec(); err != nil {
+		add("window", "%v", err)
+	}
+	switch c.Window.Overrun {
+	case "postpone":
+	default:
+		add("window.overrun", "%q is not supported: use postpone", c.Window.Overrun)
+	}
+	pct := map[string]float64{
+		"thresholds.disk_percent":               c.Thresholds.DiskPercent,
+		"thresholds.load_percent":               c.Thresholds.LoadPercent,
+		"thresholds.memory_percent":             c.Thresholds.MemoryPercent,
+		"thresholds.cpu_percent":                c.Thresholds.CPUPercent,
+		"thresholds.latency_regression_percent": c.Thresholds.LatencyRegressionPercent,
+	}
+	for _, k := range sortedKeys(pct) {
+		if v := pct[k]; v <= 0 || (v > 100 && k != "thresholds.latency_regression_percent") {
+			add(k, "%v is out of range (0, 100]", v)
+		}
+	}
+	if c.Thresholds.ErrorsPerWeek < 0 || c.Thresholds.FailedLoginsPerWeek < 0 || c.Thresholds.TLSWarnDays < 0 {
+		add("thresholds", "counts and days must not be negative")
+	}
+	if c.Database.Path == "" {
+		add("database.path", "must be set")
+	}
+	if c.Logs.Dir == "" {
+		add("logs.dir", "must be set")
+	}
+	if c.Logs.CompressAfter.D() <= 0 || c.Logs.ArchiveAfter.D() < c.Logs.CompressAfter.D() {
+		add("logs", "need 0 < compress_after <= archive_after (got %s, %s)", c.Logs.CompressAfter, c.Logs.ArchiveAfter)
+	}
+	if c.Logs.DeleteArchivesAfter.D() < c.Logs.ArchiveAfter.D() {
+		add("logs.delete_archives_after", "%s is shorter than archive_after %s", c.Logs.DeleteArchivesAfter, c.Logs.ArchiveAfter)
+	}
+	if c.Backups.KeepDaily < 0 || c.Backups.KeepWeekly < 0 {
+		add("backups", "keep_daily and keep_weekly must not be negative")
+	}
+	for i, fm := range c.Security.FileModes {
+		if fm.Path == "" {
+			add(fmt.Sprintf("security.file_modes[%d].path", i), "must be set")
+		}
+	}
+	c.validateServices(add)
+	if c.Health.Timeout.D() <= 0 {
+		add("health.timeout", "must be positive")
+	}
+	for i, ep := range c.Health.Endpoints {
+		f := fmt.Sprintf("health.endpoints[%d]", i)
+		if ep.Name == "" {
+			add(f+".name", "must be set")
+		}
+		if u, err := url.Parse(ep.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(f+".url", "%q is not an http(s) URL", ep.URL)
+		}
+		for _, s := range ep.Expect {
+			if s < 100 || s > 599 {
+				add(f+".expect", "%d is not an HTTP status", s)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validateServices(add func(field, format string, a ...any)) {
+	switch c.Services.Manager {
+	case "systemd", "exec", "none":
+	default:
+		add("services.manager", "%q is not one of systemd, exec, none", c.Services.Manager)
+	}
+	if c.Services.ReadyTimeout.D() <= 0 {
+		add("services.ready_timeout", "must be positive")
+	}
+	for i, u := range c.Services.Units {
+		f := fmt.Sprintf("services.units[%d]", i)
+		if u.Name == "" {
+			add(f+".name", "must be set")
+		}
+		if c.Services.Manager == "exec" && (len(u.Start) == 0 || len(u.Stop) == 0 || len(u.Status) == 0) {
+			add(f, "the exec manager needs start, stop and status commands (argv arrays)")
+		}
+		if u.HealthURL != "" {
+			if pu, err := url.Parse(u.HealthURL); err != nil || pu.Host == "" {
+				add(f+".health_url", "%q is not a URL", u.HealthURL)
+			}
+		}
+	}
+}
+
+// WindowSpec is a parsed Window.
+type WindowSpec struct {
+	Weekday  time.Weekday
+	Hour     int
+	Minute   int
+	Duration time.Duration
+	Location *time.Location
+}
+
+var weekdays = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday,
+	"saturday": time.Saturday,
+}
+
+// Spec parses the window's weekday, hh:mm and zone.
+func (w Window) Spec() (WindowSpec, error) {
+	var s WindowSpec
+	wd, ok := weekdays[strings.ToLower(w.Weekday)]
+	if !ok {
+		return s, fmt.Errorf("weekday %q is not a day of the week", w.Weekday)
+	}
+	s.Weekday = wd
+	t, err := time.Parse("15:04", w.Start)
+	if err != nil {
+		return s, fmt.Errorf("start %q is not hh:mm", w.Start)
+	}
+	s.Hour, s.Minute = t.Hour(), t.Minute()
+	if w.Duration.D() <= 0 || w.Duration.D() > 7*24*time.Hour {
+		return s, fmt.Errorf("duration %s must be between 0 and 7d", w.Duration)
+	}
+	s.Duration = w.Duration.D()
+	tz := w.Timezone
+	if tz == "" {
+		tz = "Local"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return s, fmt.Errorf("timezone %q is not an IANA zone: %v", tz, err)
+	}
+	s.Location = loc
+	return s, nil
+}

@@ -1,0 +1,13 @@
+package runbook
+
+import "context"
+
+// Journal durably records a run as it happens, so a run killed at any point
+// can be found and finished or undone by the next invocation.
+type Journal interface {
+	RunStarted(ctx context.Context, run *Run) error
+	StepStarted(ctx context.Context, runID, phase, step string) error
+	StepFinished(ctx context.Context, run *Run, phase string, res StepResult) error
+	Action(ctx context.Context, runID, phase, step, what, outcome string) error
+	RunFinished(ctx context.Context, run *Run) error
+}

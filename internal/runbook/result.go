@@ -1,0 +1,184 @@
+package runbook
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is the outcome of a step or phase.
+type Status string
+
+// Step and phase statuses, worst last (see Worse).
+const (
+	StatusOK        Status = "ok"
+	StatusSkipped   Status = "skipped"
+	StatusPostponed Status = "postponed"
+	StatusWarn      Status = "warn"
+	StatusFail      Status = "fail"
+)
+
+var rank = map[Status]int{StatusOK: 0, StatusSkipped: 1, StatusPostponed: 2, StatusWarn: 3, StatusFail: 4}
+
+// Worse returns the more severe of a and b.
+func Worse(a, b Status) Status {
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// RunStatus is the outcome of a whole run.
+type RunStatus string
+
+// Run statuses.
+const (
+	RunOK         RunStatus = "ok"
+	RunWarn       RunStatus = "warn"
+	RunFail       RunStatus = "fail"
+	RunRolledBack RunStatus = "rolled_back"
+	RunPostponed  RunStatus = "postponed"
+	RunRunning    RunStatus = "running"
+	RunCancelled  RunStatus = "interrupted"
+)
+
+// Severity grades a finding.
+type Severity string
+
+// Finding severities.
+const (
+	Info     Severity = "info"
+	Warning  Severity = "warning"
+	Critical Severity = "critical"
+)
+
+// Finding is something a step noticed: what, and the evidence for it.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Evidence string   `json:"evidence,omitempty"`
+}
+
+// Metric is a measured number with its unit.
+type Metric struct {
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// Result is what a step returns. Reports are rendered only from Results.
+type Result struct {
+	Status   Status            `json:"status"`
+	Findings []Finding         `json:"findings"`
+	Actions  []string          `json:"actions"`
+	Metrics  map[string]Metric `json:"metrics"`
+	// Note explains a skip or postponement in one line.
+	Note string `json:"note,omitempty"`
+}
+
+// Finding appends a finding and raises the status to match its severity.
+func (r *Result) Finding(sev Severity, evidence, format string, a ...any) {
+	r.Findings = append(r.Findings, Finding{Severity: sev, Message: fmt.Sprintf(format, a...), Evidence: evidence})
+	switch sev {
+	case Warning:
+		r.Status = Worse(r.Status, StatusWarn)
+	case Critical:
+		r.Status = Worse(r.Status, StatusFail)
+	}
+}
+
+// Metric records a measured value.
+func (r *Result) Metric(name string, value float64, unit string) {
+	if r.Metrics == nil {
+		r.Metrics = map[string]Metric{}
+	}
+	r.Metrics[name] = Metric{Value: value, Unit: unit}
+}
+
+// Action records something the step did (or, in a dry run, would do).
+func (r *Result) Action(format string, a ...any) {
+	r.Actions = append(r.Actions, fmt.Sprintf(format, a...))
+}
+
+// Skipped returns a result for a step that could not apply, with the reason.
+func Skipped(format string, a ...any) Result {
+	return Result{Status: StatusSkipped, Note: fmt.Sprintf(format, a...)}
+}
+
+// StepResult is a Result with its step's identity and timing.
+type StepResult struct {
+	Name            string    `json:"name"`
+	Kind            Kind      `json:"kind"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	Error           string    `json:"error,omitempty"`
+	Undone          bool      `json:"undone,omitempty"`
+	Result
+}
+
+// PhaseResult groups the results of one phase.
+type PhaseResult struct {
+	Name   string       `json:"name"`
+	Title  string       `json:"title"`
+	Status Status       `json:"status"`
+	Steps  []StepResult `json:"steps"`
+}
+
+// Span is a start and an end.
+type Span struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Run is one execution of a plan: everything a report shows.
+type Run struct {
+	RunID           string             `json:"run_id"`
+	Host            string             `json:"host"`
+	Operator        string             `json:"operator"`
+	ToolVersion     string             `json:"tool_version"`
+	DryRun          bool               `json:"dry_run"`
+	StartedAt       time.Time          `json:"started_at"`
+	FinishedAt      time.Time          `json:"finished_at"`
+	Status          RunStatus          `json:"status"`
+	Window          Span               `json:"window"`
+	DowntimeSeconds float64            `json:"downtime_seconds"`
+	Phases          []PhaseResult      `json:"phases"`
+	Metrics         map[string]float64 `json:"metrics"`
+	Recommendations []string           `json:"recommendations"`
+	NextMaintenance time.Time          `json:"next_maintenance"`
+}
+
+// Step finds a step result by phase and step name.
+func (r *Run) Step(phase, step string) (StepResult, bool) {
+	for _, p := range r.Phases {
+		if p.Name != phase {
+			continue
+		}
+		for _, s := range p.Steps {
+			if s.Name == step {
+				return s, true
+			}
+		}
+	}
+	return StepResult{}, false
+}
+
+// Findings returns every finding of the run, in plan order, with the phase
+// and step it came from.
+func (r *Run) Findings() []LocatedFinding {
+	var out []LocatedFinding
+	for _, p := range r.Phases {
+		for _, s := range p.Steps {
+			for _, f := range s.Findings {
+				out = append(out, LocatedFinding{Phase: p.Name, Step: s.Name, Finding: f})
+			}
+		}
+	}
+	return out
+}
+
+// LocatedFinding is a finding with where it was made.
+type LocatedFinding struct {
+	Phase string `json:"phase"`
+	Step  string `json:"step"`
+	Finding
+}
