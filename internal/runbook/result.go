@@ -36,9 +36,9 @@ const (
 	RunWarn       RunStatus = "warn"
 	RunFail       RunStatus = "fail"
 	RunRolledBack RunStatus = "rolled_back"
-	RunPostponed  RunStatus = "postponed"
-	RunRunning    RunStatus = "running"
-	RunCancelled  RunStatus = "interrupted"
+	// RunRunning is only ever seen in the history of a run still in
+	// progress, or of one that died.
+	RunRunning RunStatus = "running"
 )
 
 // Severity grades a finding.
@@ -56,6 +56,8 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	Evidence string   `json:"evidence,omitempty"`
+	// Recommendation is what the operator should do about it, if anything.
+	Recommendation string `json:"recommendation,omitempty"`
 }
 
 // Metric is a measured number with its unit.
@@ -82,6 +84,13 @@ func (r *Result) Finding(sev Severity, evidence, format string, a ...any) {
 		r.Status = Worse(r.Status, StatusWarn)
 	case Critical:
 		r.Status = Worse(r.Status, StatusFail)
+	}
+}
+
+// Recommend attaches a recommendation to the last finding.
+func (r *Result) Recommend(format string, a ...any) {
+	if n := len(r.Findings); n > 0 {
+		r.Findings[n-1].Recommendation = fmt.Sprintf(format, a...)
 	}
 }
 

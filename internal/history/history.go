@@ -1,0 +1,255 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is the history database. It implements runbook.Journal.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+var _ runbook.Journal = (*Store)(nil)
+
+// ErrNoRuns is returned when the history holds no run matching a query.
+var ErrNoRuns = errors.New("no run in history")
+
+const schema = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS steps (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  phase TEXT NOT NULL,
+  step TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  PRIMARY KEY (run_id, phase, step)
+);
+CREATE TABLE IF NOT EXISTS actions (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  step TEXT NOT NULL,
+  at TEXT NOT NULL,
+  what TEXT NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+`
+
+// Open opens (creating if needed) <dir>/history.db.
+func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating state dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "history.db")
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening history %s: %w (move the file aside if it is damaged; it holds only past reports)", path, err)
+	}
+	_ = os.Chmod(path, 0o600)
+	return &Store{db: db, path: path, now: now}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func (s *Store) saveRun(ctx context.Context, run *runbook.Run) error {
+	blob, err := json.Marshal(run)
+	if err != nil {
+		return fmt.Errorf("encoding run %s: %w", run.RunID, err)
+	}
+	var fin any
+	if !run.FinishedAt.IsZero() {
+		fin = ts(run.FinishedAt)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO runs(id, started_at, finished_at, status, dry_run, report)
+		VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET finished_at=excluded.finished_at,
+		status=excluded.status, report=excluded.report`,
+		run.RunID, ts(run.StartedAt), fin, string(run.Status), run.DryRun, string(blob))
+	if err != nil {
+		return fmt.Errorf("writing run %s to %s: %w", run.RunID, s.path, err)
+	}
+	return nil
+}
+
+// RunStarted records a new run.
+func (s *Store) RunStarted(ctx context.Context, run *runbook.Run) error { return s.saveRun(ctx, run) }
+
+// RunFinished records the final state of a run.
+func (s *Store) RunFinished(ctx context.Context, run *runbook.Run) error { return s.saveRun(ctx, run) }
+
+// StepStarted records that a step began.
+func (s *Store) StepStarted(ctx context.Context, runID, phase, step string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO steps(run_id, phase, step, status, started_at) VALUES(?,?,?,?,?)
+		ON CONFLICT(run_id, phase, step) DO UPDATE SET status=excluded.status, started_at=excluded.started_at`,
+		runID, phase, step, "running", ts(s.now()))
+	if err != nil {
+		return fmt.Errorf("journal %s: step %s/%s: %w", s.path, phase, step, err)
+	}
+	return nil
+}
+
+// StepFinished records a step's outcome and the run so far, so a crash
+// leaves a readable partial report.
+func (s *Store) StepFinished(ctx context.Context, run *runbook.Run, phase string, res runbook.StepResult) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO steps(run_id, phase, step, status, started_at, finished_at) VALUES(?,?,?,?,?,?)
+		ON CONFLICT(run_id, phase, step) DO UPDATE SET status=excluded.status, finished_at=excluded.finished_at`,
+		run.RunID, phase, res.Name, string(res.Status), ts(res.StartedAt), ts(res.FinishedAt))
+	if err != nil {
+		return fmt.Errorf("journal %s: step %s/%s: %w", s.path, phase, res.Name, err)
+	}
+	return nil
+}
+
+// Action records the intent ("begin") and outcome of a mutating action.
+func (s *Store) Action(ctx context.Context, runID, phase, step, what, outcome string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO actions(run_id, phase, step, at, what, outcome) VALUES(?,?,?,?,?,?)`,
+		runID, phase, step, ts(s.now()), what, outcome)
+	if err != nil {
+		return fmt.Errorf("journal %s: action %q: %w", s.path, what, err)
+	}
+	return nil
+}
+
+// Get loads a run by id, or the newest when id is "" or "latest".
+func (s *Store) Get(ctx context.Context, id string) (*runbook.Run, error) {
+	var row *sql.Row
+	if id == "" || id == "latest" {
+		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs ORDER BY started_at DESC, id DESC LIMIT 1`)
+	} else {
+		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id)
+	}
+	var blob string
+	if err := row.Scan(&blob); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			if id == "" || id == "latest" {
+				return nil, fmt.Errorf("%w %s: run `fossamaint weekly` first", ErrNoRuns, s.path)
+			}
+			return nil, fmt.Errorf("%w %s with id %q: `fossamaint report --list` shows the ids", ErrNoRuns, s.path, id)
+		}
+		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	var run runbook.Run
+	if err := json.Unmarshal([]byte(blob), &run); err != nil {
+		return nil, fmt.Errorf("decoding run %s from %s: %w", id, s.path, err)
+	}
+	return &run, nil
+}
+
+// Summary is one line of the run list.
+type Summary struct {
+	ID        string    `json:"run_id"`
+	StartedAt time.Time `json:"started_at"`
+	Status    string    `json:"status"`
+	DryRun    bool      `json:"dry_run"`
+}
+
+// List returns the newest n runs.
+func (s *Store) List(ctx context.Context, n int) ([]Summary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, status, dry_run FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var sm Summary
+		var started string
+		if err := rows.Scan(&sm.ID, &started, &sm.Status, &sm.DryRun); err != nil {
+			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+		}
+		sm.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		out = append(out, sm)
+	}
+	return out, rows.Err()
+}
+
+// Abandoned finds runs still marked running. Call it only while holding
+// the state-dir lock: then their process is gone. Each is marked failed and
+// returned with the actions it had begun but not finished.
+func (s *Store) Abandoned(ctx context.Context) ([]Abandoned, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at FROM runs WHERE status = ?`, string(runbook.RunRunning))
+	if err != nil {
+		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	var out []Abandoned
+	for rows.Next() {
+		var a Abandoned
+		var started string
+		if err := rows.Scan(&a.RunID, &started); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+		}
+		a.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		out = append(out, a)
+	}
+	rows.Close()
+	for i := range out {
+		open, err := s.openActions(ctx, out[i].RunID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].OpenActions = open
+		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(runbook.RunFail), out[i].RunID); err != nil {
+			return nil, fmt.Errorf("marking run %s failed in %s: %w", out[i].RunID, s.path, err)
+		}
+	}
+	return out, nil
+}
+
+// Abandoned is a run that died without finishing.
+type Abandoned struct {
+	RunID       string
+	StartedAt   time.Time
+	OpenActions []string
+}
+
+// openActions lists actions journalled as begun with no recorded outcome.
+func (s *Store) openActions(ctx context.Context, runID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT b.phase || '/' || b.step || ': ' || b.what FROM actions b
+		WHERE b.run_id = ? AND b.outcome = 'begin' AND NOT EXISTS (
+		  SELECT 1 FROM actions e WHERE e.run_id = b.run_id AND e.step = b.step AND e.what = b.what
+		  AND e.outcome != 'begin' AND e.id > b.id) ORDER BY b.id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

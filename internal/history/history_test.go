@@ -1,0 +1,66 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+func TestJournalRoundTripAndAbandoned(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := func() time.Time { return time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC) }
+	s, err := Open(ctx, dir, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Get(ctx, "latest"); !errors.Is(err, ErrNoRuns) {
+		t.Fatalf("empty history: %v", err)
+	}
+
+	// A run that dies after beginning an action but before finishing it.
+	dead := &runbook.Run{RunID: "dead", StartedAt: clock(), Status: runbook.RunRunning}
+	must(t, s.RunStarted(ctx, dead))
+	must(t, s.StepStarted(ctx, "dead", "database", "swap"))
+	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "begin"))
+	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "done"))
+	must(t, s.Action(ctx, "dead", "database", "swap", "rename db", "begin"))
+
+	// A run that completes.
+	ok := &runbook.Run{RunID: "ok", StartedAt: clock().Add(time.Hour), Status: runbook.RunRunning}
+	must(t, s.RunStarted(ctx, ok))
+	ok.Status = runbook.RunWarn
+	ok.Phases = []runbook.PhaseResult{{Name: "preflight", Status: runbook.StatusWarn}}
+	must(t, s.RunFinished(ctx, ok))
+
+	got, err := s.Get(ctx, "latest")
+	if err != nil || got.RunID != "ok" || got.Status != runbook.RunWarn || len(got.Phases) != 1 {
+		t.Fatalf("latest = %+v, %v", got, err)
+	}
+	ab, err := s.Abandoned(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "ok" was finished; only "dead" is abandoned, with its one open action.
+	if len(ab) != 1 || ab[0].RunID != "dead" || len(ab[0].OpenActions) != 1 || ab[0].OpenActions[0] != "database/swap: rename db" {
+		t.Fatalf("abandoned = %+v", ab)
+	}
+	if again, _ := s.Abandoned(ctx); len(again) != 0 {
+		t.Fatalf("abandoned runs must be marked once: %+v", again)
+	}
+	list, err := s.List(ctx, 10)
+	if err != nil || len(list) != 2 || list[0].ID != "ok" || list[1].Status != "fail" {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,188 @@
+package runbook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event reports progress to whoever watches the run (a TTY, a log).
+type Event struct {
+	Phase  string
+	Step   string
+	Done   bool
+	Result *StepResult
+}
+
+// Engine runs a Plan inside a window.
+type Engine struct {
+	// Now is the clock. Required.
+	Now func() time.Time
+	// Journal receives durable records of the run. Optional.
+	Journal Journal
+	DryRun  bool
+	// Deadline is when the window closes; steps whose budget does not fit
+	// in the time left are postponed unless critical.
+	Deadline time.Time
+	// UndoTimeout bounds an Undo run after cancellation (default 2m).
+	UndoTimeout time.Duration
+	// Progress, if set, is called as each step starts and ends.
+	Progress func(Event)
+}
+
+// ErrInterrupted is returned by Execute when ctx was cancelled mid-run.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Execute runs every step of plan in order and fills run. It returns
+// ErrInterrupted (wrapped) when ctx is cancelled; the run is then complete
+// up to that point, with an in-flight mutating step undone.
+func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
+	run.Status = RunRunning
+	if e.Journal != nil {
+		if err := e.Journal.RunStarted(ctx, run); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	interrupted := false
+	for _, ph := range plan.Phases {
+		pr := PhaseResult{Name: ph.Name, Title: ph.Title}
+		for _, st := range ph.Steps {
+			var sr StepResult
+			if interrupted || ctx.Err() != nil {
+				interrupted = true
+				sr = e.notRun(st, StatusSkipped, "not run: the run was interrupted")
+			} else {
+				sr = e.runStep(ctx, ph.Name, st, run.RunID)
+			}
+			pr.Steps = append(pr.Steps, sr)
+			if e.Journal != nil {
+				if err := e.Journal.StepFinished(context.WithoutCancel(ctx), run, ph.Name, sr); err != nil {
+					return fmt.Errorf("journal: %w", err)
+				}
+			}
+		}
+		pr.Status = PhaseStatus(pr.Steps)
+		run.Phases = append(run.Phases, pr)
+	}
+	run.FinishedAt = e.Now()
+	if run.Status == RunRunning {
+		run.Status = Overall(run.Phases)
+	}
+	if interrupted {
+		run.Status = RunFail
+	}
+	if e.Journal != nil {
+		if err := e.Journal.RunFinished(context.WithoutCancel(ctx), run); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	if interrupted {
+		return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
+	}
+	return nil
+}
+
+func (e *Engine) notRun(st Step, status Status, note string) StepResult {
+	now := e.Now()
+	return StepResult{Name: st.Name, Kind: st.Kind, StartedAt: now, FinishedAt: now,
+		Result: Result{Status: status, Note: note}}
+}
+
+func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string) StepResult {
+	if left := e.Deadline.Sub(e.Now()); !e.Deadline.IsZero() && !st.Critical && st.Budget > left {
+		sr := e.notRun(st, StatusPostponed, fmt.Sprintf("postponed: budget %s exceeds the %s left in the window",
+			st.Budget.Round(time.Second), left.Round(time.Second)))
+		e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
+		return sr
+	}
+	e.emit(Event{Phase: phase, Step: st.Name})
+	if e.Journal != nil {
+		_ = e.Journal.StepStarted(ctx, runID, phase, st.Name)
+	}
+	var acc Result
+	env := &Env{DryRun: e.DryRun, Now: e.Now, Deadline: e.Deadline, journal: e.Journal,
+		runID: runID, phase: phase, step: st.Name, result: &acc}
+	start := e.Now()
+	res, err := safeRun(ctx, st, env)
+	sr := StepResult{Name: st.Name, Kind: st.Kind, StartedAt: start, FinishedAt: e.Now(), Result: res}
+	sr.Actions = append(acc.Actions, res.Actions...)
+	if sr.Status == "" {
+		sr.Status = StatusOK
+	}
+	if err != nil {
+		sr.Error = err.Error()
+		sr.Finding(Critical, "", "%s failed: %v", st.Name, err)
+	}
+	if (err != nil || ctx.Err() != nil) && st.Undo != nil && st.Kind != ReadOnly && !e.DryRun {
+		sr.Undone = e.undo(ctx, st, env, &sr)
+	}
+	sr.DurationSeconds = sr.FinishedAt.Sub(sr.StartedAt).Seconds()
+	e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
+	return sr
+}
+
+// safeRun turns a panic in a step into an error so one broken step cannot
+// leave services stopped by skipping the rest of the plan.
+func safeRun(ctx context.Context, st Step, env *Env) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error in step %s: %v", st.Name, p)
+		}
+	}()
+	return st.Run(ctx, env)
+}
+
+func (e *Engine) undo(ctx context.Context, st Step, env *Env, sr *StepResult) bool {
+	timeout := e.UndoTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := st.Undo(uctx, env); err != nil {
+		sr.Finding(Critical, err.Error(), "undoing %s failed: the system may need manual attention", st.Name)
+		return false
+	}
+	sr.Action("undid %s", st.Name)
+	return true
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.Progress != nil {
+		e.Progress(ev)
+	}
+}
+
+// PhaseStatus is the worst status among steps that ran; a phase whose
+// steps were all skipped is skipped.
+func PhaseStatus(steps []StepResult) Status {
+	st := StatusSkipped
+	ran := false
+	for _, s := range steps {
+		if s.Status == StatusSkipped {
+			continue
+		}
+		if !ran {
+			st, ran = s.Status, true
+			continue
+		}
+		st = Worse(st, s.Status)
+	}
+	return st
+}
+
+// Overall is the run status implied by its phases.
+func Overall(phases []PhaseResult) RunStatus {
+	worst := StatusOK
+	for _, p := range phases {
+		worst = Worse(worst, p.Status)
+	}
+	switch worst {
+	case StatusFail:
+		return RunFail
+	case StatusWarn, StatusPostponed:
+		return RunWarn
+	}
+	return RunOK
+}

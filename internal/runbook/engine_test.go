@@ -1,0 +1,177 @@
+package runbook
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeClock advances only when told, so budget decisions are exact.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time          { return c.t }
+func (c *fakeClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func step(name string, kind Kind, budget time.Duration, critical bool, run func(context.Context, *Env) (Result, error)) Step {
+	return Step{Name: name, Kind: kind, Budget: budget, Critical: critical, Run: run}
+}
+
+func okAfter(c *fakeClock, d time.Duration) func(context.Context, *Env) (Result, error) {
+	return func(context.Context, *Env) (Result, error) {
+		c.Advance(d)
+		return Result{Status: StatusOK}, nil
+	}
+}
+
+func TestEnginePostponesStepsThatDoNotFit(t *testing.T) {
+	c := &fakeClock{t: time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)}
+	e := &Engine{Now: c.Now, Deadline: c.t.Add(60 * time.Minute)}
+	plan := Plan{Phases: []Phase{{Name: "a", Steps: []Step{
+		step("long", ReadOnly, 30*time.Minute, false, okAfter(c, 45*time.Minute)),
+		step("too-big", Mutating, 30*time.Minute, false, okAfter(c, time.Minute)),
+		step("critical", ReadOnly, 30*time.Minute, true, okAfter(c, time.Minute)),
+		step("small", ReadOnly, 5*time.Minute, false, okAfter(c, time.Minute)),
+	}}}}
+	run := &Run{RunID: "r1"}
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Status{}
+	for _, s := range run.Phases[0].Steps {
+		got[s.Name] = s.Status
+	}
+	want := map[string]Status{"long": StatusOK, "too-big": StatusPostponed, "critical": StatusOK, "small": StatusOK}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	if run.Status != RunWarn {
+		t.Errorf("run status %s, want warn (a postponed step)", run.Status)
+	}
+	if !strings.Contains(run.Phases[0].Steps[1].Note, "15m0s left") {
+		t.Errorf("note %q should say how much time was left", run.Phases[0].Steps[1].Note)
+	}
+}
+
+func TestEngineDryRunRecordsInsteadOfActing(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	acted := false
+	e := &Engine{Now: c.Now, DryRun: true}
+	plan := Plan{Phases: []Phase{{Name: "p", Steps: []Step{step("chmod", Mutating, 0, false,
+		func(ctx context.Context, env *Env) (Result, error) {
+			err := env.Do(ctx, "chmod 600 .env", func(context.Context) error { acted = true; return nil })
+			return Result{}, err
+		})}}}}
+	run := &Run{}
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	if acted {
+		t.Fatal("dry run performed the action")
+	}
+	if a := run.Phases[0].Steps[0].Actions; len(a) != 1 || a[0] != "would: chmod 600 .env" {
+		t.Fatalf("actions %q", a)
+	}
+}
+
+func TestEngineUndoesInterruptedMutatingStep(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	ctx, cancel := context.WithCancel(context.Background())
+	undone := false
+	var undoCtxErr error
+	e := &Engine{Now: c.Now}
+	plan := Plan{Phases: []Phase{
+		{Name: "db", Steps: []Step{{Name: "swap", Kind: Downtime,
+			Run: func(ctx context.Context, env *Env) (Result, error) {
+				cancel() // Ctrl-C arrives mid-step
+				<-ctx.Done()
+				return Result{}, ctx.Err()
+			},
+			Undo: func(ctx context.Context, env *Env) error { undone = true; undoCtxErr = ctx.Err(); return nil },
+		}}},
+		{Name: "later", Steps: []Step{step("x", ReadOnly, 0, false, okAfter(c, 0))}},
+	}}
+	run := &Run{}
+	err := e.Execute(ctx, plan, run)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if !undone || undoCtxErr != nil {
+		t.Fatalf("undo ran=%v with ctx err %v; want run with a live context", undone, undoCtxErr)
+	}
+	if s := run.Phases[0].Steps[0]; !s.Undone || s.Status != StatusFail {
+		t.Errorf("step: undone=%v status=%s", s.Undone, s.Status)
+	}
+	if s := run.Phases[1].Steps[0]; s.Status != StatusSkipped {
+		t.Errorf("later step %s, want skipped", s.Status)
+	}
+	if run.Status != RunFail {
+		t.Errorf("run status %s", run.Status)
+	}
+}
+
+func TestEngineRecoversPanickingStep(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	e := &Engine{Now: c.Now}
+	plan := Plan{Phases: []Phase{{Name: "p", Steps: []Step{
+		step("boom", ReadOnly, 0, false, func(context.Context, *Env) (Result, error) { panic("nil map") }),
+		step("after", ReadOnly, 0, false, okAfter(c, 0)),
+	}}}}
+	run := &Run{}
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	if s := run.Phases[0].Steps; s[0].Status != StatusFail || s[1].Status != StatusOK {
+		t.Fatalf("statuses %s %s", s[0].Status, s[1].Status)
+	}
+}
+
+func TestPhaseStatus(t *testing.T) {
+	sr := func(ss ...Status) []StepResult {
+		var out []StepResult
+		for _, s := range ss {
+			out = append(out, StepResult{Result: Result{Status: s}})
+		}
+		return out
+	}
+	tests := []struct {
+		in   []StepResult
+		want Status
+	}{
+		{sr(StatusOK, StatusSkipped), StatusOK},
+		{sr(StatusSkipped, StatusSkipped), StatusSkipped},
+		{sr(StatusSkipped, StatusWarn, StatusOK), StatusWarn},
+		{sr(StatusOK, StatusPostponed), StatusPostponed},
+		{sr(StatusFail, StatusWarn), StatusFail},
+		{nil, StatusSkipped},
+	}
+	for i, tt := range tests {
+		if got := PhaseStatus(tt.in); got != tt.want {
+			t.Errorf("%d: %s, want %s", i, got, tt.want)
+		}
+	}
+}
+
+func TestLockRefusesSecondHolder(t *testing.T) {
+	dir := t.TempDir()
+	l, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLock(dir)
+	var le *ErrLocked
+	if !errors.As(err, &le) || le.PID == 0 {
+		t.Fatalf("second lock: %v, want ErrLocked with a pid", err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	l2.Release()
+}
