@@ -77,6 +77,9 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (Config
 }
 
 func positioned(name string, err error) error {
+	if e, ok := asPosError(name, err); ok {
+		return e
+	}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		e := &Error{File: name, Msg: strings.TrimSpace(ye.GetMessage())}

@@ -1,0 +1,186 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestParseErrorsArePositioned(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday"`},
+		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"`},
+		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:17:"},
+		{"syntax", "window:\n  weekday: [saturday\n", "cfg.yaml:"},
+		{"duplicate key", "root: /a\nroot: /b\n", "cfg.yaml:2:1:"},
+		{"bad duration", "window:\n  duration: 3 hours\n", `cfg.yaml:2:13: invalid duration "3 hours"`},
+		{"bad mode", "security:\n  file_modes:\n    - path: x\n      mode: \"0999\"\n", `cfg.yaml:4:13: invalid file mode "0999"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("cfg.yaml", []byte(tt.yaml), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("%T is not a *config.Error", err)
+			}
+		})
+	}
+}
+
+func TestParseOverDefaults(t *testing.T) {
+	cfg, err := Parse("c", []byte("root: /srv/fw\nlogs:\n  compress_after: 3d\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Logs.CompressAfter.D() != 72*time.Hour || cfg.Logs.ArchiveAfter.D() != 30*24*time.Hour {
+		t.Errorf("compress %s archive %s", cfg.Logs.CompressAfter, cfg.Logs.ArchiveAfter)
+	}
+	if got := cfg.Path(cfg.Database.Path); got != "/srv/fw/backend/fossawork_v2.db" {
+		t.Errorf("db path %s", got)
+	}
+	if got := cfg.Path("/abs/x"); got != "/abs/x" {
+		t.Errorf("absolute path changed: %s", got)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	env := map[string]string{"FW_ROOT": "/srv/fw", "TOKEN": "s3cr$t"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		yaml, want, err string
+	}{
+		{"root: ${FW_ROOT}\n", "/srv/fw", ""},
+		{"root: ${FW_ROOT}/app\n", "/srv/fw/app", ""},
+		{"root: ${MISSING:-/opt/x}\n", "/opt/x", ""},
+		{"root: /a$b\n", "/a$b", ""},
+		{"root: ${MISSING}\n", "", "environment variable MISSING is not set"},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse("c", []byte(tt.yaml), lookup)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: err %v, want %q", tt.yaml, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || cfg.Root != tt.want {
+			t.Errorf("%q: root %q err %v, want %q", tt.yaml, cfg.Root, err, tt.want)
+		}
+	}
+}
+
+func TestValidateNamesFields(t *testing.T) {
+	cfg := Default()
+	cfg.Window.Weekday = "caturday"
+	cfg.Thresholds.DiskPercent = 140
+	cfg.Services.Manager = "exec"
+	cfg.Health.Endpoints[0].URL = "localhost:8000"
+	cfg.Health.Endpoints[1].Expect = []int{700}
+	err := cfg.Validate()
+	for _, want := range []string{
+		`window: weekday "caturday"`,
+		"thresholds.disk_percent: 140",
+		"services.units[0]: the exec manager needs start, stop and status",
+		`health.endpoints[0].url: "localhost:8000"`,
+		"health.endpoints[1].expect: 700",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v; missing %q", err, want)
+		}
+	}
+	if err := Default().Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
+}
+
+func TestDurationAndMode(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"7d": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "90m": 90 * time.Minute, "0s": 0,
+	} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %s, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "d", "-1d", "7x", "1.5d"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+	if s := Duration(36 * time.Hour).String(); s != "1d12h" && s != "36h" {
+		t.Errorf("String() = %s", s)
+	}
+	var m Mode
+	if err := m.UnmarshalText([]byte("0640")); err != nil || m.Perm() != 0o640 {
+		t.Errorf("mode %v %v", m, err)
+	}
+}
+
+func TestCommentedDefaultRoundTrips(t *testing.T) {
+	b, err := Commented()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("init.yaml", b, noEnv)
+	if err != nil {
+		t.Fatalf("config init output does not parse: %v", err)
+	}
+	if cfg.Window != Default().Window || cfg.Backups != Default().Backups {
+		t.Errorf("round trip changed values")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "none.yaml")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing file: %v", err)
+	}
+	p := filepath.Join(dir, "f.yaml")
+	if err := os.WriteFile(p, []byte("root: inst\nstate_dir: state\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Root != filepath.Join(dir, "inst") {
+		t.Errorf("relative root resolves against the file's dir: %s", cfg.Root)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	cfg := Default()
+	cfg.Health.Endpoints[0].URL = "https://admin:hunter2@example.test/api/health?token=abc123&x=1"
+	cfg.Services.Units[0].Start = []string{"run", "--password=hunter2"}
+	r := Redacted(cfg)
+	out, _ := Marshal(r)
+	if strings.Contains(string(out), "hunter2") || strings.Contains(string(out), "abc123") {
+		t.Fatalf("secret survived redaction:\n%s", out)
+	}
+	if cfg.Services.Units[0].Start[1] != "--password=hunter2" {
+		t.Fatal("Redacted changed its input")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	seed, _ := Commented()
+	f.Add(seed)
+	f.Add([]byte("window:\n  weekday: saturday\n  duration: 4h\n"))
+	f.Add([]byte("root: ${X:-/a}\nsecurity:\n  file_modes:\n    - {path: a, mode: '0600'}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse("fuzz.yaml", data, noEnv)
+		if err == nil {
+			_ = cfg.Validate()
+		}
+	})
+}
