@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/goccy/go-yaml"
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/config"
+)
+
+func (a *app) loadConfig() (config.Config, error) {
+	cfg, err := config.Load(a.configPath)
+	if err != nil {
+		return cfg, withCode(ExitUsage, err)
+	}
+	return cfg, nil
+}
+
+func (a *app) configCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Write, check and show the configuration",
+		Example: `  fossamaint config init > /etc/fossamaint/fossamaint.yaml
+  fossamaint config validate --config /etc/fossamaint/fossamaint.yaml
+  fossamaint config show --json`,
+	}
+	c.AddCommand(&cobra.Command{
+		Use:     "init",
+		Short:   "Print a commented default configuration",
+		Example: "  fossamaint config init > fossamaint.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := config.Commented()
+			if err != nil {
+				return err
+			}
+			_, err = a.stdout.Write(b)
+			return err
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:     "validate",
+		Short:   "Check the configuration file; errors give file:line:column or the field path",
+		Example: "  fossamaint config validate --config fossamaint.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.loadConfig(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: ok\n", a.configPath)
+			return nil
+		},
+	})
+	var asJSON bool
+	show := &cobra.Command{
+		Use:     "show",
+		Short:   "Print the effective configuration (defaults applied, secrets redacted)",
+		Example: "  fossamaint config show --config fossamaint.yaml --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			b, err := config.Marshal(config.Redacted(cfg))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if b, err = yaml.YAMLToJSON(b); err != nil {
+					return err
+				}
+				var out bytes.Buffer
+				if err := json.Indent(&out, b, "", "  "); err != nil {
+					return err
+				}
+				b = append(out.Bytes(), '\n')
+			}
+			_, err = a.stdout.Write(b)
+			return err
+		},
+	}
+	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.AddCommand(show)
+	return c
+}

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/sandbox"
+	"github.com/fossawork/fossamaint/internal/service"
+)
+
+type demoFlags struct {
+	dir, size string
+	keep      bool
+	asJSON    bool
+}
+
+func (a *app) demoCmd() *cobra.Command {
+	var f demoFlags
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Generate a FossaWork V2 installation, run the weekly procedure on it, print the report path",
+		Long: `Builds a throw-away FossaWork V2 installation (a real SQLite database with
+the upstream schema, 100 days of logs in both upstream line shapes, metrics,
+backups of various ages, a certificate expiring in 20 days, a .env with a
+too-open mode), starts a real backend process on a free loopback port
+through the exec service manager, runs the whole weekly procedure against
+it, and stops the backend. The installation has planted problems, so the
+exit code is normally 1 (finished with warnings).
+
+Without --keep the installation is removed afterwards except its
+logs/reports directory, so the printed report path stays valid.`,
+		Example: `  fossamaint demo
+  fossamaint demo --dir /tmp/fw --size medium --keep`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f) },
+	}
+	c.Flags().StringVar(&f.dir, "dir", "", "where to build the installation (default: a new temp dir)")
+	c.Flags().StringVar(&f.size, "size", "small", "small (~20k work orders), medium (~200k) or large (~2M)")
+	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
+	return c
+}
+
+func (a *app) runDemo(ctx context.Context, f demoFlags) error {
+	size := sandbox.Size(f.size)
+	if size != sandbox.Small && size != sandbox.Medium && size != sandbox.Large {
+		return usageErr("--size %q: use small, medium or large", f.size)
+	}
+	dir := f.dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "fossamaint-demo-")
+		if err != nil {
+			return fmt.Errorf("creating a temp dir for the demo: %w", err)
+		}
+		dir = d
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the fossamaint binary for the demo backend: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "demo: building a %s installation in %s\n", size, dir)
+	start := time.Now()
+	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr})
+	if err != nil {
+		return fmt.Errorf("building the demo installation in %s: %w", dir, err)
+	}
+	fmt.Fprintf(a.stderr, "demo: %d work orders, %d dispensers, %d log files, %d backups, built in %s\n",
+		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
+	a.configPath = inst.ConfigPath
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	stop, err := a.startDemoBackend(ctx, cfg, inst)
+	if err != nil {
+		return err
+	}
+	run, runErr := a.runWeekly(ctx, cfg, weeklyFlags{forceWindow: true})
+	stop()
+	if !f.keep {
+		defer a.pruneDemo(dir)
+	} else {
+		fmt.Fprintf(a.stderr, "demo: installation kept in %s (config %s)\n", dir, inst.ConfigPath)
+	}
+	if run == nil {
+		return runErr
+	}
+	return a.finishWeekly(ctx, cfg, run, f.asJSON, runErr)
+}
+
+// startDemoBackend starts the backend through the configured (exec)
+// service manager and waits until it answers; the returned func stops it.
+func (a *app) startDemoBackend(ctx context.Context, cfg config.Config, inst *sandbox.Installation) (func(), error) {
+	mgr, err := service.New(cfg.Services)
+	if err != nil {
+		return nil, err
+	}
+	unit := cfg.Services.Units[0]
+	chk := health.Check{Name: unit.Name, URL: unit.HealthURL, Expect: []int{200}, Timeout: 2 * time.Second}
+	checker := &health.Checker{}
+	probe := func(ctx context.Context) error {
+		if r := checker.Probe(ctx, chk); !r.Healthy {
+			return fmt.Errorf("%s", r.Err)
+		}
+		return nil
+	}
+	ready, err := service.StartAndWait(ctx, mgr, unit.Name, probe, cfg.Services.ReadyTimeout.D())
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := mgr.Stop(sctx, unit.Name); err != nil {
+			fmt.Fprintf(a.stderr, "demo: stopping the backend: %v\n", err)
+		}
+	}
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("starting the demo backend: %w (its output is in %s)", err, filepath.Join(inst.Dir, "logs", "backend", "demo-backend.out"))
+	}
+	fmt.Fprintf(a.stderr, "demo: backend %s ready after %s\n", inst.BaseURL, ready.Round(time.Millisecond))
+	return stop, nil
+}
+
+// pruneDemo removes the installation but its reports.
+func (a *app) pruneDemo(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Name() == "logs" {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+	logEntries, _ := os.ReadDir(filepath.Join(dir, "logs"))
+	for _, e := range logEntries {
+		if e.Name() != "reports" {
+			_ = os.RemoveAll(filepath.Join(dir, "logs", e.Name()))
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/report"
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+// phaseCmd describes a command that runs one phase of the weekly
+// procedure on its own, as the seed's /tools/operations scripts could.
+type phaseCmd struct {
+	parent, use, phase, short, example string
+}
+
+var phaseCommands = []phaseCmd{
+	{"", "preflight", "preflight", "Pre-maintenance verification: today's backup, resources, recent errors, latency baseline",
+		"  fossamaint preflight --config fossamaint.yaml --json"},
+	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
+		"  fossamaint updates check --json"},
+	{"db", "status", "database", "Database size, tables, counts, fragmentation and PRAGMA quick_check (read-only)",
+		"  fossamaint db status --config fossamaint.yaml"},
+	{"logs", "errors", "logs", "Count the last week's errors by entry timestamp",
+		"  fossamaint logs errors --json"},
+	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now",
+		"  fossamaint perf trends"},
+	{"security", "review", "security", "File modes, certificate expiry and the week's failed logins",
+		"  fossamaint security review --json"},
+	{"backup", "check", "backups", "List backups with ages, flag those outside policy, verify the newest",
+		"  fossamaint backup check"},
+	{"", "postflight", "postflight", "Post-maintenance verification: services up, endpoints healthy, latency",
+		"  fossamaint postflight --dry-run"},
+}
+
+// phaseCmds returns the top-level commands: phases that stand alone and
+// parents ("db", "logs", ...) holding their phase's subcommand.
+func (a *app) phaseCmds() []*cobra.Command {
+	parents := map[string]*cobra.Command{}
+	var out []*cobra.Command
+	for _, pc := range phaseCommands {
+		c := a.onePhaseCmd(pc)
+		if pc.parent == "" {
+			out = append(out, c)
+			continue
+		}
+		par, ok := parents[pc.parent]
+		if !ok {
+			par = &cobra.Command{Use: pc.parent, Short: parentShort[pc.parent]}
+			parents[pc.parent] = par
+			out = append(out, par)
+		}
+		par.AddCommand(c)
+	}
+	return out
+}
+
+var parentShort = map[string]string{
+	"updates":  "OS and application dependency updates",
+	"db":       "The application's SQLite database",
+	"logs":     "The application's logs",
+	"perf":     "Performance trends",
+	"security": "Security review",
+	"backup":   "Backups",
+}
+
+func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
+	var asJSON, dryRun bool
+	c := &cobra.Command{
+		Use:     pc.use,
+		Short:   pc.short,
+		Long:    pc.short + ".\n\nRuns the " + pc.phase + " phase of `fossamaint weekly` alone, at any time (the window is not enforced).",
+		Example: pc.example,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			run, err := a.runWeekly(cmd.Context(), cfg, weeklyFlags{
+				dryRun: dryRun, forceWindow: true, only: []string{pc.phase}})
+			if run == nil {
+				return err
+			}
+			if asJSON {
+				if rerr := report.Render(a.stdout, "json", run, report.Options{}); rerr != nil {
+					return rerr
+				}
+			} else {
+				a.printPhase(run)
+			}
+			if err != nil {
+				return err
+			}
+			return exitSilently(runCode(run.Status))
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	if pc.phase == "postflight" {
+		c.Flags().BoolVar(&dryRun, "dry-run", false, "do not start stopped services; say what would be done")
+	}
+	return c
+}
+
+// printPhase prints every step with its findings and metrics.
+func (a *app) printPhase(run *runbook.Run) {
+	for _, ph := range run.Phases {
+		fmt.Fprintf(a.stdout, "%s: %s\n", ph.Title, ph.Status)
+		for _, s := range ph.Steps {
+			fmt.Fprintf(a.stdout, "  %-20s %s", s.Name, s.Status)
+			if s.Note != "" {
+				fmt.Fprintf(a.stdout, " (%s)", s.Note)
+			}
+			fmt.Fprintln(a.stdout)
+			for _, f := range s.Findings {
+				fmt.Fprintf(a.stdout, "    %-8s %s\n", f.Severity, f.Message)
+				if f.Evidence != "" && f.Severity != runbook.Info {
+					for _, l := range strings.Split(strings.TrimRight(f.Evidence, "\n"), "\n") {
+						fmt.Fprintf(a.stdout, "             %s\n", l)
+					}
+				}
+			}
+			for _, name := range sortedMetricNames(s.Metrics) {
+				m := s.Metrics[name]
+				fmt.Fprintf(a.stdout, "    %-36s %s %s\n", name, fmtNum(m.Value), m.Unit)
+			}
+			for _, act := range s.Actions {
+				fmt.Fprintf(a.stdout, "    action: %s\n", act)
+			}
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/report"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/security"
+	"github.com/fossawork/fossamaint/internal/weekly"
+)
+
+type weeklyFlags struct {
+	dryRun, forceWindow, asJSON bool
+	only, skip                  []string
+}
+
+func (a *app) weeklyCmd() *cobra.Command {
+	var f weeklyFlags
+	c := &cobra.Command{
+		Use:   "weekly",
+		Short: "Run the whole weekly maintenance procedure and write the report",
+		Long: `Runs the phases ` + strings.Join(weekly.PhaseNames, ", ") + `
+in order inside the maintenance window, then writes
+<reports_dir>/maintenance-<YYYYMMDD-HHMMSS>.{md,json,html}. The last line
+printed is "report: <path of the .md>".`,
+		Example: `  fossamaint weekly --config /etc/fossamaint/fossamaint.yaml
+  fossamaint weekly --dry-run --force-window
+  fossamaint weekly --only preflight,database --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			run, err := a.runWeekly(cmd.Context(), cfg, f)
+			if run == nil {
+				return err
+			}
+			return a.finishWeekly(cmd.Context(), cfg, run, f.asJSON, err)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&f.dryRun, "dry-run", false, "change nothing: describe every mutating action instead")
+	fl.BoolVar(&f.forceWindow, "force-window", false, "run even outside the maintenance window")
+	fl.BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
+	fl.StringSliceVar(&f.only, "only", nil, "run only these phases (comma-separated)")
+	fl.StringSliceVar(&f.skip, "skip", nil, "skip these phases (comma-separated)")
+	return c
+}
+
+func (a *app) runWeekly(ctx context.Context, cfg config.Config, f weeklyFlags) (*runbook.Run, error) {
+	proc, err := a.procedure(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pr := newProgress(a.stderr)
+	run, err := proc.Execute(ctx, weekly.Options{
+		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
+		ToolVersion: Version, Progress: pr.event,
+	})
+	if errors.Is(err, weekly.ErrPhaseSelection) {
+		return nil, withCode(ExitUsage, err)
+	}
+	return run, err
+}
+
+// finishWeekly writes the three reports, prints the summary and maps the
+// run to an exit code.
+func (a *app) finishWeekly(ctx context.Context, cfg config.Config, run *runbook.Run, asJSON bool, runErr error) error {
+	secrets, _ := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
+	opts := report.Options{Secrets: secrets}
+	paths, err := report.Write(context.WithoutCancel(ctx), cfg.Path(cfg.ReportsDir), run, opts)
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if asJSON {
+		if err := report.Render(a.stdout, "json", run, opts); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "report: %s\n", paths.Markdown)
+	} else {
+		a.printSummary(run)
+		fmt.Fprintf(a.stdout, "report: %s\n", paths.Markdown)
+	}
+	if runErr != nil {
+		if weekly.IsInterrupted(runErr) {
+			return withCode(ExitInterrupted, runErr)
+		}
+		return runErr
+	}
+	return exitSilently(runCode(run.Status))
+}
+
+func (a *app) printSummary(run *runbook.Run) {
+	counts := map[runbook.Severity]int{}
+	for _, f := range run.Findings() {
+		counts[f.Severity]++
+	}
+	dry := ""
+	if run.DryRun {
+		dry = " (dry run: nothing was changed)"
+	}
+	fmt.Fprintf(a.stdout, "\nrun %s: %s%s\n", run.RunID, run.Status, dry)
+	fmt.Fprintf(a.stdout, "findings: %d critical, %d warning, %d info; downtime %.1fs; took %s\n",
+		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], run.DowntimeSeconds,
+		run.FinishedAt.Sub(run.StartedAt).Round(1e7))
+	for _, f := range run.Findings() {
+		if f.Severity != runbook.Info {
+			fmt.Fprintf(a.stdout, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
+		}
+	}
+	if !run.NextMaintenance.IsZero() {
+		fmt.Fprintf(a.stdout, "next maintenance: %s\n", run.NextMaintenance.Format("Mon 2006-01-02 15:04 MST"))
+	}
+}

@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/updates"
+	"github.com/fossawork/fossamaint/internal/weekly"
+)
+
+// procedure wires the real side effects for cfg.
+func (a *app) procedure(cfg config.Config) (*weekly.Procedure, error) {
+	mgr, err := service.New(cfg.Services)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	spec, err := cfg.Window.Spec()
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return weekly.New(weekly.Deps{
+		Config:   cfg,
+		Services: mgr,
+		Checker:  &health.Checker{},
+		Runner:   updates.ExecRunner{},
+		Now:      a.now,
+		Location: spec.Location,
+	}), nil
+}

@@ -1,0 +1,240 @@
+package logs
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"time"
+)
+
+// Reader defaults.
+const (
+	DefaultMaxLineBytes      = 1 << 20
+	DefaultMaxExceptionBytes = 64 << 10
+	// MaxMalformedLines is how many malformed line numbers Stats keeps as
+	// evidence; the count itself is exact.
+	MaxMalformedLines = 20
+	readBufferSize    = 64 << 10
+)
+
+// ReaderOptions tune a Reader. The zero value is usable.
+type ReaderOptions struct {
+	// Location is where naive timestamps are read (time.Local when nil).
+	Location *time.Location
+	// MaxLineBytes bounds one line (DefaultMaxLineBytes when <= 0). Longer
+	// lines are skipped to their end without being held whole, and counted
+	// as malformed.
+	MaxLineBytes int
+	// MaxExceptionBytes bounds the continuation lines joined onto one entry
+	// (DefaultMaxExceptionBytes when <= 0).
+	MaxExceptionBytes int
+}
+
+// Stats counts the lines a Reader has consumed. Every line is exactly one of
+// an entry's first line, a continuation, blank or malformed, so
+// Lines == Entries + Continuations + Blank + Malformed.
+type Stats struct {
+	Lines         int
+	Entries       int
+	Continuations int
+	Blank         int
+	Malformed     int
+	// MalformedLines holds the first MaxMalformedLines malformed line numbers.
+	MalformedLines []int
+	// LongLines counts the malformed lines that were over MaxLineBytes.
+	LongLines int
+	// Bytes is the number of (decompressed) bytes consumed.
+	Bytes int64
+}
+
+// Reader streams entries from line-oriented log text, joining continuation
+// lines onto the entry above them. It holds at most one line (up to
+// MaxLineBytes), one pending entry and its joined exception in memory.
+type Reader struct {
+	br       *bufio.Reader
+	p        *lineParser
+	maxLine  int
+	maxExc   int
+	long     []byte // reused buffer for lines longer than the bufio buffer
+	stats    Stats
+	pending  Entry
+	has      bool   // pending holds an entry not yet returned
+	exc      []byte // pending's exception once a continuation was joined
+	excBuilt bool
+	orphan   bool // the last non-blank line was malformed
+	done     bool
+	err      error
+}
+
+// NewReader returns a Reader over r.
+func NewReader(r io.Reader, opts ReaderOptions) *Reader {
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if opts.MaxExceptionBytes <= 0 {
+		opts.MaxExceptionBytes = DefaultMaxExceptionBytes
+	}
+	return &Reader{
+		br:      bufio.NewReaderSize(r, readBufferSize),
+		p:       newLineParser(opts.Location),
+		maxLine: opts.MaxLineBytes,
+		maxExc:  opts.MaxExceptionBytes,
+	}
+}
+
+// Stats returns the counts so far; they are final once Next has returned an error.
+func (r *Reader) Stats() Stats {
+	s := r.stats
+	s.MalformedLines = append([]int(nil), r.stats.MalformedLines...)
+	return s
+}
+
+// Next returns the next entry, io.EOF after the last one, or the underlying
+// read error (after any entry that was complete before it).
+func (r *Reader) Next() (Entry, error) {
+	for {
+		if r.done {
+			if r.has {
+				return r.emit(), nil
+			}
+			return Entry{}, r.err
+		}
+		line, tooLong, err := r.readLine()
+		if err != nil {
+			r.done, r.err = true, err
+			if len(line) == 0 {
+				continue
+			}
+		}
+		r.stats.Lines++
+		if e, ok := r.consume(line, tooLong); ok {
+			return e, nil
+		}
+	}
+}
+
+// consume classifies one line and returns an entry when the line completes one.
+func (r *Reader) consume(line []byte, tooLong bool) (Entry, bool) {
+	var e Entry
+	kind := KindMalformed
+	if !tooLong {
+		kind = r.p.parse(line, &e)
+	} else {
+		r.stats.LongLines++
+	}
+	switch kind {
+	case KindBlank:
+		r.stats.Blank++
+		return Entry{}, false
+	case KindMalformed:
+		r.stats.Malformed++
+		if len(r.stats.MalformedLines) < MaxMalformedLines {
+			r.stats.MalformedLines = append(r.stats.MalformedLines, r.stats.Lines)
+		}
+		// Lines after a broken record belong to it, not to the entry before.
+		r.orphan = true
+		if r.has {
+			return r.emit(), true
+		}
+		return Entry{}, false
+	case KindContinuation:
+		if r.has || r.orphan {
+			r.stats.Continuations++
+			r.join(r.p.clean)
+			return Entry{}, false
+		}
+		// Nothing above to attach to (start of input): keep the text as
+		// an untimed entry rather than lose it.
+		e = Entry{Message: string(r.p.clean), Shape: ShapePlain}
+	}
+	r.stats.Entries++
+	e.Line = r.stats.Lines
+	r.orphan = false
+	var prev Entry
+	had := r.has
+	if had {
+		prev = r.emit()
+	}
+	r.pending, r.has = e, true
+	return prev, had
+}
+
+// join appends a continuation line to the pending entry's exception, up to
+// maxExc; lines after an orphaning malformed line are counted and dropped.
+func (r *Reader) join(line []byte) {
+	if !r.has || r.pending.ExceptionTruncated {
+		return
+	}
+	if !r.excBuilt {
+		r.exc = append(r.exc[:0], r.pending.Exception...)
+		r.excBuilt = true
+	}
+	need := len(line)
+	if len(r.exc) > 0 {
+		need++
+	}
+	if len(r.exc)+need > r.maxExc {
+		r.pending.ExceptionTruncated = true
+		return
+	}
+	if len(r.exc) > 0 {
+		r.exc = append(r.exc, '\n')
+	}
+	r.exc = append(r.exc, line...)
+}
+
+func (r *Reader) emit() Entry {
+	e := r.pending
+	if r.excBuilt {
+		e.Exception = string(r.exc)
+		r.excBuilt = false
+		if cap(r.exc) > 4*r.maxExc {
+			r.exc = nil
+		}
+	}
+	r.pending, r.has = Entry{}, false
+	return e
+}
+
+// readLine returns the next line including its newline. Lines longer than
+// the bufio buffer are gathered in r.long up to maxLine (+2 for "\r\n");
+// past that the rest is read and discarded, so memory never holds a line
+// over the limit.
+func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
+	b, err := r.br.ReadSlice('\n')
+	r.stats.Bytes += int64(len(b))
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return b, len(trimEOL(b)) > r.maxLine, err
+	}
+	r.long = appendBounded(r.long[:0], b, r.maxLine+2)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		b, err = r.br.ReadSlice('\n')
+		r.stats.Bytes += int64(len(b))
+		if tooLong {
+			continue
+		}
+		if len(r.long)+len(b) > r.maxLine+2 {
+			tooLong = true
+			r.long = r.long[:0]
+			continue
+		}
+		r.long = appendBounded(r.long, b, r.maxLine+2)
+	}
+	if tooLong {
+		// A non-empty placeholder so the caller counts the line.
+		return []byte{'\n'}, true, err
+	}
+	return r.long, len(trimEOL(r.long)) > r.maxLine, err
+}
+
+// appendBounded appends like append but never grows dst's capacity past
+// limit, so a line just under the limit costs one limit-sized buffer rather
+// than append's overshoot.
+func appendBounded(dst, b []byte, limit int) []byte {
+	if need := len(dst) + len(b); need > cap(dst) {
+		grown := make([]byte, len(dst), min(max(2*cap(dst), need), max(limit, need)))
+		copy(grown, dst)
+		dst = grown
+	}
+	return append(dst, b...)
+}

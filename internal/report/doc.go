@@ -1,0 +1,12 @@
+// Package report renders a finished run (runbook.Run) as Markdown (the
+// seed's "Maintenance Report Template", section for section), JSON (the run's
+// own struct tags are the schema) and a self-contained HTML page, and writes
+// the three files atomically. Steps never print: reports are rendered only
+// from results.
+//
+// Every rendered output goes through redaction first (Options.Secrets and
+// inline password=/token=/Bearer secrets), so reports never contain secrets.
+//
+// It may import internal/runbook (its data model) and nothing else from
+// fossamaint: not cli, not weekly, not any domain package.
+package report

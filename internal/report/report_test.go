@@ -1,0 +1,315 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func renderString(t *testing.T, format string, run *runbook.Run, opts Options) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, format, run, opts); err != nil {
+		t.Fatalf("Render(%s): %v", format, err)
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	runs := map[string]*runbook.Run{"run": sampleRun(t), "dryrun": dryRun(t)}
+	for name, run := range runs {
+		for _, format := range Formats {
+			t.Run(name+"."+format, func(t *testing.T) {
+				got := renderString(t, format, run, Options{})
+				path := filepath.Join("testdata", name+"."+format)
+				if *update {
+					if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("reading golden file (run with -update to create it): %v", err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs from golden file; run go test -update and review the diff\ngot:\n%s", path, got)
+				}
+			})
+		}
+	}
+}
+
+func TestPackageShortcutsMatchRender(t *testing.T) {
+	run := sampleRun(t)
+	for format, fn := range map[string]func(io.Writer, *runbook.Run) error{
+		FormatMarkdown: Markdown, FormatJSON: JSON, FormatHTML: HTML,
+	} {
+		var b bytes.Buffer
+		if err := fn(&b, run); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if want := renderString(t, format, run, Options{}); b.String() != want {
+			t.Errorf("%s shortcut differs from Render", format)
+		}
+	}
+}
+
+func TestMarkdownSections(t *testing.T) {
+	md := renderString(t, FormatMarkdown, sampleRun(t), Options{})
+	dry := renderString(t, FormatMarkdown, dryRun(t), Options{})
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"title", md, "# Weekly Maintenance Report - 2026-12-05\n"},
+		{"status line", md, "**Status:** FAIL · **Run:** `20261205-020000-ab12` · **Host:** fossa-prod-1"},
+		{"start in run zone", md, "- **Start Time:** 2026-12-05 02:00:00 CST\n"},
+		{"duration", md, "- **Duration:** 47m14s\n"},
+		{"downtime", md, "- **Downtime:** 4.4s\n"},
+		{"no downtime", dry, "- **Downtime:** none (no service was stopped)\n"},
+		{"ok phase", md, "- [x] Pre-maintenance verification — ok\n"},
+		{"warn phase", md, "- [x] System updates and security patches — warn (3 findings)\n"},
+		{"fail phase", md, "- [ ] Database maintenance and optimization — fail (1 finding)\n"},
+		{"skipped phase", md, "- [ ] Performance analysis — skipped: logs/performance/performance-metrics.jsonl not found\n"},
+		{"postponed phase", md, "- [ ] Backup verification — postponed: window nearly spent: 12m left, budget 20m\n"},
+		{"phase not in run", dry, "- [ ] Backup verification — not run\n"},
+		{"step line", md, "  - `npm-deps` — skipped: npm is not installed\n"},
+		{"step error", md, "  - `vacuum` — fail, 2.8s; error: VACUUM INTO: database is locked; undone\n"},
+		{"step error is an issue", md, "- **database/vacuum**: step error: VACUUM INTO: database is locked\n"},
+		{"multi-line evidence fenced", md, "  ```\n  *** in database main ***\n  Page 42: btree page has 3 cells, expected 4\n  ```\n"},
+		{"evidence with backtick", md, "  - evidence: `` sshd[811]: Failed password for root from 203.0.113.7 port 2222 ssh2 | `x` ``\n"},
+		{"markdown escaped", md, `message with \<b>markup\</b>, \*stars\*, \[links\](x) and a \| pipe`},
+		{"action", md, "- logs/rotate: archived 2 files to archives/logs/202610\n"},
+		{"undone action", md, "- database/vacuum: undone (reverted after the step failed or was interrupted)\n"},
+		{"dry-run actions", dry, "Dry run: nothing was changed; these are the actions that would be done.\n\n- database/pre-backup: would: back up"},
+		{"db size", md, "- **Database Size:** 500 MiB (524288000 bytes)\n"},
+		{"cpu", md, "- **Average CPU Usage:** 23.5 %\n"},
+		{"missing metric", dry, "- **Average CPU Usage:** n/a\n"},
+		{"extra metric", md, "- **backups_kept:** 18\n"},
+		{"metric row", md, "| database | integrity | freelist_ratio | 0.31 | ratio |\n"},
+		{"no recommendations", dry, "## Recommendations\nNone.\n"},
+		{"scheduled", md, "- **Scheduled:** 2026-12-12 02:00:00 CST\n"},
+		{"special activities", md, "  - run postponed step backups/verify-restore (window nearly spent: 12m left, budget 20m)\n"},
+		{"no special activities", dry, "- **Special Activities:** None.\n"},
+		{"operator", md, "**Maintenance Performed By:** ops@fossawork.example\n"},
+		{"generated", md, "**Report Generated:** 2026-12-05 02:47:13 CST\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(tt.doc, tt.want) {
+				t.Errorf("report lacks %q", tt.want)
+			}
+		})
+	}
+	crit, warn, info := strings.Index(md, "### Critical"), strings.Index(md, "### Warning"), strings.Index(md, "### Info")
+	if crit < 0 || !(crit < warn && warn < info) {
+		t.Errorf("issue groups not critical, warning, info in order: %d %d %d", crit, warn, info)
+	}
+	if strings.Contains(md, "Dry run") {
+		t.Error("a real run says it is a dry run")
+	}
+}
+
+func TestMarkdownEmptyRun(t *testing.T) {
+	md := renderString(t, FormatMarkdown, &runbook.Run{RunID: "x"}, Options{})
+	for _, want := range []string{
+		"# Weekly Maintenance Report - n/a\n", "## Issues Identified\nNone.\n", "## Actions Taken\nNone.\n",
+		"- **Database Size:** n/a\n", "- [ ] Pre-maintenance verification — not run\n",
+		"- **Scheduled:** n/a\n", "- **Duration:** n/a\n", "- **Planned Window:** n/a\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("empty-run report lacks %q", want)
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for name, run := range map[string]*runbook.Run{
+		"sample": sampleRun(t), "dry": dryRun(t), "empty": {RunID: "empty"},
+		"nil step lists": {Phases: []runbook.PhaseResult{{Name: "p", Steps: []runbook.StepResult{{Name: "s"}}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := renderString(t, FormatJSON, run, Options{})
+			if strings.Contains(out, "null") {
+				t.Errorf("JSON contains null:\n%s", out)
+			}
+			var back runbook.Run
+			if err := json.Unmarshal([]byte(out), &back); err != nil {
+				t.Fatalf("JSON does not decode into runbook.Run: %v", err)
+			}
+			if again := renderString(t, FormatJSON, &back, Options{}); again != out {
+				t.Errorf("JSON does not round-trip:\nfirst:\n%s\nsecond:\n%s", out, again)
+			}
+			if back.RunID != run.RunID || !back.StartedAt.Equal(run.StartedAt) || len(back.Phases) != len(run.Phases) {
+				t.Errorf("decoded run differs: %+v", back)
+			}
+		})
+	}
+}
+
+func TestJSONSchemaKeys(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(renderString(t, FormatJSON, sampleRun(t), Options{})), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"run_id", "started_at", "finished_at", "status", "window", "downtime_seconds",
+		"phases", "metrics", "recommendations", "next_maintenance"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	s := doc["phases"].([]any)[2].(map[string]any)["steps"].([]any)[1].(map[string]any)
+	for _, k := range []string{"name", "status", "duration_seconds", "findings", "actions", "metrics"} {
+		if _, ok := s[k]; !ok {
+			t.Errorf("JSON step lacks %q", k)
+		}
+	}
+	f := s["findings"].([]any)[0].(map[string]any)
+	if f["severity"] != "critical" || f["evidence"] == nil {
+		t.Errorf("finding = %v", f)
+	}
+}
+
+func TestNonFiniteNumbers(t *testing.T) {
+	run := sampleRun(t)
+	run.Metrics[MetricCPUAvgPercent] = math.NaN()
+	run.DowntimeSeconds = math.Inf(1)
+	run.Phases[0].Steps[0].DurationSeconds = math.NaN()
+	run.Phases[0].Steps[0].Metric("api_latency", math.Inf(-1), "ms")
+	out := renderString(t, FormatJSON, run, Options{})
+	if strings.Contains(out, "cpu_avg_percent") || strings.Contains(out, "api_latency") {
+		t.Errorf("non-finite metrics kept in JSON")
+	}
+	md := renderString(t, FormatMarkdown, run, Options{})
+	for _, want := range []string{"- **Average CPU Usage:** n/a\n", "| preflight | health | api_latency | n/a | ms |\n"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	if run.Metrics[MetricCPUAvgPercent] == 0 {
+		t.Error("rendering changed the caller's run")
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	var b bytes.Buffer
+	err := Render(&b, "pdf", sampleRun(t), Options{})
+	if err == nil || !strings.Contains(err.Error(), `"pdf"`) || !strings.Contains(err.Error(), "md, json, html") {
+		t.Errorf("unknown format error = %v", err)
+	}
+	if err := Render(&b, FormatJSON, nil, Options{}); !errors.Is(err, errNilRun) {
+		t.Errorf("nil run error = %v", err)
+	}
+	if err := Render(failingWriter{}, FormatMarkdown, sampleRun(t), Options{}); err == nil || !strings.Contains(err.Error(), "writing md report") {
+		t.Errorf("write error = %v", err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("failed renders wrote %d bytes", b.Len())
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestHTMLEscapesAndIsWellFormed(t *testing.T) {
+	const inject = `<script>alert("x")</script>`
+	run := sampleRun(t)
+	run.Host = inject
+	run.Status = runbook.RunStatus(`ok" onmouseover="alert(1)`)
+	run.Recommendations = append(run.Recommendations, inject)
+	s := &run.Phases[1].Steps[0]
+	s.Name = inject
+	s.Finding(runbook.Critical, inject, "%s", inject)
+	s.Action("%s", inject)
+	s.Metric(inject, 1, inject)
+
+	page := renderString(t, FormatHTML, run, Options{})
+	if strings.Contains(strings.ToLower(page), "<script") {
+		t.Fatal("injected <script> reached the HTML unescaped")
+	}
+	if !strings.Contains(page, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Error("injected text is not shown escaped")
+	}
+	if strings.Contains(page, `onmouseover="`) {
+		t.Error("attribute injection through a status")
+	}
+	for _, external := range []string{"src=", "href=", "@import", "url("} {
+		if strings.Contains(page, external) {
+			t.Errorf("page is not self-contained: has %q", external)
+		}
+	}
+	checkWellFormed(t, page)
+}
+
+// checkWellFormed walks the page with encoding/xml in its lenient HTML
+// mode and checks every element is closed in order.
+func checkWellFormed(t *testing.T, page string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(page))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("HTML does not parse: %v", err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, e.Name.Local)
+		case xml.EndElement:
+			if len(stack) == 0 || stack[len(stack)-1] != e.Name.Local {
+				t.Fatalf("</%s> closes %v", e.Name.Local, stack)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Errorf("unclosed elements: %v", stack)
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("2 security updates pending", "openssl 3.0.13\nlibc6", "critical", "db/integrity")
+	f.Add("<script>alert(1)</script>", "```\n`x`", "warning", "a|b")
+	f.Add("*[x](y)*", "\r\n\x00", "bogus", "")
+	f.Fuzz(func(t *testing.T, message, evidence, severity, name string) {
+		s := runbook.StepResult{Name: name}
+		s.Findings = []runbook.Finding{{Severity: runbook.Severity(severity), Message: message, Evidence: evidence}}
+		s.Action("%s", message)
+		s.Metric(name, 1, evidence)
+		run := &runbook.Run{
+			RunID:           message,
+			Phases:          []runbook.PhaseResult{{Name: name, Title: message, Status: runbook.Status(severity), Steps: []runbook.StepResult{s}}},
+			Recommendations: []string{evidence},
+		}
+		for _, format := range Formats {
+			var b bytes.Buffer
+			if err := Render(&b, format, run, Options{}); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			if format == FormatJSON && !json.Valid(b.Bytes()) {
+				t.Fatalf("invalid JSON:\n%s", b.String())
+			}
+			if format == FormatHTML && strings.Contains(strings.ToLower(b.String()), "<script") {
+				t.Fatalf("unescaped script tag in HTML")
+			}
+		}
+	})
+}

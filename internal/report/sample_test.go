@@ -1,0 +1,143 @@
+package report
+
+import (
+	"testing"
+	"time"
+	_ "time/tzdata" // the sample run lives in America/Chicago on any machine
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+func chicago(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatalf("loading zone: %v", err)
+	}
+	return loc
+}
+
+func step(name string, status runbook.Status, start time.Time, secs float64) runbook.StepResult {
+	d := time.Duration(secs * float64(time.Second))
+	return runbook.StepResult{
+		Name: name, Kind: runbook.ReadOnly, StartedAt: start, FinishedAt: start.Add(d),
+		DurationSeconds: secs, Result: runbook.Result{Status: status},
+	}
+}
+
+// sampleRun is a representative finished run: every step and phase status,
+// findings of each severity, a postponed step, a failed and undone step,
+// metrics, actions and recommendations.
+func sampleRun(t testing.TB) *runbook.Run {
+	loc := chicago(t)
+	at := func(h, m, s int) time.Time { return time.Date(2026, 12, 5, h, m, s, 0, loc) }
+	return &runbook.Run{
+		RunID:       "20261205-020000-ab12",
+		Host:        "fossa-prod-1",
+		Operator:    "ops@fossawork.example",
+		ToolVersion: "v0.1.0",
+		StartedAt:   at(2, 0, 0),
+		FinishedAt:  at(2, 47, 13).Add(500 * time.Millisecond),
+		Status:      runbook.RunFail,
+		Window:      runbook.Span{Start: at(2, 0, 0), End: at(6, 0, 0)},
+
+		DowntimeSeconds: 4.37,
+		Phases:          append(firstPhases(at), laterPhases(at)...),
+		Metrics: map[string]float64{
+			MetricDatabaseSizeBytes: 524288000, MetricWorkOrders: 1234, MetricDispensers: 56,
+			MetricErrorsLastWeek: 137, MetricCPUAvgPercent: 23.456, MetricMemoryAvgPercent: 61.2,
+			"backups_kept": 18,
+		},
+		Recommendations: []string{
+			"Restore the database from the newest verified backup and investigate the integrity failure",
+			"Apply the 2 pending security updates",
+		},
+		NextMaintenance: time.Date(2026, 12, 12, 2, 0, 0, 0, loc),
+	}
+}
+
+func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
+	health := step("health", runbook.StatusOK, at(2, 0, 1), 1.24)
+	health.Metric("api_latency", 35, "ms")
+	disk := step("disk", runbook.StatusOK, at(2, 0, 3), 0.05)
+	disk.Metric("disk_used", 61.5, "%")
+
+	apt := step("os-packages", runbook.StatusOK, at(2, 0, 4), 12.5)
+	apt.Finding(runbook.Warning, "openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\nlibc6 2.39-0ubuntu8.3 -> 2.39-0ubuntu8.4", "%d security updates pending", 2)
+	apt.Finding(runbook.Info, "", "%d updates available in total", 12)
+	pip := step("python-deps", runbook.StatusOK, at(2, 0, 17), 3.1)
+	pip.Finding(runbook.Warning, "fastapi==0.110.0 (GHSA-qf9m-vfgh-m389)", "fastapi has a known vulnerability")
+	npm := step("npm-deps", runbook.StatusSkipped, at(2, 0, 20), 0)
+	npm.Note = "npm is not installed"
+
+	backup := step("pre-backup", runbook.StatusOK, at(2, 1, 0), 0.9)
+	backup.Kind = runbook.Mutating
+	backup.Action("backed up fossawork_v2.db to backups/maintenance/fossawork_v2_pre_maintenance_20261205-020100.db (sha256 9f2c…)")
+	integrity := step("integrity", runbook.StatusOK, at(2, 1, 1), 18.8)
+	integrity.Finding(runbook.Critical, "*** in database main ***\nPage 42: btree page has 3 cells, expected 4", "integrity_check found %d problems in the backup copy", 2)
+	integrity.Metric("freelist_ratio", 0.31, "ratio")
+	vacuum := step("vacuum", runbook.StatusFail, at(2, 1, 20), 2.75)
+	vacuum.Kind = runbook.Downtime
+	vacuum.Error = "VACUUM INTO: database is locked"
+	vacuum.Undone = true
+	vacuum.Action("stopped fossawork-backend")
+	vacuum.Action("started fossawork-backend")
+
+	return []runbook.PhaseResult{
+		{Name: "preflight", Title: "Pre-maintenance checks", Status: runbook.StatusOK, Steps: []runbook.StepResult{health, disk}},
+		{Name: "updates", Title: "Updates", Status: runbook.StatusWarn, Steps: []runbook.StepResult{apt, pip, npm}},
+		{Name: "database", Title: "Database", Status: runbook.StatusFail, Steps: []runbook.StepResult{backup, integrity, vacuum}},
+	}
+}
+
+func laterPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
+	logs := step("rotate", runbook.StatusOK, at(2, 2, 0), 4.2)
+	logs.Kind = runbook.Mutating
+	logs.Action("compressed 4 log files older than 7 days (12.4 MiB -> 1.9 MiB)")
+	logs.Action("archived 2 files to archives/logs/202610")
+	logs.Metric("errors", 137, "count")
+	logs.Metric("bytes_freed", 10905190, "bytes")
+
+	perf := step("resources", runbook.StatusSkipped, at(2, 3, 0), 0)
+	perf.Note = "logs/performance/performance-metrics.jsonl not found"
+
+	auth := step("auth-failures", runbook.StatusOK, at(2, 3, 1), 0.8)
+	auth.Finding(runbook.Warning, "sshd[811]: Failed password for root from 203.0.113.7 port 2222 ssh2 | `x`", "%d failed logins from 203.0.113.7 (above 50)", 52)
+	modes := step("file-modes", runbook.StatusOK, at(2, 3, 2), 0.01)
+	modes.Finding(runbook.Info, "", "message with <b>markup</b>, *stars*, [links](x) and a | pipe")
+	modes.Action("chmod 0600 .env")
+
+	verify := step("verify-restore", runbook.StatusPostponed, at(2, 40, 0), 0)
+	verify.Note = "window nearly spent: 12m left, budget 20m"
+
+	post := step("health", runbook.StatusOK, at(2, 47, 10), 2.3)
+
+	return []runbook.PhaseResult{
+		{Name: "logs", Title: "Logs", Status: runbook.StatusOK, Steps: []runbook.StepResult{logs}},
+		{Name: "performance", Title: "Performance", Status: runbook.StatusSkipped, Steps: []runbook.StepResult{perf}},
+		{Name: "security", Title: "Security", Status: runbook.StatusWarn, Steps: []runbook.StepResult{auth, modes}},
+		{Name: "backups", Title: "Backups", Status: runbook.StatusPostponed, Steps: []runbook.StepResult{verify}},
+		{Name: "postflight", Title: "Post-maintenance checks", Status: runbook.StatusOK, Steps: []runbook.StepResult{post}},
+	}
+}
+
+// dryRun is the same procedure as a dry run: actions say what would be
+// done, no service was stopped, and some metrics were not measured.
+func dryRun(t testing.TB) *runbook.Run {
+	run := sampleRun(t)
+	run.RunID = "20261205-020000-dry1"
+	run.DryRun = true
+	run.Status = runbook.RunWarn
+	run.DowntimeSeconds = 0
+	delete(run.Metrics, MetricCPUAvgPercent)
+	delete(run.Metrics, MetricDispensers)
+	delete(run.Metrics, "backups_kept")
+	run.Phases = run.Phases[:4]
+	db := &run.Phases[2]
+	db.Status = runbook.StatusOK
+	db.Steps = []runbook.StepResult{db.Steps[0]}
+	db.Steps[0].Actions = []string{"would: back up fossawork_v2.db to backups/maintenance"}
+	run.Phases[3].Steps[0].Actions = []string{"would: compress 4 log files older than 7 days"}
+	run.Recommendations = nil
+	return run
+}

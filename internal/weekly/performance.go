@@ -1,0 +1,79 @@
+package weekly
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/perf"
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+// performance is the trends part of the seed's "Performance Analysis": the
+// week's samples chosen by timestamp (the seed takes the last 168 lines,
+// whatever their dates), and the processes using most CPU and memory now.
+// Memory pressure is reported; caches are never dropped.
+func (p *Procedure) performance() runbook.Phase {
+	return runbook.Phase{Name: "performance", Title: "Performance analysis", Steps: []runbook.Step{
+		{Name: "trends", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.trends},
+		{Name: "top-processes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.topProcesses},
+	}}
+}
+
+func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	now := p.d.Now()
+	path := p.path(p.d.Config.Logs.MetricsFile)
+	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, p.d.Location)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	var r runbook.Result
+	r.Metric("samples", float64(tr.Samples), "count")
+	r.Metric("missing_samples", float64(tr.MissingSamples), "count")
+	r.Metric("malformed_lines", float64(tr.Malformed), "count")
+	if tr.CPU.N > 0 {
+		r.Metric("cpu_avg_percent", tr.CPU.Avg, "%")
+		r.Metric("cpu_p95_percent", tr.CPU.P95, "%")
+		r.Metric("cpu_max_percent", tr.CPU.Max, "%")
+	}
+	if tr.Memory.N > 0 {
+		r.Metric("memory_avg_percent", tr.Memory.Avg, "%")
+		r.Metric("memory_p95_percent", tr.Memory.P95, "%")
+		r.Metric("memory_max_percent", tr.Memory.Max, "%")
+	}
+	if tr.Disk.N > 0 {
+		r.Metric("disk_avg_percent", tr.Disk.Avg, "%")
+		r.Metric("disk_last_percent", tr.Disk.Last, "%")
+	}
+	th := p.thresholds()
+	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
+		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
+	}
+	return r, nil
+}
+
+func (p *Procedure) topProcesses(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	byCPU, byMem, err := perf.TopProcesses(ctx, 10, p.d.TopSample)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	var r runbook.Result
+	r.Finding(runbook.Info, procTable(byCPU), "top %d processes by CPU", len(byCPU))
+	r.Finding(runbook.Info, procTable(byMem), "top %d processes by memory", len(byMem))
+	if len(byCPU) > 0 {
+		r.Metric("top_cpu_percent", byCPU[0].CPUPercent, "%")
+	}
+	if len(byMem) > 0 {
+		r.Metric("top_rss_bytes", float64(byMem[0].RSSBytes), "bytes")
+	}
+	return r, nil
+}
+
+func procTable(ps []perf.Proc) string {
+	var b strings.Builder
+	for _, pr := range ps {
+		fmt.Fprintf(&b, "%7d %-16s cpu %5.1f%% mem %4.1f%% rss %s\n", pr.PID, pr.Name, pr.CPUPercent, pr.MemPercent, humanBytes(pr.RSSBytes))
+	}
+	return b.String()
+}

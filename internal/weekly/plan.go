@@ -1,0 +1,103 @@
+package weekly
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/updates"
+)
+
+// Phase names, in the order the seed performs them.
+var PhaseNames = []string{"preflight", "updates", "database", "logs", "performance", "security", "backups", "postflight"}
+
+// ErrPhaseSelection is wrapped by errors in --only/--skip phase names.
+var ErrPhaseSelection = errors.New("bad phase selection")
+
+// Deps are the side-effecting things the procedure uses; tests point them
+// at real temp dirs, real SQLite files and real loopback servers.
+type Deps struct {
+	Config   config.Config
+	Services service.Manager
+	Checker  *health.Checker
+	Runner   updates.Runner
+	// Now is the clock; Location is the window's zone, used for naive log
+	// timestamps and calendar days.
+	Now      func() time.Time
+	Location *time.Location
+	// TopSample is how long CPU use of processes is sampled (default 1s).
+	TopSample time.Duration
+}
+
+// Procedure builds the plan and keeps what steps share (the preflight
+// latency baseline, the week's log summary, the apt report).
+type Procedure struct {
+	d Deps
+	s *shared
+}
+
+// New returns the procedure for deps.
+func New(d Deps) *Procedure {
+	if d.Location == nil {
+		d.Location = time.Local
+	}
+	if d.TopSample <= 0 {
+		d.TopSample = time.Second
+	}
+	if d.Checker == nil {
+		d.Checker = &health.Checker{}
+	}
+	return &Procedure{d: d, s: newShared()}
+}
+
+// Plan returns the phases selected by only and skip (phase names; empty
+// only means all).
+func (p *Procedure) Plan(only, skip []string) (runbook.Plan, error) {
+	all := []runbook.Phase{
+		p.preflight(), p.updates(), p.database(), p.logs(),
+		p.performance(), p.security(), p.backups(), p.postflight(),
+	}
+	if err := checkNames(only); err != nil {
+		return runbook.Plan{}, fmt.Errorf("--only: %w", err)
+	}
+	if err := checkNames(skip); err != nil {
+		return runbook.Plan{}, fmt.Errorf("--skip: %w", err)
+	}
+	var plan runbook.Plan
+	for _, ph := range all {
+		if (len(only) == 0 || contains(only, ph.Name)) && !contains(skip, ph.Name) {
+			plan.Phases = append(plan.Phases, ph)
+		}
+	}
+	if len(plan.Phases) == 0 {
+		return plan, fmt.Errorf("%w: --only and --skip leave no phase to run", ErrPhaseSelection)
+	}
+	return plan, nil
+}
+
+func checkNames(names []string) error {
+	for _, n := range names {
+		if !contains(PhaseNames, n) {
+			return fmt.Errorf("%w: unknown phase %q (phases: %s)", ErrPhaseSelection, n, strings.Join(PhaseNames, ", "))
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Procedure) path(rel string) string { return p.d.Config.Path(rel) }
+
+func (p *Procedure) thresholds() config.Thresholds { return p.d.Config.Thresholds }

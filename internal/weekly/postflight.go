@@ -1,0 +1,189 @@
+package weekly
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/service"
+)
+
+// postflight is the seed's "Post-Maintenance Verification": services up
+// (started and polled until ready, not `sleep 10`), endpoints answering,
+// the comprehensive health check, and latency compared with preflight.
+func (p *Procedure) postflight() runbook.Phase {
+	return runbook.Phase{Name: "postflight", Title: "Post-maintenance verification", Steps: []runbook.Step{
+		{Name: "services", Kind: runbook.Mutating, Budget: 2 * time.Minute, Critical: true, Run: p.ensureServices},
+		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.endpoints},
+		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.comprehensive},
+		{Name: "latency", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.latencyCompare},
+	}}
+}
+
+// readinessProbe polls the unit's health URL, or only its active state
+// when it has none.
+func (p *Procedure) readinessProbe(u config.Service) func(context.Context) error {
+	if u.HealthURL == "" {
+		return func(ctx context.Context) error {
+			ok, err := p.d.Services.Active(ctx, u.Name)
+			if err == nil && !ok {
+				err = fmt.Errorf("%s is not active", u.Name)
+			}
+			return err
+		}
+	}
+	chk := health.Check{Name: u.Name, URL: u.HealthURL, Expect: []int{200}, Timeout: p.d.Config.Health.Timeout.D()}
+	return func(ctx context.Context) error {
+		if res := p.d.Checker.Probe(ctx, chk); !res.Healthy {
+			return fmt.Errorf("%s", res.Err)
+		}
+		return nil
+	}
+}
+
+func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if p.d.Config.Services.Manager == "none" {
+		return runbook.Skipped("services.manager is none: the operator manages services"), nil
+	}
+	var r runbook.Result
+	for _, u := range p.d.Config.Services.Units {
+		active, err := p.d.Services.Active(ctx, u.Name)
+		if err != nil {
+			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
+			continue
+		}
+		if active {
+			continue
+		}
+		var ready time.Duration
+		err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
+			var err error
+			ready, err = service.StartAndWait(ctx, p.d.Services, u.Name, p.readinessProbe(u), p.d.Config.Services.ReadyTimeout.D())
+			return err
+		})
+		if err != nil {
+			r.Finding(runbook.Critical, err.Error(), "%s was down after maintenance and did not become ready", u.Name)
+			r.Recommend("Check %s's logs; it is down.", u.Name)
+			continue
+		}
+		if !env.DryRun {
+			r.Finding(runbook.Warning, "", "%s was down after maintenance; started, ready after %s", u.Name, ready.Round(time.Millisecond))
+			r.Metric("ready_seconds:"+u.Name, ready.Seconds(), "s")
+		}
+	}
+	return r, nil
+}
+
+func (p *Procedure) endpoints(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	checks := health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
+	if len(checks) == 0 {
+		return runbook.Skipped("health.endpoints is empty"), nil
+	}
+	var r runbook.Result
+	for _, res := range p.d.Checker.ProbeAll(ctx, checks) {
+		r.Metric("latency_ms:"+res.Name, ms(res.Latency), "ms")
+		if res.Healthy {
+			continue
+		}
+		sev := runbook.Warning
+		if res.Critical {
+			sev = runbook.Critical
+		}
+		r.Finding(sev, res.Err, "%s is not healthy (%s)", res.URL, statusText(res))
+	}
+	return r, nil
+}
+
+func statusText(res health.Result) string {
+	if res.Status == 0 {
+		return "no answer"
+	}
+	return fmt.Sprintf("HTTP %d", res.Status)
+}
+
+func (p *Procedure) serviceStates(ctx context.Context) []health.ServiceState {
+	if p.d.Config.Services.Manager == "none" {
+		return nil
+	}
+	var out []health.ServiceState
+	for _, u := range p.d.Config.Services.Units {
+		active, err := p.d.Services.Active(ctx, u.Name)
+		out = append(out, health.ServiceState{Name: u.Name, Active: active, Err: err})
+	}
+	return out
+}
+
+func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	rep := health.Comprehensive(ctx, p.comprehensiveInput(ctx))
+	var r runbook.Result
+	ok := 0
+	for _, it := range rep.Items {
+		switch it.Severity {
+		case health.SeverityCritical:
+			r.Finding(runbook.Critical, it.Name, "%s: %s", it.Area, it.Detail)
+		case health.SeverityWarning:
+			r.Finding(runbook.Warning, it.Name, "%s: %s", it.Area, it.Detail)
+		default:
+			ok++
+		}
+	}
+	r.Metric("items_ok", float64(ok), "count")
+	r.Metric("items", float64(len(rep.Items)), "count")
+	return r, nil
+}
+
+// comprehensiveInput is what `fossamaint health --comprehensive` and the
+// postflight step both check.
+func (p *Procedure) comprehensiveInput(ctx context.Context) health.ComprehensiveInput {
+	var modes []config.FileMode
+	for _, fm := range p.d.Config.Security.FileModes {
+		modes = append(modes, config.FileMode{Path: p.path(fm.Path), Mode: fm.Mode})
+	}
+	return health.ComprehensiveInput{
+		Checker:    p.d.Checker,
+		Checks:     health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D()),
+		DBPath:     p.path(p.d.Config.Database.Path),
+		Services:   p.serviceStates(ctx),
+		Modes:      modes,
+		Thresholds: p.d.Config.Thresholds,
+	}
+}
+
+// Comprehensive runs the comprehensive health check alone.
+func (p *Procedure) Comprehensive(ctx context.Context) health.Report {
+	return health.Comprehensive(ctx, p.comprehensiveInput(ctx))
+}
+
+func (p *Procedure) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	compared := 0
+	var lines []string
+	for _, c := range p.criticalChecks() {
+		before, ok := p.s.getBaseline(c.Name)
+		if !ok {
+			continue
+		}
+		after, err := p.d.Checker.Measure(ctx, c, 5)
+		if err != nil {
+			r.Finding(runbook.Critical, err.Error(), "%s did not answer after maintenance", c.URL)
+			continue
+		}
+		compared++
+		pct, regressed := health.Regression(before, after, p.thresholds().LatencyRegressionPercent)
+		r.Metric("latency_change_percent:"+c.Name, pct, "%")
+		lines = append(lines, fmt.Sprintf("%s: median %.1f ms -> %.1f ms (%+.0f%%)", c.Name, ms(before.Median), ms(after.Median), pct))
+		if regressed {
+			r.Finding(runbook.Warning, fmt.Sprintf("median %.1f ms before, %.1f ms after", ms(before.Median), ms(after.Median)),
+				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, p.thresholds().LatencyRegressionPercent)
+		}
+	}
+	if compared == 0 {
+		return runbook.Skipped("no preflight latency baseline to compare with (run preflight in the same run)"), nil
+	}
+	r.Finding(runbook.Info, strings.Join(lines, "\n"), "endpoint latency compared with preflight")
+	return r, nil
+}

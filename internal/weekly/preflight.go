@@ -1,0 +1,202 @@
+package weekly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/updates"
+)
+
+// preflight is the seed's "Pre-Maintenance Verification": is there a
+// backup from today, is there room and headroom, what broke recently, and
+// how fast the service answers before we touch it.
+func (p *Procedure) preflight() runbook.Phase {
+	return runbook.Phase{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{
+		{Name: "services", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.servicesActive},
+		{Name: "daily-backup", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.dailyBackup},
+		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.resources},
+		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.recentErrors},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: p.pendingSecurityUpdates},
+		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.latencyBaseline},
+	}}
+}
+
+func (p *Procedure) servicesActive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	if p.d.Config.Services.Manager == "none" {
+		return runbook.Skipped("services.manager is none: the operator manages services"), nil
+	}
+	for _, u := range p.d.Config.Services.Units {
+		active, err := p.d.Services.Active(ctx, u.Name)
+		switch {
+		case err != nil:
+			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
+		case !active:
+			r.Finding(runbook.Warning, "", "%s is not active before maintenance", u.Name)
+			r.Recommend("Find out why %s was down before the window (service logs around the last start).", u.Name)
+		default:
+			r.Metric("active_"+u.Name, 1, "bool")
+		}
+	}
+	return r, nil
+}
+
+func (p *Procedure) backupLayout() backup.Layout {
+	b := p.d.Config.Backups
+	return backup.Layout{DailyDir: p.path(b.DailyDir), WeeklyDir: p.path(b.WeeklyDir), MaintenanceDir: p.path(b.MaintenanceDir)}
+}
+
+func (p *Procedure) dailyBackup(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	now := p.d.Now().In(p.d.Location)
+	list, err := backup.List(ctx, p.backupLayout(), now)
+	if err != nil {
+		return r, fmt.Errorf("listing backups: %w", err)
+	}
+	if b, ok := backup.DailyFor(list, now); ok {
+		r.Metric("daily_backup_age_hours", b.Age.Hours(), "h")
+		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
+		return r, nil
+	}
+	dir := p.path(p.d.Config.Backups.DailyDir) + "/" + now.Format("20060102")
+	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup is missing")
+	r.Recommend("Check the daily backup job: no %s was written today.", dir)
+	return r, nil
+}
+
+func (p *Procedure) resources(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	th := p.thresholds()
+	snap, err := health.System(ctx, p.path(p.d.Config.Database.Path))
+	if err != nil {
+		return r, fmt.Errorf("reading system resources: %w", err)
+	}
+	for _, m := range snap.Mounts {
+		r.Metric("disk_used_percent:"+m.Path, m.UsedPercent, "%")
+		if m.UsedPercent > th.DiskPercent {
+			r.Finding(runbook.Warning, fmt.Sprintf("%s %.1f%% used, %s free", m.Path, m.UsedPercent, humanBytes(m.Free)),
+				"disk %s is %.0f%% full (warn above %.0f%%)", m.Path, m.UsedPercent, th.DiskPercent)
+			r.Recommend("Free space on %s before the next window (old archives, backups outside retention).", m.Path)
+		}
+	}
+	r.Metric("memory_used_percent", snap.MemoryUsedPercent, "%")
+	if snap.MemoryUsedPercent > th.MemoryPercent {
+		r.Finding(runbook.Warning, fmt.Sprintf("%.1f%% used", snap.MemoryUsedPercent),
+			"memory use is %.0f%% (warn above %.0f%%); caches are not dropped, that only slows the system", snap.MemoryUsedPercent, th.MemoryPercent)
+	}
+	r.Metric("load1", snap.Load1, "")
+	r.Metric("load_percent", snap.LoadPercent, "%")
+	if snap.LoadPercent > th.LoadPercent {
+		r.Finding(runbook.Warning, fmt.Sprintf("load %.2f on %d CPUs", snap.Load1, snap.CPUs),
+			"system load is %.0f%% of the CPUs (warn above %.0f%%)", snap.LoadPercent, th.LoadPercent)
+	}
+	for _, u := range snap.Unavailable {
+		r.Finding(runbook.Info, u, "a system metric could not be read")
+	}
+	return r, nil
+}
+
+func (p *Procedure) recentErrors(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	sum, err := p.dayLogs(ctx)
+	if err != nil {
+		return r, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
+	}
+	n := errorCount(sum)
+	r.Metric("errors_24h", float64(n), "count")
+	// A day's share of the weekly threshold.
+	if limit := p.thresholds().ErrorsPerWeek / 7; n > limit && limit > 0 {
+		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, p.thresholds().ErrorsPerWeek)
+	}
+	return r, nil
+}
+
+// errorCount follows the seed: errors are what the error stream holds; only
+// when no error stream exists do we count ERROR entries of all streams
+// (counting both would count each error twice).
+func errorCount(sum logs.Summary) int {
+	if _, ok := sum.ByStream["backend-errors"]; ok {
+		return sum.ErrorsByStream["backend-errors"]
+	}
+	return sum.Errors
+}
+
+func topPatterns(sum logs.Summary, n int) string {
+	var out string
+	for i, m := range sum.TopMessages {
+		if i == n {
+			break
+		}
+		out += fmt.Sprintf("%d× %s\n", m.Count, m.Pattern)
+	}
+	return out
+}
+
+func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	if !p.d.Config.Updates.Apt.Enabled {
+		return runbook.Skipped("updates.apt.enabled is false"), nil
+	}
+	rep, err := p.aptReport(ctx)
+	if errors.Is(err, updates.ErrToolMissing) {
+		return runbook.Skipped("%v", err), nil
+	}
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	var r runbook.Result
+	sec := rep.Security
+	r.Metric("security_updates", float64(sec), "count")
+	if sec > 0 {
+		r.Finding(runbook.Warning, "", "%d security updates are pending", sec)
+	}
+	return r, nil
+}
+
+func (p *Procedure) criticalChecks() []health.Check {
+	var out []health.Check
+	for _, c := range health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D()) {
+		if c.Critical {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (p *Procedure) latencyBaseline(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	checks := p.criticalChecks()
+	if len(checks) == 0 {
+		return runbook.Skipped("no critical endpoints configured"), nil
+	}
+	for _, c := range checks {
+		st, err := p.d.Checker.Measure(ctx, c, 5)
+		if err != nil {
+			r.Finding(runbook.Warning, err.Error(), "%s did not answer before maintenance", c.URL)
+			continue
+		}
+		p.s.setBaseline(c.Name, st)
+		r.Metric("latency_median_ms:"+c.Name, ms(st.Median), "ms")
+	}
+	return r, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for v := n / unit; v >= unit; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

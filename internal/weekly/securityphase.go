@@ -1,0 +1,117 @@
+package weekly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/security"
+)
+
+// security holds the basics of the seed's "Security Review": file modes of
+// the database and secrets, certificate expiry, and the week's failed
+// logins counted (brute-force analysis by source is a later release).
+func (p *Procedure) security() runbook.Phase {
+	return runbook.Phase{Name: "security", Title: "Security review", Steps: []runbook.Step{
+		{Name: "file-modes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.fileModes},
+		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.tlsCerts},
+		{Name: "failed-logins", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.failedLogins},
+	}}
+}
+
+func (p *Procedure) modeChecks() []security.ModeCheck {
+	var out []security.ModeCheck
+	for _, fm := range p.d.Config.Security.FileModes {
+		out = append(out, security.ModeCheck{Path: p.path(fm.Path), Max: fm.Mode.Perm()})
+	}
+	return out
+}
+
+func (p *Procedure) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	checks := p.modeChecks()
+	if len(checks) == 0 {
+		return runbook.Skipped("security.file_modes is empty"), nil
+	}
+	bad := 0
+	for _, f := range security.AuditModes(ctx, checks) {
+		switch {
+		case f.Err != "":
+			r.Finding(runbook.Warning, f.Err, "could not check the mode of %s", f.Path)
+		case f.Missing:
+			r.Finding(runbook.Info, f.Path, "%s does not exist", f.Path)
+		case f.TooPermissive:
+			bad++
+			r.Finding(runbook.Warning, fmt.Sprintf("%s mode %04o, allowed %04o", f.Path, f.Mode.Perm(), f.Max.Perm()), "%s", f.Message)
+			r.Recommend("chmod %04o %s", f.Max.Perm(), f.Path)
+		}
+	}
+	r.Metric("paths_checked", float64(len(checks)), "count")
+	r.Metric("too_permissive", float64(bad), "count")
+	return r, nil
+}
+
+func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	certs := p.d.Config.Security.TLSCerts
+	if len(certs) == 0 {
+		return runbook.Skipped("security.tls_certs is empty"), nil
+	}
+	var r runbook.Result
+	found := 0
+	for _, c := range certs {
+		path := p.path(c)
+		info, err := security.CertExpiry(path, p.d.Now())
+		if err != nil {
+			if isNotExist(err) {
+				r.Finding(runbook.Info, path, "no certificate at %s", path)
+				continue
+			}
+			r.Finding(runbook.Warning, err.Error(), "could not read certificate %s", path)
+			continue
+		}
+		found++
+		r.Metric("days_left:"+info.CommonName, float64(info.DaysLeft), "days")
+		sev, msg := security.EvaluateCert(info, p.thresholds().TLSWarnDays)
+		switch sev {
+		case "critical":
+			r.Finding(runbook.Critical, path, "%s", msg)
+			r.Recommend("Renew the certificate %s now.", path)
+		case "warning":
+			r.Finding(runbook.Warning, fmt.Sprintf("%s expires %s", path, info.NotAfter.Format(time.DateOnly)), "%s", msg)
+			r.Recommend("Renew the certificate %s before %s.", path, info.NotAfter.Format(time.DateOnly))
+		}
+	}
+	r.Metric("certificates", float64(found), "count")
+	return r, nil
+}
+
+func (p *Procedure) failedLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	sum, err := p.weekLogs(ctx)
+	if err != nil {
+		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
+	}
+	var r runbook.Result
+	r.Metric("failed_logins_last_week", float64(sum.AuthFailures), "count")
+	var ev []string
+	for i, ip := range sum.AuthFailuresByIP {
+		if i == 5 {
+			break
+		}
+		addr := ip.IP
+		if addr == "" {
+			addr = "(no address)"
+		}
+		ev = append(ev, fmt.Sprintf("%s: %d", addr, ip.Count))
+	}
+	if limit := p.thresholds().FailedLoginsPerWeek; sum.AuthFailures > limit {
+		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins this week (investigate above %d)", sum.AuthFailures, limit)
+		r.Recommend("Investigate the sources of failed logins and block or rate-limit the worst ones.")
+	}
+	return r, nil
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

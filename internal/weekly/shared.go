@@ -1,0 +1,81 @@
+package weekly
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/updates"
+)
+
+// shared is what one step learns and a later one needs, so nothing is
+// read or measured twice in a run.
+type shared struct {
+	mu       sync.Mutex
+	baseline map[string]health.LatencyStats
+	apt      memo[updates.AptReport]
+	week     memo[logs.Summary]
+	day      memo[logs.Summary]
+}
+
+func newShared() *shared {
+	return &shared{baseline: map[string]health.LatencyStats{}}
+}
+
+// memo computes a value once per run; a failure is remembered too, so a
+// broken input is reported by every step that needs it without re-reading.
+type memo[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (m *memo[T]) get(ctx context.Context, f func(context.Context) (T, error)) (T, error) {
+	m.once.Do(func() { m.v, m.err = f(ctx) })
+	return m.v, m.err
+}
+
+func (s *shared) setBaseline(name string, st health.LatencyStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baseline[name] = st
+}
+
+func (s *shared) getBaseline(name string) (health.LatencyStats, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.baseline[name]
+	return st, ok
+}
+
+// logSummary summarises the log tree for [now-span, now).
+func (p *Procedure) logSummary(ctx context.Context, span time.Duration) (logs.Summary, error) {
+	now := p.d.Now()
+	files, err := logs.Discover(ctx, p.path(p.d.Config.Logs.Dir))
+	if err != nil {
+		return logs.Summary{}, err
+	}
+	return logs.Summarize(ctx, files, logs.SummaryOptions{
+		From: now.Add(-span), To: now, Location: p.d.Location, TopN: 10,
+	})
+}
+
+func (p *Procedure) weekLogs(ctx context.Context) (logs.Summary, error) {
+	return p.s.week.get(ctx, func(ctx context.Context) (logs.Summary, error) {
+		return p.logSummary(ctx, 7*24*time.Hour)
+	})
+}
+
+func (p *Procedure) dayLogs(ctx context.Context) (logs.Summary, error) {
+	return p.s.day.get(ctx, func(ctx context.Context) (logs.Summary, error) {
+		return p.logSummary(ctx, 24*time.Hour)
+	})
+}
+
+func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
+	return p.s.apt.get(ctx, func(ctx context.Context) (updates.AptReport, error) {
+		return updates.CheckApt(ctx, p.d.Runner, p.d.Config.Updates.Apt.RebootRequiredFile)
+	})
+}

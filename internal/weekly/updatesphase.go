@@ -1,0 +1,117 @@
+package weekly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/updates"
+)
+
+// updates is the seed's "System Updates and Security Patches", report-only:
+// the seed's unconditional `apt upgrade -y` and `npm audit fix --force`
+// break things inside a window, so nothing here installs anything.
+func (p *Procedure) updates() runbook.Phase {
+	return runbook.Phase{Name: "updates", Title: "System updates and security patches", Steps: []runbook.Step{
+		{Name: "apt", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.aptUpdates},
+		{Name: "pip", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.pipUpdates},
+		{Name: "npm", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.npmAudit},
+	}}
+}
+
+// skippedIfMissing turns "tool not installed" into a skipped step with the
+// reason, and anything else into a step error.
+func skippedIfMissing(err error) (runbook.Result, error) {
+	if errors.Is(err, updates.ErrToolMissing) {
+		return runbook.Skipped("%v", err), nil
+	}
+	return runbook.Result{}, err
+}
+
+func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	if !p.d.Config.Updates.Apt.Enabled {
+		return runbook.Skipped("updates.apt.enabled is false"), nil
+	}
+	rep, err := p.aptReport(ctx)
+	if err != nil {
+		return skippedIfMissing(err)
+	}
+	var r runbook.Result
+	var sec []string
+	for _, pkg := range rep.Packages {
+		if pkg.Security {
+			sec = append(sec, fmt.Sprintf("%s %s -> %s", pkg.Name, pkg.OldVersion, pkg.NewVersion))
+		}
+	}
+	r.Metric("upgradable", float64(len(rep.Packages)), "count")
+	r.Metric("security_updates", float64(len(sec)), "count")
+	if len(sec) > 0 {
+		r.Finding(runbook.Warning, strings.Join(first(sec, 20), "\n"), "%d of %d upgradable packages are security updates", len(sec), len(rep.Packages))
+		r.Recommend("Apply the %d security updates (apt-get upgrade with the security sources) in the next window.", len(sec))
+	} else if len(rep.Packages) > 0 {
+		r.Finding(runbook.Info, "", "%d packages are upgradable, none of them security updates", len(rep.Packages))
+	}
+	if rep.RebootRequired {
+		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", p.d.Config.Updates.Apt.RebootRequiredFile)
+		r.Recommend("Schedule a reboot inside the next maintenance window.")
+	}
+	return r, nil
+}
+
+func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	cfg := p.d.Config.Updates.Pip
+	if !cfg.Enabled {
+		return runbook.Skipped("updates.pip.enabled is false"), nil
+	}
+	rep, err := updates.CheckPip(ctx, p.d.Runner, p.path(cfg.Venv), cfg.Watch)
+	if err != nil {
+		return skippedIfMissing(err)
+	}
+	var r runbook.Result
+	var watched []string
+	for _, pkg := range rep.Outdated {
+		if pkg.Watched {
+			watched = append(watched, fmt.Sprintf("%s %s -> %s", pkg.Name, pkg.Version, pkg.LatestVersion))
+		}
+	}
+	r.Metric("outdated", float64(len(rep.Outdated)), "count")
+	r.Metric("outdated_watched", float64(len(watched)), "count")
+	if len(watched) > 0 {
+		r.Finding(runbook.Warning, strings.Join(watched, "\n"), "%d watched Python packages are outdated", len(watched))
+		r.Recommend("Test and upgrade %s in staging before the next window.", strings.Join(first(watched, 4), "; "))
+	}
+	return r, nil
+}
+
+func (p *Procedure) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	cfg := p.d.Config.Updates.Npm
+	if !cfg.Enabled {
+		return runbook.Skipped("updates.npm.enabled is false"), nil
+	}
+	rep, err := updates.CheckNpm(ctx, p.d.Runner, p.path(cfg.Dir))
+	if err != nil {
+		return skippedIfMissing(err)
+	}
+	var r runbook.Result
+	c := rep.Counts
+	for sev, n := range map[string]int{"critical": c.Critical, "high": c.High, "moderate": c.Moderate, "low": c.Low, "info": c.Info} {
+		r.Metric("vulnerabilities_"+sev, float64(n), "count")
+	}
+	if n := c.Critical + c.High; n > 0 {
+		r.Finding(runbook.Warning, "", "npm audit: %d high or critical vulnerabilities in the frontend", n)
+		r.Recommend("Review `npm audit` in %s and upgrade without --force (breaking changes need testing).", p.path(cfg.Dir))
+	} else if c.Total > 0 {
+		r.Finding(runbook.Info, "", "npm audit: %d low or moderate vulnerabilities", c.Total)
+	}
+	return r, nil
+}
+
+func first(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
