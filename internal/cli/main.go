@@ -79,6 +79,7 @@ health, inside the maintenance window, ending with a report.
 		def = "/etc/fossamaint/fossamaint.yaml"
 	}
 	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", def, "config file (env FOSSAMAINT_CONFIG)")
+	root.PersistentFlags().Var(&nowFlag{a: a}, "now", "act as if the time were this RFC 3339 instant (re-analysis, tests); the clock still runs")
 	root.AddCommand(
 		a.configCmd(),
 		a.weeklyCmd(),
@@ -90,12 +91,37 @@ health, inside the maintenance window, ending with a report.
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)
 	}
-	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(root.FlagErrorFunc())
-		if c.Long == "" {
-			c.Long = c.Short
+	var decorate func(c *cobra.Command)
+	decorate = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			sub.SetFlagErrorFunc(root.FlagErrorFunc())
+			if sub.Long == "" {
+				sub.Long = sub.Short
+			}
+			sub.Long += "\n\n" + exitCodesHelp()
+			decorate(sub)
 		}
-		c.Long += "\n\n" + exitCodesHelp()
 	}
+	decorate(root)
 	return root
+}
+
+// nowFlag shifts the clock to a given instant; time keeps passing from
+// there, so durations and budgets stay real.
+type nowFlag struct {
+	a   *app
+	set string
+}
+
+func (f *nowFlag) String() string { return f.set }
+func (f *nowFlag) Type() string   { return "time" }
+func (f *nowFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("want RFC 3339, e.g. 2026-11-28T02:00:00Z: %w", err)
+	}
+	f.set = s
+	offset := time.Until(t)
+	f.a.now = func() time.Time { return time.Now().Add(offset) }
+	return nil
 }

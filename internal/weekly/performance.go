@@ -2,7 +2,9 @@ package weekly
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -25,6 +27,12 @@ func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result,
 	now := p.d.Now()
 	path := p.path(p.d.Config.Logs.MetricsFile)
 	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, p.d.Location)
+	if errors.Is(err, fs.ErrNotExist) {
+		var r runbook.Result
+		r.Finding(runbook.Warning, path, "no performance metrics file: trends cannot be analysed")
+		r.Recommend("Enable the backend's performance monitor so %s is written hourly.", path)
+		return r, nil
+	}
 	if err != nil {
 		return runbook.Result{}, err
 	}

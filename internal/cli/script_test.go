@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/security"
+	"github.com/fossawork/fossamaint/internal/weekly"
+)
+
+// TestMain lets the test binary act as the fossamaint command inside
+// scripts (and as the demo backend the exec manager starts).
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"fossamaint": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"checkreport": checkReport,
+			"nosecrets":   noSecrets,
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("FOSSAMAINT_CONFIG", "")
+			return nil
+		},
+	})
+}
+
+// checkReport asserts on a weekly JSON report: checkreport FILE
+// [phases=N] [status=S] [metric=NAME]... [phase=NAME:STATUS]...
+func checkReport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: checkreport FILE [phases=N] [status=S] [metric=NAME] [phase=NAME:STATUS]")
+	}
+	var run runbook.Run
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &run); err != nil {
+		ts.Fatalf("%s is not a JSON report: %v", args[0], err)
+	}
+	phases := map[string]runbook.Status{}
+	for _, p := range run.Phases {
+		phases[p.Name] = p.Status
+	}
+	for _, a := range args[1:] {
+		var k, v string
+		if _, err := fmt.Sscanf(a, "%s", &k); err != nil {
+			ts.Fatalf("bad assertion %q", a)
+		}
+		k, v, _ = cut(a, "=")
+		switch k {
+		case "phases":
+			if fmt.Sprint(len(run.Phases)) != v {
+				ts.Fatalf("%d phases, want %s", len(run.Phases), v)
+			}
+		case "allphases":
+			for _, n := range weekly.PhaseNames {
+				if _, ok := phases[n]; !ok {
+					ts.Fatalf("phase %s missing", n)
+				}
+			}
+		case "status":
+			if string(run.Status) != v {
+				ts.Fatalf("status %s, want %s", run.Status, v)
+			}
+		case "metric":
+			if _, ok := run.Metrics[v]; !ok {
+				ts.Fatalf("run metric %s missing (have %v)", v, run.Metrics)
+			}
+		case "positive":
+			if run.Metrics[v] <= 0 {
+				ts.Fatalf("run metric %s = %v, want > 0", v, run.Metrics[v])
+			}
+		case "phase":
+			name, st, _ := cut(v, ":")
+			if string(phases[name]) != st {
+				ts.Fatalf("phase %s is %s, want %s", name, phases[name], st)
+			}
+		default:
+			ts.Fatalf("unknown assertion %q", a)
+		}
+	}
+}
+
+// noSecrets asserts that no secret value of a dotenv file appears in any
+// file of a directory: nosecrets ENVFILE DIR
+func noSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: nosecrets ENVFILE DIR")
+	}
+	secrets, err := security.EnvSecrets(ts.MkAbs(args[0]))
+	if err != nil || len(secrets) == 0 {
+		ts.Fatalf("no secrets read from %s: %v", args[0], err)
+	}
+	entries, err := os.ReadDir(ts.MkAbs(args[1]))
+	ts.Check(err)
+	for _, e := range entries {
+		body := ts.ReadFile(filepath.Join(args[1], e.Name()))
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				ts.Fatalf("%s contains a secret from %s", e.Name(), args[0])
+			}
+		}
+	}
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}

@@ -1,0 +1,51 @@
+// Package perf owns resource measurements of the maintained host: parsing the
+// application's performance-metrics JSON lines, the weekly trend report over
+// them, evaluating that report against thresholds, and the top processes by
+// CPU and memory right now. (HTTP and database benchmarks join it later.)
+//
+// It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
+// turns them into runbook Results. It must not import internal/runbook,
+// internal/weekly, internal/cli or any other fossamaint domain package.
+//
+// # Trend window
+//
+// The seed averages "tail -168" lines as "last week". That is wrong whenever
+// the sampler stopped, ran twice, or the file holds other cadences: Trends
+// keeps the samples whose timestamp falls in [from, to), whatever their
+// position in the file. Naive timestamps (the upstream default) are read in
+// the location the caller passes, normally the maintenance window's zone.
+//
+// # Memory bound
+//
+// The file is streamed through a 64 KiB bufio.Reader; a line longer than
+// MaxLineBytes is skipped (and counted as malformed) without being held in
+// memory. For the percentiles Trends keeps two float64 slices (CPU and memory)
+// of the samples inside the window only: 16 bytes per in-window sample, 2.7 KiB
+// for a week at the upstream hourly cadence and 9.7 MB even at one sample per
+// second. That is exact and small enough that a streaming quantile sketch
+// (approximate, harder to audit in a report) is not worth it.
+//
+// # Percentiles
+//
+// Nearest-rank: the p-th percentile of N sorted values is the value at rank
+// ceil(p/100 × N) (1-based). It is always an observed sample, never an
+// interpolation, so "p95 CPU 97 %" points at something that happened.
+//
+// # Gaps
+//
+// The upstream sampler writes one sample per hour. The window is cut into
+// hourly slots starting at from; a slot is covered when at least one sample
+// falls in it. Missing slots, not raw line counts, measure gaps, so a sampler
+// that runs more often than hourly does not hide a silent day.
+//
+// # What we never do
+//
+// The seed runs `sync && echo 3 > /proc/sys/vm/drop_caches` when memory is
+// "high". Dropping the page cache only makes the next reads slow; it frees
+// nothing the kernel would not reclaim by itself. Memory pressure is reported
+// as a finding and nothing is ever done about it here.
+//
+// Command lines of top processes are truncated and have secrets redacted
+// (--password=..., token=..., URL credentials) before they leave this package,
+// because they end up in reports and notifications.
+package perf

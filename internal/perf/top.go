@@ -1,0 +1,212 @@
+package perf
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/mem"
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// MaxCmdlineBytes bounds a reported command line (after redaction).
+const MaxCmdlineBytes = 200
+
+// Proc is one process as the top lists report it. CPUPercent is of one CPU,
+// as top shows it, so a process using two cores reads 200.
+type Proc struct {
+	PID        int32   `json:"pid"`
+	Name       string  `json:"name"`
+	User       string  `json:"user"`
+	CPUPercent float64 `json:"cpu_percent"`
+	MemPercent float64 `json:"mem_percent"`
+	RSSBytes   uint64  `json:"rss_bytes"`
+	Cmdline    string  `json:"cmdline"` // redacted and truncated
+}
+
+// cpuReading is a process's cumulated CPU time at a wall-clock instant; the
+// creation time guards against a PID reused between the two readings.
+type cpuReading struct {
+	cpuSeconds float64
+	at         time.Time
+	created    int64
+}
+
+// TopProcesses returns the n processes using the most CPU over an interval of
+// length sample, and the n with the largest resident memory. Processes that
+// exit or deny access meanwhile are skipped, not errors.
+func TopProcesses(ctx context.Context, n int, sample time.Duration) (byCPU, byMem []Proc, err error) {
+	if n <= 0 {
+		return nil, nil, nil
+	}
+	procs, err := process.ProcessesWithContext(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing processes: %w", err)
+	}
+	vm, err := mem.VirtualMemoryWithContext(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading total memory: %w", err)
+	}
+	first := make(map[int32]cpuReading, len(procs))
+	for _, p := range procs {
+		if r, ok := readCPU(ctx, p); ok {
+			first[p.Pid] = r
+		}
+	}
+	if err := sleepCtx(ctx, sample); err != nil {
+		return nil, nil, fmt.Errorf("sampling process CPU: %w", err)
+	}
+	all := measure(ctx, procs, first, vm.Total)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("sampling process CPU: %w", err)
+	}
+	byCPU = topBy(all, n, func(a, b *Proc) bool { return a.CPUPercent > b.CPUPercent })
+	byMem = topBy(all, n, func(a, b *Proc) bool { return a.RSSBytes > b.RSSBytes })
+	for _, list := range [][]Proc{byCPU, byMem} {
+		for i := range list {
+			describe(ctx, &list[i])
+		}
+	}
+	return byCPU, byMem, nil
+}
+
+func readCPU(ctx context.Context, p *process.Process) (cpuReading, bool) {
+	created, err := p.CreateTimeWithContext(ctx)
+	if err != nil {
+		return cpuReading{}, false
+	}
+	t, err := p.TimesWithContext(ctx)
+	if err != nil {
+		return cpuReading{}, false
+	}
+	return cpuReading{cpuSeconds: t.User + t.System, at: time.Now(), created: created}, true
+}
+
+// measure takes the second CPU reading and the memory of every process that
+// had a first one.
+func measure(ctx context.Context, procs []*process.Process, first map[int32]cpuReading, totalMem uint64) []Proc {
+	out := make([]Proc, 0, len(first))
+	for _, p := range procs {
+		r0, ok := first[p.Pid]
+		if !ok || ctx.Err() != nil {
+			continue
+		}
+		r1, ok := readCPU(ctx, p)
+		if !ok || r1.created != r0.created {
+			continue
+		}
+		mi, err := p.MemoryInfoWithContext(ctx)
+		if err != nil {
+			continue
+		}
+		pr := Proc{PID: p.Pid, RSSBytes: mi.RSS}
+		if wall := r1.at.Sub(r0.at).Seconds(); wall > 0 {
+			pr.CPUPercent = max(0, 100*(r1.cpuSeconds-r0.cpuSeconds)/wall)
+		}
+		if totalMem > 0 {
+			pr.MemPercent = 100 * float64(mi.RSS) / float64(totalMem)
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+func topBy(all []Proc, n int, better func(a, b *Proc) bool) []Proc {
+	sorted := slices.Clone(all)
+	slices.SortStableFunc(sorted, func(a, b Proc) int {
+		switch {
+		case better(&a, &b):
+			return -1
+		case better(&b, &a):
+			return 1
+		}
+		return int(a.PID) - int(b.PID)
+	})
+	return sorted[:min(n, len(sorted))]
+}
+
+// describe fills the naming fields; each is best effort because access to
+// another user's process details is often denied.
+func describe(ctx context.Context, pr *Proc) {
+	p, err := process.NewProcessWithContext(ctx, pr.PID)
+	if err != nil {
+		return
+	}
+	pr.Name, _ = p.NameWithContext(ctx)
+	if u, err := p.UsernameWithContext(ctx); err == nil {
+		pr.User = u
+	} else if uids, err := p.UidsWithContext(ctx); err == nil && len(uids) > 0 {
+		pr.User = strconv.FormatUint(uint64(uids[0]), 10) // no passwd entry, e.g. in containers
+	}
+	args, _ := p.CmdlineSliceWithContext(ctx)
+	if len(args) == 0 && pr.Name != "" {
+		pr.Cmdline = "[" + pr.Name + "]" // kernel threads have no command line
+		return
+	}
+	pr.Cmdline = RedactCmdline(args, MaxCmdlineBytes)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+var (
+	// secretName matches option and variable names whose value is a secret.
+	secretName = regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization)`)
+	// urlCreds matches the password part of scheme://user:password@host.
+	urlCreds = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s]*@`)
+)
+
+const redacted = "***"
+
+// RedactCmdline joins args with spaces after hiding secret values
+// (--password=x, --token x, API_KEY=x, Authorization: x, user:pass@ in URLs)
+// and cuts the result after maxBytes (on a rune boundary, marked with "…").
+func RedactCmdline(args []string, maxBytes int) string {
+	out := make([]string, len(args))
+	hideNext := false
+	for i, a := range args {
+		switch {
+		case hideNext && !strings.HasPrefix(a, "-"):
+			out[i], hideNext = redacted, false
+			continue
+		case hideNext:
+			hideNext = false
+		}
+		if k, _, ok := cutSecretAssignment(a); ok {
+			out[i] = k + redacted
+			continue
+		}
+		out[i] = urlCreds.ReplaceAllString(a, "${1}"+redacted+"@")
+		hideNext = strings.HasPrefix(a, "-") && secretName.MatchString(a)
+	}
+	return truncate(strings.Join(out, " "), maxBytes)
+}
+
+// cutSecretAssignment splits "name=value" or "name: value" when name is a
+// secret's name, returning the prefix to keep.
+func cutSecretAssignment(a string) (keep, value string, ok bool) {
+	i := strings.IndexAny(a, "=:")
+	if i <= 0 || !secretName.MatchString(a[:i]) {
+		return "", "", false
+	}
+	j := i + 1
+	for j < len(a) && a[j] == ' ' {
+		j++
+	}
+	if strings.HasPrefix(a[i:], "://") { // a URL, not an assignment
+		return "", "", false
+	}
+	return a[:j], a[j:], true
+}

@@ -1,0 +1,277 @@
+package perf
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestTrendsMixedFixture(t *testing.T) {
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, cet)
+	rep, err := Trends(context.Background(), "testdata/metrics_mixed.jsonl", from, from.Add(6*time.Hour), cet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"lines", rep.Lines, 10},
+		{"samples", rep.Samples, 6},
+		{"outside", rep.OutsideWindow, 2},
+		{"malformed", rep.Malformed, 2},
+		{"malformed lines", fmt.Sprint(rep.MalformedLines), "[5 8]"},
+		{"first", rep.First.Equal(from), true},
+		{"last", rep.Last.Equal(time.Date(2025, 1, 6, 5, 59, 59, 0, cet)), true},
+		{"cpu n", rep.CPU.N, 6},
+		{"cpu avg", near(rep.CPU.Avg, 155.0/6), true},
+		{"cpu p95", rep.CPU.P95, 50.0},
+		{"cpu max", rep.CPU.Max, 50.0},
+		{"mem n", rep.Memory.N, 5},
+		{"mem avg", near(rep.Memory.Avg, 50), true},
+		{"mem p95", rep.Memory.P95, 70.0},
+		{"disk n", rep.Disk.N, 5},
+		{"disk avg", near(rep.Disk.Avg, 305.5/5), true},
+		{"disk max", rep.Disk.Max, 63.0},
+		// The out-of-order last line (02:10) must not pose as the latest disk state.
+		{"disk last", rep.Disk.Last, 62.0},
+		{"disk free", rep.Disk.LastFreeGB, 98.0},
+		{"expected", rep.ExpectedSamples, 6},
+		{"missing", rep.MissingSamples, 1},
+		{"gaps", fmt.Sprint(rep.Gaps), fmt.Sprint([]Gap{{Start: from.Add(4 * time.Hour), Hours: 1}})},
+		{"max cpu at", rep.MaxCPU != nil && rep.MaxCPU.Time.Equal(rep.Last), true},
+		{"span", rep.Span(), 6*time.Hour - time.Second},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestTrendsGolden(t *testing.T) {
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, cet)
+	rep, err := Trends(context.Background(), "testdata/metrics_mixed.jsonl", from, from.Add(6*time.Hour), cet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(struct {
+		Report   TrendReport `json:"report"`
+		Findings []Finding   `json:"findings"`
+	}{rep, Evaluate(rep, Thresholds{CPUPercent: 45, MemoryPercent: 85, DiskPercent: 61.5})}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "metrics_mixed.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, append(got, '\n'), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(append(got, '\n'), want) {
+		t.Errorf("report differs from %s (rerun with -update if intended):\n%s", golden, got)
+	}
+}
+
+// sampleLine renders one upstream-shaped metrics line.
+func sampleLine(ts time.Time, cpu, memory, disk float64) string {
+	return fmt.Sprintf(`{"timestamp": %q, "system": {"cpu_percent": %.1f, "memory_percent": %.1f, "memory_available_mb": 9120.4, "disk_percent": %.1f, "disk_free_gb": 88.1, "network_sent_mb": 1024.2, "network_recv_mb": 2210.7}, "process": {"memory_rss_mb": 310.2, "memory_vms_mb": 900.1, "cpu_percent": 3.1, "num_threads": 12, "open_files": 9}}`+"\n",
+		ts.Format("2006-01-02T15:04:05.000000"), cpu, memory, disk)
+}
+
+func writeFile(t testing.TB, name string, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The seed's "tail -168" would average a week that is not the last one: the
+// sampler stopped three days ago, so the last 168 lines reach back ten days.
+func TestTrendsSelectsByTimestampNotLastLines(t *testing.T) {
+	to := time.Date(2025, 1, 11, 2, 0, 0, 0, cet)
+	from := to.Add(-7 * 24 * time.Hour)
+	var b strings.Builder
+	for ts := from.Add(-7 * 24 * time.Hour); ts.Before(from); ts = ts.Add(time.Hour) {
+		b.WriteString(sampleLine(ts, 90, 90, 50)) // the week before: busy
+	}
+	for ts := from; ts.Before(from.Add(96 * time.Hour)); ts = ts.Add(time.Hour) {
+		b.WriteString(sampleLine(ts, 10, 30, 50)) // this week, 4 days then silence
+	}
+	path := writeFile(t, "performance-metrics.jsonl", b.String())
+
+	rep, err := Trends(context.Background(), path, from, to, cet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Samples != 96 || rep.OutsideWindow != 168 || rep.CPU.Avg != 10 || rep.CPU.Max != 10 {
+		t.Fatalf("samples %d outside %d cpu avg %v max %v; want 96, 168, 10, 10", rep.Samples, rep.OutsideWindow, rep.CPU.Avg, rep.CPU.Max)
+	}
+	if rep.ExpectedSamples != 168 || rep.MissingSamples != 72 || len(rep.Gaps) != 1 || rep.Gaps[0].Hours != 72 {
+		t.Fatalf("expected %d missing %d gaps %v", rep.ExpectedSamples, rep.MissingSamples, rep.Gaps)
+	}
+	fs := Evaluate(rep, Thresholds{CPUPercent: 80, MemoryPercent: 85, DiskPercent: 85})
+	if len(fs) != 1 || fs[0].Severity != SeverityWarning || !strings.Contains(fs[0].Message, "72 of 168 hourly metrics samples missing") {
+		t.Fatalf("findings %+v; want only the gap warning (the busy week before is not this week)", fs)
+	}
+}
+
+func TestTrendsOverlongLine(t *testing.T) {
+	base := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	huge := `{"timestamp": "2025-01-06T00:30:00", "system": {"cpu_percent": 99}, "junk": "` + strings.Repeat("x", 5<<20) + `"}` + "\n"
+	content := sampleLine(base, 10, 20, 30) + huge + sampleLine(base.Add(time.Hour), 30, 40, 50) +
+		strings.Repeat("y", 3<<20) // unterminated over-long last line
+	path := writeFile(t, "m.jsonl", content)
+	rep, err := Trends(context.Background(), path, base, base.Add(2*time.Hour), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Samples != 2 || rep.Malformed != 2 || fmt.Sprint(rep.MalformedLines) != "[2 4]" || rep.CPU.Max != 30 {
+		t.Fatalf("samples %d malformed %d at %v cpu max %v", rep.Samples, rep.Malformed, rep.MalformedLines, rep.CPU.Max)
+	}
+}
+
+func TestTrendsErrors(t *testing.T) {
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	ok := writeFile(t, "m.jsonl", sampleLine(from, 1, 1, 1))
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		path     string
+		from, to time.Time
+		is       error
+		msg      string
+	}{
+		{"missing file", context.Background(), filepath.Join(t.TempDir(), "nope.jsonl"), from, from.Add(time.Hour), fs.ErrNotExist, "reading metrics"},
+		{"empty window", context.Background(), ok, from, from, nil, "is not before"},
+		{"huge window", context.Background(), ok, from, from.Add(20 * 366 * 24 * time.Hour), nil, "longer than"},
+		{"cancelled", cancelled, ok, from, from.Add(time.Hour), context.Canceled, "reading metrics"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Trends(tt.ctx, tt.path, tt.from, tt.to, time.UTC)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) || (tt.is != nil && !errors.Is(err, tt.is)) {
+				t.Fatalf("err = %v; want %q wrapping %v", err, tt.msg, tt.is)
+			}
+		})
+	}
+}
+
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("a", 100<<10) // spans several read buffers
+	tests := []struct {
+		name    string
+		in      string
+		max     int
+		want    []string
+		tooLong []bool
+	}{
+		{"plain", "a\nb\n", 10, []string{"a", "b"}, []bool{false, false}},
+		{"no final newline", "a\nb", 10, []string{"a", "b"}, []bool{false, false}},
+		{"crlf and blank", "a\r\n\r\nb\n", 10, []string{"a", "", "b"}, []bool{false, false, false}},
+		{"exactly max", "abcd\nabcde\n", 4, []string{"abcd", ""}, []bool{false, true}},
+		{"long within max", long + "\nz\n", 1 << 20, []string{long, "z"}, []bool{false, false}},
+		{"long over max", "q\n" + long + "\nz", 64 << 10, []string{"q", "", "z"}, []bool{false, true, false}},
+		{"empty", "", 10, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lr := newLineReader(strings.NewReader(tt.in), tt.max)
+			var got []string
+			var tl []bool
+			for {
+				line, tooLong, err := lr.next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, tl = append(got, string(line)), append(tl, tooLong)
+			}
+			if !slices.Equal(got, tt.want) || !slices.Equal(tl, tt.tooLong) || lr.line != len(tt.want) {
+				t.Fatalf("got %d lines %v, want %d %v", len(got), tl, len(tt.want), tt.tooLong)
+			}
+		})
+	}
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	tests := []struct {
+		vals []float64
+		p    float64
+		want float64
+	}{
+		{[]float64{15, 20, 35, 40, 50}, 5, 15},
+		{[]float64{15, 20, 35, 40, 50}, 30, 20},
+		{[]float64{15, 20, 35, 40, 50}, 40, 20},
+		{[]float64{15, 20, 35, 40, 50}, 50, 35},
+		{[]float64{15, 20, 35, 40, 50}, 100, 50},
+		{[]float64{3, 6, 7, 8, 8, 10, 13, 15, 16, 20}, 25, 7},
+		{[]float64{3, 6, 7, 8, 8, 10, 13, 15, 16, 20}, 75, 15},
+		{[]float64{7}, 95, 7},
+	}
+	for _, tt := range tests {
+		if got := Percentile(tt.vals, tt.p); got != tt.want {
+			t.Errorf("P%v of %v = %v, want %v", tt.p, tt.vals, got, tt.want)
+		}
+	}
+	for _, p := range []float64{0, -1, 101, math.NaN()} {
+		if !math.IsNaN(Percentile([]float64{1}, p)) {
+			t.Errorf("P%v should be NaN", p)
+		}
+	}
+	if !math.IsNaN(Percentile(nil, 50)) {
+		t.Error("P50 of nothing should be NaN")
+	}
+}
+
+// FuzzTrendsRead feeds arbitrary bytes through the line reader and the
+// accumulator: nothing may panic and every non-blank line is accounted for.
+func FuzzTrendsRead(f *testing.F) {
+	seed, err := os.ReadFile("testdata/metrics_mixed.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte("\n\r\n \t\n{}\n"))
+	f.Add([]byte(`{"timestamp": "2025-01-06T00:00:00"}`))
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, cet)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		acc := newTrendAcc("fuzz", from, from.Add(6*time.Hour))
+		if err := acc.read(context.Background(), bytes.NewReader(data), cet); err != nil {
+			t.Fatal(err)
+		}
+		r := acc.finish()
+		if r.Samples+r.OutsideWindow+r.Malformed != r.Lines {
+			t.Fatalf("lines %d != samples %d + outside %d + malformed %d", r.Lines, r.Samples, r.OutsideWindow, r.Malformed)
+		}
+		if r.MissingSamples > r.ExpectedSamples {
+			t.Fatalf("missing %d > expected %d", r.MissingSamples, r.ExpectedSamples)
+		}
+	})
+}

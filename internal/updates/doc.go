@@ -1,0 +1,25 @@
+// Package updates reports pending updates of the maintained host and
+// application: OS packages (apt list --upgradable), the backend's Python
+// virtualenv (pip list --outdated) and the frontend's npm dependencies
+// (npm audit). It is report-only: nothing here installs, upgrades, fixes or
+// even refreshes package lists. The seed's `apt upgrade -y` and
+// `npm audit fix --force` break things inside a maintenance window; applying
+// updates is a policy decision taken elsewhere, if ever.
+//
+// Commands run through the Runner interface, with argv only (never a shell
+// string) and bounded output. A tool, virtualenv, directory or lockfile that
+// is not there is not a failure of the check but a reason to skip it: such
+// errors match ErrToolMissing (errors.Is) and carry the reason to print.
+//
+// The parsers (ParseAptUpgradable, ParsePipOutdated, ParseNpmAudit) are pure
+// functions of the command output, fuzzed, and tested against fixtures of real
+// outputs under testdata/.
+//
+// Note that `apt list --upgradable` reads the package lists as of the last
+// `apt update` (run by the distribution's timers); refreshing them needs root
+// and changes system state, so it is not done here.
+//
+// It returns plain domain structs; internal/weekly turns them into runbook
+// Results. It must not import internal/runbook, internal/weekly, internal/cli
+// or any other fossamaint domain package.
+package updates

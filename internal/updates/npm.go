@@ -1,0 +1,106 @@
+package updates
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// NpmReport is what `npm audit` found in the frontend. Nothing was fixed.
+type NpmReport struct {
+	Dir string `json:"dir"`
+	NpmAudit
+}
+
+// lockfiles are the files npm audit can work from, preferred first.
+var lockfiles = []string{"package-lock.json", "npm-shrinkwrap.json"}
+
+// CheckNpm runs `npm audit --json` in dir. npm exits 1 when it finds
+// vulnerabilities: that is the report, not a failure. A missing npm, dir,
+// package.json or lockfile matches ErrToolMissing; an error object from npm
+// (offline registry, ...) becomes an *NpmError.
+func CheckNpm(ctx context.Context, r Runner, dir string) (NpmReport, error) {
+	rep := NpmReport{Dir: dir}
+	if err := npmPrerequisites(dir); err != nil {
+		return rep, err
+	}
+	env := []string{"LC_ALL=C", "NO_COLOR=1", "npm_config_update_notifier=false", "npm_config_fund=false"}
+	stdout, stderr, code, err := r.Run(ctx, dir, env, "npm", "audit", "--json")
+	if err != nil {
+		return rep, fmt.Errorf("npm audit in %s: %w", dir, err)
+	}
+	audit, perr := ParseNpmAudit(bytes.NewReader(stdout))
+	var npmErr *NpmError
+	switch {
+	case errors.As(perr, &npmErr) && npmErr.Code == "ENOLOCK":
+		return rep, toolMissing("npm", "no package-lock.json in %s (npm audit needs a lockfile)", dir)
+	case npmErr != nil:
+		return rep, fmt.Errorf("npm audit in %s: %w", dir, perr)
+	case code != 0 && code != 1:
+		return rep, fmt.Errorf("npm audit in %s: exit status %d: %s", dir, code, firstLines(stderr, 3))
+	case perr != nil:
+		return rep, fmt.Errorf("npm audit in %s: %w", dir, perr)
+	}
+	rep.NpmAudit = audit
+	return rep, nil
+}
+
+// npmPrerequisites says, before running anything, why npm audit cannot work
+// in dir: it needs the project and its lockfile.
+func npmPrerequisites(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()):
+		return toolMissing("npm", "no directory at %s", dir)
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", dir, err)
+	}
+	if !exists(filepath.Join(dir, "package.json")) {
+		return toolMissing("npm", "no package.json in %s", dir)
+	}
+	for _, lf := range lockfiles {
+		if exists(filepath.Join(dir, lf)) {
+			return nil
+		}
+	}
+	for _, other := range []string{"yarn.lock", "pnpm-lock.yaml"} {
+		if exists(filepath.Join(dir, other)) {
+			return toolMissing("npm", "no package-lock.json in %s (it has %s: audit it with that tool)", dir, other)
+		}
+	}
+	return toolMissing("npm", "no package-lock.json in %s (npm audit needs a lockfile)", dir)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// NpmError is an error object npm printed instead of a report, e.g.
+// {"error": {"code": "ENOTFOUND", "summary": "request to ... failed"}}.
+type NpmError struct {
+	Code    string `json:"code"`
+	Summary string `json:"summary"`
+	Detail  string `json:"detail"`
+}
+
+func (e *NpmError) Error() string {
+	msg := e.Summary
+	if msg == "" {
+		msg = firstLines([]byte(e.Detail), 1)
+	}
+	if e.Code != "" {
+		return "npm error " + e.Code + ": " + msg
+	}
+	return "npm error: " + msg
+}
+
+// isNpmJSON is a cheap guard: npm's JSON output is an object.
+func isNpmJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{'
+}

@@ -1,0 +1,344 @@
+package weekly
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/updates"
+
+	_ "modernc.org/sqlite"
+)
+
+// saturday is inside the default window (Saturday 02:00-06:00 UTC here).
+var saturday = time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+
+type tree struct {
+	root string
+	cfg  config.Config
+	up   *atomic.Bool
+	// upFile, when set, makes the backend healthy only while it exists.
+	upFile atomic.Value
+}
+
+// newTree builds a small installation: a real SQLite database, a week of
+// error logs, metrics, today's daily backup, a .env with a too-open mode
+// and a loopback backend whose health follows t.up.
+func newTree(t *testing.T, errors int) *tree {
+	t.Helper()
+	root := t.TempDir()
+	tr := &tree{root: root, up: &atomic.Bool{}}
+	tr.up.Store(true)
+	mk := func(rel string) string {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	db := mk("backend/fossawork_v2.db")
+	exec(t, db, `CREATE TABLE work_orders(id TEXT PRIMARY KEY, site_name TEXT NOT NULL);
+		CREATE TABLE dispensers(id TEXT PRIMARY KEY, work_order_id TEXT NOT NULL);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 250)
+		INSERT INTO work_orders SELECT 'wo'||i, 'Site '||i FROM n;
+		INSERT INTO dispensers SELECT 'd'||id, id FROM work_orders;`)
+	backupDir := mk("backups/daily/" + saturday.Format("20060102") + "/fossawork_v2.db")
+	exec(t, db, fmt.Sprintf("VACUUM INTO '%s'", backupDir))
+	write(t, mk("backend/.env"), "SECRET_KEY=s3cr3t-value-123\n", 0o644)
+	if err := os.Chmod(db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(mk("backend/data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := 0; i < errors; i++ {
+		ts := saturday.Add(-time.Duration(i+1) * time.Hour / 2)
+		fmt.Fprintf(&b, `{"timestamp": "%s", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order %d"}`+"\n", ts.Format("2006-01-02T15:04:05"), i)
+	}
+	write(t, mk("logs/errors/backend-errors-"+saturday.Format(time.DateOnly)+".jsonl"), b.String(), 0o644)
+	b.Reset()
+	for h := 0; h < 24*7; h++ {
+		ts := saturday.Add(-time.Duration(h+1) * time.Hour)
+		fmt.Fprintf(&b, `{"timestamp": "%s", "system": {"cpu_percent": 20, "memory_percent": 50, "disk_percent": 40}}`+"\n", ts.Format("2006-01-02T15:04:05"))
+	}
+	write(t, mk("logs/performance/performance-metrics.jsonl"), b.String(), 0o644)
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f, _ := tr.upFile.Load().(string); f != "" {
+			if _, err := os.Stat(f); err != nil {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		if !tr.up.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, `{"status":"healthy"}`)
+	}))
+	t.Cleanup(srv.Close)
+
+	cfg := config.Default()
+	cfg.Root = root
+	cfg.StateDir = "state"
+	cfg.Window.Timezone = "UTC"
+	cfg.Updates = config.Updates{}
+	cfg.Security.TLSCerts = nil
+	cfg.Services = config.Services{Manager: "none", ReadyTimeout: config.Duration(5 * time.Second)}
+	cfg.Health.Endpoints = []config.Endpoint{
+		{Name: "health", URL: srv.URL + "/api/health", Expect: []int{200}, Critical: true},
+		{Name: "work-orders", URL: srv.URL + "/api/work-orders", Expect: []int{200}, Critical: true},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tr.cfg = cfg
+	return tr
+}
+
+func exec(t *testing.T, path, q string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, path, body string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (tr *tree) procedure(mgr service.Manager, now time.Time) *Procedure {
+	if mgr == nil {
+		mgr, _ = service.New(tr.cfg.Services)
+	}
+	clock := func() time.Time { return now }
+	return New(Deps{Config: tr.cfg, Services: mgr, Checker: &health.Checker{}, Runner: updates.ExecRunner{},
+		Now: clock, Location: time.UTC, TopSample: 10 * time.Millisecond})
+}
+
+func findings(run *runbook.Run, phase, step string) []string {
+	s, _ := run.Step(phase, step)
+	var out []string
+	for _, f := range s.Findings {
+		out = append(out, string(f.Severity)+": "+f.Message)
+	}
+	return out
+}
+
+func TestWeeklyRunEndToEnd(t *testing.T) {
+	tr := newTree(t, 150)
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Phases) != 8 {
+		t.Fatalf("%d phases", len(run.Phases))
+	}
+	for i, name := range PhaseNames {
+		if run.Phases[i].Name != name {
+			t.Errorf("phase %d is %s, want %s", i, run.Phases[i].Name, name)
+		}
+	}
+	want := map[string]float64{"work_orders": 250, "dispensers": 250, "errors_last_week": 150, "cpu_avg_percent": 20, "memory_avg_percent": 50}
+	for k, v := range want {
+		if run.Metrics[k] != v {
+			t.Errorf("metric %s = %v, want %v", k, run.Metrics[k], v)
+		}
+	}
+	if run.Metrics["database_size_bytes"] <= 0 {
+		t.Error("database size not measured")
+	}
+	if run.Status != runbook.RunWarn {
+		t.Errorf("status %s, want warn", run.Status)
+	}
+	if f := findings(run, "logs", "errors-last-week"); len(f) == 0 || !strings.Contains(f[0], "150 errors this week") {
+		t.Errorf("errors finding: %v", f)
+	}
+	if f := findings(run, "preflight", "daily-backup"); len(f) != 0 {
+		t.Errorf("today's backup exists, yet: %v", f)
+	}
+	if f := findings(run, "security", "file-modes"); len(f) != 1 || !strings.Contains(f[0], "warning: "+tr.root+"/backend/.env is mode 0644") {
+		t.Errorf("file-mode findings: %v", f)
+	}
+	if st, _ := run.Step("updates", "apt"); st.Status != runbook.StatusSkipped {
+		t.Errorf("disabled apt check: %s", st.Status)
+	}
+	if run.DowntimeSeconds != 0 {
+		t.Error("no service was stopped, yet downtime is reported")
+	}
+	if len(run.Recommendations) == 0 {
+		t.Error("no recommendations despite warnings")
+	}
+	if !run.NextMaintenance.Equal(time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)) {
+		t.Errorf("next maintenance %s", run.NextMaintenance)
+	}
+	store, err := history.Open(context.Background(), filepath.Join(tr.root, "state"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	got, err := store.Get(context.Background(), run.RunID)
+	if err != nil || got.Metrics["errors_last_week"] != 150 {
+		t.Fatalf("history: %v %v", got, err)
+	}
+}
+
+func TestErrorsAreCountedByTimestampNotByThreshold(t *testing.T) {
+	tr := newTree(t, 40)
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"logs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Metrics["errors_last_week"] != 40 || len(findings(run, "logs", "errors-last-week")) != 0 {
+		t.Fatalf("40 errors are under the threshold: %v %v", run.Metrics, findings(run, "logs", "errors-last-week"))
+	}
+	// A week later the same entries are outside the window.
+	run, err = tr.procedure(nil, saturday.AddDate(0, 0, 7)).Execute(context.Background(), Options{Only: []string{"logs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Metrics["errors_last_week"] != 0 {
+		t.Fatalf("old errors counted: %v", run.Metrics["errors_last_week"])
+	}
+}
+
+func TestOutsideWindowIsRefused(t *testing.T) {
+	tr := newTree(t, 0)
+	wednesday := saturday.AddDate(0, 0, 4)
+	_, err := tr.procedure(nil, wednesday).Execute(context.Background(), Options{})
+	var out *runbook.ErrOutsideWindow
+	if !errorsAs(err, &out) {
+		t.Fatalf("err = %v, want ErrOutsideWindow", err)
+	}
+	if _, err := os.Stat(filepath.Join(tr.root, "state")); !os.IsNotExist(err) {
+		t.Error("a refused run must not touch the state dir")
+	}
+	if _, err := tr.procedure(nil, wednesday).Execute(context.Background(), Options{ForceWindow: true, Only: []string{"database"}}); err != nil {
+		t.Fatalf("forced: %v", err)
+	}
+}
+
+func TestPostflightStartsADownServiceAndWaitsForReadiness(t *testing.T) {
+	tr := newTree(t, 0)
+	flag := filepath.Join(tr.root, "started")
+	tr.upFile.Store(flag)
+	// The exec manager runs real commands; "start" flips the backend up.
+	tr.cfg.Services = config.Services{Manager: "exec", ReadyTimeout: config.Duration(10 * time.Second), Units: []config.Service{{
+		Name: "fossawork-backend", HealthURL: tr.cfg.Health.Endpoints[0].URL,
+		Start: []string{"touch", flag}, Stop: []string{"rm", "-f", flag}, Status: []string{"test", "-f", flag},
+	}}}
+	mgr, err := service.New(tr.cfg.Services)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dry, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{DryRun: true, Only: []string{"postflight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := dry.Step("postflight", "services")
+	if len(st.Actions) != 1 || st.Actions[0] != "would: start fossawork-backend" {
+		t.Fatalf("dry-run actions %q", st.Actions)
+	}
+	if _, err := os.Stat(flag); err == nil {
+		t.Fatal("dry run started the service")
+	}
+
+	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"postflight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = run.Step("postflight", "services")
+	if len(st.Actions) != 1 || st.Actions[0] != "start fossawork-backend" {
+		t.Fatalf("actions %q findings %v", st.Actions, st.Findings)
+	}
+	if _, ok := st.Metrics["ready_seconds:fossawork-backend"]; !ok {
+		t.Error("time to ready not measured")
+	}
+	if ep, _ := run.Step("postflight", "endpoints"); ep.Status != runbook.StatusOK {
+		t.Errorf("endpoints after start: %s %v", ep.Status, ep.Findings)
+	}
+}
+
+func TestLatencyRegressionAgainstPreflight(t *testing.T) {
+	tr := newTree(t, 0)
+	var slow atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			time.Sleep(60 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	tr.cfg.Health.Endpoints = []config.Endpoint{{Name: "health", URL: srv.URL, Expect: []int{200}, Critical: true}}
+	p := tr.procedure(nil, saturday)
+	plan, err := p.Plan([]string{"preflight", "postflight"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slow the backend down between the phases, as a bad migration would.
+	plan.Phases[0].Steps = append(plan.Phases[0].Steps, runbook.Step{Name: "slow-down", Kind: runbook.ReadOnly,
+		Run: func(context.Context, *runbook.Env) (runbook.Result, error) { slow.Store(true); return runbook.Result{}, nil }})
+	run := &runbook.Run{}
+	eng := &runbook.Engine{Now: func() time.Time { return saturday }}
+	if err := eng.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	f := findings(run, "postflight", "latency")
+	if len(f) == 0 || !strings.Contains(f[0], "slower than before maintenance") {
+		t.Fatalf("latency findings: %v", f)
+	}
+}
+
+func TestPlanSelection(t *testing.T) {
+	p := New(Deps{Config: config.Default(), Now: time.Now})
+	tests := []struct {
+		only, skip []string
+		want       string
+		err        bool
+	}{
+		{nil, nil, strings.Join(PhaseNames, ","), false},
+		{[]string{"database", "logs"}, nil, "database,logs", false},
+		{nil, []string{"updates", "performance"}, "preflight,database,logs,security,backups,postflight", false},
+		{[]string{"logs"}, []string{"logs"}, "", true},
+		{[]string{"vacuum"}, nil, "", true},
+	}
+	for _, tt := range tests {
+		plan, err := p.Plan(tt.only, tt.skip)
+		if (err != nil) != tt.err {
+			t.Errorf("only %v skip %v: err %v", tt.only, tt.skip, err)
+			continue
+		}
+		var names []string
+		for _, ph := range plan.Phases {
+			names = append(names, ph.Name)
+		}
+		if got := strings.Join(names, ","); !tt.err && got != tt.want {
+			t.Errorf("only %v skip %v: %s, want %s", tt.only, tt.skip, got, tt.want)
+		}
+	}
+}
