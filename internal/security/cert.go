@@ -1,0 +1,125 @@
+package security
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+)
+
+// CertInfo describes the first certificate of a PEM bundle or DER file.
+type CertInfo struct {
+	Path       string    `json:"path"`
+	CommonName string    `json:"common_name"`
+	DNSNames   []string  `json:"dns_names,omitempty"`
+	Issuer     string    `json:"issuer"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	// DaysLeft is floor((NotAfter - now) / 24h): negative once expired.
+	DaysLeft    int  `json:"days_left"`
+	Expired     bool `json:"expired"`
+	NotYetValid bool `json:"not_yet_valid,omitempty"`
+	SelfSigned  bool `json:"self_signed"`
+	// Certificates counts the certificates in the file (a bundle has more
+	// than one; only the first, the server's, is described).
+	Certificates int `json:"certificates"`
+}
+
+// CertExpiry reads a certificate file and describes its first certificate
+// as of now.
+func CertExpiry(path string, now time.Time) (CertInfo, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return CertInfo{Path: path}, fmt.Errorf("reading certificate %s: %w", path, err)
+	}
+	info, err := ParseCert(data, now)
+	info.Path = path
+	if err != nil {
+		return info, fmt.Errorf("parsing certificate %s: %w", path, err)
+	}
+	return info, nil
+}
+
+// ParseCert parses PEM (skipping keys and text around the blocks) or, when
+// there is no PEM block at all, DER.
+func ParseCert(data []byte, now time.Time) (CertInfo, error) {
+	var ders [][]byte
+	sawPEM := false
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		if block.Type == "CERTIFICATE" {
+			ders = append(ders, block.Bytes)
+		}
+	}
+	switch {
+	case !sawPEM && len(data) > 0:
+		ders = [][]byte{data}
+	case len(ders) == 0 && sawPEM:
+		return CertInfo{}, errors.New("PEM data holds no CERTIFICATE block")
+	case len(ders) == 0:
+		return CertInfo{}, errors.New("empty file")
+	}
+	cert, err := x509.ParseCertificate(ders[0])
+	if err != nil {
+		return CertInfo{}, err
+	}
+	info := CertInfo{
+		CommonName:   cert.Subject.CommonName,
+		DNSNames:     cert.DNSNames,
+		Issuer:       cert.Issuer.String(),
+		NotBefore:    cert.NotBefore,
+		NotAfter:     cert.NotAfter,
+		DaysLeft:     int(math.Floor(cert.NotAfter.Sub(now).Hours() / 24)),
+		Expired:      now.After(cert.NotAfter),
+		NotYetValid:  now.Before(cert.NotBefore),
+		Certificates: len(ders),
+	}
+	// Self-signed: issued by its own subject and verifiable with its own
+	// key. CheckSignatureFrom would also demand the CA flag, which many
+	// self-signed server certificates lack.
+	info.SelfSigned = bytes.Equal(cert.RawIssuer, cert.RawSubject) &&
+		cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil
+	return info, nil
+}
+
+// Severities EvaluateCert returns (the runbook's finding severities).
+const (
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// EvaluateCert grades a certificate: critical once expired, warning under
+// warnDays left or before its validity starts, info otherwise.
+func EvaluateCert(info CertInfo, warnDays int) (severity string, message string) {
+	name := info.CommonName
+	if name == "" && len(info.DNSNames) > 0 {
+		name = info.DNSNames[0]
+	}
+	subject := fmt.Sprintf("certificate %s (%s)", info.Path, name)
+	if info.SelfSigned {
+		subject += ", self-signed,"
+	}
+	until := info.NotAfter.UTC().Format("2006-01-02 15:04 MST")
+	switch {
+	case info.Expired:
+		return SeverityCritical, fmt.Sprintf("%s expired on %s, %d days ago: renew and install it, then reload the web server",
+			subject, until, -info.DaysLeft)
+	case info.NotYetValid:
+		return SeverityWarning, fmt.Sprintf("%s is not valid before %s: check the system clock or the certificate",
+			subject, info.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
+	case info.DaysLeft < warnDays:
+		return SeverityWarning, fmt.Sprintf("%s expires on %s, in %d days (warning under %d): renew it",
+			subject, until, info.DaysLeft, warnDays)
+	}
+	return SeverityInfo, fmt.Sprintf("%s valid until %s (%d days left)", subject, until, info.DaysLeft)
+}
