@@ -1,0 +1,232 @@
+package health
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/config"
+)
+
+// Severities of a report item.
+const (
+	SeverityOK       = "ok"
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// DiskCriticalPercent is where a full disk stops being a warning: SQLite
+// writes and the backup itself start failing around here.
+const DiskCriticalPercent = 95
+
+// ServiceState is a unit's state as the caller's service manager saw it;
+// health does not manage services itself.
+type ServiceState struct {
+	Name   string
+	Active bool
+	Err    error
+}
+
+// ComprehensiveInput is everything the comprehensive check looks at.
+type ComprehensiveInput struct {
+	// Checker probes Checks; nil means a zero Checker.
+	Checker *Checker
+	Checks  []Check
+	// DBPath is opened read-only; empty skips the database item.
+	DBPath   string
+	Services []ServiceState
+	// Modes are the file-mode limits with paths already made absolute.
+	Modes []config.FileMode
+	// Thresholds supplies DiskPercent, MemoryPercent and LoadPercent; a
+	// zero threshold disables that check (disk included, whose critical
+	// level is DiskCriticalPercent or the threshold, whichever is higher).
+	Thresholds config.Thresholds
+}
+
+// Item is one line of the comprehensive report.
+type Item struct {
+	Area     string
+	Name     string
+	OK       bool
+	Severity string
+	Detail   string
+	Value    float64
+	Unit     string
+}
+
+// Report is the comprehensive health report.
+type Report struct {
+	Items  []Item
+	System SystemSnapshot
+}
+
+// Healthy reports whether no item is critical; warnings do not make a
+// system unhealthy (they must not trigger a rollback).
+func (r Report) Healthy() bool { return r.Severity() != SeverityCritical }
+
+// Severity is the worst severity of all items.
+func (r Report) Severity() string {
+	worst := SeverityOK
+	for _, it := range r.Items {
+		switch it.Severity {
+		case SeverityCritical:
+			return SeverityCritical
+		case SeverityWarning:
+			worst = SeverityWarning
+		}
+	}
+	return worst
+}
+
+// Comprehensive runs the endpoint probes, the database probe, the service
+// states, the system snapshot and the file-mode summary, in that order of
+// items. Every failure becomes an item; nothing here returns an error.
+func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
+	var r Report
+	c := in.Checker
+	if c == nil {
+		c = &Checker{}
+	}
+	for _, res := range c.ProbeAll(ctx, in.Checks) {
+		r.Items = append(r.Items, endpointItem(res))
+	}
+	if in.DBPath != "" {
+		r.Items = append(r.Items, dbItem(ProbeDB(ctx, in.DBPath)))
+	}
+	for _, s := range in.Services {
+		r.Items = append(r.Items, serviceItem(s))
+	}
+	var extra []string
+	if in.DBPath != "" {
+		extra = append(extra, in.DBPath)
+	}
+	snap, err := System(ctx, extra...)
+	r.System = snap
+	r.Items = append(r.Items, systemItems(snap, err, in.Thresholds)...)
+	for _, m := range in.Modes {
+		res, err := CheckMode(m.Path, m.Mode.Perm())
+		r.Items = append(r.Items, modeItem(res, err))
+	}
+	return r
+}
+
+func endpointItem(res Result) Item {
+	it := Item{Area: "endpoint", Name: res.Name, OK: res.Healthy, Severity: SeverityOK,
+		Value: ms(res.Latency), Unit: "ms"}
+	if res.Healthy {
+		it.Detail = fmt.Sprintf("%s answered %d in %s", res.URL, res.Status, res.Latency.Round(time.Millisecond))
+		return it
+	}
+	it.Detail = res.Err
+	it.Severity = SeverityWarning
+	if res.Critical {
+		it.Severity = SeverityCritical
+	}
+	return it
+}
+
+func dbItem(p DBProbe, err error) Item {
+	it := Item{Area: "database", Name: p.Path, Value: ms(p.Latency), Unit: "ms"}
+	if err != nil {
+		it.Severity, it.Detail = SeverityCritical, err.Error()
+		return it
+	}
+	it.OK, it.Severity = true, SeverityOK
+	it.Detail = fmt.Sprintf("opened read-only, %d schema objects, in %s", p.Objects, p.Latency.Round(time.Microsecond))
+	return it
+}
+
+func serviceItem(s ServiceState) Item {
+	it := Item{Area: "service", Name: s.Name}
+	switch {
+	case s.Err != nil:
+		it.Severity, it.Detail = SeverityCritical, "state unknown: "+s.Err.Error()
+	case !s.Active:
+		it.Severity, it.Detail = SeverityCritical, "not active"
+	default:
+		it.OK, it.Severity, it.Detail = true, SeverityOK, "active"
+	}
+	return it
+}
+
+func modeItem(res ModeResult, err error) Item {
+	// Permissions are a security finding, not an outage: warning at most.
+	it := Item{Area: "permissions", Name: res.Path}
+	switch {
+	case err != nil:
+		it.Severity, it.Detail = SeverityWarning, err.Error()
+	case !res.Exists:
+		it.Severity, it.Detail = SeverityWarning, "missing"
+	case res.TooPermissive:
+		it.Severity = SeverityWarning
+		it.Detail = fmt.Sprintf("mode %04o is more permissive than %04o (extra bits %04o)",
+			uint32(res.Actual), uint32(res.Max), uint32(res.Excess))
+	default:
+		it.OK, it.Severity = true, SeverityOK
+		it.Detail = fmt.Sprintf("mode %04o within %04o", uint32(res.Actual), uint32(res.Max))
+	}
+	return it
+}
+
+// systemItems judges a snapshot against the thresholds. Parts that could
+// not be read are warnings: an unknown is not an outage.
+func systemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
+	var out []Item
+	unavailable := map[string]bool{}
+	for _, part := range snap.Unavailable {
+		unavailable[part] = true
+		out = append(out, Item{Area: part, Name: part, Severity: SeverityWarning,
+			Detail: fmt.Sprintf("could not be read: %v", err)})
+	}
+	for _, m := range snap.Mounts {
+		it := Item{Area: "disk", Name: m.Path, Value: m.UsedPercent, Unit: "%",
+			Detail: fmt.Sprintf("%.1f%% used, %s free of %s (%s)",
+				m.UsedPercent, bytesText(m.Free), bytesText(m.Total), m.Fstype)}
+		it.Severity = grade(m.UsedPercent, th.DiskPercent, max(DiskCriticalPercent, th.DiskPercent))
+		it.OK = it.Severity == SeverityOK
+		out = append(out, it)
+	}
+	if !unavailable["memory"] {
+		sev := grade(snap.MemoryUsedPercent, th.MemoryPercent, 0)
+		out = append(out, Item{Area: "memory", Name: "memory", OK: sev == SeverityOK, Severity: sev,
+			Value: snap.MemoryUsedPercent, Unit: "%",
+			Detail: fmt.Sprintf("%.1f%% used", snap.MemoryUsedPercent)})
+	}
+	if !unavailable["load"] {
+		sev := grade(snap.LoadPercent, th.LoadPercent, 0)
+		out = append(out, Item{Area: "load", Name: "load", OK: sev == SeverityOK, Severity: sev,
+			Value: snap.LoadPercent, Unit: "%",
+			Detail: fmt.Sprintf("load %.2f %.2f %.2f on %d CPUs (%.0f%% of capacity)",
+				snap.Load1, snap.Load5, snap.Load15, snap.CPUs, snap.LoadPercent)})
+	}
+	return out
+}
+
+// grade returns warning at or above warn and critical at or above crit
+// (zero: never critical). A zero warn disables the check altogether.
+func grade(v, warn, crit float64) string {
+	switch {
+	case warn <= 0:
+		return SeverityOK
+	case crit > 0 && v >= crit:
+		return SeverityCritical
+	case warn > 0 && v >= warn:
+		return SeverityWarning
+	}
+	return SeverityOK
+}
+
+func bytesText(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
