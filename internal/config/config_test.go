@@ -117,8 +117,17 @@ func TestDurationAndMode(t *testing.T) {
 			t.Errorf("ParseDuration(%q) accepted", bad)
 		}
 	}
-	if s := Duration(36 * time.Hour).String(); s != "1d12h" && s != "36h" {
-		t.Errorf("String() = %s", s)
+	for d, want := range map[time.Duration]string{
+		36 * time.Hour: "36h", 30 * time.Second: "30s", 90 * time.Second: "1m30s",
+		4 * time.Hour: "4h", 4*time.Hour + 30*time.Minute: "4h30m", 0: "0s", 48 * time.Hour: "2d",
+		time.Hour + 5*time.Second: "1h0m5s",
+	} {
+		if s := Duration(d).String(); s != want {
+			t.Errorf("Duration(%v).String() = %s, want %s", d, s, want)
+		}
+		if back, err := ParseDuration(Duration(d).String()); err != nil || back != d {
+			t.Errorf("%v does not round-trip: %v %v", d, back, err)
+		}
 	}
 	var m Mode
 	if err := m.UnmarshalText([]byte("0640")); err != nil || m.Perm() != 0o640 {

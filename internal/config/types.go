@@ -35,12 +35,12 @@ func (d Duration) String() string {
 		return strconv.FormatInt(int64(v/day), 10) + "d"
 	}
 	s := v.String()
-	s = strings.TrimSuffix(s, "0s")
+	// time.Duration writes 4h0m0s and 1m30s; drop the zero units.
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }
