@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/security"
 )
 
 // Severities of a report item.
@@ -103,9 +104,12 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 	snap, err := System(ctx, extra...)
 	r.System = snap
 	r.Items = append(r.Items, systemItems(snap, err, in.Thresholds)...)
+	checks := make([]security.ModeCheck, 0, len(in.Modes))
 	for _, m := range in.Modes {
-		res, err := CheckMode(m.Path, m.Mode.Perm())
-		r.Items = append(r.Items, modeItem(res, err))
+		checks = append(checks, security.ModeCheck{Path: m.Path, Max: m.Mode.Perm()})
+	}
+	for _, f := range security.AuditModes(ctx, checks) {
+		r.Items = append(r.Items, modeItem(f))
 	}
 	return r
 }
@@ -149,21 +153,19 @@ func serviceItem(s ServiceState) Item {
 	return it
 }
 
-func modeItem(res ModeResult, err error) Item {
+func modeItem(f security.ModeFinding) Item {
 	// Permissions are a security finding, not an outage: warning at most.
-	it := Item{Area: "permissions", Name: res.Path}
+	it := Item{Area: "permissions", Name: f.Path}
 	switch {
-	case err != nil:
-		it.Severity, it.Detail = SeverityWarning, err.Error()
-	case !res.Exists:
+	case f.Err != "":
+		it.Severity, it.Detail = SeverityWarning, f.Err
+	case f.Missing:
 		it.Severity, it.Detail = SeverityWarning, "missing"
-	case res.TooPermissive:
-		it.Severity = SeverityWarning
-		it.Detail = fmt.Sprintf("mode %04o is more permissive than %04o (extra bits %04o)",
-			uint32(res.Actual), uint32(res.Max), uint32(res.Excess))
+	case f.TooPermissive:
+		it.Severity, it.Detail = SeverityWarning, f.Message
 	default:
 		it.OK, it.Severity = true, SeverityOK
-		it.Detail = fmt.Sprintf("mode %04o within %04o", uint32(res.Actual), uint32(res.Max))
+		it.Detail = fmt.Sprintf("mode %04o within %04o", uint32(f.Mode.Perm()), uint32(f.Max.Perm()))
 	}
 	return it
 }

@@ -1,10 +1,12 @@
 // Package health owns the health checks: HTTP endpoint probes (one GET,
 // expected statuses, latency), readiness polling with capped backoff,
 // latency sampling and regression, the system snapshot (disk, memory, load),
-// file-mode checks, and the comprehensive health report that the seed's
-// health-check.py --comprehensive produced.
+// and the comprehensive health report that the seed's health-check.py
+// --comprehensive produced (its file-mode summary uses security.AuditModes,
+// the one mode audit of the project).
 //
-// It returns plain results and never prints. It may import internal/config;
-// it must not import internal/runbook, internal/weekly, internal/cli or other
-// domain packages (service states arrive as plain values from the caller).
+// It returns plain results and never prints. It may import internal/config
+// and internal/security's exported API; it must not import internal/runbook,
+// internal/weekly, internal/cli or the service package (service states
+// arrive as plain values from the caller).
 package health
