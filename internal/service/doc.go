@@ -1,8 +1,9 @@
 // Package service owns starting, stopping and asking about the application's
 // services: the Manager interface and its three implementations (systemd via
 // systemctl, exec with argv arrays from config, none when the operator
-// manages services), the dry-run wrapper, and the readiness wait after a
-// start. Commands always run as argv, never through a shell.
+// manages services) and the readiness wait after a
+// start. Commands always run as argv, never through a shell. Dry runs are
+// handled once, by runbook.Env.Do, which journals and records every action.
 //
 // It may import internal/config; it must not import internal/runbook,
 // internal/weekly, internal/cli or other domain packages (readiness takes a

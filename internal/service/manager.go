@@ -21,7 +21,6 @@ var (
 	_ Manager = (*Systemd)(nil)
 	_ Manager = (*Exec)(nil)
 	_ Manager = None{}
-	_ Manager = (*dryRun)(nil)
 )
 
 // New returns the manager named by cfg.Manager. This switch is the whole

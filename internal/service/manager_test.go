@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"os"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,36 +68,6 @@ func TestNone(t *testing.T) {
 	}
 	if on, err := m.Active(ctx, "x"); !on || err != nil {
 		t.Fatalf("active %v %v", on, err)
-	}
-}
-
-func TestDryRun(t *testing.T) {
-	dir := t.TempDir()
-	unit, state := stateUnit(t, dir, "backend")
-	inner, err := NewExec([]config.Service{unit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	m := DryRun(inner, func(s string) { got = append(got, s) })
-	ctx := t.Context()
-	if err := m.Stop(ctx, "backend"); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(ctx, "backend"); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"would stop backend", "would start backend"}; !slices.Equal(got, want) {
-		t.Fatalf("recorded %q, want %q", got, want)
-	}
-	if on, err := m.Active(ctx, "backend"); on || err != nil {
-		t.Fatalf("Active not delegated to the real manager: %v %v", on, err)
-	}
-	if _, err := os.Stat(state); !os.IsNotExist(err) {
-		t.Fatal("dry-run start ran the real start command")
-	}
-	if err := DryRun(inner, nil).Start(ctx, "backend"); err != nil {
-		t.Fatal("nil recorder:", err)
 	}
 }
 
