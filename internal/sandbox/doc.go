@@ -1,0 +1,15 @@
+// Package sandbox owns `fossamaint demo`'s throw-away FossaWork V2
+// installation: Generate writes a realistic tree (SQLite database with the
+// upstream schema and free pages, 100 days of logs in both upstream line
+// shapes, performance metrics, backups of various ages, a TLS certificate
+// close to expiry, a config pointing at all of it) with a few planted
+// findings; RunBackend is a small real HTTP backend over that database that
+// keeps writing to it and to its logs; StartDaemon, StopDaemon and
+// DaemonStatus let the exec service manager drive it through a pidfile.
+//
+// It imports internal/config (to write the demo's fossamaint.yaml) and no
+// other fossamaint package: in particular not internal/runbook,
+// internal/weekly or internal/cli. It never sends traffic anywhere but to
+// its own loopback listener; the "attacker" addresses it logs are TEST-NET
+// documentation addresses written into log lines only.
+package sandbox

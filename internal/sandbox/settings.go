@@ -1,0 +1,165 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/config"
+)
+
+// SettingsFile is the demo backend's settings, in the installation dir.
+const SettingsFile = "demo-backend.json"
+
+// ConfigFile is the demo's fossamaint config, in the installation dir.
+const ConfigFile = "fossamaint.yaml"
+
+// Credential is a demo login the backend accepts.
+type Credential struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// Settings is demo-backend.json. Relative paths are relative to the
+// installation dir; LoadSettings makes them absolute.
+type Settings struct {
+	Addr    string `json:"addr"`
+	DB      string `json:"db"`
+	LogDir  string `json:"log_dir"`
+	Pidfile string `json:"pidfile"`
+	Logfile string `json:"logfile"`
+	// AttackAddrs are TEST-NET addresses written into failed-login lines.
+	AttackAddrs []string     `json:"attack_addrs"`
+	Users       []Credential `json:"users"`
+	// WriteIntervalMS and MaxWrites bound the concurrent writer.
+	WriteIntervalMS int `json:"write_interval_ms"`
+	MaxWrites       int `json:"max_writes"`
+	// AttackBursts bursts of AttackBurstSize failed logins, every
+	// AttackIntervalMS.
+	AttackBursts     int `json:"attack_bursts"`
+	AttackBurstSize  int `json:"attack_burst_size"`
+	AttackIntervalMS int `json:"attack_interval_ms"`
+}
+
+func defaultSettings(addr string, f *faker) Settings {
+	return Settings{
+		Addr: addr, DB: "backend/fossawork_v2.db", LogDir: "logs",
+		Pidfile: "state/backend.pid", Logfile: "logs/backend/demo-backend.out",
+		AttackAddrs:     append([]string(nil), attackAddrs...),
+		Users:           []Credential{{Username: "admin", Password: f.token(16)}},
+		WriteIntervalMS: 200, MaxWrites: 3000,
+		AttackBursts: 4, AttackBurstSize: 8, AttackIntervalMS: 1500,
+	}
+}
+
+// LoadSettings reads dir/demo-backend.json and resolves its paths.
+func LoadSettings(dir string) (Settings, error) {
+	path := filepath.Join(dir, SettingsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Settings{}, fmt.Errorf("reading demo settings %s: %w", path, err)
+	}
+	var s Settings
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Settings{}, fmt.Errorf("decoding demo settings %s: %w", path, err)
+	}
+	if s.Addr == "" || s.DB == "" || s.LogDir == "" || s.Pidfile == "" || s.Logfile == "" {
+		return Settings{}, fmt.Errorf("demo settings %s: addr, db, log_dir, pidfile and logfile must be set", path)
+	}
+	for _, p := range []*string{&s.DB, &s.LogDir, &s.Pidfile, &s.Logfile} {
+		if !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	return s, nil
+}
+
+func writeSettings(dir string, s Settings) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding demo settings: %w", err)
+	}
+	// 0600: it holds the demo login.
+	return writeFileAtomic(filepath.Join(dir, SettingsFile), append(data, '\n'), 0o600)
+}
+
+// demoConfig is config.Default() pointed at the demo tree and its backend.
+func demoConfig(dir, exe, addr string) config.Config {
+	base := "http://" + addr
+	cfg := config.Default()
+	cfg.Root = dir
+	cfg.StateDir = "state"
+	cfg.ReportsDir = "logs/reports"
+	cfg.Operator = "fossamaint demo"
+	cfg.Security.TLSCerts = []string{"certs/fossawork.crt"}
+	cfg.Updates.Pip.Venv = "backend/venv"
+	cfg.Updates.Npm.Dir = "frontend"
+	cmd := func(verb string) []string { return []string{exe, "demo-backend", verb, "--dir", dir} }
+	cfg.Services.Manager = "exec"
+	cfg.Services.ReadyTimeout = config.Duration(30 * time.Second)
+	cfg.Services.Units = []config.Service{{
+		Name: "fossawork-backend", HealthURL: base + "/api/health",
+		Start: cmd("start"), Stop: cmd("stop"), Status: cmd("status"),
+	}}
+	cfg.Health.Endpoints = []config.Endpoint{
+		{Name: "health", URL: base + "/api/health", Expect: []int{200}, Critical: true},
+		{Name: "work-orders", URL: base + "/api/work-orders", Expect: []int{200}, Critical: true},
+		{Name: "dispensers", URL: base + "/api/dispensers", Expect: []int{200}, Critical: true},
+		{Name: "auth-validate", URL: base + "/api/auth/validate", Expect: []int{200, 401}},
+		{Name: "frontend", URL: base + "/", Expect: []int{200}},
+	}
+	return cfg
+}
+
+// writeConfig writes fossamaint.yaml and proves it loads and validates.
+func writeConfig(dir, exe, addr string) (string, error) {
+	data, err := config.Marshal(demoConfig(dir, exe, addr))
+	if err != nil {
+		return "", fmt.Errorf("encoding demo config: %w", err)
+	}
+	path := filepath.Join(dir, ConfigFile)
+	if err := writeFileAtomic(path, data, 0o600); err != nil {
+		return "", err
+	}
+	if _, err := config.Load(path); err != nil {
+		return "", fmt.Errorf("demo config does not load: %w", err)
+	}
+	return path, nil
+}
+
+// writeFileAtomic writes a temp file in path's dir, syncs it and renames
+// it over path.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("writing %s: %w", path, err), removeIfExists(tmp))
+	}
+	return nil
+}
+
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
