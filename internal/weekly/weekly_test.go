@@ -302,7 +302,10 @@ func TestLatencyRegressionAgainstPreflight(t *testing.T) {
 	}
 	// Slow the backend down between the phases, as a bad migration would.
 	plan.Phases[0].Steps = append(plan.Phases[0].Steps, runbook.Step{Name: "slow-down", Kind: runbook.ReadOnly,
-		Run: func(context.Context, *runbook.Env) (runbook.Result, error) { slow.Store(true); return runbook.Result{}, nil }})
+		Run: func(context.Context, *runbook.Env) (runbook.Result, error) {
+			slow.Store(true)
+			return runbook.Result{}, nil
+		}})
 	run := &runbook.Run{}
 	eng := &runbook.Engine{Now: func() time.Time { return saturday }}
 	if err := eng.Execute(context.Background(), plan, run); err != nil {
