@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,13 +48,13 @@ type Check struct {
 
 // Result is the outcome of one probe.
 type Result struct {
-	Name     string
-	URL      string
-	Status   int
-	Healthy  bool
-	Latency  time.Duration
-	Err      string
-	Critical bool
+	Name     string        `json:"name"`
+	URL      string        `json:"url"`
+	Status   int           `json:"status"`
+	Healthy  bool          `json:"healthy"`
+	Latency  time.Duration `json:"-"`
+	Err      string        `json:"error,omitempty"`
+	Critical bool          `json:"critical"`
 }
 
 // FromConfig turns the configured endpoints into checks sharing timeout.
@@ -69,6 +70,15 @@ func FromConfig(eps []config.Endpoint, timeout time.Duration) []Check {
 		})
 	}
 	return out
+}
+
+// MarshalJSON writes the latency in milliseconds, the unit people read.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	return json.Marshal(struct {
+		plain
+		LatencyMS float64 `json:"latency_ms"`
+	}{plain(r), float64(r.Latency) / float64(time.Millisecond)})
 }
 
 // Checker probes endpoints. The zero value is usable: it builds its own

@@ -46,19 +46,19 @@ type ComprehensiveInput struct {
 
 // Item is one line of the comprehensive report.
 type Item struct {
-	Area     string
-	Name     string
-	OK       bool
-	Severity string
-	Detail   string
-	Value    float64
-	Unit     string
+	Area     string  `json:"area"`
+	Name     string  `json:"name"`
+	OK       bool    `json:"ok"`
+	Severity string  `json:"severity"`
+	Detail   string  `json:"detail"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
 }
 
 // Report is the comprehensive health report.
 type Report struct {
-	Items  []Item
-	System SystemSnapshot
+	Items  []Item         `json:"items"`
+	System SystemSnapshot `json:"system"`
 }
 
 // Healthy reports whether no item is critical; warnings do not make a

@@ -15,26 +15,26 @@ import (
 
 // MountUsage is the usage of one real filesystem.
 type MountUsage struct {
-	Path        string
-	Fstype      string
-	UsedPercent float64
-	Total       uint64
-	Free        uint64
+	Path        string  `json:"path"`
+	Fstype      string  `json:"fstype"`
+	UsedPercent float64 `json:"used_percent"`
+	Total       uint64  `json:"total_bytes"`
+	Free        uint64  `json:"free_bytes"`
 }
 
 // SystemSnapshot is one reading of disk, memory and load.
 type SystemSnapshot struct {
-	Mounts            []MountUsage
-	MemoryUsedPercent float64
-	Load1             float64
-	Load5             float64
-	Load15            float64
-	CPUs              int
+	Mounts            []MountUsage `json:"mounts"`
+	MemoryUsedPercent float64      `json:"memory_used_percent"`
+	Load1             float64      `json:"load1"`
+	Load5             float64      `json:"load5"`
+	Load15            float64      `json:"load15"`
+	CPUs              int          `json:"cpus"`
 	// LoadPercent is Load1 per CPU in percent, the seed's "load vs CPUs".
-	LoadPercent float64
+	LoadPercent float64 `json:"load_percent"`
 	// Unavailable names the parts ("disk", "memory", "load") that could not
 	// be read on this platform; their fields are zero, not measured.
-	Unavailable []string
+	Unavailable []string `json:"unavailable,omitempty"`
 }
 
 // pseudoFS are filesystems whose usage says nothing about free space:
