@@ -57,6 +57,9 @@ func (a *app) reportCmd() *cobra.Command {
 			if asJSON {
 				format = "json"
 			}
+			if spec, err := cfg.Window.Spec(); err == nil {
+				run = run.In(spec.Location)
+			}
 			secrets, _ := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
 			if err := report.Render(a.stdout, format, run, report.Options{Secrets: secrets}); err != nil {
 				return withCode(ExitUsage, err)

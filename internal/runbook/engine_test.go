@@ -175,3 +175,19 @@ func TestLockRefusesSecondHolder(t *testing.T) {
 	}
 	l2.Release()
 }
+
+func TestRunInRestoresZone(t *testing.T) {
+	chi, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Skip(err)
+	}
+	at := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+	r := Run{StartedAt: at, FinishedAt: at, Window: Span{Start: at, End: at}, NextMaintenance: at}
+	got := r.In(chi)
+	if got.StartedAt.Format("15:04 MST") != "02:00 CST" || got.NextMaintenance.Location() != chi {
+		t.Fatalf("%s", got.StartedAt.Format("15:04 MST"))
+	}
+	if r.StartedAt.Location() != time.UTC {
+		t.Fatal("In changed its receiver")
+	}
+}

@@ -191,3 +191,16 @@ type LocatedFinding struct {
 	Step  string `json:"step"`
 	Finding
 }
+
+// In returns a copy of the run with its report-level times in loc. A run
+// read back from JSON keeps only UTC offsets; this restores zone names
+// (CST rather than -0600) for re-rendering.
+func (r Run) In(loc *time.Location) *Run {
+	if loc == nil {
+		return &r
+	}
+	r.StartedAt, r.FinishedAt = r.StartedAt.In(loc), r.FinishedAt.In(loc)
+	r.Window = Span{Start: r.Window.Start.In(loc), End: r.Window.End.In(loc)}
+	r.NextMaintenance = r.NextMaintenance.In(loc)
+	return &r
+}
