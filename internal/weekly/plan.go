@@ -39,6 +39,9 @@ type Deps struct {
 type Procedure struct {
 	d Deps
 	s *shared
+	// selected are the phases of the current plan, so a step can leave a
+	// finding to the phase that owns it instead of reporting it twice.
+	selected []string
 }
 
 // New returns the procedure for deps.
@@ -77,6 +80,10 @@ func (p *Procedure) Plan(only, skip []string) (runbook.Plan, error) {
 	if len(plan.Phases) == 0 {
 		return plan, fmt.Errorf("%w: --only and --skip leave no phase to run", ErrPhaseSelection)
 	}
+	p.selected = p.selected[:0]
+	for _, ph := range plan.Phases {
+		p.selected = append(p.selected, ph.Name)
+	}
 	return plan, nil
 }
 
@@ -96,6 +103,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ownedElsewhere is the severity for a finding that phase reports in full:
+// info when that phase is part of this run, warning when it is not.
+func (p *Procedure) ownedElsewhere(phase string) runbook.Severity {
+	if contains(p.selected, phase) {
+		return runbook.Info
+	}
+	return runbook.Warning
 }
 
 func (p *Procedure) path(rel string) string { return p.d.Config.Path(rel) }

@@ -122,6 +122,10 @@ func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.
 	var r runbook.Result
 	ok := 0
 	for _, it := range rep.Items {
+		if it.Area == "permissions" && it.Severity == health.SeverityWarning && p.ownedElsewhere("security") == runbook.Info {
+			r.Finding(runbook.Info, it.Name, "%s: %s (see security/file-modes)", it.Area, it.Detail)
+			continue
+		}
 		switch it.Severity {
 		case health.SeverityCritical:
 			r.Finding(runbook.Critical, it.Name, "%s: %s", it.Area, it.Detail)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/backup"
@@ -64,7 +65,7 @@ func (p *Procedure) dailyBackup(ctx context.Context, _ *runbook.Env) (runbook.Re
 		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
 		return r, nil
 	}
-	dir := p.path(p.d.Config.Backups.DailyDir) + "/" + now.Format("20060102")
+	dir := filepath.Join(p.path(p.d.Config.Backups.DailyDir), now.Format("20060102"))
 	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup is missing")
 	r.Recommend("Check the daily backup job: no %s was written today.", dir)
 	return r, nil
@@ -153,7 +154,7 @@ func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) 
 	sec := rep.Security
 	r.Metric("security_updates", float64(sec), "count")
 	if sec > 0 {
-		r.Finding(runbook.Warning, "", "%d security updates are pending", sec)
+		r.Finding(p.ownedElsewhere("updates"), "", "%d security updates are pending", sec)
 	}
 	return r, nil
 }

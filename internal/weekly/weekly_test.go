@@ -345,3 +345,27 @@ func TestPlanSelection(t *testing.T) {
 		}
 	}
 }
+
+func TestFindingOwnedByAnotherPhaseIsNotRepeated(t *testing.T) {
+	tr := newTree(t, 0)
+	sevOf := func(only []string) runbook.Severity {
+		run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: only})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := run.Step("postflight", "comprehensive-health")
+		for _, f := range st.Findings {
+			if strings.Contains(f.Message, ".env") {
+				return f.Severity
+			}
+		}
+		t.Fatalf("no .env finding in %v", st.Findings)
+		return ""
+	}
+	if got := sevOf([]string{"security", "postflight"}); got != runbook.Info {
+		t.Errorf("with the security phase in the run: %s, want info", got)
+	}
+	if got := sevOf([]string{"postflight"}); got != runbook.Warning {
+		t.Errorf("postflight alone: %s, want warning", got)
+	}
+}
