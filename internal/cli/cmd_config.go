@@ -41,19 +41,40 @@ func (a *app) configCmd() *cobra.Command {
 			return err
 		},
 	})
-	c.AddCommand(&cobra.Command{
+	var validateJSON bool
+	validate := &cobra.Command{
 		Use:     "validate",
 		Short:   "Check the configuration file; errors give file:line:column or the field path",
-		Example: "  fossamaint config validate --config fossamaint.yaml",
+		Example: "  fossamaint config validate --config fossamaint.yaml --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.loadConfig(); err != nil {
+			_, err := a.loadConfig()
+			if validateJSON {
+				out := struct {
+					File  string `json:"file"`
+					OK    bool   `json:"ok"`
+					Error string `json:"error,omitempty"`
+				}{File: a.configPath, OK: err == nil}
+				if err != nil {
+					out.Error = err.Error()
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if jerr := enc.Encode(out); jerr != nil {
+					return jerr
+				}
+			}
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: ok\n", a.configPath)
+			if !validateJSON {
+				fmt.Fprintf(a.stdout, "%s: ok\n", a.configPath)
+			}
 			return nil
 		},
-	})
+	}
+	validate.Flags().BoolVar(&validateJSON, "json", false, "print the verdict as JSON")
+	c.AddCommand(validate)
 	var asJSON bool
 	show := &cobra.Command{
 		Use:     "show",
