@@ -146,6 +146,12 @@ func listDaily(ctx context.Context, dir string, loc *time.Location) ([]Backup, e
 			out = append(out, fileEntry(path, KindDaily, loc, e))
 			continue
 		}
+		if strings.HasPrefix(e.Name(), newSetPrefix) || strings.HasPrefix(e.Name(), oldSetPrefix) {
+			b := fileEntry(path, KindUnknown, loc, e)
+			b.Note = "working directory of an interrupted backup create: not a backup set"
+			out = append(out, b)
+			continue
+		}
 		set, err := listDailySet(ctx, path, loc)
 		if err != nil {
 			return nil, err
@@ -161,18 +167,13 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 		return nil, err
 	}
 	day, dayErr := time.ParseInLocation("20060102", filepath.Base(dir), loc)
-	var manifest string
-	for _, e := range ents {
-		if !e.IsDir() && isManifest(e.Name()) {
-			manifest = filepath.Join(dir, e.Name())
-			break
-		}
-	}
+	manifest := setManifest(dir, ents)
+	extras := setExtras(manifest)
 	var out []Backup
 	dbs := 0
 	for _, e := range ents {
 		path := filepath.Join(dir, e.Name())
-		if path == manifest {
+		if path == manifest || extras[e.Name()] {
 			continue
 		}
 		b := fileEntry(path, KindDaily, loc, e)
@@ -194,6 +195,43 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// setManifest picks a daily set's manifest: manifest.json (what
+// fossamaint and the upstream script write) over any other manifest-like
+// name, so a config file called settings.json is not mistaken for one.
+func setManifest(dir string, ents []fs.DirEntry) string {
+	var other string
+	for _, e := range ents {
+		switch {
+		case e.IsDir() || !isManifest(e.Name()):
+		case e.Name() == DailyManifestName:
+			return filepath.Join(dir, e.Name())
+		case other == "":
+			other = filepath.Join(dir, e.Name())
+		}
+	}
+	return other
+}
+
+// setExtras returns the top-level names a daily set's manifest lists as
+// extra files (.env, config, data directory), so the listing shows the
+// set's database rather than its parts. An unreadable manifest hides
+// nothing: verification reports it.
+func setExtras(manifest string) map[string]bool {
+	if manifest == "" {
+		return nil
+	}
+	m, err := ReadManifest(manifest)
+	if err != nil {
+		return nil
+	}
+	names := map[string]bool{}
+	for _, f := range m.Files {
+		top, _, _ := strings.Cut(f.Name, "/")
+		names[top] = true
+	}
+	return names
 }
 
 // flatLister reads a directory of stamped database files (weekly,

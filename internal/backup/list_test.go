@@ -226,3 +226,39 @@ func FuzzNameTime(f *testing.F) {
 		}
 	})
 }
+
+// TestListDailySetParts: a set's extra files are not listed as unknown
+// entries, manifest.json wins over other *.json names, and an interrupted
+// create's working directory is listed as unknown with a note.
+func TestListDailySetParts(t *testing.T) {
+	root := t.TempDir()
+	daily := filepath.Join(root, "daily")
+	set := filepath.Join(daily, "20250111")
+	touch(t, filepath.Join(set, "fossawork_v2.db"), "db")
+	touch(t, filepath.Join(set, "config.json"), "{}")
+	touch(t, filepath.Join(set, ".env"), "A=1")
+	touch(t, filepath.Join(set, "data", "x.json"), "{}")
+	m := `{"sha256":"` + sum0 + `","files":[{"name":".env","sha256":"` + sum0 + `"},{"name":"data/x.json","sha256":"` + sum0 + `"}]}`
+	touch(t, filepath.Join(set, DailyManifestName), m)
+	touch(t, filepath.Join(daily, newSetPrefix+"20250112-123", "fossawork_v2.db"), "partial")
+	got, err := List(context.Background(), Layout{DailyDir: daily}, time.Date(2025, 1, 12, 3, 0, 0, 0, est))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rels []string
+	for _, b := range got {
+		rel, _ := filepath.Rel(daily, b.Path)
+		rels = append(rels, filepath.ToSlash(rel)+" "+string(b.Kind))
+		switch {
+		case b.Kind == KindDaily && b.ManifestPath != filepath.Join(set, DailyManifestName):
+			t.Errorf("daily backup paired with %s", b.ManifestPath)
+		case strings.HasPrefix(filepath.Base(b.Path), newSetPrefix) && !strings.Contains(b.Note, "interrupted"):
+			t.Errorf("working dir note %q", b.Note)
+		}
+	}
+	slices.Sort(rels)
+	want := []string{newSetPrefix + "20250112-123 unknown", "20250111/config.json unknown", "20250111/fossawork_v2.db daily"}
+	if !slices.Equal(rels, want) {
+		t.Fatalf("listed %q, want %q", rels, want)
+	}
+}

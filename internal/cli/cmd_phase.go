@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -21,40 +22,49 @@ var phaseCommands = []phaseCmd{
 		"  fossamaint preflight --config fossamaint.yaml --json"},
 	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
 		"  fossamaint updates check --json"},
-	{"db", "status", "database", "Database size, tables, counts, fragmentation and PRAGMA quick_check (read-only)",
-		"  fossamaint db status --config fossamaint.yaml"},
 	{"logs", "errors", "logs", "Count the last week's errors by entry timestamp",
 		"  fossamaint logs errors --json"},
 	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now",
 		"  fossamaint perf trends"},
 	{"security", "review", "security", "File modes, certificate expiry and the week's failed logins",
 		"  fossamaint security review --json"},
-	{"backup", "check", "backups", "List backups with ages, flag those outside policy, verify the newest",
-		"  fossamaint backup check"},
+	{"backup", "check", "backups", "Backup inventory, verification of the newest daily and weekly (with a restore test) and retention",
+		"  fossamaint backup check --dry-run"},
 	{"", "postflight", "postflight", "Post-maintenance verification: services up, endpoints healthy, latency",
 		"  fossamaint postflight --dry-run"},
 }
 
 // phaseCmds returns the top-level commands: phases that stand alone and
-// parents ("db", "logs", ...) holding their phase's subcommand.
+// parents ("db", "logs", ...) holding their phase's subcommand and others.
 func (a *app) phaseCmds() []*cobra.Command {
 	parents := map[string]*cobra.Command{}
 	var out []*cobra.Command
+	for _, name := range []string{"updates", "db", "logs", "perf", "security", "backup"} {
+		par := &cobra.Command{Use: name, Short: parentShort[name]}
+		par.AddCommand(a.subcommands(name)...)
+		parents[name] = par
+		out = append(out, par)
+	}
 	for _, pc := range phaseCommands {
 		c := a.onePhaseCmd(pc)
 		if pc.parent == "" {
 			out = append(out, c)
 			continue
 		}
-		par, ok := parents[pc.parent]
-		if !ok {
-			par = &cobra.Command{Use: pc.parent, Short: parentShort[pc.parent]}
-			parents[pc.parent] = par
-			out = append(out, par)
-		}
-		par.AddCommand(c)
+		parents[pc.parent].AddCommand(c)
 	}
 	return out
+}
+
+// subcommands are a parent's commands beyond its phase command.
+func (a *app) subcommands(parent string) []*cobra.Command {
+	switch parent {
+	case "db":
+		return a.dbCmds()
+	case "backup":
+		return a.backupCmds()
+	}
+	return nil
 }
 
 var parentShort = map[string]string{
@@ -79,29 +89,32 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			run, err := a.runWeekly(cmd.Context(), cfg, weeklyFlags{
-				dryRun: dryRun, forceWindow: true, only: []string{pc.phase}})
-			if run == nil {
-				return err
-			}
-			if asJSON {
-				if rerr := report.Render(a.stdout, "json", run, report.Options{}); rerr != nil {
-					return rerr
-				}
-			} else {
-				a.printPhase(run)
-			}
-			if err != nil {
-				return err
-			}
-			return exitSilently(runCode(run.Status))
+			return a.runPhaseCommand(cmd, cfg, pc.phase, dryRun, asJSON)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	if pc.phase == "postflight" {
-		c.Flags().BoolVar(&dryRun, "dry-run", false, "do not start stopped services; say what would be done")
-	}
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: say what would be done")
 	return c
+}
+
+// runPhaseCommand runs one phase through the engine (lock, journal, dry
+// run) at any time and prints its result.
+func (a *app) runPhaseCommand(cmd *cobra.Command, cfg config.Config, phase string, dryRun, asJSON bool) error {
+	run, err := a.runWeekly(cmd.Context(), cfg, weeklyFlags{dryRun: dryRun, forceWindow: true, only: []string{phase}})
+	if run == nil {
+		return err
+	}
+	if asJSON {
+		if rerr := report.Render(a.stdout, "json", run, report.Options{}); rerr != nil {
+			return rerr
+		}
+	} else {
+		a.printPhase(run)
+	}
+	if err != nil {
+		return err
+	}
+	return exitSilently(runCode(run.Status))
 }
 
 // printPhase prints every step with its findings and metrics.

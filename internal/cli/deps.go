@@ -19,11 +19,13 @@ func (a *app) procedure(cfg config.Config) (*weekly.Procedure, error) {
 		return nil, withCode(ExitUsage, err)
 	}
 	return weekly.New(weekly.Deps{
-		Config:   cfg,
-		Services: mgr,
-		Checker:  &health.Checker{},
-		Runner:   updates.ExecRunner{},
-		Now:      a.now,
-		Location: spec.Location,
+		Config:      cfg,
+		Services:    mgr,
+		Checker:     &health.Checker{},
+		Runner:      updates.ExecRunner{},
+		Now:         a.now,
+		Location:    spec.Location,
+		ConfigPath:  a.configPath,
+		ToolVersion: Version,
 	}), nil
 }

@@ -87,6 +87,8 @@ health, inside the maintenance window, ending with a report.
 		a.healthCmd(),
 		a.demoCmd(),
 		a.demoBackendCmd(),
+		a.rollbackCmd(),
+		a.recoverCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)

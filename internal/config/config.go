@@ -58,6 +58,22 @@ type Database struct {
 	Path string `yaml:"path"`
 	// CountTables are counted in the report (the seed counts these two).
 	CountTables []string `yaml:"count_tables"`
+	// Vacuum is auto (only when fragmented), always or never.
+	Vacuum string `yaml:"vacuum"`
+	// VacuumFreelistRatio is the free-page share (0-1) that makes auto
+	// vacuum; VacuumUnusedRatio the share of unused bytes inside pages.
+	VacuumFreelistRatio float64 `yaml:"vacuum_freelist_ratio"`
+	VacuumUnusedRatio   float64 `yaml:"vacuum_unused_ratio"`
+	// Reindex is auto (only when the integrity check reports index
+	// problems) or always.
+	Reindex string `yaml:"reindex"`
+	// Verify is the check run on every backup: quick or full.
+	Verify string `yaml:"verify"`
+	// OnCorruption is stop (services stay up, the operator restores) or
+	// restore (the newest verified backup from before the corruption).
+	OnCorruption string `yaml:"on_corruption"`
+	// Service is the unit stopped for the downtime part of the phase.
+	Service string `yaml:"service"`
 }
 
 // Logs describes the application's log tree and its retention.
@@ -75,13 +91,20 @@ type Logs struct {
 
 // Backups describes the backup tree (upstream runbook layout) and retention.
 type Backups struct {
-	Dir            string   `yaml:"dir"`
-	DailyDir       string   `yaml:"daily_dir"`
-	WeeklyDir      string   `yaml:"weekly_dir"`
-	MaintenanceDir string   `yaml:"maintenance_dir"`
-	KeepDaily      int      `yaml:"keep_daily"`
-	KeepWeekly     int      `yaml:"keep_weekly"`
-	StaleAfter     Duration `yaml:"stale_after"`
+	Dir            string `yaml:"dir"`
+	DailyDir       string `yaml:"daily_dir"`
+	WeeklyDir      string `yaml:"weekly_dir"`
+	MaintenanceDir string `yaml:"maintenance_dir"`
+	KeepDaily      int    `yaml:"keep_daily"`
+	KeepWeekly     int    `yaml:"keep_weekly"`
+	KeepMonthly    int    `yaml:"keep_monthly"`
+	// KeepMaintenanceWithin keeps pre-maintenance rollback points this long.
+	KeepMaintenanceWithin Duration `yaml:"keep_maintenance_within"`
+	PreRecoveryDir        string   `yaml:"pre_recovery_dir"`
+	// Prune makes the weekly backups phase delete what retention removes;
+	// otherwise it only reports it.
+	Prune      bool     `yaml:"prune"`
+	StaleAfter Duration `yaml:"stale_after"`
 }
 
 // Security configures the file-mode audit and certificate checks.
@@ -184,8 +207,15 @@ func Default() Config {
 			TLSWarnDays:              30,
 		},
 		Database: Database{
-			Path:        "backend/fossawork_v2.db",
-			CountTables: []string{"work_orders", "dispensers"},
+			Path:                "backend/fossawork_v2.db",
+			CountTables:         []string{"work_orders", "dispensers"},
+			Vacuum:              "auto",
+			VacuumFreelistRatio: 0.10,
+			VacuumUnusedRatio:   0.25,
+			Reindex:             "auto",
+			Verify:              "quick",
+			OnCorruption:        "stop",
+			Service:             "fossawork-backend",
 		},
 		Logs: Logs{
 			Dir:                 "logs",
@@ -197,13 +227,16 @@ func Default() Config {
 			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),
 		},
 		Backups: Backups{
-			Dir:            "backups",
-			DailyDir:       "backups/daily",
-			WeeklyDir:      "backups/weekly",
-			MaintenanceDir: "backups/maintenance",
-			KeepDaily:      14,
-			KeepWeekly:     4,
-			StaleAfter:     Duration(30 * 24 * time.Hour),
+			Dir:                   "backups",
+			DailyDir:              "backups/daily",
+			WeeklyDir:             "backups/weekly",
+			MaintenanceDir:        "backups/maintenance",
+			KeepDaily:             14,
+			KeepWeekly:            4,
+			KeepMonthly:           6,
+			KeepMaintenanceWithin: Duration(30 * 24 * time.Hour),
+			PreRecoveryDir:        "backups/pre-recovery",
+			StaleAfter:            Duration(30 * 24 * time.Hour),
 		},
 		Security: Security{
 			EnvFile: "backend/.env",

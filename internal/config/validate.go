@@ -59,9 +59,10 @@ func (c Config) Validate() error {
 	if c.Logs.DeleteArchivesAfter.D() < c.Logs.ArchiveAfter.D() {
 		add("logs.delete_archives_after", "%s is shorter than archive_after %s", c.Logs.DeleteArchivesAfter, c.Logs.ArchiveAfter)
 	}
-	if c.Backups.KeepDaily < 0 || c.Backups.KeepWeekly < 0 {
-		add("backups", "keep_daily and keep_weekly must not be negative")
+	if c.Backups.KeepDaily < -1 || c.Backups.KeepWeekly < -1 || c.Backups.KeepMonthly < -1 {
+		add("backups", "keep_daily, keep_weekly and keep_monthly must be -1 (unlimited) or more")
 	}
+	c.validateDatabase(add)
 	for i, fm := range c.Security.FileModes {
 		if fm.Path == "" {
 			add(fmt.Sprintf("security.file_modes[%d].path", i), "must be set")
@@ -86,6 +87,25 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (c Config) validateDatabase(add func(field, format string, a ...any)) {
+	d := c.Database
+	oneOf := func(field, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		add(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	oneOf("database.vacuum", d.Vacuum, "auto", "always", "never")
+	oneOf("database.reindex", d.Reindex, "auto", "always")
+	oneOf("database.verify", d.Verify, "quick", "full")
+	oneOf("database.on_corruption", d.OnCorruption, "stop", "restore")
+	if d.VacuumFreelistRatio <= 0 || d.VacuumFreelistRatio > 1 || d.VacuumUnusedRatio <= 0 || d.VacuumUnusedRatio > 1 {
+		add("database", "vacuum_freelist_ratio and vacuum_unused_ratio must be in (0, 1]")
+	}
 }
 
 func (c Config) validateServices(add func(field, format string, a ...any)) {

@@ -54,6 +54,11 @@ CREATE TABLE IF NOT EXISTS actions (
   what TEXT NOT NULL,
   outcome TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rollback_points (
+  run_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  path TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
 `
 
@@ -140,6 +145,39 @@ func (s *Store) Action(ctx context.Context, runID, phase, step, what, outcome st
 	return nil
 }
 
+// RollbackPoint records the file a run can be rolled back to.
+func (s *Store) RollbackPoint(ctx context.Context, runID, path string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO rollback_points(run_id, at, path) VALUES(?,?,?)`, runID, ts(s.now()), path)
+	if err != nil {
+		return fmt.Errorf("journal %s: rollback point of run %s: %w", s.path, runID, err)
+	}
+	return nil
+}
+
+// RollbackPointOf returns the last rollback point a run recorded, or ""
+// when it recorded none. It works for runs that died mid-way.
+func (s *Store) RollbackPointOf(ctx context.Context, runID string) (string, error) {
+	var p string
+	err := s.db.QueryRowContext(ctx, `SELECT path FROM rollback_points WHERE run_id = ? ORDER BY rowid DESC LIMIT 1`, runID).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	return p, nil
+}
+
+// LatestID returns the id of the newest run.
+func (s *Store) LatestID(ctx context.Context) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first", ErrNoRuns, s.path)
+	}
+	return id, err
+}
+
 // Get loads a run by id, or the newest when id is "" or "latest".
 func (s *Store) Get(ctx context.Context, id string) (*runbook.Run, error) {
 	var row *sql.Row
@@ -219,6 +257,12 @@ func (s *Store) Abandoned(ctx context.Context) ([]Abandoned, error) {
 			return nil, err
 		}
 		out[i].OpenActions = open
+		if out[i].RunningSteps, err = s.runningSteps(ctx, out[i].RunID); err != nil {
+			return nil, err
+		}
+		if out[i].RollbackPoint, err = s.RollbackPointOf(ctx, out[i].RunID); err != nil {
+			return nil, err
+		}
 		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(runbook.RunFail), out[i].RunID); err != nil {
 			return nil, fmt.Errorf("marking run %s failed in %s: %w", out[i].RunID, s.path, err)
 		}
@@ -231,6 +275,46 @@ type Abandoned struct {
 	RunID       string
 	StartedAt   time.Time
 	OpenActions []string
+	// RunningSteps are "phase/step" entries started and never finished.
+	RunningSteps  []string
+	RollbackPoint string
+}
+
+func (s *Store) runningSteps(ctx context.Context, runID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT phase || '/' || step FROM steps WHERE run_id = ? AND status = 'running' ORDER BY started_at`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// MarkRolledBack records that a run was rolled back, so a second
+// `fossamaint rollback` of it does nothing.
+func (s *Store) MarkRolledBack(ctx context.Context, runID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(runbook.RunRolledBack), runID)
+	if err != nil {
+		return fmt.Errorf("writing history %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Status returns a run's recorded status.
+func (s *Store) Status(ctx context.Context, runID string) (runbook.RunStatus, error) {
+	var st string
+	err := s.db.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w %s with id %q: `fossamaint report --list` shows the ids", ErrNoRuns, s.path, runID)
+	}
+	return runbook.RunStatus(st), err
 }
 
 // openActions lists actions journalled as begun with no recorded outcome.

@@ -29,6 +29,7 @@ func TestJournalRoundTripAndAbandoned(t *testing.T) {
 	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "begin"))
 	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "done"))
 	must(t, s.Action(ctx, "dead", "database", "swap", "rename db", "begin"))
+	must(t, s.RollbackPoint(ctx, "dead", "/b/point-b.db"))
 
 	// A run that completes.
 	ok := &runbook.Run{RunID: "ok", StartedAt: clock().Add(time.Hour), Status: runbook.RunRunning}
@@ -46,7 +47,8 @@ func TestJournalRoundTripAndAbandoned(t *testing.T) {
 		t.Fatal(err)
 	}
 	// "ok" was finished; only "dead" is abandoned, with its one open action.
-	if len(ab) != 1 || ab[0].RunID != "dead" || len(ab[0].OpenActions) != 1 || ab[0].OpenActions[0] != "database/swap: rename db" {
+	if len(ab) != 1 || ab[0].RunID != "dead" || len(ab[0].OpenActions) != 1 || ab[0].OpenActions[0] != "database/swap: rename db" ||
+		ab[0].RollbackPoint != "/b/point-b.db" || len(ab[0].RunningSteps) != 1 || ab[0].RunningSteps[0] != "database/swap" {
 		t.Fatalf("abandoned = %+v", ab)
 	}
 	if again, _ := s.Abandoned(ctx); len(again) != 0 {
@@ -62,5 +64,30 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRollbackBookkeeping(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p, err := s.RollbackPointOf(ctx, "none"); err != nil || p != "" {
+		t.Fatalf("no point: %q %v", p, err)
+	}
+	must(t, s.RunStarted(ctx, &runbook.Run{RunID: "r", StartedAt: time.Now(), Status: runbook.RunRunning}))
+	must(t, s.RollbackPoint(ctx, "r", "/a"))
+	must(t, s.RollbackPoint(ctx, "r", "/b"))
+	if p, _ := s.RollbackPointOf(ctx, "r"); p != "/b" {
+		t.Fatalf("latest point %q, want /b", p)
+	}
+	must(t, s.MarkRolledBack(ctx, "r"))
+	if st, _ := s.Status(ctx, "r"); st != runbook.RunRolledBack {
+		t.Fatalf("status %s", st)
+	}
+	if id, _ := s.LatestID(ctx); id != "r" {
+		t.Fatalf("latest %s", id)
 	}
 }

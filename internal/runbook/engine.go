@@ -53,7 +53,11 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 				interrupted = true
 				sr = e.notRun(st, StatusSkipped, "not run: the run was interrupted")
 			} else {
-				sr = e.runStep(ctx, ph.Name, st, run.RunID)
+				var point string
+				sr, point = e.runStep(ctx, ph.Name, st, run.RunID)
+				if point != "" {
+					run.RollbackPoint = point
+				}
 			}
 			pr.Steps = append(pr.Steps, sr)
 			if e.Journal != nil {
@@ -89,12 +93,12 @@ func (e *Engine) notRun(st Step, status Status, note string) StepResult {
 		Result: Result{Status: status, Note: note}}
 }
 
-func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string) StepResult {
+func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string) (StepResult, string) {
 	if left := e.Deadline.Sub(e.Now()); !e.Deadline.IsZero() && !st.Critical && st.Budget > left {
 		sr := e.notRun(st, StatusPostponed, fmt.Sprintf("postponed: budget %s exceeds the %s left in the window",
 			st.Budget.Round(time.Second), left.Round(time.Second)))
 		e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
-		return sr
+		return sr, ""
 	}
 	e.emit(Event{Phase: phase, Step: st.Name})
 	if e.Journal != nil {
@@ -119,7 +123,7 @@ func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID strin
 	}
 	sr.DurationSeconds = sr.FinishedAt.Sub(sr.StartedAt).Seconds()
 	e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
-	return sr
+	return sr, env.rollback
 }
 
 // safeRun turns a panic in a step into an error so one broken step cannot

@@ -9,5 +9,7 @@ type Journal interface {
 	StepStarted(ctx context.Context, runID, phase, step string) error
 	StepFinished(ctx context.Context, run *Run, phase string, res StepResult) error
 	Action(ctx context.Context, runID, phase, step, what, outcome string) error
+	// RollbackPoint records the file this run can be rolled back to.
+	RollbackPoint(ctx context.Context, runID, path string) error
 	RunFinished(ctx context.Context, run *Run) error
 }

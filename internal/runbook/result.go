@@ -140,16 +140,18 @@ type Span struct {
 
 // Run is one execution of a plan: everything a report shows.
 type Run struct {
-	RunID           string             `json:"run_id"`
-	Host            string             `json:"host"`
-	Operator        string             `json:"operator"`
-	ToolVersion     string             `json:"tool_version"`
-	DryRun          bool               `json:"dry_run"`
-	StartedAt       time.Time          `json:"started_at"`
-	FinishedAt      time.Time          `json:"finished_at"`
-	Status          RunStatus          `json:"status"`
-	Window          Span               `json:"window"`
-	DowntimeSeconds float64            `json:"downtime_seconds"`
+	RunID           string    `json:"run_id"`
+	Host            string    `json:"host"`
+	Operator        string    `json:"operator"`
+	ToolVersion     string    `json:"tool_version"`
+	DryRun          bool      `json:"dry_run"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	Status          RunStatus `json:"status"`
+	Window          Span      `json:"window"`
+	DowntimeSeconds float64   `json:"downtime_seconds"`
+	// RollbackPoint is the database file this run can be rolled back to.
+	RollbackPoint   string             `json:"rollback_point,omitempty"`
 	Phases          []PhaseResult      `json:"phases"`
 	Metrics         map[string]float64 `json:"metrics"`
 	Recommendations []string           `json:"recommendations"`

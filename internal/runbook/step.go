@@ -55,6 +55,22 @@ type Env struct {
 	phase    string
 	step     string
 	result   *Result
+	rollback string
+}
+
+// RecordRollbackPoint durably records path as the file this run restores
+// on rollback, before anything that makes it needed happens.
+func (e *Env) RecordRollbackPoint(ctx context.Context, path string) error {
+	if e.DryRun {
+		return nil
+	}
+	if e.journal != nil {
+		if err := e.journal.RollbackPoint(ctx, e.runID, path); err != nil {
+			return err
+		}
+	}
+	e.rollback = path
+	return nil
 }
 
 // Do performs a mutating action: in a dry run it only records "would:
@@ -86,4 +102,27 @@ func (e *Env) Do(ctx context.Context, what string, fn func(ctx context.Context) 
 		e.result.Action("%s", what)
 	}
 	return err
+}
+
+// Record notes something the step did or found, in order with the actions
+// Do records (use it for outcomes worth listing, not for changes: changes
+// go through Do so they are journalled and dry-run aware).
+func (e *Env) Record(format string, a ...any) {
+	if e.result != nil {
+		e.result.Action(format, a...)
+	}
+}
+
+// NewEnv returns an Env for work done outside a plan (rollback, recover):
+// actions are recorded, not journalled.
+func NewEnv(dryRun bool, now func() time.Time) *Env {
+	return &Env{DryRun: dryRun, Now: now, result: &Result{}}
+}
+
+// Actions returns what Do recorded.
+func (e *Env) Actions() []string {
+	if e.result == nil {
+		return nil
+	}
+	return e.result.Actions
 }

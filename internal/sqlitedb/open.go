@@ -23,6 +23,9 @@ var (
 	ErrNotDatabase = errors.New("file is not a database")
 	ErrPermission  = errors.New("permission denied")
 	ErrCorrupt     = errors.New("database disk image is malformed")
+	// ErrBusy: another connection held a lock for longer than the busy
+	// timeout (SQLITE_BUSY or SQLITE_LOCKED).
+	ErrBusy = errors.New("the database is locked by another process; stop the writer or retry")
 )
 
 // Options tune one connection. Zero values leave SQLite's defaults.
@@ -192,6 +195,10 @@ func classify(err error) error {
 		return classified{ErrCorrupt, err}
 	case sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY:
 		return classified{ErrPermission, err}
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return classified{ErrBusy, err}
+	case sqlite3.SQLITE_FULL:
+		return classified{ErrNoSpace, err}
 	}
 	return err
 }
@@ -215,6 +222,8 @@ func (d *DB) wrap(ctx context.Context, op string, err error) error {
 		hint = ": the file is not an SQLite database (wrong path, encrypted, or overwritten)"
 	case errors.Is(err, ErrCorrupt):
 		hint = ": run an integrity check and restore from the newest verified backup"
+	case errors.Is(err, ErrBusy):
+		hint = ": " + ErrBusy.Error()
 	}
 	return fmt.Errorf("%s database %s: %w%s", op, d.path, err, hint)
 }

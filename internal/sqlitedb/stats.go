@@ -38,7 +38,12 @@ type Stats struct {
 	// AllTables) the remaining tables by name.
 	Rows  []TableRows `json:"rows,omitempty"`
 	Empty bool        `json:"empty"`
-	Notes []string    `json:"notes,omitempty"`
+	// SpaceMeasured says AddSpace filled Largest (the ten largest tables
+	// and indexes) and UnusedBytes (free space inside pages) from dbstat.
+	SpaceMeasured bool        `json:"space_measured"`
+	Largest       []TableSize `json:"largest,omitempty"`
+	UnusedBytes   int64       `json:"unused_bytes,omitempty"`
+	Notes         []string    `json:"notes,omitempty"`
 }
 
 // TableRows is a table's row count; a table that does not exist is Missing

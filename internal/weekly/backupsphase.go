@@ -17,7 +17,8 @@ import (
 func (p *Procedure) backups() runbook.Phase {
 	return runbook.Phase{Name: "backups", Title: "Backup verification", Steps: []runbook.Step{
 		{Name: "inventory", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.backupInventory},
-		{Name: "verify-latest", Kind: runbook.ReadOnly, Budget: 15 * time.Minute, Run: p.verifyLatest},
+		{Name: "verify", Kind: runbook.ReadOnly, Budget: 20 * time.Minute, Run: p.verifyNewest},
+		{Name: "retention", Kind: runbook.Mutating, Budget: 5 * time.Minute, Run: p.retention},
 	}}
 }
 
@@ -49,55 +50,93 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 		r.Finding(runbook.Warning, p.path(p.d.Config.Backups.WeeklyDir), "no weekly backup from the last 7 days")
 		r.Recommend("Check the weekly backup job.")
 	}
-	stale := backup.Stale(lst.Backups, p.d.Config.Backups.StaleAfter.D())
-	if len(stale) > 0 {
-		var ev []string
-		for _, b := range stale {
-			ev = append(ev, fmt.Sprintf("%s (age %s)", b.Path, age(b.Age)))
-		}
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are older than %s, outside the retention policy (daily %d, weekly %d)",
-			len(stale), p.d.Config.Backups.StaleAfter, p.d.Config.Backups.KeepDaily, p.d.Config.Backups.KeepWeekly)
-		r.Recommend("Apply the backup retention policy; %d files are kept past it.", len(stale))
-	}
 	for _, n := range lst.Notes {
 		r.Finding(runbook.Info, "", "%s", n)
 	}
 	return r, nil
 }
 
-func (p *Procedure) verifyLatest(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+// verifyNewest verifies the newest daily and the newest weekly backup as
+// the seed's section 6 does, but properly: sha256 against the manifest, the
+// configured check, and a restore test in a private temp dir.
+func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	list, err := backup.List(ctx, p.backupLayout(), p.d.Now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
-	var newest *backup.Backup
-	for i := range list {
-		if list[i].Kind != backup.KindUnknown && list[i].Size > 0 {
-			newest = &list[i]
-			break
+	var r runbook.Result
+	for _, kind := range []backup.Kind{backup.KindDaily, backup.KindWeekly} {
+		b, ok := newestOf(list, kind)
+		if !ok {
+			r.Finding(runbook.Warning, p.path(p.d.Config.Backups.Dir), "there is no %s backup to verify", kind)
+			continue
+		}
+		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: p.d.Config.Database.Verify == "full"})
+		if err != nil {
+			return r, err
+		}
+		r.Metric(string(kind)+"_verify_seconds", res.Duration.Seconds(), "s")
+		if !res.OK || !res.RestoreTest.OK || (b.HasManifest && !res.ManifestOK) {
+			ev := strings.Join(append(append([]string{}, res.Messages...), res.ManifestErr), "\n")
+			r.Finding(runbook.Critical, ev, "the newest %s backup %s failed verification", kind, b.Path)
+			r.Recommend("Take a new %s backup and find out why %s is damaged.", kind, b.Path)
+			continue
+		}
+		note := "no manifest"
+		if b.HasManifest {
+			note = "sha256 matches its manifest"
+		}
+		r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s backup %s (%s old): %s, check ok, restore test ok with %d tables",
+			kind, b.Path, age(b.Age), note, res.RestoreTest.Tables)
+	}
+	return r, nil
+}
+
+func newestOf(list []backup.Backup, kind backup.Kind) (backup.Backup, bool) {
+	for _, b := range list { // newest first
+		if b.Kind == kind && b.Size > 0 {
+			return b, true
 		}
 	}
-	if newest == nil {
-		var r runbook.Result
-		r.Finding(runbook.Critical, p.path(p.d.Config.Backups.Dir), "there is no backup to verify")
-		r.Recommend("Take a backup now and fix the backup jobs.")
-		return r, nil
-	}
-	v, err := backup.Verify(ctx, newest.Path)
+	return backup.Backup{}, false
+}
+
+// retention applies the policy (restic forget semantics per kind): it
+// reports what is outside it and deletes that only when backups.prune is on.
+func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	list, err := backup.List(ctx, p.backupLayout(), p.d.Now())
 	if err != nil {
-		return runbook.Result{}, err
+		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
 	var r runbook.Result
-	r.Metric("verified_bytes", float64(v.Size), "bytes")
-	r.Metric("verified_tables", float64(v.Tables), "count")
-	r.Metric("verify_seconds", v.Duration.Seconds(), "s")
-	if !v.OK {
-		r.Finding(runbook.Critical, strings.Join(v.Messages, "\n"), "the newest backup %s is not usable", newest.Path)
-		r.Recommend("Take a new backup and find out why %s is damaged.", newest.Path)
+	plan := backup.PlanPrune(list, p.prunePolicy())
+	r.Metric("kept", float64(len(plan.Keep)), "count")
+	r.Metric("outside_policy", float64(len(plan.Remove)), "count")
+	if len(plan.Remove) == 0 {
 		return r, nil
 	}
-	r.Finding(runbook.Info, "sha256 "+v.SHA256, "newest backup %s (%s old) passed quick_check with %d tables", newest.Path, age(newest.Age), v.Tables)
+	var ev []string
+	for _, b := range plan.Remove {
+		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age)))
+	}
+	if !p.d.Config.Backups.Prune {
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), p.prunePolicy())
+		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
+		return r, nil
+	}
+	for _, b := range plan.Remove {
+		if err := env.Do(ctx, "delete "+b.Path, func(ctx context.Context) error { return backup.Remove(ctx, b) }); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// prunePolicy is the configured retention.
+func (p *Procedure) prunePolicy() backup.PrunePolicy {
+	b := p.d.Config.Backups
+	return backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly, KeepMonthly: b.KeepMonthly,
+		KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()}
 }
 
 func age(d time.Duration) string {

@@ -2,7 +2,6 @@ package weekly
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,14 +9,30 @@ import (
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
-// database holds the read-only basics of the seed's "Database Maintenance":
-// what the database is (size, tables, the counts the seed reports, how
-// fragmented it is) and whether SQLite finds it sound. Both run while the
-// service keeps running: nothing here needs downtime.
+// database is the seed's "Database Maintenance" done safely, in order:
+//
+//  1. stats: what the database is (read-only);
+//  2. backup: an online backup while the service runs, verified and with a
+//     manifest: rollback point A (the week's full backup);
+//  3. integrity: the full integrity_check, run on that copy, so the
+//     expensive check costs no downtime;
+//  4. corruption: only when the check failed: keep the damaged file aside,
+//     find the newest verified backup from before, then stop or restore;
+//  5. optimize: the downtime part: stop the service, checkpoint the WAL,
+//     VACUUM INTO a temp file and swap it in (the original becomes rollback
+//     point B) when fragmentation warrants it, otherwise take point B while
+//     stopped and PRAGMA optimize in place; quick_check; start; wait until
+//     ready. Any failure after the stop restores B.
+//
+// The seed's per-connection pragmas (synchronous, cache_size, temp_store)
+// are not set: they would do nothing for the application's connections.
 func (p *Procedure) database() runbook.Phase {
 	return runbook.Phase{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
 		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: p.dbStats},
-		{Name: "quick-check", Kind: runbook.ReadOnly, Budget: 15 * time.Minute, Critical: true, Run: p.dbQuickCheck},
+		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: p.dbBackup},
+		{Name: "integrity", Kind: runbook.ReadOnly, Budget: 30 * time.Minute, Critical: true, Run: p.dbIntegrity},
+		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: p.dbCorruption},
+		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: p.dbOptimize, Undo: p.undoDowntime},
 	}}
 }
 
@@ -51,14 +66,7 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 		r.Metric(t.Table, float64(t.Rows), "rows")
 	}
 	if !strings.EqualFold(st.JournalMode, "wal") {
-		r.Finding(runbook.Info, "journal_mode="+st.JournalMode, "the database is not in WAL mode")
-		r.Recommend("Switch to WAL (PRAGMA journal_mode=WAL persists in the file) so readers do not block the writer.")
-	}
-	if st.FreelistRatio >= 0.10 {
-		r.Finding(runbook.Info, fmt.Sprintf("%d of %d pages free", st.FreelistCount, st.PageCount),
-			"%.0f%% of the file is free pages: a VACUUM would reclaim %s", st.FreelistRatio*100,
-			humanBytes(uint64(st.FreelistCount*st.PageSize)))
-		r.Recommend("Reclaim the free pages with VACUUM INTO during downtime (not done by this release: this phase is read-only).")
+		r.Finding(runbook.Info, "journal_mode="+st.JournalMode, "the database is not in WAL mode; the optimize step sets it (it persists in the file)")
 	}
 	for _, n := range st.Notes {
 		r.Finding(runbook.Info, st.Path, "%s", n)
@@ -66,21 +74,55 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 	return r, nil
 }
 
-func (p *Procedure) dbQuickCheck(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	db, err := p.openDB(ctx)
+// dbIntegrity runs the full integrity_check on rollback point A when it
+// exists (a page-for-page copy of the live database, so its verdict is the
+// live file's), else quick_check on the live file.
+func (p *Procedure) dbIntegrity(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	target, check := p.s.pointA, "integrity_check"
+	if target == "" {
+		target, check = p.path(p.d.Config.Database.Path), "quick_check"
+		r.Finding(runbook.Warning, "", "no online backup was taken in this run: running quick_check on the live database instead of integrity_check on a copy")
+	}
+	db, err := sqlitedb.Open(ctx, target, sqlitedb.MaintenanceOptions(true))
 	if err != nil {
-		return runbook.Result{}, err
+		return r, err
 	}
 	defer db.Close()
-	res, err := db.QuickCheck(ctx)
+	var res sqlitedb.CheckResult
+	if check == "integrity_check" {
+		res, err = db.IntegrityCheck(ctx, 100)
+	} else {
+		res, err = db.QuickCheck(ctx)
+	}
 	if err != nil {
-		return runbook.Result{}, err
+		return r, err
 	}
-	var r runbook.Result
-	r.Metric("quick_check_seconds", res.Duration.Seconds(), "s")
-	if !res.OK {
-		r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "PRAGMA quick_check found corruption in %s", db.Path())
-		r.Recommend("Stop writes and restore the newest verified backup taken before the corruption; keep the damaged file for forensics.")
+	r.Metric(check+"_seconds", res.Duration.Seconds(), "s")
+	if res.OK {
+		r.Action("%s of %s: ok in %s", check, target, res.Duration.Round(time.Millisecond))
+		return r, nil
 	}
+	p.s.setCorrupt(res.Messages, p.d.Now())
+	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, p.path(p.d.Config.Database.Path))
 	return r, nil
 }
+
+// indexProblem reports whether integrity messages point at indexes only,
+// which REINDEX repairs.
+func indexProblem(msgs []string) bool {
+	for _, m := range msgs {
+		if strings.Contains(m, "index") || strings.Contains(m, "missing from index") {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Procedure) stem() string {
+	base := p.path(p.d.Config.Database.Path)
+	base = base[strings.LastIndexByte(base, '/')+1:]
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".sqlite3"), ".db")
+}
+
+func stamp(t time.Time) string { return t.Format("20060102_150405") }

@@ -32,6 +32,10 @@ type Deps struct {
 	Location *time.Location
 	// TopSample is how long CPU use of processes is sampled (default 1s).
 	TopSample time.Duration
+	// ConfigPath is backed up with the daily set and named in commands
+	// the report tells the operator to run.
+	ConfigPath  string
+	ToolVersion string
 }
 
 // Procedure builds the plan and keeps what steps share (the preflight

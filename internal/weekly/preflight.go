@@ -20,7 +20,7 @@ import (
 func (p *Procedure) preflight() runbook.Phase {
 	return runbook.Phase{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{
 		{Name: "services", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.servicesActive},
-		{Name: "daily-backup", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.dailyBackup},
+		{Name: "daily-backup", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true, Run: p.dailyBackup},
 		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.resources},
 		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.recentErrors},
 		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: p.pendingSecurityUpdates},
@@ -53,7 +53,10 @@ func (p *Procedure) backupLayout() backup.Layout {
 	return backup.Layout{DailyDir: p.path(b.DailyDir), WeeklyDir: p.path(b.WeeklyDir), MaintenanceDir: p.path(b.MaintenanceDir)}
 }
 
-func (p *Procedure) dailyBackup(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+// dailyBackup checks for today's daily backup and, as the seed does, takes
+// an emergency backup when it is missing, so the run never starts without
+// a verified backup from today.
+func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	now := p.d.Now().In(p.d.Location)
 	list, err := backup.List(ctx, p.backupLayout(), now)
@@ -66,8 +69,21 @@ func (p *Procedure) dailyBackup(ctx context.Context, _ *runbook.Env) (runbook.Re
 		return r, nil
 	}
 	dir := filepath.Join(p.path(p.d.Config.Backups.DailyDir), now.Format("20060102"))
-	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup is missing")
-	r.Recommend("Check the daily backup job: no %s was written today.", dir)
+	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup was missing")
+	r.Recommend("Check the daily backup job: it did not write %s today.", dir)
+	var created backup.Created
+	err = env.Do(ctx, "emergency backup into "+dir, func(ctx context.Context) error {
+		var err error
+		created, err = p.createBackup(ctx, backup.KindEmergency, "emergency")
+		return err
+	})
+	if err != nil {
+		return r, fmt.Errorf("taking the emergency backup: %w", err)
+	}
+	if !env.DryRun {
+		r.Action("emergency backup %s verified (%s %s, sha256 %s)", created.Path, created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
+		r.Metric("emergency_backup_seconds", created.Duration.Seconds(), "s")
+	}
 	return r, nil
 }
 

@@ -62,7 +62,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if err != nil {
 		return nil, err
 	}
-	plan = withAbandoned(plan, abandoned)
+	plan = p.withAbandoned(plan, abandoned)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
@@ -89,14 +89,15 @@ func (p *Procedure) Window() (runbook.Window, error) {
 	return runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute, Duration: spec.Duration, Location: spec.Location}, nil
 }
 
-// withAbandoned puts a finding about runs that died into preflight, so the
-// operator learns of them from this run's report.
-func withAbandoned(plan runbook.Plan, dead []history.Abandoned) runbook.Plan {
+// withAbandoned puts a step first into preflight that reports runs that
+// died and finishes or undoes what they left (services stopped, a database
+// swap half done), before this run changes anything.
+func (p *Procedure) withAbandoned(plan runbook.Plan, dead []history.Abandoned) runbook.Plan {
 	if len(dead) == 0 {
 		return plan
 	}
-	step := runbook.Step{Name: "previous-runs", Kind: runbook.ReadOnly, Critical: true,
-		Run: func(context.Context, *runbook.Env) (runbook.Result, error) {
+	step := runbook.Step{Name: "previous-runs", Kind: runbook.Mutating, Critical: true,
+		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 			var r runbook.Result
 			for _, d := range dead {
 				ev := "no mutating action was in progress"
@@ -104,7 +105,10 @@ func withAbandoned(plan runbook.Plan, dead []history.Abandoned) runbook.Plan {
 					ev = fmt.Sprintf("actions begun but not finished: %v", d.OpenActions)
 				}
 				r.Finding(runbook.Warning, ev, "run %s (started %s) died before finishing", d.RunID, d.StartedAt.Format(time.RFC3339))
-				r.Recommend("Check what stopped run %s (OOM killer, reboot, kill) and the state of what it was doing.", d.RunID)
+				r.Recommend("Check what stopped run %s (OOM killer, reboot, kill).", d.RunID)
+				if err := p.recoverAbandoned(ctx, env, d, &r); err != nil {
+					return r, err
+				}
 			}
 			return r, nil
 		}}
@@ -147,6 +151,15 @@ func Summarize(run *runbook.Run) {
 		}
 	}
 	run.Recommendations = recommendations(run)
+	run.DowntimeSeconds = 0
+	for _, ph := range run.Phases {
+		for _, s := range ph.Steps {
+			run.DowntimeSeconds += s.Metrics["downtime_seconds"].Value
+			if s.Metrics["rolled_back"].Value == 1 || (s.Undone && s.Kind == runbook.Downtime) {
+				run.Status = runbook.RunRolledBack
+			}
+		}
+	}
 }
 
 var sevOrder = map[runbook.Severity]int{runbook.Critical: 0, runbook.Warning: 1, runbook.Info: 2}

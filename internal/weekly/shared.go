@@ -18,6 +18,33 @@ type shared struct {
 	apt      memo[updates.AptReport]
 	week     memo[logs.Summary]
 	day      memo[logs.Summary]
+
+	// pointA is this run's verified online backup (rollback point A).
+	pointA string
+	// corrupt holds the integrity messages when the check failed.
+	corrupt   []string
+	corruptAt time.Time
+	// downtime tracks the service stop so Undo and recover can finish it.
+	downtime downtimeState
+}
+
+// downtimeState is what the optimize step has done so far.
+type downtimeState struct {
+	stoppedAt time.Time
+	pointB    string
+	restarted bool
+}
+
+func (s *shared) setCorrupt(msgs []string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.corrupt, s.corruptAt = msgs, at
+}
+
+func (s *shared) corruption() ([]string, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.corrupt, s.corruptAt
 }
 
 func newShared() *shared {

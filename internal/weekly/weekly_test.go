@@ -136,7 +136,10 @@ func (tr *tree) procedure(mgr service.Manager, now time.Time) *Procedure {
 	if mgr == nil {
 		mgr, _ = service.New(tr.cfg.Services)
 	}
-	clock := func() time.Time { return now }
+	// The clock ticks 10 ms per reading: deterministic, yet durations
+	// (downtime) are measurable.
+	var ticks atomic.Int64
+	clock := func() time.Time { return now.Add(time.Duration(ticks.Add(1)) * 10 * time.Millisecond) }
 	return New(Deps{Config: tr.cfg, Services: mgr, Checker: &health.Checker{}, Runner: updates.ExecRunner{},
 		Now: clock, Location: time.UTC, TopSample: 10 * time.Millisecond})
 }

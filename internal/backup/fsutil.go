@@ -1,0 +1,101 @@
+package backup
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+)
+
+// syncDir makes a rename or create in dir durable. Windows cannot open a
+// directory for syncing and orders metadata itself, so it is skipped there.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// hashFileSize streams path through sha256, checking ctx between chunks
+// so a multi-GB backup can be cancelled, and returns the bytes read.
+func hashFileSize(ctx context.Context, path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20))
+	if err != nil {
+		return "", n, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// copyFileHashed copies src to a new file dst (mode 0600, never
+// overwriting), fsyncs it, and returns the content's sha256 and size.
+func copyFileHashed(ctx context.Context, src, dst string) (sum string, n int64, err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", 0, fmt.Errorf("copying %s: %w", src, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", 0, fmt.Errorf("copying %s: %w", src, err)
+	}
+	defer func() {
+		if cerr := out.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("copying %s to %s: %w", src, dst, cerr)
+		}
+		if err != nil {
+			os.Remove(dst)
+		}
+	}()
+	// The umask may have narrowed 0600 further, never widened it; set it
+	// exactly so the copy is readable by its owner.
+	if err := out.Chmod(0o600); err != nil {
+		return "", 0, fmt.Errorf("copying %s: %w", src, err)
+	}
+	h := sha256.New()
+	n, err = io.CopyBuffer(io.MultiWriter(out, h), ctxReader{ctx, in}, make([]byte, 1<<20))
+	if err != nil {
+		return "", n, fmt.Errorf("copying %s to %s: %w", src, dst, err)
+	}
+	if err := out.Sync(); err != nil {
+		return "", n, fmt.Errorf("syncing %s: %w", dst, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// removeIfExists removes path, treating "already gone" as success.
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing %s: %w", path, err)
+	}
+	return nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

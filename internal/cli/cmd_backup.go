@@ -1,0 +1,331 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/config"
+)
+
+func (a *app) backupCmds() []*cobra.Command {
+	return []*cobra.Command{a.backupCreateCmd(), a.backupListCmd(), a.backupVerifyCmd(),
+		a.backupRestoreCmd(), a.backupPruneCmd(), a.backupRetentionCmd()}
+}
+
+func layoutOf(cfg config.Config) backup.Layout {
+	b := cfg.Backups
+	return backup.Layout{DailyDir: cfg.Path(b.DailyDir), WeeklyDir: cfg.Path(b.WeeklyDir), MaintenanceDir: cfg.Path(b.MaintenanceDir)}
+}
+
+func (a *app) listBackups(ctx context.Context, cfg config.Config) ([]backup.Backup, error) {
+	return backup.List(ctx, layoutOf(cfg), a.now())
+}
+
+// findBackup resolves ID: a path, a file name, or a daily directory date.
+func findBackup(list []backup.Backup, id string) (backup.Backup, error) {
+	var hits []backup.Backup
+	for _, b := range list {
+		if b.Path == id || filepath.Base(b.Path) == id || filepath.Base(filepath.Dir(b.Path)) == id ||
+			(filepath.IsAbs(id) && strings.HasPrefix(b.Path, id+string(filepath.Separator))) {
+			hits = append(hits, b)
+		} else if abs, err := filepath.Abs(id); err == nil && abs == b.Path {
+			hits = append(hits, b)
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return backup.Backup{}, usageErr("no backup %q (`fossamaint backup list` shows them)", id)
+	case 1:
+		return hits[0], nil
+	}
+	return backup.Backup{}, usageErr("%q matches %d backups: give the full path", id, len(hits))
+}
+
+func (a *app) backupCreateCmd() *cobra.Command {
+	var kind string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "create",
+		Short: "Take a verified backup with a manifest (daily, weekly, pre-maintenance or emergency)",
+		Long: `Takes an online backup with SQLite's backup API (consistent while the
+application writes, WAL content included), verifies it, hashes it and writes
+a manifest. daily and emergency write the upstream daily set into
+backups/daily/YYYYMMDD/: the database, .env (0600), the data directory and
+the config. weekly writes backups/weekly/<db>_full_<ts>.db and
+pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
+		Example: `  fossamaint backup create --kind daily
+  fossamaint backup create --kind weekly --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			k, err := backup.ParseKind(kind)
+			if err != nil {
+				return usageErr("--kind: %v", err)
+			}
+			created, err := backup.Create(cmd.Context(), backup.CreateOptions{
+				Kind: k, DBPath: cfg.Path(cfg.Database.Path), EnvFile: cfg.Path(cfg.Security.EnvFile),
+				DataDir: cfg.Path("backend/data"), ConfigFile: a.configPath, Layout: layoutOf(cfg),
+				Now: a.now(), Verify: cfg.Database.Verify, ToolVersion: Version,
+			})
+			if err != nil {
+				return unusable(err)
+			}
+			if asJSON {
+				return a.encodeJSON(created)
+			}
+			m := created.Manifest
+			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages, %s %s, sha256 %s, took %s\n", created.Path, m.Size, m.PageCount,
+				m.Check, m.CheckResult, m.SHA256, created.Duration.Round(1e6))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&kind, "kind", "daily", "daily, weekly, pre-maintenance or emergency")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) backupListCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "list",
+		Short:   "List backups, newest first, with kind, age and size",
+		Example: "  fossamaint backup list --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			lst, err := backup.ListDetailed(cmd.Context(), layoutOf(cfg), a.now())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.encodeJSON(lst)
+			}
+			for _, b := range lst.Backups {
+				man := " "
+				if b.HasManifest {
+					man = "m"
+				}
+				fmt.Fprintf(a.stdout, "%-11s %s %-19s %10d  %s\n", b.Kind, man, b.Time.Format("2006-01-02 15:04:05"), b.Size, b.Path)
+			}
+			for _, n := range lst.Notes {
+				fmt.Fprintf(a.stdout, "note: %s\n", n)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) backupVerifyCmd() *cobra.Command {
+	var all, full, asJSON bool
+	c := &cobra.Command{
+		Use:   "verify [ID]",
+		Short: "Verify backups: sha256 against the manifest, integrity check, restore test in a private temp dir",
+		Long: `Verifies the newest backup, the one named by ID (a path, a file name or a
+daily directory's date), or with --all every backup. Exit 2 when one fails.`,
+		Example: `  fossamaint backup verify
+  fossamaint backup verify 20261128 --full
+  fossamaint backup verify --all --json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			list, err := a.listBackups(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			targets, err := verifyTargets(list, args, all)
+			if err != nil {
+				return err
+			}
+			var results []backup.DeepResult
+			failed := 0
+			for _, b := range targets {
+				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || cfg.Database.Verify == "full"})
+				if err != nil {
+					return err
+				}
+				ok := res.OK && res.RestoreTest.OK && (!b.HasManifest || res.ManifestOK)
+				if !ok {
+					failed++
+				}
+				results = append(results, res)
+				if !asJSON {
+					a.printVerify(b, res, ok)
+				}
+			}
+			if asJSON {
+				if err := a.encodeJSON(results); err != nil {
+					return err
+				}
+			}
+			if failed > 0 {
+				return exitSilently(ExitFail)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&all, "all", false, "verify every backup")
+	c.Flags().BoolVar(&full, "full", false, "integrity_check instead of quick_check")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func verifyTargets(list []backup.Backup, args []string, all bool) ([]backup.Backup, error) {
+	var out []backup.Backup
+	switch {
+	case all:
+		for _, b := range list {
+			if b.Kind != backup.KindUnknown {
+				out = append(out, b)
+			}
+		}
+	case len(args) == 1:
+		b, err := findBackup(list, args[0])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	default:
+		for _, b := range list {
+			if b.Kind != backup.KindUnknown {
+				out = append(out, b)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, usageErr("there is no backup to verify")
+	}
+	return out, nil
+}
+
+func (a *app) printVerify(b backup.Backup, res backup.DeepResult, ok bool) {
+	verdict := "ok"
+	if !ok {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(a.stdout, "%s  %s\n", verdict, b.Path)
+	man := "no manifest"
+	if b.HasManifest {
+		man = "manifest ok"
+		if !res.ManifestOK {
+			man = "manifest MISMATCH: " + res.ManifestErr
+		}
+	}
+	fmt.Fprintf(a.stdout, "  sha256 %s, %s, %s %v, restore test %v (%d tables)\n", res.SHA256, man, "check", res.Check.OK, res.RestoreTest.OK, res.RestoreTest.Tables)
+	for _, m := range res.Messages {
+		fmt.Fprintf(a.stdout, "  %s\n", m)
+	}
+}
+
+func (a *app) backupRestoreCmd() *cobra.Command {
+	var dryRun bool
+	c := &cobra.Command{
+		Use:   "restore ID",
+		Short: "Restore a backup: stop, keep the current database aside, restore, start, verify",
+		Long: `Verifies the backup (sha256 against its manifest, quick_check), stops the
+database's service, moves the current database (and stale -wal/-shm) to
+backups/pre-recovery, puts the backup in place preserving owner and mode,
+starts the service and waits until it is ready. ID is a path, a file name
+or a daily directory's date.`,
+		Example: `  fossamaint backup restore 20261128 --dry-run
+  fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			list, err := a.listBackups(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			b, err := findBackup(list, args[0])
+			if err != nil {
+				return err
+			}
+			proc, err := a.procedure(cfg)
+			if err != nil {
+				return err
+			}
+			actions, err := proc.RestoreBackup(cmd.Context(), b.Path, dryRun)
+			for _, act := range actions {
+				fmt.Fprintf(a.stdout, "  %s\n", act)
+			}
+			return err
+		},
+	}
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "verify and say what would be done, change nothing")
+	return c
+}
+
+func (a *app) backupPruneCmd() *cobra.Command {
+	var dryRun, asJSON bool
+	c := &cobra.Command{
+		Use:   "prune",
+		Short: "Delete backups outside the retention policy (restic forget semantics per kind)",
+		Long: `Applies backups.keep_daily, keep_weekly, keep_monthly and
+keep_maintenance_within (each kind on its own) and deletes what the policy
+does not keep. Unknown files are never deleted.`,
+		Example: `  fossamaint backup prune --dry-run
+  fossamaint backup prune --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			list, err := a.listBackups(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			b := cfg.Backups
+			plan := backup.PlanPrune(list, backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly,
+				KeepMonthly: b.KeepMonthly, KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()})
+			var removed []string
+			for _, r := range plan.Remove {
+				if !dryRun {
+					if err := backup.Remove(cmd.Context(), r); err != nil {
+						return err
+					}
+				}
+				removed = append(removed, r.Path)
+			}
+			if asJSON {
+				return a.encodeJSON(struct {
+					DryRun  bool                `json:"dry_run"`
+					Removed []string            `json:"removed"`
+					Kept    int                 `json:"kept"`
+					Reasons map[string][]string `json:"reasons"`
+				}{dryRun, removed, len(plan.Keep), plan.Reasons})
+			}
+			verb := "removed"
+			if dryRun {
+				verb = "would remove"
+			}
+			for _, r := range removed {
+				fmt.Fprintf(a.stdout, "%s %s\n", verb, r)
+			}
+			fmt.Fprintf(a.stdout, "%d kept, %d %s\n", len(plan.Keep), len(removed), verb)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be deleted, delete nothing")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}

@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
+)
+
+func (a *app) dbCmds() []*cobra.Command {
+	return []*cobra.Command{a.dbBackupCmd(), a.dbCheckCmd(), a.dbStatsCmd(), a.dbOptimizeCmd()}
+}
+
+// dbPathFrom is --db when given, else the configured database.
+func (a *app) dbPathFrom(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return "", withCode(ExitUsage, fmt.Errorf("%w (or name the database with --db)", err))
+	}
+	return cfg.Path(cfg.Database.Path), nil
+}
+
+// unusable maps "this is not a usable database" to exit 64 with a hint.
+func unusable(err error) error {
+	if errors.Is(err, sqlitedb.ErrNotExist) || errors.Is(err, sqlitedb.ErrNotDatabase) || errors.Is(err, sqlitedb.ErrPermission) {
+		return withCode(ExitUsage, err)
+	}
+	return err
+}
+
+func (a *app) encodeJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (a *app) dbCheckCmd() *cobra.Command {
+	var dbPath string
+	var full, quick, asJSON bool
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Check a database's integrity: exit 0 ok, 2 corrupt, 64 not a usable database",
+		Long: `Runs PRAGMA quick_check (default) or, with --full, integrity_check on the
+database, read-only, with a large cache and mmap. Corruption exits 2 and
+prints SQLite's messages; a missing file, a file that is not a database or
+one that cannot be read exits 64.`,
+		Example: `  fossamaint db check --db backend/fossawork_v2.db
+  fossamaint db check --full --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if full && quick {
+				return usageErr("--quick and --full exclude each other")
+			}
+			path, err := a.dbPathFrom(dbPath)
+			if err != nil {
+				return err
+			}
+			db, err := sqlitedb.Open(cmd.Context(), path, sqlitedb.MaintenanceOptions(true))
+			if err != nil {
+				return unusable(err)
+			}
+			defer db.Close()
+			check := "quick_check"
+			var res sqlitedb.CheckResult
+			if full {
+				check = "integrity_check"
+				res, err = db.IntegrityCheck(cmd.Context(), 100)
+			} else {
+				res, err = db.QuickCheck(cmd.Context())
+			}
+			if err != nil {
+				return unusable(err)
+			}
+			if asJSON {
+				if err := a.encodeJSON(struct {
+					Path  string `json:"path"`
+					Check string `json:"check"`
+					sqlitedb.CheckResult
+				}{path, check, res}); err != nil {
+					return err
+				}
+			} else if res.OK {
+				fmt.Fprintf(a.stdout, "%s: %s ok (%s)\n", path, check, res.Duration.Round(1e6))
+			} else {
+				fmt.Fprintf(a.stdout, "%s: %s FAILED:\n  %s\n", path, check, strings.Join(res.Messages, "\n  "))
+			}
+			if !res.OK {
+				return exitSilently(ExitFail)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dbPath, "db", "", "database file (default: the configured one)")
+	c.Flags().BoolVar(&quick, "quick", false, "PRAGMA quick_check (the default)")
+	c.Flags().BoolVar(&full, "full", false, "PRAGMA integrity_check (reads and cross-checks every index)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) dbStatsCmd() *cobra.Command {
+	var dbPath string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "Size, pages, freelist, journal mode, tables with row counts, largest tables and unused bytes",
+		Example: `  fossamaint db stats --db backend/fossawork_v2.db
+  fossamaint db stats --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := a.dbPathFrom(dbPath)
+			if err != nil {
+				return err
+			}
+			db, err := sqlitedb.Open(cmd.Context(), path, sqlitedb.MaintenanceOptions(true))
+			if err != nil {
+				return unusable(err)
+			}
+			defer db.Close()
+			st, err := db.Stats(cmd.Context(), []string{sqlitedb.AllTables})
+			if err != nil {
+				return unusable(err)
+			}
+			frag, err := db.Fragmentation(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.encodeJSON(struct {
+					sqlitedb.Stats
+					Fragmentation sqlitedb.Fragmentation `json:"fragmentation"`
+				}{st, frag})
+			}
+			a.printStats(st, frag)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dbPath, "db", "", "database file (default: the configured one)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) printStats(st sqlitedb.Stats, frag sqlitedb.Fragmentation) {
+	w := a.stdout
+	fmt.Fprintf(w, "%s\n  size %d bytes (wal %d), page size %d, %d pages, %d free (%.1f%%), journal %s, SQLite %s\n",
+		st.Path, st.FileSize, st.WALSize, st.PageSize, st.PageCount, st.FreelistCount, st.FreelistRatio*100, st.JournalMode, st.SQLiteVersion)
+	fmt.Fprintf(w, "  %d tables, %d indexes\n", st.Tables, st.Indexes)
+	for _, t := range st.Rows {
+		fmt.Fprintf(w, "  %-32s %12d rows\n", t.Table, t.Rows)
+	}
+	if frag.DBStatAvailable {
+		fmt.Fprintf(w, "  unused bytes inside pages: %d (%.1f%%)\n  largest:\n", frag.UnusedBytes, frag.UnusedRatio*100)
+		for i, t := range frag.Objects {
+			if i == 10 {
+				break
+			}
+			fmt.Fprintf(w, "    %-30s %12d bytes (%d unused)\n", t.Name, t.Bytes, t.Unused)
+		}
+	}
+}
+
+func (a *app) dbOptimizeCmd() *cobra.Command {
+	var vacuum string
+	var dryRun, asJSON bool
+	c := &cobra.Command{
+		Use:   "optimize",
+		Short: "The database phase alone: verified backup, integrity check, then optimise with minimal downtime",
+		Long: `Runs the database phase of the weekly procedure on its own: a verified online
+backup, the full integrity check on that copy, and only then the downtime
+part: stop the service, checkpoint the WAL, VACUUM INTO and swap when the
+file is fragmented (or --vacuum always), PRAGMA optimize (ANALYZE when
+sqlite_stat1 is missing), REINDEX only when the check found index problems,
+journal_mode=WAL, quick_check, start, wait until ready. Any failure after
+the stop restores the pre-maintenance file. The seed's synchronous,
+cache_size and temp_store pragmas are not set: they are per-connection and
+would do nothing for the application.`,
+		Example: `  fossamaint db optimize --dry-run
+  fossamaint db optimize --vacuum always`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			if vacuum != "" {
+				cfg.Database.Vacuum = vacuum
+				if err := cfg.Validate(); err != nil {
+					return usageErr("--vacuum: %v", err)
+				}
+			}
+			return a.runPhaseCommand(cmd, cfg, "database", dryRun, asJSON)
+		},
+	}
+	c.Flags().StringVar(&vacuum, "vacuum", "", "auto (when fragmented), always or never (default: database.vacuum)")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) dbBackupCmd() *cobra.Command {
+	var dbPath, out, verify string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "backup --out PATH",
+		Short: "Online backup of a live database (SQLite backup API), verified, hashed, with a manifest",
+		Long: `Copies the database with SQLite's online backup API, so the copy is
+consistent while the application writes and includes committed WAL content
+(a plain cp of a WAL database can miss rows or tear). The copy is written to
+a temp name beside --out, fsynced, renamed and its directory fsynced, mode
+0600; then checked (quick_check, or integrity_check with --verify full),
+hashed, and described in <out>.manifest.json.`,
+		Example: `  fossamaint db backup --db backend/fossawork_v2.db --out /srv/backups/fw.db
+  fossamaint db backup --out /tmp/fw.db --verify full --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageErr("--out is required (the backup file to write)")
+			}
+			if verify != "quick" && verify != "full" {
+				return usageErr("--verify %q: use quick or full", verify)
+			}
+			path, err := a.dbPathFrom(dbPath)
+			if err != nil {
+				return err
+			}
+			created, err := backup.BackupTo(cmd.Context(), path, out, backup.ToOptions{Now: a.now(), Verify: verify, ToolVersion: Version})
+			if err != nil {
+				if errors.Is(err, backup.ErrVerificationFailed) {
+					return withCode(ExitFail, err)
+				}
+				return unusable(err)
+			}
+			if asJSON {
+				return a.encodeJSON(created)
+			}
+			m := created.Manifest
+			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages of %d, %s %s, sha256 %s\n  backup %s, verify %s, manifest %s\n",
+				created.Path, m.Size, m.PageCount, m.PageSize, m.Check, m.CheckResult, m.SHA256,
+				created.BackupDuration.Round(1e6), created.VerifyDuration.Round(1e6), created.ManifestPath)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dbPath, "db", "", "database file (default: the configured one)")
+	c.Flags().StringVar(&out, "out", "", "backup file to write (must not exist)")
+	c.Flags().StringVar(&verify, "verify", "quick", "quick (quick_check) or full (integrity_check)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
