@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
@@ -30,9 +32,13 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"checkreport": checkReport,
 			"nosecrets":   noSecrets,
+			"mkdb":        makeDB,
+			"corruptdb":   corruptDB,
+			"flipbit":     flipBit,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
+			env.Setenv("TZ", "UTC")
 			return nil
 		},
 	})
@@ -112,6 +118,54 @@ func noSecrets(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
+}
+
+// makeDB creates a small FossaWork-shaped database: mkdb PATH ROWS [wal]
+func makeDB(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkdb PATH ROWS [wal]")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
+	db, err := sql.Open("sqlite", path)
+	ts.Check(err)
+	defer db.Close()
+	mode := "DELETE"
+	if len(args) > 2 && args[2] == "wal" {
+		mode = "WAL"
+	}
+	_, err = db.Exec(`PRAGMA journal_mode=` + mode + `;
+		CREATE TABLE work_orders(id TEXT PRIMARY KEY, site_name TEXT NOT NULL, notes TEXT);
+		CREATE TABLE dispensers(id TEXT PRIMARY KEY, work_order_id TEXT NOT NULL);
+		CREATE INDEX dispensers_wo ON dispensers(work_order_id);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ` + args[1] + `)
+		INSERT INTO work_orders SELECT 'wo'||i, 'Site '||i, hex(randomblob(100)) FROM n;
+		INSERT INTO dispensers SELECT 'd'||id, id FROM work_orders;`)
+	ts.Check(err)
+}
+
+// corruptDB overwrites the first table's root page with garbage.
+func corruptDB(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: corruptdb PATH")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	_, err = f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", 1024)), 4096)
+	ts.Check(err)
+}
+
+// flipBit flips one bit in the middle of a file: flipbit PATH
+func flipBit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: flipbit PATH")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	b[len(b)/2] ^= 0x10
+	ts.Check(os.WriteFile(path, b, 0o600))
 }
 
 func cut(s, sep string) (string, string, bool) {
