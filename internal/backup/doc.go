@@ -1,11 +1,12 @@
 // Package backup owns backup sets: listing the upstream layout (daily
 // dated directories, weekly and pre-maintenance files), telling whether
-// today's daily backup exists, finding stale files, creating backups
+// today's daily backup exists, creating backups
 // through the online backup API (a daily set also holds .env, the config
 // file and a plain copy of the data directory), manifests (sha256, size,
 // pages, the check that passed), verification with a restore test in a
 // private temp dir, finding the newest verified backup before a given
-// time, restore, and retention.
+// time, restore, and retention (restic forget semantics, per kind, in
+// PlanPrune; Remove deletes what a plan removes).
 //
 // It uses internal/sqlitedb for every SQLite access. It must not import
 // internal/runbook, internal/weekly or internal/cli: it returns plain

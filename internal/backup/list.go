@@ -371,15 +371,3 @@ func DailyFor(backups []Backup, day time.Time) (Backup, bool) {
 	}
 	return Backup{}, false
 }
-
-// Stale returns the entries older than olderThan, of any kind, in the
-// order given: the seed's "files older than 30 days" outside the policy.
-func Stale(backups []Backup, olderThan time.Duration) []Backup {
-	var out []Backup
-	for _, b := range backups {
-		if b.Age > olderThan {
-			out = append(out, b)
-		}
-	}
-	return out
-}

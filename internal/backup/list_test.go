@@ -173,23 +173,6 @@ func TestDailyFor(t *testing.T) {
 	}
 }
 
-func TestStale(t *testing.T) {
-	backups := []Backup{
-		{Path: "a", Age: 31 * 24 * time.Hour},
-		{Path: "b", Age: 30 * 24 * time.Hour},
-		{Path: "c", Age: time.Hour},
-		{Path: "d", Age: -time.Hour},
-		{Path: "e", Age: 400 * 24 * time.Hour, Kind: KindUnknown},
-	}
-	var got []string
-	for _, b := range Stale(backups, 30*24*time.Hour) {
-		got = append(got, b.Path)
-	}
-	if !slices.Equal(got, []string{"a", "e"}) {
-		t.Fatalf("Stale = %q, want [a e]", got)
-	}
-}
-
 func TestNameTime(t *testing.T) {
 	cases := []struct {
 		name string

@@ -103,8 +103,7 @@ type Backups struct {
 	PreRecoveryDir        string   `yaml:"pre_recovery_dir"`
 	// Prune makes the weekly backups phase delete what retention removes;
 	// otherwise it only reports it.
-	Prune      bool     `yaml:"prune"`
-	StaleAfter Duration `yaml:"stale_after"`
+	Prune bool `yaml:"prune"`
 }
 
 // Security configures the file-mode audit and certificate checks.
@@ -236,7 +235,6 @@ func Default() Config {
 			KeepMonthly:           6,
 			KeepMaintenanceWithin: Duration(30 * 24 * time.Hour),
 			PreRecoveryDir:        "backups/pre-recovery",
-			StaleAfter:            Duration(30 * 24 * time.Hour),
 		},
 		Security: Security{
 			EnvFile: "backend/.env",
