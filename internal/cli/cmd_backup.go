@@ -10,6 +10,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
 func (a *app) backupCmds() []*cobra.Command {
@@ -293,6 +294,13 @@ does not keep. Unknown files are never deleted.`,
 			list, err := a.listBackups(cmd.Context(), cfg)
 			if err != nil {
 				return err
+			}
+			if !dryRun {
+				lock, err := runbook.AcquireLock(cfg.Path(cfg.StateDir))
+				if err != nil {
+					return err
+				}
+				defer lock.Release()
 			}
 			b := cfg.Backups
 			plan := backup.PlanPrune(list, backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly,

@@ -1,0 +1,85 @@
+package backup
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestPlanPrunePerKind(t *testing.T) {
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	var list []Backup
+	add := func(kind Kind, age time.Duration) {
+		list = append(list, Backup{Path: string(kind) + "-" + age.String(), Kind: kind, Time: now.Add(-age)})
+	}
+	for d := 0; d < 20; d++ {
+		add(KindDaily, time.Duration(d)*24*time.Hour)
+	}
+	for w := 0; w < 10; w++ {
+		add(KindWeekly, time.Duration(w)*7*24*time.Hour)
+	}
+	add(KindMaintenance, 0)
+	add(KindMaintenance, 40*24*time.Hour)
+	add(KindUnknown, 400*24*time.Hour)
+	plan := PlanPrune(list, PrunePolicy{KeepDaily: 14, KeepWeekly: 4, KeepMonthly: 6, KeepMaintenanceWithin: 30 * 24 * time.Hour})
+	removed := map[Kind]int{}
+	for _, b := range plan.Remove {
+		removed[b.Kind]++
+	}
+	// 20 daily keep 14; 10 weekly over ~9 weeks: 4 weekly + monthly ones of
+	// older months keep 6 here; the 40-day-old rollback point goes; unknown
+	// files are never removed.
+	if removed[KindDaily] != 6 || removed[KindMaintenance] != 1 || removed[KindUnknown] != 0 {
+		t.Fatalf("removed %v", removed)
+	}
+	if removed[KindWeekly] == 0 || removed[KindWeekly] >= 10 {
+		t.Fatalf("weekly removed %d", removed[KindWeekly])
+	}
+	if len(plan.Keep)+len(plan.Remove) != len(list) {
+		t.Fatal("plan lost backups")
+	}
+	for _, b := range plan.Keep {
+		if b.Kind != KindUnknown && len(plan.Reasons[b.Path]) == 0 {
+			t.Errorf("%s kept without a reason", b.Path)
+		}
+	}
+	// An empty policy keeps everything rather than deleting all.
+	if p := PlanPrune(list, PrunePolicy{}); len(p.Remove) != 0 {
+		t.Fatalf("empty policy removed %d", len(p.Remove))
+	}
+}
+
+func TestRemove(t *testing.T) {
+	dir := t.TempDir()
+	day := filepath.Join(dir, "daily", "20261101")
+	weekly := filepath.Join(dir, "weekly", "fossawork_v2_full_20261101_020000.db")
+	for _, p := range []string{filepath.Join(day, "fossawork_v2.db"), filepath.Join(day, "manifest.json"), weekly, weekly + ManifestSuffix} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	if err := Remove(ctx, Backup{Path: filepath.Join(day, "fossawork_v2.db"), Kind: KindDaily}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(day); !os.IsNotExist(err) {
+		t.Error("daily set directory left behind")
+	}
+	if err := Remove(ctx, Backup{Path: weekly, Kind: KindWeekly, ManifestPath: weekly + ManifestSuffix}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(weekly + ManifestSuffix); !os.IsNotExist(err) {
+		t.Error("manifest left behind")
+	}
+	if err := Remove(ctx, Backup{Path: filepath.Join(dir, "notes.txt"), Kind: KindUnknown}); err == nil {
+		t.Error("unknown files must never be removed")
+	}
+	if err := Remove(ctx, Backup{Path: filepath.Join(dir, "x", "fossawork_v2.db"), Kind: KindDaily}); err == nil {
+		t.Error("a daily backup outside a YYYYMMDD directory must be refused")
+	}
+}
