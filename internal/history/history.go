@@ -168,6 +168,34 @@ func (s *Store) RollbackPointOf(ctx context.Context, runID string) (string, erro
 	return p, nil
 }
 
+// FailingSince returns when a step started failing: the start of the
+// oldest run in the unbroken series of most recent runs in which the step
+// failed. ok is false when its latest recorded outcome was not a failure.
+func (s *Store) FailingSince(ctx context.Context, phase, step string) (since time.Time, ok bool, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, started_at FROM steps WHERE phase = ? AND step = ? AND status != 'running'
+		ORDER BY started_at DESC`, phase, step)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st, at string
+		if err := rows.Scan(&st, &at); err != nil {
+			return time.Time{}, false, err
+		}
+		if st != string(runbook.StatusFail) {
+			break
+		}
+		since, ok = parseTS(at), true
+	}
+	return since, ok, rows.Err()
+}
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
 // LatestID returns the id of the newest run.
 func (s *Store) LatestID(ctx context.Context) (string, error) {
 	var id string

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -89,5 +90,28 @@ func TestRollbackBookkeeping(t *testing.T) {
 	}
 	if id, _ := s.LatestID(ctx); id != "r" {
 		t.Fatalf("latest %s", id)
+	}
+}
+
+func TestFailingSince(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 11, 7, 2, 0, 0, 0, time.UTC)
+	for i, st := range []runbook.Status{runbook.StatusOK, runbook.StatusFail, runbook.StatusFail} {
+		run := &runbook.Run{RunID: fmt.Sprint("r", i), StartedAt: base.AddDate(0, 0, 7*i)}
+		must(t, s.RunStarted(ctx, run))
+		must(t, s.StepFinished(ctx, run, "database", runbook.StepResult{Name: "integrity", StartedAt: run.StartedAt,
+			FinishedAt: run.StartedAt, Result: runbook.Result{Status: st}}))
+	}
+	since, ok, err := s.FailingSince(ctx, "database", "integrity")
+	if err != nil || !ok || !since.Equal(base.AddDate(0, 0, 7)) {
+		t.Fatalf("since %s ok %v err %v; want the first of the two failing runs", since, ok, err)
+	}
+	if _, ok, _ := s.FailingSince(ctx, "database", "quick-check"); ok {
+		t.Fatal("a step never recorded is not failing")
 	}
 }

@@ -63,6 +63,11 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		return nil, err
 	}
 	plan = p.withAbandoned(plan, abandoned)
+	// Corruption is dated from the first failed check, which may be an
+	// earlier run's: backups taken since then are not trusted.
+	if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
+		p.s.failingSince = since
+	}
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{

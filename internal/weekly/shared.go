@@ -24,6 +24,8 @@ type shared struct {
 	// corrupt holds the integrity messages when the check failed.
 	corrupt   []string
 	corruptAt time.Time
+	// failingSince is when earlier runs first saw the integrity check fail.
+	failingSince time.Time
 	// downtime tracks the service stop so Undo and recover can finish it.
 	downtime downtimeState
 }
@@ -38,6 +40,9 @@ type downtimeState struct {
 func (s *shared) setCorrupt(msgs []string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.failingSince.IsZero() && s.failingSince.Before(at) {
+		at = s.failingSince
+	}
 	s.corrupt, s.corruptAt = msgs, at
 }
 
