@@ -53,8 +53,8 @@ type Fragmentation struct {
 // Fragmentation measures the freelist and, through the dbstat virtual
 // table when the build has it, the unused bytes inside pages and the size
 // of every table and index. dbstat reads every b-tree page of the file
-// (measured with BenchmarkFragmentation on a cached 50 MB database: 27 ms,
-// against 82 ms for quick_check), so it is not part of Stats: callers run
+// (measured with BenchmarkFragmentation on a cached 50 MB database: 27-44
+// ms, against 82 ms for quick_check), so it is not part of Stats: callers run
 // it when deciding on a VACUUM or for `db stats`. A cancelled ctx
 // interrupts it.
 func (d *DB) Fragmentation(ctx context.Context) (f Fragmentation, err error) {

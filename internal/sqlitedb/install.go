@@ -51,12 +51,17 @@ func InstallFile(ctx context.Context, src, target, asideDir, asideName string) (
 			return "", in.errorf("%w", err)
 		}
 	}
+	// Putting the sidecars back must happen even when ctx was cancelled.
+	undoCtx := context.WithoutCancel(ctx)
 	moved, err := in.clearSidecars(ctx)
 	if err != nil {
-		return "", in.errorf("%w", errors.Join(err, in.putBack(ctx, moved)))
+		return "", in.errorf("%w", errors.Join(err, in.putBack(undoCtx, moved)))
 	}
-	if err := in.commit(); err != nil {
-		return "", in.errorf("%w", errors.Join(err, in.putBack(ctx, moved)))
+	if renamed, err := in.commit(); err != nil {
+		if !renamed {
+			err = errors.Join(err, in.putBack(undoCtx, moved))
+		}
+		return "", in.errorf("%w", err)
 	}
 	if in.old == nil {
 		return "", nil
@@ -100,6 +105,9 @@ func newInstall(src, target, asideDir, asideName string) (*install, error) {
 	default:
 		in.old = old
 	}
+	if err := in.srcSelfContained(); err != nil {
+		return nil, err
+	}
 	if asideDir == "" || asideName == "" || filepath.Base(asideName) != asideName {
 		return nil, in.errorf("a directory and a plain file name for the replaced database are needed, got %q and %q", asideDir, asideName)
 	}
@@ -107,6 +115,18 @@ func newInstall(src, target, asideDir, asideName string) (*install, error) {
 		return nil, in.errorf("%w", err)
 	}
 	return in, nil
+}
+
+// srcSelfContained refuses a new file whose -wal or journal still holds
+// data: the rename moves only the main file, so that data would be lost.
+func (in *install) srcSelfContained() error {
+	for _, suf := range sidecars {
+		fi, err := os.Lstat(in.src + suf)
+		if err == nil && fi.Size() > 0 {
+			return in.errorf("%s is not empty: close every connection to %s (which checkpoints it) before installing it", in.src+suf, in.src)
+		}
+	}
+	return nil
 }
 
 func (in *install) errorf(format string, args ...any) error {
@@ -210,13 +230,19 @@ func (in *install) putBack(ctx context.Context, removed []string) error {
 	return errors.Join(errs...)
 }
 
-// commit is the swap itself: one rename, made durable.
-func (in *install) commit() error {
+// commit is the swap itself: one rename, made durable. Once renamed,
+// the old -wal must never come back beside the new file, so the caller
+// puts sidecars back only when renamed is false.
+func (in *install) commit() (renamed bool, err error) {
 	if err := syncFile(in.src); err != nil {
-		return err
+		return false, err
 	}
 	if err := os.Rename(in.src, in.target); err != nil {
-		return fileError("renaming", err)
+		return false, fileError("renaming", err)
 	}
-	return syncDir(filepath.Dir(in.target))
+	// Empty leftovers of the last connection to src, now orphaned.
+	for _, suf := range []string{"-wal", "-shm", "-journal"} {
+		os.Remove(in.src + suf)
+	}
+	return true, syncDir(filepath.Dir(in.target))
 }

@@ -159,6 +159,10 @@ func TestInstallFileFailuresLeaveTarget(t *testing.T) {
 		{"aside name is a path", func(t *testing.T, dir, target, src string) (string, string, string) {
 			return src, dir, "../pre.db"
 		}, "plain file name"},
+		{"the new file still has data in its -wal", func(t *testing.T, dir, target, src string) (string, string, string) {
+			writeFile(t, src+"-wal", []byte("frames"))
+			return src, filepath.Join(dir, "aside"), "pre.db"
+		}, "close every connection"},
 		{"a different rollback point already exists", func(t *testing.T, dir, target, src string) (string, string, string) {
 			aside := filepath.Join(dir, "aside")
 			os.MkdirAll(aside, 0o700)

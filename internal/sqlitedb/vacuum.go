@@ -66,8 +66,8 @@ func (d *DB) VacuumInto(ctx context.Context, dstPath string) (res VacuumResult, 
 // vacuumCacheKiB is the page cache VacuumInto runs with. The output file
 // inherits the connection's cache size and keeps that many dirty pages in
 // memory before writing them: with MaintenanceOptions' 64 MiB,
-// BenchmarkVacuumInto took 1.2 s on 100 MB; with SQLite's default 2 MiB,
-// 0.5 s (the sqlite3 CLI: 0.4 s).
+// BenchmarkVacuumInto took 1.36 s on 100 MB; with SQLite's default 2 MiB,
+// 0.5-0.66 s (the sqlite3 3.40 CLI: 0.39 s).
 const vacuumCacheKiB = 2000
 
 // vacuumCache lowers the connection's cache size for VACUUM INTO and
