@@ -81,6 +81,7 @@ func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.R
 		return p.optimizeOnline(ctx, env, plan)
 	}
 	var r runbook.Result
+	r.Finding(runbook.Info, "", "%s", sqlitedb.PerConnectionPragmasNote)
 	if plan.vacuum {
 		r.Finding(runbook.Info, plan.reason, "VACUUM warranted: the file is rebuilt with VACUUM INTO and swapped in")
 	} else {
