@@ -418,3 +418,30 @@ func TestParseKind(t *testing.T) {
 		t.Error("ParseKind(unknown): no error")
 	}
 }
+
+// TestDailySetListsAsOneBackupAtItsHour: the set's .env, config and data
+// copies are parts of it, and its manifest gives the hour the directory
+// name lacks.
+func TestDailySetListsAsOneBackupAtItsHour(t *testing.T) {
+	in := newInstall(t)
+	c, err := Create(context.Background(), in.opts(KindDaily, createNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := List(context.Background(), in.opts(KindDaily, createNow).Layout, createNow.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var daily []Backup
+	for _, b := range list {
+		if strings.HasPrefix(b.Path, c.Dir) {
+			daily = append(daily, b)
+		}
+	}
+	if len(daily) != 1 || daily[0].Kind != KindDaily {
+		t.Fatalf("the set lists as %+v", daily)
+	}
+	if !daily[0].Time.Equal(createNow.Truncate(time.Second)) || daily[0].TimeSource != TimeFromManifest {
+		t.Errorf("time %s from %s, want %s from the manifest", daily[0].Time, daily[0].TimeSource, createNow)
+	}
+}

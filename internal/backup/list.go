@@ -33,6 +33,9 @@ type TimeSource string
 const (
 	TimeFromName  TimeSource = "name"
 	TimeFromMtime TimeSource = "mtime"
+	// TimeFromManifest: a daily set's manifest gives the hour its
+	// directory name lacks.
+	TimeFromManifest TimeSource = "manifest"
 )
 
 // Layout is where each kind of backup lives (the upstream runbook layout:
@@ -168,12 +171,13 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 	}
 	day, dayErr := time.ParseInLocation("20060102", filepath.Base(dir), loc)
 	manifest := setManifest(dir, ents)
-	extras := setExtras(manifest)
+	extras, created := setExtras(manifest)
 	var out []Backup
 	dbs := 0
 	for _, e := range ents {
 		path := filepath.Join(dir, e.Name())
-		if path == manifest || extras[e.Name()] {
+		// A set's directories are copies of the data dir: part of the set.
+		if path == manifest || extras[e.Name()] || (manifest != "" && e.IsDir()) {
 			continue
 		}
 		b := fileEntry(path, KindDaily, loc, e)
@@ -181,6 +185,9 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 			dbs++
 			b.HasManifest, b.ManifestPath = manifest != "", manifest
 			switch {
+			case dayErr == nil && !created.IsZero() && created.In(loc).Format("20060102") == filepath.Base(dir):
+				// The manifest knows the hour; the name only the day.
+				b.Time, b.TimeSource, b.Note = created, TimeFromManifest, ""
 			case dayErr == nil:
 				b.Time, b.TimeSource, b.Note = day, TimeFromName, ""
 			case b.TimeSource == TimeFromMtime:
@@ -218,20 +225,21 @@ func setManifest(dir string, ents []fs.DirEntry) string {
 // extra files (.env, config, data directory), so the listing shows the
 // set's database rather than its parts. An unreadable manifest hides
 // nothing: verification reports it.
-func setExtras(manifest string) map[string]bool {
+func setExtras(manifest string) (map[string]bool, time.Time) {
 	if manifest == "" {
-		return nil
+		return nil, time.Time{}
 	}
 	m, err := ReadManifest(manifest)
 	if err != nil {
-		return nil
+		return nil, time.Time{}
 	}
 	names := map[string]bool{}
 	for _, f := range m.Files {
 		top, _, _ := strings.Cut(f.Name, "/")
 		names[top] = true
 	}
-	return names
+	created, _ := time.Parse(time.RFC3339, m.CreatedAt)
+	return names, created
 }
 
 // flatLister reads a directory of stamped database files (weekly,

@@ -18,8 +18,12 @@ type PrunePolicy struct {
 }
 
 func (pp PrunePolicy) String() string {
+	within := pp.KeepMaintenanceWithin.String()
+	if d := pp.KeepMaintenanceWithin; d > 0 && d%(24*time.Hour) == 0 {
+		within = fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
 	return fmt.Sprintf("daily %d, weekly %d, monthly %d, pre-maintenance within %s",
-		pp.KeepDaily, pp.KeepWeekly, pp.KeepMonthly, pp.KeepMaintenanceWithin)
+		pp.KeepDaily, pp.KeepWeekly, pp.KeepMonthly, within)
 }
 
 // policyFor maps a kind to its retention policy; ok is false for kinds

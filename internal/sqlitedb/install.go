@@ -193,8 +193,16 @@ var sidecars = []string{"-wal", "-journal"}
 func (in *install) clearSidecars(ctx context.Context) ([]string, error) {
 	var present []string
 	for _, suf := range sidecars {
-		_, err := os.Lstat(in.target + suf)
+		fi, err := os.Lstat(in.target + suf)
 		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			// An empty -wal or journal holds nothing: drop it rather
+			// than leave an empty file beside the aside copy.
+			if err := os.Remove(in.target + suf); err != nil {
+				return nil, fileError("removing the replaced database's "+in.target+suf, err)
+			}
 			continue
 		}
 		if err == nil {

@@ -217,3 +217,21 @@ func TestInstallPutBack(t *testing.T) {
 		t.Errorf("old database has %d work orders after the put-back, want 120", got)
 	}
 }
+
+// TestInstallFileDropsEmptyWAL: after wal_checkpoint(TRUNCATE) the -wal is
+// empty; it holds nothing, so no empty file is kept beside the aside copy.
+func TestInstallFileDropsEmptyWAL(t *testing.T) {
+	dir := t.TempDir()
+	target, src := installFixture(t, dir)
+	writeFile(t, target+"-wal", nil)
+	asideDir := filepath.Join(dir, "aside")
+	if _, err := InstallFile(context.Background(), src, target, asideDir, "pre.db"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(asideDir, "pre.db-wal")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an empty -wal was kept aside: %v", err)
+	}
+	if _, err := os.Stat(target + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("the empty -wal is still beside the new database")
+	}
+}
