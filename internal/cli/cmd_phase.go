@@ -63,6 +63,10 @@ func (a *app) subcommands(parent string) []*cobra.Command {
 		return a.dbCmds()
 	case "backup":
 		return a.backupCmds()
+	case "logs":
+		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
+	case "security":
+		return []*cobra.Command{a.securityAuthlogCmd()}
 	}
 	return nil
 }

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/logs/patterns"
+)
+
+func (a *app) logsPatternsCmd() *cobra.Command {
+	var format string
+	var perLine, asJSON bool
+	c := &cobra.Command{
+		Use:   "patterns [--format auto|json|pipe|plain] [--per-line] [--json] FILE...",
+		Short: "Group log messages into templates (variables as <*>) with counts",
+		Long: `Mines the messages of the given files (.gz read transparently) into
+templates: the text events share, with numbers, addresses, ids, paths, values
+of key=value pairs and words seen to vary replaced by <*>. One configuration
+serves every log family.
+
+--format says where the message is: plain (each line is a message), json or
+pipe (the message field of the application's two line shapes), auto (each
+line parsed, the message of any recognised entry mined, other lines whole).
+
+Without --per-line it prints the templates, most frequent first, as a table
+or with --json as JSON. With --per-line it prints one JSON object per input
+line, blank lines included: {"line": N, "pattern": ID, "template": T}, with
+"file" as well when several files are given (N restarts at 1 per file).
+Template IDs are hashes of the template text, stable across runs.`,
+		Example: `  fossamaint logs patterns logs/backend/errors-2025-01-13.jsonl
+  fossamaint logs patterns --format plain --per-line app.log`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			f, err := patterns.ParseFormat(format)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if perLine && asJSON {
+				return usageErr("--per-line and --json exclude each other (--per-line is JSON already)")
+			}
+			m := patterns.New(patterns.Options{})
+			lines, err := patterns.AddFiles(cmd.Context(), m, files, f)
+			if err != nil {
+				return fileErr(err)
+			}
+			if perLine {
+				_, err := patterns.WritePerLine(cmd.Context(), a.stdout, m, files, f)
+				return fileErr(err)
+			}
+			ts := m.Templates()
+			if asJSON {
+				return a.encodeJSON(struct {
+					Files     []string            `json:"files"`
+					Lines     int                 `json:"lines"`
+					Templates []patterns.Template `json:"templates"`
+				}{files, lines, ts})
+			}
+			fmt.Fprintf(a.stdout, "%d lines, %d templates\n", lines, len(ts))
+			fmt.Fprintf(a.stdout, "%9s  %-12s  %s\n", "COUNT", "ID", "TEMPLATE")
+			for _, t := range ts {
+				fmt.Fprintf(a.stdout, "%9d  %-12s  %s\n", t.Count, t.ID, t.Template)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "auto", "where the message is: auto, json, pipe or plain")
+	c.Flags().BoolVar(&perLine, "per-line", false, "print one JSON object per input line with its template")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the templates as JSON")
+	return c
+}
+
+// fileErr makes a missing or unreadable input file a usage error (64).
+func fileErr(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return withCode(ExitUsage, err)
+	}
+	return err
+}

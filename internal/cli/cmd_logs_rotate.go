@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/logs"
+)
+
+func (a *app) logsRotateCmd() *cobra.Command {
+	var logsDir, archiveDir string
+	var dryRun, asJSON bool
+	c := &cobra.Command{
+		Use:   "rotate",
+		Short: "Compress, archive and expire log files by their own age (section 3 of the seed, done safely)",
+		Long: `Compresses *.jsonl and *.log files older than logs.compress_after to .gz in
+place, moves .gz files older than logs.archive_after into
+<archive-dir>/YYYYMM/ of each file's own modification month (keeping its
+mtime), and deletes archived files older than logs.delete_archives_after.
+Ages are those of each file's modification time, measured from now (or
+from the global --now).
+
+An original is removed only after its .gz was written to a temp name,
+fsynced, re-read and found to hold exactly the original's bytes, and the
+original was found unchanged since. Files modified within the last hour or
+open for writing (Linux) are skipped, an existing file is never replaced,
+and Ctrl-C leaves no partial file under a final name. Counts are of work
+done. Exit 1 when files were skipped, 2 when something failed.`,
+		Example: `  fossamaint logs rotate --dry-run
+  fossamaint logs rotate --logs-dir /opt/fossawork/logs --archive-dir /opt/fossawork/archives/logs --json
+  fossamaint logs rotate --now 2026-11-28T02:00:00Z --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, err := a.rotateOptions(logsDir, archiveDir)
+			if err != nil {
+				return err
+			}
+			o.DryRun = dryRun
+			stopProgress := a.rotateProgress(&o)
+			res, err := logs.Rotate(cmd.Context(), o)
+			stopProgress()
+			if asJSON {
+				if jerr := a.encodeJSON(res); jerr != nil {
+					return jerr
+				}
+			} else {
+				a.printRotate(o, res)
+			}
+			if err != nil {
+				return err
+			}
+			if len(res.Skipped) > 0 {
+				return exitSilently(ExitWarn)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&logsDir, "logs-dir", "", "log tree to rotate (default: logs.dir; with it the config is optional)")
+	c.Flags().StringVar(&archiveDir, "archive-dir", "", "archive root (default: logs.archive_dir)")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: say what would be done")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// rotateOptions takes directories from the flags or the config and ages
+// from the config; with --logs-dir and no config file, the defaults.
+func (a *app) rotateOptions(logsDir, archiveDir string) (logs.RotateOptions, error) {
+	cfg, err := a.loadConfig()
+	switch {
+	case err == nil:
+		if logsDir == "" {
+			logsDir = cfg.Path(cfg.Logs.Dir)
+		}
+		if archiveDir == "" {
+			archiveDir = cfg.Path(cfg.Logs.ArchiveDir)
+		}
+	case logsDir != "" && errors.Is(err, config.ErrNotFound):
+		cfg = config.Default()
+		if archiveDir == "" {
+			return logs.RotateOptions{}, usageErr("no config file: name the archive with --archive-dir")
+		}
+	default:
+		return logs.RotateOptions{}, withCode(ExitUsage, fmt.Errorf("%w (or name the logs with --logs-dir)", err))
+	}
+	if info, err := os.Stat(logsDir); err != nil || !info.IsDir() {
+		return logs.RotateOptions{}, usageErr("logs directory %s: not a readable directory (%v)", logsDir, err)
+	}
+	loc := time.Local
+	if spec, err := cfg.Window.Spec(); err == nil {
+		loc = spec.Location // months of archived files are the operator's months
+	}
+	return logs.RotateOptions{
+		LogsDir: logsDir, ArchiveDir: archiveDir, Now: a.now().In(loc),
+		CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
+		DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
+	}, nil
+}
+
+// rotateProgress shows compression progress on a terminal (stderr) only;
+// the returned func clears the line.
+func (a *app) rotateProgress(o *logs.RotateOptions) func() {
+	f, ok := a.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || o.DryRun {
+		return func() {}
+	}
+	last := -1
+	o.Progress = func(done, total int64) {
+		pct := int(done * 100 / max(total, 1))
+		if pct != last {
+			last = pct
+			fmt.Fprintf(a.stderr, "\r\033[K  compressing %3d%%  %s of %s", pct, humanize.IBytes(uint64(done)), humanize.IBytes(uint64(total)))
+		}
+	}
+	return func() {
+		if last >= 0 {
+			fmt.Fprint(a.stderr, "\r\033[K")
+		}
+	}
+}
+
+func (a *app) printRotate(o logs.RotateOptions, res logs.RotateResult) {
+	w := a.stdout
+	if res.DryRun {
+		fmt.Fprintln(w, "Dry run: nothing was changed.")
+	}
+	sizes := ""
+	if res.Compressed > 0 {
+		sizes = " (" + humanize.IBytes(uint64(res.BytesBefore))
+		if !res.DryRun {
+			sizes += " → " + humanize.IBytes(uint64(res.BytesAfter))
+		}
+		sizes += ")"
+	}
+	fmt.Fprintf(w, "compressed %d%s, archived %d, deleted %d\n", res.Compressed, sizes, res.Archived, res.Deleted)
+	for _, act := range res.Actions {
+		fmt.Fprintf(w, "  %s\n", act)
+	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(w, "skipped %d:\n", len(res.Skipped))
+		for _, s := range res.Skipped {
+			fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+		}
+	}
+	if res.LogsBytes < 0 {
+		return // interrupted: not measured
+	}
+	fmt.Fprintf(w, "disk usage after: logs %s (%s)", humanize.IBytes(uint64(res.LogsBytes)), o.LogsDir)
+	if res.ArchiveBytes >= 0 {
+		fmt.Fprintf(w, ", archives %s (%s)", humanize.IBytes(uint64(res.ArchiveBytes)), o.ArchiveDir)
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,371 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/logs/patterns"
+)
+
+// Options select the window and the thresholds.
+type Options struct {
+	From, To time.Time
+	Location *time.Location
+	// Threshold is the error count above which the week calls for an
+	// investigation (the seed's 100).
+	Threshold int
+	// Workers bounds the files read at once (default: the CPU count).
+	Workers int
+	// Previous is the previous analysis, for new_patterns; nil if none.
+	Previous *Analysis
+}
+
+// Analysis is the weekly log analysis report.
+type Analysis struct {
+	From           time.Time      `json:"from"`
+	To             time.Time      `json:"to"`
+	FilesRead      int            `json:"files_read"`
+	FilesSkipped   int            `json:"files_skipped"`
+	BytesRead      int64          `json:"bytes_read"`
+	Lines          int            `json:"lines"`
+	Entries        int            `json:"entries_in_window"`
+	MalformedLines int            `json:"malformed_lines"`
+	Malformed      []Malformed    `json:"malformed,omitempty"`
+	FileErrors     []string       `json:"file_errors,omitempty"`
+	ByLevel        map[string]int `json:"by_level"`
+	ByLogger       map[string]int `json:"by_logger"`
+	ByDay          map[string]int `json:"by_day"`
+	ByHour         [24]int        `json:"by_hour"`
+	ErrorsTotal    int            `json:"errors_total"`
+	Patterns       []Pattern      `json:"patterns"`
+	NewPatterns    []Pattern      `json:"new_patterns"`
+	// PreviousFrom is the window start of the analysis new_patterns was
+	// compared with; zero when there was none.
+	PreviousFrom time.Time `json:"previous_from,omitempty"`
+	Investigate  bool      `json:"investigate"`
+	Threshold    int       `json:"threshold"`
+	// Untracked counts error messages beyond the bounded pattern table.
+	Untracked int `json:"untracked_messages,omitempty"`
+}
+
+// Malformed is the evidence for malformed lines in one file.
+type Malformed struct {
+	Path  string `json:"path"`
+	Count int    `json:"count"`
+	Lines []int  `json:"lines"`
+}
+
+// Pattern is one template of error and critical messages.
+type Pattern struct {
+	ID        string    `json:"id"`
+	Template  string    `json:"template"`
+	Level     string    `json:"level"`
+	Count     int       `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Example   string    `json:"example"`
+	Loggers   []string  `json:"loggers"`
+	Category  string    `json:"category"`
+}
+
+// maxKeys bounds the per-message-shape table of each worker.
+const maxKeys = 20000
+
+// Analyze reads files and returns the analysis of [o.From, o.To).
+func Analyze(ctx context.Context, files []logs.File, o Options) (*Analysis, error) {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	miner := patterns.New(patterns.Options{})
+	jobs := make(chan logs.File)
+	parts := make([]*partial, workers)
+	var wg sync.WaitGroup
+	for i := range parts {
+		parts[i] = newPartial()
+		wg.Add(1)
+		go func(p *partial) {
+			defer wg.Done()
+			for f := range jobs {
+				p.readFile(ctx, f, o, miner)
+			}
+		}(parts[i])
+	}
+	skipped := 0
+feed:
+	for _, f := range files {
+		if outside(f, o) {
+			skipped++
+			continue
+		}
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a := merge(parts, miner, o)
+	a.FilesSkipped = skipped
+	return a, nil
+}
+
+// outside reports whether a file named for a day cannot hold entries of
+// the window (a day of slack for producers in another zone).
+func outside(f logs.File, o Options) bool {
+	if f.Day.IsZero() {
+		return false
+	}
+	day := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, o.Location)
+	return (!o.To.IsZero() && day.After(o.To.Add(24*time.Hour))) || (!o.From.IsZero() && day.Add(48*time.Hour).Before(o.From))
+}
+
+// partial is one worker's counts.
+type partial struct {
+	a      Analysis
+	shapes map[string]*shape
+	over   int
+	errs   []string
+}
+
+type shape struct {
+	example     string
+	level       logs.Level
+	count       int
+	first, last time.Time
+	loggers     map[string]bool
+}
+
+func newPartial() *partial {
+	return &partial{a: Analysis{ByLevel: map[string]int{}, ByLogger: map[string]int{}, ByDay: map[string]int{}},
+		shapes: map[string]*shape{}}
+}
+
+func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *patterns.Miner) {
+	rc, err := logs.Open(f.Path)
+	if err != nil {
+		p.errs = append(p.errs, err.Error())
+		return
+	}
+	defer rc.Close()
+	r := logs.NewReader(rc, logs.ReaderOptions{Location: o.Location, MaxLineBytes: 16 << 20})
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return
+		}
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			p.errs = append(p.errs, fmt.Sprintf("%s: %v", f.Path, err))
+			break
+		}
+		p.add(e, o, miner)
+	}
+	st := r.Stats()
+	p.a.FilesRead++
+	p.a.BytesRead += st.Bytes
+	p.a.Lines += st.Lines
+	if st.Malformed > 0 {
+		p.a.MalformedLines += st.Malformed
+		p.a.Malformed = append(p.a.Malformed, Malformed{Path: f.Path, Count: st.Malformed, Lines: st.MalformedLines})
+	}
+}
+
+func (p *partial) add(e logs.Entry, o Options, miner *patterns.Miner) {
+	if !e.HasTime || e.Time.Before(o.From) || (!o.To.IsZero() && !e.Time.Before(o.To)) {
+		return
+	}
+	p.a.Entries++
+	p.a.ByLevel[e.Level.String()]++
+	if e.Logger != "" {
+		p.a.ByLogger[e.Logger]++
+	}
+	t := e.Time.In(o.Location)
+	p.a.ByDay[t.Format(time.DateOnly)]++
+	p.a.ByHour[t.Hour()]++
+	if e.Level < logs.LevelError {
+		return
+	}
+	p.a.ErrorsTotal++
+	miner.Add(e.Message)
+	key := logs.NormalizeMessage(e.Message)
+	s, ok := p.shapes[key]
+	if !ok {
+		if len(p.shapes) >= maxKeys {
+			p.over++
+			return
+		}
+		s = &shape{example: e.Message, first: e.Time, last: e.Time, loggers: map[string]bool{}}
+		p.shapes[key] = s
+	}
+	s.count++
+	s.level = max(s.level, e.Level)
+	if e.Time.Before(s.first) {
+		s.first = e.Time
+	}
+	if e.Time.After(s.last) {
+		s.last = e.Time
+	}
+	if e.Logger != "" && len(s.loggers) < 8 {
+		s.loggers[e.Logger] = true
+	}
+}
+
+// merge adds the workers' counts and folds message shapes into the mined
+// templates.
+func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
+	a := &Analysis{From: o.From, To: o.To, Threshold: o.Threshold,
+		ByLevel: map[string]int{}, ByLogger: map[string]int{}, ByDay: map[string]int{}}
+	byID := map[string]*Pattern{}
+	for _, p := range parts {
+		a.FilesRead += p.a.FilesRead
+		a.BytesRead += p.a.BytesRead
+		a.Lines += p.a.Lines
+		a.Entries += p.a.Entries
+		a.MalformedLines += p.a.MalformedLines
+		a.Malformed = append(a.Malformed, p.a.Malformed...)
+		a.FileErrors = append(a.FileErrors, p.errs...)
+		a.ErrorsTotal += p.a.ErrorsTotal
+		a.Untracked += p.over
+		addMap(a.ByLevel, p.a.ByLevel)
+		addMap(a.ByLogger, p.a.ByLogger)
+		addMap(a.ByDay, p.a.ByDay)
+		for h, n := range p.a.ByHour {
+			a.ByHour[h] += n
+		}
+		for _, s := range p.shapes {
+			t, ok := miner.Match(s.example)
+			if !ok {
+				t = patterns.Template{ID: "unmatched", Template: s.example}
+			}
+			foldShape(byID, t, s)
+		}
+	}
+	for _, pt := range byID {
+		sort.Strings(pt.Loggers)
+		pt.Category = Category(pt.Template)
+		a.Patterns = append(a.Patterns, *pt)
+	}
+	sort.Slice(a.Patterns, func(i, j int) bool {
+		if a.Patterns[i].Count != a.Patterns[j].Count {
+			return a.Patterns[i].Count > a.Patterns[j].Count
+		}
+		return a.Patterns[i].ID < a.Patterns[j].ID
+	})
+	sort.Slice(a.Malformed, func(i, j int) bool { return a.Malformed[i].Path < a.Malformed[j].Path })
+	a.Investigate = o.Threshold > 0 && a.ErrorsTotal > o.Threshold
+	a.NewPatterns = newPatterns(a.Patterns, o.Previous)
+	if o.Previous != nil {
+		a.PreviousFrom = o.Previous.From
+	}
+	if a.Patterns == nil {
+		a.Patterns = []Pattern{}
+	}
+	return a
+}
+
+func foldShape(byID map[string]*Pattern, t patterns.Template, s *shape) {
+	pt, ok := byID[t.ID]
+	if !ok {
+		pt = &Pattern{ID: t.ID, Template: t.Template, Example: s.example, FirstSeen: s.first, LastSeen: s.last}
+		byID[t.ID] = pt
+	}
+	pt.Count += s.count
+	if lv := s.level.String(); pt.Level == "" || s.level > levelOf(pt.Level) {
+		pt.Level = lv
+	}
+	if s.first.Before(pt.FirstSeen) {
+		pt.FirstSeen, pt.Example = s.first, s.example
+	}
+	if s.last.After(pt.LastSeen) {
+		pt.LastSeen = s.last
+	}
+	for l := range s.loggers {
+		if !contains(pt.Loggers, l) {
+			pt.Loggers = append(pt.Loggers, l)
+		}
+	}
+	if pt.Loggers == nil {
+		pt.Loggers = []string{}
+	}
+}
+
+func levelOf(s string) logs.Level {
+	l, _ := logs.ParseLevel(s)
+	return l
+}
+
+func newPatterns(cur []Pattern, prev *Analysis) []Pattern {
+	out := []Pattern{}
+	if prev == nil {
+		return out
+	}
+	seen := map[string]bool{}
+	for _, p := range prev.Patterns {
+		seen[p.ID] = true
+	}
+	for _, p := range cur {
+		if !seen[p.ID] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func addMap(dst, src map[string]int) {
+	for k, v := range src {
+		dst[k] += v
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// categories are upstream's rules, applied to the template: the first
+// category with a matching keyword wins.
+var categories = []struct {
+	name  string
+	words []string
+}{
+	{"security", []string{"injection", "xss", "attack", "forbidden", "csrf", "suspicious", "blocked ip", "rate limit", "too many requests"}},
+	{"authentication", []string{"auth", "login", "credential", "password", "token", "unauthorized", "session expired", "permission denied"}},
+	{"database", []string{"database", "sqlite", "sql", "query", "locked", "integrity", "constraint", "transaction", "deadlock", "connection pool"}},
+	{"performance", []string{"slow", "timeout", "timed out", "latency", "memory", "cpu", "exceeded", "took"}},
+	{"automation", []string{"automation", "playwright", "browser", "scrap", "form field", "dispenser", "workfossa", "selector", "page.goto"}},
+}
+
+// Category classifies a template; "uncategorized" when no rule matches.
+func Category(template string) string {
+	low := strings.ToLower(template)
+	for _, c := range categories {
+		for _, w := range c.words {
+			if strings.Contains(low, w) {
+				return c.name
+			}
+		}
+	}
+	return "uncategorized"
+}

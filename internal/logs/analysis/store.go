@@ -1,0 +1,81 @@
+package analysis
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// FileName is the seed's name for the weekly analysis of day.
+func FileName(day time.Time) string {
+	return "weekly-log-analysis-" + day.Format("20060102") + ".json"
+}
+
+// Write stores a in dir under FileName(day), atomically, mode 0600.
+func Write(dir string, a *Analysis, day time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("creating reports dir %s: %w", dir, err)
+	}
+	b, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, FileName(day))
+	tmp, err := os.CreateTemp(dir, ".analysis-*")
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// Previous loads the newest analysis in dir written for a day before
+// day's; nil without error when there is none. A damaged file is an error
+// naming it (new_patterns would otherwise be wrong silently).
+func Previous(dir string, day time.Time) (*Analysis, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "weekly-log-analysis-*.json"))
+	if err != nil {
+		return nil, err
+	}
+	today := FileName(day)
+	sort.Strings(names)
+	for i := len(names) - 1; i >= 0; i-- {
+		base := filepath.Base(names[i])
+		if len(base) != len(today) || base >= today || !strings.HasPrefix(base, "weekly-log-analysis-") {
+			continue
+		}
+		b, err := os.ReadFile(names[i])
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the previous analysis %s: %w", names[i], err)
+		}
+		var a Analysis
+		if err := json.Unmarshal(b, &a); err != nil {
+			return nil, fmt.Errorf("previous analysis %s is not valid JSON (%v): move it aside to start new_patterns afresh", names[i], err)
+		}
+		return &a, nil
+	}
+	return nil, nil
+}

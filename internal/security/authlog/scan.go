@@ -1,0 +1,161 @@
+package authlog
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unsafe"
+
+	"github.com/fossawork/fossamaint/internal/logs"
+)
+
+// DefaultMaxLineBytes is the longest line Scan reads whole; longer lines
+// are skipped to their end without being held in memory, and counted.
+const DefaultMaxLineBytes = 8 << 20
+
+const readBufferSize = 64 << 10
+
+// Options tune Scan. The zero value detects sources per line, has no
+// reference year (year-less dates give HasTime false) and reads naive
+// times in time.Local.
+type Options struct {
+	// Source restricts parsing to one log family; "" or SourceAuto
+	// detects it per line.
+	Source Source
+	// Ref is the reference time for syslog dates without a year: usually
+	// the scan's "now" or the file's modification time.
+	Ref time.Time
+	// Location is where dates without a zone are read (time.Local when nil).
+	Location *time.Location
+	// MaxLineBytes bounds one line (DefaultMaxLineBytes when <= 0).
+	MaxLineBytes int
+	// MaxSessions bounds the sshd connection table (DefaultMaxSessions
+	// when <= 0).
+	MaxSessions int
+}
+
+// Stats counts what a scan read.
+type Stats struct {
+	Lines    int   `json:"lines"`
+	Failures int   `json:"failures"`
+	Bytes    int64 `json:"bytes"`
+	// LongLines were over MaxLineBytes and skipped.
+	LongLines int `json:"long_lines"`
+}
+
+// Scan streams r line by line and calls fn for every failure, in line
+// order. It stops at fn's first error, at ctx's end or at a read error,
+// returning what it counted so far with that error.
+func Scan(ctx context.Context, r io.Reader, opts Options, fn func(Failure) error) (Stats, error) {
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
+	p := newParser(opts.Ref, opts.Location, opts.Source, opts.MaxSessions)
+	lr := lineReader{br: bufio.NewReaderSize(r, readBufferSize), max: opts.MaxLineBytes}
+	var st Stats
+	for {
+		if st.Lines&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return st, err
+			}
+		}
+		line, tooLong, err := lr.next()
+		if len(line) > 0 || tooLong || err == nil {
+			st.Lines++
+			st.Bytes += int64(lr.n)
+			if tooLong {
+				st.LongLines++
+			} else if f, ok := p.parse(st.Lines, aliasString(line)); ok {
+				st.Failures++
+				if ferr := fn(f); ferr != nil {
+					return st, ferr
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return st, nil
+		}
+		if err != nil {
+			return st, err
+		}
+	}
+}
+
+// ScanFile scans one file (gzip-compressed when it ends in .gz).
+func ScanFile(ctx context.Context, path string, opts Options, fn func(Failure) error) (Stats, error) {
+	rc, err := logs.Open(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	st, err := Scan(ctx, rc, opts, fn)
+	if cerr := rc.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, fmt.Errorf("scanning %s for failed logins: %w", path, err)
+	}
+	return st, nil
+}
+
+// lineReader splits lines without holding more than max bytes of one.
+type lineReader struct {
+	br   *bufio.Reader
+	max  int
+	long []byte
+	n    int // bytes consumed by the last line, newline included
+}
+
+// next returns the next line without its newline. A line over max is
+// consumed to its end and reported as tooLong with no content.
+func (l *lineReader) next() (line []byte, tooLong bool, err error) {
+	l.n = 0
+	l.long = l.long[:0]
+	for {
+		chunk, err := l.br.ReadSlice('\n')
+		l.n += len(chunk)
+		if !tooLong {
+			if len(l.long)+len(chunk) > l.max+1 {
+				tooLong, l.long = true, l.long[:0]
+			} else if errors.Is(err, bufio.ErrBufferFull) || len(l.long) > 0 {
+				l.long = append(l.long, chunk...)
+				line = l.long
+			} else {
+				line = chunk
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if tooLong {
+			line = nil
+		}
+		if cap(l.long) > 4*readBufferSize && len(l.long) == 0 {
+			l.long = nil
+		}
+		return trimNewline(line), tooLong, err
+	}
+}
+
+// aliasString views a line as a string without copying it: the parser
+// only keeps copies (strings.Clone) of what it stores or returns, so the
+// read buffer may be reused once parse returns. It saves a copy of every
+// line, most of which hold no failure.
+func aliasString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+func trimNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}
