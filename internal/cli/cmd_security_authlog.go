@@ -80,6 +80,7 @@ cannot be read is reported and the others are still scanned (exit 1).`,
 func (a *app) runAuthlog(ctx context.Context, files []string, src authlog.Source, perLine, asJSON bool) error {
 	sum := authlog.NewSummarizer(0)
 	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false) // "<invalid username>" stays readable
 	rep := authlogReport{}
 	broken := 0
 	for _, path := range files {

@@ -6,51 +6,123 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/logs/analysis"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// logs holds the read-only part of the seed's "Log Analysis and Cleanup":
-// the week's errors, counted by each entry's own timestamp (the seed counts
-// lines of files modified in the last 7 days). Compression, archival and
-// expiry are not done by this release.
+// logs is the seed's "Log Analysis and Cleanup": the week's analysis by
+// each entry's own timestamp (the seed counts lines of files modified in
+// the last 7 days and drops the pipe-shaped lines), written as the seed's
+// weekly-log-analysis-YYYYMMDD.json, then rotation: compress after 7 days,
+// archive after 30 into the file's own month, delete archives after 90,
+// every count counted as the work is done.
 func (p *Procedure) logs() runbook.Phase {
 	return runbook.Phase{Name: "logs", Title: "Log analysis and cleanup", Steps: []runbook.Step{
-		{Name: "errors-last-week", Kind: runbook.ReadOnly, Budget: 15 * time.Minute, Run: p.errorsLastWeek},
+		{Name: "analyze", Kind: runbook.Mutating, Budget: 15 * time.Minute, Run: p.analyzeLogs},
+		{Name: "rotate", Kind: runbook.Mutating, Budget: 20 * time.Minute, Run: p.rotateLogs},
 	}}
 }
 
-func (p *Procedure) errorsLastWeek(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	sum, err := p.weekLogs(ctx)
+func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	cfg := p.d.Config
+	now := p.d.Now()
+	reports := p.path(cfg.ReportsDir)
+	files, err := logs.Discover(ctx, p.path(cfg.Logs.Dir))
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
+		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(cfg.Logs.Dir), err)
 	}
 	var r runbook.Result
-	n := errorCount(sum)
-	r.Metric("errors_last_week", float64(n), "count")
-	r.Metric("entries_last_week", float64(sum.InWindow), "count")
-	r.Metric("files_read", float64(sum.FilesRead), "count")
-	r.Metric("bytes_read", float64(sum.BytesRead), "bytes")
-	r.Metric("malformed_lines", float64(sum.MalformedLines), "count")
-	if limit := p.thresholds().ErrorsPerWeek; n > limit {
-		r.Finding(runbook.Warning, topPatterns(sum, 5), "%d errors this week (investigate above %d)", n, limit)
-		r.Recommend("Investigate the most frequent error patterns: %s.", strings.TrimSpace(firstLine(topPatterns(sum, 1))))
+	prev, err := analysis.Previous(reports, now)
+	if err != nil {
+		r.Finding(runbook.Warning, err.Error(), "the previous log analysis could not be read: new patterns are not reported")
 	}
-	if sum.MalformedLines > 0 {
+	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
+		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev})
+	if err != nil {
+		return r, err
+	}
+	if err := env.Do(ctx, "write "+analysis.FileName(now)+" to "+reports, func(context.Context) error {
+		_, err := analysis.Write(reports, a, now)
+		return err
+	}); err != nil {
+		return r, err
+	}
+	r.Metric("errors_last_week", float64(a.ErrorsTotal), "count")
+	r.Metric("entries_last_week", float64(a.Entries), "count")
+	r.Metric("patterns", float64(len(a.Patterns)), "count")
+	r.Metric("new_patterns", float64(len(a.NewPatterns)), "count")
+	r.Metric("files_read", float64(a.FilesRead), "count")
+	r.Metric("bytes_read", float64(a.BytesRead), "bytes")
+	r.Metric("malformed_lines", float64(a.MalformedLines), "count")
+	if a.Investigate {
+		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%d errors this week (investigate above %d)", a.ErrorsTotal, a.Threshold)
+		if len(a.Patterns) > 0 {
+			r.Recommend("Investigate the most frequent error pattern (%s, %d times): %s", a.Patterns[0].Category, a.Patterns[0].Count, a.Patterns[0].Template)
+		}
+	}
+	if len(a.NewPatterns) > 0 && prev != nil {
+		r.Finding(runbook.Warning, patternLines(a.NewPatterns, 10), "%d error patterns are new since the analysis of %s", len(a.NewPatterns), prev.To.Format(time.DateOnly))
+	}
+	if a.MalformedLines > 0 {
 		var ev []string
-		for _, m := range sum.Malformed {
+		for _, m := range a.Malformed {
 			ev = append(ev, fmt.Sprintf("%s: %d (lines %v)", m.Path, m.Count, m.Lines))
 		}
-		r.Finding(runbook.Info, strings.Join(first(ev, 10), "\n"), "%d malformed log lines were counted and skipped", sum.MalformedLines)
+		r.Finding(runbook.Info, strings.Join(first(ev, 10), "\n"), "%d malformed log lines were counted and skipped", a.MalformedLines)
 	}
-	for _, fe := range sum.FileErrors {
-		r.Finding(runbook.Warning, fe.Err.Error(), "could not read %s", fe.Path)
+	for _, fe := range a.FileErrors {
+		r.Finding(runbook.Warning, fe, "a log file could not be read")
 	}
 	return r, nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+func patternLines(ps []analysis.Pattern, n int) string {
+	var b strings.Builder
+	for i, pt := range ps {
+		if i == n {
+			break
+		}
+		fmt.Fprintf(&b, "%d× [%s] %s\n", pt.Count, pt.Category, pt.Template)
 	}
-	return s
+	return b.String()
+}
+
+func (p *Procedure) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	cfg := p.d.Config.Logs
+	res, err := logs.Rotate(ctx, logs.RotateOptions{
+		LogsDir: p.path(cfg.Dir), ArchiveDir: p.path(cfg.ArchiveDir), Now: p.d.Now().In(p.d.Location),
+		CompressAfter: cfg.CompressAfter.D(), ArchiveAfter: cfg.ArchiveAfter.D(), DeleteAfter: cfg.DeleteArchivesAfter.D(),
+		DryRun: env.DryRun,
+	})
+	var r runbook.Result
+	for _, a := range res.Actions {
+		if env.DryRun {
+			env.Record("would: %s", a)
+		} else {
+			env.Record("%s", a)
+		}
+	}
+	r.Metric("compressed", float64(res.Compressed), "files")
+	r.Metric("archived", float64(res.Archived), "files")
+	r.Metric("deleted", float64(res.Deleted), "files")
+	r.Metric("bytes_before", float64(res.BytesBefore), "bytes")
+	r.Metric("bytes_after", float64(res.BytesAfter), "bytes")
+	if res.LogsBytes >= 0 {
+		r.Metric("logs_bytes", float64(res.LogsBytes), "bytes")
+	}
+	if res.ArchiveBytes >= 0 {
+		r.Metric("archive_bytes", float64(res.ArchiveBytes), "bytes")
+	}
+	if len(res.Skipped) > 0 {
+		var ev []string
+		for _, s := range res.Skipped {
+			ev = append(ev, s.Path+": "+s.Reason)
+		}
+		r.Finding(runbook.Info, strings.Join(first(ev, 20), "\n"), "%d log files were left alone", len(res.Skipped))
+	}
+	if err != nil {
+		r.Finding(runbook.Warning, err.Error(), "some log files could not be rotated; the originals are kept")
+	}
+	return r, nil
 }

@@ -139,7 +139,7 @@ var summaryMetrics = []struct{ name, phase, step, metric string }{
 	{"database_size_bytes", "database", "stats", "database_size_bytes"},
 	{"work_orders", "database", "stats", "work_orders"},
 	{"dispensers", "database", "stats", "dispensers"},
-	{"errors_last_week", "logs", "errors-last-week", "errors_last_week"},
+	{"errors_last_week", "logs", "analyze", "errors_last_week"},
 	{"cpu_avg_percent", "performance", "trends", "cpu_avg_percent"},
 	{"memory_avg_percent", "performance", "trends", "memory_avg_percent"},
 }

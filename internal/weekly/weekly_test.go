@@ -179,7 +179,7 @@ func TestWeeklyRunEndToEnd(t *testing.T) {
 	if run.Status != runbook.RunWarn {
 		t.Errorf("status %s, want warn", run.Status)
 	}
-	if f := findings(run, "logs", "errors-last-week"); len(f) == 0 || !strings.Contains(f[0], "150 errors this week") {
+	if f := findings(run, "logs", "analyze"); len(f) == 0 || !strings.Contains(f[0], "150 errors this week") {
 		t.Errorf("errors finding: %v", f)
 	}
 	if f := findings(run, "preflight", "daily-backup"); len(f) != 0 {
@@ -217,8 +217,8 @@ func TestErrorsAreCountedByTimestampNotByThreshold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Metrics["errors_last_week"] != 40 || len(findings(run, "logs", "errors-last-week")) != 0 {
-		t.Fatalf("40 errors are under the threshold: %v %v", run.Metrics, findings(run, "logs", "errors-last-week"))
+	if run.Metrics["errors_last_week"] != 40 || len(findings(run, "logs", "analyze")) != 0 {
+		t.Fatalf("40 errors are under the threshold: %v %v", run.Metrics, findings(run, "logs", "analyze"))
 	}
 	// A week later the same entries are outside the window.
 	run, err = tr.procedure(nil, saturday.AddDate(0, 0, 7)).Execute(context.Background(), Options{Only: []string{"logs"}})
@@ -370,5 +370,37 @@ func TestFindingOwnedByAnotherPhaseIsNotRepeated(t *testing.T) {
 	}
 	if got := sevOf([]string{"postflight"}); got != runbook.Warning {
 		t.Errorf("postflight alone: %s, want warning", got)
+	}
+}
+
+func TestLogsPhaseWritesTheAnalysisAndRotates(t *testing.T) {
+	tr := newTree(t, 120)
+	old := filepath.Join(tr.root, "logs/backend/backend-general-2026-11-10.jsonl")
+	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, old, `{"timestamp": "2026-11-10T10:00:00", "level": "INFO", "message": "old"}`+"\n", 0o644)
+	if err := os.Chtimes(old, saturday.AddDate(0, 0, -18), saturday.AddDate(0, 0, -18)); err != nil {
+		t.Fatal(err)
+	}
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"logs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tr.root, "logs/reports/weekly-log-analysis-20261128.json")); err != nil {
+		t.Errorf("analysis not written: %v", err)
+	}
+	rot, _ := run.Step("logs", "rotate")
+	if rot.Metrics["compressed"].Value != 1 {
+		t.Fatalf("rotate: %v %v", rot.Metrics, rot.Actions)
+	}
+	if _, err := os.Stat(old + ".gz"); err != nil {
+		t.Errorf("old log not compressed: %v", err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Error("original kept after verified compression")
+	}
+	if f := findings(run, "logs", "analyze"); len(f) == 0 || !strings.Contains(f[0], "120 errors this week") {
+		t.Errorf("analyze findings %v", f)
 	}
 }

@@ -156,8 +156,8 @@ func (p *parser) classify(line string) (header, event) {
 	h := p.parseHeader(line)
 	switch src {
 	case SourceApache:
-		_, ev, _ := p.apacheMsg(h)
-		return h, ev
+		h2, ev, _ := p.apacheMsg(h)
+		return h2, ev
 	case SourceNginx:
 		h2, ev, _ := p.nginx(h.msg, h)
 		return h2, ev

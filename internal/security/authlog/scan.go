@@ -35,13 +35,18 @@ type Options struct {
 	// MaxSessions bounds the sshd connection table (DefaultMaxSessions
 	// when <= 0).
 	MaxSessions int
+	// Since, when set, drops failures dated before it (a weekly review's
+	// window); undated failures are kept.
+	Since time.Time
 }
 
 // Stats counts what a scan read.
 type Stats struct {
-	Lines    int   `json:"lines"`
-	Failures int   `json:"failures"`
-	Bytes    int64 `json:"bytes"`
+	Lines    int `json:"lines"`
+	Failures int `json:"failures"`
+	// Older counts failures dropped for being before Options.Since.
+	Older int   `json:"older,omitempty"`
+	Bytes int64 `json:"bytes"`
 	// LongLines were over MaxLineBytes and skipped.
 	LongLines int `json:"long_lines"`
 }
@@ -69,13 +74,8 @@ func Scan(ctx context.Context, r io.Reader, opts Options, fn func(Failure) error
 		if len(line) > 0 || tooLong || err == nil {
 			st.Lines++
 			st.Bytes += int64(lr.n)
-			if tooLong {
-				st.LongLines++
-			} else if f, ok := p.parse(st.Lines, aliasString(line)); ok {
-				st.Failures++
-				if ferr := fn(f); ferr != nil {
-					return st, ferr
-				}
+			if ferr := p.consume(&st, line, tooLong, opts.Since, fn); ferr != nil {
+				return st, ferr
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -85,6 +85,24 @@ func Scan(ctx context.Context, r io.Reader, opts Options, fn func(Failure) error
 			return st, err
 		}
 	}
+}
+
+// consume parses one line and hands a failure in the window to fn.
+func (p *parser) consume(st *Stats, line []byte, tooLong bool, since time.Time, fn func(Failure) error) error {
+	if tooLong {
+		st.LongLines++
+		return nil
+	}
+	f, ok := p.parse(st.Lines, aliasString(line))
+	switch {
+	case !ok:
+		return nil
+	case f.HasTime && f.Time.Before(since):
+		st.Older++
+		return nil
+	}
+	st.Failures++
+	return fn(f)
 }
 
 // ScanFile scans one file (gzip-compressed when it ends in .gz).
@@ -101,6 +119,34 @@ func ScanFile(ctx context.Context, path string, opts Options, fn func(Failure) e
 		return st, fmt.Errorf("scanning %s for failed logins: %w", path, err)
 	}
 	return st, nil
+}
+
+// FileResult is one file's outcome in SummarizeFiles.
+type FileResult struct {
+	Path  string
+	Stats Stats
+	// Err is set when the file could not be read (wholly or partly): a
+	// finding for the review, not a reason to stop.
+	Err error
+}
+
+// SummarizeFiles scans every file and summarises their failures by host.
+// Unreadable files are reported in their FileResult; only ctx's end stops
+// the scan early and is returned.
+func SummarizeFiles(ctx context.Context, paths []string, opts Options) (Summary, []FileResult, error) {
+	sum := NewSummarizer(0)
+	results := make([]FileResult, 0, len(paths))
+	for _, path := range paths {
+		st, err := ScanFile(ctx, path, opts, func(f Failure) error {
+			sum.Add(f)
+			return nil
+		})
+		if cerr := ctx.Err(); cerr != nil {
+			return sum.Summary(), results, cerr
+		}
+		results = append(results, FileResult{Path: path, Stats: st, Err: err})
+	}
+	return sum.Summary(), results, nil
 }
 
 // lineReader splits lines without holding more than max bytes of one.

@@ -113,3 +113,30 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestScanSinceAndSummarizeFiles(t *testing.T) {
+	dir := t.TempDir()
+	week := filepath.Join(dir, "auth.log")
+	content := "Jun  1 08:00:00 h sshd[1]: Invalid user old from 192.0.2.1\n" +
+		"Jun 14 08:00:00 h sshd[2]: Invalid user new from 192.0.2.2\n" +
+		"h sshd[3]: Invalid user undated from 192.0.2.3"
+	if err := os.WriteFile(week, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Ref: ref, Location: time.UTC, Since: ref.AddDate(0, 0, -7)}
+	sum, files, err := SummarizeFiles(context.Background(), []string{week, filepath.Join(dir, "missing.log")}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failures != 2 || len(sum.Hosts) != 2 || sum.Hosts[0].Host != "192.0.2.2" {
+		t.Errorf("summary %+v", sum)
+	}
+	if len(files) != 2 || files[0].Err != nil || files[0].Stats.Older != 1 || files[0].Stats.Lines != 3 || files[1].Err == nil {
+		t.Errorf("files %+v", files)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := SummarizeFiles(ctx, []string{week}, opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
