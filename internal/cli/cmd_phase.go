@@ -22,7 +22,7 @@ var phaseCommands = []phaseCmd{
 		"  fossamaint preflight --config fossamaint.yaml --json"},
 	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
 		"  fossamaint updates check --json"},
-	{"logs", "errors", "logs", "Count the last week's errors by entry timestamp",
+	{"logs", "errors", "logs", "The logs phase alone: the week's analysis, then rotation",
 		"  fossamaint logs errors --json"},
 	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now",
 		"  fossamaint perf trends"},

@@ -111,6 +111,9 @@ type Security struct {
 	EnvFile   string     `yaml:"env_file"`
 	FileModes []FileMode `yaml:"file_modes"`
 	TLSCerts  []string   `yaml:"tls_certs"`
+	// HostLogs are the system's authentication logs reviewed for failed
+	// logins (sshd, nginx and Apache auth, PAM); missing files are skipped.
+	HostLogs []string `yaml:"host_logs"`
 }
 
 // FileMode is the most permissive mode a path may have.
@@ -244,6 +247,7 @@ func Default() Config {
 				{Path: "backend/data", Mode: 0o700},
 			},
 			TLSCerts: []string{"/etc/ssl/certs/fossawork.crt"},
+			HostLogs: []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
 		},
 		Updates: Updates{
 			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},

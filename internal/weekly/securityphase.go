@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
+	"github.com/fossawork/fossamaint/internal/security/authlog"
 )
 
 // security holds the basics of the seed's "Security Review": file modes of
@@ -20,6 +22,7 @@ func (p *Procedure) security() runbook.Phase {
 		{Name: "file-modes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.fileModes},
 		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.tlsCerts},
 		{Name: "failed-logins", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.failedLogins},
+		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.hostAuth},
 	}}
 }
 
@@ -115,3 +118,45 @@ func (p *Procedure) failedLogins(ctx context.Context, _ *runbook.Env) (runbook.R
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// hostAuth reviews the host's own authentication logs (sshd, nginx and
+// Apache basic auth, PAM) for the week's failed logins by source. User
+// names are not shown: people type passwords into the user prompt.
+func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	var paths []string
+	for _, l := range p.d.Config.Security.HostLogs {
+		if _, err := os.Stat(p.path(l)); err == nil {
+			paths = append(paths, p.path(l))
+		}
+	}
+	if len(paths) == 0 {
+		return runbook.Skipped("none of security.host_logs exists here"), nil
+	}
+	now := p.d.Now()
+	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: p.d.Location})
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	var r runbook.Result
+	r.Metric("failed_logins", float64(sum.Failures), "count")
+	r.Metric("sources", float64(len(sum.Hosts)), "count")
+	for _, f := range files {
+		if f.Err != nil {
+			r.Finding(runbook.Warning, f.Err.Error(), "could not read %s", f.Path)
+		}
+	}
+	var ev []string
+	for i, h := range sum.Hosts {
+		if i == 10 {
+			break
+		}
+		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
+	}
+	if limit := p.thresholds().FailedLoginsPerWeek; sum.Failures > limit {
+		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins on the host this week in %s (investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
+		r.Recommend("Block or rate-limit the worst sources of failed host logins (fail2ban), and check that password logins over SSH are disabled.")
+	} else if sum.Failures > 0 {
+		r.Finding(runbook.Info, strings.Join(ev, "\n"), "%d failed logins on the host this week", sum.Failures)
+	}
+	return r, nil
+}

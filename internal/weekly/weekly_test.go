@@ -98,6 +98,7 @@ func newTree(t *testing.T, errors int) *tree {
 	cfg.Window.Timezone = "UTC"
 	cfg.Updates = config.Updates{}
 	cfg.Security.TLSCerts = nil
+	cfg.Security.HostLogs = []string{"host/auth.log"}
 	cfg.Services = config.Services{Manager: "none", ReadyTimeout: config.Duration(5 * time.Second)}
 	cfg.Health.Endpoints = []config.Endpoint{
 		{Name: "health", URL: srv.URL + "/api/health", Expect: []int{200}, Critical: true},
@@ -402,5 +403,30 @@ func TestLogsPhaseWritesTheAnalysisAndRotates(t *testing.T) {
 	}
 	if f := findings(run, "logs", "analyze"); len(f) == 0 || !strings.Contains(f[0], "120 errors this week") {
 		t.Errorf("analyze findings %v", f)
+	}
+}
+
+func TestHostAuthLogs(t *testing.T) {
+	tr := newTree(t, 0)
+	p := filepath.Join(tr.root, "host/auth.log")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "Nov 27 10:%02d:%02d web sshd[%d]: Failed password for invalid user admin%d from 192.0.2.9 port 4%04d ssh2\n", i/60, i%60, 1000+i, i, i)
+	}
+	b.WriteString("Nov 27 11:00:00 web sshd[7]: Accepted publickey for deploy from 198.51.100.1 port 5000 ssh2\n")
+	write(t, p, b.String(), 0o600)
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"security"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := run.Step("security", "host-auth")
+	if st.Metrics["failed_logins"].Value != 60 || st.Metrics["sources"].Value != 1 {
+		t.Fatalf("host-auth metrics %v findings %v", st.Metrics, st.Findings)
+	}
+	if len(st.Findings) != 1 || !strings.Contains(st.Findings[0].Evidence, "192.0.2.9: 60 failures") || strings.Contains(st.Findings[0].Evidence, "admin") {
+		t.Errorf("finding %+v", st.Findings)
 	}
 }
