@@ -22,8 +22,9 @@ type ReaderOptions struct {
 	// Location is where naive timestamps are read (time.Local when nil).
 	Location *time.Location
 	// MaxLineBytes bounds one line (DefaultMaxLineBytes when <= 0). Longer
-	// lines are skipped to their end without being held whole, and counted
-	// as malformed.
+	// lines are truncated to it (the rest is read and discarded, never held)
+	// and counted in LongLines: a pipe-shaped line still yields its entry, a
+	// cut JSON object is malformed.
 	MaxLineBytes int
 	// MaxExceptionBytes bounds the continuation lines joined onto one entry
 	// (DefaultMaxExceptionBytes when <= 0).
@@ -41,7 +42,7 @@ type Stats struct {
 	Malformed     int
 	// MalformedLines holds the first MaxMalformedLines malformed line numbers.
 	MalformedLines []int
-	// LongLines counts the malformed lines that were over MaxLineBytes.
+	// LongLines counts the lines over MaxLineBytes, which were truncated.
 	LongLines int
 	// Bytes is the number of (decompressed) bytes consumed.
 	Bytes int64
@@ -116,12 +117,13 @@ func (r *Reader) Next() (Entry, error) {
 // consume classifies one line and returns an entry when the line completes one.
 func (r *Reader) consume(line []byte, tooLong bool) (Entry, bool) {
 	var e Entry
-	kind := KindMalformed
-	if !tooLong {
-		kind = r.p.parse(line, &e)
-	} else {
+	if tooLong {
+		// Parsed as far as the limit: a pipe-shaped line keeps its time,
+		// level and the start of its message; a cut JSON object is
+		// malformed.
 		r.stats.LongLines++
 	}
+	kind := r.p.parse(line, &e)
 	switch kind {
 	case KindBlank:
 		r.stats.Blank++
@@ -204,7 +206,10 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 	b, err := r.br.ReadSlice('\n')
 	r.stats.Bytes += int64(len(b))
 	if !errors.Is(err, bufio.ErrBufferFull) {
-		return b, len(trimEOL(b)) > r.maxLine, err
+		if len(trimEOL(b)) > r.maxLine {
+			return b[:r.maxLine], true, err
+		}
+		return b, false, err
 	}
 	r.long = appendBounded(r.long[:0], b, r.maxLine+2)
 	for errors.Is(err, bufio.ErrBufferFull) {
@@ -215,16 +220,18 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 		}
 		if len(r.long)+len(b) > r.maxLine+2 {
 			tooLong = true
-			r.long = r.long[:0]
+			r.long = appendBounded(r.long, b[:max(0, r.maxLine-len(r.long))], r.maxLine+2)
 			continue
 		}
 		r.long = appendBounded(r.long, b, r.maxLine+2)
 	}
 	if tooLong {
-		// A non-empty placeholder so the caller counts the line.
-		return []byte{'\n'}, true, err
+		return r.long[:min(len(r.long), r.maxLine)], true, err
 	}
-	return r.long, len(trimEOL(r.long)) > r.maxLine, err
+	if len(trimEOL(r.long)) > r.maxLine {
+		return r.long[:r.maxLine], true, err
+	}
+	return r.long, false, err
 }
 
 // appendBounded appends like append but never grows dst's capacity past

@@ -242,3 +242,25 @@ func TestReaderReadError(t *testing.T) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TestReaderTruncatesLongPipeLine: a 20 MB pipe-shaped line (a huge
+// message) is truncated to the limit and still gives its entry.
+func TestReaderTruncatesLongPipeLine(t *testing.T) {
+	head := "2025-01-13 02:14:07 | ERROR    | fossawork.api        | get_work_orders:142  | payload "
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(strings.Repeat("x", 20<<20))
+	b.WriteString("\n2025-01-13 02:14:08 | INFO     | fossawork.api        | get_work_orders:143  | after\n")
+	r := NewReader(strings.NewReader(b.String()), ReaderOptions{Location: time.UTC, MaxLineBytes: 16 << 20})
+	e, err := r.Next()
+	if err != nil || e.Level != LevelError || !strings.HasPrefix(e.Message, "payload xxx") || len(e.Message) > 16<<20 {
+		t.Fatalf("truncated entry: level %v len %d err %v", e.Level, len(e.Message), err)
+	}
+	e, err = r.Next()
+	if err != nil || e.Message != "after" {
+		t.Fatalf("next entry %q %v", e.Message, err)
+	}
+	if st := r.Stats(); st.LongLines != 1 || st.Malformed != 0 || st.Entries != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
