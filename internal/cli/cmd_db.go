@@ -39,6 +39,7 @@ func unusable(err error) error {
 func (a *app) encodeJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // templates hold <*>; this is not HTML
 	return enc.Encode(v)
 }
 

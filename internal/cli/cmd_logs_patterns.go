@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,26 +45,13 @@ Template IDs are hashes of the template text, stable across runs.`,
 			m := patterns.New(patterns.Options{})
 			lines, err := patterns.AddFiles(cmd.Context(), m, files, f)
 			if err != nil {
-				return fileErr(err)
+				return patternsInputErr(err)
 			}
 			if perLine {
 				_, err := patterns.WritePerLine(cmd.Context(), a.stdout, m, files, f)
-				return fileErr(err)
+				return patternsInputErr(err)
 			}
-			ts := m.Templates()
-			if asJSON {
-				return a.encodeJSON(struct {
-					Files     []string            `json:"files"`
-					Lines     int                 `json:"lines"`
-					Templates []patterns.Template `json:"templates"`
-				}{files, lines, ts})
-			}
-			fmt.Fprintf(a.stdout, "%d lines, %d templates\n", lines, len(ts))
-			fmt.Fprintf(a.stdout, "%9s  %-12s  %s\n", "COUNT", "ID", "TEMPLATE")
-			for _, t := range ts {
-				fmt.Fprintf(a.stdout, "%9d  %-12s  %s\n", t.Count, t.ID, t.Template)
-			}
-			return nil
+			return a.printPatternTemplates(files, lines, m.Templates(), asJSON)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "auto", "where the message is: auto, json, pipe or plain")
@@ -72,8 +60,33 @@ Template IDs are hashes of the template text, stable across runs.`,
 	return c
 }
 
-// fileErr makes a missing or unreadable input file a usage error (64).
-func fileErr(err error) error {
+// printPatternTemplates prints the templates as a table, or as JSON with `<*>`
+// left readable.
+func (a *app) printPatternTemplates(files []string, lines int, ts []patterns.Template, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			Files     []string            `json:"files"`
+			Lines     int                 `json:"lines"`
+			Templates []patterns.Template `json:"templates"`
+		}{files, lines, ts})
+	}
+	fmt.Fprintf(a.stdout, "%d lines, %d templates\n", lines, len(ts))
+	fmt.Fprintf(a.stdout, "%9s  %-12s  %s\n", "COUNT", "ID", "TEMPLATE")
+	for _, t := range ts {
+		text := t.Template
+		if text == "" {
+			text = "(blank lines)"
+		}
+		fmt.Fprintf(a.stdout, "%9d  %-12s  %s\n", t.Count, t.ID, text)
+	}
+	return nil
+}
+
+// patternsInputErr makes a missing or unreadable input file a usage error (64).
+func patternsInputErr(err error) error {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return withCode(ExitUsage, err)
 	}

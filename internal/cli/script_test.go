@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -35,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"mkdb":        makeDB,
 			"corruptdb":   corruptDB,
 			"flipbit":     flipBit,
+			"mtime":       setMtime,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
@@ -166,6 +168,16 @@ func flipBit(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	b[len(b)/2] ^= 0x10
 	ts.Check(os.WriteFile(path, b, 0o600))
+}
+
+// setMtime sets a file's modification time: mtime FILE RFC3339
+func setMtime(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mtime FILE RFC3339")
+	}
+	t, err := time.Parse(time.RFC3339, args[1])
+	ts.Check(err)
+	ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
 }
 
 func cut(s, sep string) (string, string, bool) {

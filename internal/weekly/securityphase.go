@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/security/authlog"
@@ -21,7 +22,7 @@ func (p *Procedure) security() runbook.Phase {
 	return runbook.Phase{Name: "security", Title: "Security review", Steps: []runbook.Step{
 		{Name: "file-modes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.fileModes},
 		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.tlsCerts},
-		{Name: "failed-logins", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.failedLogins},
+		{Name: "app-logs", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.appLogins},
 		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.hostAuth},
 	}}
 }
@@ -92,32 +93,37 @@ func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	return r, nil
 }
 
-func (p *Procedure) failedLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	sum, err := p.weekLogs(ctx)
+// appLogins is the application side of the review: failed logins by
+// source, brute-force bursts (fail2ban's maxretry within findtime),
+// distributed attacks on one user, attack signatures in requests, scanner
+// user agents, rate limiting, and secrets written into the logs. Both line
+// shapes are read (upstream's monitor skips the pipe-shaped ones).
+func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	now := p.d.Now()
+	files, err := logs.Discover(ctx, p.path(p.d.Config.Logs.Dir))
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
 	}
-	var r runbook.Result
-	r.Metric("failed_logins_last_week", float64(sum.AuthFailures), "count")
-	var ev []string
-	for i, ip := range sum.AuthFailuresByIP {
-		if i == 5 {
-			break
-		}
-		addr := ip.IP
-		if addr == "" {
-			addr = "(no address)"
-		}
-		ev = append(ev, fmt.Sprintf("%s: %d", addr, ip.Count))
+	secrets, _ := security.EnvSecrets(p.path(p.d.Config.Security.EnvFile))
+	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, From: now.Add(-7 * 24 * time.Hour), To: now,
+		Location: p.d.Location, WeeklyThreshold: p.thresholds().FailedLoginsPerWeek, Secrets: secrets})
+	if err != nil {
+		return runbook.Result{}, err
 	}
-	if limit := p.thresholds().FailedLoginsPerWeek; sum.AuthFailures > limit {
-		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins this week (investigate above %d)", sum.AuthFailures, limit)
-		r.Recommend("Investigate the sources of failed logins and block or rate-limit the worst ones.")
+	var r runbook.Result
+	r.Metric("failed_logins_last_week", float64(rep.FailedLogins), "count")
+	r.Metric("failed_login_sources", float64(rep.FailedLoginSources), "count")
+	r.Metric("brute_force_bursts", float64(len(rep.BruteForce)), "count")
+	r.Metric("attack_signatures", float64(len(rep.Signatures)), "count")
+	r.Metric("rate_limited", float64(rep.RateLimited), "count")
+	for _, f := range rep.Findings {
+		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
+		if f.Recommendation != "" {
+			r.Recommend("%s", f.Recommendation)
+		}
 	}
 	return r, nil
 }
-
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // hostAuth reviews the host's own authentication logs (sshd, nginx and
 // Apache basic auth, PAM) for the week's failed logins by source. User
@@ -160,3 +166,5 @@ func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	}
 	return r, nil
 }
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

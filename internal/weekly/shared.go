@@ -16,7 +16,6 @@ type shared struct {
 	mu       sync.Mutex
 	baseline map[string]health.LatencyStats
 	apt      memo[updates.AptReport]
-	week     memo[logs.Summary]
 	day      memo[logs.Summary]
 
 	// pointA is this run's verified online backup (rollback point A).
@@ -91,12 +90,6 @@ func (p *Procedure) logSummary(ctx context.Context, span time.Duration) (logs.Su
 	}
 	return logs.Summarize(ctx, files, logs.SummaryOptions{
 		From: now.Add(-span), To: now, Location: p.d.Location, TopN: 10,
-	})
-}
-
-func (p *Procedure) weekLogs(ctx context.Context) (logs.Summary, error) {
-	return p.s.week.get(ctx, func(ctx context.Context) (logs.Summary, error) {
-		return p.logSummary(ctx, 7*24*time.Hour)
 	})
 }
 

@@ -49,7 +49,7 @@ type Analysis struct {
 	NewPatterns    []Pattern      `json:"new_patterns"`
 	// PreviousFrom is the window start of the analysis new_patterns was
 	// compared with; zero when there was none.
-	PreviousFrom time.Time `json:"previous_from,omitempty"`
+	PreviousFrom time.Time `json:"previous_from,omitzero"`
 	Investigate  bool      `json:"investigate"`
 	Threshold    int       `json:"threshold"`
 	// Untracked counts error messages beyond the bounded pattern table.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // syntheticLog returns n messages drawn from a few dozen event shapes with
@@ -51,11 +52,12 @@ func BenchmarkMine(b *testing.B) {
 	b.ReportAllocs()
 	m := New(Options{})
 	b.ResetTimer()
+	cpu := processCPU()
 	for i := 0; i < b.N; i++ {
 		m.Add(msgs[i&(len(msgs)-1)])
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlines/s")
+	reportRates(b, processCPU()-cpu)
 	if len(m.Templates()) == 0 {
 		b.Fatal("no templates")
 	}
@@ -71,8 +73,19 @@ func BenchmarkMatch(b *testing.B) {
 	m.Templates()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for i := 0; i < b.N; i++ {
 		m.Match(msgs[i&(len(msgs)-1)])
 	}
+	b.StopTimer()
+	reportRates(b, processCPU()-cpu)
+}
+
+// reportRates reports millions of lines per wall second and, where the
+// platform tells CPU time, per CPU second of this process.
+func reportRates(b *testing.B, cpu time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlines/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds()/1e6, "Mlines/cpu-s")
+	}
 }

@@ -133,7 +133,7 @@ func eachLine(ctx context.Context, paths []string, fn func(file string, n int, l
 	for _, p := range paths {
 		f, err := logs.Open(p)
 		if err != nil {
-			return fmt.Errorf("opening %s: %w", p, err)
+			return err // names the file already
 		}
 		err = scanLines(ctx, f, func(n int, line []byte) error { return fn(p, n, line) })
 		cerr := f.Close()

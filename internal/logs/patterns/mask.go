@@ -37,36 +37,53 @@ func (t *tokenizer) tokenize(msg string) {
 		for i < len(msg) && isSpace(msg[i]) {
 			i++
 		}
-		j, plain := i, true
-		for j < len(msg) && !isSpace(msg[j]) {
-			plain = plain && isLetter(msg[j])
+		j, seen := i, uint8(0)
+		for j < len(msg) {
+			c := byteClass[msg[j]]
+			if c&classSpace != 0 {
+				break
+			}
+			seen |= c
 			j++
 		}
 		if j == i {
 			break
 		}
-		if plain && j-i <= maxWordBytes && len(t.ends) < maxWords-1 {
-			// Most words are plain words: nothing to mask.
-			t.appendWord(msg[i:j])
-			i = j
-			continue
-		}
 		if len(t.ends) == maxWords-1 {
 			t.appendWord(Wildcard)
 			break
 		}
-		j = quotedSpanEnd(msg, i, j)
-		w := msg[i:j]
-		if len(w) > maxWordBytes {
-			w = Wildcard
-		}
-		t.word = maskWord(t.word[:0], w)
-		t.appendWord(unsafeString(t.word))
+		t.appendWord(t.maskNext(msg, i, &j, seen))
 		i = j
 	}
 	if t.calendar {
 		t.maskCalendar()
 	}
+}
+
+// maskNext masks the word msg[i:*j], which has the byte classes seen, and
+// may extend *j to the end of a quoted phrase. Words of letters only, and
+// words without delimiters, take short paths: they are most words.
+func (t *tokenizer) maskNext(msg string, i int, j *int, seen uint8) string {
+	w := msg[i:*j]
+	switch {
+	case len(w) > maxWordBytes:
+		return Wildcard
+	case seen&(classDigit|classHard|classPathy) == 0:
+		// No digit, delimiter or path: nothing to mask.
+		return w
+	case seen&(classHard|classPathy) == 0:
+		t.word = maskPiece(t.word[:0], w, false)
+		return unsafeString(t.word)
+	}
+	if seen&classQuote != 0 {
+		*j = quotedSpanEnd(msg, i, *j)
+		if w = msg[i:*j]; len(w) > maxWordBytes {
+			return Wildcard
+		}
+	}
+	t.word = maskWord(t.word[:0], w)
+	return unsafeString(t.word)
 }
 
 // maskCalendar masks month and weekday names that stand next to a masked
@@ -308,69 +325,6 @@ func hasDigit(s string) bool {
 	return false
 }
 
-// maskRuns masks each alphanumeric run that carries a digit, then folds
-// masks joined by number punctuation into one.
-func maskRuns(dst []byte, s string) []byte {
-	start := len(dst)
-	for i := 0; i < len(s); {
-		if !isAlnum(s[i]) {
-			dst = append(dst, s[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isAlnum(s[j]) {
-			j++
-		}
-		run := s[i:j]
-		if signed(s, i) {
-			dst = dst[:len(dst)-1]
-		}
-		dst = maskRun(dst, run)
-		i = j
-	}
-	return foldMasks(dst, start)
-}
-
-// signed reports whether the alphanumeric run at i is a number with a sign:
-// a `-` or `+` right before it that is not itself inside a word (`a-1`).
-func signed(s string, i int) bool {
-	if i == 0 || !isDigit(s[i]) || (s[i-1] != '-' && s[i-1] != '+') {
-		return false
-	}
-	return i == 1 || !isAlnum(s[i-2])
-}
-
-func maskRun(dst []byte, run string) []byte {
-	digits, letters, hex := 0, 0, true
-	firstDigit := -1
-	for i := 0; i < len(run); i++ {
-		c := run[i]
-		if isDigit(c) {
-			digits++
-			if firstDigit < 0 {
-				firstDigit = i
-			}
-			continue
-		}
-		letters++
-		hex = hex && isHexLetter(c)
-	}
-	switch {
-	case digits == 0:
-		return append(dst, run...)
-	case hex, len(run) > 2 && run[0] == '0' && (run[1]|0x20) == 'x':
-		return append(dst, Wildcard...)
-	case firstDigit > 0 && allDigits(run[firstDigit:]):
-		// A name with a number suffix: `tech052`, `worker7`.
-		return append(append(dst, run[:firstDigit]...), Wildcard...)
-	case firstDigit == 0 && allLetters(run[lastDigit(run)+1:]) && allDigits(run[:lastDigit(run)+1]):
-		// A number with a unit: `15ms`, `2nd`.
-		return append(append(dst, Wildcard...), run[lastDigit(run)+1:]...)
-	}
-	return append(dst, Wildcard...)
-}
-
 // foldMasks rewrites dst[start:] so that masks separated only by number
 // punctuation become one mask: `<*>.<*>.<*>.<*>:<*>` is one IP and port.
 func foldMasks(dst []byte, start int) []byte {
@@ -407,41 +361,9 @@ func isJoiner(c byte) bool {
 	return c == '.' || c == ':' || c == '-' || c == '_' || c == '/' || c == ',' || c == '+' || c == '#'
 }
 
-func lastDigit(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if isDigit(s[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return false
-		}
-	}
-	return len(s) > 0
-}
-
-func allLetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isLetter(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func isSpace(c byte) bool  { return byteClass[c]&classSpace != 0 }
-func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isDigit(c byte) bool  { return byteClass[c]&classDigit != 0 }
 func isLetter(c byte) bool { return byteClass[c]&classLetter != 0 }
-func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }
-func isHexLetter(c byte) bool {
-	c |= 0x20
-	return 'a' <= c && c <= 'f'
-}
 
 // unsafeString views b as a string for the duration of a call that does not
 // keep it.
@@ -455,6 +377,9 @@ const (
 	classHard
 	classOpener
 	classCloser
+	classQuote
+	classPathy // may start or mark a path: / \ ~
+	classDigit
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -470,6 +395,14 @@ var byteClass = func() (t [256]uint8) {
 	}
 	for _, c := range []byte("([{<\"'") {
 		t[c] |= classOpener
+	}
+	t['"'] |= classQuote
+	t['\''] |= classQuote
+	t['/'] |= classPathy
+	t['\\'] |= classPathy
+	t['~'] |= classPathy
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= classDigit
 	}
 	for _, c := range []byte(")]}>\"',;.:") {
 		t[c] |= classCloser

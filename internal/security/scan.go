@@ -1,0 +1,589 @@
+package security
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/logs"
+)
+
+// Scan defaults: fail2ban's maxretry and findtime, the seed's weekly
+// investigation threshold, and how many sources failing for one user make
+// a distributed attack.
+const (
+	DefaultMaxRetry           = 5
+	DefaultFindTime           = 10 * time.Minute
+	DefaultWeeklyThreshold    = 50
+	DefaultDistributedSources = 5
+)
+
+// ScanOptions select the logs and window of a Scan and its thresholds.
+// Zero thresholds take the defaults above.
+type ScanOptions struct {
+	// Files are the application logs, as logs.Discover lists them.
+	Files []logs.File
+	// From and To bound the window [From, To) by each entry's own
+	// timestamp; a zero bound is open.
+	From, To time.Time
+	// Location is where naive timestamps are read (time.Local when nil).
+	Location *time.Location
+	// MaxRetry failures from one source within FindTime are a brute-force burst.
+	MaxRetry int
+	FindTime time.Duration
+	// WeeklyThreshold: more failed logins than this in the window means
+	// "investigate" (the seed's 50 a week).
+	WeeklyThreshold int
+	// DistributedSources distinct sources failing for one user in the
+	// window are a distributed attack.
+	DistributedSources int
+	// Secrets are values (from .env, config) whose appearance in a log
+	// line is a finding; they are also redacted from every example.
+	Secrets []string
+	// Redact, when set, runs on every quoted text after the built-in
+	// redaction (the caller's report-wide redactor).
+	Redact func(string) string
+}
+
+// Finding is one thing the weekly security phase reports; Severity is
+// SeverityInfo, SeverityWarning or SeverityCritical.
+type Finding struct {
+	Severity       string `json:"severity"`
+	Message        string `json:"message"`
+	Evidence       string `json:"evidence,omitempty"`
+	Recommendation string `json:"recommendation"`
+}
+
+// ScanReport is what Scan found. Counts are over entries whose timestamp
+// is in the window; line counts cover every line read.
+type ScanReport struct {
+	From               time.Time `json:"from,omitzero"`
+	To                 time.Time `json:"to,omitzero"`
+	MaxRetry           int       `json:"max_retry"`
+	FindTimeSeconds    float64   `json:"find_time_seconds"`
+	WeeklyThreshold    int       `json:"weekly_threshold"`
+	DistributedSources int       `json:"distributed_sources"`
+
+	FailedLogins int `json:"failed_logins"`
+	// FailedLoginSources counts distinct addressed sources; failures
+	// without an address are listed under ip "" but not counted here.
+	FailedLoginSources int                 `json:"failed_login_sources"`
+	FailedLoginsByIP   []SourceFailures    `json:"failed_logins_by_ip"`
+	BruteForce         []BruteForce        `json:"brute_force"`
+	Distributed        []DistributedAttack `json:"distributed"`
+	Signatures         []SignatureHits     `json:"signatures"`
+	Scanners           []ScannerHits       `json:"scanners"`
+	RateLimited        int                 `json:"rate_limited"`
+	RateLimitedByIP    []SourceCount       `json:"rate_limited_by_ip"`
+	SecretsInLogs      []SecretHits        `json:"secrets_in_logs"`
+	Investigate        bool                `json:"investigate"`
+
+	FilesRead      int             `json:"files_read"`
+	FilesSkipped   int             `json:"files_skipped"`
+	BytesRead      int64           `json:"bytes_read"`
+	Lines          int             `json:"lines"`
+	Entries        int             `json:"entries"`
+	InWindow       int             `json:"in_window"`
+	Untimed        int             `json:"untimed"`
+	MalformedLines int             `json:"malformed_lines"`
+	FileErrors     []ScanFileError `json:"file_errors"`
+	// Notes say where a bound stopped itemising (counts stay exact).
+	Notes    []string  `json:"notes,omitempty"`
+	Findings []Finding `json:"findings"`
+}
+
+// SourceFailures is one source's failed logins.
+type SourceFailures struct {
+	IP        string    `json:"ip"`
+	Count     int       `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Users     []string  `json:"users"`
+	MoreUsers bool      `json:"more_users,omitempty"`
+}
+
+// BruteForce is one burst: at least MaxRetry failures from one source,
+// each within FindTime of MaxRetry-1 others.
+type BruteForce struct {
+	IP          string    `json:"ip"`
+	Failures    int       `json:"failures"`
+	Peak        int       `json:"peak"` // most failures inside one find-time window
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	SpanSeconds float64   `json:"span_seconds"`
+	Users       []string  `json:"users"`
+}
+
+// DistributedAttack is one user that many sources failed to log in as.
+type DistributedAttack struct {
+	User        string    `json:"user"`
+	Sources     int       `json:"sources"`
+	MoreSources bool      `json:"more_sources,omitempty"`
+	Failures    int       `json:"failures"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastSeen    time.Time `json:"last_seen"`
+	Addresses   []string  `json:"addresses"` // the first 20, sorted
+}
+
+// SignatureHits counts the entries showing one attack family.
+type SignatureHits struct {
+	Family          Family         `json:"family"`
+	Count           int            `json:"count"`
+	Patterns        map[string]int `json:"patterns"`
+	DistinctSources int            `json:"distinct_sources"` // addressed ones; "" in Sources is none
+	Sources         []SourceCount  `json:"sources"`          // the top 10
+	Examples        []Example      `json:"examples"`
+}
+
+// ScannerHits counts requests from one scanner User-Agent.
+type ScannerHits struct {
+	Scanner   string        `json:"scanner"`
+	UserAgent string        `json:"user_agent"`
+	Count     int           `json:"count"`
+	FirstSeen time.Time     `json:"first_seen"`
+	LastSeen  time.Time     `json:"last_seen"`
+	Sources   []SourceCount `json:"sources"`
+}
+
+// SecretHits counts log entries exposing one kind of secret.
+type SecretHits struct {
+	Kind     string    `json:"kind"`
+	Count    int       `json:"count"`
+	Files    []string  `json:"files"`
+	Examples []Example `json:"examples"` // redacted
+}
+
+// SourceCount is a client address and a count.
+type SourceCount struct {
+	IP    string `json:"ip"`
+	Count int    `json:"count"`
+}
+
+// Example quotes one log text, redacted and shortened.
+type Example struct {
+	Time   time.Time `json:"time,omitzero"`
+	Source string    `json:"source,omitempty"`
+	File   string    `json:"file"`
+	Line   int       `json:"line"`
+	Text   string    `json:"text"`
+}
+
+// ScanFileError is a log that could not be read (wholly or to its end).
+type ScanFileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// Scan streams the application logs once and reports failed logins, brute
+// force, distributed attacks, attack signatures, scanners, rate limiting
+// and secrets written to logs, with findings. Memory is bounded whatever
+// the input: one line, one entry, and tables capped per kind. A file that
+// cannot be read is a finding, not an error; a cancelled ctx returns what
+// was found so far with ctx's error.
+func Scan(ctx context.Context, opts ScanOptions) (ScanReport, error) {
+	opts = withDefaults(opts)
+	s := newScanState(opts)
+	for i := range opts.Files {
+		f := &opts.Files[i]
+		if err := ctx.Err(); err != nil {
+			return s.finish(), err
+		}
+		if !dayOverlaps(f, opts) {
+			s.rep.FilesSkipped++
+			continue
+		}
+		if err := s.file(ctx, f); err != nil {
+			return s.finish(), err
+		}
+	}
+	return s.finish(), nil
+}
+
+func withDefaults(o ScanOptions) ScanOptions {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.MaxRetry <= 0 {
+		o.MaxRetry = DefaultMaxRetry
+	}
+	if o.FindTime <= 0 {
+		o.FindTime = DefaultFindTime
+	}
+	if o.WeeklyThreshold <= 0 {
+		o.WeeklyThreshold = DefaultWeeklyThreshold
+	}
+	if o.DistributedSources <= 0 {
+		o.DistributedSources = DefaultDistributedSources
+	}
+	return o
+}
+
+// nameDaySlack widens the day a file is named for: the producer's zone
+// may differ from Location and handlers roll over late.
+const nameDaySlack = 24 * time.Hour
+
+// dayOverlaps reports whether a file named for a day can hold entries in
+// the window; undated files always can.
+func dayOverlaps(f *logs.File, o ScanOptions) bool {
+	if f.Day.IsZero() {
+		return true
+	}
+	y, m, d := f.Day.Date()
+	start := time.Date(y, m, d, 0, 0, 0, 0, o.Location).Add(-nameDaySlack)
+	end := time.Date(y, m, d+1, 0, 0, 0, 0, o.Location).Add(nameDaySlack)
+	return (o.To.IsZero() || start.Before(o.To)) && (o.From.IsZero() || end.After(o.From))
+}
+
+// scanState accumulates one Scan.
+type scanState struct {
+	opts     ScanOptions
+	rep      ScanReport
+	red      *redactor
+	fails    *failureTable
+	sigs     [4]*familyAcc
+	scanners map[scannerKey]*scannerAcc
+	uaCache  map[string]string
+	rate     *counter
+	secrets  map[string]*secretAcc
+	// reused buffers for the normalised message and path
+	nmsg, npath normalizer
+	// the entry being classified and its source, worked out on demand
+	cur     *logs.Entry
+	src     string
+	srcDone bool
+}
+
+func newScanState(o ScanOptions) *scanState {
+	s := &scanState{
+		opts: o,
+		rep: ScanReport{
+			From: o.From, To: o.To, MaxRetry: o.MaxRetry, FindTimeSeconds: o.FindTime.Seconds(),
+			WeeklyThreshold: o.WeeklyThreshold, DistributedSources: o.DistributedSources,
+		},
+		red:      newRedactor(o.Secrets, o.Redact),
+		fails:    newFailureTable(),
+		scanners: map[scannerKey]*scannerAcc{},
+		uaCache:  map[string]string{},
+		rate:     newCounter(),
+		secrets:  map[string]*secretAcc{},
+	}
+	for i := range s.sigs {
+		s.sigs[i] = &familyAcc{patterns: map[string]int{}, sources: newCounter()}
+	}
+	return s
+}
+
+// file reads one log; only a cancelled ctx is returned as an error.
+func (s *scanState) file(ctx context.Context, f *logs.File) error {
+	rc, err := logs.Open(f.Path)
+	if err != nil {
+		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: err.Error()})
+		return nil
+	}
+	defer rc.Close()
+	s.rep.FilesRead++
+	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: s.opts.Location})
+	// One Entry for the whole file: entry keeps a pointer to it, which
+	// would otherwise move every line's Entry to the heap.
+	var e logs.Entry
+	for {
+		var err error
+		if e, err = r.Next(); err == nil {
+			s.entry(f, &e)
+			continue
+		}
+		st := r.Stats()
+		s.rep.BytesRead += st.Bytes
+		s.rep.Lines += st.Lines
+		s.rep.Entries += st.Entries
+		s.rep.MalformedLines += st.Malformed
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
+		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: err.Error()})
+		return nil
+	}
+}
+
+func (s *scanState) inWindow(e *logs.Entry) bool {
+	if s.opts.From.IsZero() && s.opts.To.IsZero() {
+		return true
+	}
+	if !e.HasTime {
+		s.rep.Untimed++
+		return false
+	}
+	return (s.opts.From.IsZero() || !e.Time.Before(s.opts.From)) &&
+		(s.opts.To.IsZero() || e.Time.Before(s.opts.To))
+}
+
+// entry classifies one entry in every way at once, so each is read once.
+func (s *scanState) entry(f *logs.File, e *logs.Entry) {
+	if !s.inWindow(e) {
+		return
+	}
+	s.rep.InWindow++
+	s.cur, s.src, s.srcDone = e, "", false
+	var hits, pathHits [4]string
+	nmsg := s.nmsg.normalize(e.Message)
+	msg := defaultMatcher.match(nmsg, &hits)
+	var path uint16
+	if e.Path != "" {
+		// Request logs repeat the path in the message: one pass will do.
+		if npath := s.npath.normalize(e.Path); !bytes.Contains(nmsg, npath) {
+			path = defaultMatcher.match(npath, &pathHits)
+		}
+	}
+	if isFailedLogin(msg, path) {
+		s.fails.add(s.source(), UserOf(e.User, e.Message), e.Time)
+	}
+	for i := range families {
+		switch {
+		case msg&(1<<i) != 0:
+		case path&(1<<i) != 0:
+			hits[i] = pathHits[i]
+		default:
+			continue
+		}
+		s.sigs[i].add(hits[i], s.source(), s.exampleOf(f, e))
+	}
+	s.scanner(e)
+	if e.StatusCode == 429 || msg&(1<<flagRateLimit) != 0 {
+		s.rep.RateLimited++
+		s.rate.add(s.source())
+	}
+	s.secretsIn(f, e, msg&(1<<flagSecretHint) != 0, path&(1<<flagSecretHint) != 0)
+}
+
+// source is the current entry's client address, worked out once.
+func (s *scanState) source() string {
+	if !s.srcDone {
+		s.src, s.srcDone = SourceOf(s.cur.ClientIP, s.cur.Message), true
+	}
+	return s.src
+}
+
+// exampleOf quotes the message, with the path in front when the message
+// does not hold it.
+func (s *scanState) exampleOf(f *logs.File, e *logs.Entry) Example {
+	text := e.Message
+	if e.Path != "" && !strings.Contains(text, e.Path) {
+		text = e.Path + " " + text
+	}
+	return Example{Time: e.Time, Source: s.source(), File: f.Path, Line: e.Line, Text: capRaw(text)}
+}
+
+func (s *scanState) scanner(e *logs.Entry) {
+	if e.UserAgent == "" {
+		return
+	}
+	name, ok := s.uaCache[e.UserAgent]
+	if !ok {
+		name = ScannerOf(e.UserAgent)
+		if len(s.uaCache) < maxUACache {
+			s.uaCache[e.UserAgent] = name
+		}
+	}
+	if name == "" {
+		return
+	}
+	k := scannerKey{name: name, ua: capRaw(e.UserAgent)}
+	if _, ok := s.scanners[k]; !ok && len(s.scanners) >= maxScannerUAs {
+		k.ua = "" // past the bound, counted under the scanner's name alone
+	}
+	acc := s.scanners[k]
+	if acc == nil {
+		acc = &scannerAcc{sources: newCounter()}
+		s.scanners[k] = acc
+	}
+	acc.count++
+	widen(&acc.first, &acc.last, e.Time)
+	acc.sources.add(s.source())
+}
+
+// secretsIn looks for secrets in the message, the path (unless the
+// message holds it) and the exception; the regular expressions run only on
+// texts the matcher flagged, and on exceptions, which it does not read.
+func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint bool) {
+	for _, t := range [...]struct {
+		raw  string
+		hint bool
+	}{{e.Message, msgHint}, {e.Path, pathHint && !strings.Contains(e.Message, e.Path)}, {e.Exception, true}} {
+		if t.raw == "" || (!t.hint && len(s.opts.Secrets) == 0) {
+			continue
+		}
+		for _, kind := range secretKinds(t.raw, t.hint, s.opts.Secrets) {
+			acc := s.secrets[kind]
+			if acc == nil {
+				acc = &secretAcc{}
+				s.secrets[kind] = acc
+			}
+			acc.add(f.Path, Example{Time: e.Time, Source: s.source(), File: f.Path, Line: e.Line, Text: capRaw(t.raw)})
+		}
+	}
+}
+
+// ctxReader stops reading once ctx is done (checked per buffer fill).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// finish sorts the tables into the report and writes the findings.
+func (s *scanState) finish() ScanReport {
+	r := s.rep
+	t := s.fails
+	r.FailedLogins = t.total
+	r.FailedLoginSources = addressed(t.sources)
+	r.FailedLoginsByIP = t.bySource()
+	r.BruteForce = t.bursts(s.opts.MaxRetry, s.opts.FindTime)
+	r.Distributed = t.distributed(s.opts.DistributedSources)
+	r.Signatures = s.signatureResults()
+	r.Scanners = s.scannerResults()
+	r.RateLimitedByIP = sortedTop(s.rate.m, topSources)
+	r.SecretsInLogs = s.secretResults()
+	r.Investigate = r.FailedLogins > s.opts.WeeklyThreshold
+	r.Notes = t.notes()
+	if r.FileErrors == nil {
+		r.FileErrors = []ScanFileError{}
+	}
+	r.Findings = s.findings(&r)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Message, f.Evidence = s.red.redact(f.Message), s.red.redact(f.Evidence)
+	}
+	return r
+}
+
+// maxFindingsPerKind bounds the findings of one kind; the rest are summed
+// up in one more.
+const maxFindingsPerKind = 10
+
+func (s *scanState) findings(r *ScanReport) []Finding {
+	out := []Finding{}
+	out = append(out, s.failedLoginFinding(r)...)
+	out = append(out, s.bruteForceFindings(r)...)
+	out = append(out, s.distributedFindings(r)...)
+	for _, h := range r.Signatures {
+		out = append(out, Finding{SeverityWarning,
+			fmt.Sprintf("%s carried %s signatures, from %s", plural(h.Count, "request"), familyTitle[h.Family], plural(h.DistinctSources, "source")),
+			s.examplesEvidence(h.Examples), familyAdvice[h.Family]})
+	}
+	if f, ok := s.scannerFinding(r); ok {
+		out = append(out, f)
+	}
+	if r.RateLimited > 0 {
+		out = append(out, Finding{SeverityInfo, fmt.Sprintf("%d requests were rate-limited", r.RateLimited),
+			sourcesEvidence(r.RateLimitedByIP),
+			"Check whether the limit hits legitimate clients (raise it for them) or abusive ones (block them)."})
+	}
+	out = append(out, s.secretFindings(r)...)
+	if n := len(r.FileErrors); n > 0 {
+		var ev []string
+		for _, e := range r.FileErrors {
+			ev = append(ev, e.Error)
+		}
+		out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d log files could not be read to their end", n), strings.Join(ev, "\n"),
+			"Check those files' permissions and integrity (a truncated .gz): what they hold is missing from this review."})
+	}
+	return out
+}
+
+func (s *scanState) scannerFinding(r *ScanReport) (Finding, bool) {
+	if len(r.Scanners) == 0 {
+		return Finding{}, false
+	}
+	counts := map[string]int{}
+	var names, ev []string
+	for _, h := range r.Scanners {
+		if counts[h.Scanner] == 0 {
+			names = append(names, h.Scanner)
+		}
+		counts[h.Scanner] += h.Count
+		ev = append(ev, fmt.Sprintf("%s (%d): %s", h.UserAgent, h.Count, sourcesEvidence(h.Sources)))
+	}
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s (%d requests)", n, counts[n]))
+	}
+	return Finding{SeverityWarning, "Scanner user agents: " + strings.Join(parts, ", "), strings.Join(ev, "\n"),
+		"Block the scanning sources; if the scan was not authorised, check what it found (see the attack signatures)."}, true
+}
+
+func (s *scanState) secretFindings(r *ScanReport) []Finding {
+	if len(r.SecretsInLogs) == 0 {
+		return nil
+	}
+	var kinds, ev, files []string
+	total := 0
+	for _, h := range r.SecretsInLogs {
+		total += h.Count
+		kinds = append(kinds, fmt.Sprintf("%s: %d", h.Kind, h.Count))
+		ev = append(ev, s.examplesEvidence(h.Examples))
+		for _, f := range h.Files {
+			if !slices.Contains(files, f) {
+				files = append(files, f)
+			}
+		}
+	}
+	return []Finding{{SeverityCritical,
+		fmt.Sprintf("Secrets written to application logs: %d entries (%s)", total, strings.Join(kinds, ", ")),
+		strings.Join(ev, "\n"),
+		"Rotate the exposed credentials, stop the code from logging them (or filter them in the logging configuration), and restrict or purge: " + strings.Join(files, ", ")}}
+}
+
+var familyTitle = map[Family]string{
+	SQLInjection: "SQL injection", XSS: "cross-site scripting", PathTraversal: "path traversal", CodeInjection: "code injection",
+}
+
+var familyAdvice = map[Family]string{
+	SQLInjection:  "Confirm these requests were rejected (4xx) and that every query is parameterised; block the sources.",
+	XSS:           "Confirm the input was rejected or escaped on output (and a Content-Security-Policy is set); block the sources.",
+	PathTraversal: "Confirm file paths from requests are resolved inside their base directory and the requests failed; block the sources.",
+	CodeInjection: "Confirm no request data reaches a shell, eval or template engine and the requests failed; block the sources.",
+}
+
+func (s *scanState) examplesEvidence(exs []Example) string {
+	var ev []string
+	for _, e := range exs {
+		ev = append(ev, fmt.Sprintf("%s %s %s:%d %s", s.at(e.Time), orUnknown(e.Source), e.File, e.Line, e.Text))
+	}
+	return strings.Join(ev, "\n")
+}
+
+func sourcesEvidence(srcs []SourceCount) string {
+	var ev []string
+	for _, c := range srcs {
+		ev = append(ev, fmt.Sprintf("%s: %d", orUnknown(c.IP), c.Count))
+	}
+	return strings.Join(ev, ", ")
+}
+
+func (s *scanState) at(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	return t.In(s.opts.Location).Format(time.DateTime)
+}
+
+func orUnknown(ip string) string {
+	if ip == "" {
+		return "(no address)"
+	}
+	return ip
+}
