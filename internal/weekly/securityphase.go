@@ -24,6 +24,7 @@ func (p *Procedure) security() runbook.Phase {
 		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.tlsCerts},
 		{Name: "app-logs", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.appLogins},
 		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.hostAuth},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: p.pendingSecurityUpdates},
 	}}
 }
 
