@@ -51,6 +51,8 @@ type Thresholds struct {
 	ErrorsPerWeek            int     `yaml:"errors_per_week"`
 	FailedLoginsPerWeek      int     `yaml:"failed_logins_per_week"`
 	TLSWarnDays              int     `yaml:"tls_warn_days"`
+	// TLSCriticalDays makes a certificate this close to expiry critical.
+	TLSCriticalDays int `yaml:"tls_critical_days"`
 }
 
 // Database names the application's SQLite database.
@@ -111,6 +113,15 @@ type Security struct {
 	EnvFile   string     `yaml:"env_file"`
 	FileModes []FileMode `yaml:"file_modes"`
 	TLSCerts  []string   `yaml:"tls_certs"`
+	// TLSKeys pairs certificate files with their private keys, checked to
+	// match; certificates without an entry are checked alone.
+	TLSKeys []TLSKey `yaml:"tls_keys"`
+	// TLSEndpoints are live servers checked over the network, each
+	// "host:port" or "host:port,sni" (the name sent and verified).
+	TLSEndpoints []string `yaml:"tls_endpoints"`
+	// TLSCAFile holds the roots chains must reach (PEM); empty means the
+	// system's trusted roots.
+	TLSCAFile string `yaml:"tls_ca_file"`
 	// HostLogs are the system's authentication logs reviewed for failed
 	// logins (sshd, nginx and Apache auth, PAM); missing files are skipped.
 	HostLogs []string `yaml:"host_logs"`
@@ -120,6 +131,18 @@ type Security struct {
 type FileMode struct {
 	Path string `yaml:"path"`
 	Mode Mode   `yaml:"mode"`
+	// Owner, when set, is the user (name or uid) that must own the path
+	// (and everything below it when FilesMode is set).
+	Owner string `yaml:"owner,omitempty"`
+	// FilesMode, when set on a directory, is the most permissive mode of
+	// every file below it; subdirectories are held to Mode.
+	FilesMode Mode `yaml:"files_mode,omitempty"`
+}
+
+// TLSKey names the private key of a certificate file.
+type TLSKey struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Updates configures the report-only update checks.
@@ -207,6 +230,7 @@ func Default() Config {
 			ErrorsPerWeek:            100,
 			FailedLoginsPerWeek:      50,
 			TLSWarnDays:              30,
+			TLSCriticalDays:          7,
 		},
 		Database: Database{
 			Path:                "backend/fossawork_v2.db",
@@ -245,9 +269,12 @@ func Default() Config {
 				{Path: "backend/fossawork_v2.db", Mode: 0o600},
 				{Path: "backend/.env", Mode: 0o600},
 				{Path: "backend/data", Mode: 0o700},
+				{Path: "backups", Mode: 0o700, FilesMode: 0o600},
 			},
-			TLSCerts: []string{"/etc/ssl/certs/fossawork.crt"},
-			HostLogs: []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
+			TLSCerts:     []string{"/etc/ssl/certs/fossawork.crt"},
+			TLSKeys:      []TLSKey{},
+			TLSEndpoints: []string{},
+			HostLogs:     []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
 		},
 		Updates: Updates{
 			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},

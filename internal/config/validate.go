@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -44,8 +45,11 @@ func (c Config) Validate() error {
 			add(k, "%v is out of range (0, 100]", v)
 		}
 	}
-	if c.Thresholds.ErrorsPerWeek < 0 || c.Thresholds.FailedLoginsPerWeek < 0 || c.Thresholds.TLSWarnDays < 0 {
+	if c.Thresholds.ErrorsPerWeek < 0 || c.Thresholds.FailedLoginsPerWeek < 0 || c.Thresholds.TLSWarnDays < 0 || c.Thresholds.TLSCriticalDays < 0 {
 		add("thresholds", "counts and days must not be negative")
+	}
+	if c.Thresholds.TLSCriticalDays > c.Thresholds.TLSWarnDays {
+		add("thresholds.tls_critical_days", "%d is more than tls_warn_days %d", c.Thresholds.TLSCriticalDays, c.Thresholds.TLSWarnDays)
 	}
 	if c.Database.Path == "" {
 		add("database.path", "must be set")
@@ -63,11 +67,7 @@ func (c Config) Validate() error {
 		add("backups", "keep_daily, keep_weekly and keep_monthly must be -1 (unlimited) or more")
 	}
 	c.validateDatabase(add)
-	for i, fm := range c.Security.FileModes {
-		if fm.Path == "" {
-			add(fmt.Sprintf("security.file_modes[%d].path", i), "must be set")
-		}
-	}
+	c.validateSecurity(add)
 	c.validateServices(add)
 	if c.Health.Timeout.D() <= 0 {
 		add("health.timeout", "must be positive")
@@ -105,6 +105,25 @@ func (c Config) validateDatabase(add func(field, format string, a ...any)) {
 	oneOf("database.on_corruption", d.OnCorruption, "stop", "restore")
 	if d.VacuumFreelistRatio <= 0 || d.VacuumFreelistRatio > 1 || d.VacuumUnusedRatio <= 0 || d.VacuumUnusedRatio > 1 {
 		add("database", "vacuum_freelist_ratio and vacuum_unused_ratio must be in (0, 1]")
+	}
+}
+
+func (c Config) validateSecurity(add func(field, format string, a ...any)) {
+	for i, fm := range c.Security.FileModes {
+		if fm.Path == "" {
+			add(fmt.Sprintf("security.file_modes[%d].path", i), "must be set")
+		}
+	}
+	for i, k := range c.Security.TLSKeys {
+		if k.Cert == "" || k.Key == "" {
+			add(fmt.Sprintf("security.tls_keys[%d]", i), "needs both cert and key")
+		}
+	}
+	for i, ep := range c.Security.TLSEndpoints {
+		addr, _, _ := strings.Cut(ep, ",")
+		if host, port, err := net.SplitHostPort(strings.TrimSpace(addr)); err != nil || host == "" || port == "" {
+			add(fmt.Sprintf("security.tls_endpoints[%d]", i), "%q is not host:port or host:port,sni", ep)
+		}
 	}
 }
 
