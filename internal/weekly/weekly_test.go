@@ -64,6 +64,9 @@ func newTree(t *testing.T, errors int) *tree {
 	if err := os.Mkdir(mk("backend/data"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Chmod(filepath.Join(root, "backups"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
 	for i := 0; i < errors; i++ {
 		ts := saturday.Add(-time.Duration(i+1) * time.Hour / 2)
