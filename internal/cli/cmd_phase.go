@@ -66,7 +66,7 @@ func (a *app) subcommands(parent string) []*cobra.Command {
 	case "logs":
 		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
 	case "security":
-		return []*cobra.Command{a.securityScanCmd(), a.securityAuthlogCmd()}
+		return []*cobra.Command{a.securityScanCmd(), a.securityAuthlogCmd(), a.securityTLSCmd(), a.securityPermsCmd()}
 	}
 	return nil
 }

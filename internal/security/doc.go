@@ -1,9 +1,14 @@
-// Package security owns the security review's probes: file modes against
-// the most permissive allowed, TLS certificate expiry, and the secret
-// values of a dotenv file that reports must redact. Later: authentication
-// failures, brute force and attack signatures in logs.
+// Package security owns the security review: file modes and owners against
+// the most permissive allowed (CheckPerms, and FixPerms which only ever
+// removes bits, on request), TLS certificate files and live endpoints
+// (expiry, chain, hostname, key match, weak keys and signatures), the scan
+// of application logs (failed logins by source, brute-force bursts,
+// distributed attacks, attack signatures, scanner user agents, rate
+// limiting, secrets written into logs) and the secret values of a dotenv
+// file that reports must redact. Host authentication logs are parsed in
+// the authlog subpackage.
 //
-// Every probe only reads; none changes a file. It must not import
-// internal/runbook, internal/weekly or internal/cli: it returns plain
-// structs, and internal/weekly turns them into findings.
+// Everything but FixPerms only reads. It reads logs through internal/logs
+// and must not import internal/runbook, internal/weekly or internal/cli:
+// it returns plain structs, and internal/weekly turns them into findings.
 package security

@@ -2,9 +2,7 @@ package weekly
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -28,69 +26,83 @@ func (p *Procedure) security() runbook.Phase {
 	}}
 }
 
-func (p *Procedure) modeChecks() []security.ModeCheck {
-	var out []security.ModeCheck
+// permRules are the configured file-mode rules with absolute paths.
+func (p *Procedure) permRules() []security.PermRule {
+	var out []security.PermRule
 	for _, fm := range p.d.Config.Security.FileModes {
-		out = append(out, security.ModeCheck{Path: p.path(fm.Path), Max: fm.Mode.Perm()})
+		out = append(out, security.PermRule{Path: p.path(fm.Path), Max: fm.Mode.Perm(), Owner: fm.Owner,
+			Recursive: fm.FilesMode != 0, FilesMax: fm.FilesMode.Perm()})
 	}
 	return out
 }
 
+// fileModes audits modes (and owners where configured) of the database,
+// secrets, data and backups; it reports and never changes anything (`fossamaint
+// security perms --fix` does, on request).
 func (p *Procedure) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	var r runbook.Result
-	checks := p.modeChecks()
-	if len(checks) == 0 {
+	rules := p.permRules()
+	if len(rules) == 0 {
 		return runbook.Skipped("security.file_modes is empty"), nil
 	}
+	var r runbook.Result
 	bad := 0
-	for _, f := range security.AuditModes(ctx, checks) {
+	for _, f := range security.CheckPerms(ctx, rules) {
 		switch {
-		case f.Err != "":
-			r.Finding(runbook.Warning, f.Err, "could not check the mode of %s", f.Path)
+		case f.OK:
+			continue
 		case f.Missing:
-			r.Finding(runbook.Info, f.Path, "%s does not exist", f.Path)
-		case f.TooPermissive:
-			bad++
-			r.Finding(runbook.Warning, fmt.Sprintf("%s mode %04o, allowed %04o", f.Path, f.Mode.Perm(), f.Max.Perm()), "%s", f.Message)
-			r.Recommend("chmod %04o %s", f.Max.Perm(), f.Path)
+			r.Finding(runbook.Info, f.Path, "%s", f.Message)
+			continue
+		}
+		bad++
+		r.Finding(runbook.Severity(f.Severity), fmt.Sprintf("%s %s", f.Path, strings.Join(f.Problems, ", ")), "%s", f.Message)
+		if f.Recommendation != "" {
+			r.Recommend("%s", f.Recommendation)
 		}
 	}
-	r.Metric("paths_checked", float64(len(checks)), "count")
+	r.Metric("rules", float64(len(rules)), "count")
 	r.Metric("too_permissive", float64(bad), "count")
 	return r, nil
 }
 
+// tlsCerts checks certificate files and live endpoints: expiry (warning
+// and critical thresholds), validity, chain, hostname, key match, weak keys
+// and signatures.
 func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	certs := p.d.Config.Security.TLSCerts
-	if len(certs) == 0 {
-		return runbook.Skipped("security.tls_certs is empty"), nil
+	cfg := p.d.Config.Security
+	var certs []string
+	for _, c := range cfg.TLSCerts {
+		certs = append(certs, p.path(c))
+	}
+	keys := map[string]string{}
+	for _, k := range cfg.TLSKeys {
+		keys[p.path(k.Cert)] = p.path(k.Key)
+	}
+	targets, err := security.TLSTargets(certs, keys, cfg.TLSEndpoints)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	if len(targets) == 0 {
+		return runbook.Skipped("no security.tls_certs or tls_endpoints configured"), nil
+	}
+	opts := security.TLSOptions{Now: p.d.Now(), WarnDays: p.thresholds().TLSWarnDays, CriticalDays: p.thresholds().TLSCriticalDays}
+	if cfg.TLSCAFile != "" {
+		if opts.Roots, err = security.LoadCAFile(p.path(cfg.TLSCAFile)); err != nil {
+			return runbook.Result{}, err
+		}
 	}
 	var r runbook.Result
-	found := 0
-	for _, c := range certs {
-		path := p.path(c)
-		info, err := security.CertExpiry(path, p.d.Now())
-		if err != nil {
-			if isNotExist(err) {
-				r.Finding(runbook.Info, path, "no certificate at %s", path)
-				continue
-			}
-			r.Finding(runbook.Warning, err.Error(), "could not read certificate %s", path)
-			continue
+	for _, rep := range security.CheckTLS(ctx, targets, opts) {
+		if !rep.Missing && !rep.NotAfter.IsZero() {
+			r.Metric("days_left:"+rep.Target, float64(rep.DaysLeft), "days")
 		}
-		found++
-		r.Metric("days_left:"+info.CommonName, float64(info.DaysLeft), "days")
-		sev, msg := security.EvaluateCert(info, p.thresholds().TLSWarnDays)
-		switch sev {
-		case "critical":
-			r.Finding(runbook.Critical, path, "%s", msg)
-			r.Recommend("Renew the certificate %s now.", path)
-		case "warning":
-			r.Finding(runbook.Warning, fmt.Sprintf("%s expires %s", path, info.NotAfter.Format(time.DateOnly)), "%s", msg)
-			r.Recommend("Renew the certificate %s before %s.", path, info.NotAfter.Format(time.DateOnly))
+		for _, pr := range rep.Problems {
+			r.Finding(runbook.Severity(pr.Severity), rep.Target, "%s: %s", rep.Target, pr.Message)
+			if pr.Recommendation != "" {
+				r.Recommend("%s", pr.Recommendation)
+			}
 		}
 	}
-	r.Metric("certificates", float64(found), "count")
 	return r, nil
 }
 
@@ -167,5 +179,3 @@ func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	}
 	return r, nil
 }
-
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

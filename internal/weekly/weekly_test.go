@@ -64,7 +64,17 @@ func newTree(t *testing.T, errors int) *tree {
 	if err := os.Mkdir(mk("backend/data"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(filepath.Join(root, "backups"), 0o700); err != nil {
+	// The backups tree is as strict as the default rule wants it.
+	err := filepath.Walk(filepath.Join(root, "backups"), func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return os.Chmod(p, 0o700)
+		}
+		return os.Chmod(p, 0o600)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
@@ -189,7 +199,7 @@ func TestWeeklyRunEndToEnd(t *testing.T) {
 	if f := findings(run, "preflight", "daily-backup"); len(f) != 0 {
 		t.Errorf("today's backup exists, yet: %v", f)
 	}
-	if f := findings(run, "security", "file-modes"); len(f) != 1 || !strings.Contains(f[0], "warning: "+tr.root+"/backend/.env is mode 0644") {
+	if f := findings(run, "security", "file-modes"); len(f) != 1 || !strings.Contains(f[0], "warning: "+tr.root+"/backend/.env is mode 0644, allowed at most 0600") {
 		t.Errorf("file-mode findings: %v", f)
 	}
 	if st, _ := run.Step("updates", "apt"); st.Status != runbook.StatusSkipped {
