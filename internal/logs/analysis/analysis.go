@@ -135,12 +135,18 @@ func outside(f logs.File, o Options) bool {
 	return (!o.To.IsZero() && day.After(o.To.Add(24*time.Hour))) || (!o.From.IsZero() && day.Add(48*time.Hour).Before(o.From))
 }
 
-// partial is one worker's counts.
+// partial is one worker's counts. The hot per-entry counters are keyed by
+// numbers (level, year*1000+yearday) and turned into strings at merge time:
+// formatting a date per entry cost more than parsing its line.
 type partial struct {
-	a      Analysis
-	shapes map[string]*shape
-	over   int
-	errs   []string
+	a       Analysis
+	levels  map[logs.Level]int
+	days    map[int]int
+	lastLog string
+	logCnt  int
+	shapes  map[string]*shape
+	over    int
+	errs    []string
 }
 
 type shape struct {
@@ -153,7 +159,7 @@ type shape struct {
 
 func newPartial() *partial {
 	return &partial{a: Analysis{ByLevel: map[string]int{}, ByLogger: map[string]int{}, ByDay: map[string]int{}},
-		shapes: map[string]*shape{}}
+		levels: map[logs.Level]int{}, days: map[int]int{}, shapes: map[string]*shape{}}
 }
 
 func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *patterns.Miner) {
@@ -193,12 +199,13 @@ func (p *partial) add(e logs.Entry, o Options, miner *patterns.Miner) {
 		return
 	}
 	p.a.Entries++
-	p.a.ByLevel[e.Level.String()]++
+	p.levels[e.Level]++
 	if e.Logger != "" {
-		p.a.ByLogger[e.Logger]++
+		p.countLogger(e.Logger)
 	}
 	t := e.Time.In(o.Location)
-	p.a.ByDay[t.Format(time.DateOnly)]++
+	y, _, _ := t.Date()
+	p.days[y*1000+t.YearDay()]++
 	p.a.ByHour[t.Hour()]++
 	if e.Level < logs.LevelError {
 		return
@@ -228,6 +235,36 @@ func (p *partial) add(e logs.Entry, o Options, miner *patterns.Miner) {
 	}
 }
 
+// countLogger counts one entry of logger; runs of one logger (the usual
+// case) are counted without a map lookup per entry.
+func (p *partial) countLogger(l string) {
+	if l != p.lastLog || p.logCnt == 0 {
+		p.flushLogger()
+		p.lastLog = l
+	}
+	p.logCnt++
+}
+
+// flushLogger adds the current run of one logger to the map.
+func (p *partial) flushLogger() {
+	if p.logCnt > 0 {
+		p.a.ByLogger[p.lastLog] += p.logCnt
+		p.logCnt = 0
+	}
+}
+
+// finish turns the numeric counters into the report's strings.
+func (p *partial) finish(loc *time.Location) {
+	p.flushLogger()
+	for l, n := range p.levels {
+		p.a.ByLevel[l.String()] += n
+	}
+	for k, n := range p.days {
+		d := time.Date(k/1000, 1, 1, 0, 0, 0, 0, loc).AddDate(0, 0, k%1000-1)
+		p.a.ByDay[d.Format(time.DateOnly)] += n
+	}
+}
+
 // merge adds the workers' counts and folds message shapes into the mined
 // templates.
 func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
@@ -235,6 +272,7 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 		ByLevel: map[string]int{}, ByLogger: map[string]int{}, ByDay: map[string]int{}}
 	byID := map[string]*Pattern{}
 	for _, p := range parts {
+		p.finish(o.Location)
 		a.FilesRead += p.a.FilesRead
 		a.BytesRead += p.a.BytesRead
 		a.Lines += p.a.Lines
