@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/logs"
@@ -188,20 +190,16 @@ type ScanFileError struct {
 func Scan(ctx context.Context, opts ScanOptions) (ScanReport, error) {
 	opts = withDefaults(opts)
 	s := newScanState(opts)
+	var files []*logs.File
 	for i := range opts.Files {
-		f := &opts.Files[i]
-		if err := ctx.Err(); err != nil {
-			return s.finish(), err
-		}
-		if !dayOverlaps(f, opts) {
+		if dayOverlaps(&opts.Files[i], opts) {
+			files = append(files, &opts.Files[i])
+		} else {
 			s.rep.FilesSkipped++
-			continue
-		}
-		if err := s.file(ctx, f); err != nil {
-			return s.finish(), err
 		}
 	}
-	return s.finish(), nil
+	err := s.scanFiles(ctx, files)
+	return s.finish(), err
 }
 
 func withDefaults(o ScanOptions) ScanOptions {
@@ -278,38 +276,114 @@ func newScanState(o ScanOptions) *scanState {
 	return s
 }
 
-// file reads one log; only a cancelled ctx is returned as an error.
-func (s *scanState) file(ctx context.Context, f *logs.File) error {
+// parsed is a run of entries of one file, or (last) how its reading ended.
+type parsed struct {
+	entries []logs.Entry
+	last    bool
+	stats   logs.Stats
+	openErr error // the file could not be opened
+	readErr error // reading stopped early (not EOF)
+}
+
+// scanFiles parses files in parallel, a few ahead of the classifier, and
+// classifies their entries in file order, so results never depend on
+// scheduling: parsing is most of the work, classification keeps one state.
+func (s *scanState) scanFiles(ctx context.Context, files []*logs.File) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chans := make([]chan parsed, len(files))
+	for i := range chans {
+		chans[i] = make(chan parsed, 4)
+	}
+	sem := make(chan struct{}, max(1, runtime.NumCPU()))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1) // the launcher itself, so its Adds never race Wait
+	go func() {
+		defer wg.Done()
+		for i, f := range files {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for _, c := range chans[i:] {
+					close(c)
+				}
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				parseFile(ctx, f, s.opts.Location, chans[i])
+			}()
+		}
+	}()
+	for i, f := range files {
+		for p := range chans[i] {
+			for j := range p.entries {
+				s.entry(f, &p.entries[j])
+			}
+			if p.last {
+				s.fileDone(f, p)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseFile reads one file into batches on out and closes it.
+func parseFile(ctx context.Context, f *logs.File, loc *time.Location, out chan<- parsed) {
+	defer close(out)
 	rc, err := logs.Open(f.Path)
 	if err != nil {
-		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: err.Error()})
-		return nil
+		out <- parsed{last: true, openErr: err}
+		return
 	}
 	defer rc.Close()
-	s.rep.FilesRead++
-	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: s.opts.Location})
-	// One Entry for the whole file: entry keeps a pointer to it, which
-	// would otherwise move every line's Entry to the heap.
-	var e logs.Entry
+	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: loc})
+	const batch = 512
+	buf := make([]logs.Entry, 0, batch)
 	for {
-		var err error
-		if e, err = r.Next(); err == nil {
-			s.entry(f, &e)
+		e, err := r.Next()
+		if err == nil {
+			if buf = append(buf, e); len(buf) == batch {
+				select {
+				case out <- parsed{entries: buf}:
+				case <-ctx.Done():
+					return
+				}
+				buf = make([]logs.Entry, 0, batch)
+			}
 			continue
 		}
-		st := r.Stats()
-		s.rep.BytesRead += st.Bytes
-		s.rep.Lines += st.Lines
-		s.rep.Entries += st.Entries
-		s.rep.MalformedLines += st.Malformed
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case ctx.Err() != nil:
-			return ctx.Err()
+		p := parsed{entries: buf, last: true, stats: r.Stats()}
+		if !errors.Is(err, io.EOF) {
+			p.readErr = err
 		}
-		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: err.Error()})
-		return nil
+		select {
+		case out <- p:
+		case <-ctx.Done():
+		}
+		return
+	}
+}
+
+// fileDone adds one file's reading statistics and errors.
+func (s *scanState) fileDone(f *logs.File, p parsed) {
+	if p.openErr != nil {
+		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: p.openErr.Error()})
+		return
+	}
+	s.rep.FilesRead++
+	s.rep.BytesRead += p.stats.Bytes
+	s.rep.Lines += p.stats.Lines
+	s.rep.Entries += p.stats.Entries
+	s.rep.MalformedLines += p.stats.Malformed
+	if p.readErr != nil && !errors.Is(p.readErr, context.Canceled) && !errors.Is(p.readErr, context.DeadlineExceeded) {
+		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: f.Path, Error: p.readErr.Error()})
 	}
 }
 
