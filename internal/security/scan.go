@@ -248,6 +248,7 @@ type scanState struct {
 	uaCache  map[string]string
 	rate     *counter
 	secrets  map[string]*secretAcc
+	tbHints  map[string]bool
 	// reused buffers for the normalised message and path
 	nmsg, npath normalizer
 	// the entry being classified and its source, worked out on demand
@@ -269,6 +270,7 @@ func newScanState(o ScanOptions) *scanState {
 		uaCache:  map[string]string{},
 		rate:     newCounter(),
 		secrets:  map[string]*secretAcc{},
+		tbHints:  map[string]bool{},
 	}
 	for i := range s.sigs {
 		s.sigs[i] = &familyAcc{patterns: map[string]int{}, sources: newCounter()}
@@ -343,7 +345,7 @@ func parseFile(ctx context.Context, f *logs.File, loc *time.Location, out chan<-
 		return
 	}
 	defer rc.Close()
-	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: loc})
+	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: loc, MaxLineBytes: 16 << 20})
 	const batch = 512
 	buf := make([]logs.Entry, 0, batch)
 	for {
@@ -486,11 +488,39 @@ func (s *scanState) scanner(e *logs.Entry) {
 // secretsIn looks for secrets in the message, the path (unless the
 // message holds it) and the exception; the regular expressions run only on
 // texts the matcher flagged, and on exceptions, which it does not read.
+// exceptionHint reports whether a traceback holds a word a labelled secret
+// starts with. Tracebacks repeat word for word thousands of times, so the
+// answer is remembered per text (a bounded table); running the secret
+// patterns on every traceback cost more than the rest of the scan.
+func (s *scanState) exceptionHint(tb string) bool {
+	if tb == "" {
+		return false
+	}
+	if v, ok := s.tbHints[tb]; ok {
+		return v
+	}
+	low := strings.ToLower(tb)
+	hint := false
+	for _, w := range secretHintWords {
+		if strings.Contains(low, w) {
+			hint = true
+			break
+		}
+	}
+	if len(s.tbHints) < maxTracebackHints {
+		s.tbHints[tb] = hint
+	}
+	return hint
+}
+
+// maxTracebackHints bounds exceptionHint's table.
+const maxTracebackHints = 4096
+
 func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint bool) {
 	for _, t := range [...]struct {
 		raw  string
 		hint bool
-	}{{e.Message, msgHint}, {e.Path, pathHint && !strings.Contains(e.Message, e.Path)}, {e.Exception, true}} {
+	}{{e.Message, msgHint}, {e.Path, pathHint && !strings.Contains(e.Message, e.Path)}, {e.Exception, s.exceptionHint(e.Exception)}} {
 		if t.raw == "" || (!t.hint && len(s.opts.Secrets) == 0) {
 			continue
 		}

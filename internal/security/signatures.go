@@ -98,7 +98,7 @@ var phraseNeedles = map[int][]string{
 		"authentication succeeded", "authenticated successfully", "successfully logged in"},
 	flagValidate:   {validatePath},
 	flagRateLimit:  {"rate limit exceeded", "ratelimit exceeded", "rate-limit exceeded", "too many requests"},
-	flagSecretHint: {"pass", "pwd", "secret", "token", "key", "bearer", "://"},
+	flagSecretHint: secretHintWords,
 }
 
 // matcher finds every needle in one pass. Needles of three bytes or more
@@ -372,6 +372,9 @@ func secretKinds(s string, hinted bool, listed []string) []string {
 	}
 	return kinds
 }
+
+// secretHintWords are what a labelled secret starts with (lower case).
+var secretHintWords = []string{"pass", "pwd", "secret", "token", "key", "bearer", "://"}
 
 // hasRealValue reports whether re matches with group g a value that is not
 // a placeholder; with boundary the key must not continue a word
