@@ -585,7 +585,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 	out = append(out, s.distributedFindings(r)...)
 	for _, h := range r.Signatures {
 		out = append(out, Finding{SeverityWarning,
-			fmt.Sprintf("%s carried %s signatures, from %s", plural(h.Count, "request"), familyTitle[h.Family], plural(h.DistinctSources, "source")),
+			fmt.Sprintf("%s carried %s signatures, %s", plural(h.Count, "request"), familyTitle[h.Family], fromSources(h.DistinctSources)),
 			s.examplesEvidence(h.Examples), familyAdvice[h.Family]})
 	}
 	if f, ok := s.scannerFinding(r); ok {
@@ -690,4 +690,12 @@ func orUnknown(ip string) string {
 		return "(no address)"
 	}
 	return ip
+}
+
+// fromSources words how many client addresses a finding came from.
+func fromSources(n int) string {
+	if n == 0 {
+		return "with no client address logged"
+	}
+	return "from " + plural(n, "source")
 }
