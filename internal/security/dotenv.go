@@ -194,11 +194,26 @@ func EnvSecrets(path string) ([]string, error) {
 	return Secrets(ParseDotenv(data)), nil
 }
 
+// settingNumber reports a short number such as ACCESS_TOKEN_EXPIRE_MINUTES=1440
+// or a port: a setting, not a credential. Redacting it would also cut
+// every timestamp and count that happens to contain those digits.
+func settingNumber(v string) bool {
+	if len(v) >= 8 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Secrets picks the secret values out of parsed variables (see EnvSecrets).
 func Secrets(vars []EnvVar) []string {
 	seen := map[string]bool{}
 	add := func(v string) {
-		if len(v) >= MinSecretLen && !slices.Contains(notSecret, strings.ToLower(v)) {
+		if len(v) >= MinSecretLen && !slices.Contains(notSecret, strings.ToLower(v)) && !settingNumber(v) {
 			seen[v] = true
 		}
 	}

@@ -114,3 +114,14 @@ func FuzzParseDotenv(f *testing.F) {
 		}
 	})
 }
+
+// TestSecretsSkipsSettingNumbers: ACCESS_TOKEN_EXPIRE_MINUTES=1440 is a
+// setting; redacting "1440" cut a report's timestamps in half.
+func TestSecretsSkipsSettingNumbers(t *testing.T) {
+	vars := ParseDotenv([]byte("ACCESS_TOKEN_EXPIRE_MINUTES=1440\nSMTP_PASSWORD_PORT=587\nAPI_KEY=12345678901234\nSECRET_KEY=s3cr3t-v4lue\n"))
+	got := Secrets(vars)
+	want := []string{"12345678901234", "s3cr3t-v4lue"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Secrets = %q, want %q", got, want)
+	}
+}
