@@ -104,11 +104,12 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 	snap, err := System(ctx, extra...)
 	r.System = snap
 	r.Items = append(r.Items, systemItems(snap, err, in.Thresholds)...)
-	checks := make([]security.ModeCheck, 0, len(in.Modes))
+	rules := make([]security.PermRule, 0, len(in.Modes))
 	for _, m := range in.Modes {
-		checks = append(checks, security.ModeCheck{Path: m.Path, Max: m.Mode.Perm()})
+		rules = append(rules, security.PermRule{Path: m.Path, Max: m.Mode.Perm(), Owner: m.Owner,
+			Recursive: m.FilesMode != 0, FilesMax: m.FilesMode.Perm()})
 	}
-	for _, f := range security.AuditModes(ctx, checks) {
+	for _, f := range security.CheckPerms(ctx, rules) {
 		r.Items = append(r.Items, modeItem(f))
 	}
 	return r
@@ -153,19 +154,16 @@ func serviceItem(s ServiceState) Item {
 	return it
 }
 
-func modeItem(f security.ModeFinding) Item {
+func modeItem(f security.PermFinding) Item {
 	// Permissions are a security finding, not an outage: warning at most.
-	it := Item{Area: "permissions", Name: f.Path}
+	it := Item{Area: "permissions", Name: f.Path, Detail: f.Message}
 	switch {
-	case f.Err != "":
-		it.Severity, it.Detail = SeverityWarning, f.Err
 	case f.Missing:
 		it.Severity, it.Detail = SeverityWarning, "missing"
-	case f.TooPermissive:
-		it.Severity, it.Detail = SeverityWarning, f.Message
+	case !f.OK:
+		it.Severity = SeverityWarning
 	default:
 		it.OK, it.Severity = true, SeverityOK
-		it.Detail = fmt.Sprintf("mode %04o within %04o", uint32(f.Mode.Perm()), uint32(f.Max.Perm()))
 	}
 	return it
 }

@@ -2,7 +2,7 @@
 // expected statuses, latency), readiness polling with capped backoff,
 // latency sampling and regression, the system snapshot (disk, memory, load),
 // and the comprehensive health report that the seed's health-check.py
-// --comprehensive produced (its file-mode summary uses security.AuditModes,
+// --comprehensive produced (its file-mode summary uses security.CheckPerms,
 // the one mode audit of the project).
 //
 // It returns plain results and never prints. It may import internal/config
