@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestSecondRunGetsExit75WithHolderPID(t *testing.T) {
 	if code != ExitLocked {
 		t.Fatalf("exit %d, want %d; stderr %s", code, ExitLocked, stderr)
 	}
-	if want := "pid " + itoa(os.Getpid()); !strings.Contains(stderr, want) {
+	if want := "pid " + strconv.Itoa(os.Getpid()); !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not name the holder (%s)", stderr, want)
 	}
 }
@@ -115,18 +116,4 @@ func TestPruneDemoKeepsOnlyReports(t *testing.T) {
 	if len(left) != 1 || left[0] != filepath.Join("logs", "reports", "maintenance-x.md") {
 		t.Fatalf("left %v", left)
 	}
-}
-
-func itoa(i int) string {
-	var b [20]byte
-	n := len(b)
-	for {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-		if i == 0 {
-			break
-		}
-	}
-	return string(b[n:])
 }

@@ -61,11 +61,7 @@ func checkReport(ts *testscript.TestScript, neg bool, args []string) {
 		phases[p.Name] = p.Status
 	}
 	for _, a := range args[1:] {
-		var k, v string
-		if _, err := fmt.Sscanf(a, "%s", &k); err != nil {
-			ts.Fatalf("bad assertion %q", a)
-		}
-		k, v, _ = cut(a, "=")
+		k, v, _ := strings.Cut(a, "=")
 		switch k {
 		case "phases":
 			if fmt.Sprint(len(run.Phases)) != v {
@@ -90,7 +86,7 @@ func checkReport(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("run metric %s = %v, want > 0", v, run.Metrics[v])
 			}
 		case "phase":
-			name, st, _ := cut(v, ":")
+			name, st, _ := strings.Cut(v, ":")
 			if string(phases[name]) != st {
 				ts.Fatalf("phase %s is %s, want %s", name, phases[name], st)
 			}
@@ -178,13 +174,4 @@ func setMtime(ts *testscript.TestScript, neg bool, args []string) {
 	t, err := time.Parse(time.RFC3339, args[1])
 	ts.Check(err)
 	ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
-}
-
-func cut(s, sep string) (string, string, bool) {
-	for i := 0; i+len(sep) <= len(s); i++ {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
 }

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,7 +42,7 @@ func (c Config) Validate() error {
 		"thresholds.cpu_percent":                c.Thresholds.CPUPercent,
 		"thresholds.latency_regression_percent": c.Thresholds.LatencyRegressionPercent,
 	}
-	for _, k := range sortedKeys(pct) {
+	for _, k := range slices.Sorted(maps.Keys(pct)) {
 		if v := pct[k]; v <= 0 || (v > 100 && k != "thresholds.latency_regression_percent") {
 			add(k, "%v is out of range (0, 100]", v)
 		}

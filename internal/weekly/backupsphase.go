@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -37,7 +39,7 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 		if b.Age < 7*24*time.Hour {
 			week[b.Kind]++
 		}
-		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age), humanBytes(uint64(b.Size))))
+		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age), humanize.IBytes(uint64(b.Size))))
 	}
 	for _, k := range []backup.Kind{backup.KindDaily, backup.KindWeekly, backup.KindMaintenance} {
 		r.Metric(string(k), float64(total[k]), "count")

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -36,7 +38,7 @@ func (p *Procedure) dbBackup(ctx context.Context, env *runbook.Env) (runbook.Res
 		return r, err
 	}
 	p.s.pointA = created.Path
-	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanBytes(uint64(created.Manifest.Size)),
+	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanize.IBytes(uint64(created.Manifest.Size)),
 		created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
 	r.Metric("backup_seconds", created.Duration.Seconds(), "s")
 	r.Metric("verify_seconds", created.VerifyDuration.Seconds(), "s")

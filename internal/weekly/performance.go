@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -81,7 +83,7 @@ func (p *Procedure) topProcesses(ctx context.Context, _ *runbook.Env) (runbook.R
 func procTable(ps []perf.Proc) string {
 	var b strings.Builder
 	for _, pr := range ps {
-		fmt.Fprintf(&b, "%7d %-16s cpu %5.1f%% mem %4.1f%% rss %s\n", pr.PID, pr.Name, pr.CPUPercent, pr.MemPercent, humanBytes(pr.RSSBytes))
+		fmt.Fprintf(&b, "%7d %-16s cpu %5.1f%% mem %4.1f%% rss %s\n", pr.PID, pr.Name, pr.CPUPercent, pr.MemPercent, humanize.IBytes(pr.RSSBytes))
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package weekly
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func (p *Procedure) Plan(only, skip []string) (runbook.Plan, error) {
 	}
 	var plan runbook.Plan
 	for _, ph := range all {
-		if (len(only) == 0 || contains(only, ph.Name)) && !contains(skip, ph.Name) {
+		if (len(only) == 0 || slices.Contains(only, ph.Name)) && !slices.Contains(skip, ph.Name) {
 			plan.Phases = append(plan.Phases, ph)
 		}
 	}
@@ -93,26 +94,17 @@ func (p *Procedure) Plan(only, skip []string) (runbook.Plan, error) {
 
 func checkNames(names []string) error {
 	for _, n := range names {
-		if !contains(PhaseNames, n) {
+		if !slices.Contains(PhaseNames, n) {
 			return fmt.Errorf("%w: unknown phase %q (phases: %s)", ErrPhaseSelection, n, strings.Join(PhaseNames, ", "))
 		}
 	}
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // ownedElsewhere is the severity for a finding that phase reports in full:
 // info when that phase is part of this run, warning when it is not.
 func (p *Procedure) ownedElsewhere(phase string) runbook.Severity {
-	if contains(p.selected, phase) {
+	if slices.Contains(p.selected, phase) {
 		return runbook.Info
 	}
 	return runbook.Warning

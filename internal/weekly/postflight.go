@@ -145,7 +145,8 @@ func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.
 func (p *Procedure) comprehensiveInput(ctx context.Context) health.ComprehensiveInput {
 	var modes []config.FileMode
 	for _, fm := range p.d.Config.Security.FileModes {
-		modes = append(modes, config.FileMode{Path: p.path(fm.Path), Mode: fm.Mode})
+		fm.Path = p.path(fm.Path)
+		modes = append(modes, fm)
 	}
 	return health.ComprehensiveInput{
 		Checker:    p.d.Checker,

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
@@ -97,7 +99,7 @@ func (p *Procedure) resources(ctx context.Context, _ *runbook.Env) (runbook.Resu
 	for _, m := range snap.Mounts {
 		r.Metric("disk_used_percent:"+m.Path, m.UsedPercent, "%")
 		if m.UsedPercent > th.DiskPercent {
-			r.Finding(runbook.Warning, fmt.Sprintf("%s %.1f%% used, %s free", m.Path, m.UsedPercent, humanBytes(m.Free)),
+			r.Finding(runbook.Warning, fmt.Sprintf("%s %.1f%% used, %s free", m.Path, m.UsedPercent, humanize.IBytes(m.Free)),
 				"disk %s is %.0f%% full (warn above %.0f%%)", m.Path, m.UsedPercent, th.DiskPercent)
 			r.Recommend("Free space on %s before the next window (old archives, backups outside retention).", m.Path)
 		}
@@ -204,16 +206,3 @@ func (p *Procedure) latencyBaseline(ctx context.Context, _ *runbook.Env) (runboo
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func humanBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}

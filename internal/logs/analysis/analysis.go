@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -336,7 +337,7 @@ func foldShape(byID map[string]*Pattern, t patterns.Template, s *shape) {
 		pt.LastSeen = s.last
 	}
 	for l := range s.loggers {
-		if !contains(pt.Loggers, l) {
+		if !slices.Contains(pt.Loggers, l) {
 			pt.Loggers = append(pt.Loggers, l)
 		}
 	}
@@ -371,15 +372,6 @@ func addMap(dst, src map[string]int) {
 	for k, v := range src {
 		dst[k] += v
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // categories are upstream's rules, applied to the template: the first
