@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+
+	"github.com/fossawork/fossamaint/internal/ctxio"
 )
 
 // syncDir makes a rename or create in dir durable. Windows cannot open a
@@ -37,7 +39,7 @@ func hashFileSize(ctx context.Context, path string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20))
+	n, err := io.CopyBuffer(h, ctxio.Reader(ctx, f), make([]byte, 1<<20))
 	if err != nil {
 		return "", n, fmt.Errorf("hashing %s: %w", path, err)
 	}
@@ -70,7 +72,7 @@ func copyFileHashed(ctx context.Context, src, dst string) (sum string, n int64, 
 		return "", 0, fmt.Errorf("copying %s: %w", src, err)
 	}
 	h := sha256.New()
-	n, err = io.CopyBuffer(io.MultiWriter(out, h), ctxReader{ctx, in}, make([]byte, 1<<20))
+	n, err = io.CopyBuffer(io.MultiWriter(out, h), ctxio.Reader(ctx, in), make([]byte, 1<<20))
 	if err != nil {
 		return "", n, fmt.Errorf("copying %s to %s: %w", src, dst, err)
 	}
@@ -86,16 +88,4 @@ func removeIfExists(path string) error {
 		return fmt.Errorf("removing %s: %w", path, err)
 	}
 	return nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/ctxio"
 )
 
 // SummaryOptions select the window and detail of a Summary.
@@ -177,7 +179,7 @@ func (a *accumulator) file(ctx context.Context, f File) error {
 	}
 	defer rc.Close()
 	a.s.FilesRead++
-	r := NewReader(ctxReader{ctx: ctx, r: rc}, ReaderOptions{Location: a.opts.Location})
+	r := NewReader(ctxio.Reader(ctx, rc), ReaderOptions{Location: a.opts.Location})
 	for {
 		e, err := r.Next()
 		if err != nil {
@@ -328,19 +330,4 @@ func containsFoldASCII(s, sub string) bool {
 		}
 	}
 	return false
-}
-
-// ctxReader stops a read loop once ctx is done. Checking per Read (one per
-// 64 KiB buffer fill) is cheap and bounds the work done after cancellation
-// even inside one huge line.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

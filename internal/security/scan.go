@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/ctxio"
 	"github.com/fossawork/fossamaint/internal/logs"
 )
 
@@ -345,7 +346,7 @@ func parseFile(ctx context.Context, f *logs.File, loc *time.Location, out chan<-
 		return
 	}
 	defer rc.Close()
-	r := logs.NewReader(ctxReader{ctx: ctx, r: rc}, logs.ReaderOptions{Location: loc, MaxLineBytes: 16 << 20})
+	r := logs.NewReader(ctxio.Reader(ctx, rc), logs.ReaderOptions{Location: loc, MaxLineBytes: 16 << 20})
 	const batch = 512
 	buf := make([]logs.Entry, 0, batch)
 	for {
@@ -533,19 +534,6 @@ func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint boo
 			acc.add(f.Path, Example{Time: e.Time, Source: s.source(), File: f.Path, Line: e.Line, Text: capRaw(t.raw)})
 		}
 	}
-}
-
-// ctxReader stops reading once ctx is done (checked per buffer fill).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // finish sorts the tables into the report and writes the findings.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/fossawork/fossamaint/internal/ctxio"
 )
 
 // ErrNoSpace marks a write that failed because the filesystem (or a quota)
@@ -109,7 +111,7 @@ func copyInto(ctx context.Context, from, tmp string, perm fs.FileMode) error {
 		return fileError("opening "+tmp, err)
 	}
 	defer out.Close()
-	if _, err := io.Copy(out, ctxReader{ctx, in}); err != nil {
+	if _, err := io.Copy(out, ctxio.Reader(ctx, in)); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("copying %s to %s: %w", from, tmp, ctx.Err())
 		}
@@ -122,19 +124,6 @@ func copyInto(ctx context.Context, from, tmp string, perm fs.FileMode) error {
 		return fileError("fsyncing "+tmp, err)
 	}
 	return out.Close()
-}
-
-// ctxReader stops a long copy between reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // sameContent reports whether two files hold identical bytes; it is how a

@@ -1,0 +1,25 @@
+// Package ctxio makes long reads cancellable: a reader that stops once its
+// context is done. It is the one such helper of the project (logs, scans,
+// hashing and file copies all use it) and imports nothing of fossamaint.
+package ctxio
+
+import (
+	"context"
+	"io"
+)
+
+// Reader returns r wrapped so that every Read first checks ctx: a copy or
+// a parse loop over a large file stops within one buffer of a Ctrl-C.
+func Reader(ctx context.Context, r io.Reader) io.Reader { return reader{ctx: ctx, r: r} }
+
+type reader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c reader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
