@@ -34,6 +34,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/fossawork/fossamaint/internal/sandbox"
 )
 
 // anchor is "now" for every generated date, so a seed always gives the
@@ -99,7 +101,7 @@ func runCreate(ctx context.Context, args []string) error {
 		return fmt.Errorf("creating a temp file beside %s: %w", *out, err)
 	}
 	tmp.Close()
-	st, err := build(ctx, tmp.Name(), int64(*mib)<<20, *free, newFaker(*seed))
+	st, err := build(ctx, tmp.Name(), int64(*mib)<<20, *free, sandbox.NewRows(int64(*seed)))
 	if err == nil {
 		err = os.Rename(tmp.Name(), *out)
 	}
@@ -122,7 +124,7 @@ type stats struct {
 
 // build fills path (an empty file) without a journal, which is safe
 // because the file only gets its final name once build succeeds.
-func build(ctx context.Context, path string, target int64, free float64, f *faker) (st stats, err error) {
+func build(ctx context.Context, path string, target int64, free float64, f *sandbox.Rows) (st stats, err error) {
 	db, err := openDB(path, "journal_mode(OFF)", "synchronous(OFF)", "cache_size(-262144)")
 	if err != nil {
 		return st, err
@@ -132,7 +134,7 @@ func build(ctx context.Context, path string, target int64, free float64, f *fake
 			err = fmt.Errorf("closing: %w", cerr)
 		}
 	}()
-	for _, ddl := range schema {
+	for _, ddl := range sandbox.Schema() {
 		if _, err := db.ExecContext(ctx, ddl); err != nil {
 			return st, fmt.Errorf("creating the schema: %w", err)
 		}
@@ -165,11 +167,11 @@ func build(ctx context.Context, path string, target int64, free float64, f *fake
 	return readStats(ctx, db)
 }
 
-func loadUsers(ctx context.Context, db *sql.DB, f *faker, n int) ([]string, error) {
+func loadUsers(ctx context.Context, db *sql.DB, f *sandbox.Rows, n int) ([]string, error) {
 	users := make([]string, n)
 	for i := range users {
-		users[i] = f.uuid4()
-		if _, err := db.ExecContext(ctx, insertUser, f.userRow(users[i], i, anchor)...); err != nil {
+		users[i] = f.ID()
+		if _, err := db.ExecContext(ctx, sandbox.InsertUser, f.User(users[i], i, anchor)...); err != nil {
 			return nil, fmt.Errorf("inserting a user: %w", err)
 		}
 	}
@@ -180,7 +182,7 @@ func loadUsers(ctx context.Context, db *sql.DB, f *faker, n int) ([]string, erro
 // dispensers, as the app's scraper does.
 type inserter struct {
 	db    *sql.DB
-	f     *faker
+	f     *sandbox.Rows
 	users []string
 	next  time.Time
 	step  time.Duration
@@ -197,24 +199,24 @@ func (in *inserter) batch(ctx context.Context, n int) (err error) {
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
-	wo, err := tx.PrepareContext(ctx, insertWorkOrder)
+	wo, err := tx.PrepareContext(ctx, sandbox.InsertWorkOrder)
 	if err != nil {
 		return fmt.Errorf("preparing: %w", err)
 	}
-	disp, err := tx.PrepareContext(ctx, insertDispenser)
+	disp, err := tx.PrepareContext(ctx, sandbox.InsertDispenser)
 	if err != nil {
 		return fmt.Errorf("preparing: %w", err)
 	}
 	for range n {
 		created := in.next
 		in.next = in.next.Add(in.step)
-		id, nd := in.f.uuid4(), in.f.between(2, 4)
-		row, status := in.f.workOrderRow(id, in.users[in.f.r.IntN(len(in.users))], created, anchor, nd)
+		id, nd := in.f.ID(), in.f.Between(2, 4)
+		row, done := in.f.WorkOrder(id, in.users[in.f.Between(0, len(in.users)-1)], created, anchor)
 		if _, err := wo.ExecContext(ctx, row...); err != nil {
 			return fmt.Errorf("inserting a work order: %w", err)
 		}
 		for i := range nd {
-			if _, err := disp.ExecContext(ctx, in.f.dispenserRow(in.f.uuid4(), id, i, created, status == "completed")...); err != nil {
+			if _, err := disp.ExecContext(ctx, in.f.Dispenser(in.f.ID(), id, i, created, done)...); err != nil {
 				return fmt.Errorf("inserting a dispenser: %w", err)
 			}
 		}
@@ -335,7 +337,7 @@ func fillWAL(ctx context.Context, db *sql.DB, path string, want int64) error {
 		return errors.New("no users: not a gendb database")
 	}
 	// Another seed than create's, so the new ids never collide.
-	ins := &inserter{db: db, f: newFaker(0xa11ce), users: users, next: anchor.Add(-time.Hour), step: time.Second}
+	ins := &inserter{db: db, f: sandbox.NewRows(0xa11ce), users: users, next: anchor.Add(-time.Hour), step: time.Second}
 	for {
 		if err := ins.batch(ctx, 100); err != nil {
 			return err
