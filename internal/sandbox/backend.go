@@ -104,7 +104,7 @@ func (b *backend) close() error {
 // logf writes a record to the general log. A logging failure must not take
 // the demo service down, so it is dropped.
 func (b *backend) logf(level, format string, a ...any) {
-	e := logEntry{T: b.now(), Level: level, Logger: "fossawork", Func: "demo_backend", Line: 1,
+	e := LogRecord{T: b.now(), Level: level, Logger: "fossawork", Func: "demo_backend", Line: 1,
 		Msg: fmt.Sprintf(format, a...)}
 	_ = b.general.entry(e)
 }

@@ -51,7 +51,7 @@ func (l *dayLog) write(t time.Time, line []byte) error {
 	return nil
 }
 
-func (l *dayLog) entry(e logEntry) error { return l.write(e.T, appendJSONLine(nil, e)) }
+func (l *dayLog) entry(e LogRecord) error { return l.write(e.T, AppendJSONLine(nil, e)) }
 
 func (l *dayLog) close() error {
 	l.mu.Lock()

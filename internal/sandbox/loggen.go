@@ -20,7 +20,7 @@ var attackAddrs = []string{"203.0.113.7", "198.51.100.23"}
 type stream struct {
 	dir, prefix string
 	perDay      int
-	gen         func(*faker, time.Time) logEntry
+	gen         func(*faker, time.Time) LogRecord
 }
 
 func streams(scale int) []stream {
@@ -77,26 +77,26 @@ func startOfDay(t time.Time) time.Time {
 }
 
 // dayEntries draws the stream's records for one day in time order.
-func dayEntries(f *faker, s stream, day, end time.Time, ago int) []logEntry {
+func dayEntries(f *faker, s stream, day, end time.Time, ago int) []LogRecord {
 	span := end.Sub(day)
 	n := int(float64(s.perDay) * span.Hours() / 24)
 	n = max(0, n+f.between(-n/5, n/5))
-	out := make([]logEntry, 0, n+64)
+	out := make([]LogRecord, 0, n+64)
 	for range n {
 		out = append(out, s.gen(f, f.within(day, span)))
 	}
 	if s.prefix == "backend-api" {
 		out = append(out, securityEvents(f, day, span, ago)...)
 	}
-	slices.SortStableFunc(out, func(a, b logEntry) int { return a.T.Compare(b.T) })
+	slices.SortStableFunc(out, func(a, b LogRecord) int { return a.T.Compare(b.T) })
 	return out
 }
 
 // securityEvents plants what the security review must find: a trickle of
 // failed logins from the LAN every day, a brute-force burst two days ago
 // (and an older one), and scanner requests with attack signatures.
-func securityEvents(f *faker, day time.Time, span time.Duration, ago int) []logEntry {
-	var out []logEntry
+func securityEvents(f *faker, day time.Time, span time.Duration, ago int) []LogRecord {
+	var out []LogRecord
 	users := []string{"admin", "root", "administrator", "test", "tech001", "fossawork"}
 	for range f.between(1, 4) {
 		out = append(out, authFailure(f.within(day, span), fmt.Sprintf("tech%03d", f.between(1, 49)),
@@ -129,13 +129,13 @@ func securityEvents(f *faker, day time.Time, span time.Duration, ago int) []logE
 // renderDay writes entries in both upstream shapes and damages a few files
 // the way real ones are damaged (truncated last line, a line cut mid-write,
 // invalid UTF-8, blank lines).
-func renderDay(f *faker, s stream, entries []logEntry, ago int) []byte {
+func renderDay(f *faker, s stream, entries []LogRecord, ago int) []byte {
 	b := make([]byte, 0, len(entries)*320)
 	for i, e := range entries {
 		if f.chance(0.65) {
-			b = appendJSONLine(b, e)
+			b = AppendJSONLine(b, e)
 		} else {
-			b = appendPipeLine(b, e)
+			b = AppendPipeLine(b, e)
 		}
 		if i != len(entries)/2 {
 			continue

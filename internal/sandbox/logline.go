@@ -7,9 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// logEntry is one upstream log record before it is rendered in one of the
+// LogRecord is one upstream log record before it is rendered in one of the
 // two upstream line shapes.
-type logEntry struct {
+type LogRecord struct {
 	T      time.Time
 	Level  string
 	Logger string
@@ -20,19 +20,20 @@ type logEntry struct {
 	Exc string
 	// Fields are request attributes (method, path, client_ip, ...) that
 	// only the JSON shape carries.
-	Fields []field
+	Fields []LogField
 }
 
-type field struct {
+// LogField is one request attribute of a LogRecord.
+type LogField struct {
 	Key string
 	Val any // string, int or float64
 }
 
-// appendJSONLine renders e as the streaming handler does: Python's
+// AppendJSONLine renders e as the streaming handler does: Python's
 // json.dumps separators (", " and ": "), local time without zone.
-func appendJSONLine(b []byte, e logEntry) []byte {
+func AppendJSONLine(b []byte, e LogRecord) []byte {
 	b = append(b, `{"timestamp": `...)
-	b = appendJSONString(b, e.T.Format("2006-01-02T15:04:05.000000"))
+	b = AppendJSONString(b, e.T.Format("2006-01-02T15:04:05.000000"))
 	b = appendKV(b, "level", e.Level)
 	b = appendKV(b, "logger", e.Logger)
 	b = appendKV(b, "message", e.Msg)
@@ -54,9 +55,9 @@ func appendJSONLine(b []byte, e logEntry) []byte {
 	return append(b, "}\n"...)
 }
 
-// appendPipeLine renders e as the python-logging file formatter does, with
+// AppendPipeLine renders e as the python-logging file formatter does, with
 // a traceback as continuation lines.
-func appendPipeLine(b []byte, e logEntry) []byte {
+func AppendPipeLine(b []byte, e LogRecord) []byte {
 	b = e.T.AppendFormat(b, "2006-01-02 15:04:05")
 	b = append(b, " | "...)
 	b = appendPadded(b, e.Level, 8)
@@ -86,11 +87,11 @@ func appendPadded(b []byte, s string, w int) []byte {
 
 func appendKV(b []byte, k string, v any) []byte {
 	b = append(b, ", "...)
-	b = appendJSONString(b, k)
+	b = AppendJSONString(b, k)
 	b = append(b, ": "...)
 	switch x := v.(type) {
 	case string:
-		return appendJSONString(b, x)
+		return AppendJSONString(b, x)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
 	case float64:
@@ -104,8 +105,8 @@ func appendKV(b []byte, k string, v any) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString quotes s as JSON (strconv.Quote's \x escapes are not JSON).
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString quotes s as JSON (strconv.Quote's \x escapes are not JSON).
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]

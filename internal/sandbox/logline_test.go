@@ -10,7 +10,7 @@ import (
 
 func TestLogLineShapes(t *testing.T) {
 	at := time.Date(2025, 1, 13, 2, 14, 7, 123456000, time.UTC)
-	e := logEntry{T: at, Level: "ERROR", Logger: "fossawork.api", Func: "get_work_orders", Line: 142,
+	e := LogRecord{T: at, Level: "ERROR", Logger: "fossawork.api", Func: "get_work_orders", Line: 142,
 		Msg: "Database locked while updating work order 9a3c810a-175f"}
 	withExc := e
 	withExc.Exc = "Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nValueError: \"bad\""
@@ -19,12 +19,12 @@ func TestLogLineShapes(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"pipe", string(appendPipeLine(nil, e)),
+		{"pipe", string(AppendPipeLine(nil, e)),
 			"2025-01-13 02:14:07 | ERROR    | fossawork.api        | get_work_orders:142  | Database locked while updating work order 9a3c810a-175f\n"},
-		{"pipe traceback", string(appendPipeLine(nil, withExc)),
+		{"pipe traceback", string(AppendPipeLine(nil, withExc)),
 			"2025-01-13 02:14:07 | ERROR    | fossawork.api        | get_work_orders:142  | Database locked while updating work order 9a3c810a-175f\n" +
 				"Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nValueError: \"bad\"\n"},
-		{"json", string(appendJSONLine(nil, e)),
+		{"json", string(AppendJSONLine(nil, e)),
 			`{"timestamp": "2025-01-13T02:14:07.123456", "level": "ERROR", "logger": "fossawork.api", ` +
 				`"message": "Database locked while updating work order 9a3c810a-175f", "module": "api", ` +
 				`"function": "get_work_orders", "line": 142, "thread": 140230514, "process": 4242, ` +
@@ -38,7 +38,7 @@ func TestLogLineShapes(t *testing.T) {
 		})
 	}
 	var decoded map[string]any
-	if err := json.Unmarshal(appendJSONLine(nil, withExc), &decoded); err != nil || decoded["exception"] != withExc.Exc {
+	if err := json.Unmarshal(AppendJSONLine(nil, withExc), &decoded); err != nil || decoded["exception"] != withExc.Exc {
 		t.Errorf("traceback does not round-trip through JSON: %v %v", err, decoded["exception"])
 	}
 }
@@ -50,7 +50,7 @@ func FuzzAppendJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b := appendJSONString(nil, s)
+		b := AppendJSONString(nil, s)
 		var back string
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("invalid JSON %q for %q: %v", b, s, err)

@@ -16,8 +16,8 @@ var tracebacks = []string{
 
 func (f *faker) shortID() string { return f.uuid4()[:13] }
 
-func (f *faker) generalEntry(t time.Time) logEntry {
-	e := logEntry{T: t, Level: "INFO", Logger: f.pick([]string{"fossawork", "fossawork.scheduler", "fossawork.automation"}),
+func (f *faker) generalEntry(t time.Time) LogRecord {
+	e := LogRecord{T: t, Level: "INFO", Logger: f.pick([]string{"fossawork", "fossawork.scheduler", "fossawork.automation"}),
 		Func: f.pick([]string{"sync", "run_scheduled", "update_status", "on_startup"}), Line: f.between(20, 900)}
 	switch k := f.intn(100); {
 	case k < 25:
@@ -63,14 +63,14 @@ var userAgents = []string{
 
 // requestEntry is an access-log record: the message is what the pipe shape
 // shows, the fields what the JSON shape carries.
-func requestEntry(t time.Time, level, method, path string, status int, ms float64, ip, ua string) logEntry {
-	return logEntry{T: t, Level: level, Logger: "fossawork.api", Func: "log_requests", Line: 57,
+func requestEntry(t time.Time, level, method, path string, status int, ms float64, ip, ua string) LogRecord {
+	return LogRecord{T: t, Level: level, Logger: "fossawork.api", Func: "log_requests", Line: 57,
 		Msg: fmt.Sprintf("%s %s %d %.0fms", method, path, status, ms),
-		Fields: []field{{"method", method}, {"path", path}, {"status_code", status},
+		Fields: []LogField{{"method", method}, {"path", path}, {"status_code", status},
 			{"duration_ms", ms}, {"client_ip", ip}, {"user_agent", ua}}}
 }
 
-func (f *faker) apiEntry(t time.Time) logEntry {
+func (f *faker) apiEntry(t time.Time) LogRecord {
 	p := apiPaths[f.intn(len(apiPaths))]
 	path := p.path
 	if len(path) > 2 && path[len(path)-2:] == "%s" {
@@ -91,16 +91,16 @@ func (f *faker) apiEntry(t time.Time) logEntry {
 
 // authFailure is the upstream "Authentication failed" record; the pipe shape
 // has only the message, so the address is in it too.
-func authFailure(t time.Time, user, ip, ua string) logEntry {
+func authFailure(t time.Time, user, ip, ua string) LogRecord {
 	e := requestEntry(t, "WARNING", "POST", "/api/auth/login", 401, 3, ip, ua)
 	e.Logger, e.Func, e.Line = "fossawork.auth", "login", 88
 	e.Msg = fmt.Sprintf("Authentication failed: invalid credentials for user %s from %s", user, ip)
-	e.Fields = append(e.Fields, field{"username", user})
+	e.Fields = append(e.Fields, LogField{"username", user})
 	return e
 }
 
-func (f *faker) errorEntry(t time.Time) logEntry {
-	e := logEntry{T: t, Level: "ERROR", Logger: f.pick([]string{"fossawork.api", "fossawork.scheduler", "fossawork.errors"}),
+func (f *faker) errorEntry(t time.Time) LogRecord {
+	e := LogRecord{T: t, Level: "ERROR", Logger: f.pick([]string{"fossawork.api", "fossawork.scheduler", "fossawork.errors"}),
 		Func: f.pick([]string{"sync", "get_work_orders", "send_pushover", "run_job"}), Line: f.between(20, 900)}
 	switch k := f.intn(100); {
 	case k < 20:
@@ -125,8 +125,8 @@ func (f *faker) errorEntry(t time.Time) logEntry {
 	return e
 }
 
-func (f *faker) automationEntry(t time.Time) logEntry {
-	e := logEntry{T: t, Level: "INFO", Logger: "fossawork.automation", Func: f.pick([]string{"run_job", "fill_form", "open_browser"}), Line: f.between(20, 600)}
+func (f *faker) automationEntry(t time.Time) LogRecord {
+	e := LogRecord{T: t, Level: "INFO", Logger: "fossawork.automation", Func: f.pick([]string{"run_job", "fill_form", "open_browser"}), Line: f.between(20, 600)}
 	switch k := f.intn(100); {
 	case k < 35:
 		e.Msg = fmt.Sprintf("Automation job %s started for %d dispensers", f.shortID(), f.between(2, 8))
