@@ -33,8 +33,8 @@ done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 T0=$EPOCHREALTIME
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- working directories ---------------------------------------------------
 
@@ -89,19 +89,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools -----------------------------------------------------------------
-
-# apt_install PKG: the Debian package, as root or through passwordless sudo.
-apt_install() {
-	local sudo=()
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null && sudo -n true 2>/dev/null || return 1
-		sudo=(sudo -n)
-	fi
-	command -v apt-get >/dev/null || return 1
-	log "installing $1 with apt-get"
-	"${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1 ||
-		{ "${sudo[@]}" apt-get update -q >>"$LOG" 2>&1 && "${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1; }
-}
 
 command -v go >/dev/null || die "go is needed to build fossamaint"
 command -v sqlite3 >/dev/null || apt_install sqlite3 || die "sqlite3 is missing and could not be installed (apt-get install sqlite3)"
@@ -159,8 +146,6 @@ median() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 
 # row LABEL KEY [GROUP_REF_KEY]: one table line; ratios against sqlite3
 # .backup of the same size and against the group's reference.

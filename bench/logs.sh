@@ -41,8 +41,8 @@ UNTIL=$(date -u -d "$START + $DAYS days" +%Y-%m-%dT00:00:00Z)
 SIZES=(200)
 ((QUICK)) || SIZES=(200 1024)
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- working directories ---------------------------------------------------
 
@@ -69,19 +69,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools -----------------------------------------------------------------
-
-# apt_install PKG: the Debian package, as root or through passwordless sudo.
-apt_install() {
-	local sudo=()
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null && sudo -n true 2>/dev/null || return 1
-		sudo=(sudo -n)
-	fi
-	command -v apt-get >/dev/null || return 1
-	log "installing $1 with apt-get"
-	"${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1 ||
-		{ "${sudo[@]}" apt-get update -q >>"$LOG" 2>&1 && "${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1; }
-}
 
 command -v go >/dev/null || die "go is needed to build fossamaint"
 command -v python3 >/dev/null || die "python3 is needed for the upstream analyzer"
@@ -195,8 +182,6 @@ else:
           f"errors_total {d['errors_total']} in {d['distinct_error_messages']} distinct raw messages")
 PY
 }
-
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 
 # --- one week --------------------------------------------------------------
 

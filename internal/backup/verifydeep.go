@@ -54,6 +54,14 @@ func (r DeepResult) Verified() bool {
 	return r.OK && r.ManifestOK && r.RestoreTest.OK
 }
 
+// Sound reports whether the backup can be restored: the check and the
+// restore test passed, and a manifest, when there is one, matches. A
+// backup without a manifest (an older or foreign one) can be sound but
+// never Verified.
+func (r DeepResult) Sound() bool {
+	return r.OK && r.RestoreTest.OK && (r.ManifestPath == "" || r.ManifestOK)
+}
+
 // Problems lists why Verified is false, for reports.
 func (r DeepResult) Problems() []string {
 	var p []string

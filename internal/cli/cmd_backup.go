@@ -27,6 +27,16 @@ func (a *app) listBackups(ctx context.Context, cfg config.Config) ([]backup.Back
 	return backup.List(ctx, layoutOf(cfg), a.now())
 }
 
+// configAndBackups loads the config and lists its backups.
+func (a *app) configAndBackups(cmd *cobra.Command) (config.Config, []backup.Backup, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return cfg, nil, err
+	}
+	list, err := a.listBackups(cmd.Context(), cfg)
+	return cfg, list, err
+}
+
 // findBackup resolves ID: a path, a file name, or a daily directory date.
 func findBackup(list []backup.Backup, id string) (backup.Backup, error) {
 	var hits []backup.Backup
@@ -141,11 +151,7 @@ daily directory's date), or with --all every backup. Exit 2 when one fails.`,
   fossamaint backup verify --all --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			list, err := a.listBackups(cmd.Context(), cfg)
+			cfg, list, err := a.configAndBackups(cmd)
 			if err != nil {
 				return err
 			}
@@ -160,7 +166,7 @@ daily directory's date), or with --all every backup. Exit 2 when one fails.`,
 				if err != nil {
 					return err
 				}
-				ok := res.OK && res.RestoreTest.OK && (!b.HasManifest || res.ManifestOK)
+				ok := res.Sound()
 				if !ok {
 					failed++
 				}
@@ -248,11 +254,7 @@ or a daily directory's date.`,
   fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			list, err := a.listBackups(cmd.Context(), cfg)
+			cfg, list, err := a.configAndBackups(cmd)
 			if err != nil {
 				return err
 			}
@@ -291,20 +293,24 @@ does not keep. Unknown files are never deleted.`,
 			if err != nil {
 				return err
 			}
-			list, err := a.listBackups(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
 			if !dryRun {
+				// Listed under the lock: a weekly run cannot add or
+				// remove backups between the plan and the deletion.
 				lock, err := runbook.AcquireLock(cfg.Path(cfg.StateDir))
 				if err != nil {
 					return err
 				}
 				defer lock.Release()
 			}
-			b := cfg.Backups
-			plan := backup.PlanPrune(list, backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly,
-				KeepMonthly: b.KeepMonthly, KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()})
+			list, err := a.listBackups(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			proc, err := a.procedure(cfg)
+			if err != nil {
+				return err
+			}
+			plan := backup.PlanPrune(list, proc.PrunePolicy())
 			var removed []string
 			for _, r := range plan.Remove {
 				if !dryRun {

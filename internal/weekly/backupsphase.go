@@ -78,7 +78,7 @@ func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.R
 			return r, err
 		}
 		r.Metric(string(kind)+"_verify_seconds", res.Duration.Seconds(), "s")
-		if !res.OK || !res.RestoreTest.OK || (b.HasManifest && !res.ManifestOK) {
+		if !res.Sound() {
 			ev := strings.Join(append(append([]string{}, res.Messages...), res.ManifestErr), "\n")
 			r.Finding(runbook.Critical, ev, "the newest %s backup %s failed verification", kind, b.Path)
 			r.Recommend("Take a new %s backup and find out why %s is damaged.", kind, b.Path)
@@ -111,7 +111,7 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
 	var r runbook.Result
-	plan := backup.PlanPrune(list, p.prunePolicy())
+	plan := backup.PlanPrune(list, p.PrunePolicy())
 	r.Metric("kept", float64(len(plan.Keep)), "count")
 	r.Metric("outside_policy", float64(len(plan.Remove)), "count")
 	if len(plan.Remove) == 0 {
@@ -122,7 +122,7 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age)))
 	}
 	if !p.d.Config.Backups.Prune {
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), p.prunePolicy())
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), p.PrunePolicy())
 		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
 		return r, nil
 	}
@@ -134,8 +134,8 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 	return r, nil
 }
 
-// prunePolicy is the configured retention.
-func (p *Procedure) prunePolicy() backup.PrunePolicy {
+// PrunePolicy is the configured retention.
+func (p *Procedure) PrunePolicy() backup.PrunePolicy {
 	b := p.d.Config.Backups
 	return backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly, KeepMonthly: b.KeepMonthly,
 		KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()}
