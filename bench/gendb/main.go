@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -64,20 +63,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gendb:", err)
 		os.Exit(1)
 	}
-}
-
-// openDB opens path on one connection (pragmas are per connection).
-func openDB(path string, pragmas ...string) (*sql.DB, error) {
-	q := url.Values{}
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 func runCreate(ctx context.Context, args []string) error {
@@ -125,7 +110,7 @@ type stats struct {
 // build fills path (an empty file) without a journal, which is safe
 // because the file only gets its final name once build succeeds.
 func build(ctx context.Context, path string, target int64, free float64, f *sandbox.Rows) (st stats, err error) {
-	db, err := openDB(path, "journal_mode(OFF)", "synchronous(OFF)", "cache_size(-262144)")
+	db, err := sandbox.OpenDB(path, "journal_mode(OFF)", "synchronous(OFF)", "cache_size(-262144)")
 	if err != nil {
 		return st, err
 	}
@@ -284,7 +269,7 @@ func runHold(ctx context.Context, args []string) error {
 	if _, err := os.Stat(*path); err != nil {
 		return fmt.Errorf("hold: %w", err)
 	}
-	db, err := openDB(*path, "busy_timeout(5000)", "wal_autocheckpoint(0)")
+	db, err := sandbox.OpenDB(*path, "busy_timeout(5000)", "wal_autocheckpoint(0)")
 	if err != nil {
 		return err
 	}

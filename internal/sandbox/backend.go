@@ -48,7 +48,7 @@ func RunBackend(ctx context.Context, dir string) error {
 }
 
 func newBackend(s Settings, now func() time.Time) (*backend, error) {
-	db, err := openDB(s.DB, "busy_timeout(5000)", "journal_mode(WAL)")
+	db, err := OpenDB(s.DB, "busy_timeout(5000)", "journal_mode(WAL)")
 	if err != nil {
 		return nil, err
 	}

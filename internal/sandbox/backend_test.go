@@ -195,7 +195,7 @@ func TestRunBackendBadSettings(t *testing.T) {
 
 func countRows(t *testing.T, db string) int64 {
 	t.Helper()
-	d, err := openDB(db, "busy_timeout(5000)")
+	d, err := OpenDB(db, "busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func writeBackups(ctx context.Context, root string, now time.Time, f *faker) (in
 	if _, err := createDB(ctx, src, spec, f, evs[0].at, nil); err != nil {
 		return 0, err
 	}
-	db, err := openDB(src, "busy_timeout(5000)")
+	db, err := OpenDB(src, "busy_timeout(5000)")
 	if err != nil {
 		return 0, err
 	}

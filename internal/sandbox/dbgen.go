@@ -38,9 +38,9 @@ func (s dbStats) FreelistRatio() float64 {
 	return float64(s.FreelistCount) / float64(s.PageCount)
 }
 
-// openDB opens path with the given pragmas; one connection, because SQLite
-// pragmas are per connection.
-func openDB(path string, pragmas ...string) (*sql.DB, error) {
+// OpenDB opens path with the given pragmas (modernc's _pragma URI
+// parameters) on one connection, because SQLite pragmas are per connection.
+func OpenDB(path string, pragmas ...string) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
@@ -56,7 +56,7 @@ func openDB(path string, pragmas ...string) (*sql.DB, error) {
 // createDB writes a fresh database at path (which must not exist). The load
 // runs without a journal: the file is a temp name until the caller renames it.
 func createDB(ctx context.Context, path string, spec dbSpec, f *faker, now time.Time, progress io.Writer) (st dbStats, err error) {
-	db, err := openDB(path, "journal_mode(OFF)", "synchronous(OFF)", "cache_size(-65536)")
+	db, err := OpenDB(path, "journal_mode(OFF)", "synchronous(OFF)", "cache_size(-65536)")
 	if err != nil {
 		return st, err
 	}

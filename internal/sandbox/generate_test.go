@@ -49,7 +49,7 @@ func smallInstallation(t *testing.T) *Installation {
 
 func openRO(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := openDB(path, "query_only(1)")
+	db, err := OpenDB(path, "query_only(1)")
 	if err != nil {
 		t.Fatal(err)
 	}
