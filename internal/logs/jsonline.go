@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
-
-	"github.com/valyala/fastjson"
 )
 
 type jsonKey uint8
@@ -23,146 +21,169 @@ const (
 	keyStatus
 	keyUserAgent
 	keyDuration
+
+	numJSONKeys
 )
 
-// jsonKeys lists every key spelling the upstream producers use. When a line
-// carries two spellings of the same field, the first non-empty one wins.
-var jsonKeys = map[string]jsonKey{
-	"timestamp": keyTime, "time": keyTime, "@timestamp": keyTime,
-	"level": keyLevel, "severity": keyLevel, "levelname": keyLevel,
-	"logger": keyLogger, "component": keyLogger, "name": keyLogger,
-	"message": keyMessage, "msg": keyMessage,
-	"exception": keyException,
-	"ip":        keyIP, "client_ip": keyIP, "remote_addr": keyIP,
-	"user": keyUser, "username": keyUser,
-	"endpoint": keyPath, "path": keyPath,
-	"method":      keyMethod,
-	"status_code": keyStatus, "status": keyStatus,
-	"user_agent":  keyUserAgent,
-	"duration_ms": keyDuration,
+// jsonKeyOf maps every key spelling the upstream producers use to its
+// field. When a line carries two spellings of the same field, the first
+// non-empty one wins.
+func jsonKeyOf(k []byte) jsonKey {
+	switch string(k) {
+	case "timestamp", "time", "@timestamp":
+		return keyTime
+	case "level", "severity", "levelname":
+		return keyLevel
+	case "logger", "component", "name":
+		return keyLogger
+	case "message", "msg":
+		return keyMessage
+	case "exception":
+		return keyException
+	case "ip", "client_ip", "remote_addr":
+		return keyIP
+	case "user", "username":
+		return keyUser
+	case "endpoint", "path":
+		return keyPath
+	case "method":
+		return keyMethod
+	case "status_code", "status":
+		return keyStatus
+	case "user_agent":
+		return keyUserAgent
+	case "duration_ms":
+		return keyDuration
+	}
+	return 0
 }
 
-// parseJSON fills e from one JSON object; false means the line does not
-// parse (truncated, trailing garbage) or is not an object.
+// parseJSON fills e from one JSON object; false means the line is not one
+// well-formed object (truncated, trailing garbage, not an object). Time and
+// level are read as the members go by; the other fields are kept as ranges
+// of the line and copied out only if the entry is at p.detailFrom or above.
 func (p *lineParser) parseJSON(line []byte, e *Entry) bool {
-	v, err := p.json.ParseBytes(line)
-	if err != nil {
-		return false
-	}
-	o, err := v.Object()
-	if err != nil {
-		return false
-	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if key, ok := jsonKeys[string(k)]; ok {
-			p.jsonField(key, v, e)
+	var fields [numJSONKeys]jsonMember
+	s := objectScanner{b: line}
+	var m jsonMember
+	for s.next(&m) {
+		key := m.key
+		if m.keyEscaped {
+			p.scratch = appendUnescaped(p.scratch[:0], key)
+			key = p.scratch
 		}
-	})
+		if k := jsonKeyOf(key); k != 0 && fields[k].kind == 0 && p.takes(k, &m, e) {
+			fields[k] = m
+		}
+	}
+	if !s.valid() {
+		*e = Entry{Shape: e.Shape}
+		return false
+	}
+	if f := &fields[keyLogger]; f.kind == jsonString {
+		e.Logger = p.intern(p.text(f))
+	}
+	if e.Level < p.detailFrom {
+		return true
+	}
+	if f := &fields[keyMethod]; f.kind == jsonString {
+		e.Method = p.intern(p.text(f))
+	}
+	if f, ok := p.number(&fields[keyStatus]); ok {
+		e.StatusCode = int(f)
+	}
+	if f, ok := p.number(&fields[keyDuration]); ok {
+		e.DurationMS = f
+	}
+	for k, dst := range [...]*string{keyMessage: &e.Message, keyException: &e.Exception, keyIP: &e.ClientIP,
+		keyUser: &e.User, keyPath: &e.Path, keyUserAgent: &e.UserAgent} {
+		if dst != nil && fields[k].kind != 0 {
+			*dst = validString(p.text(&fields[k]))
+		}
+	}
 	return true
 }
 
-func (p *lineParser) jsonField(key jsonKey, v *fastjson.Value, e *Entry) {
-	switch key {
+// takes reports whether member m fills field k: null and "" never do, a
+// time or level must parse (and is stored in e at once), a status must be
+// an HTTP code, a duration a number, a logger or method a string. Anything
+// else is kept as text.
+func (p *lineParser) takes(k jsonKey, m *jsonMember, e *Entry) bool {
+	if m.kind == jsonNull || (m.kind == jsonString && len(m.raw) == 0) {
+		return false
+	}
+	switch k {
 	case keyTime:
-		p.jsonTime(v, e)
+		return p.jsonTime(m, e)
 	case keyLevel:
-		if e.Level == LevelUnknown {
-			e.Level = jsonLevel(v)
-		}
-	case keyLogger:
-		if e.Logger == "" && v.Type() == fastjson.TypeString {
-			e.Logger = p.intern(v.GetStringBytes())
-		}
-	case keyMethod:
-		if e.Method == "" && v.Type() == fastjson.TypeString {
-			e.Method = p.intern(v.GetStringBytes())
-		}
+		e.Level = jsonLevel(p, m)
+		return e.Level != LevelUnknown
 	case keyStatus:
-		if e.StatusCode == 0 {
-			if f, ok := jsonNumber(v); ok && f >= 100 && f < 1000 {
-				e.StatusCode = int(f)
-			}
-		}
+		f, ok := p.number(m)
+		return ok && f >= 100 && f < 1000
 	case keyDuration:
-		if f, ok := jsonNumber(v); ok && e.DurationMS == 0 {
-			e.DurationMS = f
-		}
-	default:
-		setFirst(stringField(key, e), v)
+		_, ok := p.number(m)
+		return ok
+	case keyLogger, keyMethod:
+		return m.kind == jsonString
 	}
+	return true
 }
 
-// stringField returns the Entry field a plain string key fills.
-func stringField(key jsonKey, e *Entry) *string {
-	switch key {
-	case keyMessage:
-		return &e.Message
-	case keyException:
-		return &e.Exception
-	case keyIP:
-		return &e.ClientIP
-	case keyUser:
-		return &e.User
-	case keyPath:
-		return &e.Path
-	case keyUserAgent:
-		return &e.UserAgent
+// text returns a member's text: a string's decoded content (in p.scratch
+// when it had escapes, valid until the next call), or any other value's
+// JSON text, so a structured exception or a numeric user id is kept.
+func (p *lineParser) text(m *jsonMember) []byte {
+	if m.kind == jsonString && m.escaped {
+		p.scratch = appendUnescaped(p.scratch[:0], m.raw)
+		return p.scratch
 	}
-	return nil
+	return m.raw
 }
 
-// setFirst copies v's text into *dst unless dst is already set. Non-string
-// values (a structured exception, a numeric user id) keep their JSON text.
-func setFirst(dst *string, v *fastjson.Value) {
-	if dst == nil || *dst != "" {
-		return
-	}
-	switch v.Type() {
-	case fastjson.TypeNull:
-	case fastjson.TypeString:
-		*dst = string(v.GetStringBytes())
-	default:
-		*dst = v.String()
-	}
-}
-
-func (p *lineParser) jsonTime(v *fastjson.Value, e *Entry) {
-	if e.HasTime {
-		return
-	}
-	switch v.Type() {
-	case fastjson.TypeString:
-		b := bytes.TrimSpace(v.GetStringBytes())
-		if t, n, ok := parseTimestamp(b, p.loc); ok && n == len(b) {
+// jsonTime sets e's time from a string or epoch-number member and reports
+// whether it could.
+func (p *lineParser) jsonTime(m *jsonMember, e *Entry) bool {
+	switch m.kind {
+	case jsonString:
+		b := bytes.TrimSpace(p.text(m))
+		if t, n, ok := parseTimestamp(b, p.loc, &p.clock); ok && n == len(b) {
 			e.Time, e.HasTime = t, true
 		}
-	case fastjson.TypeNumber:
-		e.Time, e.HasTime = timeFromEpoch(v.GetFloat64(), p.loc)
+	case jsonNumber:
+		if f, err := strconv.ParseFloat(string(m.raw), 64); err == nil {
+			e.Time, e.HasTime = timeFromEpoch(f, p.loc)
+		}
 	}
+	return e.HasTime
 }
 
-func jsonLevel(v *fastjson.Value) Level {
-	switch v.Type() {
-	case fastjson.TypeString:
-		l, _ := parseLevelBytes(bytes.TrimSpace(v.GetStringBytes()))
+func jsonLevel(p *lineParser, m *jsonMember) Level {
+	switch m.kind {
+	case jsonString:
+		l, _ := parseLevelBytes(bytes.TrimSpace(p.text(m)))
 		return l
-	case fastjson.TypeNumber:
-		return levelFromNumber(v.GetFloat64())
+	case jsonNumber:
+		if f, err := strconv.ParseFloat(string(m.raw), 64); err == nil {
+			return levelFromNumber(f)
+		}
 	}
 	return LevelUnknown
 }
 
-// jsonNumber reads a number written either as a JSON number or as a string.
-func jsonNumber(v *fastjson.Value) (float64, bool) {
-	switch v.Type() {
-	case fastjson.TypeNumber:
-		f, err := v.Float64()
-		return f, err == nil
-	case fastjson.TypeString:
-		f, err := strconv.ParseFloat(strings.TrimSpace(string(v.GetStringBytes())), 64)
-		return f, err == nil
+// number reads a member written either as a JSON number or as a string.
+func (p *lineParser) number(m *jsonMember) (float64, bool) {
+	var b []byte
+	switch m.kind {
+	case jsonNumber:
+		b = m.raw
+	case jsonString:
+		b = bytes.TrimSpace(p.text(m))
+	default:
+		return 0, false
 	}
-	return 0, false
+	f, err := strconv.ParseFloat(string(b), 64)
+	return f, err == nil
 }
 
 // parseRequestMessage reads request logs that carry their fields only in the

@@ -5,20 +5,27 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/valyala/fastjson"
 )
 
-// lineParser holds the per-goroutine state of parsing: fastjson's reusable
-// parser (allocation-free after warm-up) and a small intern table, so logger
-// names repeated on every line are not copied again each time.
+// lineParser holds the per-goroutine state of parsing: a scratch buffer for
+// unescaping and a small intern table, so logger names repeated on every
+// line are not copied again each time.
 type lineParser struct {
-	json     fastjson.Parser
-	loc      *time.Location
+	loc *time.Location
+	// detailFrom is ReaderOptions.DetailFrom: entries below it carry only
+	// their time, level and logger.
+	detailFrom Level
+	clock      hourClock
+	// scratch holds the last unescaped JSON string.
+	scratch  []byte
 	interned map[string]string
-	// clean is the line being parsed, with invalid UTF-8 replaced by U+FFFD.
-	// It aliases the caller's buffer and is valid until the next parse.
-	clean []byte
+	// line is the line being parsed (without its end of line); it aliases
+	// the caller's buffer and is valid until the next parse. cleaned tells
+	// whether invalid UTF-8 in it has been replaced yet: that is done only
+	// when the whole line is kept (cleanLine), since fields copied out are
+	// checked one by one (validString).
+	line    []byte
+	cleaned bool
 }
 
 var utf8BOM = []byte("\uFEFF")
@@ -50,10 +57,10 @@ func ParseLine(line []byte, loc *time.Location) (Entry, Kind) {
 	var e Entry
 	k := p.parse(line, &e)
 	if k == KindContinuation {
-		e.Message = string(p.clean)
+		e.Message = string(p.cleanLine())
 		e.Shape = ShapePlain
 	}
-	p.clean = nil
+	p.line = nil
 	parserPool.Put(p)
 	return e, k
 }
@@ -62,31 +69,30 @@ func ParseLine(line []byte, loc *time.Location) (Entry, Kind) {
 func (p *lineParser) parse(line []byte, e *Entry) Kind {
 	// Windows tools start files with a byte-order mark; it is not content.
 	line = bytes.TrimPrefix(trimEOL(line), utf8BOM)
+	p.line, p.cleaned = line, false
 	if isBlank(line) {
-		p.clean = line[:0]
 		return KindBlank
-	}
-	valid := utf8.Valid(line)
-	p.clean = line
-	if !valid {
-		p.clean = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
 	switch c := line[0]; {
 	case c == '{':
 		e.Shape = ShapeJSON
-		if !p.parseJSON(p.clean, e) {
+		if !p.parseJSON(line, e) {
 			return KindMalformed
 		}
 	case c == ' ' || c == '\t':
 		return KindContinuation
-	case (isDigit(c) || c == '[') && p.parseTimestamped(p.clean, e):
-	case p.parseLevelPrefixed(p.clean, e):
-	case !valid:
+	case (isDigit(c) || c == '[') && p.parseTimestamped(line, e):
+	case p.parseLevelPrefixed(line, e):
+	case !utf8.Valid(line):
 		// Binary garbage is not a traceback line: it must not be glued
 		// onto the entry above.
 		return KindMalformed
 	default:
 		return KindContinuation
+	}
+	if e.Level < p.detailFrom {
+		*e = Entry{Time: e.Time, HasTime: e.HasTime, Level: e.Level, Logger: e.Logger, Shape: e.Shape}
+		return KindEntry
 	}
 	if e.Method == "" && e.Path == "" {
 		parseRequestMessage(e)
@@ -101,7 +107,7 @@ func (p *lineParser) parseTimestamped(b []byte, e *Entry) bool {
 	if bracket {
 		b = b[1:]
 	}
-	t, n, ok := parseTimestamp(b, p.loc)
+	t, n, ok := parseTimestamp(b, p.loc, &p.clock)
 	if !ok {
 		return false
 	}
@@ -134,23 +140,26 @@ func (p *lineParser) parseTimestamped(b []byte, e *Entry) bool {
 func (p *lineParser) parsePipe(r []byte, e *Entry) {
 	level, rest, ok := cutPipe(r)
 	if !ok {
-		e.Message = string(bytes.TrimSpace(r))
+		e.Message = validString(bytes.TrimSpace(r))
 		return
 	}
 	e.Level, _ = parseLevelBytes(level)
 	logger, afterLogger, ok := cutPipe(rest)
 	if !ok || bytes.IndexByte(logger, ' ') >= 0 {
 		// A logger name has no spaces: this is the message, pipes and all.
-		e.Message = string(bytes.TrimSpace(rest))
+		e.Message = validString(bytes.TrimSpace(rest))
 		return
 	}
 	e.Logger = p.intern(logger)
-	fn, msg, ok := cutPipe(afterLogger)
-	if ok && looksLikeFuncLine(fn) {
-		e.Message = string(bytes.TrimSpace(msg))
+	if e.Level < p.detailFrom {
 		return
 	}
-	e.Message = string(bytes.TrimSpace(afterLogger))
+	fn, msg, ok := cutPipe(afterLogger)
+	if ok && looksLikeFuncLine(fn) {
+		e.Message = validString(bytes.TrimSpace(msg))
+		return
+	}
+	e.Message = validString(bytes.TrimSpace(afterLogger))
 }
 
 // parsePlain reads what follows a timestamp in non-pipe text:
@@ -160,7 +169,7 @@ func (p *lineParser) parsePlain(r []byte, e *Entry) {
 	r = bytes.TrimLeft(r, " \t-:")
 	if lvl, n := leadingLevel(r, false); n > 0 {
 		e.Level = lvl
-		e.Message = string(bytes.TrimSpace(bytes.TrimLeft(r[n:], " \t-:")))
+		e.Message = validString(bytes.TrimSpace(bytes.TrimLeft(r[n:], " \t-:")))
 		return
 	}
 	if i := bytes.Index(r, []byte(" - ")); i > 0 && bytes.IndexByte(r[:i], ' ') < 0 {
@@ -168,11 +177,11 @@ func (p *lineParser) parsePlain(r []byte, e *Entry) {
 		if lvl, n := leadingLevel(rest, false); n > 0 {
 			e.Logger = p.intern(r[:i])
 			e.Level = lvl
-			e.Message = string(bytes.TrimSpace(bytes.TrimLeft(rest[n:], " \t-:")))
+			e.Message = validString(bytes.TrimSpace(bytes.TrimLeft(rest[n:], " \t-:")))
 			return
 		}
 	}
-	e.Message = string(bytes.TrimSpace(r))
+	e.Message = validString(bytes.TrimSpace(r))
 }
 
 // parseLevelPrefixed reads untimed lines that still announce themselves as
@@ -193,7 +202,7 @@ func (p *lineParser) parseLevelPrefixed(b []byte, e *Entry) bool {
 			rest = rest[i+1:]
 		}
 	}
-	e.Message = string(bytes.TrimSpace(rest))
+	e.Message = validString(bytes.TrimSpace(rest))
 	return true
 }
 
@@ -252,13 +261,37 @@ func looksLikeFuncLine(f []byte) bool {
 	return ok && len(num) > 0 && len(name) > 0 && bytes.IndexByte(name, ' ') < 0
 }
 
+// cleanLine returns the line being parsed with invalid UTF-8 replaced by
+// U+FFFD, valid until the next parse.
+func (p *lineParser) cleanLine() []byte {
+	if !p.cleaned {
+		if !utf8.Valid(p.line) {
+			p.line = bytes.ToValidUTF8(p.line, replacementChar)
+		}
+		p.cleaned = true
+	}
+	return p.line
+}
+
+var replacementChar = []byte("\uFFFD")
+
+// validString copies b, replacing invalid UTF-8 by U+FFFD.
+func validString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string(bytes.ToValidUTF8(b, replacementChar))
+}
+
+// intern returns b as a valid UTF-8 string, from the table when it is
+// there (the table is keyed by the raw bytes).
 func (p *lineParser) intern(b []byte) string {
 	if s, ok := p.interned[string(b)]; ok {
 		return s
 	}
-	s := string(b)
+	s := validString(b)
 	if len(p.interned) < maxInterned && len(b) <= 128 {
-		p.interned[s] = s
+		p.interned[string(b)] = s
 	}
 	return s
 }

@@ -144,13 +144,13 @@ func TestParseTimestamp(t *testing.T) {
 		{"2024-02-29T00:00:00", time.Date(2024, 2, 29, 0, 0, 0, 0, utc), 19},
 	}
 	for _, tt := range tests {
-		got, n, ok := parseTimestamp([]byte(tt.in), utc)
+		got, n, ok := parseTimestamp([]byte(tt.in), utc, nil)
 		if !ok || !got.Equal(tt.want) || n != tt.n {
 			t.Errorf("parseTimestamp(%q) = %v, %d, %v; want %v, %d", tt.in, got, n, ok, tt.want, tt.n)
 		}
 	}
 	for _, bad := range []string{"2025-02-29T00:00:00", "2025-01-13T24:00:00", "2025-1-13T02:14:07", "2025-01-13X02:14:07", "20250113T021407"} {
-		if _, _, ok := parseTimestamp([]byte(bad), utc); ok {
+		if _, _, ok := parseTimestamp([]byte(bad), utc, nil); ok {
 			t.Errorf("parseTimestamp(%q) accepted", bad)
 		}
 	}

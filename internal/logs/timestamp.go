@@ -11,7 +11,11 @@ import (
 // zone `Z`, `±HH:MM`, `±HHMM` or `±HH`. Naive times are taken in loc.
 // Hand-written because time.Parse needs one layout per variant and this runs
 // for every text line.
-func parseTimestamp(b []byte, loc *time.Location) (time.Time, int, bool) {
+//
+// c, when not nil, remembers the last naive hour: building a time in a zone
+// costs more than the rest of a typical line, and consecutive lines share
+// their hour.
+func parseTimestamp(b []byte, loc *time.Location, c *hourClock) (time.Time, int, bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, 0, false
 	}
@@ -34,7 +38,37 @@ func parseTimestamp(b []byte, loc *time.Location) (time.Time, int, bool) {
 		t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 		return t.Add(-time.Duration(off) * time.Second).In(loc), n, true
 	}
+	if c != nil {
+		return c.at(year, month, day, hour, minute, sec, nsec, loc), n, true
+	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), n, true
+}
+
+// hourClock caches the start of one wall-clock hour in one zone.
+type hourClock struct {
+	loc   *time.Location
+	key   int // YYYYMMDDHH
+	start time.Time
+	// exact is set when the hour lies well inside one offset period (three
+	// hours from either end: more than any zone shifts by), so no wall time
+	// in it is skipped or repeated and a time in it is start plus its
+	// minutes and seconds. Hours near a change go through time.Date.
+	exact bool
+}
+
+func (c *hourClock) at(year, month, day, hour, minute, sec, nsec int, loc *time.Location) time.Time {
+	if key := ((year*100+month)*100+day)*100 + hour; c.loc != loc || c.key != key {
+		start := time.Date(year, time.Month(month), day, hour, 0, 0, 0, loc)
+		zoneStart, zoneEnd := start.ZoneBounds()
+		c.loc, c.key, c.start = loc, key, start
+		const margin = 3 * time.Hour
+		c.exact = (zoneStart.IsZero() || start.Sub(zoneStart) >= margin) &&
+			(zoneEnd.IsZero() || zoneEnd.Sub(start) >= margin+time.Hour)
+	}
+	if !c.exact {
+		return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc)
+	}
+	return c.start.Add(time.Duration(minute*60+sec)*time.Second + time.Duration(nsec))
 }
 
 // fraction reads `.ddd` or `,ddd`; digits past nanoseconds are consumed and dropped.

@@ -148,6 +148,35 @@ type partial struct {
 	shapes  map[string]*shape
 	over    int
 	errs    []string
+	clock   hourCache
+}
+
+// hourCache remembers the local hour of the last entry: working out a
+// time's day and hour in a zone costs more than parsing most lines, and
+// consecutive entries nearly always share their hour.
+type hourCache struct {
+	from, to  int64 // the cached hour, [from, to) in Unix seconds
+	day, hour int
+}
+
+// place returns t's day (year*1000 + day of year) and hour in loc.
+func (c *hourCache) place(t time.Time, loc *time.Location) (day, hour int) {
+	if u := t.Unix(); u >= c.from && u < c.to {
+		return c.day, c.hour
+	}
+	t = t.In(loc)
+	start := t.Truncate(time.Second).Add(-time.Duration(t.Minute()*60+t.Second()) * time.Second)
+	c.from, c.to = start.Unix(), start.Unix()+3600
+	// A change of offset inside the hour (a zone that shifts by half an
+	// hour) ends the cached span there.
+	if _, end := t.ZoneBounds(); !end.IsZero() && end.Unix() < c.to {
+		c.to = end.Unix()
+	}
+	if zs, _ := t.ZoneBounds(); zs.Unix() > c.from {
+		c.from = zs.Unix()
+	}
+	c.day, c.hour = t.Year()*1000+t.YearDay(), t.Hour()
+	return c.day, c.hour
 }
 
 type shape struct {
@@ -170,7 +199,7 @@ func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *p
 		return
 	}
 	defer rc.Close()
-	r := logs.NewReader(rc, logs.ReaderOptions{Location: o.Location, MaxLineBytes: 16 << 20})
+	r := logs.NewReader(rc, logs.ReaderOptions{Location: o.Location, MaxLineBytes: 16 << 20, DetailFrom: logs.LevelError})
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return
@@ -204,10 +233,9 @@ func (p *partial) add(e logs.Entry, o Options, miner *patterns.Miner) {
 	if e.Logger != "" {
 		p.countLogger(e.Logger)
 	}
-	t := e.Time.In(o.Location)
-	y, _, _ := t.Date()
-	p.days[y*1000+t.YearDay()]++
-	p.a.ByHour[t.Hour()]++
+	day, hour := p.clock.place(e.Time, o.Location)
+	p.days[day]++
+	p.a.ByHour[hour]++
 	if e.Level < logs.LevelError {
 		return
 	}
