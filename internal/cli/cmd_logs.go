@@ -27,6 +27,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 
 func (a *app) logsAnalyzeCmd() *cobra.Command {
 	var dir, since, until string
+	var globs logGlobs
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "analyze",
@@ -53,7 +54,8 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 				}
 			}
 			threshold, reports, loc := 100, "", time.Local
-			if cfg, err := a.loadConfig(); err == nil {
+			cfg, err := a.loadConfig()
+			if err == nil {
 				threshold, reports = cfg.Thresholds.ErrorsPerWeek, cfg.Path(cfg.ReportsDir)
 				if dir == "" {
 					dir = cfg.Path(cfg.Logs.Dir)
@@ -63,8 +65,14 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 				}
 			} else if dir == "" {
 				return err
+			} else {
+				cfg = config.Default()
 			}
-			files, err := logs.Discover(cmd.Context(), dir)
+			set, err := globs.fileSet(cfg)
+			if err != nil {
+				return err
+			}
+			files, err := logs.Discover(cmd.Context(), dir, set)
 			if err != nil {
 				return fmt.Errorf("reading logs under %s: %w", dir, err)
 			}
@@ -89,6 +97,7 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 	c.Flags().StringVar(&since, "since", "7d", "window start: a duration before now (7d, 24h) or an RFC 3339 time")
 	c.Flags().StringVar(&until, "until", "", "window end (default: now)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	globs.register(c.Flags())
 	return c
 }
 

@@ -17,11 +17,13 @@ import (
 func (a *app) logsRotateCmd() *cobra.Command {
 	var logsDir, archiveDir string
 	var dryRun, asJSON bool
+	var globs logGlobs
 	c := &cobra.Command{
 		Use:   "rotate",
 		Short: "Compress, archive and expire log files by their own age (section 3 of the seed, done safely)",
-		Long: `Compresses *.jsonl and *.log files older than logs.compress_after to .gz in
-place, moves .gz files older than logs.archive_after into
+		Long: `Compresses the *.jsonl files among the log files (logs.include without
+logs.exclude, or --include/--exclude) older than logs.compress_after to
+.jsonl.gz in place, moves .gz files older than logs.archive_after into
 <archive-dir>/YYYYMM/ of each file's own modification month (keeping its
 mtime), and deletes archived files older than logs.delete_archives_after.
 Ages are those of each file's modification time, measured from now (or
@@ -38,7 +40,7 @@ done. Exit 1 when files were skipped, 2 when something failed.`,
   fossamaint logs rotate --now 2026-11-28T02:00:00Z --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, err := a.rotateOptions(logsDir, archiveDir)
+			o, err := a.rotateOptions(logsDir, archiveDir, &globs)
 			if err != nil {
 				return err
 			}
@@ -66,12 +68,13 @@ done. Exit 1 when files were skipped, 2 when something failed.`,
 	c.Flags().StringVar(&archiveDir, "archive-dir", "", "archive root (default: logs.archive_dir)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: say what would be done")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	globs.register(c.Flags())
 	return c
 }
 
 // rotateOptions takes directories from the flags or the config and ages
 // from the config; with --logs-dir and no config file, the defaults.
-func (a *app) rotateOptions(logsDir, archiveDir string) (logs.RotateOptions, error) {
+func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.RotateOptions, error) {
 	cfg, err := a.loadConfig()
 	switch {
 	case err == nil:
@@ -92,12 +95,16 @@ func (a *app) rotateOptions(logsDir, archiveDir string) (logs.RotateOptions, err
 	if info, err := os.Stat(logsDir); err != nil || !info.IsDir() {
 		return logs.RotateOptions{}, usageErr("logs directory %s: not a readable directory (%v)", logsDir, err)
 	}
+	set, err := globs.fileSet(cfg)
+	if err != nil {
+		return logs.RotateOptions{}, err
+	}
 	loc := time.Local
 	if spec, err := cfg.Window.Spec(); err == nil {
 		loc = spec.Location // months of archived files are the operator's months
 	}
 	return logs.RotateOptions{
-		LogsDir: logsDir, ArchiveDir: archiveDir, Now: a.now().In(loc),
+		LogsDir: logsDir, ArchiveDir: archiveDir, Files: set, Now: a.now().In(loc),
 		CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
 		DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
 	}, nil

@@ -23,6 +23,7 @@ type scanFlags struct {
 	asJSON                bool
 	maxRetry              int
 	findTime              time.Duration
+	globs                 logGlobs
 }
 
 func (a *app) securityScanCmd() *cobra.Command {
@@ -55,6 +56,7 @@ Exits 1 when there is a warning or critical finding.`,
 	c.Flags().IntVar(&f.maxRetry, "max-retry", security.DefaultMaxRetry, "failures from one source that make a brute-force burst")
 	c.Flags().DurationVar(&f.findTime, "find-time", security.DefaultFindTime, "window the --max-retry failures must fall in")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
+	f.globs.register(c.Flags())
 	return c
 }
 
@@ -76,11 +78,11 @@ func (a *app) runSecurityScan(ctx context.Context, f scanFlags) error {
 	if !from.Before(to) {
 		return usageErr("--since %s is not before --until %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
-	opts, dir, err := a.scanOptions(f.logsDir)
+	opts, dir, set, err := a.scanOptions(f.logsDir, &f.globs)
 	if err != nil {
 		return err
 	}
-	files, err := logs.Discover(ctx, dir)
+	files, err := logs.Discover(ctx, dir, set)
 	if errors.Is(err, fs.ErrNotExist) && files == nil {
 		return withCode(ExitUsage, err)
 	}
@@ -108,15 +110,23 @@ func (a *app) runSecurityScan(ctx context.Context, f scanFlags) error {
 // scanOptions takes thresholds, zone and secrets from the config. With
 // --logs-dir the config is optional: without one, defaults and the local
 // zone apply and no .env secrets are known.
-func (a *app) scanOptions(logsDir string) (security.ScanOptions, string, error) {
+func (a *app) scanOptions(logsDir string, globs *logGlobs) (security.ScanOptions, string, *logs.FileSet, error) {
 	cfg, err := a.loadConfig()
-	if err != nil {
+	loaded := err == nil
+	if !loaded {
 		if logsDir == "" {
-			return security.ScanOptions{}, "", withCode(ExitUsage, fmt.Errorf("%w (or name the logs with --logs-dir)", err))
+			return security.ScanOptions{}, "", nil, withCode(ExitUsage, fmt.Errorf("%w (or name the logs with --logs-dir)", err))
 		}
-		return security.ScanOptions{Location: time.Local, WeeklyThreshold: config.Default().Thresholds.FailedLoginsPerWeek}, logsDir, nil
+		cfg = config.Default()
+	}
+	set, err := globs.fileSet(cfg)
+	if err != nil {
+		return security.ScanOptions{}, "", nil, err
 	}
 	opts := security.ScanOptions{Location: time.Local, WeeklyThreshold: cfg.Thresholds.FailedLoginsPerWeek}
+	if !loaded {
+		return opts, logsDir, set, nil
+	}
 	if spec, err := cfg.Window.Spec(); err == nil {
 		opts.Location = spec.Location
 	}
@@ -128,7 +138,7 @@ func (a *app) scanOptions(logsDir string) (security.ScanOptions, string, error) 
 	if logsDir == "" {
 		logsDir = cfg.Path(cfg.Logs.Dir)
 	}
-	return opts, logsDir, nil
+	return opts, logsDir, set, nil
 }
 
 // scanInstant reads a duration back from now ("7d", "24h") or an RFC 3339 time.

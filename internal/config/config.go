@@ -84,6 +84,11 @@ type Logs struct {
 	ErrorsDir   string `yaml:"errors_dir"`
 	MetricsFile string `yaml:"metrics_file"`
 	ArchiveDir  string `yaml:"archive_dir"`
+	// Include and Exclude select the log files under Dir by glob, relative
+	// to Dir with `/` separators and `**` for any depth (doublestar syntax).
+	// A directory an exclude glob matches is not walked.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
 	// CompressAfter, ArchiveAfter and DeleteArchivesAfter are ages of a
 	// file's own modification time.
 	CompressAfter       Duration `yaml:"compress_after"`
@@ -248,6 +253,8 @@ func Default() Config {
 			ErrorsDir:           "logs/errors",
 			MetricsFile:         "logs/performance/performance-metrics.jsonl",
 			ArchiveDir:          "archives/logs",
+			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log"},
+			Exclude:             []string{"**/performance/**", "**/reports/**"},
 			CompressAfter:       Duration(7 * 24 * time.Hour),
 			ArchiveAfter:        Duration(30 * 24 * time.Hour),
 			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),

@@ -193,3 +193,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLogGlobs(t *testing.T) {
+	cfg, err := Parse("c", []byte("root: /srv/fw\nlogs:\n  include: ['*.txt']\n  exclude: []\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Logs.Include) != 1 || cfg.Logs.Include[0] != "*.txt" || len(cfg.Logs.Exclude) != 0 {
+		t.Fatalf("include %q exclude %q: a list given replaces the default", cfg.Logs.Include, cfg.Logs.Exclude)
+	}
+	cfg, err = Parse("c", []byte("root: /srv/fw\nlogs:\n  include: ['**/*.jsonl', '[abc']\n"), noEnv)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err == nil || !strings.Contains(err.Error(), "logs.include[1]") {
+		t.Fatalf("malformed glob: err = %v, want one naming logs.include[1]", err)
+	}
+}

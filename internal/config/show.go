@@ -94,7 +94,7 @@ var sectionComments = map[string]string{
 	"window":     "The weekly maintenance window. Runs outside it are refused unless --force-window.",
 	"thresholds": "Warning levels (percentages, counts per week, days).",
 	"database":   "The application's SQLite database.",
-	"logs":       "Log tree, metrics file and log retention (ages of a file's own mtime).",
+	"logs":       "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",
 	"backups":    "Backup tree (upstream runbook layout) and retention.",
 	"security":   "Most permissive allowed modes, the secrets file, and TLS certificates to watch.",
 	"updates":    "Report-only update checks. A missing tool makes its check skipped.",

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Validate checks every field and reports all problems at once, each with
@@ -58,6 +60,19 @@ func (c Config) Validate() error {
 	}
 	if c.Logs.Dir == "" {
 		add("logs.dir", "must be set")
+	}
+	if len(c.Logs.Include) == 0 {
+		add("logs.include", "must name at least one glob (default: **/*.jsonl, **/*.jsonl.gz, **/*.log)")
+	}
+	for _, list := range []struct {
+		key   string
+		globs []string
+	}{{"logs.include", c.Logs.Include}, {"logs.exclude", c.Logs.Exclude}} {
+		for i, g := range list.globs {
+			if !doublestar.ValidatePattern(g) {
+				add(fmt.Sprintf("%s[%d]", list.key, i), "glob %q is malformed (an unclosed [ or {?)", g)
+			}
+		}
 	}
 	if c.Logs.CompressAfter.D() <= 0 || c.Logs.ArchiveAfter.D() < c.Logs.CompressAfter.D() {
 		add("logs", "need 0 < compress_after <= archive_after (got %s, %s)", c.Logs.CompressAfter, c.Logs.ArchiveAfter)

@@ -26,19 +26,17 @@ type File struct {
 	Compressed bool
 }
 
-// skippedDirs hold files that are not application logs: the metrics samples
-// (internal/perf reads those) and our own reports.
-var skippedDirs = map[string]bool{"performance": true, "reports": true}
+// logExts are the suffixes taken off a name for its stream, longest first.
+var logExts = []string{".jsonl.gz", ".log.gz", ".jsonl", ".log", ".gz"}
 
-// logExts are the suffixes Discover takes, longest first.
-var logExts = []string{".jsonl.gz", ".log.gz", ".jsonl", ".log"}
-
-// Discover walks dir for log files (`<stream>-YYYY-MM-DD.jsonl[.gz]` and
-// other `.jsonl`/`.log` files), skipping `performance/` and `reports/`
-// directories and never following symlinks. The result is sorted by day,
-// then path. An unreadable subdirectory does not stop the walk: the files
-// found are returned together with an error naming each one.
-func Discover(ctx context.Context, dir string) ([]File, error) {
+// Discover walks dir for the log files in set (DefaultFileSet when nil),
+// never following symlinks. The result is sorted by day, then path. An
+// unreadable subdirectory does not stop the walk: the files found are
+// returned together with an error naming each one.
+func Discover(ctx context.Context, dir string, set *FileSet) ([]File, error) {
+	if set == nil {
+		set = DefaultFileSet()
+	}
 	info, err := os.Lstat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("discovering logs in %s: %w", dir, err)
@@ -62,19 +60,20 @@ func Discover(ctx context.Context, dir string) ([]File, error) {
 			}
 			return nil
 		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return nil
+		}
 		if d.IsDir() {
-			if path != root && skippedDirs[d.Name()] {
+			if path != root && set.excludesDir(rel) {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil // symlinks, sockets, devices
+		if !d.Type().IsRegular() || !set.Includes(rel) {
+			return nil // symlinks, sockets, devices, other files
 		}
-		f, ok := classify(path, d.Name())
-		if !ok {
-			return nil
-		}
+		f := classify(path, d.Name())
 		info, err := d.Info()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("discovering logs: stat %s: %w", path, err))
@@ -91,26 +90,23 @@ func Discover(ctx context.Context, dir string) ([]File, error) {
 	return files, errors.Join(errs...)
 }
 
-// classify recognises a log file by name.
-func classify(path, name string) (File, bool) {
-	var ext string
+// classify reads a log file's stream, day and compression from its name.
+func classify(path, name string) File {
+	ext := ""
 	for _, e := range logExts {
 		if strings.HasSuffix(name, e) && len(name) > len(e) {
 			ext = e
 			break
 		}
 	}
-	if ext == "" {
-		return File{}, false
-	}
-	f := File{Path: path, Stream: name[:len(name)-len(ext)], Compressed: strings.HasSuffix(ext, ".gz")}
+	f := File{Path: path, Stream: name[:len(name)-len(ext)], Compressed: strings.HasSuffix(name, ".gz")}
 	stem := f.Stream
 	if len(stem) > 11 && stem[len(stem)-11] == '-' {
 		if day, err := time.Parse("2006-01-02", stem[len(stem)-10:]); err == nil {
 			f.Stream, f.Day = stem[:len(stem)-11], day
 		}
 	}
-	return f, true
+	return f
 }
 
 func sortFiles(files []File) {

@@ -21,7 +21,7 @@ func TestDiscover(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "evil-2025-01-14.jsonl"), filepath.Join(root, "backend", "link-2025-01-14.jsonl")); err != nil {
 		t.Fatal(err)
 	}
-	files, err := Discover(context.Background(), root)
+	files, err := Discover(context.Background(), root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,16 +61,16 @@ func TestDiscoverRootSymlinkAndErrors(t *testing.T) {
 	if err := os.Symlink(root, link); err != nil {
 		t.Fatal(err)
 	}
-	files, err := Discover(context.Background(), link)
+	files, err := Discover(context.Background(), link, nil)
 	if err != nil || len(files) != 6 {
 		t.Fatalf("Discover(symlinked root) = %d files, %v", len(files), err)
 	}
-	if _, err := Discover(context.Background(), filepath.Join(root, "missing")); err == nil {
+	if _, err := Discover(context.Background(), filepath.Join(root, "missing"), nil); err == nil {
 		t.Fatal("Discover(missing dir) succeeded")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Discover(ctx, root); err == nil {
+	if _, err := Discover(ctx, root, nil); err == nil {
 		t.Fatal("Discover(cancelled) succeeded")
 	}
 }
@@ -78,21 +78,77 @@ func TestDiscoverRootSymlinkAndErrors(t *testing.T) {
 func TestClassify(t *testing.T) {
 	tests := []struct {
 		name, stream string
-		dated, ok    bool
+		dated, gz    bool
 	}{
-		{"backend-general-2025-01-13.jsonl", "backend-general", true, true},
+		{"backend-general-2025-01-13.jsonl", "backend-general", true, false},
 		{"backend-errors-2025-01-13.jsonl.gz", "backend-errors", true, true},
-		{"backend-general-2025-13-45.jsonl", "backend-general-2025-13-45", false, true},
-		{"fossawork.log", "fossawork", false, true},
-		{"2025-01-13.jsonl", "2025-01-13", false, true},
-		{".jsonl", "", false, false},
-		{"data.json", "", false, false},
-		{"backend.log.1", "", false, false},
+		{"backend-general-2025-13-45.jsonl", "backend-general-2025-13-45", false, false},
+		{"fossawork.log", "fossawork", false, false},
+		{"2025-01-13.jsonl", "2025-01-13", false, false},
+		{"backend.log.1", "backend.log.1", false, false},
+		{"syslog.2.gz", "syslog.2", false, true},
 	}
 	for _, tt := range tests {
-		f, ok := classify("/x/"+tt.name, tt.name)
-		if ok != tt.ok || f.Stream != tt.stream || f.Day.IsZero() == tt.dated {
-			t.Errorf("classify(%q) = %+v, %v", tt.name, f, ok)
+		f := classify("/x/"+tt.name, tt.name)
+		if f.Stream != tt.stream || f.Day.IsZero() == tt.dated || f.Compressed != tt.gz {
+			t.Errorf("classify(%q) = %+v", tt.name, f)
 		}
+	}
+}
+
+func TestFileSet(t *testing.T) {
+	def := DefaultFileSet()
+	custom, err := NewFileSet([]string{"app/*.log", "**/*.log.[0-9]", "*.{txt,out}"}, []string{"app/old/**"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		set  *FileSet
+		rel  string
+		want bool
+	}{
+		{def, "backend/backend-general-2025-01-13.jsonl", true},
+		{def, "a.jsonl", true},
+		{def, "errors/x.jsonl.gz", true},
+		{def, "uvicorn.log", true},
+		{def, "data.json", false},
+		{def, ".jsonl.swp", false},
+		{def, "performance/performance-metrics.jsonl", false},
+		{def, "x/reports/weekly-log-analysis-20250113.json", false},
+		{def, "x/reports/a.jsonl", false},
+		{custom, "app/a.log", true},
+		{custom, "app/sub/a.log", false},
+		{custom, "deep/er/a.log.3", true},
+		{custom, "notes.txt", true},
+		{custom, "app/old/a.log", false},
+		{custom, "a.jsonl", false},
+	}
+	for _, tt := range tests {
+		if got := tt.set.Includes(filepath.FromSlash(tt.rel)); got != tt.want {
+			t.Errorf("Includes(%q) = %v, want %v", tt.rel, got, tt.want)
+		}
+	}
+	if _, err := NewFileSet([]string{"**/*.{jsonl"}, nil); err == nil {
+		t.Error("NewFileSet accepted an unclosed {")
+	}
+	if _, err := NewFileSet(nil, nil); err == nil {
+		t.Error("NewFileSet accepted no include globs")
+	}
+}
+
+// TestDiscoverGlobs walks with a custom set: an excluded directory is not
+// entered and only matching names are returned.
+func TestDiscoverGlobs(t *testing.T) {
+	root := writeTree(t)
+	set, err := NewFileSet([]string{"**/*.gz"}, []string{"automation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Discover(context.Background(), root, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Path != filepath.Join(root, "backend", "backend-api-2025-01-14.jsonl.gz") {
+		t.Fatalf("Discover = %+v, want only backend/backend-api-2025-01-14.jsonl.gz", files)
 	}
 }

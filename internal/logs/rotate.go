@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,11 @@ const DefaultQuietPeriod = time.Hour
 // archiving and deletion.
 type RotateOptions struct {
 	LogsDir, ArchiveDir string
+	// Files selects the log files under LogsDir (DefaultFileSet when nil).
+	// Of those, only `.jsonl` files are compressed (the ones FossaWork
+	// writes; other `.log` files are another rotator's) and only `.gz`
+	// files are archived.
+	Files *FileSet
 	// Now is the instant ages are measured from; its Location names the
 	// month an archived file is filed under.
 	Now                                      time.Time
@@ -165,17 +171,20 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 	return res, errors.Join(errs...)
 }
 
+// archiveFiles is everything rotation may have put in the archive.
+var archiveFiles = &FileSet{include: []string{"**/*.gz"}}
+
 // plan decides every file's fate, single-threaded, so that collisions
 // (an existing .gz, two files bound for one archive name) are found the same
 // way in a dry run and in a real one.
 func (r *rotator) plan(ctx context.Context, res *RotateResult) (tasks, deletes []rotateTask, errs []error) {
-	files, err := Discover(ctx, r.o.LogsDir)
+	files, err := Discover(ctx, r.o.LogsDir, r.o.Files)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	var archived []File
 	if r.o.DeleteAfter > 0 {
-		archived, err = Discover(ctx, r.o.ArchiveDir)
+		archived, err = Discover(ctx, r.o.ArchiveDir, archiveFiles)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -214,7 +223,7 @@ func (r *rotator) plan(ctx context.Context, res *RotateResult) (tasks, deletes [
 func (r *rotator) decide(f File) (rotateTask, *Skip) {
 	t := rotateTask{file: f}
 	age := r.o.Now.Sub(f.ModTime)
-	t.compress = !f.Compressed && r.o.CompressAfter > 0 && age > r.o.CompressAfter
+	t.compress = strings.HasSuffix(f.Path, ".jsonl") && r.o.CompressAfter > 0 && age > r.o.CompressAfter
 	archive := r.o.ArchiveAfter > 0 && age > r.o.ArchiveAfter && (f.Compressed || t.compress)
 	if !t.compress && !archive {
 		return t, nil

@@ -38,7 +38,7 @@ func TestSharedSampleTruth(t *testing.T) {
 	if err := json.Unmarshal(raw, &truth); err != nil {
 		t.Fatal(err)
 	}
-	files, err := Discover(context.Background(), filepath.Join(sharedSample, "logs"))
+	files, err := Discover(context.Background(), filepath.Join(sharedSample, "logs"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

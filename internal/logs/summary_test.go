@@ -63,7 +63,7 @@ func writeTree(t *testing.T) string {
 
 func TestSummarizeWindow(t *testing.T) {
 	root := writeTree(t)
-	files, err := Discover(context.Background(), root)
+	files, err := Discover(context.Background(), root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func equalInts(a, b []int) bool {
 
 func TestSummarizeOpenWindowAndMinLevel(t *testing.T) {
 	root := writeTree(t)
-	files, _ := Discover(context.Background(), root)
+	files, _ := Discover(context.Background(), root, nil)
 	s, err := Summarize(context.Background(), files, SummaryOptions{Location: time.UTC, MinLevel: LevelWarning, TopN: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestSummarizeOpenWindowAndMinLevel(t *testing.T) {
 
 func TestSummarizeCancelled(t *testing.T) {
 	root := writeTree(t)
-	files, _ := Discover(context.Background(), root)
+	files, _ := Discover(context.Background(), root, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Summarize(ctx, files, SummaryOptions{}); !errors.Is(err, context.Canceled) {

@@ -50,7 +50,7 @@ var (
 
 func scanFixture(t *testing.T) ScanReport {
 	t.Helper()
-	files, err := logs.Discover(context.Background(), filepath.Join("testdata", "scan", "logs"))
+	files, err := logs.Discover(context.Background(), filepath.Join("testdata", "scan", "logs"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestScanWindow(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	files, err := logs.Discover(context.Background(), dir)
+	files, err := logs.Discover(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestScanSharedSample(t *testing.T) {
 	if err := json.Unmarshal(data, &truth); err != nil {
 		t.Fatal(err)
 	}
-	files, err := logs.Discover(context.Background(), filepath.Join(root, "logs"))
+	files, err := logs.Discover(context.Background(), filepath.Join(root, "logs"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestScanUnreadable(t *testing.T) {
 func TestScanCancelled(t *testing.T) {
 	dir := t.TempDir()
 	writeWeek(t, dir, 1<<20)
-	files, err := logs.Discover(context.Background(), dir)
+	files, err := logs.Discover(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestScanCancelled(t *testing.T) {
 // TestScanRedactOption: the caller's redactor runs on every quoted text,
 // after the built-in one.
 func TestScanRedactOption(t *testing.T) {
-	files, err := logs.Discover(context.Background(), filepath.Join("testdata", "scan", "logs"))
+	files, err := logs.Discover(context.Background(), filepath.Join("testdata", "scan", "logs"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +398,7 @@ func writeLine(b *bytes.Buffer, rng *rand.Rand, at time.Time) {
 func BenchmarkScan(b *testing.B) {
 	dir := b.TempDir()
 	size := writeWeek(b, dir, 100<<20)
-	files, err := logs.Discover(context.Background(), dir)
+	files, err := logs.Discover(context.Background(), dir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

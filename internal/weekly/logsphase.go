@@ -28,9 +28,9 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	cfg := p.d.Config
 	now := p.d.Now()
 	reports := p.path(cfg.ReportsDir)
-	files, err := logs.Discover(ctx, p.path(cfg.Logs.Dir))
+	files, err := p.logFiles(ctx)
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(cfg.Logs.Dir), err)
+		return runbook.Result{}, err
 	}
 	var r runbook.Result
 	prev, err := analysis.Previous(reports, now)
@@ -90,8 +90,12 @@ func patternLines(ps []analysis.Pattern, n int) string {
 
 func (p *Procedure) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	cfg := p.d.Config.Logs
+	set, err := p.logFileSet()
+	if err != nil {
+		return runbook.Result{}, err
+	}
 	res, err := logs.Rotate(ctx, logs.RotateOptions{
-		LogsDir: p.path(cfg.Dir), ArchiveDir: p.path(cfg.ArchiveDir), Now: p.d.Now().In(p.d.Location),
+		LogsDir: p.path(cfg.Dir), ArchiveDir: p.path(cfg.ArchiveDir), Files: set, Now: p.d.Now().In(p.d.Location),
 		CompressAfter: cfg.CompressAfter.D(), ArchiveAfter: cfg.ArchiveAfter.D(), DeleteAfter: cfg.DeleteArchivesAfter.D(),
 		DryRun: env.DryRun,
 	})

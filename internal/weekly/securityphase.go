@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/security/authlog"
@@ -113,9 +112,9 @@ func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Resul
 // shapes are read (upstream's monitor skips the pipe-shaped ones).
 func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	now := p.d.Now()
-	files, err := logs.Discover(ctx, p.path(p.d.Config.Logs.Dir))
+	files, err := p.logFiles(ctx)
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
+		return runbook.Result{}, err
 	}
 	secrets, _ := security.EnvSecrets(p.path(p.d.Config.Security.EnvFile))
 	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, From: now.Add(-7 * 24 * time.Hour), To: now,

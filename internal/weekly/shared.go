@@ -2,6 +2,7 @@ package weekly
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -81,10 +82,34 @@ func (s *shared) getBaseline(name string) (health.LatencyStats, bool) {
 	return st, ok
 }
 
+// logFiles finds the application's log files: the configured globs under
+// logs.dir.
+func (p *Procedure) logFiles(ctx context.Context) ([]logs.File, error) {
+	dir := p.path(p.d.Config.Logs.Dir)
+	set, err := p.logFileSet()
+	if err != nil {
+		return nil, err
+	}
+	files, err := logs.Discover(ctx, dir, set)
+	if err != nil {
+		return files, fmt.Errorf("reading logs under %s: %w", dir, err)
+	}
+	return files, nil
+}
+
+// logFileSet is the configured selection of log files.
+func (p *Procedure) logFileSet() (*logs.FileSet, error) {
+	set, err := logs.NewFileSet(p.d.Config.Logs.Include, p.d.Config.Logs.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("logs.include/exclude: %w", err)
+	}
+	return set, nil
+}
+
 // logSummary summarises the log tree for [now-span, now).
 func (p *Procedure) logSummary(ctx context.Context, span time.Duration) (logs.Summary, error) {
 	now := p.d.Now()
-	files, err := logs.Discover(ctx, p.path(p.d.Config.Logs.Dir))
+	files, err := p.logFiles(ctx)
 	if err != nil {
 		return logs.Summary{}, err
 	}

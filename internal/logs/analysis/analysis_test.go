@@ -13,7 +13,7 @@ import (
 
 func analyzeFixture(t *testing.T, prev *Analysis) *Analysis {
 	t.Helper()
-	files, err := logs.Discover(context.Background(), "testdata/logs")
+	files, err := logs.Discover(context.Background(), "testdata/logs", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestSharedSample(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("shared sample not present")
 	}
-	files, err := logs.Discover(context.Background(), dir)
+	files, err := logs.Discover(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
