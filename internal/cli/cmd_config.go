@@ -9,14 +9,35 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/redact"
+	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
+// loadConfig reads the config and, the first time, tells the output
+// redaction the installation's secrets.
 func (a *app) loadConfig() (config.Config, error) {
 	cfg, err := config.Load(a.configPath)
 	if err != nil {
 		return cfg, withCode(ExitUsage, err)
 	}
+	if a.secretsOf == "" {
+		a.secretsOf = cfg.Path(cfg.Security.EnvFile)
+		r := redact.New(a.secrets(cfg))
+		for _, w := range a.outputs {
+			w.SetRedactor(r)
+		}
+	}
 	return cfg, nil
+}
+
+// secrets are the installation's secret values (see weekly.Secrets); an
+// unreadable .env file is a warning, not a failure.
+func (a *app) secrets(cfg config.Config) []string {
+	secrets, err := weekly.Secrets(cfg)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "fossamaint: warning: values from the .env file are not known to redaction:", err)
+	}
+	return secrets
 }
 
 func (a *app) configCmd() *cobra.Command {

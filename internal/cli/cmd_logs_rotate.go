@@ -8,7 +8,6 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/logs"
@@ -113,8 +112,7 @@ func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.R
 // rotateProgress shows compression progress on a terminal (stderr) only;
 // the returned func clears the line.
 func (a *app) rotateProgress(o *logs.RotateOptions) func() {
-	f, ok := a.stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || o.DryRun {
+	if !isTerminal(a.stderr) || o.DryRun {
 		return func() {}
 	}
 	last := -1

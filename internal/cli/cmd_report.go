@@ -8,7 +8,6 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/report"
-	"github.com/fossawork/fossamaint/internal/security"
 )
 
 func (a *app) reportCmd() *cobra.Command {
@@ -60,8 +59,7 @@ func (a *app) reportCmd() *cobra.Command {
 			if spec, err := cfg.Window.Spec(); err == nil {
 				run = run.In(spec.Location)
 			}
-			secrets, _ := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-			if err := report.Render(a.stdout, format, run, report.Options{Secrets: secrets}); err != nil {
+			if err := report.Render(a.stdout, format, run, report.Options{Secrets: a.secrets(cfg)}); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			return nil

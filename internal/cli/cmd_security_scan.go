@@ -130,11 +130,7 @@ func (a *app) scanOptions(logsDir string, globs *logGlobs) (security.ScanOptions
 	if spec, err := cfg.Window.Spec(); err == nil {
 		opts.Location = spec.Location
 	}
-	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	if err != nil {
-		fmt.Fprintln(a.stderr, "fossamaint: warning: secrets from .env are not searched for:", err)
-	}
-	opts.Secrets = secrets
+	opts.Secrets = a.secrets(cfg)
 	if logsDir == "" {
 		logsDir = cfg.Path(cfg.Logs.Dir)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
@@ -73,8 +72,7 @@ func (a *app) runWeekly(ctx context.Context, cfg config.Config, f weeklyFlags) (
 // finishWeekly writes the three reports, prints the summary and maps the
 // run to an exit code.
 func (a *app) finishWeekly(ctx context.Context, cfg config.Config, run *runbook.Run, asJSON bool, runErr error) error {
-	secrets, _ := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	opts := report.Options{Secrets: secrets}
+	opts := report.Options{Secrets: a.secrets(cfg)}
 	paths, err := report.Write(context.WithoutCancel(ctx), cfg.Path(cfg.ReportsDir), run, opts)
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)

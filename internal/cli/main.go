@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
@@ -16,15 +18,25 @@ var Version = "dev"
 
 // app carries what every command shares; no globals.
 type app struct {
+	// stdout and stderr redact everything written to them (outputs).
 	stdout, stderr io.Writer
-	configPath     string
-	now            func() time.Time
+	outputs        []*redact.Writer
+	// secretsOf is the .env file whose secrets the outputs know ("" until
+	// a config was loaded).
+	secretsOf  string
+	configPath string
+	now        func() time.Time
 }
 
 // Main runs the CLI with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, now: time.Now}
+	// Every byte printed goes through the redaction layer: labelled
+	// secrets from the start, the installation's own once the config is
+	// read.
+	out, errOut := redact.NewWriter(stdout, nil), redact.NewWriter(stderr, nil)
+	a := &app{stdout: out, stderr: errOut, outputs: []*redact.Writer{out, errOut}, now: time.Now}
+	stdout, stderr = out, errOut
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -19,8 +20,17 @@ type progress struct {
 }
 
 func newProgress(w io.Writer) *progress {
+	return &progress{w: w, tty: isTerminal(w)}
+}
+
+// isTerminal reports whether w (or the writer a redact.Writer wraps) is a
+// terminal.
+func isTerminal(w io.Writer) bool {
+	if rw, ok := w.(*redact.Writer); ok {
+		w = rw.Underlying()
+	}
 	f, ok := w.(*os.File)
-	return &progress{w: w, tty: ok && term.IsTerminal(int(f.Fd()))}
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 var statusColour = map[runbook.Status]string{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,11 @@ func TestRedacted(t *testing.T) {
 	}
 	if cfg.Services.Units[0].Start[1] != "--password=hunter2" {
 		t.Fatal("Redacted changed its input")
+	}
+	got := Secrets(cfg)
+	slices.Sort(got)
+	if want := []string{"abc123", "hunter2", "hunter2"}; !slices.Equal(got, want) {
+		t.Errorf("Secrets = %q, want %q", got, want)
 	}
 }
 

@@ -3,10 +3,11 @@ package config
 import (
 	"bytes"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // Marshal renders cfg as YAML.
@@ -14,55 +15,52 @@ func Marshal(cfg Config) ([]byte, error) {
 	return yaml.MarshalWithOptions(cfg, yaml.Indent(2), yaml.IndentSequence(true))
 }
 
-var secretArg = regexp.MustCompile(`(?i)(password|passwd|secret|token|api[_-]?key)=\S+`)
-
-// Redacted returns a copy of cfg safe to print: passwords in URLs and
-// key=value secrets in service commands are replaced by "REDACTED".
+// Redacted returns a copy of cfg safe to print: passwords and secret query
+// values in URLs and secret values in service commands are replaced by
+// redact.Marker.
 func Redacted(cfg Config) Config {
 	out := cfg
 	out.Health.Endpoints = append([]Endpoint(nil), cfg.Health.Endpoints...)
 	for i := range out.Health.Endpoints {
-		out.Health.Endpoints[i].URL = RedactURL(out.Health.Endpoints[i].URL)
+		out.Health.Endpoints[i].URL = redact.URL(out.Health.Endpoints[i].URL)
 	}
 	out.Services.Units = append([]Service(nil), cfg.Services.Units...)
 	for i, u := range out.Services.Units {
-		u.HealthURL = RedactURL(u.HealthURL)
-		u.Start, u.Stop, u.Status = redactArgs(u.Start), redactArgs(u.Stop), redactArgs(u.Status)
+		u.HealthURL = redact.URL(u.HealthURL)
+		u.Start, u.Stop, u.Status = redact.Args(u.Start), redact.Args(u.Stop), redact.Args(u.Status)
 		out.Services.Units[i] = u
 	}
 	return out
 }
 
-// RedactURL hides the password of a URL's userinfo and secret-looking query values.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return secretArg.ReplaceAllString(s, "${1}=REDACTED")
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if secretArg.MatchString(k + "=x") {
-			q.Set(k, "REDACTED")
-			changed = true
+// Secrets returns the secret values the config itself holds: URL
+// passwords and secret query values, and the values Redacted hides in
+// service commands. Reports redact them wherever they appear (an error
+// quoting a URL, a process list).
+func Secrets(cfg Config) []string {
+	var out []string
+	addURL := func(s string) {
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return
+		}
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+		for k, vs := range u.Query() {
+			if redact.IsSecretName(k) {
+				out = append(out, vs...)
+			}
 		}
 	}
-	if changed {
-		u.RawQuery = q.Encode()
+	for _, e := range cfg.Health.Endpoints {
+		addURL(e.URL)
 	}
-	return strings.Replace(u.String(), "REDACTED%40", "REDACTED@", 1)
-}
-
-func redactArgs(args []string) []string {
-	if args == nil {
-		return nil
-	}
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = secretArg.ReplaceAllString(a, "${1}=REDACTED")
+	for _, u := range cfg.Services.Units {
+		addURL(u.HealthURL)
+		for _, argv := range [][]string{u.Start, u.Stop, u.Status} {
+			out = append(out, redact.ArgSecrets(argv)...)
+		}
 	}
 	return out
 }

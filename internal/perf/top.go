@@ -3,7 +3,6 @@ package perf
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/shirou/gopsutil/v4/mem"
 	"github.com/shirou/gopsutil/v4/process"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // MaxCmdlineBytes bounds a reported command line (after redaction).
@@ -161,52 +162,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-var (
-	// secretName matches option and variable names whose value is a secret.
-	secretName = regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization)`)
-	// urlCreds matches the password part of scheme://user:password@host.
-	urlCreds = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s]*@`)
-)
-
-const redacted = "***"
-
-// RedactCmdline joins args with spaces after hiding secret values
-// (--password=x, --token x, API_KEY=x, Authorization: x, user:pass@ in URLs)
-// and cuts the result after maxBytes (on a rune boundary, marked with "…").
+// RedactCmdline joins args with spaces after the redaction layer has hidden
+// secret values (--password x, API_KEY=x, Authorization: x, user:pass@ in
+// URLs) and cuts the result after maxBytes (on a rune boundary, marked with
+// "…"). Listed secrets are removed later, with the report.
 func RedactCmdline(args []string, maxBytes int) string {
-	out := make([]string, len(args))
-	hideNext := false
-	for i, a := range args {
-		switch {
-		case hideNext && !strings.HasPrefix(a, "-"):
-			out[i], hideNext = redacted, false
-			continue
-		case hideNext:
-			hideNext = false
-		}
-		if k, _, ok := cutSecretAssignment(a); ok {
-			out[i] = k + redacted
-			continue
-		}
-		out[i] = urlCreds.ReplaceAllString(a, "${1}"+redacted+"@")
-		hideNext = strings.HasPrefix(a, "-") && secretName.MatchString(a)
-	}
-	return truncate(strings.Join(out, " "), maxBytes)
-}
-
-// cutSecretAssignment splits "name=value" or "name: value" when name is a
-// secret's name, returning the prefix to keep.
-func cutSecretAssignment(a string) (keep, value string, ok bool) {
-	i := strings.IndexAny(a, "=:")
-	if i <= 0 || !secretName.MatchString(a[:i]) {
-		return "", "", false
-	}
-	j := i + 1
-	for j < len(a) && a[j] == ' ' {
-		j++
-	}
-	if strings.HasPrefix(a[i:], "://") { // a URL, not an assignment
-		return "", "", false
-	}
-	return a[:j], a[j:], true
+	return truncate(strings.Join(redact.Args(args), " "), maxBytes)
 }

@@ -78,15 +78,15 @@ func TestRedactCmdline(t *testing.T) {
 		want string
 	}{
 		{"plain", []string{"uvicorn", "app.main:app", "--port", "8000"}, 200, "uvicorn app.main:app --port 8000"},
-		{"password flag value", []string{"mysql", "--password=hunter2", "-u", "root"}, 200, "mysql --password=*** -u root"},
-		{"password next arg", []string{"tool", "--password", "hunter2", "--verbose"}, 200, "tool --password *** --verbose"},
+		{"password flag value", []string{"mysql", "--password=hunter2", "-u", "root"}, 200, "mysql --password=[REDACTED] -u root"},
+		{"password next arg", []string{"tool", "--password", "hunter2", "--verbose"}, 200, "tool --password [REDACTED] --verbose"},
 		{"flag then flag", []string{"tool", "--token", "--verbose"}, 200, "tool --token --verbose"},
-		{"token assignment", []string{"curl", "https://x/api?a=1", "token=abc123"}, 200, "curl https://x/api?a=1 token=***"},
-		{"env style", []string{"env", "API_KEY=s3cr3t", "SECRET_KEY=x", "HOME=/root"}, 200, "env API_KEY=*** SECRET_KEY=*** HOME=/root"},
-		{"header", []string{"curl", "-H", "Authorization: Bearer abc.def"}, 200, "curl -H Authorization: ***"},
-		{"url credentials", []string{"psql", "postgresql://fossa:pa55@db:5432/fossawork"}, 200, "psql postgresql://fossa:***@db:5432/fossawork"},
-		{"url in assignment", []string{"DATABASE_URL=postgresql://u:p@h/db"}, 200, "DATABASE_URL=postgresql://u:***@h/db"},
-		{"truncated after redaction", []string{"x", "--password=averyveryverylongsecret"}, 14, "x --password=*…"},
+		{"token assignment", []string{"curl", "https://x/api?a=1", "token=abc123"}, 200, "curl https://x/api?a=1 token=[REDACTED]"},
+		{"env style", []string{"env", "API_KEY=s3cr3t", "SECRET_KEY=x", "HOME=/root"}, 200, "env API_KEY=[REDACTED] SECRET_KEY=[REDACTED] HOME=/root"},
+		{"header", []string{"curl", "-H", "Authorization: Bearer abc.def"}, 200, "curl -H Authorization: [REDACTED]"},
+		{"url credentials", []string{"psql", "postgresql://fossa:pa55@db:5432/fossawork"}, 200, "psql postgresql://fossa:[REDACTED]@db:5432/fossawork"},
+		{"url in assignment", []string{"DATABASE_URL=postgresql://u:p@h/db"}, 200, "DATABASE_URL=postgresql://u:[REDACTED]@h/db"},
+		{"truncated after redaction", []string{"x", "--password=averyveryverylongsecret"}, 17, "x --password=[RED…"},
 		{"truncated on rune", []string{"héhé"}, 2, "h…"},
 		{"empty", nil, 200, ""},
 	}

@@ -48,9 +48,6 @@ type ScanOptions struct {
 	// Secrets are values (from .env, config) whose appearance in a log
 	// line is a finding; they are also redacted from every example.
 	Secrets []string
-	// Redact, when set, runs on every quoted text after the built-in
-	// redaction (the caller's report-wide redactor).
-	Redact func(string) string
 }
 
 // Finding is one thing the weekly security phase reports; Severity is
@@ -265,7 +262,7 @@ func newScanState(o ScanOptions) *scanState {
 			From: o.From, To: o.To, MaxRetry: o.MaxRetry, FindTimeSeconds: o.FindTime.Seconds(),
 			WeeklyThreshold: o.WeeklyThreshold, DistributedSources: o.DistributedSources,
 		},
-		red:      newRedactor(o.Secrets, o.Redact),
+		red:      newRedactor(o.Secrets),
 		fails:    newFailureTable(),
 		scanners: map[scannerKey]*scannerAcc{},
 		uaCache:  map[string]string{},
@@ -625,7 +622,9 @@ func (s *scanState) secretFindings(r *ScanReport) []Finding {
 	total := 0
 	for _, h := range r.SecretsInLogs {
 		total += h.Count
-		kinds = append(kinds, fmt.Sprintf("%s: %d", h.Kind, h.Count))
+		// "kind: N" would read as a labelled secret ("token: 1") and be
+		// redacted from the report.
+		kinds = append(kinds, fmt.Sprintf("%d× %s", h.Count, h.Kind))
 		ev = append(ev, s.examplesEvidence(h.Examples))
 		for _, f := range h.Files {
 			if !slices.Contains(files, f) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // Family is a class of attack signature.
@@ -399,48 +401,20 @@ func tokenLike(v string) bool {
 }
 
 // Redacted replaces secret values in examples and evidence.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Marker
 
-// redactor removes secrets from the text the report quotes: listed values
-// and labelled ones (password=, tokens, bearer, URL passwords). The
-// caller's Redact, when given, runs after it.
+// redactor removes secrets from the text the report quotes, through the
+// redaction layer: listed values and labelled ones (password=, tokens,
+// bearer, URL passwords).
 type redactor struct {
-	listed *strings.Replacer
-	extra  func(string) string
+	r *redact.Redactor
 }
 
-func newRedactor(secrets []string, extra func(string) string) *redactor {
-	var pairs []string
-	for _, s := range longestFirst(secrets) {
-		pairs = append(pairs, s, Redacted)
-	}
-	r := &redactor{extra: extra}
-	if len(pairs) > 0 {
-		r.listed = strings.NewReplacer(pairs...)
-	}
-	return r
+func newRedactor(secrets []string) *redactor {
+	return &redactor{r: redact.New(secrets)}
 }
 
-// longestFirst keeps secrets of at least MinSecretLen, longest first, so a
-// secret containing another is replaced whole.
-func longestFirst(secrets []string) []string {
-	keep := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(s) < MinSecretLen })
-	slices.SortFunc(keep, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
-	return slices.Compact(keep)
-}
-
-func (r *redactor) redact(s string) string {
-	if r.listed != nil {
-		s = r.listed.Replace(s)
-	}
-	s = secretPairRE.ReplaceAllString(s, "${1}"+Redacted)
-	s = bearerRE.ReplaceAllString(s, "${1}"+Redacted)
-	s = urlPassRE.ReplaceAllString(s, "${1}"+Redacted+"@")
-	if r.extra != nil {
-		s = r.extra(s)
-	}
-	return s
-}
+func (r *redactor) redact(s string) string { return r.r.String(s) }
 
 // maxExampleBytes bounds a quoted example; attack payloads can be long.
 const maxExampleBytes = 300

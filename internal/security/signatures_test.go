@@ -133,11 +133,9 @@ func TestSecretKinds(t *testing.T) {
 }
 
 func TestRedactorExample(t *testing.T) {
-	r := newRedactor([]string{"listedsecretvalue42", "listedsecret", "ab"}, func(s string) string {
-		return strings.ReplaceAll(s, "tech002", "[USER]")
-	})
+	r := newRedactor([]string{"listedsecretvalue42", "listedsecret", "ab"})
 	tests := []struct{ in, want string }{
-		{"username=tech002&password=hunter2hunter2", "username=[USER]&password=[REDACTED]"},
+		{"username=tech002&password=hunter2hunter2", "username=tech002&password=[REDACTED]"},
 		{"key listedsecretvalue42 and listedsecret ab", "key [REDACTED] and [REDACTED] ab"},
 		{"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x", "Authorization: Bearer [REDACTED]"},
 		{"postgresql://fossa:S3cret@db/x", "postgresql://fossa:[REDACTED]@db/x"},
@@ -166,7 +164,7 @@ func FuzzMatchSignatures(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	red := newRedactor([]string{"hunter2hunter2"}, nil)
+	red := newRedactor([]string{"hunter2hunter2"})
 	f.Fuzz(func(t *testing.T, s string) {
 		norm := normalizeInto(nil, s)
 		if len(norm) > len(s) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
+	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -37,8 +38,9 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	if err != nil {
 		r.Finding(runbook.Warning, err.Error(), "the previous log analysis could not be read: new patterns are not reported")
 	}
+	secrets, _ := Secrets(cfg) // an unreadable .env is the security phase's finding
 	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev})
+		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets)})
 	if err != nil {
 		return r, err
 	}

@@ -6,8 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
@@ -128,4 +130,14 @@ func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
 	return p.s.apt.get(ctx, func(ctx context.Context) (updates.AptReport, error) {
 		return updates.CheckApt(ctx, p.d.Runner, p.d.Config.Updates.Apt.RebootRequiredFile)
 	})
+}
+
+// Secrets are the installation's secret values, for the redaction layer:
+// those of the .env file (security.env_file) and those the config itself
+// holds (URL passwords, secret arguments of service commands). The config
+// secrets come back even when the .env file cannot be read; the error
+// says which file failed.
+func Secrets(cfg config.Config) ([]string, error) {
+	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
+	return append(secrets, config.Secrets(cfg)...), err
 }

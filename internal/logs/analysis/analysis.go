@@ -14,6 +14,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/patterns"
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // Options select the window and the thresholds.
@@ -27,6 +28,9 @@ type Options struct {
 	Workers int
 	// Previous is the previous analysis, for new_patterns; nil if none.
 	Previous *Analysis
+	// Redactor removes secrets from the quoted examples and templates
+	// (labelled secrets only when nil): the analysis is written to disk.
+	Redactor *redact.Redactor
 }
 
 // Analysis is the weekly log analysis report.
@@ -328,6 +332,7 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 	for _, pt := range byID {
 		sort.Strings(pt.Loggers)
 		pt.Category = Category(pt.Template)
+		pt.Template, pt.Example = o.Redactor.String(pt.Template), o.Redactor.String(pt.Example)
 		a.Patterns = append(a.Patterns, *pt)
 	}
 	sort.Slice(a.Patterns, func(i, j int) bool {

@@ -1,0 +1,19 @@
+// Package redact is the one redaction layer: every report, every quoted
+// log line, every command line and every error fossamaint prints passes
+// through it, so a secret has one set of rules to get past, not four.
+//
+// Two kinds of secret are removed, each replaced by Marker:
+//
+//   - listed secrets: values known to be secret, from the installation's
+//     .env and from the config (URL passwords, secret arguments). Every
+//     occurrence is replaced, longest first, so a secret containing
+//     another goes whole;
+//   - labelled secrets nobody listed: values after password=, token=,
+//     secret=, api_key: and the like (env, JSON, query-string and header
+//     spellings), bearer and basic credentials, and the password of
+//     scheme://user:password@host.
+//
+// Command lines get argv-aware treatment (Args): the value after a
+// --password flag is hidden whole, as is everything after NAME= or
+// "Authorization:" in one argument.
+package redact
