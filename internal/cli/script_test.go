@@ -37,6 +37,7 @@ func TestScripts(t *testing.T) {
 			"corruptdb":   corruptDB,
 			"flipbit":     flipBit,
 			"mtime":       setMtime,
+			"jsonvalid":   jsonValid,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
@@ -114,6 +115,19 @@ func noSecrets(ts *testscript.TestScript, neg bool, args []string) {
 			if strings.Contains(body, s) {
 				ts.Fatalf("%s contains a secret from %s", e.Name(), args[0])
 			}
+		}
+	}
+}
+
+// jsonValid checks that each file holds one valid JSON document: what
+// --json prints passes through the redaction layer, which must not break it.
+func jsonValid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: jsonvalid FILE...")
+	}
+	for _, a := range args {
+		if ok := json.Valid([]byte(ts.ReadFile(a))); ok == neg {
+			ts.Fatalf("%s: json.Valid = %v", a, ok)
 		}
 	}
 }

@@ -18,22 +18,82 @@ const MinSecretLen = 4
 
 // labelled are the rules for secrets nobody listed. Each runs only on text
 // holding one of its trigger words, which keeps redaction off the profile
-// of a big report.
+// of a big report. Value classes stop at quotes and backslashes, so a
+// secret inside a JSON string is replaced without touching the string's
+// own escapes and quotes.
 var labelled = []struct {
 	triggers []string // lower case; any one must occur
 	re       *regexp.Regexp
-	repl     string
+	repl     func(s string, m []int) string // m: the match's submatch indexes
 }{
 	// password=x, DB_PASSWORD: "x", github_token=x, "api_key": "x", ...
-	{
-		[]string{"pass", "pwd", "secret", "token", "key"},
-		regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*["']?\s*[:=]\s*["']?)[^\s"'&,;}]+`),
-		"${1}" + Marker,
-	},
-	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[\w.~+/=-]+`), "${1}" + Marker},
-	{[]string{"authorization"}, regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:basic|digest)\s+)[\w.~+/=-]+`), "${1}" + Marker},
+	{[]string{"pass", "pwd", "secret", "token", "key"}, pairRE, replacePair},
+	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[\w.~+/=-]+`), keepGroup1},
+	{[]string{"authorization"}, regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:basic|digest)\s+)[\w.~+/=-]+`), keepGroup1},
 	// scheme://user:password@host
-	{[]string{"://"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), "${1}" + Marker + "@"},
+	{[]string{"://"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"\\]*:)[^/\s@"\\]+@`), func(s string, m []int) string {
+		return s[m[2]:m[3]] + Marker + "@"
+	}},
+}
+
+// pairRE finds a secret-named key, its separator and its value. Groups:
+// 1 everything before the value, 2 the separator, 3 the value's opening
+// quote, 4 the value.
+var pairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*["']?\s*([:=])\s*(["']?))([^\s"'&,;}\\]+)`)
+
+// replacePair redacts a key's value unless it cannot be a secret: an
+// array or object ("secrets_in_logs": [...], which also leaves an already
+// redacted "[REDACTED]" alone), or an unquoted number, true, false or null
+// after a colon, which is a JSON field or a count ("/etc/passwd": 1,
+// "token: 3"), not a credential.
+func replacePair(s string, m []int) string {
+	match, value := s[m[0]:m[1]], s[m[8]:m[9]]
+	if value[0] == '[' || value[0] == '{' {
+		return match
+	}
+	if s[m[4]:m[5]] == ":" && m[6] == m[7] && jsonScalar(value) {
+		return match
+	}
+	return s[m[2]:m[3]] + Marker
+}
+
+func keepGroup1(s string, m []int) string { return s[m[2]:m[3]] + Marker }
+
+// jsonScalar reports whether v is a JSON number, true, false or null.
+func jsonScalar(v string) bool {
+	switch v {
+	case "true", "false", "null":
+		return true
+	}
+	if v[0] == '-' {
+		v = v[1:]
+	}
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
+			return false
+		}
+	}
+	return v[0] >= '0' && v[0] <= '9'
+}
+
+// replaceAll applies repl to every match of re in s.
+func replaceAll(s string, re *regexp.Regexp, repl func(string, []int) string) string {
+	ms := re.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		b.WriteString(s[last:m[0]])
+		b.WriteString(repl(s, m))
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // secretName matches option, variable and header names whose value is a
@@ -75,7 +135,7 @@ func (r *Redactor) String(s string) string {
 			lower = strings.ToLower(s)
 		}
 		if slices.ContainsFunc(l.triggers, func(t string) bool { return strings.Contains(lower, t) }) {
-			s = l.re.ReplaceAllString(s, l.repl)
+			s = replaceAll(s, l.re, l.repl)
 			lower = ""
 		}
 	}

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,12 @@ func TestString(t *testing.T) {
 		{"url without user", "redis://:pa55w0rd@cache:6379", nil, "redis://:[REDACTED]@cache:6379"},
 		{"prose untouched", "Failed password for root from 203.0.113.7", nil, "Failed password for root from 203.0.113.7"},
 		{"idempotent", "password=[REDACTED] Bearer [REDACTED]", nil, "password=[REDACTED] Bearer [REDACTED]"},
+		{"log style colon", "connecting with password: hunter22", nil, "connecting with password: [REDACTED]"},
+		{"count after colon", "bearer_token: 1, password_or_token: 3", nil, "bearer_token: 1, password_or_token: 3"},
+		{"json number field", `{"/etc/passwd": 1, "token_ttl": 3600, "secret": null}`, nil, `{"/etc/passwd": 1, "token_ttl": 3600, "secret": null}`},
+		{"json array field", `{"secrets_in_logs": [{"kind": "bearer_token"}]}`, nil, `{"secrets_in_logs": [{"kind": "bearer_token"}]}`},
+		{"number after =", "pin password=12345678", nil, "pin password=[REDACTED]"},
+		{"escaped quote stays", `{"m": "password=abc\"x"}`, nil, `{"m": "password=[REDACTED]\"x"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,4 +133,22 @@ func TestWriter(t *testing.T) {
 	if w.Underlying() != &b {
 		t.Error("Underlying is not the wrapped writer")
 	}
+}
+
+// FuzzJSONStaysJSON: redacting a JSON document (what --json prints goes
+// through the Writer) leaves valid JSON, whatever the keys and values.
+func FuzzJSONStaysJSON(f *testing.F) {
+	f.Add("password", "hunter22", 1.0, "s3cr3t-x")
+	f.Add("/etc/passwd", "postgres://u:p\"w@h/", 3.0, "abcd")
+	f.Add("secrets_in_logs", `Bearer x\`, -2.5, "[RED")
+	f.Fuzz(func(t *testing.T, key, val string, num float64, secret string) {
+		doc, err := json.Marshal(map[string]any{key: val, key + "_n": num, key + "_a": []any{val, num, nil}, "m": key + "=" + val})
+		if err != nil {
+			return
+		}
+		got := New([]string{secret}).String(string(doc))
+		if !json.Valid([]byte(got)) && !strings.ContainsAny(secret, `"\{}[]:,0123456789.eE+-tfnrul `) {
+			t.Fatalf("redacting %s gave invalid JSON %s", doc, got)
+		}
+	})
 }
