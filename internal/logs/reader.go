@@ -9,7 +9,7 @@ import (
 
 // Reader defaults.
 const (
-	DefaultMaxLineBytes      = 1 << 20
+	DefaultMaxLineBytes      = 16 << 20 // issue 4: lines up to 16 MB are read whole
 	DefaultMaxExceptionBytes = 64 << 10
 	// MaxMalformedLines is how many malformed line numbers Stats keeps as
 	// evidence; the count itself is exact.

@@ -199,7 +199,7 @@ func TestReaderLongLineBoundedMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	entries, st := readAll(t, src, ReaderOptions{})
+	entries, st := readAll(t, src, ReaderOptions{MaxLineBytes: 1 << 20})
 	runtime.ReadMemStats(&after)
 	if len(entries) != 1 || entries[0].Message != "after" || entries[0].Line != 2 {
 		t.Fatalf("entries = %+v", entries)
@@ -251,7 +251,8 @@ func TestReaderTruncatesLongPipeLine(t *testing.T) {
 	b.WriteString(head)
 	b.WriteString(strings.Repeat("x", 20<<20))
 	b.WriteString("\n2025-01-13 02:14:08 | INFO     | fossawork.api        | get_work_orders:143  | after\n")
-	r := NewReader(strings.NewReader(b.String()), ReaderOptions{Location: time.UTC, MaxLineBytes: 16 << 20})
+	// The default limit is issue 4's 16 MB.
+	r := NewReader(strings.NewReader(b.String()), ReaderOptions{Location: time.UTC})
 	e, err := r.Next()
 	if err != nil || e.Level != LevelError || !strings.HasPrefix(e.Message, "payload xxx") || len(e.Message) > 16<<20 {
 		t.Fatalf("truncated entry: level %v len %d err %v", e.Level, len(e.Message), err)

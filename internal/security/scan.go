@@ -343,7 +343,7 @@ func parseFile(ctx context.Context, f *logs.File, loc *time.Location, out chan<-
 		return
 	}
 	defer rc.Close()
-	r := logs.NewReader(ctxio.Reader(ctx, rc), logs.ReaderOptions{Location: loc, MaxLineBytes: 16 << 20})
+	r := logs.NewReader(ctxio.Reader(ctx, rc), logs.ReaderOptions{Location: loc})
 	const batch = 512
 	buf := make([]logs.Entry, 0, batch)
 	for {

@@ -203,7 +203,7 @@ func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *p
 		return
 	}
 	defer rc.Close()
-	r := logs.NewReader(rc, logs.ReaderOptions{Location: o.Location, MaxLineBytes: 16 << 20, DetailFrom: logs.LevelError})
+	r := logs.NewReader(rc, logs.ReaderOptions{Location: o.Location, DetailFrom: logs.LevelError})
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return
