@@ -247,6 +247,7 @@ type scanState struct {
 	rate     *counter
 	secrets  map[string]*secretAcc
 	tbHints  map[string]bool
+	tbKinds  map[string][]string
 	// reused buffers for the normalised message and path
 	nmsg, npath normalizer
 	// the entry being classified and its source, worked out on demand
@@ -269,6 +270,7 @@ func newScanState(o ScanOptions) *scanState {
 		rate:     newCounter(),
 		secrets:  map[string]*secretAcc{},
 		tbHints:  map[string]bool{},
+		tbKinds:  map[string][]string{},
 	}
 	for i := range s.sigs {
 		s.sigs[i] = &familyAcc{patterns: map[string]int{}, sources: newCounter()}
@@ -505,14 +507,32 @@ func (s *scanState) exceptionHint(tb string) bool {
 			break
 		}
 	}
-	if len(s.tbHints) < maxTracebackHints {
+	if len(s.tbHints) < maxTracebackHints && len(tb) <= maxCachedTraceback {
 		s.tbHints[tb] = hint
 	}
 	return hint
 }
 
-// maxTracebackHints bounds exceptionHint's table.
+// maxTracebackHints bounds the traceback tables (tbHints, tbKinds).
 const maxTracebackHints = 4096
+
+// maxCachedTraceback bounds the tracebacks remembered (the caches hold at
+// most maxTracebackHints of them: 16 MiB); longer ones are searched again.
+const maxCachedTraceback = 4 << 10
+
+// exceptionKinds is secretKinds for a traceback, remembered: the same
+// traceback is logged verbatim thousands of times, and the secret regexes
+// on it were a quarter of a scan's time.
+func (s *scanState) exceptionKinds(tb string, hint bool) []string {
+	if kinds, ok := s.tbKinds[tb]; ok {
+		return kinds
+	}
+	kinds := secretKinds(tb, hint, s.opts.Secrets)
+	if len(s.tbKinds) < maxTracebackHints && len(tb) <= maxCachedTraceback {
+		s.tbKinds[tb] = kinds
+	}
+	return kinds
+}
 
 func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint bool) {
 	for _, t := range [...]struct {
@@ -522,7 +542,13 @@ func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint boo
 		if t.raw == "" || (!t.hint && len(s.opts.Secrets) == 0) {
 			continue
 		}
-		for _, kind := range secretKinds(t.raw, t.hint, s.opts.Secrets) {
+		var kinds []string
+		if t.raw == e.Exception {
+			kinds = s.exceptionKinds(t.raw, t.hint)
+		} else {
+			kinds = secretKinds(t.raw, t.hint, s.opts.Secrets)
+		}
+		for _, kind := range kinds {
 			acc := s.secrets[kind]
 			if acc == nil {
 				acc = &secretAcc{}
