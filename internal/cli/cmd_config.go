@@ -21,7 +21,6 @@ func (a *app) loadConfig() (config.Config, error) {
 		return cfg, withCode(ExitUsage, err)
 	}
 	if a.secretsOf == "" {
-		a.secretsOf = cfg.Path(cfg.Security.EnvFile)
 		r := redact.New(a.secrets(cfg))
 		for _, w := range a.outputs {
 			w.SetRedactor(r)
@@ -30,13 +29,18 @@ func (a *app) loadConfig() (config.Config, error) {
 	return cfg, nil
 }
 
-// secrets are the installation's secret values (see weekly.Secrets); an
-// unreadable .env file is a warning, not a failure.
+// secrets are the installation's secret values (see weekly.Secrets), read
+// once per .env file; an unreadable one is a warning, not a failure.
 func (a *app) secrets(cfg config.Config) []string {
+	env := cfg.Path(cfg.Security.EnvFile)
+	if a.secretsOf == env {
+		return a.secretList
+	}
 	secrets, err := weekly.Secrets(cfg)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "fossamaint: warning: values from the .env file are not known to redaction:", err)
 	}
+	a.secretsOf, a.secretList = env, secrets
 	return secrets
 }
 

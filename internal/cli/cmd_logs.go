@@ -11,6 +11,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // parseSince reads "7d", "24h" (before now) or an RFC 3339 instant.
@@ -82,7 +83,8 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 					return err
 				}
 			}
-			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: loc, Threshold: threshold, Previous: prev})
+			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: loc,
+				Threshold: threshold, Previous: prev, Redactor: redact.New(a.secretList)})
 			if err != nil {
 				return err
 			}

@@ -42,6 +42,9 @@ Template IDs are hashes of the template text, stable across runs.`,
 			if perLine && asJSON {
 				return usageErr("--per-line and --json exclude each other (--per-line is JSON already)")
 			}
+			// The files may be the installation's: when its config is
+			// found, its secrets are redacted from the templates too.
+			_, _ = a.loadConfig()
 			m := patterns.New(patterns.Options{})
 			lines, err := patterns.AddFiles(cmd.Context(), m, files, f)
 			if err != nil {

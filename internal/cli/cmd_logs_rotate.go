@@ -120,12 +120,12 @@ func (a *app) rotateProgress(o *logs.RotateOptions) func() {
 		pct := int(done * 100 / max(total, 1))
 		if pct != last {
 			last = pct
-			fmt.Fprintf(a.stderr, "\r\033[K  compressing %3d%%  %s of %s", pct, humanize.IBytes(uint64(done)), humanize.IBytes(uint64(total)))
+			fmt.Fprintf(live(a.stderr), "\r\033[K  compressing %3d%%  %s of %s", pct, humanize.IBytes(uint64(done)), humanize.IBytes(uint64(total)))
 		}
 	}
 	return func() {
 		if last >= 0 {
-			fmt.Fprint(a.stderr, "\r\033[K")
+			fmt.Fprint(live(a.stderr), "\r\033[K")
 		}
 	}
 }

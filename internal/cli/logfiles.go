@@ -19,16 +19,16 @@ func (g *logGlobs) register(fs *pflag.FlagSet) {
 // fileSet returns the flags' globs where given, else cfg's. A malformed
 // glob is a usage error.
 func (g *logGlobs) fileSet(cfg config.Config) (*logs.FileSet, error) {
-	include, exclude := cfg.Logs.Include, cfg.Logs.Exclude
+	include, exclude, from := cfg.Logs.Include, cfg.Logs.Exclude, "logs.include/logs.exclude in the config"
 	if len(g.include) > 0 {
-		include = g.include
+		include, from = g.include, "--include/--exclude"
 	}
 	if len(g.exclude) > 0 {
-		exclude = g.exclude
+		exclude, from = g.exclude, "--include/--exclude"
 	}
 	set, err := logs.NewFileSet(include, exclude)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, usageErr("%s: %v", from, err)
 	}
 	return set, nil
 }

@@ -22,8 +22,9 @@ type app struct {
 	stdout, stderr io.Writer
 	outputs        []*redact.Writer
 	// secretsOf is the .env file whose secrets the outputs know ("" until
-	// a config was loaded).
+	// a config was loaded), and secretList those secrets.
 	secretsOf  string
+	secretList []string
 	configPath string
 	now        func() time.Time
 }
@@ -37,6 +38,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out, errOut := redact.NewWriter(stdout, nil), redact.NewWriter(stderr, nil)
 	a := &app{stdout: out, stderr: errOut, outputs: []*redact.Writer{out, errOut}, now: time.Now}
 	stdout, stderr = out, errOut
+	defer func() {
+		// Partial last lines; there is no one left to tell of a failure.
+		_ = out.Flush()
+		_ = errOut.Flush()
+	}()
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)

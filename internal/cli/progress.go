@@ -23,6 +23,16 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w, tty: isTerminal(w)}
 }
 
+// live is where the in-progress line is drawn: straight to the terminal,
+// since the redacting Writer holds text until its newline. It shows only
+// phase and step names.
+func live(w io.Writer) io.Writer {
+	if rw, ok := w.(*redact.Writer); ok {
+		return rw.Underlying()
+	}
+	return w
+}
+
 // isTerminal reports whether w (or the writer a redact.Writer wraps) is a
 // terminal.
 func isTerminal(w io.Writer) bool {
@@ -42,7 +52,7 @@ func (p *progress) event(ev runbook.Event) {
 	name := ev.Phase + "/" + ev.Step
 	if !ev.Done {
 		if p.tty {
-			fmt.Fprintf(p.w, "\r\033[K  ...   %s", name)
+			fmt.Fprintf(live(p.w), "\r\033[K  ...   %s", name)
 		}
 		return
 	}
@@ -50,7 +60,7 @@ func (p *progress) event(ev runbook.Event) {
 	word := fmt.Sprintf("%-9s", st)
 	if p.tty {
 		word = fmt.Sprintf("\033[%sm%s\033[0m", statusColour[st], word)
-		fmt.Fprint(p.w, "\r\033[K")
+		fmt.Fprint(live(p.w), "\r\033[K")
 	}
 	extra := ""
 	if n := len(ev.Result.Findings); n > 0 {

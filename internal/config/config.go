@@ -253,7 +253,7 @@ func Default() Config {
 			ErrorsDir:           "logs/errors",
 			MetricsFile:         "logs/performance/performance-metrics.jsonl",
 			ArchiveDir:          "archives/logs",
-			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log"},
+			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log", "**/*.log.gz"},
 			Exclude:             []string{"**/performance/**", "**/reports/**"},
 			CompressAfter:       Duration(7 * 24 * time.Hour),
 			ArchiveAfter:        Duration(30 * 24 * time.Hour),

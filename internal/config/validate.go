@@ -62,7 +62,7 @@ func (c Config) Validate() error {
 		add("logs.dir", "must be set")
 	}
 	if len(c.Logs.Include) == 0 {
-		add("logs.include", "must name at least one glob (default: **/*.jsonl, **/*.jsonl.gz, **/*.log)")
+		add("logs.include", "must name at least one glob (default: **/*.jsonl, **/*.jsonl.gz, **/*.log, **/*.log.gz)")
 	}
 	for _, list := range []struct {
 		key   string

@@ -10,11 +10,11 @@ import (
 )
 
 // DefaultInclude and DefaultExclude are the globs Discover uses when none
-// are configured: upstream's daily files, plain and compressed, and any
-// other `.log`, but not the metrics samples (internal/perf reads those) or
+// are configured: upstream's daily files and any other `.log`, plain and
+// compressed, but not the metrics samples (internal/perf reads those) or
 // our own reports.
 var (
-	DefaultInclude = []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log"}
+	DefaultInclude = []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log", "**/*.log.gz"}
 	DefaultExclude = []string{"**/performance/**", "**/reports/**"}
 )
 

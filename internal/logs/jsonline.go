@@ -106,8 +106,8 @@ func (p *lineParser) parseJSON(line []byte, e *Entry) bool {
 
 // takes reports whether member m fills field k: null and "" never do, a
 // time or level must parse (and is stored in e at once), a status must be
-// an HTTP code, a duration a number, a logger or method a string. Anything
-// else is kept as text.
+// an HTTP code, a duration a non-zero number, a logger or method a string.
+// Anything else is kept as its JSON text, as written.
 func (p *lineParser) takes(k jsonKey, m *jsonMember, e *Entry) bool {
 	if m.kind == jsonNull || (m.kind == jsonString && len(m.raw) == 0) {
 		return false
@@ -122,8 +122,8 @@ func (p *lineParser) takes(k jsonKey, m *jsonMember, e *Entry) bool {
 		f, ok := p.number(m)
 		return ok && f >= 100 && f < 1000
 	case keyDuration:
-		_, ok := p.number(m)
-		return ok
+		f, ok := p.number(m)
+		return ok && f != 0
 	case keyLogger, keyMethod:
 		return m.kind == jsonString
 	}

@@ -149,7 +149,7 @@ func (s *objectScanner) value(m *jsonMember) bool {
 		if c == '[' {
 			m.kind = jsonArray
 		}
-		if !s.skipNested(0) {
+		if !s.skipNested(1) {
 			return false
 		}
 	case c == '-' || isDigit(c):
@@ -299,9 +299,10 @@ func (s *objectScanner) digits() int {
 	return s.i - start
 }
 
-// skipNested steps over the object or array at s.i, checking it.
+// skipNested steps over the object or array at s.i, checking it; depth
+// counts the containers around it, the top-level object included.
 func (s *objectScanner) skipNested(depth int) bool {
-	if depth >= maxJSONDepth {
+	if depth+1 > maxJSONDepth {
 		return false
 	}
 	open := s.b[s.i]
@@ -366,7 +367,8 @@ func hexValue(c byte) rune {
 
 // appendUnescaped appends the decoded form of a string's raw content, which
 // str has already checked. Like encoding/json, a lone or mismatched UTF-16
-// surrogate becomes U+FFFD.
+// surrogate becomes U+FFFD; unlike it, invalid UTF-8 bytes are kept
+// (validString replaces them when a field is copied out).
 func appendUnescaped(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); {
 		c := raw[i]

@@ -50,7 +50,9 @@ func TestObjectScanner(t *testing.T) {
 		{`{"a":{"b"}}`, false, ""},
 		{`{"a":[1 2]}`, false, ""},
 		{strings.Repeat("[", 20000), false, ""},
-		{`{"a":` + strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1) + `}`, false, ""},
+		// encoding/json allows 10000 levels in all, the top object included.
+		{`{"a":` + strings.Repeat("[", maxJSONDepth-1) + strings.Repeat("]", maxJSONDepth-1) + `}`, true, "a"},
+		{`{"a":` + strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + `}`, false, ""},
 		{`{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, true, "a"},
 		{``, false, ""},
 	}
@@ -105,6 +107,7 @@ func FuzzObjectScanner(f *testing.F) {
 		if !valid {
 			return
 		}
+		seen := 0
 		dec := json.NewDecoder(bytes.NewReader(b))
 		if _, err := dec.Token(); err != nil {
 			t.Fatal(err)
@@ -121,6 +124,7 @@ func FuzzObjectScanner(f *testing.F) {
 			if i >= len(members) {
 				t.Fatalf("encoding/json has more than %d members", len(members))
 			}
+			seen++
 			m := members[i]
 			key := string(m.key)
 			if m.keyEscaped {
@@ -142,6 +146,9 @@ func FuzzObjectScanner(f *testing.F) {
 			if got := string(appendUnescaped(nil, m.raw)); utf8.Valid(m.raw) && got != s {
 				t.Fatalf("member %d string %q, encoding/json %q", i, got, s)
 			}
+		}
+		if seen != len(members) {
+			t.Fatalf("the scanner found %d members, encoding/json %d", len(members), seen)
 		}
 	})
 }

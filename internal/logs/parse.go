@@ -61,6 +61,9 @@ func ParseLine(line []byte, loc *time.Location) (Entry, Kind) {
 		e.Shape = ShapePlain
 	}
 	p.line = nil
+	if cap(p.scratch) > 64<<10 {
+		p.scratch = nil // a 16 MB string must not live on in the pool
+	}
 	parserPool.Put(p)
 	return e, k
 }

@@ -171,8 +171,9 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// archiveFiles is everything rotation may have put in the archive.
-var archiveFiles = &FileSet{include: []string{"**/*.gz"}}
+// archiveFiles is what rotation puts in the archive, in its layout
+// (YYYYMM/name.jsonl.gz): other files there are not its to expire.
+var archiveFiles = &FileSet{include: []string{"[0-9][0-9][0-9][0-9][0-9][0-9]/*.{jsonl,log}.gz"}}
 
 // plan decides every file's fate, single-threaded, so that collisions
 // (an existing .gz, two files bound for one archive name) are found the same

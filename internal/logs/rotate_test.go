@@ -194,6 +194,9 @@ func TestRotateAges(t *testing.T) {
 		{"A/202605/i.jsonl.gz", 100 * day, ""},
 		{"A/202609/j.log.gz", 91 * day, ""},
 		{"A/202609/k.jsonl.gz", 60 * day, "A/202609/k.jsonl.gz"},
+		// Not in rotation's layout: not its to expire.
+		{"A/db-backup.sql.gz", 200 * day, "A/db-backup.sql.gz"},
+		{"A/202604/dump.sql.gz", 200 * day, "A/202604/dump.sql.gz"},
 	}
 	abs := func(name string) string {
 		if rest, ok := strings.CutPrefix(name, "A/"); ok {

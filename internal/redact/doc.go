@@ -1,6 +1,8 @@
 // Package redact is the one redaction layer: every report, every quoted
 // log line, every command line and every error fossamaint prints passes
 // through it, so a secret has one set of rules to get past, not four.
+// Listed secrets are known once the config is read; a command run without
+// one (a file named on the command line) removes labelled secrets only.
 //
 // Two kinds of secret are removed, each replaced by Marker:
 //

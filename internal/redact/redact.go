@@ -18,65 +18,57 @@ const MinSecretLen = 4
 
 // labelled are the rules for secrets nobody listed. Each runs only on text
 // holding one of its trigger words, which keeps redaction off the profile
-// of a big report. Value classes stop at quotes and backslashes, so a
-// secret inside a JSON string is replaced without touching the string's
-// own escapes and quotes.
+// of a big report. They work on text: a JSON document is redacted string
+// by string (JSON), so these never see its syntax.
 var labelled = []struct {
 	triggers []string // lower case; any one must occur
 	re       *regexp.Regexp
 	repl     func(s string, m []int) string // m: the match's submatch indexes
 }{
-	// password=x, DB_PASSWORD: "x", github_token=x, "api_key": "x", ...
+	// password=x, DB_PASSWORD="x y", github_token=x, "api_key": "x", ...
 	{[]string{"pass", "pwd", "secret", "token", "key"}, pairRE, replacePair},
 	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[\w.~+/=-]+`), keepGroup1},
 	{[]string{"authorization"}, regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:basic|digest)\s+)[\w.~+/=-]+`), keepGroup1},
 	// scheme://user:password@host
-	{[]string{"://"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"\\]*:)[^/\s@"\\]+@`), func(s string, m []int) string {
+	{[]string{"://"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), func(s string, m []int) string {
 		return s[m[2]:m[3]] + Marker + "@"
 	}},
 }
 
-// pairRE finds a secret-named key, its separator and its value. Groups:
-// 1 everything before the value, 2 the separator, 3 the value's opening
-// quote, 4 the value.
-var pairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*["']?\s*([:=])\s*(["']?))([^\s"'&,;}\\]+)`)
+// pairRE finds a secret-named key, its separator and its value, which is
+// double-quoted (with backslash escapes), single-quoted, quoted with
+// escaped quotes (text quoted inside a JSON string: password=\"x\"), or
+// bare up to a space or delimiter. Groups: 1 everything before the value;
+// 2, 3, 4 the content of each quoted form; 5 a bare value.
+var pairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*(?:\\?["'])?\s*[:=]\s*)` +
+	`(?:"((?:[^"\\]|\\.)*)"|'([^'\n]*)'|\\"((?:[^"\\]|\\[^"])*)\\"|([^\s"'&,;}\\]+))`)
 
-// replacePair redacts a key's value unless it cannot be a secret: an
-// array or object ("secrets_in_logs": [...], which also leaves an already
-// redacted "[REDACTED]" alone), or an unquoted number, true, false or null
-// after a colon, which is a JSON field or a count ("/etc/passwd": 1,
-// "token: 3"), not a credential.
+// replacePair redacts a key's value, keeping its quotes. Left alone: an
+// empty value, the marker itself (redaction is idempotent), and a number
+// of one or two digits, which is a count ("bearer_token: 1"), not a
+// credential.
 func replacePair(s string, m []int) string {
-	match, value := s[m[0]:m[1]], s[m[8]:m[9]]
-	if value[0] == '[' || value[0] == '{' {
-		return match
+	prefix := s[m[2]:m[3]]
+	for g, quote := range [...]string{2: `"`, 3: "'", 4: `\"`, 5: ""} {
+		if g < 2 || m[2*g] < 0 {
+			continue
+		}
+		v := s[m[2*g]:m[2*g+1]]
+		if v == "" || strings.HasPrefix(v, Marker) || (g == 5 && len(v) <= 2 && allDigits(v)) {
+			return s[m[0]:m[1]]
+		}
+		return prefix + quote + Marker + quote
 	}
-	if s[m[4]:m[5]] == ":" && m[6] == m[7] && jsonScalar(value) {
-		return match
-	}
-	return s[m[2]:m[3]] + Marker
+	return s[m[0]:m[1]]
 }
 
-func keepGroup1(s string, m []int) string { return s[m[2]:m[3]] + Marker }
-
-// jsonScalar reports whether v is a JSON number, true, false or null.
-func jsonScalar(v string) bool {
-	switch v {
-	case "true", "false", "null":
-		return true
-	}
-	if v[0] == '-' {
-		v = v[1:]
-	}
-	if v == "" {
-		return false
-	}
+func allDigits(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
+		if v[i] < '0' || v[i] > '9' {
 			return false
 		}
 	}
-	return v[0] >= '0' && v[0] <= '9'
+	return true
 }
 
 // replaceAll applies repl to every match of re in s.
@@ -96,6 +88,8 @@ func replaceAll(s string, re *regexp.Regexp, repl func(string, []int) string) st
 	return b.String()
 }
 
+func keepGroup1(s string, m []int) string { return s[m[2]:m[3]] + Marker }
+
 // secretName matches option, variable and header names whose value is a
 // secret (in command lines and query strings).
 var secretName = regexp.MustCompile(`(?i)(passw(or)?d|passphrase|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization)`)
@@ -106,10 +100,25 @@ type Redactor struct {
 	listed *strings.Replacer // nil when nothing is listed
 }
 
-// New returns a Redactor for the listed secrets (values shorter than
-// MinSecretLen are ignored).
+// notSecret are values too common to be redacted wherever they appear.
+var notSecret = []string{"true", "false", "yes", "no", "none", "null", "on", "off", "changeme"}
+
+// Plausible reports whether a listed value can be treated as a secret
+// everywhere it appears: at least MinSecretLen bytes, not a word such as
+// "true" or "none", and not a short number (a port, a TTL such as
+// ACCESS_TOKEN_EXPIRE_MINUTES=1440), whose redaction would cut every
+// count and timestamp holding those digits and corrupt JSON numbers.
+func Plausible(v string) bool {
+	if len(v) < MinSecretLen || slices.Contains(notSecret, strings.ToLower(v)) {
+		return false
+	}
+	return len(v) >= 8 || !allDigits(v)
+}
+
+// New returns a Redactor for the listed secrets; values that are not
+// Plausible are ignored.
 func New(secrets []string) *Redactor {
-	keep := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(s) < MinSecretLen })
+	keep := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return !Plausible(s) })
 	if len(keep) == 0 {
 		return &Redactor{}
 	}

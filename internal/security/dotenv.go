@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // EnvVar is one assignment of a dotenv file.
@@ -172,12 +174,9 @@ func validKey(k string) bool {
 // would garble every report.
 var secretWords = []string{"SECRET", "PASSWORD", "PASSWD", "PWD", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "SALT"}
 
-// notSecret are values too common to be redacted wherever they appear.
-var notSecret = []string{"true", "false", "yes", "no", "none", "null", "on", "off", "changeme"}
-
 // MinSecretLen is the shortest value EnvSecrets returns: shorter ones
 // would match too much unrelated text when redacting.
-const MinSecretLen = 4
+const MinSecretLen = redact.MinSecretLen
 
 // EnvSecrets returns the values of secret-looking keys in the dotenv file
 // at path, and the password part of any URL value (DATABASE_URL), longest
@@ -194,26 +193,11 @@ func EnvSecrets(path string) ([]string, error) {
 	return Secrets(ParseDotenv(data)), nil
 }
 
-// settingNumber reports a short number such as ACCESS_TOKEN_EXPIRE_MINUTES=1440
-// or a port: a setting, not a credential. Redacting it would also cut
-// every timestamp and count that happens to contain those digits.
-func settingNumber(v string) bool {
-	if len(v) >= 8 {
-		return false
-	}
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Secrets picks the secret values out of parsed variables (see EnvSecrets).
 func Secrets(vars []EnvVar) []string {
 	seen := map[string]bool{}
 	add := func(v string) {
-		if len(v) >= MinSecretLen && !slices.Contains(notSecret, strings.ToLower(v)) && !settingNumber(v) {
+		if redact.Plausible(v) {
 			seen[v] = true
 		}
 	}

@@ -485,9 +485,6 @@ func (s *scanState) scanner(e *logs.Entry) {
 	acc.sources.add(s.source())
 }
 
-// secretsIn looks for secrets in the message, the path (unless the
-// message holds it) and the exception; the regular expressions run only on
-// texts the matcher flagged, and on exceptions, which it does not read.
 // exceptionHint reports whether a traceback holds a word a labelled secret
 // starts with. Tracebacks repeat word for word thousands of times, so the
 // answer is remembered per text (a bounded table); running the secret
@@ -534,8 +531,11 @@ func (s *scanState) exceptionKinds(tb string, hint bool) []string {
 	return kinds
 }
 
+// secretsIn looks for secrets in the message, the path (unless the
+// message holds it) and the exception; the regular expressions run only on
+// texts the matcher flagged, and on exceptions, which it does not read.
 func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint bool) {
-	for _, t := range [...]struct {
+	for i, t := range [...]struct {
 		raw  string
 		hint bool
 	}{{e.Message, msgHint}, {e.Path, pathHint && !strings.Contains(e.Message, e.Path)}, {e.Exception, s.exceptionHint(e.Exception)}} {
@@ -543,7 +543,7 @@ func (s *scanState) secretsIn(f *logs.File, e *logs.Entry, msgHint, pathHint boo
 			continue
 		}
 		var kinds []string
-		if t.raw == e.Exception {
+		if i == 2 { // the exception
 			kinds = s.exceptionKinds(t.raw, t.hint)
 		} else {
 			kinds = secretKinds(t.raw, t.hint, s.opts.Secrets)

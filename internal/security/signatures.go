@@ -339,7 +339,7 @@ const (
 )
 
 var (
-	secretPairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)(?:\s*=\s*|["']\s*:\s*["']?))([^\s"'&,;)\]}]+)`)
+	secretPairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)(?:\s*=\s*["']?|["']\s*:\s*["']?))([^\s"'&,;)\]}]+)`)
 	bearerRE     = regexp.MustCompile(`(?i)(\bbearer\s+)([a-z0-9._~+/-]+=*)`)
 	urlPassRE    = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^/\s@]+)@`)
 )

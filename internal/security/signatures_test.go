@@ -116,6 +116,9 @@ func TestSecretKinds(t *testing.T) {
 		{"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig123", []string{SecretBearer}},
 		{"connect postgresql://fossa:S3cretDb@db:5432/x", []string{SecretURL}},
 		{"key is listedsecretvalue42 here", []string{SecretListed}},
+		{`{"password": 12345678}`, []string{SecretPair}},
+		{"password=[hunter2]", []string{SecretPair}},
+		{`password="correct horse battery"`, []string{SecretPair}},
 		// Already masked, prose, or a key that only ends like one.
 		{"password=[REDACTED] token=*** secret=<hidden>", nil},
 		{"Password reset requested for tech001", nil},
@@ -125,9 +128,15 @@ func TestSecretKinds(t *testing.T) {
 		{"SELECT username,hashed_password FROM users", nil},
 		{"abc", nil},
 	}
+	red := newRedactor(listed)
 	for _, tt := range tests {
 		if got := secretKinds(tt.in, secretHinted(tt.in), listed); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("secretKinds(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+		// What detection flags, the redaction layer removes: the report
+		// quoting it as evidence must not show it.
+		if r := red.redact(tt.in); secretKinds(r, true, listed) != nil {
+			t.Errorf("redacted %q is %q, which still holds %v", tt.in, r, secretKinds(r, true, listed))
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
@@ -139,5 +140,10 @@ func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
 // says which file failed.
 func Secrets(cfg config.Config) ([]string, error) {
 	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	return append(secrets, config.Secrets(cfg)...), err
+	for _, s := range config.Secrets(cfg) {
+		if redact.Plausible(s) { // not a TTL or a port from a service command
+			secrets = append(secrets, s)
+		}
+	}
+	return secrets, err
 }
