@@ -1,10 +1,10 @@
 package logs
 
 import (
-	"bufio"
-	"errors"
 	"io"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/lines"
 )
 
 // Reader defaults.
@@ -14,7 +14,6 @@ const (
 	// MaxMalformedLines is how many malformed line numbers Stats keeps as
 	// evidence; the count itself is exact.
 	MaxMalformedLines = 20
-	readBufferSize    = 64 << 10
 )
 
 // ReaderOptions tune a Reader. The zero value is usable.
@@ -59,11 +58,9 @@ type Stats struct {
 // lines onto the entry above them. It holds at most one line (up to
 // MaxLineBytes), one pending entry and its joined exception in memory.
 type Reader struct {
-	br       *bufio.Reader
+	lr       *lines.Reader
 	p        *lineParser
-	maxLine  int
 	maxExc   int
-	long     []byte // reused buffer for lines longer than the bufio buffer
 	stats    Stats
 	pending  Entry
 	has      bool   // pending holds an entry not yet returned
@@ -86,16 +83,16 @@ func NewReader(r io.Reader, opts ReaderOptions) *Reader {
 	p := newLineParser(opts.Location)
 	p.detailFrom = opts.DetailFrom
 	return &Reader{
-		br:      bufio.NewReaderSize(r, readBufferSize),
-		p:       p,
-		maxLine: opts.MaxLineBytes,
-		maxExc:  opts.MaxExceptionBytes,
+		lr:     lines.NewReader(r, opts.MaxLineBytes),
+		p:      p,
+		maxExc: opts.MaxExceptionBytes,
 	}
 }
 
 // Stats returns the counts so far; they are final once Next has returned an error.
 func (r *Reader) Stats() Stats {
 	s := r.stats
+	s.Bytes = r.lr.Bytes()
 	s.MalformedLines = append([]int(nil), r.stats.MalformedLines...)
 	return s
 }
@@ -110,12 +107,10 @@ func (r *Reader) Next() (Entry, error) {
 			}
 			return Entry{}, r.err
 		}
-		line, tooLong, err := r.readLine()
+		line, tooLong, err := r.lr.Next()
 		if err != nil {
 			r.done, r.err = true, err
-			if len(line) == 0 {
-				continue
-			}
+			continue
 		}
 		r.stats.Lines++
 		if e, ok := r.consume(line, tooLong); ok {
@@ -209,52 +204,4 @@ func (r *Reader) emit() Entry {
 	}
 	r.pending, r.has = Entry{}, false
 	return e
-}
-
-// readLine returns the next line including its newline. Lines longer than
-// the bufio buffer are gathered in r.long up to maxLine (+2 for "\r\n");
-// past that the rest is read and discarded, so memory never holds a line
-// over the limit.
-func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
-	b, err := r.br.ReadSlice('\n')
-	r.stats.Bytes += int64(len(b))
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		if len(trimEOL(b)) > r.maxLine {
-			return b[:r.maxLine], true, err
-		}
-		return b, false, err
-	}
-	r.long = appendBounded(r.long[:0], b, r.maxLine+2)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		b, err = r.br.ReadSlice('\n')
-		r.stats.Bytes += int64(len(b))
-		if tooLong {
-			continue
-		}
-		if len(r.long)+len(b) > r.maxLine+2 {
-			tooLong = true
-			r.long = appendBounded(r.long, b[:max(0, r.maxLine-len(r.long))], r.maxLine+2)
-			continue
-		}
-		r.long = appendBounded(r.long, b, r.maxLine+2)
-	}
-	if tooLong {
-		return r.long[:min(len(r.long), r.maxLine)], true, err
-	}
-	if len(trimEOL(r.long)) > r.maxLine {
-		return r.long[:r.maxLine], true, err
-	}
-	return r.long, false, err
-}
-
-// appendBounded appends like append but never grows dst's capacity past
-// limit, so a line just under the limit costs one limit-sized buffer rather
-// than append's overshoot.
-func appendBounded(dst, b []byte, limit int) []byte {
-	if need := len(dst) + len(b); need > cap(dst) {
-		grown := make([]byte, len(dst), min(max(2*cap(dst), need), max(limit, need)))
-		copy(grown, dst)
-		dst = grown
-	}
-	return append(dst, b...)
 }

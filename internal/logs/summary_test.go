@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/lines"
 )
 
 // logTree is a small FossaWork-shaped log tree written into a temp dir.
@@ -263,7 +265,7 @@ func TestSummarizeCancelledMidFile(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if s.BytesRead == 0 || s.BytesRead > 4*readBufferSize {
-		t.Fatalf("read %d bytes before stopping; want some, at most %d", s.BytesRead, 4*readBufferSize)
+	if s.BytesRead == 0 || s.BytesRead > 4*lines.BufferSize {
+		t.Fatalf("read %d bytes before stopping; want some, at most %d", s.BytesRead, 4*lines.BufferSize)
 	}
 }

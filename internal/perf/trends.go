@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/fossawork/fossamaint/internal/lines"
 )
 
 // Cadence is the upstream sampler's interval: one metrics line per hour.
@@ -133,7 +135,7 @@ func newTrendAcc(path string, from, to time.Time) *trendAcc {
 const ctxCheckEvery = 4096
 
 func (a *trendAcc) read(ctx context.Context, r io.Reader, loc *time.Location) error {
-	lr := newLineReader(r, MaxLineBytes)
+	lr := lines.NewReader(r, MaxLineBytes)
 	var p fastjson.Parser
 	for i := 0; ; i++ {
 		if i%ctxCheckEvery == 0 {
@@ -141,7 +143,7 @@ func (a *trendAcc) read(ctx context.Context, r io.Reader, loc *time.Location) er
 				return err
 			}
 		}
-		line, tooLong, err := lr.next()
+		line, tooLong, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -153,12 +155,12 @@ func (a *trendAcc) read(ctx context.Context, r io.Reader, loc *time.Location) er
 		}
 		a.rep.Lines++
 		if tooLong {
-			a.malformed(lr.line)
+			a.malformed(lr.Line())
 			continue
 		}
 		s, err := parseSample(&p, line, loc)
 		if err != nil {
-			a.malformed(lr.line)
+			a.malformed(lr.Line())
 			continue
 		}
 		a.add(s)

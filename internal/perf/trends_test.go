@@ -7,12 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,45 +174,6 @@ func TestTrendsErrors(t *testing.T) {
 			_, err := Trends(tt.ctx, tt.path, tt.from, tt.to, time.UTC)
 			if err == nil || !strings.Contains(err.Error(), tt.msg) || (tt.is != nil && !errors.Is(err, tt.is)) {
 				t.Fatalf("err = %v; want %q wrapping %v", err, tt.msg, tt.is)
-			}
-		})
-	}
-}
-
-func TestLineReader(t *testing.T) {
-	long := strings.Repeat("a", 100<<10) // spans several read buffers
-	tests := []struct {
-		name    string
-		in      string
-		max     int
-		want    []string
-		tooLong []bool
-	}{
-		{"plain", "a\nb\n", 10, []string{"a", "b"}, []bool{false, false}},
-		{"no final newline", "a\nb", 10, []string{"a", "b"}, []bool{false, false}},
-		{"crlf and blank", "a\r\n\r\nb\n", 10, []string{"a", "", "b"}, []bool{false, false, false}},
-		{"exactly max", "abcd\nabcde\n", 4, []string{"abcd", ""}, []bool{false, true}},
-		{"long within max", long + "\nz\n", 1 << 20, []string{long, "z"}, []bool{false, false}},
-		{"long over max", "q\n" + long + "\nz", 64 << 10, []string{"q", "", "z"}, []bool{false, true, false}},
-		{"empty", "", 10, nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			lr := newLineReader(strings.NewReader(tt.in), tt.max)
-			var got []string
-			var tl []bool
-			for {
-				line, tooLong, err := lr.next()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, tl = append(got, string(line)), append(tl, tooLong)
-			}
-			if !slices.Equal(got, tt.want) || !slices.Equal(tl, tt.tooLong) || lr.line != len(tt.want) {
-				t.Fatalf("got %d lines %v, want %d %v", len(got), tl, len(tt.want), tt.tooLong)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/lines"
 	"github.com/fossawork/fossamaint/internal/logs"
 )
 
@@ -83,49 +84,24 @@ func Message(line []byte, f Format) string {
 // scanLines calls fn with each line of r (without its end of line, cut to
 // maxLineBytes) and its 1-based number.
 func scanLines(ctx context.Context, r io.Reader, fn func(n int, line []byte) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	buf := make([]byte, 0, 4096)
-	for n := 1; ; n++ {
-		if n%4096 == 0 {
+	lr := lines.NewReader(r, maxLineBytes)
+	for {
+		if lr.Line()%4096 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		buf = buf[:0]
-		var err error
-		for {
-			var frag []byte
-			frag, err = br.ReadSlice('\n')
-			if room := maxLineBytes - len(buf); room > 0 {
-				buf = append(buf, frag[:min(len(frag), room)]...)
-			}
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		if len(buf) == 0 && errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err := fn(n, trimEOL(buf)); err != nil {
-			return err
-		}
+		line, _, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if err != nil {
+			return err
+		}
+		if err := fn(lr.Line(), line); err != nil {
+			return err
+		}
 	}
-}
-
-func trimEOL(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	return b
 }
 
 // eachLine opens each file (gzip transparently) and calls fn per line.

@@ -1,7 +1,6 @@
 package authlog
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,14 +8,13 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/fossawork/fossamaint/internal/lines"
 	"github.com/fossawork/fossamaint/internal/logs"
 )
 
 // DefaultMaxLineBytes is the longest line Scan reads whole; longer lines
 // are skipped to their end without being held in memory, and counted.
 const DefaultMaxLineBytes = 8 << 20
-
-const readBufferSize = 64 << 10
 
 // Options tune Scan. The zero value detects sources per line, has no
 // reference year (year-less dates give HasTime false) and reads naive
@@ -62,7 +60,7 @@ func Scan(ctx context.Context, r io.Reader, opts Options, fn func(Failure) error
 		opts.MaxSessions = DefaultMaxSessions
 	}
 	p := newParser(opts.Ref, opts.Location, opts.Source, opts.MaxSessions)
-	lr := lineReader{br: bufio.NewReaderSize(r, readBufferSize), max: opts.MaxLineBytes}
+	lr := lines.NewReader(r, opts.MaxLineBytes)
 	var st Stats
 	for {
 		if st.Lines&1023 == 0 {
@@ -70,19 +68,17 @@ func Scan(ctx context.Context, r io.Reader, opts Options, fn func(Failure) error
 				return st, err
 			}
 		}
-		line, tooLong, err := lr.next()
-		if len(line) > 0 || tooLong || err == nil {
-			st.Lines++
-			st.Bytes += int64(lr.n)
-			if ferr := p.consume(&st, line, tooLong, opts.Since, fn); ferr != nil {
-				return st, ferr
-			}
-		}
+		line, tooLong, err := lr.Next()
+		st.Bytes = lr.Bytes()
 		if errors.Is(err, io.EOF) {
 			return st, nil
 		}
 		if err != nil {
 			return st, err
+		}
+		st.Lines++
+		if ferr := p.consume(&st, line, tooLong, opts.Since, fn); ferr != nil {
+			return st, ferr
 		}
 	}
 }
@@ -149,59 +145,10 @@ func SummarizeFiles(ctx context.Context, paths []string, opts Options) (Summary,
 	return sum.Summary(), results, nil
 }
 
-// lineReader splits lines without holding more than max bytes of one.
-type lineReader struct {
-	br   *bufio.Reader
-	max  int
-	long []byte
-	n    int // bytes consumed by the last line, newline included
-}
-
-// next returns the next line without its newline. A line over max is
-// consumed to its end and reported as tooLong with no content.
-func (l *lineReader) next() (line []byte, tooLong bool, err error) {
-	l.n = 0
-	l.long = l.long[:0]
-	for {
-		chunk, err := l.br.ReadSlice('\n')
-		l.n += len(chunk)
-		if !tooLong {
-			if len(l.long)+len(chunk) > l.max+1 {
-				tooLong, l.long = true, l.long[:0]
-			} else if errors.Is(err, bufio.ErrBufferFull) || len(l.long) > 0 {
-				l.long = append(l.long, chunk...)
-				line = l.long
-			} else {
-				line = chunk
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if tooLong {
-			line = nil
-		}
-		if cap(l.long) > 4*readBufferSize && len(l.long) == 0 {
-			l.long = nil
-		}
-		return trimNewline(line), tooLong, err
-	}
-}
-
 // aliasString views a line as a string without copying it: the parser
 // only keeps copies (strings.Clone) of what it stores or returns, so the
 // read buffer may be reused once parse returns. It saves a copy of every
 // line, most of which hold no failure.
 func aliasString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
-}
-
-func trimNewline(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	return b
 }
