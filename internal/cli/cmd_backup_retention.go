@@ -238,9 +238,7 @@ func (in *retentionInput) writeJSON(w io.Writer, p backup.Policy, keep, remove [
 	for _, r := range reasons {
 		out.Reasons = append(out.Reasons, retentionReasonJSON{Snapshot: in.echo(r.Snapshot), Matches: r.Matches, Counters: r.Counters})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 func (in *retentionInput) writeTable(w io.Writer, p backup.Policy, remove []backup.Snapshot, reasons []backup.KeepReason) error {

@@ -83,9 +83,7 @@ func (a *app) configCmd() *cobra.Command {
 				if err != nil {
 					out.Error = err.Error()
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if jerr := enc.Encode(out); jerr != nil {
+				if jerr := a.encodeJSON(out); jerr != nil {
 					return jerr
 				}
 			}

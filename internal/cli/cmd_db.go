@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,8 +37,11 @@ func unusable(err error) error {
 	return err
 }
 
-func (a *app) encodeJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
+func (a *app) encodeJSON(v any) error { return writeJSON(a.stdout, v) }
+
+// writeJSON writes v as indented JSON, the shape of every --json.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // templates hold <*>; this is not HTML
 	return enc.Encode(v)

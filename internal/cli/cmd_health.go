@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -24,11 +23,7 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
   fossamaint health --comprehensive --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			proc, err := a.procedure(cfg)
+			cfg, proc, err := a.loadProcedure()
 			if err != nil {
 				return err
 			}
@@ -37,9 +32,7 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
 			}
 			rep := proc.Comprehensive(cmd.Context())
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := a.encodeJSON(rep); err != nil {
 					return err
 				}
 			} else {
@@ -71,9 +64,7 @@ func (a *app) probeEndpoints(cmd *cobra.Command, h config.Health, asJSON bool) e
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := a.encodeJSON(results); err != nil {
 			return err
 		}
 		return exitSilently(code)

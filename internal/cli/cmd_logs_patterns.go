@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,10 +66,7 @@ Template IDs are hashes of the template text, stable across runs.`,
 // left readable.
 func (a *app) printPatternTemplates(files []string, lines int, ts []patterns.Template, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(struct {
+		return a.encodeJSON(struct {
 			Files     []string            `json:"files"`
 			Lines     int                 `json:"lines"`
 			Templates []patterns.Template `json:"templates"`

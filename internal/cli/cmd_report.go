@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -36,9 +35,7 @@ func (a *app) reportCmd() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					enc := json.NewEncoder(a.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(runs)
+					return a.encodeJSON(runs)
 				}
 				for _, r := range runs {
 					fmt.Fprintf(a.stdout, "%s  %s  %s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Status)

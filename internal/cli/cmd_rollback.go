@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -26,11 +25,7 @@ point: the command refuses and says how to restore a backup instead.`,
   fossamaint rollback --run 20261128-020001-ab12cd --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			proc, err := a.procedure(cfg)
+			_, proc, err := a.loadProcedure()
 			if err != nil {
 				return err
 			}
@@ -42,9 +37,7 @@ point: the command refuses and says how to restore a backup instead.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return a.encodeJSON(res)
 			}
 			if res.Already {
 				fmt.Fprintf(a.stdout, "run %s was already rolled back to %s: nothing to do\n", res.RunID, res.Point)
@@ -76,19 +69,13 @@ before anything else.`,
 		Example: "  fossamaint recover --dry-run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			proc, err := a.procedure(cfg)
+			_, proc, err := a.loadProcedure()
 			if err != nil {
 				return err
 			}
 			res, err := proc.Recover(cmd.Context(), dryRun)
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if jerr := enc.Encode(res); jerr != nil {
+				if jerr := a.encodeJSON(res); jerr != nil {
 					return jerr
 				}
 			} else {

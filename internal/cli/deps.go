@@ -9,6 +9,16 @@ import (
 )
 
 // procedure wires the real side effects for cfg.
+// loadProcedure reads the config and builds the weekly procedure on it.
+func (a *app) loadProcedure() (config.Config, *weekly.Procedure, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return cfg, nil, err
+	}
+	proc, err := a.procedure(cfg)
+	return cfg, proc, err
+}
+
 func (a *app) procedure(cfg config.Config) (*weekly.Procedure, error) {
 	mgr, err := service.New(cfg.Services)
 	if err != nil {
