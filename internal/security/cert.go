@@ -2,9 +2,6 @@ package security
 
 import (
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -44,34 +41,14 @@ func CertExpiry(path string, now time.Time) (CertInfo, error) {
 	return info, nil
 }
 
-// ParseCert parses PEM (skipping keys and text around the blocks) or, when
-// there is no PEM block at all, DER.
+// ParseCert describes the first certificate of a PEM bundle or DER data
+// (read as parseBundle reads them).
 func ParseCert(data []byte, now time.Time) (CertInfo, error) {
-	var ders [][]byte
-	sawPEM := false
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
-		if block.Type == "CERTIFICATE" {
-			ders = append(ders, block.Bytes)
-		}
-	}
-	switch {
-	case !sawPEM && len(data) > 0:
-		ders = [][]byte{data}
-	case len(ders) == 0 && sawPEM:
-		return CertInfo{}, errors.New("PEM data holds no CERTIFICATE block")
-	case len(ders) == 0:
-		return CertInfo{}, errors.New("empty file")
-	}
-	cert, err := x509.ParseCertificate(ders[0])
+	certs, err := parseBundle(data)
 	if err != nil {
 		return CertInfo{}, err
 	}
+	cert := certs[0]
 	info := CertInfo{
 		CommonName:   cert.Subject.CommonName,
 		DNSNames:     cert.DNSNames,
@@ -81,7 +58,7 @@ func ParseCert(data []byte, now time.Time) (CertInfo, error) {
 		DaysLeft:     int(math.Floor(cert.NotAfter.Sub(now).Hours() / 24)),
 		Expired:      now.After(cert.NotAfter),
 		NotYetValid:  now.Before(cert.NotBefore),
-		Certificates: len(ders),
+		Certificates: len(certs),
 	}
 	// Self-signed: issued by its own subject and verifiable with its own
 	// key. CheckSignatureFrom would also demand the CA flag, which many
