@@ -304,6 +304,16 @@ func (d *downtime) optimizeFile(ctx context.Context, path string) error {
 }
 
 func (d *downtime) quickCheck(ctx context.Context, path string) error {
+	if err := quickCheckFile(ctx, path); err != nil {
+		return err
+	}
+	d.env.Record("quick_check of %s: ok", path)
+	return nil
+}
+
+// quickCheckFile opens the database at path for maintenance and runs
+// PRAGMA quick_check; a damaged file is an error quoting SQLite.
+func quickCheckFile(ctx context.Context, path string) error {
 	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
 	if err != nil {
 		return err
@@ -316,7 +326,6 @@ func (d *downtime) quickCheck(ctx context.Context, path string) error {
 	if !res.OK {
 		return fmt.Errorf("quick_check of %s: %v", path, first(res.Messages, 3))
 	}
-	d.env.Record("quick_check of %s: ok", path)
 	return nil
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
-	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
 // ErrNoRollbackPoint is returned when a run recorded no rollback point.
@@ -82,7 +81,7 @@ func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (Ro
 func (p *Procedure) recoverAbandoned(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
 	inDowntime := slices.Contains(a.RunningSteps, "database/optimize")
 	if inDowntime && a.RollbackPoint != "" {
-		if err := p.liveDatabaseOK(ctx); err != nil {
+		if err := quickCheckFile(ctx, p.path(p.d.Config.Database.Path)); err != nil {
 			r.Finding(runbook.Warning, err.Error(), "run %s died during the database downtime and left the database unusable: restoring its rollback point", a.RunID)
 			p.s.downtime = downtimeState{stoppedAt: p.d.Now(), pointB: a.RollbackPoint}
 			unit, _ := p.dbUnit()
@@ -94,22 +93,6 @@ func (p *Procedure) recoverAbandoned(ctx context.Context, env *runbook.Env, a hi
 		}
 	}
 	return p.startAll(ctx, env, r)
-}
-
-func (p *Procedure) liveDatabaseOK(ctx context.Context) error {
-	db, err := sqlitedb.Open(ctx, p.path(p.d.Config.Database.Path), sqlitedb.MaintenanceOptions(true))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	res, err := db.QuickCheck(ctx)
-	if err != nil {
-		return err
-	}
-	if !res.OK {
-		return fmt.Errorf("quick_check: %v", first(res.Messages, 3))
-	}
-	return nil
 }
 
 // startAll starts every managed unit that is not active.
