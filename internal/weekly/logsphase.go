@@ -38,7 +38,7 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	if err != nil {
 		r.Finding(runbook.Warning, err.Error(), "the previous log analysis could not be read: new patterns are not reported")
 	}
-	secrets, _ := Secrets(cfg) // an unreadable .env is the security phase's finding
+	secrets := p.secrets(ctx)
 	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
 		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets)})
 	if err != nil {

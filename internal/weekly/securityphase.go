@@ -116,7 +116,7 @@ func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Resu
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	secrets, _ := Secrets(p.d.Config) // an unreadable .env is the perms step's finding
+	secrets := p.secrets(ctx)
 	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, From: now.Add(-7 * 24 * time.Hour), To: now,
 		Location: p.d.Location, WeeklyThreshold: p.thresholds().FailedLoginsPerWeek, Secrets: secrets})
 	if err != nil {

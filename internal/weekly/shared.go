@@ -21,6 +21,7 @@ type shared struct {
 	baseline map[string]health.LatencyStats
 	apt      memo[updates.AptReport]
 	day      memo[logs.Summary]
+	secrets  memo[[]string]
 
 	// pointA is this run's verified online backup (rollback point A).
 	pointA string
@@ -131,6 +132,14 @@ func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
 	return p.s.apt.get(ctx, func(ctx context.Context) (updates.AptReport, error) {
 		return updates.CheckApt(ctx, p.d.Runner, p.d.Config.Updates.Apt.RebootRequiredFile)
 	})
+}
+
+// secrets are the installation's secrets for this run, read once. An
+// unreadable .env file is not an error here: the security phase's
+// file-mode step reports it, and the config's secrets still count.
+func (p *Procedure) secrets(ctx context.Context) []string {
+	v, _ := p.s.secrets.get(ctx, func(context.Context) ([]string, error) { return Secrets(p.d.Config) })
+	return v
 }
 
 // Secrets are the installation's secret values, for the redaction layer:
