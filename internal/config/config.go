@@ -1,7 +1,10 @@
 package config
 
 import (
+	"slices"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/logs"
 )
 
 // Config is the whole of fossamaint's configuration. Paths that are not
@@ -253,8 +256,8 @@ func Default() Config {
 			ErrorsDir:           "logs/errors",
 			MetricsFile:         "logs/performance/performance-metrics.jsonl",
 			ArchiveDir:          "archives/logs",
-			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log", "**/*.log.gz"},
-			Exclude:             []string{"**/performance/**", "**/reports/**"},
+			Include:             slices.Clone(logs.DefaultInclude),
+			Exclude:             slices.Clone(logs.DefaultExclude),
 			CompressAfter:       Duration(7 * 24 * time.Hour),
 			ArchiveAfter:        Duration(30 * 24 * time.Hour),
 			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),

@@ -17,7 +17,7 @@ import (
 type Options struct {
 	// Secrets are values (from .env, config, tokens) that must never
 	// appear in a report; each occurrence becomes [REDACTED]. Values
-	// shorter than MinSecretLen are ignored.
+	// that are not redact.Plausible are ignored.
 	Secrets []string
 }
 

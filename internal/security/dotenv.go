@@ -174,10 +174,6 @@ func validKey(k string) bool {
 // would garble every report.
 var secretWords = []string{"SECRET", "PASSWORD", "PASSWD", "PWD", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "SALT"}
 
-// MinSecretLen is the shortest value EnvSecrets returns: shorter ones
-// would match too much unrelated text when redacting.
-const MinSecretLen = redact.MinSecretLen
-
 // EnvSecrets returns the values of secret-looking keys in the dotenv file
 // at path, and the password part of any URL value (DATABASE_URL), longest
 // first so a redactor replacing them in order never leaves part of a

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 func TestParseDotenv(t *testing.T) {
@@ -108,7 +110,7 @@ func FuzzParseDotenv(f *testing.F) {
 			}
 		}
 		for _, s := range Secrets(vars) {
-			if len(s) < MinSecretLen {
+			if len(s) < redact.MinSecretLen {
 				t.Fatalf("short secret %q", s)
 			}
 		}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/logs"
+
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 func init() {
@@ -303,7 +305,7 @@ func TestScanLabelledSecrets(t *testing.T) {
 	if bytes.Contains(b, []byte("hunter2hunter2")) || bytes.Contains(b, []byte("S3cretDbPass")) {
 		t.Errorf("labelled secrets leaked: %s", b)
 	}
-	if !bytes.Contains(b, []byte(Redacted)) {
+	if !bytes.Contains(b, []byte(redact.Marker)) {
 		t.Errorf("no redaction marker in the report: %s", b)
 	}
 }

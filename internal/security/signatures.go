@@ -367,7 +367,7 @@ func secretKinds(s string, hinted bool, listed []string) []string {
 		}
 	}
 	for _, v := range listed {
-		if len(v) >= MinSecretLen && strings.Contains(s, v) {
+		if redact.Plausible(v) && strings.Contains(s, v) {
 			kinds = append(kinds, SecretListed)
 			break
 		}
@@ -399,9 +399,6 @@ func hasRealValue(s string, re *regexp.Regexp, g int, boundary bool) bool {
 func tokenLike(v string) bool {
 	return len(v) >= 16 && strings.ContainsAny(v, "0123456789")
 }
-
-// Redacted replaces secret values in examples and evidence.
-const Redacted = redact.Marker
 
 // redactor removes secrets from the text the report quotes, through the
 // redaction layer: listed values and labelled ones (password=, tokens,
