@@ -83,9 +83,9 @@ type IPCount struct {
 
 // MalformedFile is the evidence for malformed lines in one file.
 type MalformedFile struct {
-	Path  string
-	Count int
-	Lines []int // the first MaxMalformedLines line numbers
+	Path  string `json:"path"`
+	Count int    `json:"count"`
+	Lines []int  `json:"lines"` // the first MaxMalformedLines line numbers
 }
 
 // FileError is a file that could not be read (wholly or to its end).

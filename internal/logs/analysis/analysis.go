@@ -35,23 +35,23 @@ type Options struct {
 
 // Analysis is the weekly log analysis report.
 type Analysis struct {
-	From           time.Time      `json:"from"`
-	To             time.Time      `json:"to"`
-	FilesRead      int            `json:"files_read"`
-	FilesSkipped   int            `json:"files_skipped"`
-	BytesRead      int64          `json:"bytes_read"`
-	Lines          int            `json:"lines"`
-	Entries        int            `json:"entries_in_window"`
-	MalformedLines int            `json:"malformed_lines"`
-	Malformed      []Malformed    `json:"malformed,omitempty"`
-	FileErrors     []string       `json:"file_errors,omitempty"`
-	ByLevel        map[string]int `json:"by_level"`
-	ByLogger       map[string]int `json:"by_logger"`
-	ByDay          map[string]int `json:"by_day"`
-	ByHour         [24]int        `json:"by_hour"`
-	ErrorsTotal    int            `json:"errors_total"`
-	Patterns       []Pattern      `json:"patterns"`
-	NewPatterns    []Pattern      `json:"new_patterns"`
+	From           time.Time            `json:"from"`
+	To             time.Time            `json:"to"`
+	FilesRead      int                  `json:"files_read"`
+	FilesSkipped   int                  `json:"files_skipped"`
+	BytesRead      int64                `json:"bytes_read"`
+	Lines          int                  `json:"lines"`
+	Entries        int                  `json:"entries_in_window"`
+	MalformedLines int                  `json:"malformed_lines"`
+	Malformed      []logs.MalformedFile `json:"malformed,omitempty"`
+	FileErrors     []string             `json:"file_errors,omitempty"`
+	ByLevel        map[string]int       `json:"by_level"`
+	ByLogger       map[string]int       `json:"by_logger"`
+	ByDay          map[string]int       `json:"by_day"`
+	ByHour         [24]int              `json:"by_hour"`
+	ErrorsTotal    int                  `json:"errors_total"`
+	Patterns       []Pattern            `json:"patterns"`
+	NewPatterns    []Pattern            `json:"new_patterns"`
 	// PreviousFrom is the window start of the analysis new_patterns was
 	// compared with; zero when there was none.
 	PreviousFrom time.Time `json:"previous_from,omitzero"`
@@ -59,13 +59,6 @@ type Analysis struct {
 	Threshold    int       `json:"threshold"`
 	// Untracked counts error messages beyond the bounded pattern table.
 	Untracked int `json:"untracked_messages,omitempty"`
-}
-
-// Malformed is the evidence for malformed lines in one file.
-type Malformed struct {
-	Path  string `json:"path"`
-	Count int    `json:"count"`
-	Lines []int  `json:"lines"`
 }
 
 // Pattern is one template of error and critical messages.
@@ -224,7 +217,7 @@ func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *p
 	p.a.Lines += st.Lines
 	if st.Malformed > 0 {
 		p.a.MalformedLines += st.Malformed
-		p.a.Malformed = append(p.a.Malformed, Malformed{Path: f.Path, Count: st.Malformed, Lines: st.MalformedLines})
+		p.a.Malformed = append(p.a.Malformed, logs.MalformedFile{Path: f.Path, Count: st.Malformed, Lines: st.MalformedLines})
 	}
 }
 
