@@ -30,9 +30,9 @@ type ServiceState struct {
 
 // ComprehensiveInput is everything the comprehensive check looks at.
 type ComprehensiveInput struct {
-	// Checker probes Checks; nil means a zero Checker.
-	Checker *Checker
-	Checks  []Check
+	// Endpoints are the probes' results (Checker.ProbeAll): the caller
+	// probes, so a run that already probed its endpoints does not again.
+	Endpoints []Result
 	// DBPath is opened read-only; empty skips the database item.
 	DBPath   string
 	Services []ServiceState
@@ -79,16 +79,12 @@ func (r Report) Severity() string {
 	return worst
 }
 
-// Comprehensive runs the endpoint probes, the database probe, the service
-// states, the system snapshot and the file-mode summary, in that order of
-// items. Every failure becomes an item; nothing here returns an error.
+// Comprehensive reports the endpoint results, the database probe, the
+// service states, the system snapshot and the file-mode summary, in that
+// order of items. Every failure becomes an item; nothing here returns an error.
 func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 	var r Report
-	c := in.Checker
-	if c == nil {
-		c = &Checker{}
-	}
-	for _, res := range c.ProbeAll(ctx, in.Checks) {
+	for _, res := range in.Endpoints {
 		r.Items = append(r.Items, endpointItem(res))
 	}
 	if in.DBPath != "" {

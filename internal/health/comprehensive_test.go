@@ -113,7 +113,7 @@ func TestComprehensive(t *testing.T) {
 	}{
 		{
 			name: "healthy with permission warnings",
-			in: ComprehensiveInput{Checks: okChecks, DBPath: dbPath, Modes: modes, Thresholds: th,
+			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), okChecks), DBPath: dbPath, Modes: modes, Thresholds: th,
 				Services: []ServiceState{{Name: "fossawork-backend", Active: true}}},
 			healthy: true, severity: SeverityWarning,
 			want: map[string]string{"endpoint/health": "ok", "endpoint/auth": "ok", "database/" + dbPath: "ok",
@@ -122,14 +122,14 @@ func TestComprehensive(t *testing.T) {
 		},
 		{
 			name: "non-critical endpoint down warns",
-			in: ComprehensiveInput{Checks: []Check{{Name: "frontend", URL: inst.url + "/broken", Expect: []int{200}}},
+			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), []Check{{Name: "frontend", URL: inst.url + "/broken", Expect: []int{200}}}),
 				Thresholds: th},
 			healthy: true, severity: SeverityWarning,
 			want: map[string]string{"endpoint/frontend": "warning"},
 		},
 		{
 			name: "critical endpoint, corrupt database, stopped service",
-			in: ComprehensiveInput{Checks: []Check{{Name: "api", URL: inst.url + "/broken", Expect: []int{200}, Critical: true}},
+			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), []Check{{Name: "api", URL: inst.url + "/broken", Expect: []int{200}, Critical: true}}),
 				DBPath: filepath.Join(inst.root, "missing.db"), Thresholds: th,
 				Services: []ServiceState{{Name: "a", Active: false}, {Name: "b", Err: errors.New("systemctl: exit 4")}}},
 			healthy: false, severity: SeverityCritical,

@@ -78,13 +78,22 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 	return r, nil
 }
 
+// endpointResults probes the configured endpoints once per run: the
+// endpoints step and the comprehensive check report the same probes.
+func (p *Procedure) endpointResults(ctx context.Context) []health.Result {
+	res, _ := p.s.endpoints.get(ctx, func(ctx context.Context) ([]health.Result, error) {
+		checks := health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
+		return p.d.Checker.ProbeAll(ctx, checks), nil
+	})
+	return res
+}
+
 func (p *Procedure) endpoints(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	checks := health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
-	if len(checks) == 0 {
+	if len(p.d.Config.Health.Endpoints) == 0 {
 		return runbook.Skipped("health.endpoints is empty"), nil
 	}
 	var r runbook.Result
-	for _, res := range p.d.Checker.ProbeAll(ctx, checks) {
+	for _, res := range p.endpointResults(ctx) {
 		r.Metric("latency_ms:"+res.Name, ms(res.Latency), "ms")
 		if res.Healthy {
 			continue
@@ -149,8 +158,7 @@ func (p *Procedure) comprehensiveInput(ctx context.Context) health.Comprehensive
 		modes = append(modes, fm)
 	}
 	return health.ComprehensiveInput{
-		Checker:    p.d.Checker,
-		Checks:     health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D()),
+		Endpoints:  p.endpointResults(ctx),
 		DBPath:     p.path(p.d.Config.Database.Path),
 		Services:   p.serviceStates(ctx),
 		Modes:      modes,

@@ -22,6 +22,9 @@ type shared struct {
 	apt      memo[updates.AptReport]
 	day      memo[logs.Summary]
 	secrets  memo[[]string]
+	// endpoints are postflight's probes, shared by its endpoint and
+	// comprehensive steps.
+	endpoints memo[[]health.Result]
 
 	// pointA is this run's verified online backup (rollback point A).
 	pointA string

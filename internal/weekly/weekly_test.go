@@ -443,3 +443,23 @@ func TestHostAuthLogs(t *testing.T) {
 		t.Errorf("finding %+v", st.Findings)
 	}
 }
+
+// TestPostflightProbesEachEndpointOnce: the endpoints step and the
+// comprehensive check report the same probe.
+func TestPostflightProbesEachEndpointOnce(t *testing.T) {
+	tr := newTree(t, 0)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	tr.cfg.Health.Endpoints = []config.Endpoint{{Name: "health", URL: srv.URL, Expect: []int{200}, Critical: true}}
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"postflight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := run.Step("postflight", "comprehensive-health"); st.Status == "" {
+		t.Fatal("no comprehensive-health step ran")
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the endpoint was probed %d times in postflight, want 1", n)
+	}
+}
