@@ -180,6 +180,8 @@ func TestRedacted(t *testing.T) {
 	if cfg.Services.Units[0].Start[1] != "--password=hunter2" {
 		t.Fatal("Redacted changed its input")
 	}
+	// A TTL in a service command is a setting, not a secret.
+	cfg.Services.Units[0].Stop = []string{"stop", "--token-ttl", "3600"}
 	got := Secrets(cfg)
 	slices.Sort(got)
 	if want := []string{"abc123", "hunter2", "hunter2"}; !slices.Equal(got, want) {

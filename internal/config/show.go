@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -36,7 +37,8 @@ func Redacted(cfg Config) Config {
 // Secrets returns the secret values the config itself holds: URL
 // passwords and secret query values, and the values Redacted hides in
 // service commands. Reports redact them wherever they appear (an error
-// quoting a URL, a process list).
+// quoting a URL, a process list). Values that are not redact.Plausible
+// are left out.
 func Secrets(cfg Config) []string {
 	var out []string
 	addURL := func(s string) {
@@ -62,7 +64,9 @@ func Secrets(cfg Config) []string {
 			out = append(out, redact.ArgSecrets(argv)...)
 		}
 	}
-	return out
+	// Not a TTL or a port from a service command: those would be
+	// redacted out of every count and timestamp holding their digits.
+	return slices.DeleteFunc(out, func(v string) bool { return !redact.Plausible(v) })
 }
 
 // Commented renders the default configuration with a comment above each

@@ -9,7 +9,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
-	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
@@ -152,10 +151,5 @@ func (p *Procedure) secrets(ctx context.Context) []string {
 // says which file failed.
 func Secrets(cfg config.Config) ([]string, error) {
 	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	for _, s := range config.Secrets(cfg) {
-		if redact.Plausible(s) { // not a TTL or a port from a service command
-			secrets = append(secrets, s)
-		}
-	}
-	return secrets, err
+	return append(secrets, config.Secrets(cfg)...), err
 }
