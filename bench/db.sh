@@ -38,15 +38,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- working directories ---------------------------------------------------
 
-BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/fossamaint-bench-$(id -u)}
-if [[ ! -e $BENCH_DIR ]]; then
-	mkdir -m 700 -p "$BENCH_DIR"
-fi
-[[ -d $BENCH_DIR && ! -L $BENCH_DIR && -O $BENCH_DIR ]] ||
-	die "$BENCH_DIR must be a directory owned by you (not a symlink)"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
-# The paths go into shell strings for hyperfine and into sqlite3 dot-commands.
-[[ $BENCH_DIR =~ ^[A-Za-z0-9_./+-]+$ ]] || die "BENCH_DIR $BENCH_DIR: use a path without spaces or quotes"
+bench_dir
 BIN=$BENCH_DIR/bin DBS=$BENCH_DIR/db
 mkdir -p "$BIN" "$DBS"
 WORK=$(mktemp -d "$BENCH_DIR/run.XXXXXX")

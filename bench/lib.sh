@@ -19,3 +19,18 @@ apt_install() {
 	"${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1 ||
 		{ "${sudo[@]}" apt-get update -q >>"$LOG" 2>&1 && "${sudo[@]}" apt-get install -y -q "$1" >>"$LOG" 2>&1; }
 }
+
+# bench_dir sets BENCH_DIR (default ${TMPDIR:-/tmp}/fossamaint-bench-UID):
+# a directory of the user's own, not a symlink, absolute, and with no
+# character that would need quoting in the command strings hyperfine runs
+# or in sqlite3 dot-commands.
+bench_dir() {
+	BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/fossamaint-bench-$(id -u)}
+	if [[ ! -e $BENCH_DIR ]]; then
+		mkdir -m 700 -p "$BENCH_DIR"
+	fi
+	[[ -d $BENCH_DIR && ! -L $BENCH_DIR && -O $BENCH_DIR ]] ||
+		die "$BENCH_DIR must be a directory owned by you (not a symlink)"
+	BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+	[[ $BENCH_DIR =~ ^[A-Za-z0-9_./+-]+$ ]] || die "BENCH_DIR $BENCH_DIR: use a path without spaces or quotes"
+}

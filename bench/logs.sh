@@ -46,15 +46,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- working directories ---------------------------------------------------
 
-BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/fossamaint-bench-$(id -u)}
-if [[ ! -e $BENCH_DIR ]]; then
-	mkdir -m 700 -p "$BENCH_DIR"
-fi
-[[ -d $BENCH_DIR && ! -L $BENCH_DIR && -O $BENCH_DIR ]] ||
-	die "$BENCH_DIR must be a directory owned by you (not a symlink)"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
-# The paths go into the command strings hyperfine runs.
-[[ $BENCH_DIR =~ ^[A-Za-z0-9_./+-]+$ ]] || die "BENCH_DIR $BENCH_DIR: use a path without spaces or quotes"
+bench_dir
 BIN=$BENCH_DIR/logs/bin DATA=$BENCH_DIR/logs/data
 mkdir -p "$BIN" "$DATA"
 WORK=$(mktemp -d "$BENCH_DIR/logs/run.XXXXXX")
