@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,20 @@ func unusable(err error) error {
 	return err
 }
 
+// openDB opens the database named by --db (or the configured one) for
+// maintenance, read-only; a file that is not a usable database exits 64.
+func (a *app) openDB(ctx context.Context, flag string) (*sqlitedb.DB, string, error) {
+	path, err := a.dbPathFrom(flag)
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
+	if err != nil {
+		return nil, path, unusable(err)
+	}
+	return db, path, nil
+}
+
 func (a *app) encodeJSON(v any) error { return writeJSON(a.stdout, v) }
 
 // writeJSON writes v as indented JSON, the shape of every --json.
@@ -64,13 +79,9 @@ one that cannot be read exits 64.`,
 			if full && quick {
 				return usageErr("--quick and --full exclude each other")
 			}
-			path, err := a.dbPathFrom(dbPath)
+			db, path, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {
 				return err
-			}
-			db, err := sqlitedb.Open(cmd.Context(), path, sqlitedb.MaintenanceOptions(true))
-			if err != nil {
-				return unusable(err)
 			}
 			defer db.Close()
 			check := "quick_check"
@@ -120,13 +131,9 @@ func (a *app) dbStatsCmd() *cobra.Command {
   fossamaint db stats --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := a.dbPathFrom(dbPath)
+			db, _, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {
 				return err
-			}
-			db, err := sqlitedb.Open(cmd.Context(), path, sqlitedb.MaintenanceOptions(true))
-			if err != nil {
-				return unusable(err)
 			}
 			defer db.Close()
 			st, err := db.Stats(cmd.Context(), []string{sqlitedb.AllTables})
