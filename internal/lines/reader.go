@@ -47,7 +47,7 @@ func (r *Reader) Next() (line []byte, cut bool, err error) {
 		r.pending = err
 	}
 	r.line++
-	b = trimEOL(b)
+	b = TrimEOL(b)
 	if len(b) > r.max {
 		b, cut = b[:r.max], true
 	}
@@ -92,8 +92,8 @@ func appendBounded(dst, b []byte, limit int) []byte {
 	return append(dst, b...)
 }
 
-// trimEOL removes one "\n" or "\r\n" from the end of b.
-func trimEOL(b []byte) []byte {
+// TrimEOL removes one "\n" or "\r\n" from the end of b.
+func TrimEOL(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		b = b[:n-1]
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fossawork/fossamaint/internal/lines"
 )
 
 // lineParser holds the per-goroutine state of parsing: a scratch buffer for
@@ -71,7 +73,7 @@ func ParseLine(line []byte, loc *time.Location) (Entry, Kind) {
 // parse fills e and returns the line's kind. e must be zero on entry.
 func (p *lineParser) parse(line []byte, e *Entry) Kind {
 	// Windows tools start files with a byte-order mark; it is not content.
-	line = bytes.TrimPrefix(trimEOL(line), utf8BOM)
+	line = bytes.TrimPrefix(lines.TrimEOL(line), utf8BOM)
 	p.line, p.cleaned = line, false
 	if isBlank(line) {
 		return KindBlank
@@ -297,16 +299,6 @@ func (p *lineParser) intern(b []byte) string {
 		p.interned[string(b)] = s
 	}
 	return s
-}
-
-func trimEOL(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	return b
 }
 
 func isBlank(b []byte) bool {
