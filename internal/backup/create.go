@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -23,10 +24,14 @@ const KindEmergency Kind = "emergency"
 var ErrVerificationFailed = errors.New("backup verification failed")
 
 // Working directories of an interrupted create: hidden, and listed as
-// unknown with a note rather than as a daily set.
+// unknown with a note rather than as a daily set. newSetPrefix begins every
+// temporary name (durable.Prefix); oldSetPrefix is what releases before
+// them used for a set being replaced. oldSetPurpose names the directory a
+// set being replaced waits in (see RecoverSets).
 const (
-	newSetPrefix = ".fossamaint-new-"
-	oldSetPrefix = ".fossamaint-old-"
+	newSetPrefix  = durable.Prefix
+	oldSetPrefix  = ".fossamaint-old-"
+	oldSetPurpose = "oldset-"
 )
 
 // ParseKind reads a kind as the CLI spells it ("pre-maintenance" is
@@ -162,10 +167,7 @@ func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Crea
 			return c, fmt.Errorf("creating %s backup: %s already exists; backups are never overwritten", o.Kind, p)
 		}
 	}
-	tmp := final + ".tmp"
-	if err := removeIfExists(tmp); err != nil {
-		return c, fmt.Errorf("creating %s backup: stale temp file: %w", o.Kind, err)
-	}
+	tmp := durable.Path(dir, "backup")
 	m, err := backupAndVerify(ctx, o, tmp, &c)
 	if err != nil {
 		os.Remove(tmp)
@@ -175,7 +177,7 @@ func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Crea
 		os.Remove(tmp)
 		return c, fmt.Errorf("creating %s backup: %w", o.Kind, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return c, err
 	}
 	// The manifest comes last: a file without one is never "verified", so
@@ -239,7 +241,7 @@ func createDaily(ctx context.Context, o CreateOptions) (c Created, err error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return c, fmt.Errorf("creating backup directory: %w", err)
 	}
-	work, err := os.MkdirTemp(root, newSetPrefix+day+"-")
+	work, err := durable.MkdirTemp(root, "newset-"+day)
 	if err != nil {
 		return c, fmt.Errorf("creating %s backup: %w", o.Kind, err)
 	}
@@ -261,7 +263,7 @@ func createDaily(ctx context.Context, o CreateOptions) (c Created, err error) {
 	if err := WriteManifest(filepath.Join(work, DailyManifestName), m); err != nil {
 		return c, fmt.Errorf("creating %s backup: %w", o.Kind, err)
 	}
-	if err := syncDir(work); err != nil {
+	if err := durable.SyncDir(work); err != nil {
 		return c, err
 	}
 	if c.Replaced, err = installSet(ctx, work, final); err != nil {
@@ -286,11 +288,11 @@ func installSet(ctx context.Context, work, final string) (replaced bool, err err
 		if err := os.Rename(work, final); err != nil {
 			return false, fmt.Errorf("installing backup set %s: %w", final, err)
 		}
-		return false, syncDir(root)
+		return false, durable.SyncDir(root)
 	} else if err != nil {
 		return false, fmt.Errorf("installing backup set %s: %w", final, err)
 	}
-	old, err := os.MkdirTemp(root, oldSetPrefix+filepath.Base(final)+"-")
+	old, err := durable.MkdirTemp(root, oldSetPurpose+filepath.Base(final))
 	if err != nil {
 		return false, fmt.Errorf("installing backup set %s: %w", final, err)
 	}
@@ -306,7 +308,7 @@ func installSet(ctx context.Context, work, final string) (replaced bool, err err
 		os.Remove(old)
 		return false, fmt.Errorf("installing backup set %s: %w", final, err)
 	}
-	if err := syncDir(root); err != nil {
+	if err := durable.SyncDir(root); err != nil {
 		return true, err
 	}
 	if err := os.RemoveAll(old); err != nil {

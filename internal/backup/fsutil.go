@@ -4,31 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 
 	"github.com/fossawork/fossamaint/internal/ctxio"
 )
-
-// syncDir makes a rename or create in dir durable. Windows cannot open a
-// directory for syncing and orders metadata itself, so it is skipped there.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
-}
 
 // hashFileSize streams path through sha256, checking ctx between chunks
 // so a multi-GB backup can be cancelled, and returns the bytes read.
@@ -80,12 +61,4 @@ func copyFileHashed(ctx context.Context, src, dst string) (sum string, n int64, 
 		return "", n, fmt.Errorf("syncing %s: %w", dst, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// removeIfExists removes path, treating "already gone" as success.
-func removeIfExists(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing %s: %w", path, err)
-	}
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // ManifestVersion is the version fossamaint writes. The sandbox (and the
@@ -256,7 +258,7 @@ func VerifyFiles(ctx context.Context, dir string, m Manifest) error {
 // writeFileAtomic writes data under a temp name in path's directory,
 // fsyncs it, renames it over path and fsyncs the directory.
 func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := durable.CreateTemp(filepath.Dir(path), "manifest")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -282,5 +284,5 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("renaming %s to %s: %w", tmp, path, err)
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -79,7 +80,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res RestoreResult, err erro
 	if err := os.MkdirAll(o.PreRecoveryDir, 0o700); err != nil {
 		return res, fmt.Errorf("restoring: creating pre-recovery directory: %w", err)
 	}
-	tmp := filepath.Join(filepath.Dir(o.DBPath), "."+filepath.Base(o.DBPath)+".restore-"+o.Now.Format("20060102_150405"))
+	tmp := durable.Path(filepath.Dir(o.DBPath), "restore")
 	if _, err := sqlitedb.Backup(ctx, o.BackupPath, tmp, sqlitedb.BackupOptions{}); err != nil {
 		os.Remove(tmp)
 		return res, fmt.Errorf("restoring: copying %s beside %s: %w", o.BackupPath, o.DBPath, err)

@@ -1,6 +1,8 @@
 package backup
 
 import (
+	"github.com/fossawork/fossamaint/internal/durable"
+
 	"context"
 	"errors"
 	"fmt"
@@ -89,7 +91,7 @@ func copyTree(ctx context.Context, o CreateOptions, dst, prefix string) ([]Manif
 		return tc.files, tc.notes, err
 	}
 	for _, d := range slices.Backward(tc.dirs) {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return tc.files, tc.notes, err
 		}
 	}

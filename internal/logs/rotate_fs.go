@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // writeTemp streams src through encode into a private temp file in dir,
@@ -34,7 +36,7 @@ func (r *rotator) writeTemp(ctx context.Context, dir, src string, info fs.FileIn
 		return "", err
 	}
 	defer in.Close()
-	out, err := os.CreateTemp(dir, "."+filepath.Base(src)+".*.tmp")
+	out, err := durable.CreateTemp(dir, "rotate")
 	if err != nil {
 		return "", err
 	}

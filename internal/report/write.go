@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -62,7 +63,7 @@ func Write(ctx context.Context, dir string, run *runbook.Run, opts Options) (Pat
 // report or the new one, never a torn file under the final name.
 func writeAtomic(target string, data []byte) (err error) {
 	dir := filepath.Dir(target)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
+	f, err := durable.CreateTemp(dir, "report")
 	if err != nil {
 		return fmt.Errorf("creating temp file for %s: %w", target, err)
 	}

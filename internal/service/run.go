@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // outputLimit bounds the command output kept for error messages; the tail
@@ -29,7 +31,7 @@ func run(ctx context.Context, argv []string) (outcome, error) {
 	if len(argv) == 0 {
 		return outcome{}, errors.New("empty command")
 	}
-	out, err := os.CreateTemp("", "fossamaint-cmd-*.out")
+	out, err := durable.CreateTemp(os.TempDir(), "cmd")
 	if err != nil {
 		return outcome{}, fmt.Errorf("creating output file for %q: %w", argv, err)
 	}

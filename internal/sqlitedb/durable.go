@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/fossawork/fossamaint/internal/ctxio"
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // ErrNoSpace marks a write that failed because the filesystem (or a quota)
@@ -22,9 +23,9 @@ var ErrNoSpace = errors.New("no space left on device")
 // one filesystem and therefore atomic.
 func tempBeside(dst, purpose string) (string, error) {
 	dir := filepath.Dir(dst)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+"."+purpose+"-*")
+	f, err := durable.CreateTemp(dir, purpose)
 	if err != nil {
-		return "", fileError("creating a temporary file in "+dir, err)
+		return "", fileError("preparing "+dst, err)
 	}
 	name := f.Name()
 	if err := f.Close(); err != nil {
@@ -173,4 +174,14 @@ func sameContent(ctx context.Context, a, b string) (bool, error) {
 			return false, errB
 		}
 	}
+}
+
+// syncDir fsyncs a directory so that a rename or new entry in it survives
+// a crash (a no-op on Windows, see durable.SyncDir).
+func syncDir(dir string) error {
+	err := durable.SyncDir(dir)
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
 }

@@ -1,6 +1,8 @@
 package sqlitedb
 
 import (
+	"github.com/fossawork/fossamaint/internal/durable"
+
 	"context"
 	"errors"
 	"fmt"
@@ -139,7 +141,7 @@ func (in *install) adoptOwnerAndMode() error {
 	if err := os.Chmod(in.src, in.old.Mode().Perm()); err != nil {
 		return in.errorf("setting mode %v: %w", in.old.Mode().Perm(), err)
 	}
-	uid, gid, ok := fileOwner(in.old)
+	uid, gid, ok := durable.FileOwner(in.old)
 	if !ok {
 		return nil
 	}
@@ -147,7 +149,7 @@ func (in *install) adoptOwnerAndMode() error {
 	if err != nil {
 		return in.errorf("%w", err)
 	}
-	if suid, sgid, _ := fileOwner(fi); suid == uid && sgid == gid {
+	if suid, sgid, _ := durable.FileOwner(fi); suid == uid && sgid == gid {
 		return nil
 	}
 	if err := os.Lchown(in.src, uid, gid); err != nil {

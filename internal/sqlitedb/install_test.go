@@ -1,6 +1,8 @@
 package sqlitedb
 
 import (
+	"github.com/fossawork/fossamaint/internal/durable"
+
 	"context"
 	"errors"
 	"io/fs"
@@ -76,7 +78,7 @@ func TestInstallFile(t *testing.T) {
 	if fi.Mode().Perm() != 0o640 {
 		t.Errorf("mode %v, want 0640 as before", fi.Mode().Perm())
 	}
-	if uid, gid, ok := fileOwner(fi); root && ok && (uid != 1234 || gid != 1234) {
+	if uid, gid, ok := durable.FileOwner(fi); root && ok && (uid != 1234 || gid != 1234) {
 		t.Errorf("owner %d:%d, want 1234:1234 as before", uid, gid)
 	}
 	if got := rowCount(t, target, "work_orders"); got != 40 {

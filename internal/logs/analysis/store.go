@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // FileName is the seed's name for the weekly analysis of day.
@@ -27,7 +29,7 @@ func Write(dir string, a *Analysis, day time.Time) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, FileName(day))
-	tmp, err := os.CreateTemp(dir, ".analysis-*")
+	tmp, err := durable.CreateTemp(dir, "analysis")
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
