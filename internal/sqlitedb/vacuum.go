@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -131,4 +132,31 @@ func (d *DB) checkpoint(ctx context.Context, mode string) (CheckpointResult, err
 	}
 	res.Busy = busy != 0
 	return res, nil
+}
+
+// DataVersion is PRAGMA data_version on this connection: it changes
+// whenever another connection commits to the database. Our own commits and
+// checkpoints, another connection's passive checkpoint or its closing
+// leave it alone; another connection resetting the WAL (a TRUNCATE or
+// RESTART checkpoint) moves it too, a false alarm in the safe direction
+// (TestDataVersion holds all of this). Two equal readings on one
+// connection therefore prove nothing was committed in between, which is
+// what lets a VACUUM INTO taken while the application ran be used after it
+// stopped.
+func (d *DB) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := d.sql.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		return 0, d.wrap(ctx, "reading the data version of", err)
+	}
+	return v, nil
+}
+
+// InWAL reports whether the database is in WAL mode (which is stored in
+// the file, unlike the other journal modes).
+func (d *DB) InWAL(ctx context.Context) (bool, error) {
+	var mode string
+	if err := d.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return false, d.wrap(ctx, "reading the journal mode of", err)
+	}
+	return strings.EqualFold(mode, "wal"), nil
 }

@@ -194,3 +194,73 @@ func TestLockedDatabase(t *testing.T) {
 		t.Errorf("a -wal appeared: %v", err)
 	}
 }
+
+// TestDataVersion holds what the online VACUUM INTO relies on: on one open
+// connection, data_version moves when another connection commits, and not
+// for our own commits and checkpoints, another connection's passive
+// checkpoint, or another connection closing.
+func TestDataVersion(t *testing.T) {
+	ctx := context.Background()
+	for _, mode := range []string{"wal", "delete"} {
+		t.Run(mode, func(t *testing.T) {
+			path := makeDB(t, t.TempDir(), 50)
+			app := rawOpen(t, path, "journal_mode("+mode+")", "busy_timeout(5000)")
+			defer app.Close()
+			fill(t, app, 50, 10) // leaves frames in the -wal
+			db, err := Open(ctx, path, MaintenanceOptions(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			v0, err := db.DataVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same := func(what string) {
+				t.Helper()
+				if v, err := db.DataVersion(ctx); err != nil || v != v0 {
+					t.Fatalf("after %s: data_version %d -> %d (%v)", what, v0, v, err)
+				}
+			}
+			if _, err := app.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				t.Fatal(err)
+			}
+			same("another connection's passive checkpoint")
+			if _, err := db.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			same("our own checkpoint (PASSIVE then TRUNCATE)")
+			if _, err := db.SQL().ExecContext(ctx, "CREATE TABLE IF NOT EXISTS ours(x)"); err != nil {
+				t.Fatal(err)
+			}
+			same("our own commit")
+			fill(t, app, 60, 1)
+			v1, err := db.DataVersion(ctx)
+			if err != nil || v1 == v0 {
+				t.Fatalf("another connection's commit left data_version at %d (%v)", v1, err)
+			}
+			if err := app.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := db.DataVersion(ctx); v != v1 {
+				t.Fatalf("the application closing moved data_version %d -> %d", v1, v)
+			}
+			if mode != "wal" {
+				return
+			}
+			// Another connection resetting the WAL (a TRUNCATE or RESTART
+			// checkpoint) does move it: a false "changed", which only
+			// costs the caller a redo. The safe direction.
+			other := rawOpen(t, path, "busy_timeout(5000)")
+			defer other.Close()
+			fill(t, other, 70, 1)
+			v2, _ := db.DataVersion(ctx)
+			if _, err := other.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := db.DataVersion(ctx); v == v2 {
+				t.Log("a WAL reset by another connection no longer moves data_version (fine: fewer redos)")
+			}
+		})
+	}
+}
