@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -60,6 +62,36 @@ func (r DeepResult) Verified() bool {
 // never Verified.
 func (r DeepResult) Sound() bool {
 	return r.OK && r.RestoreTest.OK && (r.ManifestPath == "" || r.ManifestOK)
+}
+
+// Verdicts of a deep verification, worst last.
+const (
+	VerdictVerified   = "verified"
+	VerdictUnverified = "unverified"
+	VerdictFailed     = "failed"
+)
+
+// Verdict is what an operator needs to know: verified (restore from it),
+// unverified (it opens and passes its check, but with no manifest nothing
+// proves it unchanged since it was written: a flipped bit in a row would
+// pass), or failed.
+func (r DeepResult) Verdict() string {
+	switch {
+	case r.Verified():
+		return VerdictVerified
+	case r.Sound():
+		return VerdictUnverified
+	}
+	return VerdictFailed
+}
+
+// MarshalJSON adds the verdict to the result's fields.
+func (r DeepResult) MarshalJSON() ([]byte, error) {
+	type plain DeepResult
+	return json.Marshal(struct {
+		plain
+		Verdict string `json:"verdict"`
+	}{plain(r), r.Verdict()})
 }
 
 // Problems lists why Verified is false, for reports.
@@ -154,7 +186,7 @@ func (r *DeepResult) compareManifest(ctx context.Context, dbPath string) error {
 func restoreTest(ctx context.Context, path string) (rt RestoreTest) {
 	start := time.Now()
 	defer func() { rt.Duration = time.Since(start) }()
-	dir, err := os.MkdirTemp("", "fossamaint-restore-test-")
+	dir, err := durable.MkdirTemp(os.TempDir(), "restore-test")
 	if err != nil {
 		rt.Error = fmt.Sprintf("creating temp dir: %v", err)
 		return rt
