@@ -145,7 +145,11 @@ func (a *app) backupVerifyCmd() *cobra.Command {
 		Use:   "verify [ID]",
 		Short: "Verify backups: sha256 against the manifest, integrity check, restore test in a private temp dir",
 		Long: `Verifies the newest backup, the one named by ID (a path, a file name or a
-daily directory's date), or with --all every backup. Exit 2 when one fails.`,
+daily directory's date), or with --all every backup. Each is "ok" (verified:
+its sha256 matches its manifest, its check and a restore test pass),
+"UNVERIFIED" (it passes its check and restore test but has no manifest, so
+nothing proves it unchanged since it was written) or "FAILED".
+Exit 2 when one failed, 1 when one is unverified.`,
 		Example: `  fossamaint backup verify
   fossamaint backup verify 20261128 --full
   fossamaint backup verify --all --json`,
@@ -160,19 +164,21 @@ daily directory's date), or with --all every backup. Exit 2 when one fails.`,
 				return err
 			}
 			var results []backup.DeepResult
-			failed := 0
+			failed, unverified := 0, 0
 			for _, b := range targets {
 				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || cfg.Database.Verify == "full"})
 				if err != nil {
 					return err
 				}
-				ok := res.Sound()
-				if !ok {
+				switch res.Verdict() {
+				case backup.VerdictFailed:
 					failed++
+				case backup.VerdictUnverified:
+					unverified++
 				}
 				results = append(results, res)
 				if !asJSON {
-					a.printVerify(b, res, ok)
+					a.printVerify(b, res)
 				}
 			}
 			if asJSON {
@@ -180,8 +186,11 @@ daily directory's date), or with --all every backup. Exit 2 when one fails.`,
 					return err
 				}
 			}
-			if failed > 0 {
+			switch {
+			case failed > 0:
 				return exitSilently(ExitFail)
+			case unverified > 0:
+				return exitSilently(ExitWarn)
 			}
 			return nil
 		},
@@ -221,14 +230,12 @@ func verifyTargets(list []backup.Backup, args []string, all bool) ([]backup.Back
 	return out, nil
 }
 
-func (a *app) printVerify(b backup.Backup, res backup.DeepResult, ok bool) {
-	verdict := "ok"
-	if !ok {
-		verdict = "FAILED"
-	}
+func (a *app) printVerify(b backup.Backup, res backup.DeepResult) {
+	verdict := map[string]string{backup.VerdictVerified: "ok", backup.VerdictUnverified: "UNVERIFIED",
+		backup.VerdictFailed: "FAILED"}[res.Verdict()]
 	fmt.Fprintf(a.stdout, "%s  %s\n", verdict, b.Path)
-	man := "no manifest"
-	if b.HasManifest {
+	man := "no manifest: nothing proves it unchanged since it was written"
+	if res.ManifestPath != "" {
 		man = "manifest ok"
 		if !res.ManifestOK {
 			man = "manifest MISMATCH: " + res.ManifestErr
@@ -245,11 +252,12 @@ func (a *app) backupRestoreCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "restore ID",
 		Short: "Restore a backup: stop, keep the current database aside, restore, start, verify",
-		Long: `Verifies the backup (sha256 against its manifest, quick_check), stops the
-database's service, moves the current database (and stale -wal/-shm) to
+		Long: `Verifies the backup (sha256 against its manifest, quick_check), stops every
+managed service, moves the current database (and stale -wal/-shm) to
 backups/pre-recovery, puts the backup in place preserving owner and mode,
-starts the service and waits until it is ready. ID is a path, a file name
-or a daily directory's date.`,
+starts the services, waits until they are ready and probes the endpoints.
+The restore is journalled: if it is killed, ` + "`fossamaint recover`" + ` starts the
+services again. ID is a path, a file name or a daily directory's date.`,
 		Example: `  fossamaint backup restore 20261128 --dry-run
   fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
 		Args: cobra.ExactArgs(1),
@@ -266,11 +274,15 @@ or a daily directory's date.`,
 			if err != nil {
 				return err
 			}
-			actions, err := proc.RestoreBackup(cmd.Context(), b.Path, dryRun)
-			for _, act := range actions {
-				fmt.Fprintf(a.stdout, "  %s\n", act)
+			run, err := proc.RestoreBackup(cmd.Context(), b.Path, dryRun)
+			if run == nil {
+				return err
 			}
-			return err
+			a.printRestoreRun(run)
+			if err != nil {
+				return err
+			}
+			return restoreRunError(run)
 		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "verify and say what would be done, change nothing")

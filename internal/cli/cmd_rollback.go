@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
@@ -15,9 +17,12 @@ func (a *app) rollbackCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rollback",
 		Short: "Restore the rollback point a run recorded (the seed's emergency rollback)",
-		Long: `Stops the database's service, restores exactly the rollback point the run
-recorded (its pre-maintenance file), keeps the replaced database in
-backups/pre-recovery, starts the service and waits until it is ready.
+		Long: `Stops every managed service (backend and frontend), restores exactly the
+rollback point the run recorded (its pre-maintenance file) and the
+configuration it snapshotted (.env), keeps what it replaces in
+backups/pre-recovery, starts the services, waits until they are ready and
+probes the endpoints. The rollback is journalled like a weekly run: if it is
+killed, ` + "`fossamaint recover`" + ` finishes it.
 A run already rolled back is left alone, so running this twice cannot throw
 away writes made since. A run that changed no database file has no rollback
 point: the command refuses and says how to restore a backup instead.`,
@@ -37,17 +42,22 @@ point: the command refuses and says how to restore a backup instead.`,
 				return err
 			}
 			if asJSON {
-				return a.encodeJSON(res)
-			}
-			if res.Already {
+				if err := a.encodeJSON(res); err != nil {
+					return err
+				}
+			} else if res.Already {
 				fmt.Fprintf(a.stdout, "run %s was already rolled back to %s: nothing to do\n", res.RunID, res.Point)
+			}
+			if res.Run == nil {
 				return nil
 			}
-			for _, act := range res.Actions {
-				fmt.Fprintf(a.stdout, "  %s\n", act)
+			if !asJSON {
+				a.printRestoreRun(res.Run)
+				if res.Run.Status != runbook.RunFail && !res.Run.DryRun {
+					fmt.Fprintf(a.stdout, "run %s rolled back to %s\n", res.RunID, res.Point)
+				}
 			}
-			fmt.Fprintf(a.stdout, "run %s rolled back to %s\n", res.RunID, res.Point)
-			return nil
+			return restoreRunError(res.Run)
 		},
 	}
 	c.Flags().StringVar(&runID, "run", "latest", "the run whose rollback point to restore")
@@ -95,4 +105,43 @@ before anything else.`,
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
+}
+
+// printRestoreRun prints what a rollback or restore did, step by step,
+// and its downtime.
+func (a *app) printRestoreRun(run *runbook.Run) {
+	for _, ph := range run.Phases {
+		for _, st := range ph.Steps {
+			for _, act := range st.Actions {
+				fmt.Fprintf(a.stdout, "  %s\n", act)
+			}
+			for _, f := range st.Findings {
+				fmt.Fprintf(a.stdout, "  %s: %s\n", f.Severity, f.Message)
+			}
+			if st.Note != "" {
+				fmt.Fprintf(a.stdout, "  %s: %s\n", st.Name, st.Note)
+			}
+		}
+	}
+	if run.DowntimeSeconds > 0 {
+		fmt.Fprintf(a.stdout, "downtime %s (services stopped until ready)\n", time.Duration(run.DowntimeSeconds*float64(time.Second)).Round(time.Millisecond))
+	}
+	if !run.DryRun {
+		fmt.Fprintf(a.stdout, "%s run %s: %s (`fossamaint report %s` shows it)\n", run.Command, run.RunID, run.Status, run.RunID)
+	}
+}
+
+// restoreRunError is a failed rollback or restore's error for stderr (the
+// first critical finding, which says what went wrong), or the exit code of
+// one that finished.
+func restoreRunError(run *runbook.Run) error {
+	if run.Status != runbook.RunFail {
+		return exitSilently(runCode(run.Status))
+	}
+	for _, f := range run.Findings() {
+		if f.Severity == runbook.Critical {
+			return withCode(ExitFail, fmt.Errorf("%s %s failed: %s", run.Command, run.RunID, f.Message))
+		}
+	}
+	return withCode(ExitFail, fmt.Errorf("%s %s failed", run.Command, run.RunID))
 }

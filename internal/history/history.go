@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -78,7 +79,64 @@ func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error)
 		db.Close()
 		return nil, fmt.Errorf("opening history %s: %w (move the file aside if it is damaged; it holds only past reports)", path, err)
 	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("upgrading history %s: %w", path, err)
+	}
 	_ = os.Chmod(path, 0o600)
+	return &Store{db: db, path: path, now: now}, nil
+}
+
+// columns added since the first schema, with their definitions. A history
+// written by an older fossamaint gets them on first open; the defaults say
+// what its rows were (every old run was a weekly run).
+var columns = []struct{ table, name, def string }{
+	{"runs", "command", "TEXT NOT NULL DEFAULT 'weekly'"},
+	{"steps", "kind", "TEXT NOT NULL DEFAULT ''"},
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	for _, c := range columns {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.name).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := db.ExecContext(ctx, "ALTER TABLE "+c.table+" ADD COLUMN "+c.name+" "+c.def); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// OpenReadOnly opens an existing <dir>/history.db for reading only, for a
+// dry run, which must not write even its own bookkeeping. It returns a nil
+// Store and no error when there is no history yet.
+func OpenReadOnly(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
+	path := filepath.Join(dir, "history.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	// A history from an older release may lack the newer columns; reading
+	// it read-only cannot add them, so say what to do.
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'command'`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	if n == 0 {
+		db.Close()
+		return nil, fmt.Errorf("history %s was written by an older fossamaint: run `fossamaint recover` once (it upgrades it) before a dry run", path)
+	}
 	return &Store{db: db, path: path, now: now}, nil
 }
 
@@ -96,10 +154,14 @@ func (s *Store) saveRun(ctx context.Context, run *runbook.Run) error {
 	if !run.FinishedAt.IsZero() {
 		fin = ts(run.FinishedAt)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO runs(id, started_at, finished_at, status, dry_run, report)
-		VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET finished_at=excluded.finished_at,
+	cmd := run.Command
+	if cmd == "" {
+		cmd = runbook.CommandWeekly
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO runs(id, started_at, finished_at, status, dry_run, report, command)
+		VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET finished_at=excluded.finished_at,
 		status=excluded.status, report=excluded.report`,
-		run.RunID, ts(run.StartedAt), fin, string(run.Status), run.DryRun, string(blob))
+		run.RunID, ts(run.StartedAt), fin, string(run.Status), run.DryRun, string(blob), cmd)
 	if err != nil {
 		return fmt.Errorf("writing run %s to %s: %w", run.RunID, s.path, err)
 	}
@@ -113,10 +175,10 @@ func (s *Store) RunStarted(ctx context.Context, run *runbook.Run) error { return
 func (s *Store) RunFinished(ctx context.Context, run *runbook.Run) error { return s.saveRun(ctx, run) }
 
 // StepStarted records that a step began.
-func (s *Store) StepStarted(ctx context.Context, runID, phase, step string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO steps(run_id, phase, step, status, started_at) VALUES(?,?,?,?,?)
-		ON CONFLICT(run_id, phase, step) DO UPDATE SET status=excluded.status, started_at=excluded.started_at`,
-		runID, phase, step, "running", ts(s.now()))
+func (s *Store) StepStarted(ctx context.Context, runID, phase, step string, kind runbook.Kind) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO steps(run_id, phase, step, status, started_at, kind) VALUES(?,?,?,?,?,?)
+		ON CONFLICT(run_id, phase, step) DO UPDATE SET status=excluded.status, started_at=excluded.started_at, kind=excluded.kind`,
+		runID, phase, step, "running", ts(s.now()), string(kind))
 	if err != nil {
 		return fmt.Errorf("journal %s: step %s/%s: %w", s.path, phase, step, err)
 	}
@@ -196,10 +258,14 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-// LatestID returns the id of the newest run.
+// latestRun selects the runs "latest" may mean: real weekly runs, not a
+// rollback or restore, nor a dry run an older release recorded.
+const latestRun = `command = 'weekly' AND dry_run = 0`
+
+// LatestID returns the id of the newest weekly run.
 func (s *Store) LatestID(ctx context.Context) (string, error) {
 	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1`).Scan(&id)
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE `+latestRun+` ORDER BY started_at DESC, id DESC LIMIT 1`).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first", ErrNoRuns, s.path)
 	}
@@ -210,7 +276,7 @@ func (s *Store) LatestID(ctx context.Context) (string, error) {
 func (s *Store) Get(ctx context.Context, id string) (*runbook.Run, error) {
 	var row *sql.Row
 	if id == "" || id == "latest" {
-		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs ORDER BY started_at DESC, id DESC LIMIT 1`)
+		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE `+latestRun+` ORDER BY started_at DESC, id DESC LIMIT 1`)
 	} else {
 		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id)
 	}
@@ -234,6 +300,7 @@ func (s *Store) Get(ctx context.Context, id string) (*runbook.Run, error) {
 // Summary is one line of the run list.
 type Summary struct {
 	ID        string    `json:"run_id"`
+	Command   string    `json:"command"`
 	StartedAt time.Time `json:"started_at"`
 	Status    string    `json:"status"`
 	DryRun    bool      `json:"dry_run"`
@@ -241,7 +308,7 @@ type Summary struct {
 
 // List returns the newest n runs.
 func (s *Store) List(ctx context.Context, n int) ([]Summary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, status, dry_run FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, n)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, status, dry_run FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
@@ -250,7 +317,7 @@ func (s *Store) List(ctx context.Context, n int) ([]Summary, error) {
 	for rows.Next() {
 		var sm Summary
 		var started string
-		if err := rows.Scan(&sm.ID, &started, &sm.Status, &sm.DryRun); err != nil {
+		if err := rows.Scan(&sm.ID, &sm.Command, &started, &sm.Status, &sm.DryRun); err != nil {
 			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 		}
 		sm.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
@@ -260,10 +327,11 @@ func (s *Store) List(ctx context.Context, n int) ([]Summary, error) {
 }
 
 // Abandoned finds runs still marked running. Call it only while holding
-// the state-dir lock: then their process is gone. Each is marked failed and
-// returned with the actions it had begun but not finished.
+// the state-dir lock: then their process is gone. It changes nothing, so a
+// dry run can look; MarkRecovered records that a run's leftovers were
+// dealt with.
 func (s *Store) Abandoned(ctx context.Context) ([]Abandoned, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at FROM runs WHERE status = ?`, string(runbook.RunRunning))
+	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at FROM runs WHERE status = ? ORDER BY started_at, id`, string(runbook.RunRunning))
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
@@ -271,7 +339,7 @@ func (s *Store) Abandoned(ctx context.Context) ([]Abandoned, error) {
 	for rows.Next() {
 		var a Abandoned
 		var started string
-		if err := rows.Scan(&a.RunID, &started); err != nil {
+		if err := rows.Scan(&a.RunID, &a.Command, &started); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 		}
@@ -280,49 +348,67 @@ func (s *Store) Abandoned(ctx context.Context) ([]Abandoned, error) {
 	}
 	rows.Close()
 	for i := range out {
-		open, err := s.openActions(ctx, out[i].RunID)
-		if err != nil {
+		if err := s.fillAbandoned(ctx, &out[i]); err != nil {
 			return nil, err
-		}
-		out[i].OpenActions = open
-		if out[i].RunningSteps, err = s.runningSteps(ctx, out[i].RunID); err != nil {
-			return nil, err
-		}
-		if out[i].RollbackPoint, err = s.RollbackPointOf(ctx, out[i].RunID); err != nil {
-			return nil, err
-		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(runbook.RunFail), out[i].RunID); err != nil {
-			return nil, fmt.Errorf("marking run %s failed in %s: %w", out[i].RunID, s.path, err)
 		}
 	}
 	return out, nil
 }
 
+func (s *Store) fillAbandoned(ctx context.Context, a *Abandoned) error {
+	var err error
+	if a.OpenActions, err = s.openActions(ctx, a.RunID); err != nil {
+		return err
+	}
+	if a.RunningSteps, a.Mutating, err = s.runningSteps(ctx, a.RunID); err != nil {
+		return err
+	}
+	a.RollbackPoint, err = s.RollbackPointOf(ctx, a.RunID)
+	return err
+}
+
+// MarkRecovered records that what an abandoned run left was dealt with:
+// it is failed from now on and no longer abandoned. The stored report
+// says so too.
+func (s *Store) MarkRecovered(ctx context.Context, runID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ?, report = json_set(report, '$.status', ?)
+		WHERE id = ? AND status = ?`, string(runbook.RunFail), string(runbook.RunFail), runID, string(runbook.RunRunning))
+	if err != nil {
+		return fmt.Errorf("marking run %s recovered in %s: %w", runID, s.path, err)
+	}
+	return nil
+}
+
 // Abandoned is a run that died without finishing.
 type Abandoned struct {
-	RunID       string
-	StartedAt   time.Time
+	RunID     string
+	Command   string
+	StartedAt time.Time
+	// OpenActions are actions journalled as begun, with no outcome.
 	OpenActions []string
 	// RunningSteps are "phase/step" entries started and never finished.
-	RunningSteps  []string
+	RunningSteps []string
+	// Mutating is true when one of them may have changed something (a
+	// step that is not read-only, or one recorded before kinds were).
+	Mutating      bool
 	RollbackPoint string
 }
 
-func (s *Store) runningSteps(ctx context.Context, runID string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT phase || '/' || step FROM steps WHERE run_id = ? AND status = 'running' ORDER BY started_at`, runID)
+func (s *Store) runningSteps(ctx context.Context, runID string) (steps []string, mutating bool, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT phase || '/' || step, kind FROM steps WHERE run_id = ? AND status = 'running' ORDER BY started_at`, runID)
 	if err != nil {
-		return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+		return nil, false, fmt.Errorf("reading journal %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var out []string
 	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
+		var v, kind string
+		if err := rows.Scan(&v, &kind); err != nil {
+			return nil, false, err
 		}
-		out = append(out, v)
+		steps = append(steps, v)
+		mutating = mutating || kind != string(runbook.ReadOnly)
 	}
-	return out, rows.Err()
+	return steps, mutating, rows.Err()
 }
 
 // MarkRolledBack records that a run was rolled back, so a second

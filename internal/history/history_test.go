@@ -26,7 +26,7 @@ func TestJournalRoundTripAndAbandoned(t *testing.T) {
 	// A run that dies after beginning an action but before finishing it.
 	dead := &runbook.Run{RunID: "dead", StartedAt: clock(), Status: runbook.RunRunning}
 	must(t, s.RunStarted(ctx, dead))
-	must(t, s.StepStarted(ctx, "dead", "database", "swap"))
+	must(t, s.StepStarted(ctx, "dead", "database", "swap", runbook.Downtime))
 	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "begin"))
 	must(t, s.Action(ctx, "dead", "database", "swap", "stop fossawork-backend", "done"))
 	must(t, s.Action(ctx, "dead", "database", "swap", "rename db", "begin"))
@@ -52,8 +52,9 @@ func TestJournalRoundTripAndAbandoned(t *testing.T) {
 		ab[0].RollbackPoint != "/b/point-b.db" || len(ab[0].RunningSteps) != 1 || ab[0].RunningSteps[0] != "database/swap" {
 		t.Fatalf("abandoned = %+v", ab)
 	}
+	must(t, s.MarkRecovered(ctx, "dead"))
 	if again, _ := s.Abandoned(ctx); len(again) != 0 {
-		t.Fatalf("abandoned runs must be marked once: %+v", again)
+		t.Fatalf("a recovered run is no longer abandoned: %+v", again)
 	}
 	list, err := s.List(ctx, 10)
 	if err != nil || len(list) != 2 || list[0].ID != "ok" || list[1].Status != "fail" {
@@ -113,5 +114,82 @@ func TestFailingSince(t *testing.T) {
 	}
 	if _, ok, _ := s.FailingSince(ctx, "database", "quick-check"); ok {
 		t.Fatal("a step never recorded is not failing")
+	}
+}
+
+// Abandoned only reads: a dry run may look as often as it likes, and the
+// run stays abandoned until MarkRecovered.
+func TestAbandonedIsReadOnlyUntilMarkedRecovered(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.RunStarted(ctx, &runbook.Run{RunID: "dead", Command: runbook.CommandRollback, StartedAt: time.Now(), Status: runbook.RunRunning}))
+	must(t, s.StepStarted(ctx, "dead", "rollback", "restore", runbook.Downtime))
+	must(t, s.StepStarted(ctx, "dead", "rollback", "verify-point", runbook.ReadOnly))
+	must(t, s.Close())
+
+	ro, err := OpenReadOnly(ctx, dir, time.Now)
+	if err != nil || ro == nil {
+		t.Fatalf("read-only open: %v", err)
+	}
+	for range 2 {
+		ab, err := ro.Abandoned(ctx)
+		if err != nil || len(ab) != 1 || ab[0].Command != runbook.CommandRollback || !ab[0].Mutating || len(ab[0].RunningSteps) != 2 {
+			t.Fatalf("abandoned = %+v, %v", ab, err)
+		}
+	}
+	if err := ro.MarkRecovered(ctx, "dead"); err == nil {
+		t.Error("a read-only history accepted a write")
+	}
+	must(t, ro.Close())
+
+	s, err = Open(ctx, dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	must(t, s.MarkRecovered(ctx, "dead"))
+	if ab, _ := s.Abandoned(ctx); len(ab) != 0 {
+		t.Fatalf("still abandoned after MarkRecovered: %+v", ab)
+	}
+	if st, _ := s.Status(ctx, "dead"); st != runbook.RunFail {
+		t.Errorf("status %s, want fail", st)
+	}
+	if run, err := s.Get(ctx, "dead"); err != nil || run.Status != runbook.RunFail {
+		t.Errorf("stored report: %+v %v", run, err)
+	}
+}
+
+func TestOpenReadOnlyWithoutHistory(t *testing.T) {
+	s, err := OpenReadOnly(context.Background(), t.TempDir(), time.Now)
+	if s != nil || err != nil {
+		t.Fatalf("%v %v", s, err)
+	}
+}
+
+// latest means the newest real weekly run: not a rollback, not a dry run
+// an older release recorded.
+func TestLatestIsTheNewestWeeklyRun(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "weekly", StartedAt: base, Status: runbook.RunOK}))
+	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "rb", Command: runbook.CommandRollback, StartedAt: base.Add(time.Hour), Status: runbook.RunOK}))
+	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "dry", DryRun: true, StartedAt: base.Add(2 * time.Hour), Status: runbook.RunOK}))
+	if id, err := s.LatestID(ctx); err != nil || id != "weekly" {
+		t.Fatalf("latest %q %v", id, err)
+	}
+	if run, err := s.Get(ctx, "latest"); err != nil || run.RunID != "weekly" {
+		t.Fatalf("get latest %+v %v", run, err)
+	}
+	if l, _ := s.List(ctx, 10); len(l) != 3 || l[1].Command != runbook.CommandRollback {
+		t.Fatalf("list %+v", l)
 	}
 }

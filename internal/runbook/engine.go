@@ -58,6 +58,9 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 				if point != "" {
 					run.RollbackPoint = point
 				}
+				// Cancelled during the step, even the last one: the run
+				// was interrupted.
+				interrupted = ctx.Err() != nil
 			}
 			pr.Steps = append(pr.Steps, sr)
 			if e.Journal != nil {
@@ -101,16 +104,21 @@ func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID strin
 		return sr, ""
 	}
 	e.emit(Event{Phase: phase, Step: st.Name})
-	if e.Journal != nil {
-		_ = e.Journal.StepStarted(ctx, runID, phase, st.Name)
-	}
 	var acc Result
 	env := &Env{DryRun: e.DryRun, Now: e.Now, Deadline: e.Deadline, journal: e.Journal,
 		runID: runID, phase: phase, step: st.Name, result: &acc}
 	start := e.Now()
-	res, err := safeRun(ctx, st, env)
-	sr := StepResult{Name: st.Name, Kind: st.Kind, StartedAt: start, FinishedAt: e.Now(), Result: res}
-	sr.Actions = append(acc.Actions, res.Actions...)
+	var res Result
+	var err error
+	if e.Journal != nil {
+		// A step the journal does not know began could not be recovered
+		// after a crash: it must not run.
+		err = e.Journal.StepStarted(ctx, runID, phase, st.Name, st.Kind)
+	}
+	if err == nil {
+		res, err = safeRun(ctx, st, env)
+	}
+	sr := StepResult{Name: st.Name, Kind: st.Kind, StartedAt: start, Result: res}
 	if sr.Status == "" {
 		sr.Status = StatusOK
 	}
@@ -118,9 +126,16 @@ func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID strin
 		sr.Error = err.Error()
 		sr.Finding(Critical, "", "%s failed: %v", st.Name, err)
 	}
+	ran := len(acc.Actions)
 	if (err != nil || ctx.Err() != nil) && st.Undo != nil && st.Kind != ReadOnly && !e.DryRun {
 		sr.Undone = e.undo(ctx, st, env, &sr)
 	}
+	// What the step did, what it reported, then what undoing it did.
+	sr.Actions = append(append(append([]string(nil), acc.Actions[:ran]...), res.Actions...), acc.Actions[ran:]...)
+	for name, m := range acc.Metrics {
+		sr.Metric(name, m.Value, m.Unit)
+	}
+	sr.FinishedAt = e.Now()
 	sr.DurationSeconds = sr.FinishedAt.Sub(sr.StartedAt).Seconds()
 	e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
 	return sr, env.rollback
@@ -148,7 +163,7 @@ func (e *Engine) undo(ctx context.Context, st Step, env *Env, sr *StepResult) bo
 		sr.Finding(Critical, err.Error(), "undoing %s failed: the system may need manual attention", st.Name)
 		return false
 	}
-	sr.Action("undid %s", st.Name)
+	env.Record("undid %s", st.Name)
 	return true
 }
 

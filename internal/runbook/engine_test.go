@@ -191,3 +191,63 @@ func TestRunInRestoresZone(t *testing.T) {
 		t.Fatal("In changed its receiver")
 	}
 }
+
+// What an Undo does (its actions, the downtime it measured) is part of
+// the step's result: a report of an interrupted step must say it.
+func TestUndoActionsAndMetricsReachTheResult(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{Now: c.Now}
+	plan := Plan{Phases: []Phase{{Name: "db", Steps: []Step{{Name: "optimize", Kind: Downtime,
+		Run: func(ctx context.Context, env *Env) (Result, error) {
+			_ = env.Do(ctx, "stop backend", func(context.Context) error { return nil })
+			cancel()
+			return Result{}, ctx.Err()
+		},
+		Undo: func(ctx context.Context, env *Env) error {
+			if err := env.Do(ctx, "start backend", func(context.Context) error { return nil }); err != nil {
+				return err
+			}
+			env.Metric("downtime_seconds", 4, "s")
+			return nil
+		},
+	}}}}}
+	run := &Run{}
+	if err := e.Execute(ctx, plan, run); !errors.Is(err, ErrInterrupted) {
+		t.Fatal(err)
+	}
+	s := run.Phases[0].Steps[0]
+	want := []string{"stop backend", "start backend", "undid optimize"}
+	if strings.Join(s.Actions, "|") != strings.Join(want, "|") {
+		t.Errorf("actions %q, want %q", s.Actions, want)
+	}
+	if s.Metrics["downtime_seconds"].Value != 4 {
+		t.Errorf("metrics %v", s.Metrics)
+	}
+}
+
+type failingJournal struct{ Journal }
+
+func (failingJournal) RunStarted(context.Context, *Run) error { return nil }
+func (failingJournal) StepStarted(context.Context, string, string, string, Kind) error {
+	return errors.New("disk I/O error")
+}
+func (failingJournal) StepFinished(context.Context, *Run, string, StepResult) error { return nil }
+func (failingJournal) RunFinished(context.Context, *Run) error                      { return nil }
+
+// A step whose start the journal could not record must not run: a crash
+// in it could not be recovered.
+func TestStepDoesNotRunUnjournalled(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	ran := false
+	e := &Engine{Now: c.Now, Journal: failingJournal{}}
+	plan := Plan{Phases: []Phase{{Name: "db", Steps: []Step{step("swap", Downtime, 0, false,
+		func(context.Context, *Env) (Result, error) { ran = true; return Result{}, nil })}}}}
+	run := &Run{}
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	if s := run.Phases[0].Steps[0]; ran || s.Status != StatusFail || !strings.Contains(s.Error, "disk I/O error") {
+		t.Fatalf("ran=%v step %+v", ran, s)
+	}
+}

@@ -6,7 +6,9 @@ import "context"
 // can be found and finished or undone by the next invocation.
 type Journal interface {
 	RunStarted(ctx context.Context, run *Run) error
-	StepStarted(ctx context.Context, runID, phase, step string) error
+	// StepStarted records that a step began, with its kind, so recovery
+	// knows whether a step that never finished may have changed anything.
+	StepStarted(ctx context.Context, runID, phase, step string, kind Kind) error
 	StepFinished(ctx context.Context, run *Run, phase string, res StepResult) error
 	Action(ctx context.Context, runID, phase, step, what, outcome string) error
 	// RollbackPoint records the file this run can be rolled back to.

@@ -138,9 +138,20 @@ type Span struct {
 	End   time.Time `json:"end"`
 }
 
+// Commands whose runs the journal records. Only weekly runs are what
+// `report latest` and `rollback` mean by "the latest run".
+const (
+	CommandWeekly   = "weekly"
+	CommandRollback = "rollback"
+	CommandRestore  = "restore"
+)
+
 // Run is one execution of a plan: everything a report shows.
 type Run struct {
-	RunID           string    `json:"run_id"`
+	RunID string `json:"run_id"`
+	// Command is what made the run: CommandWeekly (the default) or a
+	// stand-alone command that changes files or stops services.
+	Command         string    `json:"command,omitempty"`
 	Host            string    `json:"host"`
 	Operator        string    `json:"operator"`
 	ToolVersion     string    `json:"tool_version"`

@@ -104,6 +104,18 @@ func (e *Env) Do(ctx context.Context, what string, fn func(ctx context.Context) 
 	return err
 }
 
+// RunID is the id of the run the step belongs to ("" outside a plan).
+func (e *Env) RunID() string { return e.runID }
+
+// Metric records a measurement in the step's result. Unlike a value in
+// the returned Result, it survives the step failing or being undone: use
+// it for what happened whatever the outcome (a service's downtime).
+func (e *Env) Metric(name string, value float64, unit string) {
+	if e.result != nil {
+		e.result.Metric(name, value, unit)
+	}
+}
+
 // Record notes something the step did or found, in order with the actions
 // Do records (use it for outcomes worth listing, not for changes: changes
 // go through Do so they are journalled and dry-run aware).

@@ -11,7 +11,6 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/service"
 )
 
 // dbCorruption is the corruption procedure. The seed "restores" the
@@ -23,6 +22,12 @@ import (
 func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	msgs, seen := p.s.corruption()
 	if msgs == nil {
+		if err := p.s.checkFailed(); err != nil {
+			r := runbook.Skipped("the integrity check could not run, so corruption cannot be ruled out")
+			r.Finding(runbook.Warning, err.Error(), "the integrity check could not run: the database was not verified this week")
+			r.Recommend("Fix what kept the check from running (the evidence says what), then run `fossamaint db check --full`.")
+			return r, nil
+		}
 		return runbook.Skipped("the integrity check passed"), nil
 	}
 	var r runbook.Result
@@ -57,72 +62,41 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 		r.Recommend("Escalate (P1): try `sqlite3 %s .recover` on a copy of %s.", dbPath, kept)
 		return r, nil
 	}
-	loss := fmt.Sprintf("writes between %s and now would be lost (%s)", good.Time.Format(time.RFC3339), p.d.Now().Sub(good.Time).Round(time.Minute))
-	r.Metric("data_loss_window_seconds", p.d.Now().Sub(good.Time).Seconds(), "s")
+	since := p.d.Now().Sub(good.Time)
+	r.Metric("data_loss_window_seconds", since.Seconds(), "s")
 	if cfg.Database.OnCorruption != "restore" {
 		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, p.d.ConfigPath)
 		r.Finding(runbook.Critical, strings.Join(first(msgs, 5), "\n"),
-			"the database is corrupt; services were left running (on_corruption: stop). Restore with: %s; %s", cmd, loss)
+			"the database is corrupt; services were left running (on_corruption: stop). Restore with: %s; writes since %s (%s ago) would be lost",
+			cmd, good.Time.Format(time.RFC3339), humanDuration(since))
 		r.Recommend("Restore now: %s", cmd)
 		return r, nil
 	}
-	return p.restoreCorrupt(ctx, env, good, loss, r)
+	return p.restoreCorrupt(ctx, env, good, r)
 }
 
-func (p *Procedure) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, loss string, r runbook.Result) (runbook.Result, error) {
-	if err := p.restoreWithService(ctx, env, good.Path); err != nil {
+func (p *Procedure) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result) (runbook.Result, error) {
+	stoppedAt, err := p.restoreWithService(ctx, env, good.Path, p.managedUnits())
+	if err != nil {
 		return r, err
 	}
-	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s; %s", good.Path, loss)
+	// Nothing wrote after the services stopped: that is where the loss
+	// window ends.
+	lost := stoppedAt.Sub(good.Time)
+	r.Metric("data_loss_window_seconds", lost.Seconds(), "s")
+	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s; writes between %s and %s (%s) were lost",
+		good.Path, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), humanDuration(lost))
 	r.Recommend("Find the cause of the corruption (disk errors, a killed process during a write) before the next window.")
 	return r, nil
 }
 
-// restoreWithService stops the database's service, restores path over the
-// live database (the replaced file is kept in pre-recovery), and starts
-// the service again, waiting until it is ready.
-func (p *Procedure) restoreWithService(ctx context.Context, env *runbook.Env, path string) error {
-	cfg := p.d.Config
-	unit, managed := p.dbUnit()
-	if managed {
-		if err := env.Do(ctx, "stop "+unit.Name, func(ctx context.Context) error { return p.d.Services.Stop(ctx, unit.Name) }); err != nil {
-			return err
-		}
+// humanDuration rounds to what a person reads: seconds under an hour,
+// minutes above.
+func humanDuration(d time.Duration) string {
+	if d < time.Hour {
+		return d.Round(time.Second).String()
 	}
-	err := env.Do(ctx, "restore "+path, func(ctx context.Context) error {
-		_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.path(cfg.Database.Path),
-			PreRecoveryDir: p.path(cfg.Backups.PreRecoveryDir), Now: p.d.Now()})
-		return err
-	})
-	if managed {
-		serr := env.Do(ctx, "start "+unit.Name, func(ctx context.Context) error {
-			_, err := service.StartAndWait(ctx, p.d.Services, unit.Name, p.readinessProbe(unit), cfg.Services.ReadyTimeout.D())
-			return err
-		})
-		if err == nil {
-			err = serr
-		}
-	}
-	return err
-}
-
-// RestoreBackup is `fossamaint backup restore`: under the run lock, stop,
-// restore path (verified first), start, wait until ready.
-func (p *Procedure) RestoreBackup(ctx context.Context, path string, dryRun bool) ([]string, error) {
-	lock, err := runbook.AcquireLock(p.path(p.d.Config.StateDir))
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	if dryRun {
-		if _, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.path(p.d.Config.Database.Path),
-			PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.d.Now(), DryRun: true}); err != nil {
-			return nil, err
-		}
-	}
-	env := runbook.NewEnv(dryRun, p.d.Now)
-	err = p.restoreWithService(ctx, env, path)
-	return env.Actions(), err
+	return d.Round(time.Minute).String()
 }
 
 // copyForensic copies a damaged database and its -wal byte for byte: the

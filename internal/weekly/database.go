@@ -2,6 +2,7 @@ package weekly
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -84,19 +85,15 @@ func (p *Procedure) dbIntegrity(ctx context.Context, _ *runbook.Env) (runbook.Re
 		target, check = p.path(p.d.Config.Database.Path), "quick_check"
 		r.Finding(runbook.Warning, "", "no online backup was taken in this run: running quick_check on the live database instead of integrity_check on a copy")
 	}
-	db, err := sqlitedb.Open(ctx, target, sqlitedb.MaintenanceOptions(true))
+	res, err := runCheck(ctx, target, check)
 	if err != nil {
-		return r, err
-	}
-	defer db.Close()
-	var res sqlitedb.CheckResult
-	if check == "integrity_check" {
-		res, err = db.IntegrityCheck(ctx, 100)
-	} else {
-		res, err = db.QuickCheck(ctx)
-	}
-	if err != nil {
-		return r, err
+		if !errors.Is(err, sqlitedb.ErrNotDatabase) && !errors.Is(err, sqlitedb.ErrCorrupt) {
+			// Not a verdict on the file: say so to the corruption step.
+			p.s.setCheckFailed(err)
+			return r, err
+		}
+		// SQLite refuses the file itself: that is the worst corruption.
+		res = sqlitedb.CheckResult{Messages: []string{err.Error()}}
 	}
 	r.Metric(check+"_seconds", res.Duration.Seconds(), "s")
 	if res.OK {
@@ -106,6 +103,19 @@ func (p *Procedure) dbIntegrity(ctx context.Context, _ *runbook.Env) (runbook.Re
 	p.s.setCorrupt(res.Messages, p.d.Now())
 	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, p.path(p.d.Config.Database.Path))
 	return r, nil
+}
+
+// runCheck opens path for maintenance and runs check on it.
+func runCheck(ctx context.Context, path, check string) (sqlitedb.CheckResult, error) {
+	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
+	if err != nil {
+		return sqlitedb.CheckResult{}, err
+	}
+	defer db.Close()
+	if check == "integrity_check" {
+		return db.IntegrityCheck(ctx, 100)
+	}
+	return db.QuickCheck(ctx)
 }
 
 // indexProblem reports whether integrity messages point at indexes only,

@@ -2,16 +2,12 @@ package weekly
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
-	"time"
 
 	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/service"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -82,6 +78,13 @@ func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.R
 	if !ok {
 		return p.optimizeOnline(ctx, env, plan)
 	}
+	if !plan.vacuum && !plan.reindex && plan.wal {
+		// PRAGMA optimize only updates statistics and runs beside the
+		// application's writers: stopping it would be downtime for nothing.
+		r, err := p.optimizeOnline(ctx, env, plan)
+		r.Finding(runbook.Info, plan.reason, "no VACUUM or REINDEX needed and the database is in WAL mode: PRAGMA optimize ran online, with no downtime")
+		return r, err
+	}
 	var r runbook.Result
 	r.Finding(runbook.Info, "", "%s", sqlitedb.PerConnectionPragmasNote)
 	if plan.vacuum {
@@ -92,7 +95,7 @@ func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.R
 	if env.DryRun {
 		return p.describeDowntime(ctx, env, unit, plan, r)
 	}
-	d := downtime{p: p, env: env, unit: unit, plan: plan, r: &r}
+	d := downtime{p: p, env: env, unit: unit, plan: plan, r: &r, online: plan.wal}
 	if err := d.run(ctx); err != nil {
 		if ctx.Err() != nil {
 			// Interrupted: the engine runs undoDowntime with a live context.
@@ -107,12 +110,24 @@ func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.R
 type vacuumPlan struct {
 	vacuum, reindex bool
 	reason          string
+	// wal: the database is in WAL mode, so a long read (the online copy)
+	// does not block the application's writers, and no stop is needed to
+	// switch it to WAL.
+	wal bool
 }
 
 func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
 	cfg := p.d.Config.Database
 	msgs, _ := p.s.corruption()
 	plan := vacuumPlan{reindex: cfg.Reindex == "always" || indexProblem(msgs)}
+	db, err := p.openDB(ctx)
+	if err != nil {
+		return plan, err
+	}
+	defer db.Close()
+	if plan.wal, err = db.InWAL(ctx); err != nil {
+		return plan, err
+	}
 	switch cfg.Vacuum {
 	case "always":
 		plan.vacuum, plan.reason = true, "database.vacuum is always"
@@ -121,11 +136,6 @@ func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
 		plan.reason = "database.vacuum is never"
 		return plan, nil
 	}
-	db, err := p.openDB(ctx)
-	if err != nil {
-		return plan, err
-	}
-	defer db.Close()
 	frag, err := db.Fragmentation(ctx)
 	if err != nil {
 		return plan, err
@@ -174,238 +184,3 @@ func (p *Procedure) describeDowntime(ctx context.Context, env *runbook.Env, unit
 	return r, nil
 }
 
-// downtime runs the stopped part of the phase and rolls back on failure.
-type downtime struct {
-	p    *Procedure
-	env  *runbook.Env
-	unit config.Service
-	plan vacuumPlan
-	r    *runbook.Result
-}
-
-func (d *downtime) run(ctx context.Context) error {
-	p, cfg := d.p, d.p.d.Config
-	dbPath := p.path(cfg.Database.Path)
-	if err := d.env.Do(ctx, "stop "+d.unit.Name, func(ctx context.Context) error { return p.d.Services.Stop(ctx, d.unit.Name) }); err != nil {
-		return fmt.Errorf("stopping %s: %w", d.unit.Name, err)
-	}
-	p.s.downtime = downtimeState{stoppedAt: p.d.Now()}
-	if err := d.checkpoint(ctx, dbPath); err != nil {
-		return err
-	}
-	var err error
-	if d.plan.vacuum {
-		err = d.vacuumAndSwap(ctx, dbPath)
-	} else {
-		err = d.pointBThenOptimize(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	if err := d.quickCheck(ctx, dbPath); err != nil {
-		return err
-	}
-	return d.start(ctx)
-}
-
-func (d *downtime) checkpoint(ctx context.Context, dbPath string) error {
-	return d.env.Do(ctx, "PRAGMA wal_checkpoint(TRUNCATE)", func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, dbPath, sqlitedb.MaintenanceOptions(false))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		_, err = db.Checkpoint(ctx)
-		return err
-	})
-}
-
-func (d *downtime) pointB(name string) string {
-	return filepath.Join(d.p.path(d.p.d.Config.Backups.MaintenanceDir), name)
-}
-
-func (d *downtime) vacuumAndSwap(ctx context.Context, dbPath string) error {
-	p := d.p
-	ts := stamp(p.d.Now())
-	tmp := filepath.Join(filepath.Dir(dbPath), "."+filepath.Base(dbPath)+".vacuum-"+ts)
-	before := fileSize(dbPath)
-	err := d.env.Do(ctx, "VACUUM INTO "+tmp, func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, dbPath, sqlitedb.MaintenanceOptions(true))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		_, err = db.VacuumInto(ctx, tmp)
-		return err
-	})
-	if err != nil {
-		removeQuietly(tmp)
-		return err
-	}
-	if err := d.quickCheck(ctx, tmp); err != nil {
-		removeQuietly(tmp)
-		return err
-	}
-	if err := d.optimizeFile(ctx, tmp); err != nil {
-		removeQuietly(tmp)
-		return err
-	}
-	name := p.stem() + "_pre_maintenance_" + ts + ".db"
-	if err := d.env.RecordRollbackPoint(ctx, d.pointB(name)); err != nil {
-		removeQuietly(tmp)
-		return err
-	}
-	err = d.env.Do(ctx, "swap the vacuumed file in; the original becomes rollback point B "+d.pointB(name), func(ctx context.Context) error {
-		aside, err := sqlitedb.InstallFile(ctx, tmp, dbPath, filepath.Dir(d.pointB(name)), name)
-		p.s.downtime.pointB = aside
-		return err
-	})
-	if err != nil {
-		removeQuietly(tmp)
-		return err
-	}
-	after := fileSize(dbPath)
-	d.r.Metric("size_before_bytes", float64(before), "bytes")
-	d.r.Metric("size_after_bytes", float64(after), "bytes")
-	d.r.Metric("reclaimed_bytes", float64(before-after), "bytes")
-	return nil
-}
-
-func (d *downtime) pointBThenOptimize(ctx context.Context) error {
-	var created backup.Created
-	err := d.env.Do(ctx, "back up the stopped database as rollback point B", func(ctx context.Context) error {
-		var err error
-		created, err = d.p.createBackup(ctx, backup.KindMaintenance, "point-b")
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	d.p.s.downtime.pointB = created.Path
-	if err := d.env.RecordRollbackPoint(ctx, created.Path); err != nil {
-		return err
-	}
-	return d.optimizeFile(ctx, d.p.path(d.p.d.Config.Database.Path))
-}
-
-func (d *downtime) optimizeFile(ctx context.Context, path string) error {
-	return d.env.Do(ctx, "PRAGMA optimize, journal_mode=WAL"+map[bool]string{true: ", REINDEX", false: ""}[d.plan.reindex]+" on "+path, func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(false))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		res, err := db.Optimize(ctx, sqlitedb.OptimizeOptions{Reindex: d.plan.reindex, WAL: true})
-		for _, a := range res.Actions {
-			d.env.Record("%s", a)
-		}
-		return err
-	})
-}
-
-func (d *downtime) quickCheck(ctx context.Context, path string) error {
-	if err := quickCheckFile(ctx, path); err != nil {
-		return err
-	}
-	d.env.Record("quick_check of %s: ok", path)
-	return nil
-}
-
-// quickCheckFile opens the database at path for maintenance and runs
-// PRAGMA quick_check; a damaged file is an error quoting SQLite.
-func quickCheckFile(ctx context.Context, path string) error {
-	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	res, err := db.QuickCheck(ctx)
-	if err != nil {
-		return err
-	}
-	if !res.OK {
-		return fmt.Errorf("quick_check of %s: %v", path, first(res.Messages, 3))
-	}
-	return nil
-}
-
-// start starts the unit, waits until it is ready and records the downtime.
-func (d *downtime) start(ctx context.Context) error {
-	p := d.p
-	var ready time.Duration
-	err := d.env.Do(ctx, "start "+d.unit.Name, func(ctx context.Context) error {
-		var err error
-		ready, err = service.StartAndWait(ctx, p.d.Services, d.unit.Name, p.readinessProbe(d.unit), p.d.Config.Services.ReadyTimeout.D())
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("starting %s: %w", d.unit.Name, err)
-	}
-	p.s.downtime.restarted = true
-	down := p.d.Now().Sub(p.s.downtime.stoppedAt)
-	d.r.Metric("downtime_seconds", down.Seconds(), "s")
-	d.r.Metric("ready_seconds", ready.Seconds(), "s")
-	return nil
-}
-
-// rollback restores point B after a failure past the stop, starts the
-// service and marks the step rolled back.
-func (d *downtime) rollback(ctx context.Context, cause error) {
-	d.r.Finding(runbook.Critical, cause.Error(), "database maintenance failed after %s was stopped", d.unit.Name)
-	if err := d.p.restorePointB(ctx, d.env, d.unit, d.r); err != nil {
-		d.r.Finding(runbook.Critical, err.Error(), "ROLLBACK FAILED: the database or service needs manual attention")
-		d.r.Recommend("Restore %s by hand with `fossamaint rollback` and start %s.", d.p.s.downtime.pointB, d.unit.Name)
-		return
-	}
-	d.r.Metric("rolled_back", 1, "bool")
-	d.r.Recommend("Find out why the maintenance failed (%v) before the next window.", cause)
-}
-
-// restorePointB puts rollback point B back when the live file is not the
-// one B was taken from, then makes sure the service runs.
-func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit config.Service, r *runbook.Result) error {
-	st := p.s.downtime
-	if st.stoppedAt.IsZero() {
-		return nil // never stopped: nothing to undo
-	}
-	dbPath := p.path(p.d.Config.Database.Path)
-	if st.pointB != "" {
-		// A service that failed its readiness check may still be running:
-		// never swap a file under a live writer.
-		if err := env.Do(ctx, "stop "+unit.Name, func(ctx context.Context) error { return p.d.Services.Stop(ctx, unit.Name) }); err != nil {
-			return err
-		}
-		p.s.downtime.restarted = false
-		st.restarted = false
-		err := env.Do(ctx, "restore rollback point B "+st.pointB, func(ctx context.Context) error {
-			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: dbPath,
-				PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.d.Now()})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if st.restarted {
-		return nil
-	}
-	err := env.Do(ctx, "start "+unit.Name, func(ctx context.Context) error {
-		_, err := service.StartAndWait(ctx, p.d.Services, unit.Name, p.readinessProbe(unit), p.d.Config.Services.ReadyTimeout.D())
-		return err
-	})
-	if err == nil {
-		p.s.downtime.restarted = true
-		r.Metric("downtime_seconds", p.d.Now().Sub(st.stoppedAt).Seconds(), "s")
-	}
-	return err
-}
-
-// undoDowntime is the engine's Undo for an interrupted optimize step.
-func (p *Procedure) undoDowntime(ctx context.Context, env *runbook.Env) error {
-	unit, ok := p.dbUnit()
-	if !ok {
-		return nil
-	}
-	var r runbook.Result
-	return p.restorePointB(ctx, env, unit, &r)
-}

@@ -231,7 +231,7 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 		}
 	}
 	must(store.RunStarted(ctx, &runbook.Run{RunID: "killed", StartedAt: saturday, Status: runbook.RunRunning}))
-	must(store.StepStarted(ctx, "killed", "database", "optimize"))
+	must(store.StepStarted(ctx, "killed", "database", "optimize", runbook.Downtime))
 	must(store.RollbackPoint(ctx, "killed", pointB))
 	must(store.Close())
 	must(mgr.Stop(ctx, "fossawork-backend"))

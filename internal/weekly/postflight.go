@@ -24,6 +24,11 @@ func (p *Procedure) postflight() runbook.Phase {
 	}}
 }
 
+// endpointChecks are the configured endpoint probes.
+func (p *Procedure) endpointChecks() []health.Check {
+	return health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
+}
+
 // readinessProbe polls the unit's health URL, or only its active state
 // when it has none.
 func (p *Procedure) readinessProbe(u config.Service) func(context.Context) error {
@@ -82,8 +87,7 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 // endpoints step and the comprehensive check report the same probes.
 func (p *Procedure) endpointResults(ctx context.Context) []health.Result {
 	res, _ := p.s.endpoints.get(ctx, func(ctx context.Context) ([]health.Result, error) {
-		checks := health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
-		return p.d.Checker.ProbeAll(ctx, checks), nil
+		return p.d.Checker.ProbeAll(ctx, p.endpointChecks()), nil
 	})
 	return res
 }

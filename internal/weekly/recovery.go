@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
@@ -16,136 +17,220 @@ import (
 // ErrNoRollbackPoint is returned when a run recorded no rollback point.
 var ErrNoRollbackPoint = errors.New("no rollback point")
 
-// RollbackResult says what a rollback did.
-type RollbackResult struct {
-	RunID     string   `json:"run_id"`
-	Point     string   `json:"rollback_point"`
-	Already   bool     `json:"already_rolled_back"`
-	KeptAside string   `json:"kept_aside,omitempty"`
-	Actions   []string `json:"actions"`
+// recoveredMarker is the one journal write recovery makes: that a dead
+// run's leftovers were dealt with. A dry run passes nil.
+type recoveredMarker interface {
+	MarkRecovered(ctx context.Context, runID string) error
 }
 
-// Rollback is the seed's emergency rollback, restoring exactly the
-// rollback point that run recorded (the seed takes "some backup from the
-// last day"). A run already rolled back is left alone, so running it twice
-// cannot throw away writes made since the first time.
-func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (RollbackResult, error) {
-	stateDir := p.path(p.d.Config.StateDir)
-	lock, err := runbook.AcquireLock(stateDir)
-	if err != nil {
-		return RollbackResult{}, err
-	}
-	defer lock.Release()
-	store, err := history.Open(ctx, stateDir, p.d.Now)
-	if err != nil {
-		return RollbackResult{}, err
-	}
-	defer store.Close()
-	if runID == "" || runID == "latest" {
-		if runID, err = store.LatestID(ctx); err != nil {
-			return RollbackResult{}, err
+// recoverRuns finishes what runs that died left (weekly runs, rollbacks,
+// restores: every command that stops a service or replaces a file is
+// journalled), then sweeps the temporaries of dead processes. A run is
+// marked recovered only once its database is checked and every service is
+// up, so a failed or dry recovery leaves it for the next attempt.
+func (p *Procedure) recoverRuns(ctx context.Context, env *runbook.Env, dead []history.Abandoned, mark recoveredMarker, r *runbook.Result) error {
+	for _, a := range dead {
+		ev := "no step was in progress"
+		if len(a.RunningSteps) > 0 {
+			ev = "steps not finished: " + strings.Join(a.RunningSteps, ", ")
 		}
-	}
-	res := RollbackResult{RunID: runID}
-	if res.Point, err = store.RollbackPointOf(ctx, runID); err != nil {
-		return res, err
-	}
-	if res.Point == "" {
-		return res, fmt.Errorf("%w: run %s changed no database file, so there is nothing to roll back to (`fossamaint backup list` shows the backups; `fossamaint backup restore` restores one)", ErrNoRollbackPoint, runID)
-	}
-	if st, err := store.Status(ctx, runID); err == nil && st == runbook.RunRolledBack {
-		res.Already = true
-		return res, nil
-	}
-	if _, err := os.Stat(res.Point); err != nil {
-		return res, fmt.Errorf("rollback point %s of run %s: %w", res.Point, runID, err)
-	}
-	env := runbook.NewEnv(dryRun, p.d.Now)
-	err = p.restoreWithService(ctx, env, res.Point)
-	res.Actions = env.Actions()
-	if err != nil {
-		return res, err
-	}
-	if !dryRun {
-		if err := store.MarkRolledBack(ctx, runID); err != nil {
-			return res, err
+		if len(a.OpenActions) > 0 {
+			ev += "; actions begun but not finished: " + strings.Join(a.OpenActions, "; ")
 		}
-	}
-	return res, nil
-}
-
-// recoverAbandoned finishes what a run that died left: if it died during
-// the downtime step, the database is checked and rollback point B is put
-// back when the live file is missing or damaged; then every managed service
-// is started.
-func (p *Procedure) recoverAbandoned(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
-	inDowntime := slices.Contains(a.RunningSteps, "database/optimize")
-	if inDowntime && a.RollbackPoint != "" {
-		if err := quickCheckFile(ctx, p.path(p.d.Config.Database.Path)); err != nil {
-			r.Finding(runbook.Warning, err.Error(), "run %s died during the database downtime and left the database unusable: restoring its rollback point", a.RunID)
-			p.s.downtime = downtimeState{stoppedAt: p.d.Now(), pointB: a.RollbackPoint}
-			unit, _ := p.dbUnit()
-			if err := p.restorePointB(ctx, env, unit, r); err != nil {
+		r.Finding(runbook.Warning, ev, "%s run %s (started %s) died before finishing", commandOf(a), a.RunID, a.StartedAt.Format(time.RFC3339))
+		r.Recommend("Check what stopped run %s (OOM killer, reboot, kill).", a.RunID)
+		if err := p.recoverOne(ctx, env, a, r); err != nil {
+			return fmt.Errorf("recovering after run %s: %w", a.RunID, err)
+		}
+		if mark != nil && !env.DryRun {
+			if err := mark.MarkRecovered(ctx, a.RunID); err != nil {
 				return err
 			}
-		} else {
-			r.Action("run %s died during the database downtime; the database in place passes quick_check and is kept", a.RunID)
 		}
 	}
-	return p.startAll(ctx, env, r)
+	return p.sweepTemps(ctx, env.DryRun, r)
 }
 
-// startAll starts every managed unit that is not active.
-func (p *Procedure) startAll(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
-	if p.d.Config.Services.Manager == "none" {
-		return nil
+func commandOf(a history.Abandoned) string {
+	if a.Command == "" {
+		return runbook.CommandWeekly
 	}
-	for _, u := range p.d.Config.Services.Units {
-		active, err := p.d.Services.Active(ctx, u.Name)
-		if err != nil || active {
-			continue
+	return a.Command
+}
+
+// recoverOne deals with one dead run: when it died inside a step that may
+// change files, the database is checked and the run's rollback point put
+// back if the file is missing or damaged; then every managed service is
+// started.
+func (p *Procedure) recoverOne(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
+	if a.Mutating {
+		if err := p.recoverDatabase(ctx, env, a, r); err != nil {
+			return err
 		}
-		err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
-			_, err := service.StartAndWait(ctx, p.d.Services, u.Name, p.readinessProbe(u), p.d.Config.Services.ReadyTimeout.D())
-			return err
-		})
-		if err != nil {
-			return err
+	}
+	if err := p.startAll(ctx, env, r); err != nil {
+		return err
+	}
+	switch commandOf(a) {
+	case runbook.CommandRollback, runbook.CommandRestore:
+		if a.Mutating {
+			r.Finding(runbook.Warning, strings.Join(a.RunningSteps, ", "),
+				"the %s did not finish; the database in place is either the one before it or the restored one, and services are up", commandOf(a))
+			r.Recommend("Run the %s again to finish it (`fossamaint report %s` shows what it had done).", commandOf(a), a.RunID)
 		}
 	}
 	return nil
 }
 
+// recoverDatabase checks the live database after a run died changing it.
+// Every replacement is one rename, so the file is normally whole; if it is
+// not, the run's recorded rollback point is restored.
+func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
+	db := p.path(p.d.Config.Database.Path)
+	err := quickCheckFile(ctx, db)
+	if err == nil {
+		env.Record("run %s died while changing files; the database in place passes quick_check and is kept", a.RunID)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if a.RollbackPoint == "" {
+		r.Finding(runbook.Critical, err.Error(), "run %s died while changing files and the database now fails its check; the run recorded no rollback point", a.RunID)
+		r.Recommend("Restore the newest verified backup: `fossamaint backup list`, then `fossamaint backup restore ID`.")
+		return nil
+	}
+	if _, serr := os.Stat(a.RollbackPoint); serr != nil {
+		r.Finding(runbook.Critical, serr.Error(), "the database fails its check and run %s's rollback point is gone", a.RunID)
+		r.Recommend("Restore the newest verified backup: `fossamaint backup list`, then `fossamaint backup restore ID`.")
+		return nil
+	}
+	r.Finding(runbook.Warning, err.Error(), "run %s died while changing the database and left it unusable: restoring its rollback point %s", a.RunID, a.RollbackPoint)
+	_, err = p.restoreWithService(ctx, env, a.RollbackPoint, p.dbUnits())
+	return err
+}
+
+// managedUnits are the units fossamaint may stop and start; none when the
+// operator manages services.
+func (p *Procedure) managedUnits() []config.Service {
+	if p.d.Config.Services.Manager == "none" {
+		return nil
+	}
+	return p.d.Config.Services.Units
+}
+
+// dbUnits are the units whose process holds the database: the ones a
+// restore must stop.
+func (p *Procedure) dbUnits() []config.Service {
+	if u, ok := p.dbUnit(); ok {
+		return []config.Service{u}
+	}
+	return nil
+}
+
+// startAll starts every managed unit that is not active.
+func (p *Procedure) startAll(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
+	var errs []error
+	for _, u := range p.managedUnits() {
+		active, err := p.d.Services.Active(ctx, u.Name)
+		if err != nil {
+			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
+		}
+		if active {
+			continue
+		}
+		if _, err := p.startUnit(ctx, env, u); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startUnit starts u through the journal and waits until it is ready.
+func (p *Procedure) startUnit(ctx context.Context, env *runbook.Env, u config.Service) (ready time.Duration, err error) {
+	err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
+		ready, err = service.StartAndWait(ctx, p.d.Services, u.Name, p.readinessProbe(u), p.d.Config.Services.ReadyTimeout.D())
+		return err
+	})
+	if err != nil {
+		return ready, fmt.Errorf("starting %s: %w", u.Name, err)
+	}
+	return ready, nil
+}
+
+// stopUnit stops u through the journal.
+func (p *Procedure) stopUnit(ctx context.Context, env *runbook.Env, u config.Service) error {
+	err := env.Do(ctx, "stop "+u.Name, func(ctx context.Context) error { return p.d.Services.Stop(ctx, u.Name) })
+	if err != nil {
+		return fmt.Errorf("stopping %s: %w", u.Name, err)
+	}
+	return nil
+}
+
 // Recover finds runs that died and finishes or undoes what they left
-// (`fossamaint recover`); the next weekly run does the same first.
+// (`fossamaint recover`); the next weekly run does the same first. A dry
+// run opens the history read-only and changes nothing.
 func (p *Procedure) Recover(ctx context.Context, dryRun bool) (runbook.Result, error) {
-	stateDir := p.path(p.d.Config.StateDir)
-	lock, err := runbook.AcquireLock(stateDir)
+	lock, store, err := p.openState(ctx, dryRun)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	defer lock.Release()
-	store, err := history.Open(ctx, stateDir, p.d.Now)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	defer store.Close()
-	dead, err := store.Abandoned(ctx)
-	if err != nil {
-		return runbook.Result{}, err
+	defer lock.release()
+	var dead []history.Abandoned
+	var mark recoveredMarker
+	if store != nil {
+		defer store.Close()
+		if dead, err = store.Abandoned(ctx); err != nil {
+			return runbook.Result{}, err
+		}
+		if !dryRun {
+			mark = store
+		}
 	}
 	env := runbook.NewEnv(dryRun, p.d.Now)
 	var r runbook.Result
-	for _, a := range dead {
-		r.Finding(runbook.Warning, fmt.Sprintf("steps not finished: %v; actions begun: %v", a.RunningSteps, a.OpenActions),
-			"run %s (started %s) died before finishing", a.RunID, a.StartedAt.Format(time.RFC3339))
-		if err := p.recoverAbandoned(ctx, env, a, &r); err != nil {
-			return r, err
-		}
-	}
+	err = p.recoverRuns(ctx, env, dead, mark, &r)
 	r.Actions = append(env.Actions(), r.Actions...)
 	if len(dead) == 0 {
 		r.Note = "no run died unfinished"
 	}
-	return r, nil
+	return r, err
+}
+
+// stateLock is the state-dir lock, or nothing for a dry run on an
+// installation that has no state dir yet.
+type stateLock struct{ l *runbook.Lock }
+
+func (s stateLock) release() {
+	if s.l != nil {
+		_ = s.l.Release()
+	}
+}
+
+// openState takes the state-dir lock and opens the history: read-only for
+// a dry run, which must not even create the state dir. The lock is taken
+// for dry runs too, so a run in progress is never mistaken for a dead one.
+func (p *Procedure) openState(ctx context.Context, dryRun bool) (stateLock, *history.Store, error) {
+	dir := p.path(p.d.Config.StateDir)
+	if dryRun {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return stateLock{}, nil, nil
+		}
+	}
+	l, err := runbook.AcquireLock(dir)
+	if err != nil {
+		return stateLock{}, nil, err
+	}
+	lock := stateLock{l}
+	var store *history.Store
+	if dryRun {
+		store, err = history.OpenReadOnly(ctx, dir, p.d.Now)
+	} else {
+		store, err = history.Open(ctx, dir, p.d.Now)
+	}
+	if err != nil {
+		lock.release()
+		return stateLock{}, nil, err
+	}
+	return lock, store, nil
 }

@@ -30,7 +30,6 @@ type Options struct {
 // fills the run's summary. The returned run is complete even when the
 // error is ErrInterrupted.
 func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, error) {
-	cfg := p.d.Config
 	plan, err := p.Plan(opts.Only, opts.Skip)
 	if err != nil {
 		return nil, err
@@ -47,40 +46,45 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		}
 		span = runbook.Span{Start: now, End: now.Add(win.Duration)}
 	}
-	stateDir := p.path(cfg.StateDir)
-	lock, err := runbook.AcquireLock(stateDir)
+	lock, store, err := p.openState(ctx, opts.DryRun)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
-	store, err := history.Open(ctx, stateDir, p.d.Now)
-	if err != nil {
-		return nil, err
+	defer lock.release()
+	var abandoned []history.Abandoned
+	if store != nil {
+		defer store.Close()
+		if abandoned, err = store.Abandoned(ctx); err != nil {
+			return nil, err
+		}
+		// Corruption is dated from the first failed check, which may be
+		// an earlier run's: backups taken since then are not trusted.
+		if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
+			p.s.failingSince = since
+		}
 	}
-	defer store.Close()
-	abandoned, err := store.Abandoned(ctx)
-	if err != nil {
-		return nil, err
+	var mark recoveredMarker
+	var journal runbook.Journal
+	if store != nil && !opts.DryRun {
+		mark, journal = store, store
 	}
-	plan = p.withAbandoned(plan, abandoned)
-	// Corruption is dated from the first failed check, which may be an
-	// earlier run's: backups taken since then are not trusted.
-	if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
-		p.s.failingSince = since
-	}
+	plan = p.withRecovery(plan, abandoned, mark)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
-		RunID: newRunID(now), Host: host, Operator: cfg.Operator, ToolVersion: opts.ToolVersion,
+		RunID: newRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.d.Config.Operator, ToolVersion: opts.ToolVersion,
 		DryRun: opts.DryRun, StartedAt: now, Window: span,
 		NextMaintenance: win.Next(now).Start,
 	}
-	eng := &runbook.Engine{Now: p.d.Now, Journal: store, DryRun: opts.DryRun, Deadline: span.End, Progress: opts.Progress}
+	// A dry run has no journal: it changes nothing, not even the history.
+	eng := &runbook.Engine{Now: p.d.Now, Journal: journal, DryRun: opts.DryRun, Deadline: span.End, Progress: opts.Progress}
 	execErr := eng.Execute(ctx, plan, run)
 	Summarize(run)
-	// The summary is part of the stored report: write the run once more.
-	if err := store.RunFinished(context.WithoutCancel(ctx), run); err != nil && execErr == nil {
-		execErr = err
+	if journal != nil {
+		// The summary is part of the stored report: write the run once more.
+		if err := journal.RunFinished(context.WithoutCancel(ctx), run); err != nil && execErr == nil {
+			execErr = err
+		}
 	}
 	return run, execErr
 }
@@ -94,36 +98,32 @@ func (p *Procedure) Window() (runbook.Window, error) {
 	return runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute, Duration: spec.Duration, Location: spec.Location}, nil
 }
 
-// withAbandoned puts a step first into preflight that reports runs that
-// died and finishes or undoes what they left (services stopped, a database
-// swap half done), before this run changes anything.
-func (p *Procedure) withAbandoned(plan runbook.Plan, dead []history.Abandoned) runbook.Plan {
-	if len(dead) == 0 {
-		return plan
+// withRecovery puts two steps first into preflight, before this run
+// changes anything: previous-runs reports runs that died and finishes or
+// undoes what they left (services stopped, a database swap half done),
+// then sweeps the temporaries of dead processes; config-snapshot keeps
+// the configuration for a rollback. Without a preflight phase in the plan
+// they form one.
+func (p *Procedure) withRecovery(plan runbook.Plan, dead []history.Abandoned, mark recoveredMarker) runbook.Plan {
+	steps := []runbook.Step{
+		{Name: "previous-runs", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true,
+			Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+				var r runbook.Result
+				err := p.recoverRuns(ctx, env, dead, mark, &r)
+				if len(dead) == 0 && len(r.Actions) == 0 && len(r.Findings) == 0 {
+					r.Note = "no run died unfinished; no temporary files were left behind"
+				}
+				return r, err
+			}},
+		{Name: "config-snapshot", Kind: runbook.Mutating, Budget: time.Minute, Critical: true, Run: p.snapshotConfig},
 	}
-	step := runbook.Step{Name: "previous-runs", Kind: runbook.Mutating, Critical: true,
-		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-			var r runbook.Result
-			for _, d := range dead {
-				ev := "no mutating action was in progress"
-				if len(d.OpenActions) > 0 {
-					ev = fmt.Sprintf("actions begun but not finished: %v", d.OpenActions)
-				}
-				r.Finding(runbook.Warning, ev, "run %s (started %s) died before finishing", d.RunID, d.StartedAt.Format(time.RFC3339))
-				r.Recommend("Check what stopped run %s (OOM killer, reboot, kill).", d.RunID)
-				if err := p.recoverAbandoned(ctx, env, d, &r); err != nil {
-					return r, err
-				}
-			}
-			return r, nil
-		}}
 	for i := range plan.Phases {
 		if plan.Phases[i].Name == "preflight" {
-			plan.Phases[i].Steps = append([]runbook.Step{step}, plan.Phases[i].Steps...)
+			plan.Phases[i].Steps = append(steps, plan.Phases[i].Steps...)
 			return plan
 		}
 	}
-	plan.Phases = append([]runbook.Phase{{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{step}}}, plan.Phases...)
+	plan.Phases = append([]runbook.Phase{{Name: "preflight", Title: "Pre-maintenance verification", Steps: steps}}, plan.Phases...)
 	return plan
 }
 
@@ -160,7 +160,10 @@ func Summarize(run *runbook.Run) {
 	for _, ph := range run.Phases {
 		for _, s := range ph.Steps {
 			run.DowntimeSeconds += s.Metrics["downtime_seconds"].Value
-			if s.Metrics["rolled_back"].Value == 1 || (s.Undone && s.Kind == runbook.Downtime) {
+			// A weekly run whose downtime step was undone is rolled back;
+			// a rollback or restore that failed has simply failed.
+			rolledBack := s.Metrics["rolled_back"].Value == 1 || (s.Undone && s.Kind == runbook.Downtime)
+			if rolledBack && (run.Command == "" || run.Command == runbook.CommandWeekly) {
 				run.Status = runbook.RunRolledBack
 			}
 		}

@@ -30,6 +30,8 @@ type shared struct {
 	// corrupt holds the integrity messages when the check failed.
 	corrupt   []string
 	corruptAt time.Time
+	// checkErr is why the integrity check could not run, if it could not.
+	checkErr error
 	// failingSince is when earlier runs first saw the integrity check fail.
 	failingSince time.Time
 	// downtime tracks the service stop so Undo and recover can finish it.
@@ -50,6 +52,18 @@ func (s *shared) setCorrupt(msgs []string, at time.Time) {
 		at = s.failingSince
 	}
 	s.corrupt, s.corruptAt = msgs, at
+}
+
+func (s *shared) setCheckFailed(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkErr = err
+}
+
+func (s *shared) checkFailed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkErr
 }
 
 func (s *shared) corruption() ([]string, time.Time) {

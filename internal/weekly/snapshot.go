@@ -1,0 +1,90 @@
+package weekly
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+// configSnapshotDir is where run runID keeps the configuration it found
+// (fossamaint's own state dir, not the backup tree: it is not a backup).
+func (p *Procedure) configSnapshotDir(runID string) string {
+	return filepath.Join(p.path(p.d.Config.StateDir), "rollback", runID, "config")
+}
+
+// configFiles are the installation's configuration files a rollback
+// restores.
+func (p *Procedure) configFiles() []string {
+	return []string{p.path(p.d.Config.Security.EnvFile)}
+}
+
+// snapshotConfig is the preflight step that copies the configuration
+// before anything changes, so `fossamaint rollback` can put it back with
+// the database. Snapshots older than the pre-maintenance retention go, as
+// their rollback points do.
+func (p *Procedure) snapshotConfig(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	var r runbook.Result
+	dir := p.configSnapshotDir(env.RunID())
+	err := env.Do(ctx, "snapshot the configuration ("+strings.Join(p.configFiles(), ", ")+") for a rollback", func(ctx context.Context) error {
+		snap, err := backup.SnapshotFiles(ctx, dir, p.configFiles(), p.d.Now())
+		for _, f := range snap.Files {
+			if f.Missing {
+				r.Finding(runbook.Info, f.Path, "%s does not exist: nothing of it to roll back", f.Path)
+			}
+		}
+		return err
+	})
+	if err != nil || env.DryRun {
+		return r, err
+	}
+	p.pruneConfigSnapshots(env.RunID(), &r)
+	return r, nil
+}
+
+func (p *Procedure) pruneConfigSnapshots(keep string, r *runbook.Result) {
+	root := filepath.Join(p.path(p.d.Config.StateDir), "rollback")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	cutoff := p.d.Now().Add(-p.d.Config.Backups.KeepMaintenanceWithin.D())
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || !e.IsDir() || e.Name() == keep || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			r.Finding(runbook.Warning, err.Error(), "could not remove an old configuration snapshot")
+		}
+	}
+}
+
+// restoreConfig puts back what changed since the snapshot in dir, if the
+// run took one.
+func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir string, r *runbook.Result) error {
+	if dir == "" {
+		return nil
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		r.Finding(runbook.Info, dir, "the run kept no configuration snapshot: only the database is restored")
+		return nil
+	}
+	changed, err := backup.RestoreFiles(ctx, dir, p.path(p.d.Config.Backups.PreRecoveryDir), p.d.Now(), true)
+	if err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		env.Record("configuration unchanged since the run's snapshot")
+		return nil
+	}
+	return env.Do(ctx, "restore the configuration from "+dir+": "+strings.Join(changed, ", "), func(ctx context.Context) error {
+		_, err := backup.RestoreFiles(ctx, dir, p.path(p.d.Config.Backups.PreRecoveryDir), p.d.Now(), false)
+		return err
+	})
+}
