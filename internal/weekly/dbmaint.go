@@ -183,4 +183,3 @@ func (p *Procedure) describeDowntime(ctx context.Context, env *runbook.Env, unit
 	}
 	return r, nil
 }
-
