@@ -19,6 +19,7 @@ type demoFlags struct {
 	dir, size string
 	keep      bool
 	asJSON    bool
+	quiet     bool
 }
 
 func (a *app) demoCmd() *cobra.Command {
@@ -45,6 +46,7 @@ logs/reports directory, so the printed report path stays valid.`,
 	c.Flags().StringVar(&f.size, "size", "small", "small (~20k work orders), medium (~200k) or large (~2M)")
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
+	c.Flags().BoolVar(&f.quiet, "quiet-backend", false, "the backend commits nothing on its own (by default it writes a work order every 200 ms)")
 	return c
 }
 
@@ -67,7 +69,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	}
 	fmt.Fprintf(a.stderr, "demo: building a %s installation in %s\n", size, dir)
 	start := time.Now()
-	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr})
+	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet})
 	if err != nil {
 		return fmt.Errorf("building the demo installation in %s: %w", dir, err)
 	}

@@ -46,6 +46,10 @@ type Options struct {
 	Executable string
 	// Progress receives one line per stage; nil for silence.
 	Progress io.Writer
+	// QuietBackend turns off the backend's own writer (a work order every
+	// 200 ms by default, like an installation whose automation runs at
+	// night), for measuring what maintenance costs when nothing writes.
+	QuietBackend bool
 }
 
 // Installation describes a generated demo tree; counts are counted.
@@ -97,6 +101,9 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 		return nil, err
 	}
 	settings := defaultSettings(addr, newFaker(opts.Seed, 7))
+	if opts.QuietBackend {
+		settings.MaxWrites = 0
+	}
 	if err := writeSettings(dir, settings); err != nil {
 		return nil, err
 	}

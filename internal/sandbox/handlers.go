@@ -28,6 +28,7 @@ func (b *backend) handler() http.Handler {
 	mux.HandleFunc("GET /api/dispensers", b.listTable(`SELECT id, work_order_id, dispenser_number,
 		dispenser_type, status, progress_percentage, make, model, serial_number, meter_type,
 		number_of_nozzles, created_at, updated_at FROM dispensers ORDER BY rowid LIMIT ? OFFSET ?`))
+	mux.HandleFunc("POST /api/work-orders", b.createWorkOrder)
 	mux.HandleFunc("POST /api/auth/login", b.login)
 	mux.HandleFunc("GET /api/auth/validate", b.validate)
 	mux.HandleFunc("GET /{$}", index)
@@ -102,6 +103,47 @@ func page(r *http.Request) (limit, offset int, err error) {
 		}
 	}
 	return limit, offset, nil
+}
+
+// createWorkOrder inserts a work order (with its two dispensers) under
+// the id the client gives (?id=), and answers 201 only once the
+// transaction committed: an acknowledged write, what the crash campaign
+// counts to prove that no committed write is ever lost.
+func (b *backend) createWorkOrder(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	if id == "" || len(id) > 64 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "id (at most 64 characters) is required"})
+		return
+	}
+	ctx := r.Context()
+	var user string
+	if err := b.db.QueryRowContext(ctx, "SELECT id FROM users ORDER BY rowid LIMIT 1").Scan(&user); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": err.Error()})
+		return
+	}
+	f := newFaker(int64(len(id))+b.now().UnixNano(), 11)
+	now := b.now()
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, insertWorkOrder, f.workOrderRow(id, user, now, now)...)
+		for n := 0; err == nil && n < 2; n++ {
+			_, err = tx.ExecContext(ctx, insertDispenser, f.dispenserRow(f.uuid4(), id, n, now, false)...)
+		}
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			_ = tx.Rollback()
+		}
+	}
+	if err != nil {
+		status := http.StatusServiceUnavailable
+		if strings.Contains(err.Error(), "UNIQUE") {
+			status = http.StatusConflict
+		}
+		writeJSON(w, status, map[string]string{"detail": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 }
 
 // listTable serves one page of a query whose last two parameters are
