@@ -11,21 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-)
-
-// Errors that Open and the queries wrap, so callers can tell "fix the
-// config" from "fix the file" without parsing messages.
-var (
-	ErrNotExist    = errors.New("database file does not exist")
-	ErrNotDatabase = errors.New("file is not a database")
-	ErrPermission  = errors.New("permission denied")
-	ErrCorrupt     = errors.New("database disk image is malformed")
-	// ErrBusy: another connection held a lock for longer than the busy
-	// timeout (SQLITE_BUSY or SQLITE_LOCKED).
-	ErrBusy = errors.New("the database is locked by another process; stop the writer or retry")
 )
 
 // Options tune one connection. Zero values leave SQLite's defaults.
@@ -179,51 +164,4 @@ func dsn(abs string, opts Options) string {
 	}
 	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
 	return u.String()
-}
-
-// classify maps a driver error onto this package's sentinels, keeping the
-// original in the chain and its message unchanged.
-func classify(err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_NOTADB:
-		return classified{ErrNotDatabase, err}
-	case sqlite3.SQLITE_CORRUPT:
-		return classified{ErrCorrupt, err}
-	case sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY:
-		return classified{ErrPermission, err}
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return classified{ErrBusy, err}
-	case sqlite3.SQLITE_FULL:
-		return classified{ErrNoSpace, err}
-	}
-	return err
-}
-
-// classified reads as the driver's message but matches a sentinel too.
-type classified struct{ sentinel, err error }
-
-func (c classified) Error() string   { return c.err.Error() }
-func (c classified) Unwrap() []error { return []error{c.sentinel, c.err} }
-
-// wrap names the file and the operation, and prefers the context's error
-// when the query failed because it was cancelled.
-func (d *DB) wrap(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("%s database %s: %w", op, d.path, ctxErr)
-	}
-	err = classify(err)
-	hint := ""
-	switch {
-	case errors.Is(err, ErrNotDatabase):
-		hint = ": the file is not an SQLite database (wrong path, encrypted, or overwritten)"
-	case errors.Is(err, ErrCorrupt):
-		hint = ": run an integrity check and restore from the newest verified backup"
-	case errors.Is(err, ErrBusy):
-		hint = ": " + ErrBusy.Error()
-	}
-	return fmt.Errorf("%s database %s: %w%s", op, d.path, err, hint)
 }
