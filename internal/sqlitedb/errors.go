@@ -20,6 +20,11 @@ var (
 	// ErrBusy: another connection held a lock for longer than the busy
 	// timeout (SQLITE_BUSY or SQLITE_LOCKED).
 	ErrBusy = errors.New("the database is locked by another process; stop the writer or retry")
+	// ErrEmpty: the file holds no tables (a 0-byte file is one, which
+	// SQLite takes for a new database). It is not the application's
+	// database, whatever an integrity check says, and a backup of it
+	// fails verification: RequireTables says so first.
+	ErrEmpty = errors.New(NoteEmpty)
 )
 
 // resultCode is what one SQLite primary result code means to an operator.

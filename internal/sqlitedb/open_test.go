@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,6 +145,89 @@ func TestMaintenanceOptions(t *testing.T) {
 	o := MaintenanceOptions(true)
 	if !o.ReadOnly || o.MmapSize <= 0 || o.CacheSizeKiB <= 0 || o.BusyTimeout <= 0 {
 		t.Fatalf("MaintenanceOptions(true) = %+v", o)
+	}
+}
+
+// TestOpenNotAUsableFile: what is not a database file is refused before
+// SQLite sees it, naming the file: a symlink loop, a FIFO (which would
+// block the open for ever), a URL (never cleaned into a path: that
+// turned postgres://u:pw@h into postgres:/u:pw@h, past redaction) and a
+// path through a file.
+func TestOpenNotAUsableFile(t *testing.T) {
+	dir := t.TempDir()
+	loop := filepath.Join(dir, "loop.db")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.db")
+	if out, err := exec.Command("mkfifo", fifo).CombinedOutput(); err != nil {
+		t.Skipf("mkfifo: %v %s", err, out)
+	}
+	file := writeFile(t, filepath.Join(dir, "file"), []byte("x"))
+	cases := []struct {
+		name, path string
+		want       error
+		says       string
+	}{
+		{"symlink loop", loop, ErrNotDatabase, "symbolic links"},
+		{"fifo", fifo, ErrNotDatabase, "named pipe"},
+		{"url", "postgres://fossa:pw9876543@db/x", ErrNotDatabase, "URL"},
+		{"file url", "file:///srv/fossawork.db", ErrNotDatabase, "URL"},
+		{"path through a file", filepath.Join(file, "x.db"), ErrNotExist, "not a directory"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				db, err := Open(context.Background(), tc.path, Options{ReadOnly: true})
+				if err == nil {
+					db.Close()
+				}
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Open blocked")
+			}
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("Open = %v, want %v naming %s and saying %q", err, tc.want, tc.path, tc.says)
+			}
+		})
+	}
+}
+
+// TestRequireTables: a database without tables, a 0-byte file being one,
+// is ErrEmpty: not the application's database whatever its integrity.
+func TestRequireTables(t *testing.T) {
+	dir := t.TempDir()
+	schemaless := filepath.Join(dir, "schemaless.db")
+	db := rawOpen(t, schemaless)
+	if _, err := db.Exec("PRAGMA user_version = 7"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cases := []struct {
+		name, path string
+		want       error
+	}{
+		{"tables", makeDB(t, dir, 3), nil},
+		{"0-byte file", writeFile(t, filepath.Join(dir, "empty.db"), nil), ErrEmpty},
+		{"no tables", schemaless, ErrEmpty},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(context.Background(), tc.path, MaintenanceOptions(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			err = db.RequireTables(context.Background())
+			if !errors.Is(err, tc.want) || (err != nil && !strings.Contains(err.Error(), tc.path)) {
+				t.Fatalf("RequireTables = %v, want %v naming the file", err, tc.want)
+			}
+		})
 	}
 }
 
