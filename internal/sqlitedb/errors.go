@@ -34,7 +34,10 @@ type resultCode struct {
 	todo     string // what to do next
 }
 
-const busyTodo = "another process holds a lock for longer than the busy timeout: stop the writer or retry"
+const (
+	busyTodo = "another process holds a lock for longer than the busy timeout: stop the writer or retry"
+	permTodo = "run fossamaint as the user that owns the database, or fix its owner and mode"
+)
 
 // resultCodes are the primary result codes fossamaint meets. The driver's
 // text is not shown for them: it is terse, and after a failed online
@@ -51,10 +54,8 @@ var resultCodes = map[int]resultCode{
 		"check that the file and its directory exist and that this user may read and write both (SQLite creates -journal, -wal and -shm files beside the database)"},
 	sqlite3.SQLITE_READONLY: {ErrPermission, "attempt to write a readonly database (SQLITE_READONLY)",
 		"the file, its directory or its filesystem is read-only for this user: run as the database's owner, or fix the mode or the mount"},
-	sqlite3.SQLITE_PERM: {ErrPermission, "access permission denied (SQLITE_PERM)",
-		"run fossamaint as the user that owns the database, or fix its owner and mode"},
-	sqlite3.SQLITE_AUTH: {ErrPermission, "authorization denied (SQLITE_AUTH)",
-		"run fossamaint as the user that owns the database, or fix its owner and mode"},
+	sqlite3.SQLITE_PERM: {ErrPermission, "access permission denied (SQLITE_PERM)", permTodo},
+	sqlite3.SQLITE_AUTH: {ErrPermission, "authorization denied (SQLITE_AUTH)", permTodo},
 	sqlite3.SQLITE_IOERR: {nil, "disk I/O error (SQLITE_IOERR)",
 		"the operating system failed a read or write: check the disk and filesystem (dmesg), then run `fossamaint db check --full`"},
 	sqlite3.SQLITE_BUSY:   {ErrBusy, "database is locked (SQLITE_BUSY)", busyTodo},

@@ -161,13 +161,10 @@ func TestAnalyzeReportsUnreadable(t *testing.T) {
 	if err := os.WriteFile(good, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(bytes.Repeat([]byte(line), 100))
-	_ = zw.Close()
+	gz := gzipped(t, bytes.Repeat([]byte(line), 100))
 	truncated := filepath.Join(dir, "a-truncated-2026-11-27.jsonl.gz")
 	notGzip := filepath.Join(dir, "b-plain-2026-11-27.jsonl.gz")
-	if err := os.WriteFile(truncated, gz.Bytes()[:gz.Len()/2], 0o600); err != nil {
+	if err := os.WriteFile(truncated, gz[:len(gz)/2], 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(notGzip, []byte("this file is not gzip at all\n"), 0o600); err != nil {
@@ -196,4 +193,18 @@ func TestAnalyzeReportsUnreadable(t *testing.T) {
 	if a.ErrorsTotal < 1 {
 		t.Errorf("the readable file was not analysed: %d errors", a.ErrorsTotal)
 	}
+}
+
+// gzipped returns data compressed as a .gz file holds it.
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
