@@ -32,14 +32,17 @@ func (a *app) dbPathFrom(flag string) (string, error) {
 
 // unusable maps "this is not a usable database" to exit 64 with a hint.
 func unusable(err error) error {
-	if errors.Is(err, sqlitedb.ErrNotExist) || errors.Is(err, sqlitedb.ErrNotDatabase) || errors.Is(err, sqlitedb.ErrPermission) {
-		return withCode(ExitUsage, err)
+	for _, e := range []error{sqlitedb.ErrNotExist, sqlitedb.ErrNotDatabase, sqlitedb.ErrPermission, sqlitedb.ErrEmpty} {
+		if errors.Is(err, e) {
+			return withCode(ExitUsage, err)
+		}
 	}
 	return err
 }
 
 // openDB opens the database named by --db (or the configured one) for
-// maintenance, read-only; a file that is not a usable database exits 64.
+// maintenance, read-only; a file that is not a usable database, an empty
+// one included, exits 64.
 func (a *app) openDB(ctx context.Context, flag string) (*sqlitedb.DB, string, error) {
 	path, err := a.dbPathFrom(flag)
 	if err != nil {
@@ -47,6 +50,10 @@ func (a *app) openDB(ctx context.Context, flag string) (*sqlitedb.DB, string, er
 	}
 	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
 	if err != nil {
+		return nil, path, unusable(err)
+	}
+	if err := db.RequireTables(ctx); err != nil {
+		db.Close()
 		return nil, path, unusable(err)
 	}
 	return db, path, nil
@@ -70,8 +77,10 @@ func (a *app) dbCheckCmd() *cobra.Command {
 		Short: "Check a database's integrity: exit 0 ok, 2 corrupt, 64 not a usable database",
 		Long: `Runs PRAGMA quick_check (default) or, with --full, integrity_check on the
 database, read-only, with a large cache and mmap. Corruption exits 2 and
-prints SQLite's messages; a missing file, a file that is not a database or
-one that cannot be read exits 64.`,
+prints SQLite's messages. What is not a usable database exits 64: a
+missing file, a directory, a FIFO, a symlink loop, a URL, a file that is
+not an SQLite database, one that cannot be read, and an empty database (no
+tables, such as a 0-byte file), which db backup refuses too.`,
 		Example: `  fossamaint db check --db backend/fossawork_v2.db
   fossamaint db check --full --json`,
 		Args: cobra.NoArgs,
@@ -227,7 +236,9 @@ consistent while the application writes and includes committed WAL content
 (a plain cp of a WAL database can miss rows or tear). The copy is written to
 a temp name beside --out, fsynced, renamed and its directory fsynced, mode
 0600; then checked (quick_check, or integrity_check with --verify full),
-hashed, and described in <out>.manifest.json.`,
+hashed, and described in <out>.manifest.json. What db check calls not a
+usable database (an empty one included) exits 64 before anything is
+written.`,
 		Example: `  fossamaint db backup --db backend/fossawork_v2.db --out /srv/backups/fw.db
   fossamaint db backup --out /tmp/fw.db --verify full --json`,
 		Args: cobra.NoArgs,
@@ -238,8 +249,13 @@ hashed, and described in <out>.manifest.json.`,
 			if verify != "quick" && verify != "full" {
 				return usageErr("--verify %q: use quick or full", verify)
 			}
-			path, err := a.dbPathFrom(dbPath)
+			// The checks of db check first: an empty database would
+			// only fail verification after a copy was written.
+			db, path, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {
+				return err
+			}
+			if err := db.Close(); err != nil {
 				return err
 			}
 			created, err := backup.BackupTo(cmd.Context(), path, out, backup.ToOptions{Now: a.now(), Verify: verify, ToolVersion: Version})

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"time"
@@ -38,7 +41,11 @@ tracebacks, .gz) in parallel and analyses the entries whose own timestamp is
 in the window: totals by level, logger, day and hour, errors_total (ERROR and
 CRITICAL), error messages grouped into templates with a category, patterns
 new since the previous analysis in the reports directory, and whether the
-error count calls for an investigation (thresholds.errors_per_week).`,
+error count calls for an investigation (thresholds.errors_per_week).
+
+A file or subdirectory that cannot be read (permissions, a truncated or
+not-gzip .gz) is listed with the reason, the rest is analysed, and the
+exit code is 1.`,
 		Example: `  fossamaint logs analyze --since 7d
   fossamaint logs analyze --logs-dir /opt/fossawork/logs --since 2026-11-21T00:00:00Z --json`,
 		Args: cobra.NoArgs,
@@ -73,9 +80,9 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 			if err != nil {
 				return err
 			}
-			files, err := logs.Discover(cmd.Context(), dir, set)
+			files, unreadable, err := discoverLogs(cmd.Context(), dir, set)
 			if err != nil {
-				return fmt.Errorf("reading logs under %s: %w", dir, err)
+				return err
 			}
 			var prev *analysis.Analysis
 			if reports != "" {
@@ -84,15 +91,20 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 				}
 			}
 			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: loc,
-				Threshold: threshold, Previous: prev, Redactor: redact.New(a.secretList)})
+				Threshold: threshold, Previous: prev, Redactor: redact.New(a.secretList), Unreadable: unreadable})
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return a.encodeJSON(res)
+				err = a.encodeJSON(res)
+			} else {
+				a.printAnalysis(res)
 			}
-			a.printAnalysis(res)
-			return nil
+			if err == nil && len(res.FileErrors) > 0 {
+				// What could not be read is missing from the counts.
+				return exitSilently(ExitWarn)
+			}
+			return err
 		},
 	}
 	c.Flags().StringVar(&dir, "logs-dir", "", "log directory (default: logs.dir of the config)")
@@ -101,6 +113,23 @@ error count calls for an investigation (thresholds.errors_per_week).`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	globs.register(c.Flags())
 	return c
+}
+
+// discoverLogs lists the log files under dir for the commands that read
+// what they can (logs analyze, security scan): the directories and files
+// that could not be read come back to be reported. A logs dir that does
+// not exist is a usage error; one that cannot be listed fails.
+func discoverLogs(ctx context.Context, dir string, set *logs.FileSet) ([]logs.File, []logs.FileError, error) {
+	files, unreadable, err := logs.DiscoverReadable(ctx, dir, set)
+	switch {
+	case err == nil:
+		return files, unreadable, nil
+	case ctx.Err() != nil:
+		return nil, nil, err
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, withCode(ExitUsage, fmt.Errorf("%w: set logs.dir in the config or name the logs with --logs-dir", err))
+	}
+	return nil, nil, fmt.Errorf("%w: check the permissions of the logs directory", err)
 }
 
 func (a *app) printAnalysis(r *analysis.Analysis) {
@@ -125,5 +154,11 @@ func (a *app) printAnalysis(r *analysis.Analysis) {
 			break
 		}
 		fmt.Fprintf(w, "%6d  %-8s  %-14s  %s\n", p.Count, p.Level, p.Category, p.Template)
+	}
+	if len(r.FileErrors) > 0 {
+		fmt.Fprintf(w, "\n%d log files or directories could not be read (what they hold is missing above;\ncheck their permissions, or whether a .gz is truncated or not gzip):\n", len(r.FileErrors))
+		for _, e := range r.FileErrors {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
 	}
 }

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -43,7 +41,8 @@ whose own timestamp is in [--since, --until):
   (shown redacted).
 
 A 401 from /api/auth/validate and successful logins are not failed logins.
-Exits 1 when there is a warning or critical finding.`,
+A file or subdirectory that cannot be read is a warning finding naming it;
+the rest is scanned. Exits 1 when there is a warning or critical finding.`,
 		Example: `  fossamaint security scan --since 7d
   fossamaint security scan --logs-dir /opt/fossawork/logs --since 24h --json
   fossamaint security scan --since 2026-01-05T00:00:00Z --until 2026-01-12T00:00:00Z`,
@@ -82,15 +81,11 @@ func (a *app) runSecurityScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
-	files, err := logs.Discover(ctx, dir, set)
-	if errors.Is(err, fs.ErrNotExist) && files == nil {
-		return withCode(ExitUsage, err)
-	}
+	files, unreadable, err := discoverLogs(ctx, dir, set)
 	if err != nil {
-		// An unreadable subdirectory: the files found are still scanned.
-		fmt.Fprintln(a.stderr, "fossamaint: warning:", err)
+		return err
 	}
-	opts.Files, opts.From, opts.To = files, from, to
+	opts.Files, opts.Unreadable, opts.From, opts.To = files, unreadable, from, to
 	opts.MaxRetry, opts.FindTime = f.maxRetry, f.findTime
 	rep, err := security.Scan(ctx, opts)
 	if err != nil {

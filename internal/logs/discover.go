@@ -34,12 +34,28 @@ var logExts = []string{".jsonl.gz", ".log.gz", ".jsonl", ".log", ".gz"}
 // unreadable subdirectory does not stop the walk: the files found are
 // returned together with an error naming each one.
 func Discover(ctx context.Context, dir string, set *FileSet) ([]File, error) {
+	files, unreadable, err := DiscoverReadable(ctx, dir, set)
+	if err != nil {
+		return files, err
+	}
+	errs := make([]error, len(unreadable))
+	for i, u := range unreadable {
+		errs[i] = fmt.Errorf("discovering logs: %w", u.Err)
+	}
+	return files, errors.Join(errs...)
+}
+
+// DiscoverReadable is Discover for readers that degrade: each subdirectory
+// or file the walk could not read comes back as a FileError beside the
+// files found, and err is only for what stops everything (ctx, or a log
+// root that does not exist or cannot be listed).
+func DiscoverReadable(ctx context.Context, dir string, set *FileSet) (files []File, unreadable []FileError, err error) {
 	if set == nil {
 		set = DefaultFileSet()
 	}
 	info, err := os.Lstat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("discovering logs in %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("discovering logs in %s: %w", dir, err)
 	}
 	root := dir
 	if info.Mode()&fs.ModeSymlink != 0 {
@@ -47,47 +63,60 @@ func Discover(ctx context.Context, dir string, set *FileSet) ([]File, error) {
 		// the trailing separator makes the walk start inside its target.
 		root = dir + string(filepath.Separator)
 	}
-	var files []File
-	var errs []error
 	walk := func(path string, d fs.DirEntry, err error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("discovering logs: %w", err))
+			if path == root {
+				return err // nothing at all can be read
+			}
+			unreadable = append(unreadable, FileError{Path: path, Err: err})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		rel, err := filepath.Rel(root, path)
+		f, ok, err := discovered(root, path, d, set)
 		if err != nil {
-			return nil
+			unreadable = append(unreadable, FileError{Path: path, Err: err})
+		} else if ok {
+			files = append(files, f)
 		}
-		if d.IsDir() {
-			if path != root && set.excludesDir(rel) {
-				return fs.SkipDir
-			}
-			return nil
+		if !ok && d.IsDir() && path != root && set.excludesDir(rel(root, path)) {
+			return fs.SkipDir
 		}
-		if !d.Type().IsRegular() || !set.Includes(rel) {
-			return nil // symlinks, sockets, devices, other files
-		}
-		f := classify(path, d.Name())
-		info, err := d.Info()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("discovering logs: stat %s: %w", path, err))
-			return nil
-		}
-		f.Size, f.ModTime = info.Size(), info.ModTime()
-		files = append(files, f)
 		return nil
 	}
 	if err := filepath.WalkDir(root, walk); err != nil {
-		return files, fmt.Errorf("discovering logs in %s: %w", dir, err)
+		return files, unreadable, fmt.Errorf("discovering logs in %s: %w", dir, err)
 	}
 	sortFiles(files)
-	return files, errors.Join(errs...)
+	return files, unreadable, nil
+}
+
+// discovered returns the log file at path when it is a regular file the
+// set includes; symlinks, sockets, devices and other files are not.
+func discovered(root, path string, d fs.DirEntry, set *FileSet) (File, bool, error) {
+	if d.IsDir() || !d.Type().IsRegular() || !set.Includes(rel(root, path)) {
+		return File{}, false, nil
+	}
+	f := classify(path, d.Name())
+	info, err := d.Info()
+	if err != nil {
+		return File{}, false, fmt.Errorf("stat %s: %w", path, err)
+	}
+	f.Size, f.ModTime = info.Size(), info.ModTime()
+	return f, true, nil
+}
+
+// rel is path relative to the walk's root; path is always inside it.
+func rel(root, path string) string {
+	r, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return r
 }
 
 // classify reads a log file's stream, day and compression from its name.

@@ -2,8 +2,12 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -150,5 +154,54 @@ func TestDiscoverGlobs(t *testing.T) {
 	}
 	if len(files) != 1 || files[0].Path != filepath.Join(root, "backend", "backend-api-2025-01-14.jsonl.gz") {
 		t.Fatalf("Discover = %+v, want only backend/backend-api-2025-01-14.jsonl.gz", files)
+	}
+}
+
+// TestDiscoverReadableDegrades: a subdirectory the walk cannot list is
+// reported with its reason beside the files that could be found; only the
+// root itself and cancellation stop discovery. The fault is a directory
+// deeper than PATH_MAX (ENAMETOOLONG), which even root cannot list (a mode
+// 000 directory does not stop root).
+func TestDiscoverReadableDegrades(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("PATH_MAX is a Linux fault")
+	}
+	root := writeTree(t)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	deep := "deep"
+	for len(filepath.Join(root, deep)) < 4200 {
+		deep = filepath.Join(deep, strings.Repeat("d", 200))
+	}
+	if err := r.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files, unreadable, err := DiscoverReadable(context.Background(), root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 6 {
+		t.Errorf("found %d files, want the 6 readable ones", len(files))
+	}
+	if len(unreadable) != 1 || !strings.HasPrefix(unreadable[0].Path, filepath.Join(root, "deep")) ||
+		!errors.Is(unreadable[0].Err, syscall.ENAMETOOLONG) {
+		t.Fatalf("unreadable = %+v, want the too-deep directory with ENAMETOOLONG", unreadable)
+	}
+	// Discover keeps its contract: the files and an error naming the path.
+	files, err = Discover(context.Background(), root, nil)
+	if len(files) != 6 || err == nil || !strings.Contains(err.Error(), "file name too long") {
+		t.Errorf("Discover = %d files, %v", len(files), err)
+	}
+	// The root itself unreadable, or a cancelled walk, is an error.
+	if _, _, err := DiscoverReadable(context.Background(), filepath.Join(root, deep), nil); err == nil {
+		t.Error("DiscoverReadable(unlistable root) succeeded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := DiscoverReadable(ctx, root, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("DiscoverReadable(cancelled) = %v, want context.Canceled", err)
 	}
 }

@@ -23,9 +23,21 @@ func Open(path string) (io.ReadCloser, error) {
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("opening gzip log %s: %w", path, err)
+		return nil, fmt.Errorf("opening gzip log %s: %w", path, truncated(err))
 	}
-	return &namedReader{path: path, r: zr, closers: []io.Closer{zr, f}}, nil
+	return &namedReader{path: path, r: zr, gzip: true, closers: []io.Closer{zr, f}}, nil
+}
+
+// truncated says what an early end of gzip data means: the file was cut
+// short (a copy, rotation or disk that ran out). A bare "EOF" or
+// "unexpected EOF" in a report says nothing to an operator. io.EOF (an
+// empty file) becomes io.ErrUnexpectedEOF, so no reader loop takes a
+// damaged file for one that ended.
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated .gz, the file ends early (%w)", io.ErrUnexpectedEOF)
+	}
+	return err
 }
 
 // namedReader wraps read errors with the file's path so a failure deep in a
@@ -33,12 +45,16 @@ func Open(path string) (io.ReadCloser, error) {
 type namedReader struct {
 	path    string
 	r       io.Reader
+	gzip    bool
 	closers []io.Closer
 }
 
 func (n *namedReader) Read(p []byte) (int, error) {
 	k, err := n.r.Read(p)
 	if err != nil && err != io.EOF {
+		if n.gzip {
+			err = truncated(err)
+		}
 		err = fmt.Errorf("reading log %s: %w", n.path, err)
 	}
 	return k, err

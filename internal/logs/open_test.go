@@ -76,6 +76,7 @@ func TestOpenTruncatedGzip(t *testing.T) {
 		name string
 		keep int
 	}{
+		{"empty", 0},
 		{"header cut", 5},
 		{"body cut", len(data) / 2},
 		{"trailer cut", len(data) - 4},
@@ -100,6 +101,10 @@ func TestOpenTruncatedGzip(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), p) {
 				t.Fatalf("error %q does not name the file", err)
+			}
+			// The report shows the reason: say what it means for the file.
+			if !strings.Contains(err.Error(), "truncated") {
+				t.Errorf("error %q does not say the file is truncated", err)
 			}
 		})
 	}

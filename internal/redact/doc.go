@@ -12,8 +12,10 @@
 //     another goes whole;
 //   - labelled secrets nobody listed: values after password=, token=,
 //     secret=, api_key: and the like (env, JSON, query-string and header
-//     spellings), bearer and basic credentials, and the password of
-//     scheme://user:password@host.
+//     spellings) where the name is a key, not a path or a file name
+//     (/etc/passwd: and password-2026-11-28.jsonl: label nothing), bearer
+//     and basic credentials, and the password of scheme://user:password@host
+//     (and of scheme:/user:password@host, a URL cleaned as a path).
 //
 // Command lines get argv-aware treatment (Args): the value after a
 // --password flag is hidden whole, as is everything after NAME= or

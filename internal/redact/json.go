@@ -10,7 +10,8 @@ import (
 // keep their bytes, so the layout is untouched), and a string value under
 // a secret-named key ("password": "x") is replaced whole. Numbers, literals
 // and structure pass as they are. ok is false, and nothing is done, when b
-// is not one valid JSON document (JSON lines need one call per line).
+// is not one valid JSON document (JSON lines need one call per line). A
+// key that is a path or a file name ("/etc/passwd") labels no secret.
 func (r *Redactor) JSON(b []byte) (out []byte, ok bool) {
 	if !json.Valid(b) {
 		return nil, false
@@ -40,7 +41,7 @@ func (r *Redactor) JSON(b []byte) (out []byte, ok bool) {
 		switch {
 		case isKey:
 			red = r.String(s)
-			secretValue = IsSecretName(s)
+			secretValue = labelKey(s)
 		case secretValue && s != "" && s != Marker:
 			red = Marker
 		default:

@@ -29,8 +29,9 @@ var labelled = []struct {
 	{[]string{"pass", "pwd", "secret", "token", "key"}, pairRE, replacePair},
 	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[\w.~+/=-]+`), keepGroup1},
 	{[]string{"authorization"}, regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:basic|digest)\s+)[\w.~+/=-]+`), keepGroup1},
-	// scheme://user:password@host
-	{[]string{"://"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), func(s string, m []int) string {
+	// scheme://user:password@host, and scheme:/user:password@host, which
+	// is what cleaning the URL as a file path (filepath.Clean) leaves.
+	{[]string{":/"}, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://?[^/\s:@]*:)[^/\s@]+@`), func(s string, m []int) string {
 		return s[m[2]:m[3]] + Marker + "@"
 	}},
 }
@@ -40,8 +41,20 @@ var labelled = []struct {
 // escaped quotes (text quoted inside a JSON string: password=\"x\"), or
 // bare up to a space or delimiter. Groups: 1 everything before the value;
 // 2, 3, 4 the content of each quoted form; 5 a bare value.
-var pairRE = regexp.MustCompile(`(?i)((?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*(?:\\?["'])?\s*[:=]\s*)` +
+//
+// A key is in key position. Before "=" any name holding a secret's word
+// is one (DB_PASSWORD=, jwt.secret.key=). Before ":" the name must start
+// the text or follow a character that is neither part of a name nor a
+// path separator, and hold no dot after the secret's word: "path: reason"
+// is how every error names a file, and /etc/passwd: or
+// logs/password-2026-11-28.jsonl: label no secret.
+var pairRE = regexp.MustCompile(`(?i)(` +
+	`(?:^|[^\w./-])[\w.-]*?` + secretWords + `[\w-]*(?:\\?["'])?\s*:\s*|` +
+	secretWords + `[\w.-]*(?:\\?["'])?\s*=\s*)` +
 	`(?:"((?:[^"\\]|\\.)*)"|'([^'\n]*)'|\\"((?:[^"\\]|\\[^"])*)\\"|([^\s"'&,;}\\]+))`)
+
+// secretWords are the words that make a key a secret's label.
+const secretWords = `(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)`
 
 // replacePair redacts a key's value, keeping its quotes. Left alone: an
 // empty value, the marker itself (redaction is idempotent), and a number
@@ -230,6 +243,18 @@ func secretFlag(a string) bool {
 // IsSecretName reports whether a variable, flag, header or query
 // parameter of this name holds a secret.
 func IsSecretName(name string) bool { return secretName.MatchString(name) }
+
+// labelKey reports whether name, written before a ":" (a JSON key), labels
+// a secret: named like one, and neither a path (/etc/passwd) nor a file
+// name (password-2026-11-28.jsonl), whose words say nothing about the
+// value after them. A dotted key (db.password) still labels one.
+func labelKey(name string) bool {
+	locs := secretName.FindAllStringIndex(name, -1)
+	if locs == nil || strings.ContainsAny(name, `/\`) {
+		return false
+	}
+	return !strings.Contains(name[locs[len(locs)-1][1]:], ".")
+}
 
 // secretAssignment recognises "name=value" or "name: value" where name is
 // a secret's, and returns the prefix to keep.

@@ -36,6 +36,21 @@ func TestString(t *testing.T) {
 		{"delimiters in a bare value", "DB_PASSWORD=abc;def,ghi", nil, "DB_PASSWORD=[REDACTED];def,ghi"},
 		{"escaped quotes inside JSON text", `{"m":"password=\"hunter22\""}`, nil, `{"m":"password=\"[REDACTED]\""}`},
 		{"empty value", `password="" next`, nil, `password="" next`},
+		// A label is a key in key position: a path or a file name that
+		// holds a secret's word, followed by ": reason", is not one.
+		{"file name is not a label", "reading logs/password-2026-11-28.jsonl: open logs/password-2026-11-28.jsonl: permission denied", nil,
+			"reading logs/password-2026-11-28.jsonl: open logs/password-2026-11-28.jsonl: permission denied"},
+		{"bare file name is not a label", "password-2026-11-28.jsonl: permission denied", nil, "password-2026-11-28.jsonl: permission denied"},
+		{"secrets file is not a label", "skipping secrets.env: not readable", nil, "skipping secrets.env: not readable"},
+		{"path is not a label", "opening database /etc/passwd: file is not a database (26)", nil, "opening database /etc/passwd: file is not a database (26)"},
+		{"quoted path is not a label", "`/etc/passwd`: not a database", nil, "`/etc/passwd`: not a database"},
+		{"label after a path", "/etc/app.conf: password=hunter22", nil, "/etc/app.conf: password=[REDACTED]"},
+		{"label after a secret-named path", "open /srv/token.json: token=abc123 found", nil, "open /srv/token.json: token=[REDACTED] found"},
+		{"dotted key", "spring.datasource.password=hunter22", nil, "spring.datasource.password=[REDACTED]"},
+		{"dotted key with =", "jwt.secret.key=abc123", nil, "jwt.secret.key=[REDACTED]"},
+		{"key after an escaped newline", `line one\npassword=hunter22`, nil, `line one\npassword=[REDACTED]`},
+		{"key at a line start", "x\npassword: hunter22", nil, "x\npassword: [REDACTED]"},
+		{"url with one slash", "database /srv/postgres:/fossa:pw9876543@db/x: no such file", nil, "database /srv/postgres:/fossa:[REDACTED]@db/x: no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +169,8 @@ func TestJSON(t *testing.T) {
 		{"{\n  \"m\": \"login password=hunter22 <ok>\",\n  \"n\": 2\n}\n", "{\n  \"m\": \"login password=[REDACTED] <ok>\",\n  \"n\": 2\n}\n"},
 		{`["reset token:", "b"]`, `["reset token:", "b"]`},
 		{`{"u": "postgres://a:p\"w@h/"}`, `{"u": "postgres://a:[REDACTED]@h/"}`},
+		{`{"/etc/passwd": "not a database", "logs/token-2026.jsonl": "gzip: invalid header"}`, `{"/etc/passwd": "not a database", "logs/token-2026.jsonl": "gzip: invalid header"}`},
+		{`{"password-2026-11-28.jsonl": "permission denied", "db.password": "x y"}`, `{"password-2026-11-28.jsonl": "permission denied", "db.password": "[REDACTED]"}`},
 	}
 	for _, tt := range tests {
 		got, ok := New(nil).JSON([]byte(tt.in))

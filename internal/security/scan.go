@@ -48,6 +48,10 @@ type ScanOptions struct {
 	// Secrets are values (from .env, config) whose appearance in a log
 	// line is a finding; they are also redacted from every example.
 	Secrets []string
+	// Unreadable are the directories and files discovery could not read
+	// (logs.DiscoverReadable): reported like the files that could not be
+	// read, since what they hold is missing from the scan.
+	Unreadable []logs.FileError
 }
 
 // Finding is one thing the weekly security phase reports; Severity is
@@ -188,6 +192,9 @@ type ScanFileError struct {
 func Scan(ctx context.Context, opts ScanOptions) (ScanReport, error) {
 	opts = withDefaults(opts)
 	s := newScanState(opts)
+	for _, u := range opts.Unreadable {
+		s.rep.FileErrors = append(s.rep.FileErrors, ScanFileError{Path: u.Path, Error: u.Err.Error()})
+	}
 	var files []*logs.File
 	for i := range opts.Files {
 		if dayOverlaps(&opts.Files[i], opts) {
@@ -613,7 +620,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 		for _, e := range r.FileErrors {
 			ev = append(ev, e.Error)
 		}
-		out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d log files could not be read to their end", n), strings.Join(ev, "\n"),
+		out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d log files or directories could not be read (wholly or to their end)", n), strings.Join(ev, "\n"),
 			"Check those files' permissions and integrity (a truncated .gz): what they hold is missing from this review."})
 	}
 	return out

@@ -10,22 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-)
-
-// Errors that Open and the queries wrap, so callers can tell "fix the
-// config" from "fix the file" without parsing messages.
-var (
-	ErrNotExist    = errors.New("database file does not exist")
-	ErrNotDatabase = errors.New("file is not a database")
-	ErrPermission  = errors.New("permission denied")
-	ErrCorrupt     = errors.New("database disk image is malformed")
-	// ErrBusy: another connection held a lock for longer than the busy
-	// timeout (SQLITE_BUSY or SQLITE_LOCKED).
-	ErrBusy = errors.New("the database is locked by another process; stop the writer or retry")
 )
 
 // Options tune one connection. Zero values leave SQLite's defaults.
@@ -88,6 +74,11 @@ func (d *DB) Close() error {
 // A database whose pages are damaged still opens, so that QuickCheck can
 // say what is wrong.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if isURL(path) {
+		// Never filepath.Abs a URL: cleaning postgres://u:pw@h into
+		// postgres:/u:pw@h hides it from redaction and from the reader.
+		return nil, fmt.Errorf("database %s: %w: it is a URL; fossamaint maintains an SQLite database file: give the file's path", path, ErrNotDatabase)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolving database path %s: %w", path, err)
@@ -116,18 +107,25 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 // preflight checks the file with the OS before SQLite sees it, because
 // SQLite reports a missing or unreadable file as the same CANTOPEN and,
-// without mode=ro, would create a missing one.
+// without mode=ro, would create a missing one; and opening a FIFO would
+// block for ever.
 func preflight(abs string, opts Options) error {
 	fi, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("database %s: %w (%w): check the configured database path; fossamaint never creates a database", abs, ErrNotExist, err)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("database %s: %w (%w: a parent is a file): check the configured database path", abs, ErrNotExist, err)
+	case errors.Is(err, syscall.ELOOP):
+		return fmt.Errorf("database %s: %w: it is a loop of symbolic links (%w); point the configuration at the database file", abs, ErrNotDatabase, err)
 	case errors.Is(err, fs.ErrPermission):
 		return permissionError(abs, err)
 	case err != nil:
 		return fmt.Errorf("database %s: %w", abs, err)
 	case fi.IsDir():
 		return fmt.Errorf("database %s: %w: it is a directory; point the configuration at the database file", abs, ErrNotDatabase)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("database %s: %w: it is a %s, not a file; point the configuration at the database file", abs, ErrNotDatabase, fileKind(fi.Mode()))
 	}
 	flag := os.O_RDONLY
 	if !opts.ReadOnly && !opts.Immutable {
@@ -143,8 +141,57 @@ func preflight(abs string, opts Options) error {
 	return f.Close()
 }
 
+// fileKind names a file type that is not a regular file or a directory.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file (" + m.Type().String() + ")"
+}
+
+// isURL reports whether a database path is a URL (postgres://..., file:///...):
+// a scheme of two or more letters before "://", so that C:/ stays a path.
+func isURL(path string) bool {
+	scheme, _, ok := strings.Cut(path, "://")
+	if !ok || len(scheme) < 2 {
+		return false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
+
 func permissionError(abs string, err error) error {
 	return fmt.Errorf("database %s: %w (%w): run fossamaint as the user that owns the database, or fix its owner and mode", abs, ErrPermission, err)
+}
+
+// RequireTables returns ErrEmpty, naming the file, when the database has
+// no tables: a 0-byte file (what an application leaves where it opened a
+// path that did not exist) or a header without a schema. Such a file is
+// not the application's database, and a backup of it fails verification.
+func (d *DB) RequireTables(ctx context.Context) error {
+	var n int
+	err := d.sql.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").Scan(&n)
+	if err != nil {
+		return d.wrap(ctx, "reading the schema of", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	size := int64(-1)
+	if fi, err := os.Stat(d.path); err == nil {
+		size = fi.Size()
+	}
+	return fmt.Errorf("database %s: %w (%d bytes): this is not the application's database; check the configured database path", d.path, ErrEmpty, size)
 }
 
 // dsn builds a file: URI so SQLite honours mode=ro and immutable=1 (the
@@ -179,51 +226,4 @@ func dsn(abs string, opts Options) string {
 	}
 	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
 	return u.String()
-}
-
-// classify maps a driver error onto this package's sentinels, keeping the
-// original in the chain and its message unchanged.
-func classify(err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_NOTADB:
-		return classified{ErrNotDatabase, err}
-	case sqlite3.SQLITE_CORRUPT:
-		return classified{ErrCorrupt, err}
-	case sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY:
-		return classified{ErrPermission, err}
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return classified{ErrBusy, err}
-	case sqlite3.SQLITE_FULL:
-		return classified{ErrNoSpace, err}
-	}
-	return err
-}
-
-// classified reads as the driver's message but matches a sentinel too.
-type classified struct{ sentinel, err error }
-
-func (c classified) Error() string   { return c.err.Error() }
-func (c classified) Unwrap() []error { return []error{c.sentinel, c.err} }
-
-// wrap names the file and the operation, and prefers the context's error
-// when the query failed because it was cancelled.
-func (d *DB) wrap(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("%s database %s: %w", op, d.path, ctxErr)
-	}
-	err = classify(err)
-	hint := ""
-	switch {
-	case errors.Is(err, ErrNotDatabase):
-		hint = ": the file is not an SQLite database (wrong path, encrypted, or overwritten)"
-	case errors.Is(err, ErrCorrupt):
-		hint = ": run an integrity check and restore from the newest verified backup"
-	case errors.Is(err, ErrBusy):
-		hint = ": " + ErrBusy.Error()
-	}
-	return fmt.Errorf("%s database %s: %w%s", op, d.path, err, hint)
 }

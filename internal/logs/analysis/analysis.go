@@ -3,7 +3,6 @@ package analysis
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -31,6 +30,10 @@ type Options struct {
 	// Redactor removes secrets from the quoted examples and templates
 	// (labelled secrets only when nil): the analysis is written to disk.
 	Redactor *redact.Redactor
+	// Unreadable are the directories and files discovery could not read
+	// (logs.DiscoverReadable); they are reported in FileErrors with the
+	// files that could not be read to their end.
+	Unreadable []logs.FileError
 }
 
 // Analysis is the weekly log analysis report.
@@ -44,14 +47,17 @@ type Analysis struct {
 	Entries        int                  `json:"entries_in_window"`
 	MalformedLines int                  `json:"malformed_lines"`
 	Malformed      []logs.MalformedFile `json:"malformed,omitempty"`
-	FileErrors     []string             `json:"file_errors,omitempty"`
-	ByLevel        map[string]int       `json:"by_level"`
-	ByLogger       map[string]int       `json:"by_logger"`
-	ByDay          map[string]int       `json:"by_day"`
-	ByHour         [24]int              `json:"by_hour"`
-	ErrorsTotal    int                  `json:"errors_total"`
-	Patterns       []Pattern            `json:"patterns"`
-	NewPatterns    []Pattern            `json:"new_patterns"`
+	// FileErrors are "path: reason" for each file or directory that could
+	// not be read (wholly or to its end), in path order: what they hold is
+	// missing from the counts.
+	FileErrors  []string       `json:"file_errors,omitempty"`
+	ByLevel     map[string]int `json:"by_level"`
+	ByLogger    map[string]int `json:"by_logger"`
+	ByDay       map[string]int `json:"by_day"`
+	ByHour      [24]int        `json:"by_hour"`
+	ErrorsTotal int            `json:"errors_total"`
+	Patterns    []Pattern      `json:"patterns"`
+	NewPatterns []Pattern      `json:"new_patterns"`
 	// PreviousFrom is the window start of the analysis new_patterns was
 	// compared with; zero when there was none.
 	PreviousFrom time.Time `json:"previous_from,omitzero"`
@@ -144,7 +150,7 @@ type partial struct {
 	logCnt  int
 	shapes  map[string]*shape
 	over    int
-	errs    []string
+	errs    []logs.FileError
 	clock   hourCache
 }
 
@@ -192,7 +198,7 @@ func newPartial() *partial {
 func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *patterns.Miner) {
 	rc, err := logs.Open(f.Path)
 	if err != nil {
-		p.errs = append(p.errs, err.Error())
+		p.errs = append(p.errs, logs.FileError{Path: f.Path, Err: err})
 		return
 	}
 	defer rc.Close()
@@ -206,7 +212,7 @@ func (p *partial) readFile(ctx context.Context, f logs.File, o Options, miner *p
 			break
 		}
 		if err != nil {
-			p.errs = append(p.errs, fmt.Sprintf("%s: %v", f.Path, err))
+			p.errs = append(p.errs, logs.FileError{Path: f.Path, Err: err})
 			break
 		}
 		p.add(e, o, miner)
@@ -297,6 +303,7 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 	a := &Analysis{From: o.From, To: o.To, Threshold: o.Threshold,
 		ByLevel: map[string]int{}, ByLogger: map[string]int{}, ByDay: map[string]int{}}
 	byID := map[string]*Pattern{}
+	errs := slices.Clone(o.Unreadable)
 	for _, p := range parts {
 		p.finish(o.Location)
 		a.FilesRead += p.a.FilesRead
@@ -305,7 +312,7 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 		a.Entries += p.a.Entries
 		a.MalformedLines += p.a.MalformedLines
 		a.Malformed = append(a.Malformed, p.a.Malformed...)
-		a.FileErrors = append(a.FileErrors, p.errs...)
+		errs = append(errs, p.errs...)
 		a.ErrorsTotal += p.a.ErrorsTotal
 		a.Untracked += p.over
 		addMap(a.ByLevel, p.a.ByLevel)
@@ -335,6 +342,7 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 		return a.Patterns[i].ID < a.Patterns[j].ID
 	})
 	sort.Slice(a.Malformed, func(i, j int) bool { return a.Malformed[i].Path < a.Malformed[j].Path })
+	a.FileErrors = fileErrors(errs)
 	a.Investigate = o.Threshold > 0 && a.ErrorsTotal > o.Threshold
 	a.NewPatterns = newPatterns(a.Patterns, o.Previous)
 	if o.Previous != nil {
@@ -344,6 +352,22 @@ func merge(parts []*partial, miner *patterns.Miner, o Options) *Analysis {
 		a.Patterns = []Pattern{}
 	}
 	return a
+}
+
+// fileErrors words each error as "path: reason", in path order. The
+// reason drops the layers that repeat the path ("opening log PATH:",
+// "open PATH:"), which every error from logs.Open and os carries.
+func fileErrors(errs []logs.FileError) []string {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
+	var out []string
+	for _, e := range errs {
+		reason := e.Err.Error()
+		if i := strings.LastIndex(reason, e.Path+": "); i >= 0 {
+			reason = reason[i+len(e.Path)+2:]
+		}
+		out = append(out, e.Path+": "+reason)
+	}
+	return out
 }
 
 func foldShape(byID map[string]*Pattern, t patterns.Template, s *shape) {

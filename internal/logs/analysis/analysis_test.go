@@ -1,8 +1,13 @@
 package analysis
 
 import (
+	"bytes"
+	"io/fs"
+	"strings"
+
 	"context"
 	"encoding/json"
+	"github.com/klauspost/compress/gzip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -144,4 +149,62 @@ func TestSharedSample(t *testing.T) {
 	if len(a.Patterns) == 0 || len(a.Patterns) > 40 {
 		t.Errorf("%d patterns for 89 errors: grouping is not working", len(a.Patterns))
 	}
+}
+
+// TestAnalyzeReportsUnreadable: a truncated .gz, a .gz that is not gzip and
+// a directory discovery could not list are each in FileErrors once, with
+// their path and reason, in path order; the readable file is analysed.
+func TestAnalyzeReportsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"timestamp": "2026-11-27T10:00:00", "level": "ERROR", "message": "Database locked while updating work order 7"}` + "\n"
+	good := filepath.Join(dir, "backend-api-2026-11-27.jsonl")
+	if err := os.WriteFile(good, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gz := gzipped(t, bytes.Repeat([]byte(line), 100))
+	truncated := filepath.Join(dir, "a-truncated-2026-11-27.jsonl.gz")
+	notGzip := filepath.Join(dir, "b-plain-2026-11-27.jsonl.gz")
+	if err := os.WriteFile(truncated, gz[:len(gz)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notGzip, []byte("this file is not gzip at all\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	locked := filepath.Join(dir, "c-locked")
+	files := []logs.File{{Path: good}, {Path: notGzip}, {Path: truncated}}
+	a, err := Analyze(context.Background(), files, Options{
+		From: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
+		Location: time.UTC, Workers: 3,
+		Unreadable: []logs.FileError{{Path: locked, Err: &fs.PathError{Op: "open", Path: locked, Err: fs.ErrPermission}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ path, reason string }{{truncated, "unexpected EOF"}, {notGzip, "gzip"}, {locked, "permission denied"}}
+	if len(a.FileErrors) != len(want) {
+		t.Fatalf("file errors %q, want %d", a.FileErrors, len(want))
+	}
+	for i, w := range want {
+		e := a.FileErrors[i]
+		if !strings.HasPrefix(e, w.path+": ") || strings.Count(e, w.path) != 1 || !strings.Contains(e, w.reason) {
+			t.Errorf("file error %d = %q, want %s once, first, with %q", i, e, w.path, w.reason)
+		}
+	}
+	if a.ErrorsTotal < 1 {
+		t.Errorf("the readable file was not analysed: %d errors", a.ErrorsTotal)
+	}
+}
+
+// gzipped returns data compressed as a .gz file holds it.
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
