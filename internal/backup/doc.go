@@ -6,9 +6,13 @@
 // pages, the check that passed), verification with a restore test in a
 // private temp dir, finding the newest verified backup before a given
 // time, restore, and retention (restic forget semantics, per kind, in
-// PlanPrune; Remove deletes what a plan removes).
+// PlanPrune; Remove deletes what a plan removes). It also makes a backup
+// of a file already in place (DescribeFile: rollback point B), snapshots
+// and restores configuration files for a rollback, and puts back a daily
+// set a crash left moved aside (RecoverSets).
 //
-// It uses internal/sqlitedb for every SQLite access. It must not import
+// It uses internal/sqlitedb for every SQLite access and internal/durable
+// for temporary names and directory fsyncs. It must not import
 // internal/runbook, internal/weekly or internal/cli: it returns plain
 // structs, and internal/weekly turns them into findings.
 package backup

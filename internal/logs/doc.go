@@ -10,6 +10,7 @@
 // re-reading files their own way. Memory is bounded by ReaderOptions, never
 // by the size of a file or of a line.
 //
-// It returns plain domain structs and must not import internal/runbook,
+// It returns plain domain structs; of fossamaint it imports the helpers
+// (lines, ctxio, durable) and must not import internal/runbook,
 // internal/weekly, internal/cli or any other domain package.
 package logs

@@ -11,9 +11,14 @@
 // directory, fsync, rename and a directory fsync, so no partial file ever
 // appears under a final name.
 //
+// DataVersion tells whether another connection committed between two
+// readings on one connection, which lets a VACUUM INTO made while the
+// application runs be installed after it stops.
+//
 // It uses the pure-Go driver modernc.org/sqlite (driver name "sqlite") so the
-// binary builds with CGO_ENABLED=0. It must not import internal/runbook,
-// internal/weekly, internal/cli or any other domain package: it returns plain
-// structs and errors wrapping ErrNotExist, ErrNotDatabase, ErrPermission,
-// ErrCorrupt, ErrBusy or ErrNoSpace.
+// binary builds with CGO_ENABLED=0. Of fossamaint it imports only the
+// helpers internal/ctxio, internal/durable and internal/fault; it must not
+// import internal/runbook, internal/weekly, internal/cli or any domain
+// package: it returns plain structs and errors wrapping ErrNotExist,
+// ErrNotDatabase, ErrEmpty, ErrPermission, ErrCorrupt, ErrBusy or ErrNoSpace.
 package sqlitedb

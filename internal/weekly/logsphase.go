@@ -29,7 +29,7 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	cfg := p.d.Config
 	now := p.d.Now()
 	reports := p.path(cfg.ReportsDir)
-	files, err := p.logFiles(ctx)
+	files, unreadable, err := p.logFiles(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -40,7 +40,7 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	}
 	secrets := p.secrets(ctx)
 	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets)})
+		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets), Unreadable: unreadable})
 	if err != nil {
 		return r, err
 	}

@@ -112,12 +112,14 @@ func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Resul
 // shapes are read (upstream's monitor skips the pipe-shaped ones).
 func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	now := p.d.Now()
-	files, err := p.logFiles(ctx)
+	files, unreadable, err := p.logFiles(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
 	secrets := p.secrets(ctx)
-	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, From: now.Add(-7 * 24 * time.Hour), To: now,
+	// The logs phase reports what could not be read; the scan keeps it
+	// in its own report.
+	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, Unreadable: unreadable, From: now.Add(-7 * 24 * time.Hour), To: now,
 		Location: p.d.Location, WeeklyThreshold: p.thresholds().FailedLoginsPerWeek, Secrets: secrets})
 	if err != nil {
 		return runbook.Result{}, err

@@ -103,18 +103,19 @@ func (s *shared) getBaseline(name string) (health.LatencyStats, bool) {
 }
 
 // logFiles finds the application's log files: the configured globs under
-// logs.dir.
-func (p *Procedure) logFiles(ctx context.Context) ([]logs.File, error) {
+// logs.dir. A subdirectory or file that cannot be read does not stop the
+// others: it comes back in unreadable for the step to report.
+func (p *Procedure) logFiles(ctx context.Context) (files []logs.File, unreadable []logs.FileError, err error) {
 	dir := p.path(p.d.Config.Logs.Dir)
 	set, err := p.logFileSet()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	files, err := logs.Discover(ctx, dir, set)
+	files, unreadable, err = logs.DiscoverReadable(ctx, dir, set)
 	if err != nil {
-		return files, fmt.Errorf("reading logs under %s: %w", dir, err)
+		return files, unreadable, fmt.Errorf("reading logs under %s: %w", dir, err)
 	}
-	return files, nil
+	return files, unreadable, nil
 }
 
 // logFileSet is the configured selection of log files.
@@ -129,7 +130,7 @@ func (p *Procedure) logFileSet() (*logs.FileSet, error) {
 // logSummary summarises the log tree for [now-span, now).
 func (p *Procedure) logSummary(ctx context.Context, span time.Duration) (logs.Summary, error) {
 	now := p.d.Now()
-	files, err := p.logFiles(ctx)
+	files, _, err := p.logFiles(ctx)
 	if err != nil {
 		return logs.Summary{}, err
 	}
