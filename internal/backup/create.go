@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/durable"
+	"github.com/fossawork/fossamaint/internal/fault"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -169,6 +170,9 @@ func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Crea
 	}
 	tmp := durable.Path(dir, "backup")
 	m, err := backupAndVerify(ctx, o, tmp, &c)
+	if err == nil {
+		err = fault.Hit(fault.BackupTemp)
+	}
 	if err != nil {
 		os.Remove(tmp)
 		return c, err
@@ -301,7 +305,11 @@ func installSet(ctx context.Context, work, final string) (replaced bool, err err
 		os.Remove(old)
 		return false, fmt.Errorf("moving the earlier set %s aside: %w", final, err)
 	}
-	if err := os.Rename(work, final); err != nil {
+	err = fault.Hit(fault.SetAside)
+	if err == nil {
+		err = os.Rename(work, final)
+	}
+	if err != nil {
 		if rerr := os.Rename(aside, final); rerr != nil {
 			return false, fmt.Errorf("installing backup set %s: %w (and putting the earlier set back from %s failed: %v)", final, err, aside, rerr)
 		}

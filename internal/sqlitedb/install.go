@@ -1,6 +1,8 @@
 package sqlitedb
 
 import (
+	"github.com/fossawork/fossamaint/internal/fault"
+
 	"github.com/fossawork/fossamaint/internal/durable"
 
 	"context"
@@ -50,6 +52,9 @@ func InstallFile(ctx context.Context, src, target, asideDir, asideName string) (
 			return "", err
 		}
 		if err := keepAside(ctx, in.target, in.aside); err != nil {
+			return "", in.errorf("%w", err)
+		}
+		if err := fault.Hit(fault.AfterPointB); err != nil {
 			return "", in.errorf("%w", err)
 		}
 	}

@@ -87,6 +87,9 @@ func (p *Procedure) recoverOne(ctx context.Context, env *runbook.Env, a history.
 // not, the run's recorded rollback point is restored.
 func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
 	db := p.path(p.d.Config.Database.Path)
+	if err := p.unlinkUnusedPoint(ctx, env, db, a); err != nil {
+		return err
+	}
 	err := quickCheckFile(ctx, db)
 	if err == nil {
 		env.Record("run %s died while changing files; the database in place passes quick_check and is kept", a.RunID)
@@ -108,6 +111,29 @@ func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a his
 	r.Finding(runbook.Warning, err.Error(), "run %s died while changing the database and left it unusable: restoring its rollback point %s", a.RunID, a.RollbackPoint)
 	_, err = p.restoreWithService(ctx, env, a.RollbackPoint, p.dbUnits())
 	return err
+}
+
+// unlinkUnusedPoint removes a rollback point that is still the live
+// database itself: a run killed between linking point B and the swap
+// leaves a second name for the live file in the backup tree, which would
+// change with every write and pass for a backup.
+func (p *Procedure) unlinkUnusedPoint(ctx context.Context, env *runbook.Env, db string, a history.Abandoned) error {
+	if a.RollbackPoint == "" {
+		return nil
+	}
+	pf, err1 := os.Stat(a.RollbackPoint)
+	lf, err2 := os.Stat(db)
+	if err1 != nil || err2 != nil || !os.SameFile(pf, lf) {
+		return nil
+	}
+	return env.Do(ctx, "remove "+a.RollbackPoint+": the swap never happened, so it is the live database under a second name, not a rollback point", func(context.Context) error {
+		for _, suffix := range []string{"", "-wal", "-journal"} {
+			if err := os.Remove(a.RollbackPoint + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // managedUnits are the units fossamaint may stop and start; none when the

@@ -560,3 +560,80 @@ func TestCommitDuringTheOnlineCopyIsNotLost(t *testing.T) {
 		t.Fatalf("the commit made during the online copy was lost: %d rows", rows(t, dbPath))
 	}
 }
+
+// A weekly run killed at each point of the database phase: recover leaves
+// the service up, the database whole with every row, and nothing of the
+// dead run behind; a second recover finds nothing to do.
+func TestKilledAtEachPointOfTheDatabasePhase(t *testing.T) {
+	for _, point := range []string{fault.BackupTemp, fault.AfterVacuum, fault.AfterStop, fault.AfterPointB, fault.AfterSwap, fault.BeforeStart} {
+		t.Run(point, func(t *testing.T) {
+			tr, mgr, dbPath := walTree(t)
+			t.Setenv("TMPDIR", t.TempDir())
+			tr.cfg.Database.Vacuum = "always"
+			killedAt(t, point, func() {
+				_, _ = tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
+			})
+			orphan(t, tr.root)
+			res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(context.Background(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !active(t, mgr, "fossawork-backend") {
+				t.Errorf("service down after recover: %v %v", res.Findings, res.Actions)
+			}
+			if err := quickCheckFile(context.Background(), dbPath); err != nil || rows(t, dbPath) != 250 {
+				t.Errorf("database after recover: %v", err)
+			}
+			points, _ := filepath.Glob(filepath.Join(tr.root, "backups/maintenance/*.db"))
+			for _, pt := range points {
+				if a, b := stat(t, pt), stat(t, dbPath); os.SameFile(a, b) {
+					t.Errorf("%s is the live database under a second name", pt)
+				}
+			}
+			if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(context.Background(), false); again.Note != "no run died unfinished" {
+				t.Errorf("second recover: %+v", again)
+			}
+			var left []string
+			_ = filepath.WalkDir(tr.root, func(p string, d os.DirEntry, err error) error {
+				if err == nil && durable.IsTemp(p) {
+					left = append(left, p)
+				}
+				return nil
+			})
+			if len(left) > 0 {
+				t.Errorf("temporaries left: %v", left)
+			}
+		})
+	}
+}
+
+// orphan gives the temporaries this process made under root a dead
+// owner, as the kernel's end of a killed process does in effect: the
+// in-process "kill" cannot end our own pid.
+func orphan(t *testing.T, root string) {
+	t.Helper()
+	dead := strconv.Itoa(deadPID(t))
+	own := durable.Prefix + strconv.Itoa(os.Getpid()) + "-"
+	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !strings.HasPrefix(d.Name(), own) {
+			return nil
+		}
+		to := filepath.Join(filepath.Dir(p), durable.Prefix+dead+"-"+strings.TrimPrefix(d.Name(), own))
+		if err := os.Rename(p, to); err != nil {
+			t.Fatal(err)
+		}
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+}
+
+func stat(t *testing.T, p string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
