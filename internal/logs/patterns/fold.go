@@ -20,13 +20,14 @@ func (t *tokenizer) foldIntoLast(w string) bool {
 	if len(t.ends) == 0 || w == "" {
 		return false
 	}
-	// Most words are neither a unit nor a mask: decide on w alone first,
-	// from its first byte where possible, since this runs for every word.
+	// This runs for every word, and most words are neither a unit after a
+	// mask nor a mask: rule them out from their first byte and the end of
+	// the key before looking further.
 	unit, only := 0, false
 	if c := w[0]; byteClass[c]&(classLetter|classDigit) == 0 {
 		only = maskOnly(w)
 	}
-	if len(w) <= maxUnitBytes {
+	if len(w) <= maxUnitBytes && endsWithMask(t.key) {
 		unit = unitEnd(w)
 	}
 	if unit == 0 && !only {
@@ -53,6 +54,13 @@ func (t *tokenizer) foldIntoLast(w string) bool {
 	t.key = append(t.key, trail...)
 	t.ends[len(t.ends)-1] = len(t.key)
 	return true
+}
+
+// endsWithMask reports whether b ends with Wildcard, without a call to
+// compare three bytes.
+func endsWithMask(b []byte) bool {
+	n := len(b)
+	return n >= 3 && b[n-1] == '>' && b[n-2] == '*' && b[n-3] == '<'
 }
 
 // continues reports whether w, a word of masks, goes on from last: last
