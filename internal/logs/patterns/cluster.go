@@ -113,6 +113,7 @@ func split(shapes []shape, members, free []int, group []int, next *int) {
 	type column struct {
 		pos, values int
 		masked      bool
+		names       bool
 	}
 	var cols []column
 	for _, p := range free {
@@ -121,7 +122,7 @@ func split(shapes []shape, members, free []int, group []int, next *int) {
 			seen[shapes[m].words[p]] = struct{}{}
 		}
 		if len(seen) > 1 {
-			cols = append(cols, column{p, len(seen), maskedColumn(seen)})
+			cols = append(cols, column{p, len(seen), maskedColumn(seen), p == 0 && dottedNames(seen)})
 		}
 	}
 	if len(cols) == 0 {
@@ -133,9 +134,11 @@ func split(shapes []shape, members, free []int, group []int, next *int) {
 	}
 	// Messages start with their constant text far more often than with a
 	// variable (Drain's first-token rule), so the first word splits unless
-	// masked.
+	// masked, or unless its words are all dotted names: a process, host or
+	// component that logs the same event (`chrome.exe -`,
+	// `com.example.sync.daily:`).
 	cols = slices.DeleteFunc(cols, func(c column) bool {
-		return c.masked || c.values >= variableValues && c.pos > 0
+		return c.masked || c.values >= variableValues && (c.pos > 0 || c.names)
 	})
 	if len(cols) == 0 {
 		for _, m := range members {
@@ -166,15 +169,25 @@ func split(shapes []shape, members, free []int, group []int, next *int) {
 }
 
 // maskedColumn reports whether a position's words differ only in masked
-// parts: one of them is a bare wildcard, or they are the same once their
-// wildcards are removed (`()` and `(<*>)`).
+// parts: one of them is a bare wildcard, or they all hold a mask and one is
+// nothing but a mask and punctuation (`<*>,` next to `LOCAL(<*>),`: the
+// position holds a parameter, whatever else some values carry), or they are
+// the same once their wildcards are removed (`()` and `(<*>)`).
 func maskedColumn(words map[string]struct{}) bool {
 	var bare string
 	first := true
+	allMasked, someOnly := true, false
 	for w := range words {
 		if w == Wildcard {
 			return true
 		}
+		allMasked = allMasked && strings.Contains(w, Wildcard)
+		someOnly = someOnly || maskOnly(w)
+	}
+	if allMasked && someOnly {
+		return true
+	}
+	for w := range words {
 		b := strings.ReplaceAll(w, Wildcard, "")
 		if !first && b != bare {
 			return false
@@ -183,3 +196,27 @@ func maskedColumn(words map[string]struct{}) bool {
 	}
 	return true
 }
+
+// dottedNames reports whether every word is a dotted name: letters or
+// digits on both sides of a `.` (`chrome.exe`, `api.example.com`,
+// `org.example.Sync`), whatever punctuation ends it, or a name already
+// masked (a host with its port, a URL).
+func dottedNames(words map[string]struct{}) bool {
+	for w := range words {
+		if !isDottedName(w) && !maskOnly(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDottedName(w string) bool {
+	for i := 1; i+1 < len(w); i++ {
+		if w[i] == '.' && isAlnum(w[i-1]) && isAlnum(w[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool { return byteClass[c]&(classLetter|classDigit) != 0 }

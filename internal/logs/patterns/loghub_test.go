@@ -11,9 +11,16 @@ import (
 // loghubDir holds the shared Loghub-2k samples, outside this repository.
 var loghubDir = filepath.Join("..", "..", "..", "..", "shared", "testdata", "loghub")
 
-// measuredMeanGA is the mean grouping accuracy measured on the shared sets
-// with the default configuration; the test allows 0.02 below it.
-const measuredMeanGA = 0.9536
+// minMeanGA is the least mean grouping accuracy over the shared sets.
+const minMeanGA = 0.95
+
+// floorGA is each shared set's grouping accuracy before the miner learnt
+// variable leading names, multi-word parameters and optional parameters
+// (issue 9, item 18): no set may fall below it.
+var floorGA = map[string]float64{
+	"Apache": 1, "HDFS": 1, "Hadoop": 0.96, "HealthApp": 1,
+	"Linux": 0.755, "OpenSSH": 1, "Spark": 0.9255, "Zookeeper": 0.9885,
+}
 
 // groupingAccuracy is Loghub's GA: a message counts when the set of messages
 // sharing its template is exactly the set sharing its true event.
@@ -66,6 +73,9 @@ func readLoghub(t *testing.T, dir string) (msgs, truth []string) {
 func TestLoghubGroupingAccuracy(t *testing.T) {
 	entries, err := os.ReadDir(loghubDir)
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("shared Loghub samples missing under CI: %v", err)
+		}
 		t.Skipf("shared Loghub samples not available: %v", err)
 	}
 	sum, n := 0.0, 0
@@ -77,6 +87,9 @@ func TestLoghubGroupingAccuracy(t *testing.T) {
 		_, assign := Mine(msgs)
 		ga := groupingAccuracy(truth, assign)
 		t.Logf("%-10s GA %.4f", e.Name(), ga)
+		if floor, ok := floorGA[e.Name()]; ok && ga < floor-1e-9 {
+			t.Errorf("%s: GA %.4f, below its %.4f before", e.Name(), ga, floor)
+		}
 		sum += ga
 		n++
 	}
@@ -85,7 +98,7 @@ func TestLoghubGroupingAccuracy(t *testing.T) {
 	}
 	mean := sum / float64(n)
 	t.Logf("mean GA %.4f over %d sets", mean, n)
-	if mean < measuredMeanGA-0.02 {
-		t.Errorf("mean GA %.4f, below the measured %.4f - 0.02", mean, measuredMeanGA)
+	if mean < minMeanGA {
+		t.Errorf("mean GA %.4f, below %.2f", mean, minMeanGA)
 	}
 }

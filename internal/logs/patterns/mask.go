@@ -28,9 +28,11 @@ type tokenizer struct {
 	words    []string
 }
 
-// tokenize fills t.key and t.ends for msg. Runs of wildcard words collapse
-// into one, so a variable that spans a variable number of words (a list, a
-// quoted phrase) does not change the message's shape.
+// tokenize fills t.key and t.ends for msg. Runs of words that are masks
+// and punctuation only collapse into one, and so does a unit after a masked
+// number (see foldIntoLast), so a variable that spans a variable number of
+// words (a list, a size, a path with a space) does not change the message's
+// shape.
 func (t *tokenizer) tokenize(msg string) {
 	t.key, t.ends, t.calendar = t.key[:0], t.ends[:0], false
 	for i := 0; i < len(msg); {
@@ -73,7 +75,7 @@ func (t *tokenizer) maskNext(msg string, i int, j *int, seen uint8) string {
 		// No digit, delimiter or path: nothing to mask.
 		return w
 	case seen&(classHard|classPathy) == 0:
-		t.word = maskPiece(t.word[:0], w, false)
+		t.word = maskPiece(t.word[:0], w)
 		return unsafeString(t.word)
 	}
 	if seen&classQuote != 0 {
@@ -134,7 +136,7 @@ func isCalendarWord(w string) bool {
 }
 
 func (t *tokenizer) appendWord(w string) {
-	if w == Wildcard && len(t.ends) > 0 && string(t.lastWord()) == Wildcard {
+	if t.foldIntoLast(w) {
 		return
 	}
 	if len(t.ends) > 0 {
@@ -160,19 +162,12 @@ func (t *tokenizer) wordList() []string {
 	return words
 }
 
-func (t *tokenizer) lastWord() []byte {
-	start := 0
-	if n := len(t.ends); n > 1 {
-		start = t.ends[n-2] + 1
-	}
-	return t.key[start:]
-}
-
 // maskWord appends w with its variable parts masked. A quoted word is
-// masked whole. Otherwise the word is cut at brackets, quotes, `=`, `,` and
-// `;`, and each piece that carries a digit, names a path or URL, or is the
-// value of `key=value` is masked; masks joined only by number punctuation
-// (IPs, times, dates, lists) fold into one.
+// masked whole, and so is the value of `key=value` with its quotes or
+// brackets. Otherwise the word is cut at brackets, quotes, `,` and `;`, and
+// each piece that carries a digit or names a path or URL is masked; masks
+// joined only by number punctuation (IPs, times, dates, lists) fold into
+// one.
 func maskWord(dst []byte, w string) []byte {
 	if lead, core, trail := trimWrap(w); core != "" && (isPathLike(core) || isQuoted(lead, trail) && strings.IndexByte(core, ' ') >= 0) {
 		// A path or URL with its query, or a quoted phrase, is one value.
@@ -182,6 +177,18 @@ func maskWord(dst []byte, w string) []byte {
 	}
 	start := len(dst)
 	for i := 0; i < len(w); {
+		if w[i] == '=' {
+			// The value of key=value, quoted, bracketed or not, is one
+			// variable (`tag="View Lock"`, `ws=WorkSource{10113}`).
+			dst = append(dst, '=')
+			if j := valueEnd(w, i+1); j > i+1 {
+				dst = append(dst, Wildcard...)
+				i = j
+			} else {
+				i++
+			}
+			continue
+		}
 		if isHardDelim(w[i]) {
 			dst = append(dst, w[i])
 			i++
@@ -191,17 +198,47 @@ func maskWord(dst []byte, w string) []byte {
 		for j < len(w) && !isHardDelim(w[j]) {
 			j++
 		}
-		dst = maskPiece(dst, w[i:j], i > 0 && w[i-1] == '=')
+		dst = maskPiece(dst, w[i:j])
 		i = j
 	}
 	return foldMasks(dst, start)
+}
+
+// valueEnd returns where the value of key=value that starts at w[i] ends:
+// at a `,` or `;` outside brackets and quotes, at a closer the value did
+// not open (`LOGIN(uid=0)`), or before the sentence punctuation that ends
+// the word.
+func valueEnd(w string, i int) int {
+	var open [8]byte
+	n := 0
+	j := i
+	for ; j < len(w); j++ {
+		c := w[j]
+		if n > 0 && c == open[n-1] {
+			n--
+			continue
+		}
+		if n == 0 && (c == ',' || c == ';' || c == ')' || c == ']' || c == '}') {
+			break
+		}
+		if m := closerOf(c); m != 0 && n < len(open) {
+			open[n] = m
+			n++
+		}
+	}
+	if j == len(w) {
+		for j > i && (w[j-1] == '.' || w[j-1] == ':') {
+			j--
+		}
+	}
+	return j
 }
 
 func isHardDelim(c byte) bool { return byteClass[c]&classHard != 0 }
 
 // maskPiece masks one piece of a word. Trailing `.` and `:` are sentence
 // punctuation and stay.
-func maskPiece(dst []byte, p string, value bool) []byte {
+func maskPiece(dst []byte, p string) []byte {
 	end := len(p)
 	for end > 0 && (p[end-1] == '.' || p[end-1] == ':') {
 		end--
@@ -209,7 +246,7 @@ func maskPiece(dst []byte, p string, value bool) []byte {
 	core, trail := p[:end], p[end:]
 	switch {
 	case core == "":
-	case value, isPathLike(core), hasDigit(core) && keySplit(core) < 0:
+	case isPathLike(core), hasDigit(core) && keySplit(core) < 0:
 		dst = append(dst, Wildcard...)
 	case hasDigit(core) || isPathLike(core[keySplit(core)+1:]):
 		// `key:value`: keep the key, mask the value.
@@ -261,8 +298,17 @@ const maxQuotedBytes = 512
 // it opens, so `"no such file"` is one word and masks to one wildcard. The
 // quote must close at the end of a word (`it's` does not close `'a`).
 func quotedSpanEnd(msg string, i, j int) int {
-	lead, _, trail := trimWrap(msg[i:j])
+	lead, core, trail := trimWrap(msg[i:j])
 	q := lastQuote(lead)
+	if q == 0 {
+		// The quoted value of key="value".
+		if k := strings.Index(core, "="); k >= 0 && k+1 < len(core) && (core[k+1] == '"' || core[k+1] == '\'') {
+			q = core[k+1]
+			if strings.IndexByte(core[k+2:], q) >= 0 {
+				return j
+			}
+		}
+	}
 	if q == 0 || strings.IndexByte(trail, q) >= 0 {
 		return j
 	}
@@ -299,7 +345,9 @@ func isPathLike(s string) bool {
 }
 
 // keySplit returns the index of the `:` that ends the identifier key (no
-// digits) of a `key:value` piece, or -1.
+// digits) of a `key:value` piece, or -1. A dotted name before the colon is
+// a host, file or class (`api.example.com:443`, `Foo.java:12`), and the
+// whole piece is one value.
 func keySplit(s string) int {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -309,7 +357,7 @@ func keySplit(s string) int {
 			}
 			return i
 		}
-		if !isLetter(c) && c != '_' && c != '-' && c != '.' {
+		if !isLetter(c) && c != '_' && c != '-' {
 			return -1
 		}
 	}

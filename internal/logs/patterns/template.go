@@ -103,16 +103,58 @@ func (r *result) addMember(g int, s *shapeRec) {
 }
 
 // template returns the index of the template that words render to, adding
-// it when new.
+// it when new. Groups whose words differ only in words of masks and
+// punctuation share a template (see skeleton): a parameter that is
+// sometimes there and sometimes not (`bytes sent`, `bytes (<*>) sent`)
+// changes the length of a message, not its event. The shared template reads
+// as its longest variant, the one that shows the optional parts.
 func (r *result) template(byText map[string]int32, words []string) int32 {
 	text := renderWords(words)
-	if i, ok := byText[text]; ok {
+	key := skeleton(text)
+	if key == "" {
+		// Nothing but parameters: nothing says two such lines are one
+		// event.
+		key = "\x00" + text
+	}
+	if i, ok := byText[key]; ok {
+		if t := &r.templates[i]; longerText(text, t.Template) {
+			t.Template = text
+		}
 		return i
 	}
 	i := int32(len(r.templates))
 	r.templates = append(r.templates, Template{Template: text})
-	byText[text] = i
+	byText[key] = i
 	return i
+}
+
+// longerText orders the variants of one template: more words first, then
+// by text, so the choice does not depend on the order lines came in.
+func longerText(a, b string) bool {
+	na, nb := strings.Count(a, " "), strings.Count(b, " ")
+	if na != nb {
+		return na > nb
+	}
+	return a < b
+}
+
+// skeleton is the text of a template without the words that are masks
+// and punctuation only (`<*>`, `(<*>)`, `<*>,`): the words that say which
+// event it is.
+func skeleton(text string) string {
+	var b strings.Builder
+	b.Grow(len(text))
+	for len(text) > 0 {
+		w, rest, _ := strings.Cut(text, " ")
+		if !maskOnly(w) {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w)
+		}
+		text = rest
+	}
+	return b.String()
 }
 
 // render joins words with single spaces, folding runs of wildcards.
