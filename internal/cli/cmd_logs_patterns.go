@@ -17,9 +17,11 @@ func (a *app) logsPatternsCmd() *cobra.Command {
 		Use:   "patterns [--format auto|json|pipe|plain] [--per-line] [--json] FILE...",
 		Short: "Group log messages into templates (variables as <*>) with counts",
 		Long: `Mines the messages of the given files (.gz read transparently) into
-templates: the text events share, with numbers, addresses, ids, paths, values
-of key=value pairs and words seen to vary replaced by <*>. One configuration
-serves every log family.
+templates: the text events share, with numbers, addresses, hosts with ports,
+ids, paths, sizes and durations with their unit, values of key=value pairs and
+words seen to vary replaced by <*>. Messages whose leading names vary (process
+or host names) and messages with optional parameters share one template. One
+configuration serves every log family.
 
 --format says where the message is: plain (each line is a message), json or
 pipe (the message field of the application's two line shapes), auto (each
