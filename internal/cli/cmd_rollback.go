@@ -71,11 +71,17 @@ func (a *app) recoverCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "recover",
 		Short: "Finish or undo what a run that died left behind",
-		Long: `Finds runs in the history that never finished (killed, OOM, reboot). If one
-died during the database downtime, the database in place is checked and its
-rollback point is restored when the file is missing or damaged. Then every
-managed service that is down is started. The next weekly run does the same
-before anything else.`,
+		Long: `Finds runs in the history that never finished (killed, OOM, reboot): weekly
+runs, rollbacks and restores. If one died inside a step that changes files,
+the database in place is checked and the run's rollback point is restored
+when the file is missing or damaged. Then every managed service that is down
+is started, and the temporary files of fossamaint processes that are gone
+are removed. The next weekly run does the same before anything else.
+A dry run opens the history read-only and changes nothing, so the real
+recover afterwards still finds the dead run.
+
+Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
+2 when it could not be dealt with.`,
 		Example: "  fossamaint recover --dry-run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -99,7 +105,11 @@ before anything else.`,
 					fmt.Fprintf(a.stdout, "  %s\n", act)
 				}
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			// Something died and was dealt with: a warning for timers.
+			return exitSilently(runCode(runbook.Overall([]runbook.PhaseResult{{Status: res.Status}})))
 		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
