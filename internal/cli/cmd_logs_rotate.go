@@ -144,6 +144,9 @@ func (a *app) printRotate(o logs.RotateOptions, res logs.RotateResult) {
 		sizes += ")"
 	}
 	fmt.Fprintf(w, "compressed %d%s, archived %d, deleted %d\n", res.Compressed, sizes, res.Archived, res.Deleted)
+	if res.Finished > 0 {
+		fmt.Fprintf(w, "finished %d rotations an interruption had left half done\n", res.Finished)
+	}
 	for _, act := range res.Actions {
 		fmt.Fprintf(w, "  %s\n", act)
 	}

@@ -66,10 +66,13 @@ type Skip struct {
 // ArchiveBytes are the sizes of all files under each directory afterwards
 // (-1: not measured, when cancelled or without an ArchiveDir).
 type RotateResult struct {
-	DryRun       bool     `json:"dry_run"`
-	Compressed   int      `json:"compressed"`
-	Archived     int      `json:"archived"`
-	Deleted      int      `json:"deleted"`
+	DryRun     bool `json:"dry_run"`
+	Compressed int  `json:"compressed"`
+	Archived   int  `json:"archived"`
+	Deleted    int  `json:"deleted"`
+	// Finished counts originals removed because an interrupted earlier
+	// rotation had already put their content in place.
+	Finished     int      `json:"finished_interrupted"`
 	BytesBefore  int64    `json:"bytes_before"`
 	BytesAfter   int64    `json:"bytes_after"`
 	Skipped      []Skip   `json:"skipped"`
@@ -92,15 +95,19 @@ type rotateTask struct {
 	compress  bool   // write file.Path+".gz", then remove file.Path
 	archiveTo string // move the (compressed) file here
 	delete    bool   // an archived file past DeleteAfter
+	// copyAt is where an earlier, interrupted rotation already put this
+	// file (its .gz, or its place in the archive): if that copy holds the
+	// same content, only removing the original is left to do.
+	copyAt string
 }
 
 // rotateOutcome is what one task did.
 type rotateOutcome struct {
-	compressed, archived, deleted int
-	before, after                 int64
-	actions                       []string
-	skip                          *Skip
-	err                           error
+	compressed, archived, deleted, finished int
+	before, after                           int64
+	actions                                 []string
+	skip                                    *Skip
+	err                                     error
 }
 
 type rotator struct {
@@ -154,6 +161,7 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 		res.Compressed += out.compressed
 		res.Archived += out.archived
 		res.Deleted += out.deleted
+		res.Finished += out.finished
 		res.BytesBefore += out.before
 		res.BytesAfter += out.after
 		res.Actions = append(res.Actions, out.actions...)
@@ -205,7 +213,7 @@ func (r *rotator) plan(ctx context.Context, res *RotateResult) (tasks, deletes [
 		if skip != nil {
 			res.Skipped = append(res.Skipped, *skip)
 		}
-		if t.compress || t.archiveTo != "" {
+		if t.compress || t.archiveTo != "" || t.copyAt != "" {
 			tasks = append(tasks, t)
 			if t.compress {
 				r.total += f.Size
@@ -243,13 +251,16 @@ func (r *rotator) decide(f File) (rotateTask, *Skip) {
 	if t.compress {
 		name += ".gz"
 		if _, err := os.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
-			return skip("not compressed: %s already exists", name)
+			return rotateTask{file: f, copyAt: name}, nil
 		}
 	}
 	if archive {
 		month := f.ModTime.In(r.o.Now.Location()).Format("200601")
 		dst := filepath.Join(r.o.ArchiveDir, month, filepath.Base(name))
 		if _, err := os.Lstat(dst); !errors.Is(err, fs.ErrNotExist) || r.reserved[dst] {
+			if !t.compress && !r.reserved[dst] {
+				return rotateTask{file: f, copyAt: dst}, nil
+			}
 			if !t.compress {
 				return skip("not archived: %s already exists", dst)
 			}
@@ -308,6 +319,9 @@ func (r *rotator) do(ctx context.Context, t rotateTask) (out rotateOutcome) {
 	if r.o.hook != nil {
 		r.o.hook("start", path, "")
 	}
+	if t.copyAt != "" {
+		return r.finish(ctx, t, would)
+	}
 	if t.delete {
 		if !r.o.DryRun {
 			if err := os.Remove(path); err != nil {
@@ -345,6 +359,52 @@ func (r *rotator) do(ctx context.Context, t rotateTask) (out rotateOutcome) {
 		out.archived++
 		out.actions = append(out.actions, fmt.Sprintf("%sarchive %s → %s", would, path, t.archiveTo))
 	}
+	return out
+}
+
+// finish completes a rotation a crash interrupted after the copy was in
+// place (the .gz written, or the archive linked) and before the original
+// was removed: when the copy holds exactly the original's content, the
+// original goes. A copy with other content is someone else's file, and
+// both are left as they are.
+func (r *rotator) finish(ctx context.Context, t rotateTask, would string) (out rotateOutcome) {
+	src, dst := t.file.Path, t.copyAt
+	decode := func(f io.Reader) (io.Reader, error) { return f, nil }
+	if strings.HasSuffix(dst, ".gz") && !strings.HasSuffix(src, ".gz") {
+		decode = openGunzip
+	}
+	sf, err1 := os.Lstat(src)
+	df, err2 := os.Lstat(dst)
+	same := err1 == nil && err2 == nil && os.SameFile(sf, df)
+	if !same && err1 == nil && err2 == nil {
+		n1, h1, err := hashFile(ctx, src, func(f io.Reader) (io.Reader, error) { return f, nil })
+		n2, h2, err2 := hashFile(ctx, dst, decode)
+		same = err == nil && err2 == nil && n1 == n2 && string(h1) == string(h2)
+	}
+	if !same {
+		verb := "archived"
+		if strings.HasSuffix(dst, ".gz") && !strings.HasSuffix(src, ".gz") {
+			verb = "compressed"
+		}
+		out.err = skipf("not %s: %s already exists, with other content", verb, dst)
+		return out
+	}
+	if !r.o.DryRun {
+		if err := unchanged(src, sf); err != nil {
+			out.err = err
+			return out
+		}
+		if err := os.Remove(src); err != nil {
+			out.err = fmt.Errorf("removing %s: %w", src, err)
+			return out
+		}
+		if err := syncDir(filepath.Dir(src)); err != nil {
+			out.err = err
+			return out
+		}
+	}
+	out.finished++
+	out.actions = append(out.actions, fmt.Sprintf("%sremove %s: an interrupted rotation already put its content in %s", would, src, dst))
 	return out
 }
 

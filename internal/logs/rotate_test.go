@@ -680,3 +680,43 @@ func BenchmarkRotateCompress(b *testing.B) {
 		})
 	}
 }
+
+// A rotation killed after its copy was in place and before the original
+// went leaves both; the next rotation removes the original only when the
+// copy holds exactly its content (it used to skip it every week).
+func TestRotateFinishesAnInterruptedRotation(t *testing.T) {
+	logsDir, archiveDir := rotDirs(t)
+	content := logLines(50)
+	// Killed between publishing the .gz and removing the original.
+	putFile(t, filepath.Join(logsDir, "a.jsonl"), content, ago(10*day))
+	putGz(t, filepath.Join(logsDir, "a.jsonl.gz"), content, ago(10*day))
+	// Killed between linking into the archive and removing the source.
+	month := ago(40 * day).Format("200601")
+	putGz(t, filepath.Join(logsDir, "b.jsonl.gz"), content, ago(40*day))
+	if err := os.MkdirAll(filepath.Join(archiveDir, month), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(logsDir, "b.jsonl.gz"), filepath.Join(archiveDir, month, "b.jsonl.gz")); err != nil {
+		t.Fatal(err)
+	}
+	for _, dry := range []bool{true, false} {
+		o := rotOpts(logsDir, archiveDir)
+		o.DryRun = dry
+		res, err := Rotate(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Finished != 2 || len(res.Skipped) != 0 || res.Compressed != 0 || res.Archived != 0 {
+			t.Fatalf("dry=%v: %+v\n%s", dry, res, skipReasons(res))
+		}
+		if dry != exists(filepath.Join(logsDir, "a.jsonl")) || dry != exists(filepath.Join(logsDir, "b.jsonl.gz")) {
+			t.Fatalf("dry=%v: originals left as %v %v", dry, exists(filepath.Join(logsDir, "a.jsonl")), exists(filepath.Join(logsDir, "b.jsonl.gz")))
+		}
+	}
+	if got := gunzipFile(t, filepath.Join(logsDir, "a.jsonl.gz")); string(got) != string(content) {
+		t.Error("a.jsonl.gz lost content")
+	}
+	if got := gunzipFile(t, filepath.Join(archiveDir, month, "b.jsonl.gz")); string(got) != string(content) {
+		t.Error("the archived b.jsonl.gz lost content")
+	}
+}

@@ -115,6 +115,9 @@ func (p *Procedure) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.R
 	r.Metric("compressed", float64(res.Compressed), "files")
 	r.Metric("archived", float64(res.Archived), "files")
 	r.Metric("deleted", float64(res.Deleted), "files")
+	if res.Finished > 0 {
+		r.Metric("finished_interrupted", float64(res.Finished), "files")
+	}
 	r.Metric("bytes_before", float64(res.BytesBefore), "bytes")
 	r.Metric("bytes_after", float64(res.BytesAfter), "bytes")
 	if res.LogsBytes >= 0 {
