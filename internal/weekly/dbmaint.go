@@ -168,14 +168,23 @@ func (p *Procedure) optimizeOnline(ctx context.Context, env *runbook.Env, plan v
 
 func (p *Procedure) describeDowntime(ctx context.Context, env *runbook.Env, unit config.Service, plan vacuumPlan, r runbook.Result) (runbook.Result, error) {
 	db := p.path(p.d.Config.Database.Path)
-	steps := []string{"stop " + unit.Name, "PRAGMA wal_checkpoint(TRUNCATE) on " + db}
-	if plan.vacuum {
-		steps = append(steps, "VACUUM INTO a temp file beside "+db+", check and optimise it",
-			"swap it in, keeping the original as rollback point B in "+p.path(p.d.Config.Backups.MaintenanceDir))
-	} else {
-		steps = append(steps, "back up "+db+" to "+p.path(p.d.Config.Backups.MaintenanceDir)+" as rollback point B", "PRAGMA optimize in place")
+	pointB := "rollback point B in " + p.path(p.d.Config.Backups.MaintenanceDir)
+	var steps []string
+	switch {
+	case plan.vacuum && plan.wal:
+		steps = []string{"VACUUM INTO a temp file beside " + db + " while the service runs, check and optimise it",
+			"stop " + unit.Name, "PRAGMA wal_checkpoint(TRUNCATE) on " + db,
+			"if PRAGMA data_version shows a commit since the copy began, make the copy again now",
+			"swap it in, keeping the original as " + pointB}
+	case plan.vacuum:
+		steps = []string{"stop " + unit.Name, "PRAGMA wal_checkpoint(TRUNCATE) on " + db,
+			"VACUUM INTO a temp file beside " + db + ", check and optimise it",
+			"swap it in, keeping the original as " + pointB}
+	default:
+		steps = []string{"stop " + unit.Name, "PRAGMA wal_checkpoint(TRUNCATE) on " + db,
+			"back up " + db + " as " + pointB, "PRAGMA optimize in place", "quick_check"}
 	}
-	steps = append(steps, "quick_check", "start "+unit.Name+" and wait until it is ready")
+	steps = append(steps, "start "+unit.Name+" and wait until it is ready")
 	for _, s := range steps {
 		if err := env.Do(ctx, s, nil); err != nil {
 			return r, err
