@@ -78,12 +78,16 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 // dbIntegrity runs the full integrity_check on rollback point A when it
 // exists (a page-for-page copy of the live database, so its verdict is the
 // live file's), else quick_check on the live file.
-func (p *Procedure) dbIntegrity(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	target, check := p.s.pointA, "integrity_check"
 	if target == "" {
 		target, check = p.path(p.d.Config.Database.Path), "quick_check"
-		r.Finding(runbook.Warning, "", "no online backup was taken in this run: running quick_check on the live database instead of integrity_check on a copy")
+		if env.DryRun {
+			r.Finding(runbook.Info, "", "dry run: no backup was taken, so quick_check runs on the live database instead of integrity_check on a copy")
+		} else {
+			r.Finding(runbook.Warning, "", "no online backup was taken in this run: running quick_check on the live database instead of integrity_check on a copy")
+		}
 	}
 	res, err := runCheck(ctx, target, check)
 	if err != nil {
