@@ -82,6 +82,7 @@ func schedule(kills, interrupts int) []trialSpec {
 type result struct {
 	spec          trialSpec
 	killed        bool   // the signal arrived while the run was running
+	inDowntime    bool   // recover found the run dead inside the downtime step
 	exit          int    // the weekly run's exit code (-1: killed)
 	recoverErr    string // recover failed (exit other than 0 or 1)
 	corrupt       string // integrity_check's answer when not ok
@@ -235,13 +236,25 @@ func (c *campaign) checkInterrupted(ctx context.Context, out []byte, res *result
 }
 
 func (c *campaign) recover(ctx context.Context, res *result) {
-	out, err := exec.CommandContext(ctx, c.inst.bin, "recover", "--config", c.inst.config).CombinedOutput()
+	cmd := exec.CommandContext(ctx, c.inst.bin, "recover", "--config", c.inst.config, "--json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 1 {
 		err = nil // warnings: a run had died, and was dealt with
 	}
 	if err != nil {
-		res.recoverErr = fmt.Sprintf("%v: %s", err, bytes.TrimSpace(out))
+		res.recoverErr = fmt.Sprintf("%v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+		return
+	}
+	var r runbook.Result
+	if err := json.Unmarshal(out, &r); err != nil {
+		res.recoverErr = "recover --json: " + err.Error()
+		return
+	}
+	for _, f := range r.Findings {
+		res.inDowntime = res.inDowntime || strings.Contains(f.Evidence, "database/optimize")
 	}
 }
 

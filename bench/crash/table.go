@@ -11,7 +11,7 @@ import (
 // issue 9 asks to be zero.
 func (c *campaign) printTable(w io.Writer, took time.Duration) {
 	type row struct {
-		trials, stopped, corrupt, lost, down, downCtrlC, leftovers, wrong, recoverFailed int
+		trials, stopped, inDowntime, corrupt, lost, down, downCtrlC, leftovers, wrong, recoverFailed int
 	}
 	var order []string
 	rows := map[string]*row{}
@@ -25,6 +25,7 @@ func (c *campaign) printTable(w io.Writer, took time.Duration) {
 		for _, x := range []*row{rows[g], &total} {
 			x.trials++
 			x.stopped += b2i(r.killed)
+			x.inDowntime += b2i(r.inDowntime)
 			x.corrupt += b2i(r.corrupt != "")
 			x.lost += r.lost
 			x.down += b2i(r.down)
@@ -39,9 +40,9 @@ func (c *campaign) printTable(w io.Writer, took time.Duration) {
 		len(c.results), c.phases, took.Round(time.Second), c.typical.Round(time.Millisecond))
 	fmt.Fprintf(w, "outside writer: %d work orders acknowledged by the backend, %d refused while it was down\n\n", len(acked), refused)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "trial\ttrials\tstopped mid-run\tcorrupt DB\tlost acked writes\tdown after recover\tdown after Ctrl-C\tleftover temps\twrong report\trecover failed\t")
+	fmt.Fprintln(tw, "trial\ttrials\tstopped mid-run\tof them in the downtime step\tcorrupt DB\tlost acked writes\tdown after recover\tdown after Ctrl-C\tleftover temps\twrong report\trecover failed\t")
 	line := func(name string, x row) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", name, x.trials, x.stopped, x.corrupt, x.lost,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", name, x.trials, x.stopped, x.inDowntime, x.corrupt, x.lost,
 			x.down, x.downCtrlC, x.leftovers, x.wrong, x.recoverFailed)
 	}
 	for _, g := range order {
