@@ -209,6 +209,12 @@ func (d *downtime) vacuumCopy(ctx context.Context, dbPath string, conn *sqlitedb
 			defer db.Close()
 			conn = db
 		}
+		if d.plan.switchIncremental {
+			if err := conn.SwitchToIncremental(ctx); err != nil {
+				return err
+			}
+			d.env.Record("the copy is written with auto_vacuum=INCREMENTAL (database.vacuum: incremental)")
+		}
 		_, err := conn.VacuumInto(ctx, tmp)
 		return err
 	})

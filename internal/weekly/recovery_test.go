@@ -2,6 +2,7 @@ package weekly
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	osexec "os/exec"
@@ -636,4 +637,55 @@ func stat(t *testing.T, p string) os.FileInfo {
 		t.Fatal(err)
 	}
 	return fi
+}
+
+// database.vacuum: incremental switches the database once, on the VACUUM
+// that is due anyway, and from then on gives free pages back online: no
+// stop, no downtime.
+func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
+	tr, mgr, dbPath := walTree(t)
+	tr.cfg.Database.Vacuum = "incremental"
+	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := run.Step("database", "optimize")
+	if st.Status != runbook.StatusOK || !strings.Contains(strings.Join(st.Actions, "\n"), "auto_vacuum=INCREMENTAL") || run.DowntimeSeconds <= 0 {
+		t.Fatalf("first run: %s downtime %v\n%v", st.Status, run.DowntimeSeconds, st.Actions)
+	}
+	if mode := autoVacuum(t, dbPath); mode != 2 {
+		t.Fatalf("auto_vacuum %d after the switch", mode)
+	}
+	exec(t, dbPath, `CREATE TABLE week(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300)
+		INSERT INTO week SELECT randomblob(4000) FROM n; DROP TABLE week;`)
+	before := fileSize(dbPath)
+	run, err = tr.procedure(mgr, saturday.AddDate(0, 0, 7)).Execute(context.Background(), Options{Only: []string{"database"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = run.Step("database", "optimize")
+	joined := strings.Join(st.Actions, "\n")
+	if st.Status != runbook.StatusOK || strings.Contains(joined, "stop ") || run.DowntimeSeconds != 0 {
+		t.Fatalf("second run stopped the service: downtime %v\n%s", run.DowntimeSeconds, joined)
+	}
+	if st.Metrics["reclaimed_bytes"].Value <= 0 || fileSize(dbPath) >= before {
+		t.Errorf("nothing reclaimed: %v, %d -> %d bytes\n%s", st.Metrics, before, fileSize(dbPath), joined)
+	}
+	if rows(t, dbPath) != 250 || quickCheckFile(context.Background(), dbPath) != nil {
+		t.Error("database damaged by the online reclaim")
+	}
+}
+
+func autoVacuum(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("PRAGMA auto_vacuum").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
