@@ -255,34 +255,7 @@ func VerifyFiles(ctx context.Context, dir string, m Manifest) error {
 	return errors.Join(errs...)
 }
 
-// writeFileAtomic writes data under a temp name in path's directory,
-// fsyncs it, renames it over path and fsyncs the directory.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := durable.CreateTemp(filepath.Dir(path), "manifest")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("renaming %s to %s: %w", tmp, path, err)
-	}
-	return durable.SyncDir(filepath.Dir(path))
+// writeFileAtomic writes a manifest (0600) atomically.
+func writeFileAtomic(path string, data []byte) error {
+	return durable.WriteFile(path, data, 0o600, "manifest")
 }

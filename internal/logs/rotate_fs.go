@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -232,17 +231,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
-}
+// syncDir makes a rename durable (see durable.SyncDir).
+func syncDir(dir string) error { return durable.SyncDir(dir) }
 
 // within reports whether path is inside dir (both as given, made absolute).
 func within(dir, path string) bool {

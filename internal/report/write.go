@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -58,54 +57,8 @@ func Write(ctx context.Context, dir string, run *runbook.Run, opts Options) (Pat
 	return paths, nil
 }
 
-// writeAtomic writes data to a temp file beside target, fsyncs it, renames
-// it over target and fsyncs the directory: a crash leaves either the old
-// report or the new one, never a torn file under the final name.
-func writeAtomic(target string, data []byte) (err error) {
-	dir := filepath.Dir(target)
-	f, err := durable.CreateTemp(dir, "report")
-	if err != nil {
-		return fmt.Errorf("creating temp file for %s: %w", target, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	// CreateTemp uses 0600 today; reports hold findings, so say it outright.
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("setting mode of %s: %w", tmp, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, target); err != nil {
-		return fmt.Errorf("renaming %s to %s: %w", tmp, target, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the rename durable. Windows cannot fsync a directory and
-// makes renames durable itself, so it is skipped there.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("opening report dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing report dir %s: %w", dir, err)
-	}
-	return nil
+// writeAtomic writes a report atomically, mode 0600 (reports hold
+// findings): a crash leaves the old report or the new one.
+func writeAtomic(target string, data []byte) error {
+	return durable.WriteFile(target, data, 0o600, "report")
 }

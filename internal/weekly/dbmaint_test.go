@@ -11,7 +11,6 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
-	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
 )
@@ -221,21 +220,10 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 	exec(t, dbPath, "VACUUM INTO '"+pointB+"'")
 	// A run killed between moving the database aside and installing the
 	// new one: the service is stopped and the live file is gone.
-	store, err := history.Open(ctx, filepath.Join(tr.root, "state"), time.Now)
-	if err != nil {
+	killedInDowntime(t, tr, mgr, pointB)
+	if err := os.Remove(dbPath); err != nil {
 		t.Fatal(err)
 	}
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(store.RunStarted(ctx, &runbook.Run{RunID: "killed", StartedAt: saturday, Status: runbook.RunRunning}))
-	must(store.StepStarted(ctx, "killed", "database", "optimize", runbook.Downtime))
-	must(store.RollbackPoint(ctx, "killed", pointB))
-	must(store.Close())
-	must(mgr.Stop(ctx, "fossawork-backend"))
-	must(os.Remove(dbPath))
 
 	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(ctx, false)
 	if err != nil {

@@ -23,8 +23,9 @@ import (
 )
 
 // killedInDowntime journals a run that died inside the downtime step after
-// stopping the backend, as a kill -9 leaves it, and stops the service.
-func killedInDowntime(t *testing.T, tr *tree, mgr service.Manager) {
+// stopping the backend, as a kill -9 leaves it (with its rollback point B,
+// when given), and stops the service.
+func killedInDowntime(t *testing.T, tr *tree, mgr service.Manager, pointB string) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := history.Open(ctx, filepath.Join(tr.root, "state"), time.Now)
@@ -40,6 +41,9 @@ func killedInDowntime(t *testing.T, tr *tree, mgr service.Manager) {
 	must(store.StepStarted(ctx, "killed", "database", "optimize", runbook.Downtime))
 	must(store.Action(ctx, "killed", "database", "optimize", "stop fossawork-backend", "begin"))
 	must(store.Action(ctx, "killed", "database", "optimize", "stop fossawork-backend", "done"))
+	if pointB != "" {
+		must(store.RollbackPoint(ctx, "killed", pointB))
+	}
 	must(store.Close())
 	must(mgr.Stop(ctx, "fossawork-backend"))
 }
@@ -66,7 +70,7 @@ func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := newTree(t, 0)
 			mgr := withExecService(t, tr, false)
-			killedInDowntime(t, tr, mgr)
+			killedInDowntime(t, tr, mgr, "")
 			tc.dry(t, tr.procedure(mgr, saturday.Add(time.Hour)))
 			if active, _ := mgr.Active(context.Background(), "fossawork-backend"); active {
 				t.Fatal("the dry run started the service")

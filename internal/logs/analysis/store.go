@@ -29,24 +29,8 @@ func Write(dir string, a *Analysis, day time.Time) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, FileName(day))
-	tmp, err := durable.CreateTemp(dir, "analysis")
-	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
+	if err := durable.WriteFile(path, append(b, '\n'), 0o600, "analysis"); err != nil {
 		return "", err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	return path, nil
 }
