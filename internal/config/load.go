@@ -35,13 +35,14 @@ var ErrNotFound = errors.New("config file not found")
 
 // Load reads path (at most MaxFileSize bytes), decodes it strictly over
 // Default(), expands ${ENV} references, makes Root absolute (relative to
-// the file's directory) and validates the result.
+// the file's directory), validates the result and checks that the
+// directories it names are directories where they exist.
 func Load(path string) (Config, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return Config{}, err
 	}
-	cfg, _, err := parse(path, data, os.LookupEnv)
+	cfg, body, err := parse(path, data, os.LookupEnv)
 	if err != nil {
 		return Config{}, err
 	}
@@ -54,6 +55,9 @@ func Load(path string) (Config, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := checkDirs(path, cfg, body); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
