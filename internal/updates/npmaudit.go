@@ -104,6 +104,12 @@ func ParseNpmAudit(r io.Reader) (NpmAudit, error) {
 	default:
 		return NpmAudit{}, fmt.Errorf("npm audit output has neither vulnerabilities, advisories nor error")
 	}
+	for _, v := range a.Vulnerabilities {
+		// npm names every vulnerable package: without one we misread it.
+		if v.Name == "" {
+			return NpmAudit{}, fmt.Errorf("npm audit output has a vulnerability without a package name (severity %q)", v.Severity)
+		}
+	}
 	a.Counts = raw.Metadata.Vulnerabilities
 	if a.Counts.Total == 0 { // npm 6 has no total
 		c := a.Counts
