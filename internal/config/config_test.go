@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 func noEnv(string) (string, bool) { return "", false }
@@ -189,17 +191,70 @@ func TestRedacted(t *testing.T) {
 	}
 }
 
+// FuzzParse holds Parse to never panic or run away, and prescan to the
+// parser: whenever the scan lets a document through, the tree the parser
+// builds is no deeper than the scan said. It runs Parse's two halves
+// itself to look at the tree in between without parsing twice.
 func FuzzParse(f *testing.F) {
 	seed, _ := Commented()
 	f.Add(seed)
 	f.Add([]byte("window:\n  weekday: saturday\n  duration: 4h\n"))
 	f.Add([]byte("root: ${X:-/a}\nsecurity:\n  file_modes:\n    - {path: a, mode: '0600'}\n"))
+	f.Add([]byte("- key: |\n  'x\n  - - [[ {a: \"b\"}]]\n? - a\n: &x [*x, 'it''s', \"q\\\"\"] # c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("fuzz.yaml", data, noEnv)
+		doc, err := readDocument(data)
+		if err != nil {
+			return
+		}
+		for _, d := range doc.file.Docs {
+			if depth := treeDepth(d.Body); depth > doc.scan.depth {
+				t.Fatalf("prescan saw depth %d, the parser built %d", doc.scan.depth, depth)
+			}
+		}
+		cfg, _, err := decodeDocument("fuzz.yaml", doc, noEnv)
 		if err == nil {
 			_ = cfg.Validate()
 		}
 	})
+}
+
+// BenchmarkParse parses the commented default, the size of a real config
+// (profile FuzzParse's cost with -cpuprofile here).
+func BenchmarkParse(b *testing.B) {
+	data, err := Commented()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Parse("init.yaml", data, noEnv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// treeDepth is how deep mappings and sequences nest in n.
+func treeDepth(n ast.Node) int {
+	d := 0
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range n.Values {
+			d = max(d, treeDepth(mv.Key)+1, treeDepth(mv.Value)+1)
+		}
+	case *ast.MappingValueNode:
+		d = max(treeDepth(n.Key), treeDepth(n.Value)) + 1
+	case *ast.SequenceNode:
+		for _, v := range n.Values {
+			d = max(d, treeDepth(v)+1)
+		}
+		d = max(d, 1)
+	case *ast.MappingKeyNode:
+		d = treeDepth(n.Value)
+	case *ast.AnchorNode:
+		d = treeDepth(n.Value)
+	case *ast.TagNode:
+		d = treeDepth(n.Value)
+	}
+	return d
 }
 
 func TestLogGlobs(t *testing.T) {

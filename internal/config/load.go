@@ -1,9 +1,9 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Error is a configuration problem at a position in a file. Its message
@@ -32,18 +33,16 @@ func (e *Error) Error() string {
 // ErrNotFound is wrapped when the config file does not exist.
 var ErrNotFound = errors.New("config file not found")
 
-// Load reads path, decodes it strictly over Default(), expands ${ENV}
-// references, makes Root absolute (relative to the file's directory) and
-// validates the result.
+// Load reads path (at most MaxFileSize bytes), decodes it strictly over
+// Default(), expands ${ENV} references, makes Root absolute (relative to
+// the file's directory), validates the result and checks that the
+// directories it names are directories where they exist.
 func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return Config{}, fmt.Errorf("%s: %w (create one with `fossamaint config init > %s`)", path, ErrNotFound, path)
-		}
-		return Config{}, fmt.Errorf("reading config %s: %w", path, err)
+		return Config{}, err
 	}
-	cfg, err := Parse(path, data, os.LookupEnv)
+	cfg, body, err := parse(path, data, os.LookupEnv)
 	if err != nil {
 		return Config{}, err
 	}
@@ -57,23 +56,69 @@ func Load(path string) (Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := checkDirs(path, cfg, body); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
 }
 
+// readFile reads the config, refusing more than MaxFileSize bytes while
+// reading: a Stat first would miss a file that grows, a pipe or a device.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (create one with `fossamaint config init > %s`)", path, ErrNotFound, path)
+		}
+		return nil, fmt.Errorf("reading config %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading config %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &Error{File: path, Msg: fmt.Sprintf(
+			"larger than %d MiB (a fossamaint config is a few KiB): is this the right file?", MaxFileSize>>20)}
+	}
+	return data, nil
+}
+
 // Parse decodes data (named name in errors) over Default(). Unknown keys,
-// duplicate keys and type mismatches are errors with line and column.
+// duplicate keys, type mismatches and documents beyond the limits (see
+// MaxDepth, MaxValues) are errors with line and column. A leading UTF-8
+// byte order mark is ignored.
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (Config, error) {
+	cfg, _, err := parse(name, data, lookup)
+	return cfg, err
+}
+
+// parse is Parse, also returning the document's tree (nil when empty) so
+// that later checks can point at a key.
+func parse(name string, data []byte, lookup func(string) (string, bool)) (Config, ast.Node, error) {
+	doc, err := readDocument(data)
+	if err != nil {
+		return Config{}, nil, positioned(name, err)
+	}
+	return decodeDocument(name, doc, lookup)
+}
+
+// decodeDocument is the second half of parse, after the document is read.
+func decodeDocument(name string, doc document, lookup func(string) (string, bool)) (Config, ast.Node, error) {
 	cfg := Default()
-	if len(bytes.TrimSpace(data)) > 0 {
-		dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
-		if err := dec.Decode(&cfg); err != nil {
-			return Config{}, positioned(name, err)
+	body, err := doc.body()
+	if err != nil {
+		return Config{}, nil, positioned(name, err)
+	}
+	if body != nil {
+		if err := decodeInto(body, &cfg); err != nil {
+			return Config{}, nil, positioned(name, err)
 		}
 	}
 	if err := expandEnv(reflect.ValueOf(&cfg).Elem(), lookup); err != nil {
-		return Config{}, &Error{File: name, Msg: err.Error()}
+		return Config{}, nil, &Error{File: name, Msg: err.Error()}
 	}
-	return cfg, nil
+	return cfg, body, nil
 }
 
 func positioned(name string, err error) error {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // posError is a value error at a node; Parse adds the file name.
@@ -42,4 +43,50 @@ func asPosError(name string, err error) (*Error, bool) {
 		return &Error{File: name, Line: pe.line, Column: pe.col, Msg: pe.msg}, true
 	}
 	return nil, false
+}
+
+// keyToken returns the token of the key at path (["backups",
+// "daily_dir"]) in the document body, or nil when the file does not set it.
+func keyToken(body ast.Node, path []string) *token.Token {
+	for i, name := range path {
+		mv := mappingEntry(body, name)
+		if mv == nil {
+			return nil
+		}
+		if i == len(path)-1 {
+			return mv.Key.GetToken()
+		}
+		body = mv.Value
+	}
+	return nil
+}
+
+// mappingEntry finds key name in the mapping n (seen through anchors and
+// tags), the last one if repeated, like the decoder.
+func mappingEntry(n ast.Node, name string) *ast.MappingValueNode {
+	for {
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+			continue
+		case *ast.TagNode:
+			n = v.Value
+			continue
+		}
+		break
+	}
+	var entries []*ast.MappingValueNode
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		entries = m.Values
+	case *ast.MappingValueNode:
+		entries = []*ast.MappingValueNode{m}
+	}
+	var found *ast.MappingValueNode
+	for _, mv := range entries {
+		if mv.Key != nil && mv.Key.GetToken() != nil && mv.Key.GetToken().Value == name {
+			found = mv
+		}
+	}
+	return found
 }

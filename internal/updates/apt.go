@@ -35,7 +35,8 @@ type AptReport struct {
 
 // CheckApt lists upgradable packages and whether a reboot is pending
 // (rebootFile exists; "" skips that part). It only reads: no apt update,
-// no upgrade. Without apt the error matches ErrToolMissing.
+// no upgrade. Without apt the error matches ErrToolMissing; without
+// package lists, ErrUnknown.
 func CheckApt(ctx context.Context, r Runner, rebootFile string) (AptReport, error) {
 	var rep AptReport
 	stdout, stderr, code, err := r.Run(ctx, "", []string{"LC_ALL=C"}, "apt", "list", "--upgradable")
@@ -47,6 +48,11 @@ func CheckApt(ctx context.Context, r Runner, rebootFile string) (AptReport, erro
 	}
 	if rep.Packages, err = ParseAptUpgradable(bytes.NewReader(stdout)); err != nil {
 		return rep, fmt.Errorf("apt list --upgradable: %w", err)
+	}
+	if len(rep.Packages) == 0 {
+		if err := aptHasLists(ctx, r); err != nil {
+			return rep, err
+		}
 	}
 	for _, p := range rep.Packages {
 		if p.Security {
@@ -60,6 +66,38 @@ func CheckApt(ctx context.Context, r Runner, rebootFile string) (AptReport, erro
 		return rep, err
 	}
 	return rep, nil
+}
+
+// aptHasLists says, as an UnknownError, when apt has no package lists:
+// before the first apt update, or after every one failed, apt lists
+// nothing upgradable, which says nothing. The directory is apt's own
+// (apt-config); without apt-config there is nothing to tell.
+func aptHasLists(ctx context.Context, r Runner) error {
+	stdout, _, code, err := r.Run(ctx, "", []string{"LC_ALL=C"}, "apt-config", "shell", "LISTS", "Dir::State::lists/d")
+	if errors.Is(err, ErrToolMissing) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("finding apt's package lists: %w", err)
+	}
+	if code != 0 {
+		return fmt.Errorf("finding apt's package lists: apt-config shell: exit status %d", code)
+	}
+	dir, ok := strings.CutPrefix(strings.TrimSpace(string(stdout)), "LISTS=")
+	dir = strings.Trim(dir, "'")
+	if !ok || dir == "" {
+		return nil // nothing we can read: apt's answer stands
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading apt's package lists %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "_Packages") {
+			return nil
+		}
+	}
+	return unknown("apt", "no package lists in %s: upgradable packages are unknown (apt update has not run, or failed; see `apt-get update`)", dir)
 }
 
 // rebootRequired reads Debian's /var/run/reboot-required convention.

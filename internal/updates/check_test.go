@@ -3,6 +3,7 @@ package updates
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,7 +189,7 @@ func fakeVenv(t *testing.T, body string) string {
 }
 
 func TestCheckPip(t *testing.T) {
-	venv := fakeVenv(t, `[ "$*" = "-m pip list --outdated --format=json --disable-pip-version-check" ] || { echo "bad call: $*" >&2; exit 2; }
+	venv := fakeVenv(t, `[ "$*" = "-m pip list --outdated --format=json --disable-pip-version-check --retries 1" ] || { echo "bad call: $*" >&2; exit 2; }
 exec cat '`+fixturePath(t, "pip_outdated.json")+`'`)
 	rep, err := CheckPip(context.Background(), ExecRunner{}, venv, []string{"FastAPI", "flask-sqlalchemy", "sqlalchemy", "requests"})
 	if err != nil {
@@ -296,7 +297,6 @@ func TestCheckNpmFailures(t *testing.T) {
 		{"no dir", "npm7_clean.json", "0", nil, true, "no directory at ", ""},
 		{"no npm", "", "0", []string{"package.json", "package-lock.json"}, false, "npm not found on PATH", ""},
 		{"npm says ENOLOCK", "npm_error_enolock.json", "1", []string{"package.json", "package-lock.json"}, false, "no package-lock.json in ", ""},
-		{"registry unreachable", "npm_error_network.json", "1", []string{"package.json", "package-lock.json"}, false, "", "npm error ENOTFOUND: request to https://registry.npmjs.org"},
 		{"npm crashes", "npm_garbage.txt", "2", []string{"package.json", "package-lock.json"}, false, "", "exit status 2"},
 	}
 	for _, tt := range tests {
@@ -320,4 +320,173 @@ func TestCheckNpmFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func wantUnknown(t *testing.T, err error, reason string) {
+	t.Helper()
+	var ue *UnknownError
+	if !errors.Is(err, ErrUnknown) || !errors.As(err, &ue) || !strings.Contains(ue.Reason, reason) {
+		t.Fatalf("err = %v; want ErrUnknown with reason containing %q", err, reason)
+	}
+	// Callers that skip a check that cannot run skip this one too.
+	if !errors.Is(err, ErrToolMissing) {
+		t.Fatalf("err = %v does not match ErrToolMissing", err)
+	}
+}
+
+// TestCheckPipIndexUnreachable: without its index pip still prints "[]"
+// and exits 0, with its complaints on stderr (or, for SSL, on stdout before
+// the JSON). That is not "0 outdated" but unknown. The outputs are pip
+// 23.2's, recorded against a closed port, a dead proxy, no DNS and a
+// server that does not speak TLS.
+func TestCheckPipIndexUnreachable(t *testing.T) {
+	tests := []struct {
+		name, stdout, stderr, reason string
+	}{
+		{"connection refused", "", "pip_offline_refused.stderr", "Failed to establish a new connection: [Errno 111] Connection refused (/simple/pip/)"},
+		{"no DNS", "", "pip_offline_dns.stderr", "Name or service not known"},
+		{"dead proxy", "", "pip_offline_proxy.stderr", "Cannot connect to proxy"},
+		{"TLS", "pip_offline_ssl.stdout", "pip_offline_ssl.stderr", "SSL: WRONG_VERSION_NUMBER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := `echo '[]'`
+			if tt.stdout != "" {
+				out = `cat '` + fixturePath(t, tt.stdout) + `'`
+			}
+			venv := fakeVenv(t, out+`; cat '`+fixturePath(t, tt.stderr)+`' >&2; exit 0`)
+			rep, err := CheckPip(context.Background(), ExecRunner{}, venv, []string{"fastapi"})
+			wantUnknown(t, err, tt.reason)
+			if !strings.HasPrefix(err.Error(), "pip: could not reach the package index: ") || len(rep.Outdated) != 0 {
+				t.Errorf("err %q, report %+v", err, rep)
+			}
+		})
+	}
+	t.Run("other warnings are not the index", func(t *testing.T) {
+		venv := fakeVenv(t, `echo '[]'; echo "ERROR: No matching distribution found for nothing" >&2`)
+		if _, err := CheckPip(context.Background(), ExecRunner{}, venv, nil); err != nil {
+			t.Fatalf("err = %v; want 0 outdated", err)
+		}
+	})
+}
+
+// TestCheckPipRealVenvOffline runs the real pip of a fresh virtualenv
+// against an index on a closed loopback port. Making the virtualenv takes
+// 5-20 s here, so -short leaves it out.
+func TestCheckPipRealVenvOffline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: making a virtualenv is slow")
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	venv := filepath.Join(t.TempDir(), "venv")
+	if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
+		t.Skipf("python3 -m venv does not work here: %v: %s", err, out)
+	}
+	t.Setenv("PIP_CONFIG_FILE", os.DevNull)
+	t.Setenv("PIP_INDEX_URL", "http://"+closedPort(t)+"/simple")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err = CheckPip(ctx, ExecRunner{}, venv, nil)
+	wantUnknown(t, err, "Connection refused")
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestCheckNpmRegistryUnreachable: npm 11 offline prints an error object
+// with empty summary and detail and the reason in "message"; older npm a
+// code. Neither is "0 vulnerabilities", nor a failure of the frontend.
+func TestCheckNpmRegistryUnreachable(t *testing.T) {
+	for _, tt := range []struct{ fixture, reason string }{
+		{"npm11_error_econnrefused.json", "connect ECONNREFUSED 127.0.0.1:9"},
+		{"npm_error_network.json", "getaddrinfo ENOTFOUND registry.npmjs.org"},
+	} {
+		t.Run(tt.fixture, func(t *testing.T) {
+			fakeNpm(t, tt.fixture, "1")
+			_, err := CheckNpm(context.Background(), ExecRunner{}, npmProject(t, "package.json", "package-lock.json"))
+			wantUnknown(t, err, tt.reason)
+		})
+	}
+}
+
+// TestNpmErrorRegistry: only the registry's errors (or the network's)
+// make the audit unknown; the project's own stay errors.
+func TestNpmErrorRegistry(t *testing.T) {
+	for _, tt := range []struct {
+		err  NpmError
+		want bool
+	}{
+		{NpmError{Code: "ENOTFOUND"}, true},
+		{NpmError{Code: "EAI_AGAIN", Summary: "request to https://registry.npmjs.org/ failed"}, true},
+		{NpmError{Summary: "request to http://127.0.0.1:9/-/npm/v1/security/advisories/bulk failed, reason: connect ECONNREFUSED 127.0.0.1:9"}, true},
+		{NpmError{Summary: "405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk"}, true},
+		{NpmError{Code: "E503", Summary: "Service Unavailable"}, true},
+		{NpmError{Code: "EJSONPARSE", Summary: "Invalid package.json"}, false},
+		{NpmError{Code: "EUSAGE", Summary: "Usage: npm audit [fix|signatures]"}, false},
+		{NpmError{}, false},
+	} {
+		if got := tt.err.registry(); got != tt.want {
+			t.Errorf("%+v: registry() = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestCheckNpmRealOffline runs the real npm against a registry on a closed
+// loopback port.
+func TestCheckNpmRealOffline(t *testing.T) {
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("no npm")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"package.json":      `{"name":"fe","version":"1.0.0","dependencies":{"left-pad":"1.3.0"}}`,
+		"package-lock.json": `{"name":"fe","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"fe","version":"1.0.0","dependencies":{"left-pad":"1.3.0"}},"node_modules/left-pad":{"version":"1.3.0"}}}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("npm_config_registry", "http://"+closedPort(t)+"/")
+	t.Setenv("npm_config_fetch_retries", "0")
+	t.Setenv("npm_config_cache", t.TempDir())
+	t.Setenv("npm_config_userconfig", os.DevNull)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err := CheckNpm(ctx, ExecRunner{}, dir)
+	wantUnknown(t, err, "ECONNREFUSED")
+}
+
+// TestCheckAptWithoutLists: before the first apt update (or after every
+// one failed) apt lists nothing upgradable, which says nothing. The real
+// apt, pointed at an empty lists directory.
+func TestCheckAptWithoutLists(t *testing.T) {
+	for _, tool := range []string{"apt", "apt-config"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s on this machine", tool)
+		}
+	}
+	lists := filepath.Join(t.TempDir(), "lists") + "/"
+	if err := os.MkdirAll(filepath.Join(lists, "partial"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(t.TempDir(), "apt.conf")
+	if err := os.WriteFile(conf, []byte(`Dir::State::lists "`+lists+`";`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APT_CONFIG", conf)
+	_, err := CheckApt(context.Background(), ExecRunner{}, "")
+	wantUnknown(t, err, "no package lists in "+lists)
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 )
 
 // NpmReport is what `npm audit` found in the frontend. Nothing was fixed.
@@ -21,8 +23,9 @@ var lockfiles = []string{"package-lock.json", "npm-shrinkwrap.json"}
 
 // CheckNpm runs `npm audit --json` in dir. npm exits 1 when it finds
 // vulnerabilities: that is the report, not a failure. A missing npm, dir,
-// package.json or lockfile matches ErrToolMissing; an error object from npm
-// (offline registry, ...) becomes an *NpmError.
+// package.json or lockfile matches ErrToolMissing; a registry npm could
+// not reach or that refused the audit matches ErrUnknown; another error
+// object from npm becomes an *NpmError.
 func CheckNpm(ctx context.Context, r Runner, dir string) (NpmReport, error) {
 	rep := NpmReport{Dir: dir}
 	if err := npmPrerequisites(dir); err != nil {
@@ -38,6 +41,8 @@ func CheckNpm(ctx context.Context, r Runner, dir string) (NpmReport, error) {
 	switch {
 	case errors.As(perr, &npmErr) && npmErr.Code == "ENOLOCK":
 		return rep, toolMissing("npm", "no package-lock.json in %s (npm audit needs a lockfile)", dir)
+	case npmErr != nil && npmErr.registry():
+		return rep, unknown("npm", "could not get an audit from the registry: %s; vulnerabilities are unknown (check the network, proxy or registry)", npmErr.Summary)
 	case npmErr != nil:
 		return rep, fmt.Errorf("npm audit in %s: %w", dir, perr)
 	case code != 0 && code != 1:
@@ -97,6 +102,28 @@ func (e *NpmError) Error() string {
 		return "npm error " + e.Code + ": " + msg
 	}
 	return "npm error: " + msg
+}
+
+// npmNetCodes are the error codes of a registry npm could not reach.
+var npmNetCodes = []string{"ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH",
+	"ENETUNREACH", "ENETDOWN", "ECONNABORTED", "EPROTO", "ERR_SOCKET_TIMEOUT", "SELF_SIGNED_CERT_IN_CHAIN",
+	"UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_HAS_EXPIRED"}
+
+// npmHTTPError is how npm reports what the registry answered: a status
+// code ("E405"), or a summary starting with one ("405 Method Not Allowed").
+var npmHTTPError = regexp.MustCompile(`^E?[1-5][0-9][0-9]\b`)
+
+// registry says whether the error is the registry's, or the way to it,
+// rather than the project's: the audit could not be had, which says
+// nothing about the frontend. npm 11 gives no code, only the summary.
+func (e *NpmError) registry() bool {
+	for _, c := range npmNetCodes {
+		if e.Code == c || strings.Contains(e.Summary, c) {
+			return true
+		}
+	}
+	return npmHTTPError.MatchString(e.Code) || npmHTTPError.MatchString(e.Summary) ||
+		strings.HasPrefix(e.Summary, "request to ") && strings.Contains(e.Summary, " failed")
 }
 
 // isNpmJSON is a cheap guard: npm's JSON output is an object.

@@ -46,6 +46,9 @@ type NpmAudit struct {
 }
 
 type npmAuditJSON struct {
+	// Message is where npm 11 puts the reason, leaving the error's
+	// summary empty.
+	Message            string                               `json:"message"`
 	Error              *NpmError                            `json:"error"`
 	AuditReportVersion int                                  `json:"auditReportVersion"`
 	Vulnerabilities    map[string]npm7Vuln                  `json:"vulnerabilities"`
@@ -92,6 +95,9 @@ func ParseNpmAudit(r io.Reader) (NpmAudit, error) {
 	var a NpmAudit
 	switch {
 	case raw.Error != nil:
+		if raw.Error.Summary == "" {
+			raw.Error.Summary = raw.Message
+		}
 		return NpmAudit{}, raw.Error
 	case raw.AuditReportVersion >= 2 || (raw.Vulnerabilities != nil && raw.Advisories == nil):
 		a.ReportVersion = max(raw.AuditReportVersion, 2)
@@ -103,6 +109,12 @@ func ParseNpmAudit(r io.Reader) (NpmAudit, error) {
 		a.Vulnerabilities = mergeAdvisories(raw.Advisories)
 	default:
 		return NpmAudit{}, fmt.Errorf("npm audit output has neither vulnerabilities, advisories nor error")
+	}
+	for _, v := range a.Vulnerabilities {
+		// npm names every vulnerable package: without one we misread it.
+		if v.Name == "" {
+			return NpmAudit{}, fmt.Errorf("npm audit output has a vulnerability without a package name (severity %q)", v.Severity)
+		}
 	}
 	a.Counts = raw.Metadata.Vulnerabilities
 	if a.Counts.Total == 0 { // npm 6 has no total

@@ -281,3 +281,19 @@ func FuzzParseNpmAudit(f *testing.F) {
 		}
 	})
 }
+
+// TestParseNpmAuditRejectsUnnamed: npm names every vulnerable package; an
+// entry without a name means we misread the output (FuzzParseNpmAudit
+// found the npm 7 case).
+func TestParseNpmAuditRejectsUnnamed(t *testing.T) {
+	for _, in := range []string{
+		`{"vulnerabilities":{"":{"severity":"high"}}}`,
+		`{"vulnerabilities":{"":{"name":"","severity":"high"}}}`,
+		`{"advisories":{"1":{"module_name":"","severity":"high"}}}`,
+	} {
+		a, err := ParseNpmAudit(strings.NewReader(in))
+		if err == nil || !strings.Contains(err.Error(), "without a package name") {
+			t.Errorf("%s: err = %v, audit %+v; want an error about the missing name", in, err, a)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,8 @@ func venvPython(venv string) string {
 
 // CheckPip asks the virtualenv's own pip which distributions are outdated
 // and flags those on watch (names compared as PEP 503 normalises them). A
-// missing virtualenv, interpreter or pip matches ErrToolMissing.
+// missing virtualenv, interpreter or pip matches ErrToolMissing; an index
+// pip could not reach (it then still prints "[]") matches ErrUnknown.
 func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipReport, error) {
 	rep := PipReport{Venv: venv}
 	if st, err := os.Stat(venv); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
@@ -56,10 +58,19 @@ func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipRe
 		return rep, toolMissing("pip", "no virtualenv at %s (no %s)", venv, python)
 	}
 	env := []string{"LC_ALL=C", "PIP_NO_INPUT=1", "PYTHONIOENCODING=utf-8"}
+	// One retry, not pip's five with back-off (about 9 s per package when
+	// the index is down, past the step's budget for a real virtualenv),
+	// and at least one, over a pip.conf saying 0: pip reports a failed
+	// lookup only when it retries, and that report is how an unreachable
+	// index is told from "nothing outdated".
 	stdout, stderr, code, err := r.Run(ctx, "", env, python, "-m", "pip", "list",
-		"--outdated", "--format=json", "--disable-pip-version-check")
+		"--outdated", "--format=json", "--disable-pip-version-check", "--retries", "1")
 	if err != nil {
 		return rep, fmt.Errorf("pip list --outdated in %s: %w", venv, err)
+	}
+	listing, messages := splitPipOutput(stdout)
+	if reason := pipIndexTrouble(stderr, messages); reason != "" {
+		return rep, unknown("pip", "could not reach the package index: %s; outdated packages are unknown (check the network, proxy or index-url)", reason)
 	}
 	if code != 0 {
 		if bytes.Contains(stderr, []byte("No module named pip")) {
@@ -67,7 +78,7 @@ func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipRe
 		}
 		return rep, fmt.Errorf("pip list --outdated in %s: exit status %d: %s", venv, code, firstLines(stderr, 3))
 	}
-	if rep.Outdated, err = ParsePipOutdated(bytes.NewReader(stdout)); err != nil {
+	if rep.Outdated, err = ParsePipOutdated(bytes.NewReader(listing)); err != nil {
 		return rep, fmt.Errorf("pip list --outdated in %s: %w", venv, err)
 	}
 	watched := make(map[string]bool, len(watch))
@@ -81,6 +92,65 @@ func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipRe
 		}
 	}
 	return rep, nil
+}
+
+// splitPipOutput separates pip's JSON, printed on one line last, from
+// the messages pip prints before it on stdout (an index that fails TLS is
+// reported there). Output without a JSON line is left whole, for the
+// parser to reject.
+func splitPipOutput(stdout []byte) (listing, messages []byte) {
+	trimmed := bytes.TrimRight(stdout, "\r\n\t ")
+	i := bytes.LastIndexByte(trimmed, '\n')
+	last := bytes.TrimSpace(trimmed[i+1:])
+	if i < 0 || !bytes.HasPrefix(last, []byte("[")) {
+		return stdout, nil
+	}
+	return last, trimmed[:i]
+}
+
+// pipIndexSigns are what pip prints when a lookup on its index failed:
+// urllib3's retry warning and what it was broken by, and pip's "Could not
+// fetch URL". "No matching distribution" is another matter: the index
+// answered.
+var pipIndexSigns = []string{
+	"Retrying (Retry(", "Could not fetch URL", "NewConnectionError", "Failed to establish a new connection",
+	"ProxyError", "SSLError", "ConnectTimeoutError", "ReadTimeoutError", "Max retries exceeded",
+}
+
+var (
+	pipCauses = []*regexp.Regexp{
+		regexp.MustCompile(`Cannot connect to proxy`),
+		regexp.MustCompile(`Failed to establish a new connection: [^'")]*`),
+		regexp.MustCompile(`\[SSL[^\]]*\][^'")(]*`),
+		regexp.MustCompile(`(Connect|Read)TimeoutError\([^,]*, '[^']*'`),
+		regexp.MustCompile(`There was a problem confirming the ssl certificate`),
+	}
+	pipIndexPath = regexp.MustCompile(`: (/\S*/)$|Could not fetch URL (\S+):`)
+)
+
+// pipIndexTrouble returns why pip could not use its index, from the first
+// line of its outputs showing it, or "".
+func pipIndexTrouble(outputs ...[]byte) string {
+	for _, out := range outputs {
+		for line := range strings.SplitSeq(string(out), "\n") {
+			line = strings.TrimSpace(line)
+			if !slices.ContainsFunc(pipIndexSigns, func(s string) bool { return strings.Contains(line, s) }) {
+				continue
+			}
+			cause := clip(line)
+			for _, re := range pipCauses {
+				if m := re.FindString(line); m != "" {
+					cause = strings.TrimSpace(m)
+					break
+				}
+			}
+			if m := pipIndexPath.FindStringSubmatch(line); m != nil {
+				cause += " (" + m[1] + m[2] + ")"
+			}
+			return cause
+		}
+	}
+	return ""
 }
 
 var pyNameSeparators = regexp.MustCompile(`[-_.]+`)

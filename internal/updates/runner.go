@@ -39,6 +39,31 @@ func toolMissing(tool, format string, a ...any) error {
 	return &ToolMissingError{Tool: tool, Reason: fmt.Sprintf(format, a...)}
 }
 
+// ErrUnknown matches (errors.Is) every error saying a check ran but could
+// not learn the answer: the package index or registry was unreachable, or
+// apt has no package lists. Its empty result ("0 outdated") would be a
+// guess. The caller marks the check skipped, with the error's text as the
+// reason. These errors match ErrToolMissing too, so that a caller skipping
+// a check that cannot run here skips one that cannot know, rather than
+// failing on it (weekly's preflight reads apt's report that way).
+var ErrUnknown = errors.New("answer unknown")
+
+// UnknownError says why a check's answer is unknown.
+type UnknownError struct {
+	Tool   string // apt, pip, npm
+	Reason string // e.g. "could not reach the package index: ..."
+}
+
+func (e *UnknownError) Error() string { return e.Tool + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrUnknown) and errors.Is(err, ErrToolMissing)
+// true.
+func (e *UnknownError) Is(target error) bool { return target == ErrUnknown || target == ErrToolMissing }
+
+func unknown(tool, format string, a ...any) error {
+	return &UnknownError{Tool: tool, Reason: fmt.Sprintf(format, a...)}
+}
+
 // DefaultMaxOutput bounds what ExecRunner keeps of each output stream. A
 // large npm audit report is a few MiB; more is a runaway process.
 const DefaultMaxOutput = 32 << 20

@@ -22,10 +22,12 @@ func (p *Procedure) updates() runbook.Phase {
 	}}
 }
 
-// skippedIfMissing turns "tool not installed" into a skipped step with the
-// reason, and anything else into a step error.
-func skippedIfMissing(err error) (runbook.Result, error) {
-	if errors.Is(err, updates.ErrToolMissing) {
+// skippedIfCannotCheck turns "tool not installed" and "could not learn the
+// answer" (index unreachable, no package lists) into a skipped step with
+// the reason, never an ok with nothing found, and anything else into a
+// step error.
+func skippedIfCannotCheck(err error) (runbook.Result, error) {
+	if errors.Is(err, updates.ErrToolMissing) || errors.Is(err, updates.ErrUnknown) {
 		return runbook.Skipped("%v", err), nil
 	}
 	return runbook.Result{}, err
@@ -37,7 +39,7 @@ func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 	}
 	rep, err := p.aptReport(ctx)
 	if err != nil {
-		return skippedIfMissing(err)
+		return skippedIfCannotCheck(err)
 	}
 	var r runbook.Result
 	var sec []string
@@ -68,7 +70,7 @@ func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 	}
 	rep, err := updates.CheckPip(ctx, p.d.Runner, p.path(cfg.Venv), cfg.Watch)
 	if err != nil {
-		return skippedIfMissing(err)
+		return skippedIfCannotCheck(err)
 	}
 	var r runbook.Result
 	var watched []string
@@ -93,7 +95,7 @@ func (p *Procedure) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	}
 	rep, err := updates.CheckNpm(ctx, p.d.Runner, p.path(cfg.Dir))
 	if err != nil {
-		return skippedIfMissing(err)
+		return skippedIfCannotCheck(err)
 	}
 	var r runbook.Result
 	c := rep.Counts
