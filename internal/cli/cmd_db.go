@@ -219,7 +219,7 @@ would do nothing for the application.`,
 			return a.runPhaseCommand(cmd, cfg, "database", dryRun, asJSON)
 		},
 	}
-	c.Flags().StringVar(&vacuum, "vacuum", "", "auto (when fragmented), always or never (default: database.vacuum)")
+	c.Flags().StringVar(&vacuum, "vacuum", "", "auto (when fragmented), always, never or incremental (default: database.vacuum)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c

@@ -63,7 +63,9 @@ type Database struct {
 	Path string `yaml:"path"`
 	// CountTables are counted in the report (the seed counts these two).
 	CountTables []string `yaml:"count_tables"`
-	// Vacuum is auto (only when fragmented), always or never.
+	// Vacuum is auto (only when fragmented), always, never, or incremental
+	// (switch the file to auto_vacuum=INCREMENTAL on the next VACUUM due,
+	// then give free pages back online, without downtime).
 	Vacuum string `yaml:"vacuum"`
 	// VacuumFreelistRatio is the free-page share (0-1) that makes auto
 	// vacuum; VacuumUnusedRatio the share of unused bytes inside pages.

@@ -116,7 +116,7 @@ func (c Config) validateDatabase(add func(field, format string, a ...any)) {
 		}
 		add(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
-	oneOf("database.vacuum", d.Vacuum, "auto", "always", "never")
+	oneOf("database.vacuum", d.Vacuum, "auto", "always", "never", "incremental")
 	oneOf("database.reindex", d.Reindex, "auto", "always")
 	oneOf("database.verify", d.Verify, "quick", "full")
 	oneOf("database.on_corruption", d.OnCorruption, "stop", "restore")

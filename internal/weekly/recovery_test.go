@@ -649,6 +649,9 @@ func stat(t *testing.T, p string) os.FileInfo {
 func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
 	tr, mgr, dbPath := walTree(t)
 	tr.cfg.Database.Vacuum = "incremental"
+	if err := tr.cfg.Validate(); err != nil {
+		t.Fatalf("database.vacuum: incremental refused: %v", err)
+	}
 	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
 	if err != nil {
 		t.Fatal(err)
