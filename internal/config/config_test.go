@@ -54,6 +54,9 @@ func TestParseOverDefaults(t *testing.T) {
 	if got := cfg.Path("/abs/x"); got != "/abs/x" {
 		t.Errorf("absolute path changed: %s", got)
 	}
+	if got := cfg.Path("postgres://fossa:pw@db/fw"); got != "postgres://fossa:pw@db/fw" {
+		t.Errorf("a URL was joined onto root: %s", got)
+	}
 }
 
 func TestEnvExpansion(t *testing.T) {

@@ -177,7 +177,10 @@ func expandEnv(v reflect.Value, lookup func(string) (string, bool)) error {
 
 // Path resolves p against Root: absolute paths stay as they are.
 func (c Config) Path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	// A URL (postgres://user:pw@host/db) is not a path under root: joined,
+	// it would read root/postgres:/user:pw@host/db, which neither opens
+	// nor redacts as a URL.
+	if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
 		return p
 	}
 	return filepath.Join(c.Root, p)
