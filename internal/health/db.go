@@ -2,16 +2,13 @@ package health
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
 // dbProbeTimeout bounds the database probe: a locked or huge database must
@@ -27,9 +24,10 @@ type DBProbe struct {
 	Latency time.Duration
 }
 
-// ProbeDB opens path read-only (never creating it) and runs a cheap query.
-// A missing file is reported with Exists false and an error; a corrupt one
-// with the driver's error.
+// ProbeDB opens path read-only through sqlitedb (never creating it, never
+// writing) and runs a cheap query. A missing file is reported with Exists
+// false and an error; a corrupt one, or one without a table (an empty
+// file), with an error that says so, as `db check` does.
 func ProbeDB(ctx context.Context, path string) (DBProbe, error) {
 	res := DBProbe{Path: path}
 	if _, err := os.Stat(path); err != nil {
@@ -42,31 +40,18 @@ func ProbeDB(ctx context.Context, path string) (DBProbe, error) {
 	ctx, cancel := context.WithTimeout(ctx, dbProbeTimeout)
 	defer cancel()
 	start := time.Now()
-	db, err := sql.Open("sqlite", readOnlyURI(path))
+	db, err := sqlitedb.Open(ctx, path, sqlitedb.Options{ReadOnly: true, BusyTimeout: 2 * time.Second})
 	if err != nil {
-		return res, fmt.Errorf("opening database %s: %w", path, err)
+		return res, err
 	}
 	defer db.Close()
-	err = db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&res.Objects)
+	err = db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&res.Objects)
+	if err == nil {
+		err = db.RequireTables(ctx)
+	}
 	res.Latency = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("querying database %s: %w", path, err)
 	}
 	return res, nil
-}
-
-// readOnlyURI builds a SQLite URI: mode=ro so the probe can neither create
-// a missing file nor write, and a busy timeout so a writer holding the lock
-// delays rather than fails the probe. Characters SQLite's URI parser treats
-// specially are percent-escaped.
-func readOnlyURI(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	p := filepath.ToSlash(path)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p // Windows drive letters: file:///C:/...
-	}
-	p = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
-	return "file://" + p + "?mode=ro&_busy_timeout=2000"
 }

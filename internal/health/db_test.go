@@ -59,7 +59,7 @@ func TestProbeDB(t *testing.T) {
 	}{
 		{"valid", valid, true, 3, ""},
 		{"special characters in path", odd, true, 3, ""},
-		{"empty file is an empty database", empty, true, 0, ""},
+		{"an empty file is no usable database", empty, true, 0, "no table"},
 		{"garbage", garbage, true, 0, "not a database"},
 		{"missing", missing, false, 0, "does not exist"},
 	}

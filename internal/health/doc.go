@@ -5,8 +5,9 @@
 // --comprehensive produced (its file-mode summary uses security.CheckPerms,
 // the one mode audit of the project).
 //
-// It returns plain results and never prints. It may import internal/config
-// and internal/security's exported API; it must not import internal/runbook,
+// It returns plain results and never prints. It may import internal/config,
+// internal/sqlitedb (the database probe opens through it, as every SQLite
+// access does) and internal/security's exported API; it must not import internal/runbook,
 // internal/weekly, internal/cli or the service package (service states
 // arrive as plain values from the caller).
 package health
