@@ -162,7 +162,7 @@ func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) 
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
 	rep, err := p.aptReport(ctx)
-	if errors.Is(err, updates.ErrToolMissing) {
+	if errors.Is(err, updates.ErrToolMissing) || errors.Is(err, updates.ErrUnknown) {
 		return runbook.Skipped("%v", err), nil
 	}
 	if err != nil {
