@@ -55,9 +55,9 @@ REPORT=$OUT/report.txt LOG=$OUT/last-run.log
 # targets prints "package name" for every func FuzzX(f *testing.F) in a
 # _test.go file of the module, sorted by package then name.
 targets() {
-	git ls-files -co --exclude-standard -- '*_test.go' |
-		xargs grep -HoE '^func Fuzz[A-Za-z0-9_]*\([A-Za-z_][A-Za-z0-9_]* \*testing\.F\)' |
-		sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#./\1 \2#' | sort -u
+	find . -name '*_test.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 |
+		xargs -0 grep -HoE '^func Fuzz[A-Za-z0-9_]*\([A-Za-z_][A-Za-z0-9_]* \*testing\.F\)' |
+		sed -E 's#^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#./\1 \2#' | sort -u
 }
 
 # wanted PKG NAME: no filter, or one filter naming the target, its package or both.
@@ -83,7 +83,8 @@ done < <(targets)
 if ((LIST)); then printf '%s\n' "${SEL[@]}"; exit 0; fi
 
 # Crashers already in testdata/fuzz, to tell the new ones apart at the end.
-before=$(git ls-files -co --exclude-standard -- '*/testdata/fuzz/*' | sort)
+crashers() { find . -path '*/testdata/fuzz/*' -type f -not -path './.git/*' | sed 's#^\./##' | sort; }
+before=$(crashers)
 
 log "${#SEL[@]} targets x $FUZZTIME, minimum $MIN_EXECS execs; $(nproc) cores, load $(load1); logs in $OUT"
 say "fuzz: ${#SEL[@]} targets, -fuzztime $FUZZTIME${PARALLEL:+ -parallel $PARALLEL}, minimum $MIN_EXECS execs, $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -145,7 +146,7 @@ for t in "${SEL[@]}"; do
 	cat "$tlog" >>"$LOG"
 done
 
-after=$(git ls-files -co --exclude-standard -- '*/testdata/fuzz/*' | sort)
+after=$(crashers)
 new=$(comm -13 <(echo "$before") <(echo "$after") | sed '/^$/d')
 if [[ -n $new ]]; then
 	say "new failing inputs written by go (keep them, they are regression tests; fix the code):"
