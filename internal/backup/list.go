@@ -185,9 +185,10 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 			dbs++
 			b.HasManifest, b.ManifestPath = manifest != "", manifest
 			switch {
-			case dayErr == nil && !created.IsZero() && created.In(loc).Format("20060102") == filepath.Base(dir):
+			case dayErr == nil && manifestDatesSet(created, filepath.Base(dir), loc):
 				// The manifest knows the hour; the name only the day.
-				b.Time, b.TimeSource, b.Note = created, TimeFromManifest, ""
+				// Shown in loc, the installation's zone, like every time.
+				b.Time, b.TimeSource, b.Note = created.In(loc), TimeFromManifest, ""
 			case dayErr == nil:
 				b.Time, b.TimeSource, b.Note = day, TimeFromName, ""
 			case b.TimeSource == TimeFromMtime:
@@ -202,6 +203,18 @@ func listDailySet(ctx context.Context, dir string, loc *time.Location) ([]Backup
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// manifestDatesSet: the manifest's creation time belongs to the set dated
+// name. Create names the set by the date of its clock's zone and writes the
+// same time with that zone's offset, which may not be loc (a UTC machine
+// clock, an installation in another zone): the date in the written offset
+// counts as well as the date in loc.
+func manifestDatesSet(created time.Time, name string, loc *time.Location) bool {
+	if created.IsZero() {
+		return false
+	}
+	return created.Format("20060102") == name || created.In(loc).Format("20060102") == name
 }
 
 // setManifest picks a daily set's manifest: manifest.json (what
@@ -364,16 +377,32 @@ func stem(name string) string {
 	return name
 }
 
-// DailyFor returns the daily backup whose directory is dated day (in
-// day's location), preferring the first in the list (List sorts newest
-// first). Only names count: a daily backup dated by mtime never matches.
+// DailyFor returns the daily backup taken on day's calendar day, in day's
+// location (the installation's zone), preferring the first in the list
+// (List sorts newest first). A set dated by its manifest counts by the
+// instant it was made, whatever date its directory carries; a set dated by
+// its directory name by that date. A daily backup dated only by mtime never
+// matches: it is not a set of the layout, and a copy or a touch moves an
+// mtime, so it cannot stand in for today's backup.
 func DailyFor(backups []Backup, day time.Time) (Backup, bool) {
 	y, m, d := day.Date()
 	for _, b := range backups {
-		if b.Kind != KindDaily || b.TimeSource != TimeFromName {
+		if b.Kind != KindDaily {
 			continue
 		}
-		if by, bm, bd := b.Time.Date(); by == y && bm == m && bd == d {
+		var by, bd int
+		var bm time.Month
+		switch b.TimeSource {
+		case TimeFromManifest:
+			by, bm, bd = b.Time.In(day.Location()).Date()
+		case TimeFromName:
+			// Midnight of the named date in the listing's zone: its date
+			// is the name's, whichever zone day is in.
+			by, bm, bd = b.Time.Date()
+		default:
+			continue
+		}
+		if by == y && bm == m && bd == d {
 			return b, true
 		}
 	}

@@ -245,3 +245,49 @@ func TestListDailySetParts(t *testing.T) {
 		t.Fatalf("listed %q, want %q", rels, want)
 	}
 }
+
+// TestDailyForCreatedSet: a daily set written by Create is today's daily
+// backup, though its manifest (not its directory name) gives its time, and
+// "today" is the installation's day (the listing's zone) even when Create
+// ran with a clock in another zone (a UTC machine, an installation in EST)
+// and named the directory by that zone's date. Issue 9 item 13.
+func TestDailyForCreatedSet(t *testing.T) {
+	cases := []struct {
+		name     string
+		created  time.Time // Create's injected clock, in the machine's zone
+		at       time.Time // the preflight's now, in the installation's zone
+		wantDir  string    // base of the set's directory, "" for no match
+		location *time.Location
+	}{
+		{"created and checked the same day", time.Date(2025, 1, 11, 14, 30, 0, 0, est), time.Date(2025, 1, 11, 22, 0, 0, 0, est), "20250111", est},
+		{"checked the next day", time.Date(2025, 1, 11, 14, 30, 0, 0, est), time.Date(2025, 1, 12, 1, 0, 0, 0, est), "", est},
+		{"UTC machine after UTC midnight, installation's evening", time.Date(2025, 1, 12, 2, 0, 0, 0, time.UTC), time.Date(2025, 1, 11, 22, 0, 0, 0, est), "20250112", est},
+		{"that set is not the installation's 12th", time.Date(2025, 1, 12, 2, 0, 0, 0, time.UTC), time.Date(2025, 1, 12, 10, 0, 0, 0, est), "", est},
+		{"EST machine late, UTC installation's next day", time.Date(2025, 1, 11, 22, 30, 0, 0, est), time.Date(2025, 1, 12, 6, 0, 0, 0, time.UTC), "20250111", time.UTC},
+		{"that set is not the UTC installation's 11th", time.Date(2025, 1, 11, 22, 30, 0, 0, est), time.Date(2025, 1, 11, 23, 0, 0, 0, time.UTC), "", time.UTC},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := newInstall(t)
+			c, err := Create(context.Background(), in.opts(KindDaily, tc.created))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := List(context.Background(), in.layout, tc.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, ok := DailyFor(list, tc.at)
+			got := ""
+			if ok {
+				got = filepath.Base(filepath.Dir(b.Path))
+			}
+			if got != tc.wantDir {
+				t.Fatalf("DailyFor(%v) = %q (set %s), want %q; listing %+v", tc.at, got, filepath.Base(c.Dir), tc.wantDir, list)
+			}
+			if ok && (!b.Time.Equal(tc.created) || b.TimeSource != TimeFromManifest || b.Time.Location() != tc.location) {
+				t.Errorf("set listed at %v from %s, want %v from the manifest in the installation's zone", b.Time, b.TimeSource, tc.created)
+			}
+		})
+	}
+}

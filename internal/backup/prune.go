@@ -50,9 +50,13 @@ type PrunePlan struct {
 }
 
 // PlanPrune evaluates the policy; it deletes nothing. Unknown files and
-// kinds with an empty policy are kept.
+// kinds with an empty policy are kept. It applies the policy at the time
+// list was made (see listedAt), so a backup dated in the future is not the
+// newest the "within" rules count back from, and the caller's injected
+// clock holds.
 func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 	plan := PrunePlan{Reasons: map[string][]string{}}
+	now := listedAt(list)
 	groups := map[Kind][]Backup{}
 	for _, b := range list {
 		groups[b.Kind] = append(groups[b.Kind], b)
@@ -69,7 +73,7 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 			byID[b.Path] = b
 			snaps = append(snaps, Snapshot{Time: b.Time, Tags: []string{string(kind)}, ID: b.Path})
 		}
-		keep, remove, reasons := ApplyPolicy(snaps, pol)
+		keep, remove, reasons := ApplyPolicyAt(snaps, pol, now)
 		for _, s := range keep {
 			plan.Keep = append(plan.Keep, byID[s.ID])
 		}
@@ -81,6 +85,18 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 		}
 	}
 	return plan
+}
+
+// listedAt is the time List computed the ages at: every backup's Time
+// plus its Age is that now. A list with no backups has no time, and none
+// is needed.
+func listedAt(list []Backup) time.Time {
+	for _, b := range list {
+		if !b.Time.IsZero() {
+			return b.Time.Add(b.Age)
+		}
+	}
+	return time.Time{}
 }
 
 // Remove deletes one backup: a daily set's whole directory, or a file with

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +13,8 @@ func TestPlanPrunePerKind(t *testing.T) {
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	var list []Backup
 	add := func(kind Kind, age time.Duration) {
-		list = append(list, Backup{Path: string(kind) + "-" + age.String(), Kind: kind, Time: now.Add(-age)})
+		// Age as List sets it: PlanPrune reads the listing's now from it.
+		list = append(list, Backup{Path: string(kind) + "-" + age.String(), Kind: kind, Time: now.Add(-age), Age: age})
 	}
 	for d := 0; d < 20; d++ {
 		add(KindDaily, time.Duration(d)*24*time.Hour)
@@ -20,7 +22,9 @@ func TestPlanPrunePerKind(t *testing.T) {
 	for w := 0; w < 10; w++ {
 		add(KindWeekly, time.Duration(w)*7*24*time.Hour)
 	}
-	add(KindMaintenance, 0)
+	// A minute old: one at exactly the listing's now would not count as
+	// the newest (restic's "before now", TestApplyPolicyAtNow).
+	add(KindMaintenance, time.Minute)
 	add(KindMaintenance, 40*24*time.Hour)
 	add(KindUnknown, 400*24*time.Hour)
 	plan := PlanPrune(list, PrunePolicy{KeepDaily: 14, KeepWeekly: 4, KeepMonthly: 6, KeepMaintenanceWithin: 30 * 24 * time.Hour})
@@ -81,5 +85,42 @@ func TestRemove(t *testing.T) {
 	}
 	if err := Remove(ctx, Backup{Path: filepath.Join(dir, "x", "fossawork_v2.db"), Kind: KindDaily}); err == nil {
 		t.Error("a daily backup outside a YYYYMMDD directory must be refused")
+	}
+}
+
+// TestPlanPruneFutureBackup: a pre-maintenance backup whose name carries a
+// clock-skewed future time is not "the newest" that keep-within counts back
+// from (restic's rule: the newest snapshot not after now). Before, the 41
+// backups of the last 41 days were all "older than 30 days before the
+// newest" and the plan kept 1 of 42. Issue 9 item 17.
+func TestPlanPruneFutureBackup(t *testing.T) {
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	dir := filepath.Join(t.TempDir(), "maintenance")
+	name := func(t time.Time) string {
+		return filepath.Join(dir, "fossawork_v2_pre_maintenance_"+t.Format("20060102_150405")+".db")
+	}
+	for i := range 41 {
+		touch(t, name(now.Add(-time.Hour-time.Duration(i)*24*time.Hour)), "db")
+	}
+	future := now.AddDate(1, 0, 0)
+	touch(t, name(future), "db")
+	list, err := List(context.Background(), Layout{MaintenanceDir: dir}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := PlanPrune(list, PrunePolicy{KeepMaintenanceWithin: 30 * 24 * time.Hour})
+	// The newest in the past is now-1h: within 30 days of it are the ones
+	// 0..29 days older; the one exactly 30 days older is not after the
+	// cutoff. The future one is within too, as in restic.
+	if len(plan.Keep) != 31 || len(plan.Remove) != 11 {
+		t.Fatalf("kept %d, removed %d of 42; want 31 and 11", len(plan.Keep), len(plan.Remove))
+	}
+	for _, b := range plan.Remove {
+		if age := now.Sub(b.Time); age < 30*24*time.Hour {
+			t.Errorf("removed %s, %s old", filepath.Base(b.Path), age)
+		}
+	}
+	if got := fmt.Sprint(plan.Reasons[name(future)]); got != "[within 30d]" {
+		t.Errorf("the future backup is kept for %s, want [within 30d]", got)
 	}
 }

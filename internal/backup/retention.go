@@ -14,7 +14,8 @@ import (
 // to the letter, reason wording included, so that an operator who knows
 // restic can predict what fossamaint keeps, and so that restic's own test
 // set can judge us. Backup kinds (daily, weekly, pre-maintenance...) are
-// tags. Everything here is pure: no I/O, no clock.
+// tags. Everything here is pure (no I/O), and only ApplyPolicy reads the
+// clock, as restic's does; ApplyPolicyAt takes it.
 
 // Snapshot is one backup as the retention policy sees it.
 type Snapshot struct {
@@ -134,9 +135,9 @@ const Unlimited = -1
 
 // Policy is restic's ExpirePolicy. Counts: 0 off, n > 0 keep the newest
 // snapshot of each of the n newest buckets, Unlimited every bucket. The
-// Within durations are measured back from the newest snapshot, not from
-// the wall clock, so a stopped backup job does not age its last backups
-// out. Tags: a snapshot with every tag of any one group is kept (AND
+// Within durations are measured back from the newest snapshot that is not
+// in the future, not from the wall clock, so a stopped backup job does not
+// age its last backups out, nor a clock-skewed one everything else. Tags: a snapshot with every tag of any one group is kept (AND
 // inside a group, OR across groups).
 type Policy struct {
 	Last, Hourly, Daily, Weekly, Monthly, Yearly int
@@ -314,19 +315,25 @@ func (r *bucketRule) take(cur time.Time, nr int, oldest bool) (string, bool) {
 	return "", false
 }
 
-// ApplyPolicy splits snaps into the snapshots p keeps and those it
+// ApplyPolicy is ApplyPolicyAt at the wall clock's now, as restic's
+// ApplyPolicy reads time.Now itself.
+func ApplyPolicy(snaps []Snapshot, p Policy) (keep, remove []Snapshot, reasons []KeepReason) {
+	return ApplyPolicyAt(snaps, p, time.Now())
+}
+
+// ApplyPolicyAt splits snaps into the snapshots p keeps and those it
 // removes, both newest first (a stable sort: equal times keep their input
 // order), with one KeepReason per kept snapshot in the same order. snaps
-// is not modified. It is restic's ApplyPolicy except that "within" counts
-// back from the newest snapshot even when that one lies in the future
-// (restic ignores future snapshots there, which needs a clock).
-func ApplyPolicy(snaps []Snapshot, p Policy) (keep, remove []Snapshot, reasons []KeepReason) {
+// is not modified. It is restic's ApplyPolicy: the "within" rules count
+// back from the newest snapshot that is not in the future at now, so one
+// snapshot with a clock-skewed future time cannot age out all the others.
+func ApplyPolicyAt(snaps []Snapshot, p Policy, now time.Time) (keep, remove []Snapshot, reasons []KeepReason) {
 	list := slices.Clone(snaps)
 	slices.SortStableFunc(list, func(a, b Snapshot) int { return b.Time.Compare(a.Time) })
 	if len(list) == 0 {
 		return nil, nil, nil
 	}
-	ev := newEvaluation(p, newest(list))
+	ev := newEvaluation(p, newestBefore(list, now))
 	for nr, cur := range list {
 		matches := ev.match(cur, nr, nr == len(list)-1)
 		if len(matches) == 0 {
@@ -343,13 +350,15 @@ func ApplyPolicy(snaps []Snapshot, p Policy) (keep, remove []Snapshot, reasons [
 	return keep, remove, reasons
 }
 
-// newest is restic's findLatestTimestamp without the clock: the first of
-// the latest snapshots, in its own location, since "within" cutoffs are
-// calendar arithmetic in that location.
-func newest(list []Snapshot) time.Time {
+// newestBefore is restic's findLatestTimestamp: the time of the first of
+// the latest snapshots strictly before now, in its own location, since
+// "within" cutoffs are calendar arithmetic in that location. When every
+// snapshot is at or after now it is the zero time, as in restic, and every
+// "within" rule then keeps everything: no snapshot can be dated as old.
+func newestBefore(list []Snapshot, now time.Time) time.Time {
 	var latest time.Time
 	for _, s := range list {
-		if s.Time.After(latest) {
+		if s.Time.After(latest) && s.Time.Before(now) {
 			latest = s.Time
 		}
 	}

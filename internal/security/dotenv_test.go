@@ -99,6 +99,9 @@ func FuzzParseDotenv(f *testing.F) {
 	f.Add([]byte("\r\n=\n\"\n'\nexport \nK=\"\\"))
 	f.Add([]byte{0xff, '=', 0xfe, '\n'})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzLen {
+			return
+		}
 		vars := ParseDotenv(data)
 		lines := strings.Count(string(data), "\n") + 1
 		for _, v := range vars {
