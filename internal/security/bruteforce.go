@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"unicode"
 	"time"
 )
 
@@ -123,7 +124,9 @@ const maxToken = 256
 func tokenAt(s string, i int) string {
 	s = s[i:min(len(s), i+maxToken)]
 	s = strings.TrimLeft(s, `"'[`)
-	end := strings.IndexAny(s, " \t,;)\"'<>|/")
+	// Any white space ends a word (\v, \f and Unicode spaces too: the
+	// fuzzer found "user \v" naming the user "\v").
+	end := strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;)\"'<>|/", r) })
 	if end >= 0 {
 		s = s[:end]
 	}
