@@ -84,7 +84,7 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
 			created, err := backup.Create(cmd.Context(), backup.CreateOptions{
 				Kind: k, DBPath: cfg.Path(cfg.Database.Path), EnvFile: cfg.Path(cfg.Security.EnvFile),
 				DataDir: cfg.Path("backend/data"), ConfigFile: a.configPath, Layout: layoutOf(cfg),
-				Now: a.now(), Verify: cfg.Database.Verify, ToolVersion: Version,
+				Now: a.now().In(installationZone(cfg)), Verify: cfg.Database.Verify, ToolVersion: Version,
 			})
 			if err != nil {
 				return unusable(err)

@@ -26,7 +26,9 @@ of each of the N newest hours, days, ISO weeks, months or years that have one;
 -1 or "unlimited" keeps every such bucket. When a rule still has count left at
 the oldest snapshot, that one is kept too ("oldest ..."). Buckets are computed
 in each snapshot's own UTC offset. --keep-within D keeps everything newer than
-D (e.g. 1y2m3d4h) before the newest snapshot, not before now; the
+D (e.g. 1y2m3d4h) before the newest snapshot that is not in the future (as
+restic does: one snapshot with a skewed clock must not age all others), not
+before now; the
 --keep-within-hourly/... forms keep one snapshot per bucket within D.
 --keep-tag a,b keeps snapshots that have both a and b; repeat the flag for OR.
 An empty policy keeps nothing (restic's forget refuses to act on one).`
@@ -103,7 +105,7 @@ func addKeepFlags(c *cobra.Command, p *backup.Policy, tags *[]string) {
 		{"within-daily", &p.WithinDaily, "daily snapshots"}, {"within-weekly", &p.WithinWeekly, "weekly snapshots"},
 		{"within-monthly", &p.WithinMonthly, "monthly snapshots"}, {"within-yearly", &p.WithinYearly, "yearly snapshots"}} {
 		f.Var((*keepDuration)(k.d), "keep-"+k.name,
-			"keep "+k.what+" newer than `duration` (e.g. 1y5m7d2h) before the newest snapshot")
+			"keep "+k.what+" newer than `duration` (e.g. 1y5m7d2h) before the newest snapshot not in the future")
 	}
 	f.StringArrayVar(tags, "keep-tag", nil, "keep snapshots with all tags of this comma-separated `taglist` (repeat for OR)")
 }

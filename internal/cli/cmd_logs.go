@@ -68,9 +68,7 @@ exit code is 1.`,
 				if dir == "" {
 					dir = cfg.Path(cfg.Logs.Dir)
 				}
-				if spec, err := cfg.Window.Spec(); err == nil {
-					loc = spec.Location
-				}
+				loc = installationZone(cfg)
 			} else if dir == "" {
 				return err
 			} else {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -98,12 +97,9 @@ func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.R
 	if err != nil {
 		return logs.RotateOptions{}, err
 	}
-	loc := time.Local
-	if spec, err := cfg.Window.Spec(); err == nil {
-		loc = spec.Location // months of archived files are the operator's months
-	}
 	return logs.RotateOptions{
-		LogsDir: logsDir, ArchiveDir: archiveDir, Files: set, Now: a.now().In(loc),
+		// Months of archived files are the operator's months.
+		LogsDir: logsDir, ArchiveDir: archiveDir, Files: set, Now: a.now().In(installationZone(cfg)),
 		CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
 		DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
 	}, nil

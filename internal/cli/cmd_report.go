@@ -53,9 +53,7 @@ func (a *app) reportCmd() *cobra.Command {
 			if asJSON {
 				format = "json"
 			}
-			if spec, err := cfg.Window.Spec(); err == nil {
-				run = run.In(spec.Location)
-			}
+			run = run.In(installationZone(cfg))
 			if err := report.Render(a.stdout, format, run, report.Options{Secrets: a.secrets(cfg)}); err != nil {
 				return withCode(ExitUsage, err)
 			}

@@ -122,9 +122,7 @@ func (a *app) scanOptions(logsDir string, globs *logGlobs) (security.ScanOptions
 	if !loaded {
 		return opts, logsDir, set, nil
 	}
-	if spec, err := cfg.Window.Spec(); err == nil {
-		opts.Location = spec.Location
-	}
+	opts.Location = installationZone(cfg)
 	opts.Secrets = a.secrets(cfg)
 	if logsDir == "" {
 		logsDir = cfg.Path(cfg.Logs.Dir)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/service"
@@ -38,4 +40,15 @@ func (a *app) procedure(cfg config.Config) (*weekly.Procedure, error) {
 		ConfigPath:  a.configPath,
 		ToolVersion: Version,
 	}), nil
+}
+
+// installationZone is the window's IANA zone, the installation's local
+// time: the zone backup names, days and archive months are read in. The
+// config was validated when it was loaded, so Spec cannot fail here;
+// Local is only a fallback.
+func installationZone(cfg config.Config) *time.Location {
+	if spec, err := cfg.Window.Spec(); err == nil && spec.Location != nil {
+		return spec.Location
+	}
+	return time.Local
 }

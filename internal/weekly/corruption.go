@@ -34,7 +34,7 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 	cfg := p.d.Config
 	dbPath := p.path(cfg.Database.Path)
 	preDir := p.path(cfg.Backups.PreRecoveryDir)
-	ts := stamp(p.d.Now())
+	ts := stamp(p.localNow())
 	kept := filepath.Join(preDir, p.stem()+"_corrupt_"+ts+".db")
 	if err := env.Do(ctx, "keep the damaged database for forensics as "+kept, func(ctx context.Context) error {
 		return copyForensic(dbPath, kept)

@@ -19,7 +19,7 @@ func (p *Procedure) createBackup(ctx context.Context, kind backup.Kind, tags ...
 	return backup.Create(ctx, backup.CreateOptions{
 		Kind: kind, DBPath: p.path(cfg.Database.Path), EnvFile: p.path(cfg.Security.EnvFile),
 		DataDir: p.path("backend/data"), ConfigFile: p.d.ConfigPath, Layout: p.backupLayout(),
-		Now: p.d.Now(), Tags: tags, Verify: cfg.Database.Verify, ToolVersion: p.d.ToolVersion,
+		Now: p.localNow(), Tags: tags, Verify: cfg.Database.Verify, ToolVersion: p.d.ToolVersion,
 	})
 }
 

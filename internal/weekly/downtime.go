@@ -239,7 +239,7 @@ func (d *downtime) pointB(name string) string {
 // original becomes rollback point B, recorded in the journal first.
 func (d *downtime) swap(ctx context.Context, dbPath, tmp string) error {
 	p := d.p
-	name := p.stem() + "_pre_maintenance_" + stamp(p.d.Now()) + ".db"
+	name := p.stem() + "_pre_maintenance_" + stamp(p.localNow()) + ".db"
 	if err := d.env.RecordRollbackPoint(ctx, d.pointB(name)); err != nil {
 		removeQuietly(tmp)
 		return err
@@ -388,7 +388,7 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 			st.restarted = false
 			err = env.Do(ctx, "restore rollback point B "+st.pointB, func(ctx context.Context) error {
 				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: p.path(p.d.Config.Database.Path),
-					PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.d.Now()})
+					PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow()})
 				return err
 			})
 		}

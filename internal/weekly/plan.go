@@ -112,4 +112,9 @@ func (p *Procedure) ownedElsewhere(phase string) runbook.Severity {
 
 func (p *Procedure) path(rel string) string { return p.d.Config.Path(rel) }
 
+// localNow is the clock in the installation's zone: backup and
+// rollback-point names carry its wall-clock time, which is how listing
+// and DailyFor read them back.
+func (p *Procedure) localNow() time.Time { return p.d.Now().In(p.d.Location) }
+
 func (p *Procedure) thresholds() config.Thresholds { return p.d.Config.Thresholds }

@@ -143,7 +143,7 @@ func (p *Procedure) verifySource(src restoreSource) func(context.Context, *runbo
 	return func(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 		var r runbook.Result
 		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: p.path(p.d.Config.Database.Path),
-			PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.d.Now(), DryRun: true})
+			PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow(), DryRun: true})
 		if err != nil {
 			return r, err
 		}
@@ -220,7 +220,7 @@ func (p *Procedure) restoreWithService(ctx context.Context, env *runbook.Env, pa
 	if err == nil {
 		err = env.Do(ctx, "restore "+path+" over "+p.path(p.d.Config.Database.Path), func(ctx context.Context) error {
 			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.path(p.d.Config.Database.Path),
-				PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.d.Now()})
+				PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow()})
 			return err
 		})
 	}
