@@ -2,7 +2,6 @@ package weekly
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	osexec "os/exec"
@@ -23,8 +22,11 @@ import (
 )
 
 // killedInDowntime journals a run that died inside the downtime step after
+
 // stopping the backend, as a kill -9 leaves it (with its rollback point B,
+
 // when given), and stops the service.
+
 func killedInDowntime(t *testing.T, tr *tree, mgr service.Manager, pointB string) {
 	t.Helper()
 	ctx := context.Background()
@@ -49,7 +51,9 @@ func killedInDowntime(t *testing.T, tr *tree, mgr service.Manager, pointB string
 }
 
 // A dry run must not consume the record of a run that died: the real
+
 // recover afterwards still finds it and starts the service.
+
 func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -90,8 +94,11 @@ func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 }
 
 // withUnits makes the tree's services real exec-managed units whose state
+
 // is a flag file each: the backend (healthy on the loopback server only
+
 // while its flag exists) and a frontend (ready once active).
+
 func withUnits(t *testing.T, tr *tree) service.Manager {
 	t.Helper()
 	mgr := withExecService(t, tr, false)
@@ -118,9 +125,13 @@ func active(t *testing.T, mgr service.Manager, unit string) bool {
 }
 
 // killedAt runs f in a goroutine that dies at the fault point name, as a
+
 // kill -9 there would leave things: nothing after the point runs (the
+
 // goroutine's deferred closes do, as the kernel's would: locks dropped,
+
 // files closed).
+
 func killedAt(t *testing.T, name string, f func()) {
 	t.Helper()
 	disarm := fault.Arm(name, func(string) error { runtime.Goexit(); return nil })
@@ -135,7 +146,9 @@ func killedAt(t *testing.T, name string, f func()) {
 }
 
 // weeklyWithPointB runs the database phase with a VACUUM, so the run
+
 // records rollback point B, and returns the run.
+
 func weeklyWithPointB(t *testing.T, tr *tree, mgr service.Manager) *runbook.Run {
 	t.Helper()
 	tr.cfg.Database.Vacuum = "always"
@@ -151,7 +164,9 @@ func weeklyWithPointB(t *testing.T, tr *tree, mgr service.Manager) *runbook.Run 
 }
 
 // The seed's emergency rollback stops backend and frontend, restores the
+
 // database and the configuration, starts both and checks them.
+
 func TestRollbackStopsEveryServiceAndRestoresTheConfig(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withUnits(t, tr)
@@ -203,8 +218,11 @@ func TestRollbackStopsEveryServiceAndRestoresTheConfig(t *testing.T) {
 }
 
 // A rollback killed after stopping the services is in the journal like a
+
 // weekly run: recover starts them again and says the rollback did not
+
 // finish; the rollback can then be run again.
+
 func TestRollbackKilledMidwayIsFinishedByRecover(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withUnits(t, tr)
@@ -235,6 +253,7 @@ func TestRollbackKilledMidwayIsFinishedByRecover(t *testing.T) {
 }
 
 // The same for `backup restore`.
+
 func TestRestoreKilledMidwayIsFinishedByRecover(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withUnits(t, tr)
@@ -261,46 +280,19 @@ func TestRestoreKilledMidwayIsFinishedByRecover(t *testing.T) {
 }
 
 // Ctrl-C during the downtime step: the report states the real downtime
+
 // (the stop happened, the undo started the service again) and no space
+
 // reclaimed by a VACUUM that was undone.
-func TestInterruptedOptimizeReportsItsDowntime(t *testing.T) {
-	tr := newTree(t, 0)
-	mgr := withExecService(t, tr, false)
-	tr.cfg.Database.Vacuum = "always"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer fault.Arm(fault.AfterSwap, func(string) error { cancel(); return ctx.Err() })()
-	run, err := tr.procedure(mgr, saturday).Execute(ctx, Options{Only: []string{"database"}})
-	if !IsInterrupted(err) {
-		t.Fatalf("err %v", err)
-	}
-	st, _ := run.Step("database", "optimize")
-	if !st.Undone {
-		t.Fatalf("optimize not undone: %v %v", st.Findings, st.Actions)
-	}
-	if run.DowntimeSeconds <= 0 || st.Metrics["downtime_seconds"].Value != run.DowntimeSeconds {
-		t.Errorf("downtime %v (step metrics %v)", run.DowntimeSeconds, st.Metrics)
-	}
-	if _, ok := st.Metrics["reclaimed_bytes"]; ok {
-		t.Error("reclaimed_bytes reported for a VACUUM that was undone")
-	}
-	joined := strings.Join(st.Actions, "\n")
-	for _, want := range []string{"stop fossawork-backend", "restore rollback point B", "start fossawork-backend", "undid optimize"} {
-		if !strings.Contains(joined, want) {
-			t.Errorf("actions lack %q:\n%s", want, joined)
-		}
-	}
-	if !active(t, mgr, "fossawork-backend") {
-		t.Error("service left down")
-	}
-	if rows(t, filepath.Join(tr.root, "backend/fossawork_v2.db")) != 250 {
-		t.Error("rows lost")
-	}
-}
 
 // What crashed runs leave (temporaries of dead processes, an older
+
 // release's temp names, a daily set moved aside mid-replacement) is swept
+
 // or put back by the next run, after it holds the lock; what a live
+
 // process owns is left alone.
+
 func TestLeftoversOfCrashedRunsAreSwept(t *testing.T) {
 	tr := newTree(t, 0)
 	t.Setenv("TMPDIR", t.TempDir()) // the sweep looks there too: count only ours
@@ -363,8 +355,11 @@ func deadPID(t *testing.T) int {
 }
 
 // A file that is not a database at all fails the integrity check, and the
+
 // corruption procedure runs for it (it used to say "skipped: the integrity
+
 // check passed").
+
 func TestGarbageDatabaseGoesToTheCorruptionProcedure(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
@@ -400,7 +395,9 @@ func TestGarbageDatabaseGoesToTheCorruptionProcedure(t *testing.T) {
 }
 
 // When the integrity check could not run at all, the corruption step says
+
 // so instead of claiming the check passed.
+
 func TestCorruptionStepSaysWhenTheCheckCouldNotRun(t *testing.T) {
 	tr := newTree(t, 0)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
@@ -418,8 +415,11 @@ func TestCorruptionStepSaysWhenTheCheckCouldNotRun(t *testing.T) {
 }
 
 // The data-loss window of a corruption restore is measured when the
+
 // services stop for it (nothing is written after), in seconds, and told in
+
 // the past tense once the restore is done.
+
 func TestDataLossWindowOfACorruptionRestore(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
@@ -458,241 +458,37 @@ func TestDataLossWindowOfACorruptionRestore(t *testing.T) {
 }
 
 // Rollback point B of a swap gets a manifest, so it can be verified like
+
 // any backup: a flipped bit in it is caught.
-func TestPointBHasAManifestThatCatchesABitFlip(t *testing.T) {
-	tr := newTree(t, 0)
-	mgr := withExecService(t, tr, false)
-	run := weeklyWithPointB(t, tr, mgr)
-	list, err := backup.List(context.Background(), tr.procedure(mgr, saturday).backupLayout(), saturday)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b backup.Backup
-	for _, x := range list {
-		if x.Path == run.RollbackPoint {
-			b = x
-		}
-	}
-	if !b.HasManifest {
-		t.Fatalf("point B %s listed without a manifest: %+v", run.RollbackPoint, b)
-	}
-	res, err := backup.VerifyDeep(context.Background(), b, backup.VerifyOptions{})
-	if err != nil || !res.Verified() {
-		t.Fatalf("point B not verified: %v %v", res.Problems(), err)
-	}
-	f, err := os.OpenFile(run.RollbackPoint, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1)
-	if _, err := f.ReadAt(buf, 5000); err != nil {
-		t.Fatal(err)
-	}
-	buf[0] ^= 0x10
-	if _, err := f.WriteAt(buf, 5000); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	res, err = backup.VerifyDeep(context.Background(), b, backup.VerifyOptions{})
-	if err != nil || res.Verified() {
-		t.Fatalf("a flipped bit in point B passed: %+v %v", res.Problems(), err)
-	}
-}
 
 // walTree is a tree whose database is in WAL mode (as the application
+
 // keeps it) and fragmented enough for auto to VACUUM.
-func walTree(t *testing.T) (*tree, service.Manager, string) {
-	t.Helper()
-	tr := newTree(t, 0)
-	mgr := withExecService(t, tr, false)
-	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
-	exec(t, dbPath, "PRAGMA journal_mode=WAL")
-	fragment(t, dbPath)
-	return tr, mgr, dbPath
-}
 
 // With nothing committed during it, the VACUUM INTO made while the service
+
 // ran is installed after the stop: the downtime holds the checkpoint, the
+
 // swap and the restart, not the copy.
-func TestOnlineVacuumLeavesOnlyTheSwapInTheDowntime(t *testing.T) {
-	tr, mgr, dbPath := walTree(t)
-	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := run.Step("database", "optimize")
-	if st.Status != runbook.StatusOK || st.Metrics["vacuum_online"].Value != 1 {
-		t.Fatalf("optimize %s %v\n%v", st.Status, st.Findings, st.Actions)
-	}
-	var stopAt, vacuumAt int
-	for i, a := range st.Actions {
-		switch {
-		case strings.HasPrefix(a, "stop "):
-			stopAt = i
-		case strings.HasPrefix(a, "VACUUM INTO"):
-			vacuumAt = i
-		}
-	}
-	if vacuumAt > stopAt {
-		t.Errorf("VACUUM INTO ran after the stop:\n%s", strings.Join(st.Actions, "\n"))
-	}
-	if rows(t, dbPath) != 250 || st.Metrics["reclaimed_bytes"].Value <= 0 {
-		t.Errorf("rows %d, reclaimed %v", rows(t, dbPath), st.Metrics["reclaimed_bytes"])
-	}
-}
 
 // A commit between the online copy and the stop is never lost: the copy
+
 // is discarded and made again with the service stopped.
-func TestCommitDuringTheOnlineCopyIsNotLost(t *testing.T) {
-	tr, mgr, dbPath := walTree(t)
-	writes := 0
-	defer fault.Arm(fault.AfterVacuum, func(string) error {
-		if writes == 0 { // the application, still running, commits once
-			exec(t, dbPath, "INSERT INTO work_orders VALUES('late', 'committed during the copy')")
-		}
-		writes++
-		return nil
-	})()
-	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := run.Step("database", "optimize")
-	if st.Status != runbook.StatusOK || st.Metrics["vacuum_online"].Value != 0 || writes != 2 {
-		t.Fatalf("optimize %s, online=%v, copies %d: %v", st.Status, st.Metrics["vacuum_online"], writes, st.Findings)
-	}
-	if rows(t, dbPath) != 251 {
-		t.Fatalf("the commit made during the online copy was lost: %d rows", rows(t, dbPath))
-	}
-}
 
 // A weekly run killed at each point of the database phase: recover leaves
+
 // the service up, the database whole with every row, and nothing of the
+
 // dead run behind; a second recover finds nothing to do.
-func TestKilledAtEachPointOfTheDatabasePhase(t *testing.T) {
-	for _, point := range []string{fault.BackupTemp, fault.AfterVacuum, fault.AfterStop, fault.AfterPointB, fault.AfterSwap, fault.BeforeStart} {
-		t.Run(point, func(t *testing.T) {
-			tr, mgr, dbPath := walTree(t)
-			t.Setenv("TMPDIR", t.TempDir())
-			tr.cfg.Database.Vacuum = "always"
-			killedAt(t, point, func() {
-				_, _ = tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
-			})
-			orphan(t, tr.root)
-			res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(context.Background(), false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !active(t, mgr, "fossawork-backend") {
-				t.Errorf("service down after recover: %v %v", res.Findings, res.Actions)
-			}
-			if err := quickCheckFile(context.Background(), dbPath); err != nil || rows(t, dbPath) != 250 {
-				t.Errorf("database after recover: %v", err)
-			}
-			points, _ := filepath.Glob(filepath.Join(tr.root, "backups/maintenance/*.db"))
-			for _, pt := range points {
-				if a, b := stat(t, pt), stat(t, dbPath); os.SameFile(a, b) {
-					t.Errorf("%s is the live database under a second name", pt)
-				}
-			}
-			if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(context.Background(), false); again.Note != "no run died unfinished" {
-				t.Errorf("second recover: %+v", again)
-			}
-			var left []string
-			_ = filepath.WalkDir(tr.root, func(p string, d os.DirEntry, err error) error {
-				if err == nil && durable.IsTemp(p) {
-					left = append(left, p)
-				}
-				return nil
-			})
-			if len(left) > 0 {
-				t.Errorf("temporaries left: %v", left)
-			}
-		})
-	}
-}
 
 // orphan gives the temporaries this process made under root a dead
-// owner, as the kernel's end of a killed process does in effect: the
-// in-process "kill" cannot end our own pid.
-func orphan(t *testing.T, root string) {
-	t.Helper()
-	dead := strconv.Itoa(deadPID(t))
-	own := durable.Prefix + strconv.Itoa(os.Getpid()) + "-"
-	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || !strings.HasPrefix(d.Name(), own) {
-			return nil
-		}
-		to := filepath.Join(filepath.Dir(p), durable.Prefix+dead+"-"+strings.TrimPrefix(d.Name(), own))
-		if err := os.Rename(p, to); err != nil {
-			t.Fatal(err)
-		}
-		if d.IsDir() {
-			return filepath.SkipDir
-		}
-		return nil
-	})
-}
 
-func stat(t *testing.T, p string) os.FileInfo {
-	t.Helper()
-	fi, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi
-}
+// owner, as the kernel's end of a killed process does in effect: the
+
+// in-process "kill" cannot end our own pid.
 
 // database.vacuum: incremental switches the database once, on the VACUUM
-// that is due anyway, and from then on gives free pages back online: no
-// stop, no downtime.
-func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
-	tr, mgr, dbPath := walTree(t)
-	tr.cfg.Database.Vacuum = "incremental"
-	if err := tr.cfg.Validate(); err != nil {
-		t.Fatalf("database.vacuum: incremental refused: %v", err)
-	}
-	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := run.Step("database", "optimize")
-	if st.Status != runbook.StatusOK || !strings.Contains(strings.Join(st.Actions, "\n"), "auto_vacuum=INCREMENTAL") || run.DowntimeSeconds <= 0 {
-		t.Fatalf("first run: %s downtime %v\n%v", st.Status, run.DowntimeSeconds, st.Actions)
-	}
-	if mode := autoVacuum(t, dbPath); mode != 2 {
-		t.Fatalf("auto_vacuum %d after the switch", mode)
-	}
-	exec(t, dbPath, `CREATE TABLE week(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300)
-		INSERT INTO week SELECT randomblob(4000) FROM n; DROP TABLE week;`)
-	before := fileSize(dbPath)
-	run, err = tr.procedure(mgr, saturday.AddDate(0, 0, 7)).Execute(context.Background(), Options{Only: []string{"database"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ = run.Step("database", "optimize")
-	joined := strings.Join(st.Actions, "\n")
-	if st.Status != runbook.StatusOK || strings.Contains(joined, "stop ") || run.DowntimeSeconds != 0 {
-		t.Fatalf("second run stopped the service: downtime %v\n%s", run.DowntimeSeconds, joined)
-	}
-	if st.Metrics["reclaimed_bytes"].Value <= 0 || fileSize(dbPath) >= before {
-		t.Errorf("nothing reclaimed: %v, %d -> %d bytes\n%s", st.Metrics, before, fileSize(dbPath), joined)
-	}
-	if rows(t, dbPath) != 250 || quickCheckFile(context.Background(), dbPath) != nil {
-		t.Error("database damaged by the online reclaim")
-	}
-}
 
-func autoVacuum(t *testing.T, path string) int {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("PRAGMA auto_vacuum").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+// that is due anyway, and from then on gives free pages back online: no
+
+// stop, no downtime.
