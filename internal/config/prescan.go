@@ -32,6 +32,7 @@ type scanner struct {
 	// brackets, closed with them.
 	flowEntries int
 	merges      int // "<<" seen (see scanText)
+	deepest     int // the most blocks open at once so far
 	// quote is the open quote (' or ") of a scalar that goes on past the
 	// end of its line, or 0.
 	quote byte
@@ -451,7 +452,15 @@ func (s *scanner) push(b block, i int) error {
 }
 
 func (s *scanner) checkDepth(i int) error {
-	d := s.nBlocks + s.openSeqs + s.openMaps + s.flowEntries + 2*s.merges
+	s.deepest = max(s.deepest, s.nBlocks)
+	blocks := s.nBlocks
+	if s.merges > 0 {
+		// A merge key can nest under any line before it, even one left of
+		// it and deeper than where it stands ("0:\n 0:\n  0:\n0<<: " is 4
+		// deep: FuzzParse found it): count from the deepest seen.
+		blocks = s.deepest
+	}
+	d := blocks + s.openSeqs + s.openMaps + s.flowEntries + 2*s.merges
 	s.stats.depth = max(s.stats.depth, d)
 	if d > MaxDepth {
 		var merges string

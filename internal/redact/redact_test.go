@@ -122,6 +122,12 @@ func FuzzString(f *testing.F) {
 	f.Add("https://u:p@h/ x=1", "zzzz")
 	f.Add("abab abab", "abab")
 	f.Fuzz(func(t *testing.T, s, secret string) {
+		// Bounded, as FuzzJSONStaysJSON: the rules work on labels and
+		// values a few dozen bytes long, and shrinking longer inputs
+		// stalled the target (80,391 execs in one 45 s run).
+		if len(s)+len(secret) > 512 {
+			return
+		}
 		r := New([]string{secret})
 		got := r.String(s)
 		// A secret sharing characters with the marker can be rebuilt from
