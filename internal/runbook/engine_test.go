@@ -251,3 +251,22 @@ func TestStepDoesNotRunUnjournalled(t *testing.T) {
 		t.Fatalf("ran=%v step %+v", ran, s)
 	}
 }
+
+// A failed action is in the step's actions with its error: a stop cut
+// short may have half happened, and the report must say it was tried.
+func TestFailedActionIsListed(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	e := &Engine{Now: c.Now}
+	plan := Plan{Phases: []Phase{{Name: "db", Steps: []Step{step("optimize", Downtime, 0, false,
+		func(ctx context.Context, env *Env) (Result, error) {
+			err := env.Do(ctx, "stop backend", func(context.Context) error { return context.Canceled })
+			return Result{}, err
+		})}}}}
+	run := &Run{}
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	if a := run.Phases[0].Steps[0].Actions; len(a) != 1 || a[0] != "stop backend (failed: context canceled)" {
+		t.Fatalf("actions %q", a)
+	}
+}

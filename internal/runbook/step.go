@@ -75,7 +75,8 @@ func (e *Env) RecordRollbackPoint(ctx context.Context, path string) error {
 
 // Do performs a mutating action: in a dry run it only records "would:
 // what"; otherwise it journals the intent, runs fn, journals the outcome
-// and records the action in the step's result.
+// and records the action in the step's result, a failed one with its
+// error.
 func (e *Env) Do(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	if e.DryRun {
 		if e.result != nil {
@@ -98,8 +99,14 @@ func (e *Env) Do(ctx context.Context, what string, fn func(ctx context.Context) 
 			err = jerr
 		}
 	}
-	if err == nil && e.result != nil {
-		e.result.Action("%s", what)
+	if e.result != nil {
+		// A failed action is listed too: it may have half happened (a
+		// stop cut short by Ctrl-C), and the report must not hide it.
+		if err != nil {
+			e.result.Action("%s (failed: %v)", what, err)
+		} else {
+			e.result.Action("%s", what)
+		}
 	}
 	return err
 }
