@@ -113,6 +113,9 @@ type Backups struct {
 	// KeepMaintenanceWithin keeps pre-maintenance rollback points this long.
 	KeepMaintenanceWithin Duration `yaml:"keep_maintenance_within"`
 	PreRecoveryDir        string   `yaml:"pre_recovery_dir"`
+	// DataDir is the application's data directory (uploads, exports),
+	// copied into every daily and emergency set.
+	DataDir string `yaml:"data_dir"`
 	// Prune makes the weekly backups phase delete what retention removes;
 	// otherwise it only reports it.
 	Prune bool `yaml:"prune"`
@@ -274,6 +277,7 @@ func Default() Config {
 			KeepMonthly:           6,
 			KeepMaintenanceWithin: Duration(30 * 24 * time.Hour),
 			PreRecoveryDir:        "backups/pre-recovery",
+			DataDir:               "backend/data",
 		},
 		Security: Security{
 			EnvFile: "backend/.env",

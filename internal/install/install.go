@@ -1,0 +1,231 @@
+package install
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/security"
+	"github.com/fossawork/fossamaint/internal/service"
+)
+
+// Installation is one FossaWork installation as fossamaint sees it. Every
+// path in it is absolute (or a URL, left alone).
+type Installation struct {
+	// Config is the configuration it was resolved from, kept for the
+	// redaction layer (config.Secrets) and for `config show`; steps read
+	// the typed fields below, not this.
+	Config config.Config
+	// ConfigPath is the file the config was read from ("" for defaults):
+	// backed up with each daily set and named in suggested commands.
+	ConfigPath string
+	// ToolVersion is stamped into manifests and reports.
+	ToolVersion string
+	Root        string
+	StateDir    string
+	ReportsDir  string
+	Operator    string
+	// Zone is the installation's local time (the window's zone): backup
+	// names, calendar days and archive months are read in it.
+	Zone   *time.Location
+	Window runbook.Window
+
+	Thresholds config.Thresholds
+	Database   Database
+	Backups    Backups
+	Logs       Logs
+	Security   Security
+	Updates    config.Updates
+	Services   Services
+	Health     Health
+}
+
+// Database is the application's SQLite database and how it is maintained.
+type Database struct {
+	Path        string
+	CountTables []string
+	// Vacuum is auto, always, never or incremental; the ratios make auto
+	// vacuum (free pages, unused bytes inside pages).
+	Vacuum              string
+	VacuumFreelistRatio float64
+	VacuumUnusedRatio   float64
+	Reindex             string
+	// Verify is the check run on every backup: quick or full.
+	Verify string
+	// OnCorruption is stop or restore.
+	OnCorruption string
+	// Service is the unit whose process holds the database.
+	Service string
+}
+
+// Backups is the backup tree, what a set holds, and the retention policy.
+type Backups struct {
+	Dir    string
+	Layout backup.Layout
+	// EnvFile and DataDir are copied into daily and emergency sets.
+	EnvFile        string
+	DataDir        string
+	PreRecoveryDir string
+	Retention      backup.PrunePolicy
+	// Prune makes the weekly run delete what retention removes.
+	Prune bool
+}
+
+// Logs is the application's log tree and its retention.
+type Logs struct {
+	Dir, ErrorsDir, MetricsFile, ArchiveDir  string
+	Files                                    *logs.FileSet
+	CompressAfter, ArchiveAfter, DeleteAfter time.Duration
+}
+
+// Security is what the security phase and `security` commands check.
+type Security struct {
+	EnvFile string
+	Perms   []security.PermRule
+	// TLSCerts are certificate files; TLSKeys maps a certificate file to
+	// its private key; TLSEndpoints are "host:port[,sni]" strings.
+	TLSCerts     []string
+	TLSKeys      map[string]string
+	TLSEndpoints []string
+	TLSCAFile    string
+	HostLogs     []string
+}
+
+// Services are the managed units and the manager that runs them.
+type Services struct {
+	// ManagerName is systemd, exec or none; Manager is built from it.
+	ManagerName  string
+	Manager      service.Manager
+	ReadyTimeout time.Duration
+	Units        []config.Service
+}
+
+// Managed are the units fossamaint stops and starts: none when the
+// manager is "none".
+func (s Services) Managed() []config.Service {
+	if s.ManagerName == "none" {
+		return nil
+	}
+	return s.Units
+}
+
+// Unit returns the managed unit called name.
+func (s Services) Unit(name string) (config.Service, bool) {
+	for _, u := range s.Managed() {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return config.Service{}, false
+}
+
+// Health are the endpoint probes.
+type Health struct {
+	Checks []health.Check
+}
+
+// Resolve turns cfg (already validated by config.Load) into an
+// Installation. configPath is the file it came from. Errors name the key.
+func Resolve(cfg config.Config, configPath string) (*Installation, error) {
+	spec, err := cfg.Window.Spec()
+	if err != nil {
+		return nil, fmt.Errorf("window: %w", err)
+	}
+	files, err := logs.NewFileSet(cfg.Logs.Include, cfg.Logs.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("logs.include/exclude: %w", err)
+	}
+	mgr, err := service.New(cfg.Services)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Path
+	b := cfg.Backups
+	in := &Installation{
+		Config:     cfg,
+		ConfigPath: configPath,
+		Root:       cfg.Root,
+		StateDir:   p(cfg.StateDir),
+		ReportsDir: p(cfg.ReportsDir),
+		Operator:   cfg.Operator,
+		Zone:       spec.Location,
+		Window: runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute,
+			Duration: spec.Duration, Location: spec.Location},
+		Thresholds: cfg.Thresholds,
+		Database: Database{
+			Path: p(cfg.Database.Path), CountTables: slices.Clone(cfg.Database.CountTables),
+			Vacuum: cfg.Database.Vacuum, VacuumFreelistRatio: cfg.Database.VacuumFreelistRatio,
+			VacuumUnusedRatio: cfg.Database.VacuumUnusedRatio, Reindex: cfg.Database.Reindex,
+			Verify: cfg.Database.Verify, OnCorruption: cfg.Database.OnCorruption, Service: cfg.Database.Service,
+		},
+		Backups: Backups{
+			Dir:            p(b.Dir),
+			Layout:         backup.Layout{DailyDir: p(b.DailyDir), WeeklyDir: p(b.WeeklyDir), MaintenanceDir: p(b.MaintenanceDir)},
+			EnvFile:        p(cfg.Security.EnvFile),
+			DataDir:        p(b.DataDir),
+			PreRecoveryDir: p(b.PreRecoveryDir),
+			Retention: backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly, KeepMonthly: b.KeepMonthly,
+				KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()},
+			Prune: b.Prune,
+		},
+		Logs: Logs{
+			Dir: p(cfg.Logs.Dir), ErrorsDir: p(cfg.Logs.ErrorsDir), MetricsFile: p(cfg.Logs.MetricsFile),
+			ArchiveDir: p(cfg.Logs.ArchiveDir), Files: files,
+			CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
+			DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
+		},
+		Security: resolveSecurity(cfg),
+		Updates:  resolveUpdates(cfg),
+		Services: Services{ManagerName: cfg.Services.Manager, Manager: mgr,
+			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: slices.Clone(cfg.Services.Units)},
+		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D())},
+	}
+	if in.Zone == nil {
+		in.Zone = time.Local
+	}
+	return in, nil
+}
+
+func resolveSecurity(cfg config.Config) Security {
+	s := cfg.Security
+	out := Security{EnvFile: cfg.Path(s.EnvFile), TLSKeys: map[string]string{},
+		TLSEndpoints: slices.Clone(s.TLSEndpoints), TLSCAFile: cfg.Path(s.TLSCAFile)}
+	for _, fm := range s.FileModes {
+		out.Perms = append(out.Perms, security.PermRule{Path: cfg.Path(fm.Path), Max: fm.Mode.Perm(), Owner: fm.Owner,
+			Recursive: fm.FilesMode != 0, FilesMax: fm.FilesMode.Perm()})
+	}
+	for _, c := range s.TLSCerts {
+		out.TLSCerts = append(out.TLSCerts, cfg.Path(c))
+	}
+	for _, k := range s.TLSKeys {
+		out.TLSKeys[cfg.Path(k.Cert)] = cfg.Path(k.Key)
+	}
+	for _, l := range s.HostLogs {
+		out.HostLogs = append(out.HostLogs, cfg.Path(l))
+	}
+	return out
+}
+
+// resolveUpdates makes the venv and frontend paths absolute.
+func resolveUpdates(cfg config.Config) config.Updates {
+	u := cfg.Updates
+	u.Apt.RebootRequiredFile = cfg.Path(u.Apt.RebootRequiredFile)
+	u.Pip.Venv = cfg.Path(u.Pip.Venv)
+	u.Pip.Watch = slices.Clone(u.Pip.Watch)
+	u.Npm.Dir = cfg.Path(u.Npm.Dir)
+	return u
+}
+
+// CreateOptions are the options of a backup of kind taken now.
+func (in *Installation) CreateOptions(kind backup.Kind, now time.Time, tags ...string) backup.CreateOptions {
+	return backup.CreateOptions{
+		Kind: kind, DBPath: in.Database.Path, EnvFile: in.Backups.EnvFile, DataDir: in.Backups.DataDir,
+		ConfigFile: in.ConfigPath, Layout: in.Backups.Layout, Now: now.In(in.Zone), Tags: tags,
+		Verify: in.Database.Verify, ToolVersion: in.ToolVersion,
+	}
+}
