@@ -262,15 +262,15 @@ services again. ID is a path, a file name or a daily directory's date.`,
   fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, list, err := a.configAndBackups(cmd)
+			in, proc, err := a.loadProcedure()
+			if err != nil {
+				return err
+			}
+			list, err := backup.List(cmd.Context(), in.Backups.Layout, a.now())
 			if err != nil {
 				return err
 			}
 			b, err := findBackup(list, args[0])
-			if err != nil {
-				return err
-			}
-			proc, err := a.procedure(cfg)
 			if err != nil {
 				return err
 			}
@@ -301,28 +301,24 @@ does not keep. Unknown files are never deleted.`,
   fossamaint backup prune --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
 			if !dryRun {
 				// Listed under the lock: a weekly run cannot add or
 				// remove backups between the plan and the deletion.
-				lock, err := runbook.AcquireLock(cfg.Path(cfg.StateDir))
+				lock, err := runbook.AcquireLock(in.StateDir)
 				if err != nil {
 					return err
 				}
 				defer lock.Release()
 			}
-			list, err := a.listBackups(cmd.Context(), cfg)
+			list, err := backup.List(cmd.Context(), in.Backups.Layout, a.now())
 			if err != nil {
 				return err
 			}
-			proc, err := a.procedure(cfg)
-			if err != nil {
-				return err
-			}
-			plan := backup.PlanPrune(list, proc.PrunePolicy())
+			plan := backup.PlanPrune(list, in.Backups.Retention)
 			var removed []string
 			for _, r := range plan.Remove {
 				if !dryRun {

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/redact"
-	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
 // loadConfig reads the config and, the first time, tells the output
@@ -29,14 +29,14 @@ func (a *app) loadConfig() (config.Config, error) {
 	return cfg, nil
 }
 
-// secrets are the installation's secret values (see weekly.Secrets), read
+// secrets are the installation's secret values (see install.Secrets), read
 // once per .env file; an unreadable one is a warning, not a failure.
 func (a *app) secrets(cfg config.Config) []string {
 	env := cfg.Path(cfg.Security.EnvFile)
 	if a.secretsOf == env {
 		return a.secretList
 	}
-	secrets, err := weekly.Secrets(cfg)
+	secrets, err := install.Secrets(cfg)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "fossamaint: warning: values from the .env file are not known to redaction:", err)
 	}

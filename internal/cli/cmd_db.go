@@ -206,17 +206,19 @@ would do nothing for the application.`,
   fossamaint db optimize --vacuum always`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
 			if vacuum != "" {
+				cfg := in.Config
 				cfg.Database.Vacuum = vacuum
 				if err := cfg.Validate(); err != nil {
 					return usageErr("--vacuum: %v", err)
 				}
+				in.Database.Vacuum = vacuum
 			}
-			return a.runPhaseCommand(cmd, cfg, "database", dryRun, asJSON)
+			return a.runPhaseCommand(cmd, in, "database", dryRun, asJSON)
 		},
 	}
 	c.Flags().StringVar(&vacuum, "vacuum", "", "auto (when fragmented), always, never or incremental (default: database.vacuum)")

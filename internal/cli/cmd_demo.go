@@ -76,15 +76,15 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	fmt.Fprintf(a.stderr, "demo: %d work orders, %d dispensers, %d log files, %d backups, built in %s\n",
 		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
 	a.configPath = inst.ConfigPath
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	if err != nil {
 		return err
 	}
-	stop, err := a.startDemoBackend(ctx, cfg, inst)
+	stop, err := a.startDemoBackend(ctx, in.Config, inst)
 	if err != nil {
 		return err
 	}
-	run, runErr := a.runWeekly(ctx, cfg, weeklyFlags{forceWindow: true})
+	run, runErr := a.runWeekly(ctx, in, weeklyFlags{forceWindow: true})
 	stop()
 	if !f.keep {
 		defer a.pruneDemo(dir)
@@ -94,7 +94,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if run == nil {
 		return runErr
 	}
-	return a.finishWeekly(ctx, cfg, run, f.asJSON, runErr)
+	return a.finishWeekly(ctx, in, run, f.asJSON, runErr)
 }
 
 // startDemoBackend starts the backend through the configured (exec)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 )
 
@@ -23,12 +22,12 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
   fossamaint health --comprehensive --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, proc, err := a.loadProcedure()
+			in, proc, err := a.loadProcedure()
 			if err != nil {
 				return err
 			}
 			if !comprehensive {
-				return a.probeEndpoints(cmd, cfg.Health, asJSON)
+				return a.probeEndpoints(cmd, in.Health.Checks, asJSON)
 			}
 			rep := proc.Comprehensive(cmd.Context())
 			if asJSON {
@@ -55,8 +54,8 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
 }
 
 // probeEndpoints is `fossamaint health` without --comprehensive.
-func (a *app) probeEndpoints(cmd *cobra.Command, h config.Health, asJSON bool) error {
-	results := (&health.Checker{}).ProbeAll(cmd.Context(), health.FromConfig(h.Endpoints, h.Timeout.D()))
+func (a *app) probeEndpoints(cmd *cobra.Command, checks []health.Check, asJSON bool) error {
+	results := (&health.Checker{}).ProbeAll(cmd.Context(), checks)
 	code := ExitOK
 	for _, r := range results {
 		if !r.Healthy {

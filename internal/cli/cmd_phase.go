@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -89,11 +89,11 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 		Example: pc.example,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			return a.runPhaseCommand(cmd, cfg, pc.phase, dryRun, asJSON)
+			return a.runPhaseCommand(cmd, in, pc.phase, dryRun, asJSON)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -103,8 +103,8 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 
 // runPhaseCommand runs one phase through the engine (lock, journal, dry
 // run) at any time and prints its result.
-func (a *app) runPhaseCommand(cmd *cobra.Command, cfg config.Config, phase string, dryRun, asJSON bool) error {
-	run, err := a.runWeekly(cmd.Context(), cfg, weeklyFlags{dryRun: dryRun, forceWindow: true, only: []string{phase}})
+func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phase string, dryRun, asJSON bool) error {
+	run, err := a.runWeekly(cmd.Context(), in, weeklyFlags{dryRun: dryRun, forceWindow: true, only: []string{phase}})
 	if run == nil {
 		return err
 	}

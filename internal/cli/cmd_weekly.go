@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/weekly"
@@ -33,15 +33,15 @@ printed is "report: <path of the .md>".`,
   fossamaint weekly --only preflight,database --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			run, err := a.runWeekly(cmd.Context(), cfg, f)
+			run, err := a.runWeekly(cmd.Context(), in, f)
 			if run == nil {
 				return err
 			}
-			return a.finishWeekly(cmd.Context(), cfg, run, f.asJSON, err)
+			return a.finishWeekly(cmd.Context(), in, run, f.asJSON, err)
 		},
 	}
 	fl := c.Flags()
@@ -53,11 +53,8 @@ printed is "report: <path of the .md>".`,
 	return c
 }
 
-func (a *app) runWeekly(ctx context.Context, cfg config.Config, f weeklyFlags) (*runbook.Run, error) {
-	proc, err := a.procedure(cfg)
-	if err != nil {
-		return nil, err
-	}
+func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyFlags) (*runbook.Run, error) {
+	proc := a.procedure(in)
 	pr := newProgress(a.stderr)
 	run, err := proc.Execute(ctx, weekly.Options{
 		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
@@ -71,9 +68,9 @@ func (a *app) runWeekly(ctx context.Context, cfg config.Config, f weeklyFlags) (
 
 // finishWeekly writes the three reports, prints the summary and maps the
 // run to an exit code.
-func (a *app) finishWeekly(ctx context.Context, cfg config.Config, run *runbook.Run, asJSON bool, runErr error) error {
-	opts := report.Options{Secrets: a.secrets(cfg)}
-	paths, err := report.Write(context.WithoutCancel(ctx), cfg.Path(cfg.ReportsDir), run, opts)
+func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *runbook.Run, asJSON bool, runErr error) error {
+	opts := report.Options{Secrets: a.secrets(in.Config)}
+	paths, err := report.Write(context.WithoutCancel(ctx), in.ReportsDir, run, opts)
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}

@@ -5,41 +5,43 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
-	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/updates"
 	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
-// procedure wires the real side effects for cfg.
-// loadProcedure reads the config and builds the weekly procedure on it.
-func (a *app) loadProcedure() (config.Config, *weekly.Procedure, error) {
+// installation reads the config and resolves it, once, into the options
+// every command takes.
+func (a *app) installation() (*install.Installation, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return cfg, nil, err
+		return nil, err
 	}
-	proc, err := a.procedure(cfg)
-	return cfg, proc, err
+	in, err := install.Resolve(cfg, a.configPath)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	in.ToolVersion = Version
+	return in, nil
 }
 
-func (a *app) procedure(cfg config.Config) (*weekly.Procedure, error) {
-	mgr, err := service.New(cfg.Services)
+// loadProcedure reads the config and builds the weekly procedure on it.
+func (a *app) loadProcedure() (*install.Installation, *weekly.Procedure, error) {
+	in, err := a.installation()
 	if err != nil {
-		return nil, withCode(ExitUsage, err)
+		return nil, nil, err
 	}
-	spec, err := cfg.Window.Spec()
-	if err != nil {
-		return nil, withCode(ExitUsage, err)
-	}
+	return in, a.procedure(in), nil
+}
+
+// procedure wires the real side effects for the installation.
+func (a *app) procedure(in *install.Installation) *weekly.Procedure {
 	return weekly.New(weekly.Deps{
-		Config:      cfg,
-		Services:    mgr,
-		Checker:     &health.Checker{},
-		Runner:      updates.ExecRunner{},
-		Now:         a.now,
-		Location:    spec.Location,
-		ConfigPath:  a.configPath,
-		ToolVersion: Version,
-	}), nil
+		Install: in,
+		Checker: &health.Checker{},
+		Runner:  updates.ExecRunner{},
+		Now:     a.now,
+	})
 }
 
 // installationZone is the window's IANA zone, the installation's local

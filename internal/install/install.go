@@ -86,7 +86,10 @@ type Logs struct {
 // Security is what the security phase and `security` commands check.
 type Security struct {
 	EnvFile string
-	Perms   []security.PermRule
+	// FileModes are security.file_modes with absolute paths; Perms the
+	// same as the rules security.CheckPerms takes.
+	FileModes []config.FileMode
+	Perms     []security.PermRule
 	// TLSCerts are certificate files; TLSKeys maps a certificate file to
 	// its private key; TLSEndpoints are "host:port[,sni]" strings.
 	TLSCerts     []string
@@ -127,6 +130,8 @@ func (s Services) Unit(name string) (config.Service, bool) {
 // Health are the endpoint probes.
 type Health struct {
 	Checks []health.Check
+	// Timeout bounds one probe (also a unit's readiness probe).
+	Timeout time.Duration
 }
 
 // Resolve turns cfg (already validated by config.Load) into an
@@ -183,7 +188,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Updates:  resolveUpdates(cfg),
 		Services: Services{ManagerName: cfg.Services.Manager, Manager: mgr,
 			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: slices.Clone(cfg.Services.Units)},
-		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D())},
+		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D()), Timeout: cfg.Health.Timeout.D()},
 	}
 	if in.Zone == nil {
 		in.Zone = time.Local
@@ -196,7 +201,9 @@ func resolveSecurity(cfg config.Config) Security {
 	out := Security{EnvFile: cfg.Path(s.EnvFile), TLSKeys: map[string]string{},
 		TLSEndpoints: slices.Clone(s.TLSEndpoints), TLSCAFile: cfg.Path(s.TLSCAFile)}
 	for _, fm := range s.FileModes {
-		out.Perms = append(out.Perms, security.PermRule{Path: cfg.Path(fm.Path), Max: fm.Mode.Perm(), Owner: fm.Owner,
+		fm.Path = cfg.Path(fm.Path)
+		out.FileModes = append(out.FileModes, fm)
+		out.Perms = append(out.Perms, security.PermRule{Path: fm.Path, Max: fm.Mode.Perm(), Owner: fm.Owner,
 			Recursive: fm.FilesMode != 0, FilesMax: fm.FilesMode.Perm()})
 	}
 	for _, c := range s.TLSCerts {
@@ -228,4 +235,14 @@ func (in *Installation) CreateOptions(kind backup.Kind, now time.Time, tags ...s
 		ConfigFile: in.ConfigPath, Layout: in.Backups.Layout, Now: now.In(in.Zone), Tags: tags,
 		Verify: in.Database.Verify, ToolVersion: in.ToolVersion,
 	}
+}
+
+// Secrets are the installation's secret values, for the redaction layer:
+// those of the .env file (security.env_file) and those the config itself
+// holds (URL passwords, secret arguments of service commands). The config
+// secrets come back even when the .env file cannot be read; the error
+// says which file failed.
+func Secrets(cfg config.Config) ([]string, error) {
+	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
+	return append(secrets, config.Secrets(cfg)...), err
 }

@@ -26,7 +26,7 @@ func (p *Procedure) backups() runbook.Phase {
 
 func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	now := p.d.Now()
-	lst, err := backup.ListDetailed(ctx, p.backupLayout(), now)
+	lst, err := backup.ListDetailed(ctx, p.in.Backups.Layout, now)
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
@@ -49,7 +49,7 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%d backups found", len(lst.Backups))
 	}
 	if week[backup.KindWeekly] == 0 {
-		r.Finding(runbook.Warning, p.path(p.d.Config.Backups.WeeklyDir), "no weekly backup from the last 7 days")
+		r.Finding(runbook.Warning, p.in.Backups.Layout.WeeklyDir, "no weekly backup from the last 7 days")
 		r.Recommend("Check the weekly backup job.")
 	}
 	for _, n := range lst.Notes {
@@ -62,7 +62,7 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 // the seed's section 6 does, but properly: sha256 against the manifest, the
 // configured check, and a restore test in a private temp dir.
 func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	list, err := backup.List(ctx, p.backupLayout(), p.d.Now())
+	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
@@ -70,10 +70,10 @@ func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.R
 	for _, kind := range []backup.Kind{backup.KindDaily, backup.KindWeekly} {
 		b, ok := newestOf(list, kind)
 		if !ok {
-			r.Finding(runbook.Warning, p.path(p.d.Config.Backups.Dir), "there is no %s backup to verify", kind)
+			r.Finding(runbook.Warning, p.in.Backups.Dir, "there is no %s backup to verify", kind)
 			continue
 		}
-		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: p.d.Config.Database.Verify == "full"})
+		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: p.in.Database.Verify == "full"})
 		if err != nil {
 			return r, err
 		}
@@ -106,7 +106,7 @@ func newestOf(list []backup.Backup, kind backup.Kind) (backup.Backup, bool) {
 // retention applies the policy (restic forget semantics per kind): it
 // reports what is outside it and deletes that only when backups.prune is on.
 func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	list, err := backup.List(ctx, p.backupLayout(), p.d.Now())
+	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
@@ -121,7 +121,7 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 	for _, b := range plan.Remove {
 		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age)))
 	}
-	if !p.d.Config.Backups.Prune {
+	if !p.in.Backups.Prune {
 		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), p.PrunePolicy())
 		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
 		return r, nil
@@ -136,9 +136,7 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 
 // PrunePolicy is the configured retention.
 func (p *Procedure) PrunePolicy() backup.PrunePolicy {
-	b := p.d.Config.Backups
-	return backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly, KeepMonthly: b.KeepMonthly,
-		KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()}
+	return p.in.Backups.Retention
 }
 
 func age(d time.Duration) string {

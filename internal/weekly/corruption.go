@@ -31,9 +31,8 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 		return runbook.Skipped("the integrity check passed"), nil
 	}
 	var r runbook.Result
-	cfg := p.d.Config
-	dbPath := p.path(cfg.Database.Path)
-	preDir := p.path(cfg.Backups.PreRecoveryDir)
+	dbPath := p.in.Database.Path
+	preDir := p.in.Backups.PreRecoveryDir
 	ts := stamp(p.localNow())
 	kept := filepath.Join(preDir, p.stem()+"_corrupt_"+ts+".db")
 	if err := env.Do(ctx, "keep the damaged database for forensics as "+kept, func(ctx context.Context) error {
@@ -52,7 +51,7 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 		}
 		p.s.pointA = ""
 	}
-	list, err := backup.List(ctx, p.backupLayout(), p.d.Now())
+	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
 	if err != nil {
 		return r, err
 	}
@@ -64,8 +63,8 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 	}
 	since := p.d.Now().Sub(good.Time)
 	r.Metric("data_loss_window_seconds", since.Seconds(), "s")
-	if cfg.Database.OnCorruption != "restore" {
-		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, p.d.ConfigPath)
+	if p.in.Database.OnCorruption != "restore" {
+		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, p.in.ConfigPath)
 		r.Finding(runbook.Critical, strings.Join(first(msgs, 5), "\n"),
 			"the database is corrupt; services were left running (on_corruption: stop). Restore with: %s; writes since %s (%s ago) would be lost",
 			cmd, good.Time.Format(time.RFC3339), humanDuration(since))

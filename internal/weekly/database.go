@@ -38,7 +38,7 @@ func (p *Procedure) database() runbook.Phase {
 }
 
 func (p *Procedure) openDB(ctx context.Context) (*sqlitedb.DB, error) {
-	return sqlitedb.Open(ctx, p.path(p.d.Config.Database.Path), sqlitedb.MaintenanceOptions(true))
+	return sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(true))
 }
 
 func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
@@ -47,7 +47,7 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 		return runbook.Result{}, err
 	}
 	defer db.Close()
-	st, err := db.Stats(ctx, p.d.Config.Database.CountTables)
+	st, err := db.Stats(ctx, p.in.Database.CountTables)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -82,7 +82,7 @@ func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.
 	var r runbook.Result
 	target, check := p.s.pointA, "integrity_check"
 	if target == "" {
-		target, check = p.path(p.d.Config.Database.Path), "quick_check"
+		target, check = p.in.Database.Path, "quick_check"
 		if env.DryRun {
 			r.Finding(runbook.Info, "", "dry run: no backup was taken, so quick_check runs on the live database instead of integrity_check on a copy")
 		} else {
@@ -105,7 +105,7 @@ func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.
 		return r, nil
 	}
 	p.s.setCorrupt(res.Messages, p.d.Now())
-	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, p.path(p.d.Config.Database.Path))
+	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, p.in.Database.Path)
 	return r, nil
 }
 
@@ -134,7 +134,7 @@ func indexProblem(msgs []string) bool {
 }
 
 func (p *Procedure) stem() string {
-	base := p.path(p.d.Config.Database.Path)
+	base := p.in.Database.Path
 	base = base[strings.LastIndexByte(base, '/')+1:]
 	return strings.TrimSuffix(strings.TrimSuffix(base, ".sqlite3"), ".db")
 }

@@ -15,19 +15,14 @@ import (
 
 // createBackup takes a verified backup of kind with a manifest.
 func (p *Procedure) createBackup(ctx context.Context, kind backup.Kind, tags ...string) (backup.Created, error) {
-	cfg := p.d.Config
-	return backup.Create(ctx, backup.CreateOptions{
-		Kind: kind, DBPath: p.path(cfg.Database.Path), EnvFile: p.path(cfg.Security.EnvFile),
-		DataDir: p.path("backend/data"), ConfigFile: p.d.ConfigPath, Layout: p.backupLayout(),
-		Now: p.localNow(), Tags: tags, Verify: cfg.Database.Verify, ToolVersion: p.d.ToolVersion,
-	})
+	return backup.Create(ctx, p.in.CreateOptions(kind, p.d.Now(), tags...))
 }
 
 // dbBackup takes rollback point A: the week's full backup, online.
 func (p *Procedure) dbBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	var created backup.Created
-	err := env.Do(ctx, "online backup of the database to "+p.path(p.d.Config.Backups.WeeklyDir), func(ctx context.Context) error {
+	err := env.Do(ctx, "online backup of the database to "+p.in.Backups.Layout.WeeklyDir, func(ctx context.Context) error {
 		var err error
 		created, err = p.createBackup(ctx, backup.KindWeekly, "point-a")
 		return err
@@ -53,15 +48,7 @@ func short(h string) string {
 
 // dbUnit is the managed unit stopped for downtime, if any.
 func (p *Procedure) dbUnit() (config.Service, bool) {
-	if p.d.Config.Services.Manager == "none" {
-		return config.Service{}, false
-	}
-	for _, u := range p.d.Config.Services.Units {
-		if u.Name == p.d.Config.Database.Service {
-			return u, true
-		}
-	}
-	return config.Service{}, false
+	return p.in.Services.Unit(p.in.Database.Service)
 }
 
 // dbOptimize is the only step with downtime. See database() for the order.
@@ -125,7 +112,7 @@ type vacuumPlan struct {
 }
 
 func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
-	cfg := p.d.Config.Database
+	cfg := p.in.Database
 	msgs, _ := p.s.corruption()
 	plan := vacuumPlan{reindex: cfg.Reindex == "always" || indexProblem(msgs)}
 	db, err := p.openDB(ctx)
@@ -160,7 +147,7 @@ func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
 // back online, in short chunks, and a VACUUM (with its downtime) is left
 // for real fragmentation: unused space inside pages.
 func (p *Procedure) decideIncremental(ctx context.Context, db *sqlitedb.DB, plan vacuumPlan) (vacuumPlan, error) {
-	cfg := p.d.Config.Database
+	cfg := p.in.Database
 	mode, err := db.AutoVacuum(ctx)
 	if err != nil {
 		return plan, err
@@ -198,7 +185,7 @@ func (p *Procedure) optimizeOnline(ctx context.Context, env *runbook.Env, plan v
 		r.Finding(runbook.Info, plan.reason, "a VACUUM would help but needs the service stopped, and fossamaint manages no service for the database (services.manager none or database.service not listed)")
 	}
 	err := env.Do(ctx, "PRAGMA optimize (online)", func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, p.path(p.d.Config.Database.Path), sqlitedb.MaintenanceOptions(false))
+		db, err := sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(false))
 		if err != nil {
 			return err
 		}
@@ -229,7 +216,7 @@ func (p *Procedure) reclaimOnline(ctx context.Context, env *runbook.Env, r *runb
 		budget = max(env.Deadline.Sub(p.d.Now()), time.Minute)
 	}
 	return env.Do(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d) until the freelist is empty, online", reclaimChunk), func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, p.path(p.d.Config.Database.Path), sqlitedb.MaintenanceOptions(false))
+		db, err := sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(false))
 		if err != nil {
 			return err
 		}
@@ -247,8 +234,8 @@ func (p *Procedure) reclaimOnline(ctx context.Context, env *runbook.Env, r *runb
 }
 
 func (p *Procedure) describeDowntime(ctx context.Context, env *runbook.Env, unit config.Service, plan vacuumPlan, r runbook.Result) (runbook.Result, error) {
-	db := p.path(p.d.Config.Database.Path)
-	pointB := "rollback point B in " + p.path(p.d.Config.Backups.MaintenanceDir)
+	db := p.in.Database.Path
+	pointB := "rollback point B in " + p.in.Backups.Layout.MaintenanceDir
 	var steps []string
 	switch {
 	case plan.vacuum && plan.wal:

@@ -166,7 +166,7 @@ func TestCorruptionKeepsServicesUpAndNamesTheRestoreCommand(t *testing.T) {
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
 	exec(t, dbPath, "PRAGMA journal_mode=DELETE")
 	good, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: dbPath,
-		Layout: tr.procedure(mgr, saturday).backupLayout(), Now: saturday.Add(-24 * time.Hour)})
+		Layout: tr.procedure(mgr, saturday).in.Backups.Layout, Now: saturday.Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ type downtime struct {
 
 func (d *downtime) run(ctx context.Context) error {
 	p := d.p
-	dbPath := p.path(p.d.Config.Database.Path)
+	dbPath := p.in.Database.Path
 	var pre *onlineCopy
 	if d.plan.vacuum && d.online {
 		var err error
@@ -232,7 +232,7 @@ func (d *downtime) vacuumCopy(ctx context.Context, dbPath string, conn *sqlitedb
 }
 
 func (d *downtime) pointB(name string) string {
-	return filepath.Join(d.p.path(d.p.d.Config.Backups.MaintenanceDir), name)
+	return filepath.Join(d.p.in.Backups.Layout.MaintenanceDir, name)
 }
 
 // swap installs the checked copy over the database by one rename; the
@@ -271,7 +271,7 @@ func (d *downtime) pointBThenOptimize(ctx context.Context) error {
 	if err := d.env.RecordRollbackPoint(ctx, created.Path); err != nil {
 		return err
 	}
-	return d.optimizeFile(ctx, d.p.path(d.p.d.Config.Database.Path))
+	return d.optimizeFile(ctx, d.p.in.Database.Path)
 }
 
 func (d *downtime) optimizeFile(ctx context.Context, path string) error {
@@ -348,7 +348,7 @@ func (d *downtime) afterRestart(ctx context.Context) {
 		return
 	}
 	err := d.env.Do(ctx, "write the manifest of rollback point B "+pointB, func(ctx context.Context) error {
-		m, err := backup.DescribeFile(ctx, pointB, backup.KindMaintenance, d.p.d.Now(), d.p.d.ToolVersion, "point-b")
+		m, err := backup.DescribeFile(ctx, pointB, backup.KindMaintenance, d.p.d.Now(), d.p.in.ToolVersion, "point-b")
 		if err == nil {
 			d.env.Record("rollback point B: %s, quick_check ok, sha256 %s", pointB, short(m.SHA256))
 		}
@@ -387,8 +387,8 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 		if err = p.stopUnit(ctx, env, unit); err == nil {
 			st.restarted = false
 			err = env.Do(ctx, "restore rollback point B "+st.pointB, func(ctx context.Context) error {
-				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: p.path(p.d.Config.Database.Path),
-					PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow()})
+				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: p.in.Database.Path,
+					PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow()})
 				return err
 			})
 		}

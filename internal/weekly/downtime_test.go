@@ -55,7 +55,7 @@ func TestPointBHasAManifestThatCatchesABitFlip(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	run := weeklyWithPointB(t, tr, mgr)
-	list, err := backup.List(context.Background(), tr.procedure(mgr, saturday).backupLayout(), saturday)
+	list, err := backup.List(context.Background(), tr.procedure(mgr, saturday).in.Backups.Layout, saturday)
 	if err != nil {
 		t.Fatal(err)
 	}

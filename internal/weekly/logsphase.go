@@ -26,9 +26,8 @@ func (p *Procedure) logs() runbook.Phase {
 }
 
 func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	cfg := p.d.Config
 	now := p.d.Now()
-	reports := p.path(cfg.ReportsDir)
+	reports := p.in.ReportsDir
 	files, unreadable, err := p.logFiles(ctx)
 	if err != nil {
 		return runbook.Result{}, err
@@ -40,7 +39,7 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	}
 	secrets := p.secrets(ctx)
 	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.d.Location, Threshold: cfg.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets), Unreadable: unreadable})
+		Location: p.in.Zone, Threshold: p.in.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets), Unreadable: unreadable})
 	if err != nil {
 		return r, err
 	}
@@ -91,14 +90,10 @@ func patternLines(ps []analysis.Pattern, n int) string {
 }
 
 func (p *Procedure) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	cfg := p.d.Config.Logs
-	set, err := p.logFileSet()
-	if err != nil {
-		return runbook.Result{}, err
-	}
+	lg := p.in.Logs
 	res, err := logs.Rotate(ctx, logs.RotateOptions{
-		LogsDir: p.path(cfg.Dir), ArchiveDir: p.path(cfg.ArchiveDir), Files: set, Now: p.d.Now().In(p.d.Location),
-		CompressAfter: cfg.CompressAfter.D(), ArchiveAfter: cfg.ArchiveAfter.D(), DeleteAfter: cfg.DeleteArchivesAfter.D(),
+		LogsDir: lg.Dir, ArchiveDir: lg.ArchiveDir, Files: lg.Files, Now: p.localNow(),
+		CompressAfter: lg.CompressAfter, ArchiveAfter: lg.ArchiveAfter, DeleteAfter: lg.DeleteAfter,
 		DryRun: env.DryRun,
 	})
 	var r runbook.Result

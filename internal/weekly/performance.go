@@ -27,8 +27,8 @@ func (p *Procedure) performance() runbook.Phase {
 
 func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	now := p.d.Now()
-	path := p.path(p.d.Config.Logs.MetricsFile)
-	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, p.d.Location)
+	path := p.in.Logs.MetricsFile
+	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, p.in.Zone)
 	if errors.Is(err, fs.ErrNotExist) {
 		var r runbook.Result
 		r.Finding(runbook.Warning, path, "no performance metrics file: trends cannot be analysed")
@@ -56,7 +56,7 @@ func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result,
 		r.Metric("disk_avg_percent", tr.Disk.Avg, "%")
 		r.Metric("disk_last_percent", tr.Disk.Last, "%")
 	}
-	th := p.thresholds()
+	th := p.in.Thresholds
 	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
 		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/service"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
@@ -23,27 +23,23 @@ var ErrPhaseSelection = errors.New("bad phase selection")
 // Deps are the side-effecting things the procedure uses; tests point them
 // at real temp dirs, real SQLite files and real loopback servers.
 type Deps struct {
-	Config   config.Config
-	Services service.Manager
-	Checker  *health.Checker
-	Runner   updates.Runner
-	// Now is the clock; Location is the window's zone, used for naive log
-	// timestamps and calendar days.
-	Now      func() time.Time
-	Location *time.Location
+	// Install is the resolved configuration: every option a phase takes
+	// comes from it, including the service manager.
+	Install *install.Installation
+	Checker *health.Checker
+	Runner  updates.Runner
+	// Now is the clock.
+	Now func() time.Time
 	// TopSample is how long CPU use of processes is sampled (default 1s).
 	TopSample time.Duration
-	// ConfigPath is backed up with the daily set and named in commands
-	// the report tells the operator to run.
-	ConfigPath  string
-	ToolVersion string
 }
 
 // Procedure builds the plan and keeps what steps share (the preflight
 // latency baseline, the week's log summary, the apt report).
 type Procedure struct {
-	d Deps
-	s *shared
+	d  Deps
+	in *install.Installation
+	s  *shared
 	// selected are the phases of the current plan, so a step can leave a
 	// finding to the phase that owns it instead of reporting it twice.
 	selected []string
@@ -51,16 +47,13 @@ type Procedure struct {
 
 // New returns the procedure for deps.
 func New(d Deps) *Procedure {
-	if d.Location == nil {
-		d.Location = time.Local
-	}
 	if d.TopSample <= 0 {
 		d.TopSample = time.Second
 	}
 	if d.Checker == nil {
 		d.Checker = &health.Checker{}
 	}
-	return &Procedure{d: d, s: newShared()}
+	return &Procedure{d: d, in: d.Install, s: newShared()}
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty
@@ -110,11 +103,9 @@ func (p *Procedure) ownedElsewhere(phase string) runbook.Severity {
 	return runbook.Warning
 }
 
-func (p *Procedure) path(rel string) string { return p.d.Config.Path(rel) }
-
 // localNow is the clock in the installation's zone: backup and
 // rollback-point names carry its wall-clock time, which is how listing
 // and DailyFor read them back.
-func (p *Procedure) localNow() time.Time { return p.d.Now().In(p.d.Location) }
+func (p *Procedure) localNow() time.Time { return p.d.Now().In(p.in.Zone) }
 
-func (p *Procedure) thresholds() config.Thresholds { return p.d.Config.Thresholds }
+func (p *Procedure) thresholds() config.Thresholds { return p.in.Thresholds }

@@ -26,7 +26,7 @@ func (p *Procedure) postflight() runbook.Phase {
 
 // endpointChecks are the configured endpoint probes.
 func (p *Procedure) endpointChecks() []health.Check {
-	return health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D())
+	return p.in.Health.Checks
 }
 
 // readinessProbe polls the unit's health URL, or only its active state
@@ -34,14 +34,14 @@ func (p *Procedure) endpointChecks() []health.Check {
 func (p *Procedure) readinessProbe(u config.Service) func(context.Context) error {
 	if u.HealthURL == "" {
 		return func(ctx context.Context) error {
-			ok, err := p.d.Services.Active(ctx, u.Name)
+			ok, err := p.in.Services.Manager.Active(ctx, u.Name)
 			if err == nil && !ok {
 				err = fmt.Errorf("%s is not active", u.Name)
 			}
 			return err
 		}
 	}
-	chk := health.Check{Name: u.Name, URL: u.HealthURL, Expect: []int{200}, Timeout: p.d.Config.Health.Timeout.D()}
+	chk := health.Check{Name: u.Name, URL: u.HealthURL, Expect: []int{200}, Timeout: p.in.Health.Timeout}
 	return func(ctx context.Context) error {
 		if res := p.d.Checker.Probe(ctx, chk); !res.Healthy {
 			return fmt.Errorf("%s", res.Err)
@@ -51,12 +51,12 @@ func (p *Procedure) readinessProbe(u config.Service) func(context.Context) error
 }
 
 func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	if p.d.Config.Services.Manager == "none" {
+	if len(p.in.Services.Managed()) == 0 {
 		return runbook.Skipped("services.manager is none: the operator manages services"), nil
 	}
 	var r runbook.Result
-	for _, u := range p.d.Config.Services.Units {
-		active, err := p.d.Services.Active(ctx, u.Name)
+	for _, u := range p.in.Services.Managed() {
+		active, err := p.in.Services.Manager.Active(ctx, u.Name)
 		if err != nil {
 			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
 			continue
@@ -67,7 +67,7 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 		var ready time.Duration
 		err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
 			var err error
-			ready, err = service.StartAndWait(ctx, p.d.Services, u.Name, p.readinessProbe(u), p.d.Config.Services.ReadyTimeout.D())
+			ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.readinessProbe(u), p.in.Services.ReadyTimeout)
 			return err
 		})
 		if err != nil {
@@ -93,7 +93,7 @@ func (p *Procedure) endpointResults(ctx context.Context) []health.Result {
 }
 
 func (p *Procedure) endpoints(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if len(p.d.Config.Health.Endpoints) == 0 {
+	if len(p.in.Health.Checks) == 0 {
 		return runbook.Skipped("health.endpoints is empty"), nil
 	}
 	var r runbook.Result
@@ -119,12 +119,9 @@ func statusText(res health.Result) string {
 }
 
 func (p *Procedure) serviceStates(ctx context.Context) []health.ServiceState {
-	if p.d.Config.Services.Manager == "none" {
-		return nil
-	}
 	var out []health.ServiceState
-	for _, u := range p.d.Config.Services.Units {
-		active, err := p.d.Services.Active(ctx, u.Name)
+	for _, u := range p.in.Services.Managed() {
+		active, err := p.in.Services.Manager.Active(ctx, u.Name)
 		out = append(out, health.ServiceState{Name: u.Name, Active: active, Err: err})
 	}
 	return out
@@ -156,17 +153,12 @@ func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.
 // comprehensiveInput is what `fossamaint health --comprehensive` and the
 // postflight step both check.
 func (p *Procedure) comprehensiveInput(ctx context.Context) health.ComprehensiveInput {
-	var modes []config.FileMode
-	for _, fm := range p.d.Config.Security.FileModes {
-		fm.Path = p.path(fm.Path)
-		modes = append(modes, fm)
-	}
 	return health.ComprehensiveInput{
 		Endpoints:  p.endpointResults(ctx),
-		DBPath:     p.path(p.d.Config.Database.Path),
+		DBPath:     p.in.Database.Path,
 		Services:   p.serviceStates(ctx),
-		Modes:      modes,
-		Thresholds: p.d.Config.Thresholds,
+		Modes:      p.in.Security.FileModes,
+		Thresholds: p.in.Thresholds,
 	}
 }
 
@@ -190,12 +182,12 @@ func (p *Procedure) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook
 			continue
 		}
 		compared++
-		pct, regressed := health.Regression(before, after, p.thresholds().LatencyRegressionPercent)
+		pct, regressed := health.Regression(before, after, p.in.Thresholds.LatencyRegressionPercent)
 		r.Metric("latency_change_percent:"+c.Name, pct, "%")
 		lines = append(lines, fmt.Sprintf("%s: median %.1f ms -> %.1f ms (%+.0f%%)", c.Name, ms(before.Median), ms(after.Median), pct))
 		if regressed {
 			r.Finding(runbook.Warning, fmt.Sprintf("median %.1f ms before, %.1f ms after", ms(before.Median), ms(after.Median)),
-				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, p.thresholds().LatencyRegressionPercent)
+				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, p.in.Thresholds.LatencyRegressionPercent)
 		}
 	}
 	if compared == 0 {

@@ -32,11 +32,11 @@ func (p *Procedure) preflight() runbook.Phase {
 
 func (p *Procedure) servicesActive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	if p.d.Config.Services.Manager == "none" {
+	if len(p.in.Services.Managed()) == 0 {
 		return runbook.Skipped("services.manager is none: the operator manages services"), nil
 	}
-	for _, u := range p.d.Config.Services.Units {
-		active, err := p.d.Services.Active(ctx, u.Name)
+	for _, u := range p.in.Services.Managed() {
+		active, err := p.in.Services.Manager.Active(ctx, u.Name)
 		switch {
 		case err != nil:
 			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
@@ -50,18 +50,13 @@ func (p *Procedure) servicesActive(ctx context.Context, _ *runbook.Env) (runbook
 	return r, nil
 }
 
-func (p *Procedure) backupLayout() backup.Layout {
-	b := p.d.Config.Backups
-	return backup.Layout{DailyDir: p.path(b.DailyDir), WeeklyDir: p.path(b.WeeklyDir), MaintenanceDir: p.path(b.MaintenanceDir)}
-}
-
 // dailyBackup checks for today's daily backup and, as the seed does, takes
 // an emergency backup when it is missing, so the run never starts without
 // a verified backup from today.
 func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	now := p.d.Now().In(p.d.Location)
-	list, err := backup.List(ctx, p.backupLayout(), now)
+	now := p.d.Now().In(p.in.Zone)
+	list, err := backup.List(ctx, p.in.Backups.Layout, now)
 	if err != nil {
 		return r, fmt.Errorf("listing backups: %w", err)
 	}
@@ -70,7 +65,7 @@ func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.
 		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
 		return r, nil
 	}
-	dir := filepath.Join(p.path(p.d.Config.Backups.DailyDir), now.Format("20060102"))
+	dir := filepath.Join(p.in.Backups.Layout.DailyDir, now.Format("20060102"))
 	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup was missing")
 	r.Recommend("Check the daily backup job: it did not write %s today.", dir)
 	var created backup.Created
@@ -91,8 +86,8 @@ func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.
 
 func (p *Procedure) resources(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	th := p.thresholds()
-	snap, err := health.System(ctx, p.path(p.d.Config.Database.Path))
+	th := p.in.Thresholds
+	snap, err := health.System(ctx, p.in.Database.Path)
 	if err != nil {
 		return r, fmt.Errorf("reading system resources: %w", err)
 	}
@@ -125,13 +120,13 @@ func (p *Procedure) recentErrors(ctx context.Context, _ *runbook.Env) (runbook.R
 	var r runbook.Result
 	sum, err := p.dayLogs(ctx)
 	if err != nil {
-		return r, fmt.Errorf("reading logs under %s: %w", p.path(p.d.Config.Logs.Dir), err)
+		return r, fmt.Errorf("reading logs under %s: %w", p.in.Logs.Dir, err)
 	}
 	n := errorCount(sum)
 	r.Metric("errors_24h", float64(n), "count")
 	// A day's share of the weekly threshold.
-	if limit := p.thresholds().ErrorsPerWeek / 7; n > limit && limit > 0 {
-		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, p.thresholds().ErrorsPerWeek)
+	if limit := p.in.Thresholds.ErrorsPerWeek / 7; n > limit && limit > 0 {
+		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, p.in.Thresholds.ErrorsPerWeek)
 	}
 	return r, nil
 }
@@ -158,7 +153,7 @@ func topPatterns(sum logs.Summary, n int) string {
 }
 
 func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if !p.d.Config.Updates.Apt.Enabled {
+	if !p.in.Updates.Apt.Enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
 	rep, err := p.aptReport(ctx)
@@ -179,7 +174,7 @@ func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) 
 
 func (p *Procedure) criticalChecks() []health.Check {
 	var out []health.Check
-	for _, c := range health.FromConfig(p.d.Config.Health.Endpoints, p.d.Config.Health.Timeout.D()) {
+	for _, c := range p.in.Health.Checks {
 		if c.Critical {
 			out = append(out, c)
 		}

@@ -86,7 +86,7 @@ func (p *Procedure) recoverOne(ctx context.Context, env *runbook.Env, a history.
 // Every replacement is one rename, so the file is normally whole; if it is
 // not, the run's recorded rollback point is restored.
 func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
-	db := p.path(p.d.Config.Database.Path)
+	db := p.in.Database.Path
 	if err := p.unlinkUnusedPoint(ctx, env, db, a); err != nil {
 		return err
 	}
@@ -139,10 +139,7 @@ func (p *Procedure) unlinkUnusedPoint(ctx context.Context, env *runbook.Env, db 
 // managedUnits are the units fossamaint may stop and start; none when the
 // operator manages services.
 func (p *Procedure) managedUnits() []config.Service {
-	if p.d.Config.Services.Manager == "none" {
-		return nil
-	}
-	return p.d.Config.Services.Units
+	return p.in.Services.Managed()
 }
 
 // dbUnits are the units whose process holds the database: the ones a
@@ -158,7 +155,7 @@ func (p *Procedure) dbUnits() []config.Service {
 func (p *Procedure) startAll(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
 	var errs []error
 	for _, u := range p.managedUnits() {
-		active, err := p.d.Services.Active(ctx, u.Name)
+		active, err := p.in.Services.Manager.Active(ctx, u.Name)
 		if err != nil {
 			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
 		}
@@ -175,7 +172,7 @@ func (p *Procedure) startAll(ctx context.Context, env *runbook.Env, r *runbook.R
 // startUnit starts u through the journal and waits until it is ready.
 func (p *Procedure) startUnit(ctx context.Context, env *runbook.Env, u config.Service) (ready time.Duration, err error) {
 	err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
-		ready, err = service.StartAndWait(ctx, p.d.Services, u.Name, p.readinessProbe(u), p.d.Config.Services.ReadyTimeout.D())
+		ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.readinessProbe(u), p.in.Services.ReadyTimeout)
 		return err
 	})
 	if err != nil {
@@ -186,7 +183,7 @@ func (p *Procedure) startUnit(ctx context.Context, env *runbook.Env, u config.Se
 
 // stopUnit stops u through the journal.
 func (p *Procedure) stopUnit(ctx context.Context, env *runbook.Env, u config.Service) error {
-	err := env.Do(ctx, "stop "+u.Name, func(ctx context.Context) error { return p.d.Services.Stop(ctx, u.Name) })
+	err := env.Do(ctx, "stop "+u.Name, func(ctx context.Context) error { return p.in.Services.Manager.Stop(ctx, u.Name) })
 	if err != nil {
 		return fmt.Errorf("stopping %s: %w", u.Name, err)
 	}
@@ -237,7 +234,7 @@ func (s stateLock) release() {
 // a dry run, which must not even create the state dir. The lock is taken
 // for dry runs too, so a run in progress is never mistaken for a dead one.
 func (p *Procedure) openState(ctx context.Context, dryRun bool) (stateLock, *history.Store, error) {
-	dir := p.path(p.d.Config.StateDir)
+	dir := p.in.StateDir
 	if dryRun {
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 			return stateLock{}, nil, nil

@@ -365,7 +365,7 @@ func TestGarbageDatabaseGoesToTheCorruptionProcedure(t *testing.T) {
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
 	good, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: dbPath,
-		Layout: tr.procedure(mgr, saturday).backupLayout(), Now: saturday.Add(-24 * time.Hour)})
+		Layout: tr.procedure(mgr, saturday).in.Backups.Layout, Now: saturday.Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestDataLossWindowOfACorruptionRestore(t *testing.T) {
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
 	exec(t, dbPath, "PRAGMA journal_mode=DELETE")
 	_, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: dbPath,
-		Layout: tr.procedure(mgr, saturday).backupLayout(), Now: saturday.Add(-12 * time.Second)})
+		Layout: tr.procedure(mgr, saturday).in.Backups.Layout, Now: saturday.Add(-12 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}

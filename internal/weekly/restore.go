@@ -39,7 +39,7 @@ func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (Ro
 	}
 	defer lock.release()
 	if store == nil {
-		return RollbackResult{}, fmt.Errorf("%w in %s: run `fossamaint weekly` first", history.ErrNoRuns, p.path(p.d.Config.StateDir))
+		return RollbackResult{}, fmt.Errorf("%w in %s: run `fossamaint weekly` first", history.ErrNoRuns, p.in.StateDir)
 	}
 	defer store.Close()
 	if runID == "" || runID == "latest" {
@@ -121,8 +121,8 @@ func (p *Procedure) restoreRun(ctx context.Context, store *history.Store, dryRun
 	}}}}
 	now := p.d.Now()
 	host, _ := os.Hostname()
-	run := &runbook.Run{RunID: newRunID(now), Command: command, Host: host, Operator: p.d.Config.Operator,
-		ToolVersion: p.d.ToolVersion, DryRun: dryRun, StartedAt: now}
+	run := &runbook.Run{RunID: newRunID(now), Command: command, Host: host, Operator: p.in.Operator,
+		ToolVersion: p.in.ToolVersion, DryRun: dryRun, StartedAt: now}
 	eng := &runbook.Engine{Now: p.d.Now, DryRun: dryRun}
 	if store != nil && !dryRun {
 		eng.Journal = store
@@ -142,8 +142,8 @@ func (p *Procedure) restoreRun(ctx context.Context, store *history.Store, dryRun
 func (p *Procedure) verifySource(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
 	return func(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 		var r runbook.Result
-		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: p.path(p.d.Config.Database.Path),
-			PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow(), DryRun: true})
+		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: p.in.Database.Path,
+			PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow(), DryRun: true})
 		if err != nil {
 			return r, err
 		}
@@ -218,9 +218,9 @@ func (p *Procedure) restoreWithService(ctx context.Context, env *runbook.Env, pa
 		err = fault.Hit(fault.RestoreStopped)
 	}
 	if err == nil {
-		err = env.Do(ctx, "restore "+path+" over "+p.path(p.d.Config.Database.Path), func(ctx context.Context) error {
-			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.path(p.d.Config.Database.Path),
-				PreRecoveryDir: p.path(p.d.Config.Backups.PreRecoveryDir), Now: p.localNow()})
+		err = env.Do(ctx, "restore "+path+" over "+p.in.Database.Path, func(ctx context.Context) error {
+			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.in.Database.Path,
+				PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow()})
 			return err
 		})
 	}

@@ -72,7 +72,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
-		RunID: newRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.d.Config.Operator, ToolVersion: opts.ToolVersion,
+		RunID: newRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
 		DryRun: opts.DryRun, StartedAt: now, Window: span,
 		NextMaintenance: win.Next(now).Start,
 	}
@@ -91,11 +91,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 
 // Window returns the configured maintenance window.
 func (p *Procedure) Window() (runbook.Window, error) {
-	spec, err := p.d.Config.Window.Spec()
-	if err != nil {
-		return runbook.Window{}, fmt.Errorf("window: %w", err)
-	}
-	return runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute, Duration: spec.Duration, Location: spec.Location}, nil
+	return p.in.Window, nil
 }
 
 // withRecovery puts two steps first into preflight, before this run

@@ -27,12 +27,7 @@ func (p *Procedure) security() runbook.Phase {
 
 // permRules are the configured file-mode rules with absolute paths.
 func (p *Procedure) permRules() []security.PermRule {
-	var out []security.PermRule
-	for _, fm := range p.d.Config.Security.FileModes {
-		out = append(out, security.PermRule{Path: p.path(fm.Path), Max: fm.Mode.Perm(), Owner: fm.Owner,
-			Recursive: fm.FilesMode != 0, FilesMax: fm.FilesMode.Perm()})
-	}
-	return out
+	return p.in.Security.Perms
 }
 
 // fileModes audits modes (and owners where configured) of the database,
@@ -68,25 +63,17 @@ func (p *Procedure) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Resu
 // and critical thresholds), validity, chain, hostname, key match, weak keys
 // and signatures.
 func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.d.Config.Security
-	var certs []string
-	for _, c := range cfg.TLSCerts {
-		certs = append(certs, p.path(c))
-	}
-	keys := map[string]string{}
-	for _, k := range cfg.TLSKeys {
-		keys[p.path(k.Cert)] = p.path(k.Key)
-	}
-	targets, err := security.TLSTargets(certs, keys, cfg.TLSEndpoints)
+	cfg := p.in.Security
+	targets, err := security.TLSTargets(cfg.TLSCerts, cfg.TLSKeys, cfg.TLSEndpoints)
 	if err != nil {
 		return runbook.Result{}, err
 	}
 	if len(targets) == 0 {
 		return runbook.Skipped("no security.tls_certs or tls_endpoints configured"), nil
 	}
-	opts := security.TLSOptions{Now: p.d.Now(), WarnDays: p.thresholds().TLSWarnDays, CriticalDays: p.thresholds().TLSCriticalDays}
+	opts := security.TLSOptions{Now: p.d.Now(), WarnDays: p.in.Thresholds.TLSWarnDays, CriticalDays: p.in.Thresholds.TLSCriticalDays}
 	if cfg.TLSCAFile != "" {
-		if opts.Roots, err = security.LoadCAFile(p.path(cfg.TLSCAFile)); err != nil {
+		if opts.Roots, err = security.LoadCAFile(cfg.TLSCAFile); err != nil {
 			return runbook.Result{}, err
 		}
 	}
@@ -120,7 +107,7 @@ func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Resu
 	// The logs phase reports what could not be read; the scan keeps it
 	// in its own report.
 	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, Unreadable: unreadable, From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.d.Location, WeeklyThreshold: p.thresholds().FailedLoginsPerWeek, Secrets: secrets})
+		Location: p.in.Zone, WeeklyThreshold: p.in.Thresholds.FailedLoginsPerWeek, Secrets: secrets})
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -144,16 +131,16 @@ func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Resu
 // names are not shown: people type passwords into the user prompt.
 func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var paths []string
-	for _, l := range p.d.Config.Security.HostLogs {
-		if _, err := os.Stat(p.path(l)); err == nil {
-			paths = append(paths, p.path(l))
+	for _, l := range p.in.Security.HostLogs {
+		if _, err := os.Stat(l); err == nil {
+			paths = append(paths, l)
 		}
 	}
 	if len(paths) == 0 {
 		return runbook.Skipped("none of security.host_logs exists here"), nil
 	}
 	now := p.d.Now()
-	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: p.d.Location})
+	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: p.in.Zone})
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -172,7 +159,7 @@ func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Resul
 		}
 		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
 	}
-	if limit := p.thresholds().FailedLoginsPerWeek; sum.Failures > limit {
+	if limit := p.in.Thresholds.FailedLoginsPerWeek; sum.Failures > limit {
 		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins on the host this week in %s (investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
 		r.Recommend("Block or rate-limit the worst sources of failed host logins (fail2ban), and check that password logins over SSH are disabled.")
 	} else if sum.Failures > 0 {

@@ -6,10 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
-	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
@@ -106,7 +105,7 @@ func (s *shared) getBaseline(name string) (health.LatencyStats, bool) {
 // logs.dir. A subdirectory or file that cannot be read does not stop the
 // others: it comes back in unreadable for the step to report.
 func (p *Procedure) logFiles(ctx context.Context) (files []logs.File, unreadable []logs.FileError, err error) {
-	dir := p.path(p.d.Config.Logs.Dir)
+	dir := p.in.Logs.Dir
 	set, err := p.logFileSet()
 	if err != nil {
 		return nil, nil, err
@@ -120,11 +119,7 @@ func (p *Procedure) logFiles(ctx context.Context) (files []logs.File, unreadable
 
 // logFileSet is the configured selection of log files.
 func (p *Procedure) logFileSet() (*logs.FileSet, error) {
-	set, err := logs.NewFileSet(p.d.Config.Logs.Include, p.d.Config.Logs.Exclude)
-	if err != nil {
-		return nil, fmt.Errorf("logs.include/exclude: %w", err)
-	}
-	return set, nil
+	return p.in.Logs.Files, nil
 }
 
 // logSummary summarises the log tree for [now-span, now).
@@ -135,7 +130,7 @@ func (p *Procedure) logSummary(ctx context.Context, span time.Duration) (logs.Su
 		return logs.Summary{}, err
 	}
 	return logs.Summarize(ctx, files, logs.SummaryOptions{
-		From: now.Add(-span), To: now, Location: p.d.Location, TopN: 10,
+		From: now.Add(-span), To: now, Location: p.in.Zone, TopN: 10,
 	})
 }
 
@@ -147,7 +142,7 @@ func (p *Procedure) dayLogs(ctx context.Context) (logs.Summary, error) {
 
 func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
 	return p.s.apt.get(ctx, func(ctx context.Context) (updates.AptReport, error) {
-		return updates.CheckApt(ctx, p.d.Runner, p.d.Config.Updates.Apt.RebootRequiredFile)
+		return updates.CheckApt(ctx, p.d.Runner, p.in.Updates.Apt.RebootRequiredFile)
 	})
 }
 
@@ -155,16 +150,6 @@ func (p *Procedure) aptReport(ctx context.Context) (updates.AptReport, error) {
 // unreadable .env file is not an error here: the security phase's
 // file-mode step reports it, and the config's secrets still count.
 func (p *Procedure) secrets(ctx context.Context) []string {
-	v, _ := p.s.secrets.get(ctx, func(context.Context) ([]string, error) { return Secrets(p.d.Config) })
+	v, _ := p.s.secrets.get(ctx, func(context.Context) ([]string, error) { return install.Secrets(p.in.Config) })
 	return v
-}
-
-// Secrets are the installation's secret values, for the redaction layer:
-// those of the .env file (security.env_file) and those the config itself
-// holds (URL passwords, secret arguments of service commands). The config
-// secrets come back even when the .env file cannot be read; the error
-// says which file failed.
-func Secrets(cfg config.Config) ([]string, error) {
-	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	return append(secrets, config.Secrets(cfg)...), err
 }

@@ -15,13 +15,13 @@ import (
 // configSnapshotDir is where run runID keeps the configuration it found
 // (fossamaint's own state dir, not the backup tree: it is not a backup).
 func (p *Procedure) configSnapshotDir(runID string) string {
-	return filepath.Join(p.path(p.d.Config.StateDir), "rollback", runID, "config")
+	return filepath.Join(p.in.StateDir, "rollback", runID, "config")
 }
 
 // configFiles are the installation's configuration files a rollback
 // restores.
 func (p *Procedure) configFiles() []string {
-	return []string{p.path(p.d.Config.Security.EnvFile)}
+	return []string{p.in.Security.EnvFile}
 }
 
 // snapshotConfig is the preflight step that copies the configuration
@@ -48,12 +48,12 @@ func (p *Procedure) snapshotConfig(ctx context.Context, env *runbook.Env) (runbo
 }
 
 func (p *Procedure) pruneConfigSnapshots(keep string, r *runbook.Result) {
-	root := filepath.Join(p.path(p.d.Config.StateDir), "rollback")
+	root := filepath.Join(p.in.StateDir, "rollback")
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
-	cutoff := p.d.Now().Add(-p.d.Config.Backups.KeepMaintenanceWithin.D())
+	cutoff := p.d.Now().Add(-p.in.Backups.Retention.KeepMaintenanceWithin)
 	for _, e := range ents {
 		fi, err := e.Info()
 		if err != nil || !e.IsDir() || e.Name() == keep || !fi.ModTime().Before(cutoff) {
@@ -75,7 +75,7 @@ func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir str
 		r.Finding(runbook.Info, dir, "the run kept no configuration snapshot: only the database is restored")
 		return nil
 	}
-	changed, err := backup.RestoreFiles(ctx, dir, p.path(p.d.Config.Backups.PreRecoveryDir), p.d.Now(), true)
+	changed, err := backup.RestoreFiles(ctx, dir, p.in.Backups.PreRecoveryDir, p.d.Now(), true)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir str
 		return nil
 	}
 	return env.Do(ctx, "restore the configuration from "+dir+": "+strings.Join(changed, ", "), func(ctx context.Context) error {
-		_, err := backup.RestoreFiles(ctx, dir, p.path(p.d.Config.Backups.PreRecoveryDir), p.d.Now(), false)
+		_, err := backup.RestoreFiles(ctx, dir, p.in.Backups.PreRecoveryDir, p.d.Now(), false)
 		return err
 	})
 }

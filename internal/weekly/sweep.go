@@ -18,8 +18,8 @@ import (
 // (VACUUM INTO, restore), in the backup tree, the reports and log trees,
 // the state dir and the system temp dir (restore tests, command output).
 func (p *Procedure) sweepDirs() []durable.Dir {
-	cfg := p.d.Config
-	db := p.path(cfg.Database.Path)
+	in := p.in
+	db := in.Database.Path
 	base := filepath.Base(db)
 	legacyDB := func(name string) bool {
 		for _, purpose := range []string{"vacuum", "backup", "copy", "restore"} {
@@ -31,15 +31,15 @@ func (p *Procedure) sweepDirs() []durable.Dir {
 	}
 	dirs := []durable.Dir{
 		{Path: filepath.Dir(db), Legacy: legacyDB},
-		{Path: p.path(cfg.Backups.Dir), Recursive: true, Legacy: backup.LegacyTemp},
+		{Path: in.Backups.Dir, Recursive: true, Legacy: backup.LegacyTemp},
 	}
-	for _, d := range []string{cfg.Backups.DailyDir, cfg.Backups.WeeklyDir, cfg.Backups.MaintenanceDir, cfg.Backups.PreRecoveryDir} {
-		dirs = append(dirs, durable.Dir{Path: p.path(d), Recursive: true, Legacy: backup.LegacyTemp})
+	for _, d := range []string{in.Backups.Layout.DailyDir, in.Backups.Layout.WeeklyDir, in.Backups.Layout.MaintenanceDir, in.Backups.PreRecoveryDir} {
+		dirs = append(dirs, durable.Dir{Path: d, Recursive: true, Legacy: backup.LegacyTemp})
 	}
-	for _, d := range []string{cfg.ReportsDir, cfg.Logs.Dir, cfg.Logs.ArchiveDir} {
-		dirs = append(dirs, durable.Dir{Path: p.path(d), Recursive: true})
+	for _, d := range []string{in.ReportsDir, in.Logs.Dir, in.Logs.ArchiveDir} {
+		dirs = append(dirs, durable.Dir{Path: d, Recursive: true})
 	}
-	return append(dirs, durable.Dir{Path: p.path(cfg.StateDir)}, durable.Dir{Path: os.TempDir()})
+	return append(dirs, durable.Dir{Path: in.StateDir}, durable.Dir{Path: os.TempDir()})
 }
 
 // sweepTemps puts back daily sets a crash left half-replaced, then removes
@@ -48,7 +48,7 @@ func (p *Procedure) sweepDirs() []durable.Dir {
 // lists.
 func (p *Procedure) sweepTemps(ctx context.Context, dryRun bool, r *runbook.Result) error {
 	verb := map[bool]string{true: "would ", false: ""}[dryRun]
-	restored, err := backup.RecoverSets(ctx, p.path(p.d.Config.Backups.DailyDir), dryRun)
+	restored, err := backup.RecoverSets(ctx, p.in.Backups.Layout.DailyDir, dryRun)
 	for _, s := range restored {
 		r.Action("%sput back the backup set %s, which a crash left moved aside", verb, s)
 	}

@@ -34,7 +34,7 @@ func skippedIfCannotCheck(err error) (runbook.Result, error) {
 }
 
 func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if !p.d.Config.Updates.Apt.Enabled {
+	if !p.in.Updates.Apt.Enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
 	rep, err := p.aptReport(ctx)
@@ -57,18 +57,18 @@ func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 		r.Finding(runbook.Info, "", "%d packages are upgradable, none of them security updates", len(rep.Packages))
 	}
 	if rep.RebootRequired {
-		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", p.d.Config.Updates.Apt.RebootRequiredFile)
+		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", p.in.Updates.Apt.RebootRequiredFile)
 		r.Recommend("Schedule a reboot inside the next maintenance window.")
 	}
 	return r, nil
 }
 
 func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.d.Config.Updates.Pip
+	cfg := p.in.Updates.Pip
 	if !cfg.Enabled {
 		return runbook.Skipped("updates.pip.enabled is false"), nil
 	}
-	rep, err := updates.CheckPip(ctx, p.d.Runner, p.path(cfg.Venv), cfg.Watch)
+	rep, err := updates.CheckPip(ctx, p.d.Runner, cfg.Venv, cfg.Watch)
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
@@ -89,11 +89,11 @@ func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 }
 
 func (p *Procedure) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.d.Config.Updates.Npm
+	cfg := p.in.Updates.Npm
 	if !cfg.Enabled {
 		return runbook.Skipped("updates.npm.enabled is false"), nil
 	}
-	rep, err := updates.CheckNpm(ctx, p.d.Runner, p.path(cfg.Dir))
+	rep, err := updates.CheckNpm(ctx, p.d.Runner, cfg.Dir)
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
@@ -104,7 +104,7 @@ func (p *Procedure) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	}
 	if n := c.Critical + c.High; n > 0 {
 		r.Finding(runbook.Warning, "", "npm audit: %d high or critical vulnerabilities in the frontend", n)
-		r.Recommend("Review `npm audit` in %s and upgrade without --force (breaking changes need testing).", p.path(cfg.Dir))
+		r.Recommend("Review `npm audit` in %s and upgrade without --force (breaking changes need testing).", cfg.Dir)
 	} else if c.Total > 0 {
 		r.Finding(runbook.Info, "", "npm audit: %d low or moderate vulnerabilities", c.Total)
 	}

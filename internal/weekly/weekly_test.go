@@ -16,6 +16,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
 	"github.com/fossawork/fossamaint/internal/updates"
@@ -154,8 +155,13 @@ func (tr *tree) procedure(mgr service.Manager, now time.Time) *Procedure {
 	// (downtime) are measurable.
 	var ticks atomic.Int64
 	clock := func() time.Time { return now.Add(time.Duration(ticks.Add(1)) * 10 * time.Millisecond) }
-	return New(Deps{Config: tr.cfg, Services: mgr, Checker: &health.Checker{}, Runner: updates.ExecRunner{},
-		Now: clock, Location: time.UTC, TopSample: 10 * time.Millisecond})
+	in, err := install.Resolve(tr.cfg, "")
+	if err != nil {
+		panic(err)
+	}
+	in.Services.Manager = mgr
+	return New(Deps{Install: in, Checker: &health.Checker{}, Runner: updates.ExecRunner{},
+		Now: clock, TopSample: 10 * time.Millisecond})
 }
 
 func findings(run *runbook.Run, phase, step string) []string {
@@ -335,7 +341,11 @@ func TestLatencyRegressionAgainstPreflight(t *testing.T) {
 }
 
 func TestPlanSelection(t *testing.T) {
-	p := New(Deps{Config: config.Default(), Now: time.Now})
+	in, err := install.Resolve(config.Default(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Deps{Install: in, Now: time.Now})
 	tests := []struct {
 		only, skip []string
 		want       string
