@@ -262,7 +262,7 @@ services again. ID is a path, a file name or a daily directory's date.`,
   fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, proc, err := a.loadProcedure()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
@@ -274,7 +274,7 @@ services again. ID is a path, a file name or a daily directory's date.`,
 			if err != nil {
 				return err
 			}
-			run, err := proc.RestoreBackup(cmd.Context(), b.Path, dryRun)
+			run, err := a.recovery(in).RestoreBackup(cmd.Context(), b.Path, dryRun)
 			if run == nil {
 				return err
 			}

@@ -22,14 +22,17 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
   fossamaint health --comprehensive --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, proc, err := a.loadProcedure()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
 			if !comprehensive {
 				return a.probeEndpoints(cmd, in.Health.Checks, asJSON)
 			}
-			rep := proc.Comprehensive(cmd.Context())
+			ctx := cmd.Context()
+			checker := &health.Checker{}
+			states := health.ServiceStates(ctx, in.Services.Manager, in.Services.UnitNames())
+			rep := health.Comprehensive(ctx, in.ComprehensiveInput(checker.ProbeAll(ctx, in.Health.Checks), states))
 			if asJSON {
 				if err := a.encodeJSON(rep); err != nil {
 					return err

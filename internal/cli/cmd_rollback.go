@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
 func (a *app) rollbackCmd() *cobra.Command {
@@ -30,12 +30,12 @@ point: the command refuses and says how to restore a backup instead.`,
   fossamaint rollback --run 20261128-020001-ab12cd --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, proc, err := a.loadProcedure()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			res, err := proc.Rollback(cmd.Context(), runID, dryRun)
-			if errors.Is(err, weekly.ErrNoRollbackPoint) {
+			res, err := a.recovery(in).Rollback(cmd.Context(), runID, dryRun)
+			if errors.Is(err, recovery.ErrNoRollbackPoint) {
 				return withCode(ExitUsage, err)
 			}
 			if err != nil {
@@ -85,11 +85,11 @@ Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
 		Example: "  fossamaint recover --dry-run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, proc, err := a.loadProcedure()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			res, err := proc.Recover(cmd.Context(), dryRun)
+			res, err := a.recovery(in).Recover(cmd.Context(), dryRun)
 			if asJSON {
 				if jerr := a.encodeJSON(res); jerr != nil {
 					return jerr

@@ -6,6 +6,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/updates"
 	"github.com/fossawork/fossamaint/internal/weekly"
 )
@@ -32,6 +33,12 @@ func (a *app) loadProcedure() (*install.Installation, *weekly.Procedure, error) 
 		return nil, nil, err
 	}
 	return in, a.procedure(in), nil
+}
+
+// recovery is the recovery kit (recover, rollback, restore) for the
+// installation.
+func (a *app) recovery(in *install.Installation) *recovery.Kit {
+	return recovery.New(in, &health.Checker{}, a.now)
 }
 
 // procedure wires the real side effects for the installation.

@@ -246,3 +246,25 @@ func Secrets(cfg config.Config) ([]string, error) {
 	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
 	return append(secrets, config.Secrets(cfg)...), err
 }
+
+// UnitNames are the names of the managed units.
+func (s Services) UnitNames() []string {
+	var out []string
+	for _, u := range s.Managed() {
+		out = append(out, u.Name)
+	}
+	return out
+}
+
+// ComprehensiveInput is what the comprehensive health check looks at on
+// this installation, given the endpoint probes' results and the units'
+// states (the caller probes, so a run that already did does not again).
+func (in *Installation) ComprehensiveInput(endpoints []health.Result, states []health.ServiceState) health.ComprehensiveInput {
+	return health.ComprehensiveInput{
+		Endpoints:  endpoints,
+		DBPath:     in.Database.Path,
+		Services:   states,
+		Modes:      in.Security.FileModes,
+		Thresholds: in.Thresholds,
+	}
+}

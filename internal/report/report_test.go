@@ -183,7 +183,7 @@ func TestJSONSchemaKeys(t *testing.T) {
 
 func TestNonFiniteNumbers(t *testing.T) {
 	run := sampleRun(t)
-	run.Metrics[MetricCPUAvgPercent] = math.NaN()
+	run.Metrics[runbook.HeadlineCPUAvgPercent] = math.NaN()
 	run.DowntimeSeconds = math.Inf(1)
 	run.Phases[0].Steps[0].DurationSeconds = math.NaN()
 	run.Phases[0].Steps[0].Metric("api_latency", math.Inf(-1), "ms")
@@ -197,7 +197,7 @@ func TestNonFiniteNumbers(t *testing.T) {
 			t.Errorf("markdown lacks %q", want)
 		}
 	}
-	if run.Metrics[MetricCPUAvgPercent] == 0 {
+	if run.Metrics[runbook.HeadlineCPUAvgPercent] == 0 {
 		t.Error("rendering changed the caller's run")
 	}
 }

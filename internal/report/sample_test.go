@@ -44,8 +44,8 @@ func sampleRun(t testing.TB) *runbook.Run {
 		DowntimeSeconds: 4.37,
 		Phases:          append(firstPhases(at), laterPhases(at)...),
 		Metrics: map[string]float64{
-			MetricDatabaseSizeBytes: 524288000, MetricWorkOrders: 1234, MetricDispensers: 56,
-			MetricErrorsLastWeek: 137, MetricCPUAvgPercent: 23.456, MetricMemoryAvgPercent: 61.2,
+			runbook.HeadlineDatabaseSizeBytes: 524288000, runbook.HeadlineWorkOrders: 1234, runbook.HeadlineDispensers: 56,
+			runbook.HeadlineErrorsLastWeek: 137, runbook.HeadlineCPUAvgPercent: 23.456, runbook.HeadlineMemoryAvgPercent: 61.2,
 			"backups_kept": 18,
 		},
 		Recommendations: []string{
@@ -129,8 +129,8 @@ func dryRun(t testing.TB) *runbook.Run {
 	run.DryRun = true
 	run.Status = runbook.RunWarn
 	run.DowntimeSeconds = 0
-	delete(run.Metrics, MetricCPUAvgPercent)
-	delete(run.Metrics, MetricDispensers)
+	delete(run.Metrics, runbook.HeadlineCPUAvgPercent)
+	delete(run.Metrics, runbook.HeadlineDispensers)
 	delete(run.Metrics, "backups_kept")
 	run.Phases = run.Phases[:4]
 	db := &run.Phases[2]

@@ -8,17 +8,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// Names of the run-level metrics the template's "Performance Metrics"
-// section shows, as stored in runbook.Run.Metrics.
-const (
-	MetricDatabaseSizeBytes = "database_size_bytes"
-	MetricWorkOrders        = "work_orders"
-	MetricDispensers        = "dispensers"
-	MetricErrorsLastWeek    = "errors_last_week"
-	MetricCPUAvgPercent     = "cpu_avg_percent"
-	MetricMemoryAvgPercent  = "memory_avg_percent"
-)
-
 // view is what Markdown and HTML both show, computed once from an already
 // redacted run so the two formats cannot drift apart.
 type view struct {
@@ -254,17 +243,15 @@ func summary(m map[string]float64) []labelled {
 		return "n/a"
 	}
 	out := []labelled{
-		{"Database Size", value(MetricDatabaseSizeBytes, formatBytes)},
-		{"Average CPU Usage", value(MetricCPUAvgPercent, formatPercent)},
-		{"Average Memory Usage", value(MetricMemoryAvgPercent, formatPercent)},
-		{"Error Count", value(MetricErrorsLastWeek, formatCount("in the last 7 days"))},
-		{"Work Orders", value(MetricWorkOrders, formatNumber)},
-		{"Dispensers", value(MetricDispensers, formatNumber)},
+		{"Database Size", value(runbook.HeadlineDatabaseSizeBytes, formatBytes)},
+		{"Average CPU Usage", value(runbook.HeadlineCPUAvgPercent, formatPercent)},
+		{"Average Memory Usage", value(runbook.HeadlineMemoryAvgPercent, formatPercent)},
+		{"Error Count", value(runbook.HeadlineErrorsLastWeek, formatCount("in the last 7 days"))},
+		{"Work Orders", value(runbook.HeadlineWorkOrders, formatNumber)},
+		{"Dispensers", value(runbook.HeadlineDispensers, formatNumber)},
 	}
-	known := []string{MetricDatabaseSizeBytes, MetricCPUAvgPercent, MetricMemoryAvgPercent,
-		MetricErrorsLastWeek, MetricWorkOrders, MetricDispensers}
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		if !slices.Contains(known, name) {
+		if !slices.Contains(runbook.Headlines, name) {
 			out = append(out, labelled{name, formatNumber(m[name])})
 		}
 	}

@@ -64,6 +64,8 @@ type Finding struct {
 type Metric struct {
 	Value float64 `json:"value"`
 	Unit  string  `json:"unit"`
+	// Headline marks one of the run's headline numbers (see Headlines).
+	Headline bool `json:"headline,omitempty"`
 }
 
 // Result is what a step returns. Reports are rendered only from Results.
@@ -74,6 +76,9 @@ type Result struct {
 	Metrics  map[string]Metric `json:"metrics"`
 	// Note explains a skip or postponement in one line.
 	Note string `json:"note,omitempty"`
+	// Rolled is true when the step's changes were rolled back (see
+	// RolledBack): the run's state, not a metric.
+	Rolled bool `json:"rolled_back,omitempty"`
 }
 
 // Finding appends a finding and raises the status to match its severity.

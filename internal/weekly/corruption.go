@@ -75,7 +75,7 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 }
 
 func (p *Procedure) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result) (runbook.Result, error) {
-	stoppedAt, err := p.restoreWithService(ctx, env, good.Path, p.managedUnits())
+	stoppedAt, err := p.rec.RestoreWithService(ctx, env, good.Path, p.in.Services.Managed())
 	if err != nil {
 		return r, err
 	}

@@ -52,7 +52,7 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 		return runbook.Result{}, err
 	}
 	var r runbook.Result
-	r.Metric("database_size_bytes", float64(st.FileSize), "bytes")
+	r.Headline(runbook.HeadlineDatabaseSizeBytes, float64(st.FileSize), "bytes")
 	r.Metric("wal_size_bytes", float64(st.WALSize), "bytes")
 	r.Metric("tables", float64(st.Tables), "count")
 	r.Metric("indexes", float64(st.Indexes), "count")
@@ -64,7 +64,11 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 			r.Finding(runbook.Warning, st.Path, "table %s does not exist", t.Table)
 			continue
 		}
-		r.Metric(t.Table, float64(t.Rows), "rows")
+		if t.Table == runbook.HeadlineWorkOrders || t.Table == runbook.HeadlineDispensers {
+			r.Headline(t.Table, float64(t.Rows), "rows")
+		} else {
+			r.Metric(t.Table, float64(t.Rows), "rows")
+		}
 	}
 	if !strings.EqualFold(st.JournalMode, "wal") {
 		r.Finding(runbook.Info, "journal_mode="+st.JournalMode, "the database is not in WAL mode; the optimize step sets it (it persists in the file)")

@@ -105,14 +105,14 @@ func TestDatabasePhaseVacuumsWithShortDowntimeAndRecordsPointB(t *testing.T) {
 	// rollback restores exactly that point, once.
 	exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
 	p := tr.procedure(mgr, saturday.Add(time.Hour))
-	res, err := p.Rollback(context.Background(), run.RunID, false)
+	res, err := p.rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Point != run.RollbackPoint || rows(t, dbPath) != 250 {
 		t.Fatalf("rollback %+v, rows %d", res, rows(t, dbPath))
 	}
-	again, err := p.Rollback(context.Background(), run.RunID, false)
+	again, err := p.rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil || !again.Already {
 		t.Fatalf("second rollback: %+v %v", again, err)
 	}
@@ -225,7 +225,7 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(ctx, false)
+	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).rec.Recover(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 	if active, _ := mgr.Active(ctx, "fossawork-backend"); !active {
 		t.Errorf("service not started; actions %v", res.Actions)
 	}
-	if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(ctx, false); again.Note != "no run died unfinished" {
+	if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).rec.Recover(ctx, false); again.Note != "no run died unfinished" {
 		t.Errorf("recover is not idempotent: %+v", again)
 	}
 }

@@ -50,7 +50,7 @@ func (d *downtime) run(ctx context.Context) error {
 	}
 	// Whatever happens next, the service was stopped from here on.
 	p.s.downtime = downtimeState{stoppedAt: p.d.Now()}
-	if err := p.stopUnit(ctx, d.env, d.unit); err != nil {
+	if err := p.rec.StopUnit(ctx, d.env, d.unit); err != nil {
 		return err
 	}
 	if err := fault.Hit(fault.AfterStop); err != nil {
@@ -294,35 +294,17 @@ func (d *downtime) optimizeFile(ctx context.Context, path string) error {
 }
 
 func (d *downtime) quickCheck(ctx context.Context, path string) error {
-	if err := quickCheckFile(ctx, path); err != nil {
+	if err := sqlitedb.QuickCheckFile(ctx, path); err != nil {
 		return err
 	}
 	d.env.Record("quick_check of %s: ok", path)
 	return nil
 }
 
-// quickCheckFile opens the database at path for maintenance and runs
-// PRAGMA quick_check; a damaged file is an error quoting SQLite.
-func quickCheckFile(ctx context.Context, path string) error {
-	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	res, err := db.QuickCheck(ctx)
-	if err != nil {
-		return err
-	}
-	if !res.OK {
-		return fmt.Errorf("quick_check of %s: %v", path, first(res.Messages, 3))
-	}
-	return nil
-}
-
 // start starts the unit, waits until it is ready and records the downtime.
 func (d *downtime) start(ctx context.Context) error {
 	p := d.p
-	ready, err := p.startUnit(ctx, d.env, d.unit)
+	ready, err := p.rec.StartUnit(ctx, d.env, d.unit)
 	if err != nil {
 		return err
 	}
@@ -368,7 +350,7 @@ func (d *downtime) rollback(ctx context.Context, cause error) {
 		d.r.Recommend("Restore %s by hand with `fossamaint rollback` and start %s.", d.p.s.downtime.pointB, d.unit.Name)
 		return
 	}
-	d.r.Metric("rolled_back", 1, "bool")
+	d.r.RolledBack()
 	d.r.Recommend("Find out why the maintenance failed (%v) before the next window.", cause)
 }
 
@@ -384,7 +366,7 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 	if st.pointB != "" {
 		// A service that failed its readiness check may still be running:
 		// never swap a file under a live writer.
-		if err = p.stopUnit(ctx, env, unit); err == nil {
+		if err = p.rec.StopUnit(ctx, env, unit); err == nil {
 			st.restarted = false
 			err = env.Do(ctx, "restore rollback point B "+st.pointB, func(ctx context.Context) error {
 				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: p.in.Database.Path,
@@ -396,7 +378,7 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 	if !st.restarted {
 		// Start even when the restore failed: the file in place passed
 		// its checks or is the original, and a stopped service is worse.
-		if _, serr := p.startUnit(ctx, env, unit); serr != nil {
+		if _, serr := p.rec.StartUnit(ctx, env, unit); serr != nil {
 			err = errors.Join(err, serr)
 		} else {
 			p.s.downtime.restarted = true

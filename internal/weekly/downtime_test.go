@@ -15,6 +15,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/fault"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
 func TestInterruptedOptimizeReportsItsDowntime(t *testing.T) {
@@ -161,14 +162,14 @@ func TestKilledAtEachPointOfTheDatabasePhase(t *testing.T) {
 				_, _ = tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
 			})
 			orphan(t, tr.root)
-			res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(context.Background(), false)
+			res, err := tr.procedure(mgr, saturday.Add(time.Hour)).rec.Recover(context.Background(), false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !active(t, mgr, "fossawork-backend") {
 				t.Errorf("service down after recover: %v %v", res.Findings, res.Actions)
 			}
-			if err := quickCheckFile(context.Background(), dbPath); err != nil || rows(t, dbPath) != 250 {
+			if err := sqlitedb.QuickCheckFile(context.Background(), dbPath); err != nil || rows(t, dbPath) != 250 {
 				t.Errorf("database after recover: %v", err)
 			}
 			points, _ := filepath.Glob(filepath.Join(tr.root, "backups/maintenance/*.db"))
@@ -177,7 +178,7 @@ func TestKilledAtEachPointOfTheDatabasePhase(t *testing.T) {
 					t.Errorf("%s is the live database under a second name", pt)
 				}
 			}
-			if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(context.Background(), false); again.Note != "no run died unfinished" {
+			if again, _ := tr.procedure(mgr, saturday.Add(2*time.Hour)).rec.Recover(context.Background(), false); again.Note != "no run died unfinished" {
 				t.Errorf("second recover: %+v", again)
 			}
 			var left []string
@@ -254,7 +255,7 @@ func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
 	if st.Metrics["reclaimed_bytes"].Value <= 0 || fileSize(dbPath) >= before {
 		t.Errorf("nothing reclaimed: %v, %d -> %d bytes\n%s", st.Metrics, before, fileSize(dbPath), joined)
 	}
-	if rows(t, dbPath) != 250 || quickCheckFile(context.Background(), dbPath) != nil {
+	if rows(t, dbPath) != 250 || sqlitedb.QuickCheckFile(context.Background(), dbPath) != nil {
 		t.Error("database damaged by the online reclaim")
 	}
 }

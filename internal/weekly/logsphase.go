@@ -49,7 +49,7 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	}); err != nil {
 		return r, err
 	}
-	r.Metric("errors_last_week", float64(a.ErrorsTotal), "count")
+	r.Headline(runbook.HeadlineErrorsLastWeek, float64(a.ErrorsTotal), "count")
 	r.Metric("entries_last_week", float64(a.Entries), "count")
 	r.Metric("patterns", float64(len(a.Patterns)), "count")
 	r.Metric("new_patterns", float64(len(a.NewPatterns)), "count")

@@ -43,12 +43,12 @@ func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result,
 	r.Metric("missing_samples", float64(tr.MissingSamples), "count")
 	r.Metric("malformed_lines", float64(tr.Malformed), "count")
 	if tr.CPU.N > 0 {
-		r.Metric("cpu_avg_percent", tr.CPU.Avg, "%")
+		r.Headline(runbook.HeadlineCPUAvgPercent, tr.CPU.Avg, "%")
 		r.Metric("cpu_p95_percent", tr.CPU.P95, "%")
 		r.Metric("cpu_max_percent", tr.CPU.Max, "%")
 	}
 	if tr.Memory.N > 0 {
-		r.Metric("memory_avg_percent", tr.Memory.Avg, "%")
+		r.Headline(runbook.HeadlineMemoryAvgPercent, tr.Memory.Avg, "%")
 		r.Metric("memory_p95_percent", tr.Memory.P95, "%")
 		r.Metric("memory_max_percent", tr.Memory.Max, "%")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
@@ -37,9 +38,10 @@ type Deps struct {
 // Procedure builds the plan and keeps what steps share (the preflight
 // latency baseline, the week's log summary, the apt report).
 type Procedure struct {
-	d  Deps
-	in *install.Installation
-	s  *shared
+	d   Deps
+	in  *install.Installation
+	rec *recovery.Kit
+	s   *shared
 	// selected are the phases of the current plan, so a step can leave a
 	// finding to the phase that owns it instead of reporting it twice.
 	selected []string
@@ -53,7 +55,7 @@ func New(d Deps) *Procedure {
 	if d.Checker == nil {
 		d.Checker = &health.Checker{}
 	}
-	return &Procedure{d: d, in: d.Install, s: newShared()}
+	return &Procedure{d: d, in: d.Install, rec: recovery.New(d.Install, d.Checker, d.Now), s: newShared()}
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
@@ -29,27 +28,6 @@ func (p *Procedure) endpointChecks() []health.Check {
 	return p.in.Health.Checks
 }
 
-// readinessProbe polls the unit's health URL, or only its active state
-// when it has none.
-func (p *Procedure) readinessProbe(u config.Service) func(context.Context) error {
-	if u.HealthURL == "" {
-		return func(ctx context.Context) error {
-			ok, err := p.in.Services.Manager.Active(ctx, u.Name)
-			if err == nil && !ok {
-				err = fmt.Errorf("%s is not active", u.Name)
-			}
-			return err
-		}
-	}
-	chk := health.Check{Name: u.Name, URL: u.HealthURL, Expect: []int{200}, Timeout: p.in.Health.Timeout}
-	return func(ctx context.Context) error {
-		if res := p.d.Checker.Probe(ctx, chk); !res.Healthy {
-			return fmt.Errorf("%s", res.Err)
-		}
-		return nil
-	}
-}
-
 func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	if len(p.in.Services.Managed()) == 0 {
 		return runbook.Skipped("services.manager is none: the operator manages services"), nil
@@ -67,7 +45,7 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 		var ready time.Duration
 		err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
 			var err error
-			ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.readinessProbe(u), p.in.Services.ReadyTimeout)
+			ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.rec.ReadinessProbe(u), p.in.Services.ReadyTimeout)
 			return err
 		})
 		if err != nil {
@@ -118,17 +96,9 @@ func statusText(res health.Result) string {
 	return fmt.Sprintf("HTTP %d", res.Status)
 }
 
-func (p *Procedure) serviceStates(ctx context.Context) []health.ServiceState {
-	var out []health.ServiceState
-	for _, u := range p.in.Services.Managed() {
-		active, err := p.in.Services.Manager.Active(ctx, u.Name)
-		out = append(out, health.ServiceState{Name: u.Name, Active: active, Err: err})
-	}
-	return out
-}
-
 func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	rep := health.Comprehensive(ctx, p.comprehensiveInput(ctx))
+	states := health.ServiceStates(ctx, p.in.Services.Manager, p.in.Services.UnitNames())
+	rep := health.Comprehensive(ctx, p.in.ComprehensiveInput(p.endpointResults(ctx), states))
 	var r runbook.Result
 	ok := 0
 	for _, it := range rep.Items {
@@ -148,23 +118,6 @@ func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.
 	r.Metric("items_ok", float64(ok), "count")
 	r.Metric("items", float64(len(rep.Items)), "count")
 	return r, nil
-}
-
-// comprehensiveInput is what `fossamaint health --comprehensive` and the
-// postflight step both check.
-func (p *Procedure) comprehensiveInput(ctx context.Context) health.ComprehensiveInput {
-	return health.ComprehensiveInput{
-		Endpoints:  p.endpointResults(ctx),
-		DBPath:     p.in.Database.Path,
-		Services:   p.serviceStates(ctx),
-		Modes:      p.in.Security.FileModes,
-		Thresholds: p.in.Thresholds,
-	}
-}
-
-// Comprehensive runs the comprehensive health check alone.
-func (p *Procedure) Comprehensive(ctx context.Context) health.Report {
-	return health.Comprehensive(ctx, p.comprehensiveInput(ctx))
 }
 
 func (p *Procedure) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {

@@ -60,7 +60,7 @@ func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 		dry  func(*testing.T, *Procedure)
 	}{
 		{"recover --dry-run", func(t *testing.T, p *Procedure) {
-			res, err := p.Recover(context.Background(), true)
+			res, err := p.rec.Recover(context.Background(), true)
 			if err != nil || len(res.Findings) == 0 {
 				t.Fatalf("dry recover: %+v %v", res, err)
 			}
@@ -79,7 +79,7 @@ func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 			if active, _ := mgr.Active(context.Background(), "fossawork-backend"); active {
 				t.Fatal("the dry run started the service")
 			}
-			res, err := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(context.Background(), false)
+			res, err := tr.procedure(mgr, saturday.Add(2*time.Hour)).rec.Recover(context.Background(), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +176,7 @@ func TestRollbackStopsEveryServiceAndRestoresTheConfig(t *testing.T) {
 	exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
 	write(t, envPath, "SECRET_KEY=changed-by-a-bad-upgrade\n", 0o600)
 
-	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Rollback(context.Background(), run.RunID, false)
+	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,12 +228,12 @@ func TestRollbackKilledMidwayIsFinishedByRecover(t *testing.T) {
 	mgr := withUnits(t, tr)
 	run := weeklyWithPointB(t, tr, mgr)
 	killedAt(t, fault.RestoreStopped, func() {
-		_, _ = tr.procedure(mgr, saturday.Add(time.Hour)).Rollback(context.Background(), run.RunID, false)
+		_, _ = tr.procedure(mgr, saturday.Add(time.Hour)).rec.Rollback(context.Background(), run.RunID, false)
 	})
 	if active(t, mgr, "fossawork-backend") || active(t, mgr, "fossawork-frontend") {
 		t.Fatal("the kill came after the stop: both units should be down")
 	}
-	res, err := tr.procedure(mgr, saturday.Add(2*time.Hour)).Recover(context.Background(), false)
+	res, err := tr.procedure(mgr, saturday.Add(2*time.Hour)).rec.Recover(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestRollbackKilledMidwayIsFinishedByRecover(t *testing.T) {
 			t.Errorf("%s left down by recover; actions %v", u, res.Actions)
 		}
 	}
-	again, err := tr.procedure(mgr, saturday.Add(3*time.Hour)).Rollback(context.Background(), run.RunID, false)
+	again, err := tr.procedure(mgr, saturday.Add(3*time.Hour)).rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil || again.Already || again.Run.Status == runbook.RunFail {
 		t.Fatalf("rollback after recover: %+v %v", again, err)
 	}
@@ -259,12 +259,12 @@ func TestRestoreKilledMidwayIsFinishedByRecover(t *testing.T) {
 	mgr := withUnits(t, tr)
 	daily := filepath.Join(tr.root, "backups/daily", saturday.Format("20060102"), "fossawork_v2.db")
 	killedAt(t, fault.RestoreReplaced, func() {
-		_, _ = tr.procedure(mgr, saturday).RestoreBackup(context.Background(), daily, false)
+		_, _ = tr.procedure(mgr, saturday).rec.RestoreBackup(context.Background(), daily, false)
 	})
 	if active(t, mgr, "fossawork-backend") {
 		t.Fatal("backend should be down after the kill")
 	}
-	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).Recover(context.Background(), false)
+	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).rec.Recover(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

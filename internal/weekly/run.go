@@ -2,15 +2,12 @@ package weekly
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -46,11 +43,11 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		}
 		span = runbook.Span{Start: now, End: now.Add(win.Duration)}
 	}
-	lock, store, err := p.openState(ctx, opts.DryRun)
+	lock, store, err := recovery.OpenState(ctx, p.in.StateDir, opts.DryRun, p.d.Now)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
+	defer lock.Release()
 	var abandoned []history.Abandoned
 	if store != nil {
 		defer store.Close()
@@ -63,7 +60,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 			p.s.failingSince = since
 		}
 	}
-	var mark recoveredMarker
+	var mark recovery.RecoveredMarker
 	var journal runbook.Journal
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
@@ -72,14 +69,14 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
-		RunID: newRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
+		RunID: runbook.NewRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
 		DryRun: opts.DryRun, StartedAt: now, Window: span,
 		NextMaintenance: win.Next(now).Start,
 	}
 	// A dry run has no journal: it changes nothing, not even the history.
 	eng := &runbook.Engine{Now: p.d.Now, Journal: journal, DryRun: opts.DryRun, Deadline: span.End, Progress: opts.Progress}
 	execErr := eng.Execute(ctx, plan, run)
-	Summarize(run)
+	run.Summarize()
 	if journal != nil {
 		// The summary is part of the stored report: write the run once more.
 		if err := journal.RunFinished(context.WithoutCancel(ctx), run); err != nil && execErr == nil {
@@ -100,18 +97,18 @@ func (p *Procedure) Window() (runbook.Window, error) {
 // then sweeps the temporaries of dead processes; config-snapshot keeps
 // the configuration for a rollback. Without a preflight phase in the plan
 // they form one.
-func (p *Procedure) withRecovery(plan runbook.Plan, dead []history.Abandoned, mark recoveredMarker) runbook.Plan {
+func (p *Procedure) withRecovery(plan runbook.Plan, dead []history.Abandoned, mark recovery.RecoveredMarker) runbook.Plan {
 	steps := []runbook.Step{
 		{Name: "previous-runs", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true,
 			Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 				var r runbook.Result
-				err := p.recoverRuns(ctx, env, dead, mark, &r)
+				err := p.rec.Runs(ctx, env, dead, mark, &r)
 				if len(dead) == 0 && len(r.Actions) == 0 && len(r.Findings) == 0 {
 					r.Note = "no run died unfinished; no temporary files were left behind"
 				}
 				return r, err
 			}},
-		{Name: "config-snapshot", Kind: runbook.Mutating, Budget: time.Minute, Critical: true, Run: p.snapshotConfig},
+		{Name: "config-snapshot", Kind: runbook.Mutating, Budget: time.Minute, Critical: true, Run: p.rec.SnapshotConfig},
 	}
 	for i := range plan.Phases {
 		if plan.Phases[i].Name == "preflight" {
@@ -121,72 +118,6 @@ func (p *Procedure) withRecovery(plan runbook.Plan, dead []history.Abandoned, ma
 	}
 	plan.Phases = append([]runbook.Phase{{Name: "preflight", Title: "Pre-maintenance verification", Steps: steps}}, plan.Phases...)
 	return plan
-}
-
-func newRunID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-}
-
-// summaryMetrics maps the report's headline numbers to the step metric
-// that measures each.
-var summaryMetrics = []struct{ name, phase, step, metric string }{
-	{"database_size_bytes", "database", "stats", "database_size_bytes"},
-	{"work_orders", "database", "stats", "work_orders"},
-	{"dispensers", "database", "stats", "dispensers"},
-	{"errors_last_week", "logs", "analyze", "errors_last_week"},
-	{"cpu_avg_percent", "performance", "trends", "cpu_avg_percent"},
-	{"memory_avg_percent", "performance", "trends", "memory_avg_percent"},
-}
-
-// Summarize fills the run's headline metrics and recommendations from its
-// step results. A metric no step measured is left out, never guessed.
-func Summarize(run *runbook.Run) {
-	run.Metrics = map[string]float64{}
-	for _, m := range summaryMetrics {
-		if st, ok := run.Step(m.phase, m.step); ok {
-			if v, ok := st.Metrics[m.metric]; ok {
-				run.Metrics[m.name] = v.Value
-			}
-		}
-	}
-	run.Recommendations = recommendations(run)
-	run.DowntimeSeconds = 0
-	for _, ph := range run.Phases {
-		for _, s := range ph.Steps {
-			run.DowntimeSeconds += s.Metrics["downtime_seconds"].Value
-			// A weekly run whose downtime step was undone is rolled back;
-			// a rollback or restore that failed has simply failed.
-			rolledBack := s.Metrics["rolled_back"].Value == 1 || (s.Undone && s.Kind == runbook.Downtime)
-			if rolledBack && (run.Command == "" || run.Command == runbook.CommandWeekly) {
-				run.Status = runbook.RunRolledBack
-			}
-		}
-	}
-}
-
-var sevOrder = map[runbook.Severity]int{runbook.Critical: 0, runbook.Warning: 1, runbook.Info: 2}
-
-func recommendations(run *runbook.Run) []string {
-	fs := run.Findings()
-	sort.SliceStable(fs, func(i, j int) bool { return sevOrder[fs[i].Severity] < sevOrder[fs[j].Severity] })
-	seen := map[string]bool{}
-	out := []string{}
-	for _, f := range fs {
-		if f.Recommendation != "" && !seen[f.Recommendation] {
-			seen[f.Recommendation] = true
-			out = append(out, f.Recommendation)
-		}
-	}
-	for _, ph := range run.Phases {
-		for _, s := range ph.Steps {
-			if s.Status == runbook.StatusPostponed {
-				out = append(out, fmt.Sprintf("Run the postponed step %s/%s early in the next window.", ph.Name, s.Name))
-			}
-		}
-	}
-	return out
 }
 
 // IsInterrupted reports whether err means the run was cancelled.

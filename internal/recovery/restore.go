@@ -1,4 +1,4 @@
-package weekly
+package recovery
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/fault"
 	"github.com/fossawork/fossamaint/internal/history"
+
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -32,14 +33,14 @@ type RollbackResult struct {
 // the services and check them. It is journalled, so a rollback killed
 // mid-way is finished by `recover`. A run already rolled back is left
 // alone, so running it twice cannot throw away writes made since.
-func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (RollbackResult, error) {
-	lock, store, err := p.openState(ctx, dryRun)
+func (k *Kit) Rollback(ctx context.Context, runID string, dryRun bool) (RollbackResult, error) {
+	lock, store, err := k.openState(ctx, dryRun)
 	if err != nil {
 		return RollbackResult{}, err
 	}
-	defer lock.release()
+	defer lock.Release()
 	if store == nil {
-		return RollbackResult{}, fmt.Errorf("%w in %s: run `fossamaint weekly` first", history.ErrNoRuns, p.in.StateDir)
+		return RollbackResult{}, fmt.Errorf("%w in %s: run `fossamaint weekly` first", history.ErrNoRuns, k.in.StateDir)
 	}
 	defer store.Close()
 	if runID == "" || runID == "latest" {
@@ -61,8 +62,8 @@ func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (Ro
 	if _, err := os.Stat(res.Point); err != nil {
 		return res, fmt.Errorf("rollback point %s of run %s: %w", res.Point, runID, err)
 	}
-	src := restoreSource{db: res.Point, config: p.configSnapshotDir(runID), what: "rollback point of run " + runID}
-	res.Run, err = p.restoreRun(ctx, store, dryRun, runbook.CommandRollback, src)
+	src := restoreSource{db: res.Point, config: k.SnapshotDir(runID), what: "rollback point of run " + runID}
+	res.Run, err = k.restoreRun(ctx, store, dryRun, runbook.CommandRollback, src)
 	if err != nil || dryRun || res.Run.Status == runbook.RunFail {
 		return res, err
 	}
@@ -72,16 +73,16 @@ func (p *Procedure) Rollback(ctx context.Context, runID string, dryRun bool) (Ro
 // RestoreBackup is `fossamaint backup restore`: under the run lock and in
 // the journal, verify path, stop the services, restore it, start them and
 // check them.
-func (p *Procedure) RestoreBackup(ctx context.Context, path string, dryRun bool) (*runbook.Run, error) {
-	lock, store, err := p.openState(ctx, dryRun)
+func (k *Kit) RestoreBackup(ctx context.Context, path string, dryRun bool) (*runbook.Run, error) {
+	lock, store, err := k.openState(ctx, dryRun)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
+	defer lock.Release()
 	if store != nil {
 		defer store.Close()
 	}
-	return p.restoreRun(ctx, store, dryRun, runbook.CommandRestore, restoreSource{db: path, what: "backup " + path})
+	return k.restoreRun(ctx, store, dryRun, runbook.CommandRestore, restoreSource{db: path, what: "backup " + path})
 }
 
 // restoreSource is what a restore puts back: a database file and,
@@ -93,12 +94,12 @@ type restoreSource struct {
 // restoreRun runs a restore as a journalled plan of three steps: verify
 // the source (read-only), restore with every managed service stopped
 // (downtime; undone by starting them), and probe the endpoints.
-func (p *Procedure) restoreRun(ctx context.Context, store *history.Store, dryRun bool, command string, src restoreSource) (*runbook.Run, error) {
+func (k *Kit) restoreRun(ctx context.Context, store *history.Store, dryRun bool, command string, src restoreSource) (*runbook.Run, error) {
 	title := map[string]string{runbook.CommandRollback: "Emergency rollback", runbook.CommandRestore: "Restore a backup"}[command]
 	// Nothing is stopped for a source that fails verification.
 	verified := false
-	verify := p.verifySource(src)
-	restore := p.restoreStep(src)
+	verify := k.verifySource(src)
+	restore := k.restoreStep(src)
 	plan := runbook.Plan{Phases: []runbook.Phase{{Name: command, Title: title, Steps: []runbook.Step{
 		{Name: "verify", Kind: runbook.ReadOnly, Critical: true,
 			Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
@@ -115,20 +116,20 @@ func (p *Procedure) restoreRun(ctx context.Context, store *history.Store, dryRun
 			},
 			Undo: func(ctx context.Context, env *runbook.Env) error {
 				var r runbook.Result
-				return p.startAll(ctx, env, &r)
+				return k.StartAll(ctx, env, &r)
 			}},
-		{Name: "health", Kind: runbook.ReadOnly, Critical: true, Run: p.restoredHealth},
+		{Name: "health", Kind: runbook.ReadOnly, Critical: true, Run: k.restoredHealth},
 	}}}}
-	now := p.d.Now()
+	now := k.now()
 	host, _ := os.Hostname()
-	run := &runbook.Run{RunID: newRunID(now), Command: command, Host: host, Operator: p.in.Operator,
-		ToolVersion: p.in.ToolVersion, DryRun: dryRun, StartedAt: now}
-	eng := &runbook.Engine{Now: p.d.Now, DryRun: dryRun}
+	run := &runbook.Run{RunID: runbook.NewRunID(now), Command: command, Host: host, Operator: k.in.Operator,
+		ToolVersion: k.in.ToolVersion, DryRun: dryRun, StartedAt: now}
+	eng := &runbook.Engine{Now: k.now, DryRun: dryRun}
 	if store != nil && !dryRun {
 		eng.Journal = store
 	}
 	err := eng.Execute(ctx, plan, run)
-	Summarize(run)
+	run.Summarize()
 	if eng.Journal != nil {
 		if jerr := store.RunFinished(context.WithoutCancel(ctx), run); jerr != nil && err == nil {
 			err = jerr
@@ -139,11 +140,11 @@ func (p *Procedure) restoreRun(ctx context.Context, store *history.Store, dryRun
 
 // verifySource refuses a source that fails its check or its manifest
 // before anything is stopped.
-func (p *Procedure) verifySource(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
+func (k *Kit) verifySource(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
 	return func(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 		var r runbook.Result
-		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: p.in.Database.Path,
-			PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow(), DryRun: true})
+		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: k.in.Database.Path,
+			PreRecoveryDir: k.in.Backups.PreRecoveryDir, Now: k.localNow(), DryRun: true})
 		if err != nil {
 			return r, err
 		}
@@ -167,11 +168,11 @@ func okWord(ok bool) string {
 // restoreStep stops every managed service (the seed stops backend and
 // frontend), restores the database and the configuration snapshot, and
 // starts them again, whatever failed in between.
-func (p *Procedure) restoreStep(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
+func (k *Kit) restoreStep(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
 	return func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 		var r runbook.Result
-		_, err := p.restoreWithService(ctx, env, src.db, p.managedUnits(), func(ctx context.Context) error {
-			return p.restoreConfig(ctx, env, src.config, &r)
+		_, err := k.RestoreWithService(ctx, env, src.db, k.in.Services.Managed(), func(ctx context.Context) error {
+			return k.restoreConfig(ctx, env, src.config, &r)
 		})
 		return r, err
 	}
@@ -179,12 +180,12 @@ func (p *Procedure) restoreStep(src restoreSource) func(context.Context, *runboo
 
 // restoredHealth probes the configured endpoints after a restore: the
 // seed's "verify rollback".
-func (p *Procedure) restoredHealth(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+func (k *Kit) restoredHealth(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	if env.DryRun {
 		return runbook.Skipped("dry run: nothing was restored"), nil
 	}
-	for _, res := range p.d.Checker.ProbeAll(ctx, p.endpointChecks()) {
+	for _, res := range k.checker.ProbeAll(ctx, k.in.Health.Checks) {
 		if res.Healthy {
 			r.Action("%s answered %d in %s", res.Name, res.Status, res.Latency.Round(time.Millisecond))
 			continue
@@ -204,23 +205,23 @@ func (p *Procedure) restoredHealth(ctx context.Context, env *runbook.Env) (runbo
 // the restore failed: a restore never leaves a service down. It returns
 // when the units were stopped, where the data-loss window of a restore
 // ends, and records the downtime.
-func (p *Procedure) restoreWithService(ctx context.Context, env *runbook.Env, path string, units []config.Service, also ...func(context.Context) error) (time.Time, error) {
+func (k *Kit) RestoreWithService(ctx context.Context, env *runbook.Env, path string, units []config.Service, also ...func(context.Context) error) (time.Time, error) {
 	var stopped []config.Service
 	var err error
 	for _, u := range units {
-		if err = p.stopUnit(ctx, env, u); err != nil {
+		if err = k.StopUnit(ctx, env, u); err != nil {
 			break
 		}
 		stopped = append(stopped, u)
 	}
-	stoppedAt := p.d.Now()
+	stoppedAt := k.now()
 	if err == nil {
 		err = fault.Hit(fault.RestoreStopped)
 	}
 	if err == nil {
-		err = env.Do(ctx, "restore "+path+" over "+p.in.Database.Path, func(ctx context.Context) error {
-			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: p.in.Database.Path,
-				PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow()})
+		err = env.Do(ctx, "restore "+path+" over "+k.in.Database.Path, func(ctx context.Context) error {
+			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: k.in.Database.Path,
+				PreRecoveryDir: k.in.Backups.PreRecoveryDir, Now: k.localNow()})
 			return err
 		})
 	}
@@ -235,12 +236,12 @@ func (p *Procedure) restoreWithService(ctx context.Context, env *runbook.Env, pa
 	// Start even after a failure, with a live context even after Ctrl-C.
 	sctx := context.WithoutCancel(ctx)
 	for _, u := range stopped {
-		if _, serr := p.startUnit(sctx, env, u); serr != nil {
+		if _, serr := k.StartUnit(sctx, env, u); serr != nil {
 			err = errors.Join(err, serr)
 		}
 	}
 	if len(stopped) > 0 && !env.DryRun {
-		env.Metric("downtime_seconds", p.d.Now().Sub(stoppedAt).Seconds(), "s")
+		env.Metric("downtime_seconds", k.now().Sub(stoppedAt).Seconds(), "s")
 	}
 	return stoppedAt, err
 }

@@ -1,4 +1,4 @@
-package weekly
+package recovery
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
-
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -17,8 +16,8 @@ import (
 // sweepDirs are where fossamaint writes temporaries: beside the database
 // (VACUUM INTO, restore), in the backup tree, the reports and log trees,
 // the state dir and the system temp dir (restore tests, command output).
-func (p *Procedure) sweepDirs() []durable.Dir {
-	in := p.in
+func (k *Kit) sweepDirs() []durable.Dir {
+	in := k.in
 	db := in.Database.Path
 	base := filepath.Base(db)
 	legacyDB := func(name string) bool {
@@ -46,13 +45,13 @@ func (p *Procedure) sweepDirs() []durable.Dir {
 // the temporaries of fossamaint processes that are gone. It runs under the
 // state-dir lock, at the start of every run and in recover; a dry run only
 // lists.
-func (p *Procedure) sweepTemps(ctx context.Context, dryRun bool, r *runbook.Result) error {
+func (k *Kit) sweepTemps(ctx context.Context, dryRun bool, r *runbook.Result) error {
 	verb := map[bool]string{true: "would ", false: ""}[dryRun]
-	restored, err := backup.RecoverSets(ctx, p.in.Backups.Layout.DailyDir, dryRun)
+	restored, err := backup.RecoverSets(ctx, k.in.Backups.Layout.DailyDir, dryRun)
 	for _, s := range restored {
 		r.Action("%sput back the backup set %s, which a crash left moved aside", verb, s)
 	}
-	swept, serr := durable.Sweep(ctx, p.sweepDirs(), durable.SweepOptions{DryRun: dryRun})
+	swept, serr := durable.Sweep(ctx, k.sweepDirs(), durable.SweepOptions{DryRun: dryRun})
 	if n := len(swept.Removed); n > 0 {
 		r.Action("%sremove %d leftover temporary files of crashed runs (%s): %s", verb, n,
 			humanize.IBytes(uint64(swept.Bytes)), strings.Join(first(swept.Removed, 5), ", "))

@@ -1,4 +1,4 @@
-package weekly
+package recovery
 
 import (
 	"context"
@@ -14,25 +14,25 @@ import (
 
 // configSnapshotDir is where run runID keeps the configuration it found
 // (fossamaint's own state dir, not the backup tree: it is not a backup).
-func (p *Procedure) configSnapshotDir(runID string) string {
-	return filepath.Join(p.in.StateDir, "rollback", runID, "config")
+func (k *Kit) SnapshotDir(runID string) string {
+	return filepath.Join(k.in.StateDir, "rollback", runID, "config")
 }
 
 // configFiles are the installation's configuration files a rollback
 // restores.
-func (p *Procedure) configFiles() []string {
-	return []string{p.in.Security.EnvFile}
+func (k *Kit) configFiles() []string {
+	return []string{k.in.Security.EnvFile}
 }
 
 // snapshotConfig is the preflight step that copies the configuration
 // before anything changes, so `fossamaint rollback` can put it back with
 // the database. Snapshots older than the pre-maintenance retention go, as
 // their rollback points do.
-func (p *Procedure) snapshotConfig(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+func (k *Kit) SnapshotConfig(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	dir := p.configSnapshotDir(env.RunID())
-	err := env.Do(ctx, "snapshot the configuration ("+strings.Join(p.configFiles(), ", ")+") for a rollback", func(ctx context.Context) error {
-		snap, err := backup.SnapshotFiles(ctx, dir, p.configFiles(), p.d.Now())
+	dir := k.SnapshotDir(env.RunID())
+	err := env.Do(ctx, "snapshot the configuration ("+strings.Join(k.configFiles(), ", ")+") for a rollback", func(ctx context.Context) error {
+		snap, err := backup.SnapshotFiles(ctx, dir, k.configFiles(), k.now())
 		for _, f := range snap.Files {
 			if f.Missing {
 				r.Finding(runbook.Info, f.Path, "%s does not exist: nothing of it to roll back", f.Path)
@@ -43,17 +43,17 @@ func (p *Procedure) snapshotConfig(ctx context.Context, env *runbook.Env) (runbo
 	if err != nil || env.DryRun {
 		return r, err
 	}
-	p.pruneConfigSnapshots(env.RunID(), &r)
+	k.pruneConfigSnapshots(env.RunID(), &r)
 	return r, nil
 }
 
-func (p *Procedure) pruneConfigSnapshots(keep string, r *runbook.Result) {
-	root := filepath.Join(p.in.StateDir, "rollback")
+func (k *Kit) pruneConfigSnapshots(keep string, r *runbook.Result) {
+	root := filepath.Join(k.in.StateDir, "rollback")
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
-	cutoff := p.d.Now().Add(-p.in.Backups.Retention.KeepMaintenanceWithin)
+	cutoff := k.now().Add(-k.in.Backups.Retention.KeepMaintenanceWithin)
 	for _, e := range ents {
 		fi, err := e.Info()
 		if err != nil || !e.IsDir() || e.Name() == keep || !fi.ModTime().Before(cutoff) {
@@ -67,7 +67,7 @@ func (p *Procedure) pruneConfigSnapshots(keep string, r *runbook.Result) {
 
 // restoreConfig puts back what changed since the snapshot in dir, if the
 // run took one.
-func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir string, r *runbook.Result) error {
+func (k *Kit) restoreConfig(ctx context.Context, env *runbook.Env, dir string, r *runbook.Result) error {
 	if dir == "" {
 		return nil
 	}
@@ -75,7 +75,7 @@ func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir str
 		r.Finding(runbook.Info, dir, "the run kept no configuration snapshot: only the database is restored")
 		return nil
 	}
-	changed, err := backup.RestoreFiles(ctx, dir, p.in.Backups.PreRecoveryDir, p.d.Now(), true)
+	changed, err := backup.RestoreFiles(ctx, dir, k.in.Backups.PreRecoveryDir, k.now(), true)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (p *Procedure) restoreConfig(ctx context.Context, env *runbook.Env, dir str
 		return nil
 	}
 	return env.Do(ctx, "restore the configuration from "+dir+": "+strings.Join(changed, ", "), func(ctx context.Context) error {
-		_, err := backup.RestoreFiles(ctx, dir, p.in.Backups.PreRecoveryDir, p.d.Now(), false)
+		_, err := backup.RestoreFiles(ctx, dir, k.in.Backups.PreRecoveryDir, k.now(), false)
 		return err
 	})
 }

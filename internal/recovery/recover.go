@@ -1,4 +1,4 @@
-package weekly
+package recovery
 
 import (
 	"context"
@@ -8,18 +8,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/runbook"
-	"github.com/fossawork/fossamaint/internal/service"
+
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
 // ErrNoRollbackPoint is returned when a run recorded no rollback point.
 var ErrNoRollbackPoint = errors.New("no rollback point")
 
-// recoveredMarker is the one journal write recovery makes: that a dead
+// RecoveredMarker is the one journal write recovery makes: that a dead
 // run's leftovers were dealt with. A dry run passes nil.
-type recoveredMarker interface {
+type RecoveredMarker interface {
 	MarkRecovered(ctx context.Context, runID string) error
 }
 
@@ -28,7 +28,7 @@ type recoveredMarker interface {
 // journalled), then sweeps the temporaries of dead processes. A run is
 // marked recovered only once its database is checked and every service is
 // up, so a failed or dry recovery leaves it for the next attempt.
-func (p *Procedure) recoverRuns(ctx context.Context, env *runbook.Env, dead []history.Abandoned, mark recoveredMarker, r *runbook.Result) error {
+func (k *Kit) Runs(ctx context.Context, env *runbook.Env, dead []history.Abandoned, mark RecoveredMarker, r *runbook.Result) error {
 	for _, a := range dead {
 		ev := "no step was in progress"
 		if len(a.RunningSteps) > 0 {
@@ -39,7 +39,7 @@ func (p *Procedure) recoverRuns(ctx context.Context, env *runbook.Env, dead []hi
 		}
 		r.Finding(runbook.Warning, ev, "%s run %s (started %s) died before finishing", commandOf(a), a.RunID, a.StartedAt.Format(time.RFC3339))
 		r.Recommend("Check what stopped run %s (OOM killer, reboot, kill).", a.RunID)
-		if err := p.recoverOne(ctx, env, a, r); err != nil {
+		if err := k.recoverOne(ctx, env, a, r); err != nil {
 			return fmt.Errorf("recovering after run %s: %w", a.RunID, err)
 		}
 		if mark != nil && !env.DryRun {
@@ -48,7 +48,7 @@ func (p *Procedure) recoverRuns(ctx context.Context, env *runbook.Env, dead []hi
 			}
 		}
 	}
-	return p.sweepTemps(ctx, env.DryRun, r)
+	return k.sweepTemps(ctx, env.DryRun, r)
 }
 
 func commandOf(a history.Abandoned) string {
@@ -62,13 +62,13 @@ func commandOf(a history.Abandoned) string {
 // change files, the database is checked and the run's rollback point put
 // back if the file is missing or damaged; then every managed service is
 // started.
-func (p *Procedure) recoverOne(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
+func (k *Kit) recoverOne(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
 	if a.Mutating {
-		if err := p.recoverDatabase(ctx, env, a, r); err != nil {
+		if err := k.recoverDatabase(ctx, env, a, r); err != nil {
 			return err
 		}
 	}
-	if err := p.startAll(ctx, env, r); err != nil {
+	if err := k.StartAll(ctx, env, r); err != nil {
 		return err
 	}
 	switch commandOf(a) {
@@ -85,12 +85,12 @@ func (p *Procedure) recoverOne(ctx context.Context, env *runbook.Env, a history.
 // recoverDatabase checks the live database after a run died changing it.
 // Every replacement is one rename, so the file is normally whole; if it is
 // not, the run's recorded rollback point is restored.
-func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
-	db := p.in.Database.Path
-	if err := p.unlinkUnusedPoint(ctx, env, db, a); err != nil {
+func (k *Kit) recoverDatabase(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
+	db := k.in.Database.Path
+	if err := k.unlinkUnusedPoint(ctx, env, db, a); err != nil {
 		return err
 	}
-	err := quickCheckFile(ctx, db)
+	err := sqlitedb.QuickCheckFile(ctx, db)
 	if err == nil {
 		env.Record("run %s died while changing files; the database in place passes quick_check and is kept", a.RunID)
 		return nil
@@ -109,7 +109,7 @@ func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a his
 		return nil
 	}
 	r.Finding(runbook.Warning, err.Error(), "run %s died while changing the database and left it unusable: restoring its rollback point %s", a.RunID, a.RollbackPoint)
-	_, err = p.restoreWithService(ctx, env, a.RollbackPoint, p.dbUnits())
+	_, err = k.RestoreWithService(ctx, env, a.RollbackPoint, k.DBUnits())
 	return err
 }
 
@@ -117,7 +117,7 @@ func (p *Procedure) recoverDatabase(ctx context.Context, env *runbook.Env, a his
 // database itself: a run killed between linking point B and the swap
 // leaves a second name for the live file in the backup tree, which would
 // change with every write and pass for a backup.
-func (p *Procedure) unlinkUnusedPoint(ctx context.Context, env *runbook.Env, db string, a history.Abandoned) error {
+func (k *Kit) unlinkUnusedPoint(ctx context.Context, env *runbook.Env, db string, a history.Abandoned) error {
 	if a.RollbackPoint == "" {
 		return nil
 	}
@@ -136,71 +136,17 @@ func (p *Procedure) unlinkUnusedPoint(ctx context.Context, env *runbook.Env, db 
 	})
 }
 
-// managedUnits are the units fossamaint may stop and start; none when the
-// operator manages services.
-func (p *Procedure) managedUnits() []config.Service {
-	return p.in.Services.Managed()
-}
-
-// dbUnits are the units whose process holds the database: the ones a
-// restore must stop.
-func (p *Procedure) dbUnits() []config.Service {
-	if u, ok := p.dbUnit(); ok {
-		return []config.Service{u}
-	}
-	return nil
-}
-
-// startAll starts every managed unit that is not active.
-func (p *Procedure) startAll(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
-	var errs []error
-	for _, u := range p.managedUnits() {
-		active, err := p.in.Services.Manager.Active(ctx, u.Name)
-		if err != nil {
-			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
-		}
-		if active {
-			continue
-		}
-		if _, err := p.startUnit(ctx, env, u); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// startUnit starts u through the journal and waits until it is ready.
-func (p *Procedure) startUnit(ctx context.Context, env *runbook.Env, u config.Service) (ready time.Duration, err error) {
-	err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
-		ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.readinessProbe(u), p.in.Services.ReadyTimeout)
-		return err
-	})
-	if err != nil {
-		return ready, fmt.Errorf("starting %s: %w", u.Name, err)
-	}
-	return ready, nil
-}
-
-// stopUnit stops u through the journal.
-func (p *Procedure) stopUnit(ctx context.Context, env *runbook.Env, u config.Service) error {
-	err := env.Do(ctx, "stop "+u.Name, func(ctx context.Context) error { return p.in.Services.Manager.Stop(ctx, u.Name) })
-	if err != nil {
-		return fmt.Errorf("stopping %s: %w", u.Name, err)
-	}
-	return nil
-}
-
 // Recover finds runs that died and finishes or undoes what they left
 // (`fossamaint recover`); the next weekly run does the same first. A dry
 // run opens the history read-only and changes nothing.
-func (p *Procedure) Recover(ctx context.Context, dryRun bool) (runbook.Result, error) {
-	lock, store, err := p.openState(ctx, dryRun)
+func (k *Kit) Recover(ctx context.Context, dryRun bool) (runbook.Result, error) {
+	lock, store, err := k.openState(ctx, dryRun)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	defer lock.release()
+	defer lock.Release()
 	var dead []history.Abandoned
-	var mark recoveredMarker
+	var mark RecoveredMarker
 	if store != nil {
 		defer store.Close()
 		if dead, err = store.Abandoned(ctx); err != nil {
@@ -210,50 +156,12 @@ func (p *Procedure) Recover(ctx context.Context, dryRun bool) (runbook.Result, e
 			mark = store
 		}
 	}
-	env := runbook.NewEnv(dryRun, p.d.Now)
+	env := runbook.NewEnv(dryRun, k.now)
 	var r runbook.Result
-	err = p.recoverRuns(ctx, env, dead, mark, &r)
+	err = k.Runs(ctx, env, dead, mark, &r)
 	r.Actions = append(env.Actions(), r.Actions...)
 	if len(dead) == 0 {
 		r.Note = "no run died unfinished"
 	}
 	return r, err
-}
-
-// stateLock is the state-dir lock, or nothing for a dry run on an
-// installation that has no state dir yet.
-type stateLock struct{ l *runbook.Lock }
-
-func (s stateLock) release() {
-	if s.l != nil {
-		_ = s.l.Release()
-	}
-}
-
-// openState takes the state-dir lock and opens the history: read-only for
-// a dry run, which must not even create the state dir. The lock is taken
-// for dry runs too, so a run in progress is never mistaken for a dead one.
-func (p *Procedure) openState(ctx context.Context, dryRun bool) (stateLock, *history.Store, error) {
-	dir := p.in.StateDir
-	if dryRun {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return stateLock{}, nil, nil
-		}
-	}
-	l, err := runbook.AcquireLock(dir)
-	if err != nil {
-		return stateLock{}, nil, err
-	}
-	lock := stateLock{l}
-	var store *history.Store
-	if dryRun {
-		store, err = history.OpenReadOnly(ctx, dir, p.d.Now)
-	} else {
-		store, err = history.Open(ctx, dir, p.d.Now)
-	}
-	if err != nil {
-		lock.release()
-		return stateLock{}, nil, err
-	}
-	return lock, store, nil
 }
