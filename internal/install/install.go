@@ -268,3 +268,6 @@ func (in *Installation) ComprehensiveInput(endpoints []health.Result, states []h
 		Thresholds: in.Thresholds,
 	}
 }
+
+// Secrets are this installation's secret values (see the function Secrets).
+func (in *Installation) Secrets() ([]string, error) { return Secrets(in.Config) }

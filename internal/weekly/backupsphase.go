@@ -9,24 +9,20 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// backups is the seed's "Backup Verification", read-only: what backups
-// exist and how old, which are outside the retention policy, and whether
-// the newest one is a sound database (checked in place, opened immutable;
-// the seed copies it to a predictable /tmp name first).
-func (p *Procedure) backups() runbook.Phase {
-	return runbook.Phase{Name: "backups", Title: "Backup verification", Steps: []runbook.Step{
-		{Name: "inventory", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.backupInventory},
-		{Name: "verify", Kind: runbook.ReadOnly, Budget: 20 * time.Minute, Run: p.verifyNewest},
-		{Name: "retention", Kind: runbook.Mutating, Budget: 5 * time.Minute, Run: p.retention},
-	}}
+// backupsPhase is the seed's "Backup Verification".
+type backupsPhase struct {
+	clock
+	b          install.Backups
+	fullVerify bool
 }
 
-func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	now := p.d.Now()
-	lst, err := backup.ListDetailed(ctx, p.in.Backups.Layout, now)
+func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	now := ph.now()
+	lst, err := backup.ListDetailed(ctx, ph.b.Layout, now)
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
@@ -49,7 +45,7 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%d backups found", len(lst.Backups))
 	}
 	if week[backup.KindWeekly] == 0 {
-		r.Finding(runbook.Warning, p.in.Backups.Layout.WeeklyDir, "no weekly backup from the last 7 days")
+		r.Finding(runbook.Warning, ph.b.Layout.WeeklyDir, "no weekly backup from the last 7 days")
 		r.Recommend("Check the weekly backup job.")
 	}
 	for _, n := range lst.Notes {
@@ -61,8 +57,8 @@ func (p *Procedure) backupInventory(ctx context.Context, _ *runbook.Env) (runboo
 // verifyNewest verifies the newest daily and the newest weekly backup as
 // the seed's section 6 does, but properly: sha256 against the manifest, the
 // configured check, and a restore test in a private temp dir.
-func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
+func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	list, err := backup.List(ctx, ph.b.Layout, ph.now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
@@ -70,10 +66,10 @@ func (p *Procedure) verifyNewest(ctx context.Context, _ *runbook.Env) (runbook.R
 	for _, kind := range []backup.Kind{backup.KindDaily, backup.KindWeekly} {
 		b, ok := newestOf(list, kind)
 		if !ok {
-			r.Finding(runbook.Warning, p.in.Backups.Dir, "there is no %s backup to verify", kind)
+			r.Finding(runbook.Warning, ph.b.Dir, "there is no %s backup to verify", kind)
 			continue
 		}
-		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: p.in.Database.Verify == "full"})
+		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: ph.fullVerify})
 		if err != nil {
 			return r, err
 		}
@@ -105,13 +101,13 @@ func newestOf(list []backup.Backup, kind backup.Kind) (backup.Backup, bool) {
 
 // retention applies the policy (restic forget semantics per kind): it
 // reports what is outside it and deletes that only when backups.prune is on.
-func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
+func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	list, err := backup.List(ctx, ph.b.Layout, ph.now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
 	var r runbook.Result
-	plan := backup.PlanPrune(list, p.PrunePolicy())
+	plan := backup.PlanPrune(list, ph.b.Retention)
 	r.Metric("kept", float64(len(plan.Keep)), "count")
 	r.Metric("outside_policy", float64(len(plan.Remove)), "count")
 	if len(plan.Remove) == 0 {
@@ -121,8 +117,8 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 	for _, b := range plan.Remove {
 		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age)))
 	}
-	if !p.in.Backups.Prune {
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), p.PrunePolicy())
+	if !ph.b.Prune {
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), ph.b.Retention)
 		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
 		return r, nil
 	}
@@ -132,11 +128,6 @@ func (p *Procedure) retention(ctx context.Context, env *runbook.Env) (runbook.Re
 		}
 	}
 	return r, nil
-}
-
-// PrunePolicy is the configured retention.
-func (p *Procedure) PrunePolicy() backup.PrunePolicy {
-	return p.in.Backups.Retention
 }
 
 func age(d time.Duration) string {

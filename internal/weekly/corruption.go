@@ -19,10 +19,11 @@ import (
 // first failed check, and either tell the operator exactly what to run
 // (on_corruption: stop, the default) or restore it (on_corruption: restore).
 // Either way the report states the data-loss window.
-func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	msgs, seen := p.s.corruption()
+func (ph *databasePhase) dbCorruption(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	v := ph.verdict.get()
+	msgs, seen := v.corrupt, v.since
 	if msgs == nil {
-		if err := p.s.checkFailed(); err != nil {
+		if err := v.checkErr; err != nil {
 			r := runbook.Skipped("the integrity check could not run, so corruption cannot be ruled out")
 			r.Finding(runbook.Warning, err.Error(), "the integrity check could not run: the database was not verified this week")
 			r.Recommend("Fix what kept the check from running (the evidence says what), then run `fossamaint db check --full`.")
@@ -31,10 +32,10 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 		return runbook.Skipped("the integrity check passed"), nil
 	}
 	var r runbook.Result
-	dbPath := p.in.Database.Path
-	preDir := p.in.Backups.PreRecoveryDir
-	ts := stamp(p.localNow())
-	kept := filepath.Join(preDir, p.stem()+"_corrupt_"+ts+".db")
+	dbPath := ph.db.Path
+	preDir := ph.preRecoveryDir
+	ts := stamp(ph.localNow())
+	kept := filepath.Join(preDir, ph.stem()+"_corrupt_"+ts+".db")
 	if err := env.Do(ctx, "keep the damaged database for forensics as "+kept, func(ctx context.Context) error {
 		return copyForensic(dbPath, kept)
 	}); err != nil {
@@ -42,16 +43,16 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 	}
 	// Rollback point A is a page copy of the damaged file: it must not
 	// pass for a good weekly backup.
-	if p.s.pointA != "" {
-		bad := filepath.Join(preDir, filepath.Base(p.s.pointA))
+	if pointA := ph.pointA.get(); pointA != "" {
+		bad := filepath.Join(preDir, filepath.Base(pointA))
 		if err := env.Do(ctx, "move this run's backup of the damaged file to "+bad, func(context.Context) error {
-			return moveWithManifest(p.s.pointA, bad)
+			return moveWithManifest(pointA, bad)
 		}); err != nil {
 			return r, err
 		}
-		p.s.pointA = ""
+		ph.pointA.put("")
 	}
-	list, err := backup.List(ctx, p.in.Backups.Layout, p.d.Now())
+	list, err := backup.List(ctx, ph.layout, ph.now())
 	if err != nil {
 		return r, err
 	}
@@ -61,21 +62,21 @@ func (p *Procedure) dbCorruption(ctx context.Context, env *runbook.Env) (runbook
 		r.Recommend("Escalate (P1): try `sqlite3 %s .recover` on a copy of %s.", dbPath, kept)
 		return r, nil
 	}
-	since := p.d.Now().Sub(good.Time)
+	since := ph.now().Sub(good.Time)
 	r.Metric("data_loss_window_seconds", since.Seconds(), "s")
-	if p.in.Database.OnCorruption != "restore" {
-		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, p.in.ConfigPath)
+	if ph.db.OnCorruption != "restore" {
+		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, ph.configPath)
 		r.Finding(runbook.Critical, strings.Join(first(msgs, 5), "\n"),
 			"the database is corrupt; services were left running (on_corruption: stop). Restore with: %s; writes since %s (%s ago) would be lost",
 			cmd, good.Time.Format(time.RFC3339), humanDuration(since))
 		r.Recommend("Restore now: %s", cmd)
 		return r, nil
 	}
-	return p.restoreCorrupt(ctx, env, good, r)
+	return ph.restoreCorrupt(ctx, env, good, r)
 }
 
-func (p *Procedure) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result) (runbook.Result, error) {
-	stoppedAt, err := p.rec.RestoreWithService(ctx, env, good.Path, p.in.Services.Managed())
+func (ph *databasePhase) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result) (runbook.Result, error) {
+	stoppedAt, err := ph.rec.RestoreWithService(ctx, env, good.Path, ph.services.Managed())
 	if err != nil {
 		return r, err
 	}

@@ -6,48 +6,62 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/install"
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
-// database is the seed's "Database Maintenance" done safely, in order:
-//
-//  1. stats: what the database is (read-only);
-//  2. backup: an online backup while the service runs, verified and with a
-//     manifest: rollback point A (the week's full backup);
-//  3. integrity: the full integrity_check, run on that copy, so the
-//     expensive check costs no downtime;
-//  4. corruption: only when the check failed: keep the damaged file aside,
-//     find the newest verified backup from before, then stop or restore;
-//  5. optimize: the downtime part: stop the service, checkpoint the WAL,
-//     VACUUM INTO a temp file and swap it in (the original becomes rollback
-//     point B) when fragmentation warrants it, otherwise take point B while
-//     stopped and PRAGMA optimize in place; quick_check; start; wait until
-//     ready. Any failure after the stop restores B.
-//
-// The seed's per-connection pragmas (synchronous, cache_size, temp_store)
-// are not set: they would do nothing for the application's connections.
-func (p *Procedure) database() runbook.Phase {
-	return runbook.Phase{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
-		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: p.dbStats},
-		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: p.dbBackup},
-		{Name: "integrity", Kind: runbook.ReadOnly, Budget: 30 * time.Minute, Critical: true, Run: p.dbIntegrity},
-		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: p.dbCorruption},
-		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: p.dbOptimize, Undo: p.undoDowntime},
-	}}
+// databasePhase is the seed's "Database Maintenance", done safely.
+type databasePhase struct {
+	clock
+	db             install.Database
+	layout         backup.Layout
+	preRecoveryDir string
+	configPath     string
+	toolVersion    string
+	services       install.Services
+	backups        *backupMaker
+	rec            *recovery.Kit
+	// failingSince is when earlier runs first saw the check fail.
+	failingSince time.Time
+	// pointA (written by backup) and verdict (written by integrity) are
+	// handed to the later steps of the phase.
+	pointA  *handoff[string]
+	verdict *handoff[integrityVerdict]
+	// downtime is what the optimize step has done so far, for its Undo
+	// and for recover.
+	downtime downtimeState
 }
 
-func (p *Procedure) openDB(ctx context.Context) (*sqlitedb.DB, error) {
-	return sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(true))
+// downtimeState is what the optimize step has done so far.
+type downtimeState struct {
+	stoppedAt time.Time
+	pointB    string
+	restarted bool
 }
 
-func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	db, err := p.openDB(ctx)
+// corruptSince dates a failure seen at: from the first failed check, which
+// may be an earlier run's (backups taken since then are not trusted).
+func (ph *databasePhase) corruptSince(at time.Time) time.Time {
+	if !ph.failingSince.IsZero() && ph.failingSince.Before(at) {
+		return ph.failingSince
+	}
+	return at
+}
+
+func (ph *databasePhase) openDB(ctx context.Context) (*sqlitedb.DB, error) {
+	return sqlitedb.Open(ctx, ph.db.Path, sqlitedb.MaintenanceOptions(true))
+}
+
+func (ph *databasePhase) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	db, err := ph.openDB(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
 	defer db.Close()
-	st, err := db.Stats(ctx, p.in.Database.CountTables)
+	st, err := db.Stats(ctx, ph.db.CountTables)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -82,11 +96,11 @@ func (p *Procedure) dbStats(ctx context.Context, _ *runbook.Env) (runbook.Result
 // dbIntegrity runs the full integrity_check on rollback point A when it
 // exists (a page-for-page copy of the live database, so its verdict is the
 // live file's), else quick_check on the live file.
-func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+func (ph *databasePhase) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	target, check := p.s.pointA, "integrity_check"
+	target, check := ph.pointA.get(), "integrity_check"
 	if target == "" {
-		target, check = p.in.Database.Path, "quick_check"
+		target, check = ph.db.Path, "quick_check"
 		if env.DryRun {
 			r.Finding(runbook.Info, "", "dry run: no backup was taken, so quick_check runs on the live database instead of integrity_check on a copy")
 		} else {
@@ -97,7 +111,7 @@ func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.
 	if err != nil {
 		if !errors.Is(err, sqlitedb.ErrNotDatabase) && !errors.Is(err, sqlitedb.ErrCorrupt) {
 			// Not a verdict on the file: say so to the corruption step.
-			p.s.setCheckFailed(err)
+			ph.verdict.put(integrityVerdict{checkErr: err})
 			return r, err
 		}
 		// SQLite refuses the file itself: that is the worst corruption.
@@ -108,8 +122,8 @@ func (p *Procedure) dbIntegrity(ctx context.Context, env *runbook.Env) (runbook.
 		r.Action("%s of %s: ok in %s", check, target, res.Duration.Round(time.Millisecond))
 		return r, nil
 	}
-	p.s.setCorrupt(res.Messages, p.d.Now())
-	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, p.in.Database.Path)
+	ph.verdict.put(integrityVerdict{corrupt: res.Messages, since: ph.corruptSince(ph.now())})
+	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, ph.db.Path)
 	return r, nil
 }
 
@@ -137,8 +151,8 @@ func indexProblem(msgs []string) bool {
 	return false
 }
 
-func (p *Procedure) stem() string {
-	base := p.in.Database.Path
+func (ph *databasePhase) stem() string {
+	base := ph.db.Path
 	base = base[strings.LastIndexByte(base, '/')+1:]
 	return strings.TrimSuffix(strings.TrimSuffix(base, ".sqlite3"), ".db")
 }

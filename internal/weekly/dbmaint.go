@@ -13,24 +13,19 @@ import (
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
-// createBackup takes a verified backup of kind with a manifest.
-func (p *Procedure) createBackup(ctx context.Context, kind backup.Kind, tags ...string) (backup.Created, error) {
-	return backup.Create(ctx, p.in.CreateOptions(kind, p.d.Now(), tags...))
-}
-
 // dbBackup takes rollback point A: the week's full backup, online.
-func (p *Procedure) dbBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+func (ph *databasePhase) dbBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	var created backup.Created
-	err := env.Do(ctx, "online backup of the database to "+p.in.Backups.Layout.WeeklyDir, func(ctx context.Context) error {
+	err := env.Do(ctx, "online backup of the database to "+ph.layout.WeeklyDir, func(ctx context.Context) error {
 		var err error
-		created, err = p.createBackup(ctx, backup.KindWeekly, "point-a")
+		created, err = ph.backups.create(ctx, backup.KindWeekly, "point-a")
 		return err
 	})
 	if err != nil || env.DryRun {
 		return r, err
 	}
-	p.s.pointA = created.Path
+	ph.pointA.put(created.Path)
 	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanize.IBytes(uint64(created.Manifest.Size)),
 		created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
 	r.Metric("backup_seconds", created.Duration.Seconds(), "s")
@@ -47,30 +42,30 @@ func short(h string) string {
 }
 
 // dbUnit is the managed unit stopped for downtime, if any.
-func (p *Procedure) dbUnit() (config.Service, bool) {
-	return p.in.Services.Unit(p.in.Database.Service)
+func (ph *databasePhase) dbUnit() (config.Service, bool) {
+	return ph.services.Unit(ph.db.Service)
 }
 
 // dbOptimize is the only step with downtime. See database() for the order.
-func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	if msgs, _ := p.s.corruption(); msgs != nil {
+func (ph *databasePhase) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if ph.verdict.get().corrupt != nil {
 		return runbook.Skipped("the integrity check failed: no optimisation of a damaged database"), nil
 	}
-	if p.s.pointA == "" && !env.DryRun {
+	if ph.pointA.get() == "" && !env.DryRun {
 		return runbook.Skipped("no verified backup was taken in this run: no downtime without one"), nil
 	}
-	plan, err := p.decideVacuum(ctx)
+	plan, err := ph.decideVacuum(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	unit, ok := p.dbUnit()
+	unit, ok := ph.dbUnit()
 	if !ok {
-		return p.optimizeOnline(ctx, env, plan)
+		return ph.optimizeOnline(ctx, env, plan)
 	}
 	if !plan.vacuum && !plan.reindex && plan.wal {
 		// PRAGMA optimize (and an incremental vacuum) run beside the
 		// application's writers: stopping it would be downtime for nothing.
-		r, err := p.optimizeOnline(ctx, env, plan)
+		r, err := ph.optimizeOnline(ctx, env, plan)
 		r.Finding(runbook.Info, plan.reason, "no VACUUM or REINDEX needed and the database is in WAL mode: maintenance ran online, with no downtime")
 		return r, err
 	}
@@ -82,9 +77,9 @@ func (p *Procedure) dbOptimize(ctx context.Context, env *runbook.Env) (runbook.R
 		r.Finding(runbook.Info, plan.reason, "no VACUUM needed: PRAGMA optimize in place keeps the downtime short")
 	}
 	if env.DryRun {
-		return p.describeDowntime(ctx, env, unit, plan, r)
+		return ph.describeDowntime(ctx, env, unit, plan, r)
 	}
-	d := downtime{p: p, env: env, unit: unit, plan: plan, r: &r, online: plan.wal}
+	d := downtime{ph: ph, env: env, unit: unit, plan: plan, r: &r, online: plan.wal}
 	if err := d.run(ctx); err != nil {
 		if ctx.Err() != nil {
 			// Interrupted: the engine runs undoDowntime with a live context.
@@ -111,11 +106,11 @@ type vacuumPlan struct {
 	reclaimOnline bool
 }
 
-func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
-	cfg := p.in.Database
-	msgs, _ := p.s.corruption()
+func (ph *databasePhase) decideVacuum(ctx context.Context) (vacuumPlan, error) {
+	cfg := ph.db
+	msgs := ph.verdict.get().corrupt
 	plan := vacuumPlan{reindex: cfg.Reindex == "always" || indexProblem(msgs)}
-	db, err := p.openDB(ctx)
+	db, err := ph.openDB(ctx)
 	if err != nil {
 		return plan, err
 	}
@@ -125,7 +120,7 @@ func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
 	}
 	switch cfg.Vacuum {
 	case "incremental":
-		return p.decideIncremental(ctx, db, plan)
+		return ph.decideIncremental(ctx, db, plan)
 	case "always":
 		plan.vacuum, plan.reason = true, "database.vacuum is always"
 		return plan, nil
@@ -146,8 +141,8 @@ func (p *Procedure) decideVacuum(ctx context.Context) (vacuumPlan, error) {
 // (the copy is written in that mode); from then on free pages are given
 // back online, in short chunks, and a VACUUM (with its downtime) is left
 // for real fragmentation: unused space inside pages.
-func (p *Procedure) decideIncremental(ctx context.Context, db *sqlitedb.DB, plan vacuumPlan) (vacuumPlan, error) {
-	cfg := p.in.Database
+func (ph *databasePhase) decideIncremental(ctx context.Context, db *sqlitedb.DB, plan vacuumPlan) (vacuumPlan, error) {
+	cfg := ph.db
 	mode, err := db.AutoVacuum(ctx)
 	if err != nil {
 		return plan, err
@@ -179,13 +174,13 @@ func (p *Procedure) decideIncremental(ctx context.Context, db *sqlitedb.DB, plan
 
 // optimizeOnline is what can be done without stopping the application:
 // PRAGMA optimize. VACUUM would race the application's writes.
-func (p *Procedure) optimizeOnline(ctx context.Context, env *runbook.Env, plan vacuumPlan) (runbook.Result, error) {
+func (ph *databasePhase) optimizeOnline(ctx context.Context, env *runbook.Env, plan vacuumPlan) (runbook.Result, error) {
 	var r runbook.Result
 	if plan.vacuum {
 		r.Finding(runbook.Info, plan.reason, "a VACUUM would help but needs the service stopped, and fossamaint manages no service for the database (services.manager none or database.service not listed)")
 	}
 	err := env.Do(ctx, "PRAGMA optimize (online)", func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(false))
+		db, err := sqlitedb.Open(ctx, ph.db.Path, sqlitedb.MaintenanceOptions(false))
 		if err != nil {
 			return err
 		}
@@ -199,7 +194,7 @@ func (p *Procedure) optimizeOnline(ctx context.Context, env *runbook.Env, plan v
 	if err != nil || !plan.reclaimOnline {
 		return r, err
 	}
-	return r, p.reclaimOnline(ctx, env, &r)
+	return r, ph.reclaimOnline(ctx, env, &r)
 }
 
 // reclaimChunk is the pages one PRAGMA incremental_vacuum gives back: one
@@ -210,13 +205,13 @@ const reclaimChunk = 256
 
 // reclaimOnline gives free pages back to the filesystem while the service
 // runs, in chunks, within the time left in the window.
-func (p *Procedure) reclaimOnline(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
+func (ph *databasePhase) reclaimOnline(ctx context.Context, env *runbook.Env, r *runbook.Result) error {
 	budget := time.Duration(0)
 	if !env.Deadline.IsZero() {
-		budget = max(env.Deadline.Sub(p.d.Now()), time.Minute)
+		budget = max(env.Deadline.Sub(ph.now()), time.Minute)
 	}
 	return env.Do(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d) until the freelist is empty, online", reclaimChunk), func(ctx context.Context) error {
-		db, err := sqlitedb.Open(ctx, p.in.Database.Path, sqlitedb.MaintenanceOptions(false))
+		db, err := sqlitedb.Open(ctx, ph.db.Path, sqlitedb.MaintenanceOptions(false))
 		if err != nil {
 			return err
 		}
@@ -233,9 +228,9 @@ func (p *Procedure) reclaimOnline(ctx context.Context, env *runbook.Env, r *runb
 	})
 }
 
-func (p *Procedure) describeDowntime(ctx context.Context, env *runbook.Env, unit config.Service, plan vacuumPlan, r runbook.Result) (runbook.Result, error) {
-	db := p.in.Database.Path
-	pointB := "rollback point B in " + p.in.Backups.Layout.MaintenanceDir
+func (ph *databasePhase) describeDowntime(ctx context.Context, env *runbook.Env, unit config.Service, plan vacuumPlan, r runbook.Result) (runbook.Result, error) {
+	db := ph.db.Path
+	pointB := "rollback point B in " + ph.layout.MaintenanceDir
 	var steps []string
 	switch {
 	case plan.vacuum && plan.wal:

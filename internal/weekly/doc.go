@@ -1,11 +1,14 @@
-// Package weekly is the seed's weekly procedure as code: which phases and
-// steps, in which order, with which budgets, and how each domain package's
-// answer becomes a runbook.Result. Read plan.go top to bottom as the seed.
-// It imports runbook, config, history, the domain packages and the helpers
-// (durable, fault); never cli.
+// Package weekly is the seed's weekly procedure as code. plan.go reads top
+// to bottom as the seed does: every phase and step in order, with its
+// budget, and what each step hands to a later one (typed handoffs, made
+// per run: the latency baseline, rollback point A, the integrity verdict).
+// Each phase is a small struct holding only its options, taken from the
+// resolved installation (install.Installation), and its dependencies; its
+// steps turn a domain package's answer into a runbook.Result. run.go runs
+// the plan under the engine, the lock and the journal, after finishing what
+// dead runs left (package recovery).
 //
-// Recovery lives here too: every run, and `fossamaint recover`, first
-// finishes what runs that died left (recovery.go), and rollback and backup
-// restore are journalled runs of their own (restore.go), so a kill at any
-// point never leaves a service down.
+// It may import runbook, install, recovery, history, the domain packages
+// (backup, sqlitedb, logs and its analysis, perf, security, health,
+// updates, redact) and the helpers (durable, fault); never cli or report.
 package weekly

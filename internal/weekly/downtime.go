@@ -22,7 +22,7 @@ import (
 // checkpoint, the swap and the restart fall inside the downtime, whatever
 // the database's size.
 type downtime struct {
-	p    *Procedure
+	ph   *databasePhase
 	env  *runbook.Env
 	unit config.Service
 	plan vacuumPlan
@@ -35,8 +35,8 @@ type downtime struct {
 }
 
 func (d *downtime) run(ctx context.Context) error {
-	p := d.p
-	dbPath := p.in.Database.Path
+	ph := d.ph
+	dbPath := ph.db.Path
 	var pre *onlineCopy
 	if d.plan.vacuum && d.online {
 		var err error
@@ -49,8 +49,8 @@ func (d *downtime) run(ctx context.Context) error {
 		defer pre.discard()
 	}
 	// Whatever happens next, the service was stopped from here on.
-	p.s.downtime = downtimeState{stoppedAt: p.d.Now()}
-	if err := p.rec.StopUnit(ctx, d.env, d.unit); err != nil {
+	ph.downtime = downtimeState{stoppedAt: ph.now()}
+	if err := ph.rec.StopUnit(ctx, d.env, d.unit); err != nil {
 		return err
 	}
 	if err := fault.Hit(fault.AfterStop); err != nil {
@@ -126,12 +126,12 @@ func (d *downtime) prepareOnline(ctx context.Context, dbPath string) (*onlineCop
 		c.discard()
 		return nil, err
 	}
-	start := d.p.d.Now()
+	start := d.ph.now()
 	if c.tmp, err = d.vacuumCopy(ctx, dbPath, conn, "while the service runs"); err != nil {
 		c.discard()
 		return nil, err
 	}
-	c.took = d.p.d.Now().Sub(start)
+	c.took = d.ph.now().Sub(start)
 	return c, nil
 }
 
@@ -199,7 +199,7 @@ func (d *downtime) vacuumCopy(ctx context.Context, dbPath string, conn *sqlitedb
 		}
 	}()
 	d.sizeBefore = fileSize(dbPath)
-	start := d.p.d.Now()
+	start := d.ph.now()
 	err = d.env.Do(ctx, "VACUUM INTO "+tmp+" "+when, func(ctx context.Context) error {
 		if conn == nil {
 			db, err := sqlitedb.Open(ctx, dbPath, sqlitedb.MaintenanceOptions(true))
@@ -221,7 +221,7 @@ func (d *downtime) vacuumCopy(ctx context.Context, dbPath string, conn *sqlitedb
 	if err != nil {
 		return tmp, err
 	}
-	d.env.Metric("vacuum_seconds", d.p.d.Now().Sub(start).Seconds(), "s")
+	d.env.Metric("vacuum_seconds", d.ph.now().Sub(start).Seconds(), "s")
 	if err := fault.Hit(fault.AfterVacuum); err != nil {
 		return tmp, err
 	}
@@ -232,21 +232,21 @@ func (d *downtime) vacuumCopy(ctx context.Context, dbPath string, conn *sqlitedb
 }
 
 func (d *downtime) pointB(name string) string {
-	return filepath.Join(d.p.in.Backups.Layout.MaintenanceDir, name)
+	return filepath.Join(d.ph.layout.MaintenanceDir, name)
 }
 
 // swap installs the checked copy over the database by one rename; the
 // original becomes rollback point B, recorded in the journal first.
 func (d *downtime) swap(ctx context.Context, dbPath, tmp string) error {
-	p := d.p
-	name := p.stem() + "_pre_maintenance_" + stamp(p.localNow()) + ".db"
+	ph := d.ph
+	name := ph.stem() + "_pre_maintenance_" + stamp(ph.localNow()) + ".db"
 	if err := d.env.RecordRollbackPoint(ctx, d.pointB(name)); err != nil {
 		removeQuietly(tmp)
 		return err
 	}
 	err := d.env.Do(ctx, "swap the vacuumed file in; the original becomes rollback point B "+d.pointB(name), func(ctx context.Context) error {
 		aside, err := sqlitedb.InstallFile(ctx, tmp, dbPath, filepath.Dir(d.pointB(name)), name)
-		p.s.downtime.pointB = aside
+		ph.downtime.pointB = aside
 		return err
 	})
 	if err != nil {
@@ -261,17 +261,17 @@ func (d *downtime) pointBThenOptimize(ctx context.Context) error {
 	var created backup.Created
 	err := d.env.Do(ctx, "back up the stopped database as rollback point B", func(ctx context.Context) error {
 		var err error
-		created, err = d.p.createBackup(ctx, backup.KindMaintenance, "point-b")
+		created, err = d.ph.backups.create(ctx, backup.KindMaintenance, "point-b")
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	d.p.s.downtime.pointB = created.Path
+	d.ph.downtime.pointB = created.Path
 	if err := d.env.RecordRollbackPoint(ctx, created.Path); err != nil {
 		return err
 	}
-	return d.optimizeFile(ctx, d.p.in.Database.Path)
+	return d.optimizeFile(ctx, d.ph.db.Path)
 }
 
 func (d *downtime) optimizeFile(ctx context.Context, path string) error {
@@ -303,13 +303,13 @@ func (d *downtime) quickCheck(ctx context.Context, path string) error {
 
 // start starts the unit, waits until it is ready and records the downtime.
 func (d *downtime) start(ctx context.Context) error {
-	p := d.p
-	ready, err := p.rec.StartUnit(ctx, d.env, d.unit)
+	ph := d.ph
+	ready, err := ph.rec.StartUnit(ctx, d.env, d.unit)
 	if err != nil {
 		return err
 	}
-	p.s.downtime.restarted = true
-	d.env.Metric("downtime_seconds", p.d.Now().Sub(p.s.downtime.stoppedAt).Seconds(), "s")
+	ph.downtime.restarted = true
+	d.env.Metric("downtime_seconds", ph.now().Sub(ph.downtime.stoppedAt).Seconds(), "s")
 	d.env.Metric("ready_seconds", ready.Seconds(), "s")
 	return nil
 }
@@ -325,12 +325,12 @@ func (d *downtime) afterRestart(ctx context.Context) {
 	d.r.Metric("size_before_bytes", float64(d.sizeBefore), "bytes")
 	d.r.Metric("size_after_bytes", float64(d.sizeAfter), "bytes")
 	d.r.Metric("reclaimed_bytes", float64(d.sizeBefore-d.sizeAfter), "bytes")
-	pointB := d.p.s.downtime.pointB
+	pointB := d.ph.downtime.pointB
 	if pointB == "" {
 		return
 	}
 	err := d.env.Do(ctx, "write the manifest of rollback point B "+pointB, func(ctx context.Context) error {
-		m, err := backup.DescribeFile(ctx, pointB, backup.KindMaintenance, d.p.d.Now(), d.p.in.ToolVersion, "point-b")
+		m, err := backup.DescribeFile(ctx, pointB, backup.KindMaintenance, d.ph.now(), d.ph.toolVersion, "point-b")
 		if err == nil {
 			d.env.Record("rollback point B: %s, quick_check ok, sha256 %s", pointB, short(m.SHA256))
 		}
@@ -345,9 +345,9 @@ func (d *downtime) afterRestart(ctx context.Context) {
 // service and marks the step rolled back.
 func (d *downtime) rollback(ctx context.Context, cause error) {
 	d.r.Finding(runbook.Critical, cause.Error(), "database maintenance failed after %s was stopped", d.unit.Name)
-	if err := d.p.restorePointB(ctx, d.env, d.unit); err != nil {
+	if err := d.ph.restorePointB(ctx, d.env, d.unit); err != nil {
 		d.r.Finding(runbook.Critical, err.Error(), "ROLLBACK FAILED: the database or service needs manual attention")
-		d.r.Recommend("Restore %s by hand with `fossamaint rollback` and start %s.", d.p.s.downtime.pointB, d.unit.Name)
+		d.r.Recommend("Restore %s by hand with `fossamaint rollback` and start %s.", d.ph.downtime.pointB, d.unit.Name)
 		return
 	}
 	d.r.RolledBack()
@@ -357,8 +357,8 @@ func (d *downtime) rollback(ctx context.Context, cause error) {
 // restorePointB puts rollback point B back when the live file is not the
 // one B was taken from, then makes sure the service runs. The downtime it
 // ends (stop to ready, or to giving up) is recorded either way.
-func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit config.Service) error {
-	st := p.s.downtime
+func (ph *databasePhase) restorePointB(ctx context.Context, env *runbook.Env, unit config.Service) error {
+	st := ph.downtime
 	if st.stoppedAt.IsZero() {
 		return nil // never stopped: nothing to undo
 	}
@@ -366,11 +366,11 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 	if st.pointB != "" {
 		// A service that failed its readiness check may still be running:
 		// never swap a file under a live writer.
-		if err = p.rec.StopUnit(ctx, env, unit); err == nil {
+		if err = ph.rec.StopUnit(ctx, env, unit); err == nil {
 			st.restarted = false
 			err = env.Do(ctx, "restore rollback point B "+st.pointB, func(ctx context.Context) error {
-				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: p.in.Database.Path,
-					PreRecoveryDir: p.in.Backups.PreRecoveryDir, Now: p.localNow()})
+				_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: st.pointB, DBPath: ph.db.Path,
+					PreRecoveryDir: ph.preRecoveryDir, Now: ph.localNow()})
 				return err
 			})
 		}
@@ -378,23 +378,23 @@ func (p *Procedure) restorePointB(ctx context.Context, env *runbook.Env, unit co
 	if !st.restarted {
 		// Start even when the restore failed: the file in place passed
 		// its checks or is the original, and a stopped service is worse.
-		if _, serr := p.rec.StartUnit(ctx, env, unit); serr != nil {
+		if _, serr := ph.rec.StartUnit(ctx, env, unit); serr != nil {
 			err = errors.Join(err, serr)
 		} else {
-			p.s.downtime.restarted = true
+			ph.downtime.restarted = true
 		}
 	}
 	if !env.DryRun {
-		env.Metric("downtime_seconds", p.d.Now().Sub(st.stoppedAt).Seconds(), "s")
+		env.Metric("downtime_seconds", ph.now().Sub(st.stoppedAt).Seconds(), "s")
 	}
 	return err
 }
 
 // undoDowntime is the engine's Undo for an interrupted optimize step.
-func (p *Procedure) undoDowntime(ctx context.Context, env *runbook.Env) error {
-	unit, ok := p.dbUnit()
+func (ph *databasePhase) undoDowntime(ctx context.Context, env *runbook.Env) error {
+	unit, ok := ph.dbUnit()
 	if !ok {
 		return nil
 	}
-	return p.restorePointB(ctx, env, unit)
+	return ph.restorePointB(ctx, env, unit)
 }

@@ -6,29 +6,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
 	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// logs is the seed's "Log Analysis and Cleanup": the week's analysis by
-// each entry's own timestamp (the seed counts lines of files modified in
-// the last 7 days and drops the pipe-shaped lines), written as the seed's
-// weekly-log-analysis-YYYYMMDD.json, then rotation: compress after 7 days,
-// archive after 30 into the file's own month, delete archives after 90,
-// every count counted as the work is done.
-func (p *Procedure) logs() runbook.Phase {
-	return runbook.Phase{Name: "logs", Title: "Log analysis and cleanup", Steps: []runbook.Step{
-		{Name: "analyze", Kind: runbook.Mutating, Budget: 15 * time.Minute, Run: p.analyzeLogs},
-		{Name: "rotate", Kind: runbook.Mutating, Budget: 20 * time.Minute, Run: p.rotateLogs},
-	}}
+// logsPhase is the seed's "Log Analysis and Cleanup".
+type logsPhase struct {
+	clock
+	logs          *logSource
+	secrets       *secretSource
+	reportsDir    string
+	errorsPerWeek int
+	rotation      install.Logs
 }
 
-func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	now := p.d.Now()
-	reports := p.in.ReportsDir
-	files, unreadable, err := p.logFiles(ctx)
+func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	now := ph.now()
+	reports := ph.reportsDir
+	files, unreadable, err := ph.logs.files(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -37,9 +35,9 @@ func (p *Procedure) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook.
 	if err != nil {
 		r.Finding(runbook.Warning, err.Error(), "the previous log analysis could not be read: new patterns are not reported")
 	}
-	secrets := p.secrets(ctx)
+	secrets := ph.secrets.get(ctx)
 	a, err := analysis.Analyze(ctx, files, analysis.Options{From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.in.Zone, Threshold: p.in.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(secrets), Unreadable: unreadable})
+		Location: ph.zone, Threshold: ph.errorsPerWeek, Previous: prev, Redactor: redact.New(secrets), Unreadable: unreadable})
 	if err != nil {
 		return r, err
 	}
@@ -89,10 +87,10 @@ func patternLines(ps []analysis.Pattern, n int) string {
 	return b.String()
 }
 
-func (p *Procedure) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	lg := p.in.Logs
+func (ph *logsPhase) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	lg := ph.rotation
 	res, err := logs.Rotate(ctx, logs.RotateOptions{
-		LogsDir: lg.Dir, ArchiveDir: lg.ArchiveDir, Files: lg.Files, Now: p.localNow(),
+		LogsDir: lg.Dir, ArchiveDir: lg.ArchiveDir, Files: lg.Files, Now: ph.localNow(),
 		CompressAfter: lg.CompressAfter, ArchiveAfter: lg.ArchiveAfter, DeleteAfter: lg.DeleteAfter,
 		DryRun: env.DryRun,
 	})

@@ -10,25 +10,24 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// performance is the trends part of the seed's "Performance Analysis": the
-// week's samples chosen by timestamp (the seed takes the last 168 lines,
-// whatever their dates), and the processes using most CPU and memory now.
-// Memory pressure is reported; caches are never dropped.
-func (p *Procedure) performance() runbook.Phase {
-	return runbook.Phase{Name: "performance", Title: "Performance analysis", Steps: []runbook.Step{
-		{Name: "trends", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.trends},
-		{Name: "top-processes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.topProcesses},
-	}}
+// performancePhase is the trends part of the seed's "Performance Analysis".
+type performancePhase struct {
+	clock
+	metricsFile string
+	thresholds  config.Thresholds
+	// topSample is how long CPU use of processes is sampled.
+	topSample time.Duration
 }
 
-func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	now := p.d.Now()
-	path := p.in.Logs.MetricsFile
-	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, p.in.Zone)
+func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	now := ph.now()
+	path := ph.metricsFile
+	tr, err := perf.Trends(ctx, path, now.Add(-7*24*time.Hour), now, ph.zone)
 	if errors.Is(err, fs.ErrNotExist) {
 		var r runbook.Result
 		r.Finding(runbook.Warning, path, "no performance metrics file: trends cannot be analysed")
@@ -56,15 +55,15 @@ func (p *Procedure) trends(ctx context.Context, _ *runbook.Env) (runbook.Result,
 		r.Metric("disk_avg_percent", tr.Disk.Avg, "%")
 		r.Metric("disk_last_percent", tr.Disk.Last, "%")
 	}
-	th := p.in.Thresholds
+	th := ph.thresholds
 	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
 		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
 	}
 	return r, nil
 }
 
-func (p *Procedure) topProcesses(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	byCPU, byMem, err := perf.TopProcesses(ctx, 10, p.d.TopSample)
+func (ph *performancePhase) topProcesses(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	byCPU, byMem, err := perf.TopProcesses(ctx, 10, ph.topSample)
 	if err != nil {
 		return runbook.Result{}, err
 	}

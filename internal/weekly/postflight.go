@@ -6,35 +6,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/install"
+	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
 )
 
-// postflight is the seed's "Post-Maintenance Verification": services up
-// (started and polled until ready, not `sleep 10`), endpoints answering,
-// the comprehensive health check, and latency compared with preflight.
-func (p *Procedure) postflight() runbook.Phase {
-	return runbook.Phase{Name: "postflight", Title: "Post-maintenance verification", Steps: []runbook.Step{
-		{Name: "services", Kind: runbook.Mutating, Budget: 2 * time.Minute, Critical: true, Run: p.ensureServices},
-		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.endpoints},
-		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.comprehensive},
-		{Name: "latency", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.latencyCompare},
-	}}
+// postflightPhase is the seed's "Post-Maintenance Verification".
+type postflightPhase struct {
+	services           install.Services
+	rec                *recovery.Kit
+	checker            *health.Checker
+	checks             []health.Check
+	endpoints          *endpointSource
+	comprehensiveInput func([]health.Result, []health.ServiceState) health.ComprehensiveInput
+	thresholds         config.Thresholds
+	owner              ownership
+	// baseline is preflight's, compared by the latency step.
+	baseline *handoff[latencyBaseline]
 }
 
-// endpointChecks are the configured endpoint probes.
-func (p *Procedure) endpointChecks() []health.Check {
-	return p.in.Health.Checks
-}
-
-func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	if len(p.in.Services.Managed()) == 0 {
+func (ph *postflightPhase) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if len(ph.services.Managed()) == 0 {
 		return runbook.Skipped("services.manager is none: the operator manages services"), nil
 	}
 	var r runbook.Result
-	for _, u := range p.in.Services.Managed() {
-		active, err := p.in.Services.Manager.Active(ctx, u.Name)
+	for _, u := range ph.services.Managed() {
+		active, err := ph.services.Manager.Active(ctx, u.Name)
 		if err != nil {
 			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
 			continue
@@ -45,7 +45,7 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 		var ready time.Duration
 		err = env.Do(ctx, "start "+u.Name, func(ctx context.Context) error {
 			var err error
-			ready, err = service.StartAndWait(ctx, p.in.Services.Manager, u.Name, p.rec.ReadinessProbe(u), p.in.Services.ReadyTimeout)
+			ready, err = service.StartAndWait(ctx, ph.services.Manager, u.Name, ph.rec.ReadinessProbe(u), ph.services.ReadyTimeout)
 			return err
 		})
 		if err != nil {
@@ -61,21 +61,12 @@ func (p *Procedure) ensureServices(ctx context.Context, env *runbook.Env) (runbo
 	return r, nil
 }
 
-// endpointResults probes the configured endpoints once per run: the
-// endpoints step and the comprehensive check report the same probes.
-func (p *Procedure) endpointResults(ctx context.Context) []health.Result {
-	res, _ := p.s.endpoints.get(ctx, func(ctx context.Context) ([]health.Result, error) {
-		return p.d.Checker.ProbeAll(ctx, p.endpointChecks()), nil
-	})
-	return res
-}
-
-func (p *Procedure) endpoints(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if len(p.in.Health.Checks) == 0 {
+func (ph *postflightPhase) endpointsUp(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	if len(ph.checks) == 0 {
 		return runbook.Skipped("health.endpoints is empty"), nil
 	}
 	var r runbook.Result
-	for _, res := range p.endpointResults(ctx) {
+	for _, res := range ph.endpoints.results(ctx) {
 		r.Metric("latency_ms:"+res.Name, ms(res.Latency), "ms")
 		if res.Healthy {
 			continue
@@ -96,13 +87,13 @@ func statusText(res health.Result) string {
 	return fmt.Sprintf("HTTP %d", res.Status)
 }
 
-func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	states := health.ServiceStates(ctx, p.in.Services.Manager, p.in.Services.UnitNames())
-	rep := health.Comprehensive(ctx, p.in.ComprehensiveInput(p.endpointResults(ctx), states))
+func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	states := health.ServiceStates(ctx, ph.services.Manager, ph.services.UnitNames())
+	rep := health.Comprehensive(ctx, ph.comprehensiveInput(ph.endpoints.results(ctx), states))
 	var r runbook.Result
 	ok := 0
 	for _, it := range rep.Items {
-		if it.Area == "permissions" && it.Severity == health.SeverityWarning && p.ownedElsewhere("security") == runbook.Info {
+		if it.Area == "permissions" && it.Severity == health.SeverityWarning && ph.owner.elsewhere("security") == runbook.Info {
 			r.Finding(runbook.Info, it.Name, "%s: %s (see security/file-modes)", it.Area, it.Detail)
 			continue
 		}
@@ -120,27 +111,28 @@ func (p *Procedure) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.
 	return r, nil
 }
 
-func (p *Procedure) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *postflightPhase) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
 	compared := 0
 	var lines []string
-	for _, c := range p.criticalChecks() {
-		before, ok := p.s.getBaseline(c.Name)
+	base := ph.baseline.get()
+	for _, c := range criticalOf(ph.checks) {
+		before, ok := base[c.Name]
 		if !ok {
 			continue
 		}
-		after, err := p.d.Checker.Measure(ctx, c, 5)
+		after, err := ph.checker.Measure(ctx, c, 5)
 		if err != nil {
 			r.Finding(runbook.Critical, err.Error(), "%s did not answer after maintenance", c.URL)
 			continue
 		}
 		compared++
-		pct, regressed := health.Regression(before, after, p.in.Thresholds.LatencyRegressionPercent)
+		pct, regressed := health.Regression(before, after, ph.thresholds.LatencyRegressionPercent)
 		r.Metric("latency_change_percent:"+c.Name, pct, "%")
 		lines = append(lines, fmt.Sprintf("%s: median %.1f ms -> %.1f ms (%+.0f%%)", c.Name, ms(before.Median), ms(after.Median), pct))
 		if regressed {
 			r.Finding(runbook.Warning, fmt.Sprintf("median %.1f ms before, %.1f ms after", ms(before.Median), ms(after.Median)),
-				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, p.in.Thresholds.LatencyRegressionPercent)
+				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, ph.thresholds.LatencyRegressionPercent)
 		}
 	}
 	if compared == 0 {

@@ -10,33 +10,36 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
-// preflight is the seed's "Pre-Maintenance Verification": is there a
-// backup from today, is there room and headroom, what broke recently, and
-// how fast the service answers before we touch it.
-func (p *Procedure) preflight() runbook.Phase {
-	return runbook.Phase{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{
-		{Name: "services", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.servicesActive},
-		{Name: "daily-backup", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true, Run: p.dailyBackup},
-		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: p.resources},
-		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.recentErrors},
-		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: p.pendingSecurityUpdates},
-		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: p.latencyBaseline},
-	}}
+// preflightPhase is the seed's "Pre-Maintenance Verification".
+type preflightPhase struct {
+	clock
+	services   install.Services
+	layout     backup.Layout
+	backups    *backupMaker
+	dbPath     string
+	thresholds config.Thresholds
+	logs       *logSource
+	checks     []health.Check
+	checker    *health.Checker
+	// baseline is handed to postflight/latency.
+	baseline *handoff[latencyBaseline]
 }
 
-func (p *Procedure) servicesActive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *preflightPhase) servicesActive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	if len(p.in.Services.Managed()) == 0 {
+	if len(ph.services.Managed()) == 0 {
 		return runbook.Skipped("services.manager is none: the operator manages services"), nil
 	}
-	for _, u := range p.in.Services.Managed() {
-		active, err := p.in.Services.Manager.Active(ctx, u.Name)
+	for _, u := range ph.services.Managed() {
+		active, err := ph.services.Manager.Active(ctx, u.Name)
 		switch {
 		case err != nil:
 			r.Finding(runbook.Warning, err.Error(), "could not tell whether %s is active", u.Name)
@@ -53,10 +56,10 @@ func (p *Procedure) servicesActive(ctx context.Context, _ *runbook.Env) (runbook
 // dailyBackup checks for today's daily backup and, as the seed does, takes
 // an emergency backup when it is missing, so the run never starts without
 // a verified backup from today.
-func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	now := p.d.Now().In(p.in.Zone)
-	list, err := backup.List(ctx, p.in.Backups.Layout, now)
+	now := ph.localNow()
+	list, err := backup.List(ctx, ph.layout, now)
 	if err != nil {
 		return r, fmt.Errorf("listing backups: %w", err)
 	}
@@ -65,13 +68,13 @@ func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.
 		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
 		return r, nil
 	}
-	dir := filepath.Join(p.in.Backups.Layout.DailyDir, now.Format("20060102"))
+	dir := filepath.Join(ph.layout.DailyDir, now.Format("20060102"))
 	r.Finding(runbook.Warning, "missing: "+dir, "today's daily backup was missing")
 	r.Recommend("Check the daily backup job: it did not write %s today.", dir)
 	var created backup.Created
 	err = env.Do(ctx, "emergency backup into "+dir, func(ctx context.Context) error {
 		var err error
-		created, err = p.createBackup(ctx, backup.KindEmergency, "emergency")
+		created, err = ph.backups.create(ctx, backup.KindEmergency, "emergency")
 		return err
 	})
 	if err != nil {
@@ -84,10 +87,10 @@ func (p *Procedure) dailyBackup(ctx context.Context, env *runbook.Env) (runbook.
 	return r, nil
 }
 
-func (p *Procedure) resources(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *preflightPhase) resources(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	th := p.in.Thresholds
-	snap, err := health.System(ctx, p.in.Database.Path)
+	th := ph.thresholds
+	snap, err := health.System(ctx, ph.dbPath)
 	if err != nil {
 		return r, fmt.Errorf("reading system resources: %w", err)
 	}
@@ -116,17 +119,17 @@ func (p *Procedure) resources(ctx context.Context, _ *runbook.Env) (runbook.Resu
 	return r, nil
 }
 
-func (p *Procedure) recentErrors(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *preflightPhase) recentErrors(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	sum, err := p.dayLogs(ctx)
+	sum, err := ph.logs.day(ctx)
 	if err != nil {
-		return r, fmt.Errorf("reading logs under %s: %w", p.in.Logs.Dir, err)
+		return r, fmt.Errorf("reading logs under %s: %w", ph.logs.dir, err)
 	}
 	n := errorCount(sum)
 	r.Metric("errors_24h", float64(n), "count")
 	// A day's share of the weekly threshold.
-	if limit := p.in.Thresholds.ErrorsPerWeek / 7; n > limit && limit > 0 {
-		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, p.in.Thresholds.ErrorsPerWeek)
+	if limit := ph.thresholds.ErrorsPerWeek / 7; n > limit && limit > 0 {
+		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, ph.thresholds.ErrorsPerWeek)
 	}
 	return r, nil
 }
@@ -152,11 +155,20 @@ func topPatterns(sum logs.Summary, n int) string {
 	return out
 }
 
-func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if !p.in.Updates.Apt.Enabled {
+// securityUpdates counts the pending security updates; preflight and the
+// security phase both report it (as info when the updates phase of the
+// same run reports the packages in full).
+type securityUpdates struct {
+	enabled bool
+	apt     *aptSource
+	owner   ownership
+}
+
+func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	if !su.enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
-	rep, err := p.aptReport(ctx)
+	rep, err := su.apt.report(ctx)
 	if errors.Is(err, updates.ErrToolMissing) || errors.Is(err, updates.ErrUnknown) {
 		return runbook.Skipped("%v", err), nil
 	}
@@ -167,14 +179,15 @@ func (p *Procedure) pendingSecurityUpdates(ctx context.Context, _ *runbook.Env) 
 	sec := rep.Security
 	r.Metric("security_updates", float64(sec), "count")
 	if sec > 0 {
-		r.Finding(p.ownedElsewhere("updates"), "", "%d security updates are pending", sec)
+		r.Finding(su.owner.elsewhere("updates"), "", "%d security updates are pending", sec)
 	}
 	return r, nil
 }
 
-func (p *Procedure) criticalChecks() []health.Check {
+// criticalOf are the critical checks: the ones whose latency is compared.
+func criticalOf(checks []health.Check) []health.Check {
 	var out []health.Check
-	for _, c := range p.in.Health.Checks {
+	for _, c := range checks {
 		if c.Critical {
 			out = append(out, c)
 		}
@@ -182,21 +195,23 @@ func (p *Procedure) criticalChecks() []health.Check {
 	return out
 }
 
-func (p *Procedure) latencyBaseline(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *preflightPhase) latencyBaseline(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var r runbook.Result
-	checks := p.criticalChecks()
+	checks := criticalOf(ph.checks)
 	if len(checks) == 0 {
 		return runbook.Skipped("no critical endpoints configured"), nil
 	}
+	base := latencyBaseline{}
 	for _, c := range checks {
-		st, err := p.d.Checker.Measure(ctx, c, 5)
+		st, err := ph.checker.Measure(ctx, c, 5)
 		if err != nil {
 			r.Finding(runbook.Warning, err.Error(), "%s did not answer before maintenance", c.URL)
 			continue
 		}
-		p.s.setBaseline(c.Name, st)
+		base[c.Name] = st
 		r.Metric("latency_median_ms:"+c.Name, ms(st.Median), "ms")
 	}
+	ph.baseline.put(base)
 	return r, nil
 }
 

@@ -27,7 +27,7 @@ type Options struct {
 // fills the run's summary. The returned run is complete even when the
 // error is ErrInterrupted.
 func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, error) {
-	plan, err := p.Plan(opts.Only, opts.Skip)
+	names, err := selectPhases(opts.Only, opts.Skip)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +49,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	}
 	defer lock.Release()
 	var abandoned []history.Abandoned
+	var inputs runInputs
 	if store != nil {
 		defer store.Close()
 		if abandoned, err = store.Abandoned(ctx); err != nil {
@@ -57,7 +58,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		// Corruption is dated from the first failed check, which may be
 		// an earlier run's: backups taken since then are not trusted.
 		if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
-			p.s.failingSince = since
+			inputs.failingSince = since
 		}
 	}
 	var mark recovery.RecoveredMarker
@@ -65,7 +66,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
 	}
-	plan = p.withRecovery(plan, abandoned, mark)
+	plan := p.withRecovery(p.plan(names, inputs), abandoned, mark)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{

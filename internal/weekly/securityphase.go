@@ -7,34 +7,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/security/authlog"
 )
 
-// security holds the basics of the seed's "Security Review": file modes of
-// the database and secrets, certificate expiry, and the week's failed
-// logins counted (brute-force analysis by source is a later release).
-func (p *Procedure) security() runbook.Phase {
-	return runbook.Phase{Name: "security", Title: "Security review", Steps: []runbook.Step{
-		{Name: "file-modes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.fileModes},
-		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: p.tlsCerts},
-		{Name: "app-logs", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.appLogins},
-		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: p.hostAuth},
-		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: p.pendingSecurityUpdates},
-	}}
-}
-
-// permRules are the configured file-mode rules with absolute paths.
-func (p *Procedure) permRules() []security.PermRule {
-	return p.in.Security.Perms
+// securityPhase is the seed's "Security Review".
+type securityPhase struct {
+	clock
+	sec        install.Security
+	thresholds config.Thresholds
+	logs       *logSource
+	secrets    *secretSource
 }
 
 // fileModes audits modes (and owners where configured) of the database,
 // secrets, data and backups; it reports and never changes anything (`fossamaint
 // security perms --fix` does, on request).
-func (p *Procedure) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	rules := p.permRules()
+func (ph *securityPhase) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	rules := ph.sec.Perms
 	if len(rules) == 0 {
 		return runbook.Skipped("security.file_modes is empty"), nil
 	}
@@ -62,8 +55,8 @@ func (p *Procedure) fileModes(ctx context.Context, _ *runbook.Env) (runbook.Resu
 // tlsCerts checks certificate files and live endpoints: expiry (warning
 // and critical thresholds), validity, chain, hostname, key match, weak keys
 // and signatures.
-func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.in.Security
+func (ph *securityPhase) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	cfg := ph.sec
 	targets, err := security.TLSTargets(cfg.TLSCerts, cfg.TLSKeys, cfg.TLSEndpoints)
 	if err != nil {
 		return runbook.Result{}, err
@@ -71,7 +64,7 @@ func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	if len(targets) == 0 {
 		return runbook.Skipped("no security.tls_certs or tls_endpoints configured"), nil
 	}
-	opts := security.TLSOptions{Now: p.d.Now(), WarnDays: p.in.Thresholds.TLSWarnDays, CriticalDays: p.in.Thresholds.TLSCriticalDays}
+	opts := security.TLSOptions{Now: ph.now(), WarnDays: ph.thresholds.TLSWarnDays, CriticalDays: ph.thresholds.TLSCriticalDays}
 	if cfg.TLSCAFile != "" {
 		if opts.Roots, err = security.LoadCAFile(cfg.TLSCAFile); err != nil {
 			return runbook.Result{}, err
@@ -97,17 +90,17 @@ func (p *Procedure) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.Resul
 // distributed attacks on one user, attack signatures in requests, scanner
 // user agents, rate limiting, and secrets written into the logs. Both line
 // shapes are read (upstream's monitor skips the pipe-shaped ones).
-func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	now := p.d.Now()
-	files, unreadable, err := p.logFiles(ctx)
+func (ph *securityPhase) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	now := ph.now()
+	files, unreadable, err := ph.logs.files(ctx)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	secrets := p.secrets(ctx)
+	secrets := ph.secrets.get(ctx)
 	// The logs phase reports what could not be read; the scan keeps it
 	// in its own report.
 	rep, err := security.Scan(ctx, security.ScanOptions{Files: files, Unreadable: unreadable, From: now.Add(-7 * 24 * time.Hour), To: now,
-		Location: p.in.Zone, WeeklyThreshold: p.in.Thresholds.FailedLoginsPerWeek, Secrets: secrets})
+		Location: ph.zone, WeeklyThreshold: ph.thresholds.FailedLoginsPerWeek, Secrets: secrets})
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -129,9 +122,9 @@ func (p *Procedure) appLogins(ctx context.Context, _ *runbook.Env) (runbook.Resu
 // hostAuth reviews the host's own authentication logs (sshd, nginx and
 // Apache basic auth, PAM) for the week's failed logins by source. User
 // names are not shown: people type passwords into the user prompt.
-func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	var paths []string
-	for _, l := range p.in.Security.HostLogs {
+	for _, l := range ph.sec.HostLogs {
 		if _, err := os.Stat(l); err == nil {
 			paths = append(paths, l)
 		}
@@ -139,8 +132,8 @@ func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Resul
 	if len(paths) == 0 {
 		return runbook.Skipped("none of security.host_logs exists here"), nil
 	}
-	now := p.d.Now()
-	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: p.in.Zone})
+	now := ph.now()
+	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: ph.zone})
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -159,7 +152,7 @@ func (p *Procedure) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Resul
 		}
 		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
 	}
-	if limit := p.in.Thresholds.FailedLoginsPerWeek; sum.Failures > limit {
+	if limit := ph.thresholds.FailedLoginsPerWeek; sum.Failures > limit {
 		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins on the host this week in %s (investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
 		r.Recommend("Block or rate-limit the worst sources of failed host logins (fail2ban), and check that password logins over SSH are disabled.")
 	} else if sum.Failures > 0 {

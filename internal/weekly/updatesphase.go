@@ -5,21 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
-// updates is the seed's "System Updates and Security Patches", report-only:
-// the seed's unconditional `apt upgrade -y` and `npm audit fix --force`
-// break things inside a window, so nothing here installs anything.
-func (p *Procedure) updates() runbook.Phase {
-	return runbook.Phase{Name: "updates", Title: "System updates and security patches", Steps: []runbook.Step{
-		{Name: "apt", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.aptUpdates},
-		{Name: "pip", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.pipUpdates},
-		{Name: "npm", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: p.npmAudit},
-	}}
+// updatesPhase is the seed's "System Updates and Security Patches",
+// report-only.
+type updatesPhase struct {
+	upd    config.Updates
+	runner updates.Runner
+	apt    *aptSource
 }
 
 // skippedIfCannotCheck turns "tool not installed" and "could not learn the
@@ -33,11 +30,11 @@ func skippedIfCannotCheck(err error) (runbook.Result, error) {
 	return runbook.Result{}, err
 }
 
-func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if !p.in.Updates.Apt.Enabled {
+func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	if !ph.upd.Apt.Enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
-	rep, err := p.aptReport(ctx)
+	rep, err := ph.apt.report(ctx)
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
@@ -57,18 +54,18 @@ func (p *Procedure) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 		r.Finding(runbook.Info, "", "%d packages are upgradable, none of them security updates", len(rep.Packages))
 	}
 	if rep.RebootRequired {
-		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", p.in.Updates.Apt.RebootRequiredFile)
+		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", ph.upd.Apt.RebootRequiredFile)
 		r.Recommend("Schedule a reboot inside the next maintenance window.")
 	}
 	return r, nil
 }
 
-func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.in.Updates.Pip
+func (ph *updatesPhase) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	cfg := ph.upd.Pip
 	if !cfg.Enabled {
 		return runbook.Skipped("updates.pip.enabled is false"), nil
 	}
-	rep, err := updates.CheckPip(ctx, p.d.Runner, cfg.Venv, cfg.Watch)
+	rep, err := updates.CheckPip(ctx, ph.runner, cfg.Venv, cfg.Watch)
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
@@ -88,12 +85,12 @@ func (p *Procedure) pipUpdates(ctx context.Context, _ *runbook.Env) (runbook.Res
 	return r, nil
 }
 
-func (p *Procedure) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	cfg := p.in.Updates.Npm
+func (ph *updatesPhase) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	cfg := ph.upd.Npm
 	if !cfg.Enabled {
 		return runbook.Skipped("updates.npm.enabled is false"), nil
 	}
-	rep, err := updates.CheckNpm(ctx, p.d.Runner, cfg.Dir)
+	rep, err := updates.CheckNpm(ctx, ph.runner, cfg.Dir)
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
