@@ -120,22 +120,7 @@ func (k *Kit) restoreRun(ctx context.Context, store *history.Store, dryRun bool,
 			}},
 		{Name: "health", Kind: runbook.ReadOnly, Critical: true, Run: k.restoredHealth},
 	}}}}
-	now := k.now()
-	host, _ := os.Hostname()
-	run := &runbook.Run{RunID: runbook.NewRunID(now), Command: command, Host: host, Operator: k.in.Operator,
-		ToolVersion: k.in.ToolVersion, DryRun: dryRun, StartedAt: now}
-	eng := &runbook.Engine{Now: k.now, DryRun: dryRun}
-	if store != nil && !dryRun {
-		eng.Journal = store
-	}
-	err := eng.Execute(ctx, plan, run)
-	run.Summarize()
-	if eng.Journal != nil {
-		if jerr := store.RunFinished(context.WithoutCancel(ctx), run); jerr != nil && err == nil {
-			err = jerr
-		}
-	}
-	return run, err
+	return k.execute(ctx, store, dryRun, command, plan)
 }
 
 // verifySource refuses a source that fails its check or its manifest

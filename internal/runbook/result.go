@@ -149,6 +149,7 @@ const (
 	CommandWeekly   = "weekly"
 	CommandRollback = "rollback"
 	CommandRestore  = "restore"
+	CommandPrune    = "prune"
 )
 
 // Run is one execution of a plan: everything a report shows.

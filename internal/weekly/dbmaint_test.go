@@ -206,6 +206,14 @@ func TestCorruptionKeepsServicesUpAndNamesTheRestoreCommand(t *testing.T) {
 	if active, _ := mgr.Active(context.Background(), "fossawork-backend"); !active {
 		t.Error("service not started after the restore")
 	}
+	// The report states the data-loss window of the restore that was done.
+	st, _ := run.Step("database", "corruption")
+	if w := st.Metrics["data_loss_window_seconds"]; w.Value <= 0 {
+		t.Errorf("data_loss_window_seconds = %v, want > 0", w.Value)
+	}
+	if f := findings(run, "database", "corruption"); len(f) == 0 || !strings.Contains(f[0], "has been restored from") || !strings.Contains(f[0], "were lost") {
+		t.Errorf("corruption findings after the restore: %v", f)
+	}
 }
 
 func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {

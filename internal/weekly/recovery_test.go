@@ -101,7 +101,7 @@ func TestDryRunsLeaveTheCrashedRunForRecover(t *testing.T) {
 
 func withUnits(t *testing.T, tr *tree) service.Manager {
 	t.Helper()
-	mgr := withExecService(t, tr, false)
+	withExecService(t, tr, false)
 	flag := filepath.Join(tr.root, "frontend-running")
 	if err := os.WriteFile(flag, nil, 0o600); err != nil {
 		t.Fatal(err)
