@@ -69,15 +69,41 @@ func (p *Procedure) Plan(only, skip []string) (runbook.Plan, error) {
 	return p.plan(names, runInputs{}), nil
 }
 
-// plan is the whole weekly procedure, top to bottom: every phase and step
-// in the order they run, with its budget, and what each step hands to a
-// later one (the handoffs made here). Each phase is a small struct holding
-// only its options (from the resolved installation) and dependencies; the
-// step functions live in the phase's file.
+// plan is the whole weekly procedure, top to bottom (this file): wire
+// makes each phase, a small struct holding only its options (from the
+// resolved installation) and dependencies, and the typed handoffs between
+// steps; then each phase lists its steps in order, with their budgets and
+// what they hand to whom. The step functions live in the phase's file.
 func (p *Procedure) plan(names []string, inputs runInputs) runbook.Plan {
+	w := p.wire(names, inputs)
+	var plan runbook.Plan
+	for _, ph := range []runbook.Phase{
+		w.preflight(), w.updates(), w.database(), w.logs(),
+		w.performance(), w.security(), w.backups(), w.postflight(),
+	} {
+		if slices.Contains(names, ph.Name) {
+			plan.Phases = append(plan.Phases, ph)
+		}
+	}
+	return plan
+}
+
+// wired are one run's phases.
+type wired struct {
+	pre        *preflightPhase
+	upd        *updatesPhase
+	db         *databasePhase
+	lg         *logsPhase
+	perf       *performancePhase
+	sec        *securityPhase
+	bk         *backupsPhase
+	post       *postflightPhase
+	secUpdates *securityUpdates
+}
+
+func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	in, clk := p.in, clock{now: p.d.Now, zone: p.in.Zone}
 	owner := ownership(names)
-
 	// Handoffs, each written by one step and read by later ones.
 	var (
 		baseline  handoff[latencyBaseline]  // preflight/latency-baseline -> postflight/latency
@@ -90,126 +116,142 @@ func (p *Procedure) plan(names []string, inputs runInputs) runbook.Plan {
 	secrets := &secretSource{in: in}
 	endpoints := &endpointSource{checker: p.d.Checker, checks: in.Health.Checks}
 	backups := &backupMaker{in: in, now: p.d.Now}
-	secUpdates := &securityUpdates{enabled: in.Updates.Apt.Enabled, apt: apt, owner: owner}
-
-	pre := &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
-		dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc, checks: in.Health.Checks,
-		checker: p.d.Checker, baseline: &baseline}
-	upd := &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt}
-	db := &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
-		configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,
-		failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity}
-	lg := &logsPhase{clock: clk, logs: logSrc, secrets: secrets, reportsDir: in.ReportsDir,
-		errorsPerWeek: in.Thresholds.ErrorsPerWeek, rotation: in.Logs}
-	perf := &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample}
-	sec := &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets}
-	bk := &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full"}
-	post := &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
-		endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
-		owner: owner, baseline: &baseline}
-
-	const (
-		readOnly = runbook.ReadOnly
-		mutating = runbook.Mutating
-		downtime = runbook.Downtime
-		minute   = time.Minute
-	)
-	all := []runbook.Phase{
-		// The seed's "Pre-Maintenance Verification": is there a backup from
-		// today, is there room and headroom, what broke recently, and how
-		// fast the service answers before we touch it. (Execute puts the
-		// recovery of dead runs and the configuration snapshot first.)
-		{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{
-			{Name: "services", Kind: readOnly, Budget: minute, Critical: true, Run: pre.servicesActive},
-			{Name: "daily-backup", Kind: mutating, Budget: 10 * minute, Critical: true, Run: pre.dailyBackup},
-			{Name: "resources", Kind: readOnly, Budget: minute, Critical: true, Run: pre.resources},
-			{Name: "recent-errors", Kind: readOnly, Budget: 5 * minute, Run: pre.recentErrors},
-			{Name: "security-updates", Kind: readOnly, Budget: 2 * minute, Run: secUpdates.run},
-			// -> baseline
-			{Name: "latency-baseline", Kind: readOnly, Budget: 2 * minute, Critical: true, Run: pre.latencyBaseline},
-		}},
-		// The seed's "System Updates and Security Patches", report-only: the
-		// seed's unconditional `apt upgrade -y` and `npm audit fix --force`
-		// break things inside a window, so nothing here installs anything.
-		{Name: "updates", Title: "System updates and security patches", Steps: []runbook.Step{
-			{Name: "apt", Kind: readOnly, Budget: 5 * minute, Run: upd.aptUpdates},
-			{Name: "pip", Kind: readOnly, Budget: 5 * minute, Run: upd.pipUpdates},
-			{Name: "npm", Kind: readOnly, Budget: 5 * minute, Run: upd.npmAudit},
-		}},
-		// The seed's "Database Maintenance" done safely: stats; an online,
-		// verified backup with a manifest (rollback point A); the full
-		// integrity_check on that copy, so the expensive check costs no
-		// downtime; the corruption procedure only when it failed (keep the
-		// damaged file, find the newest verified backup from before, stop
-		// or restore); then the one step with downtime: VACUUM INTO (made
-		// while the service runs when nothing commits meanwhile) and swap,
-		// or PRAGMA optimize; quick_check; start; wait until ready. Any
-		// failure after the stop restores rollback point B. The seed's
-		// per-connection pragmas are not set: they would do nothing for the
-		// application's connections.
-		{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
-			{Name: "stats", Kind: readOnly, Budget: 5 * minute, Critical: true, Run: db.dbStats},
-			// -> pointA
-			{Name: "backup", Kind: mutating, Budget: 20 * minute, Critical: true, Run: db.dbBackup},
-			// pointA -> integrity
-			{Name: "integrity", Kind: readOnly, Budget: 30 * minute, Critical: true, Run: db.dbIntegrity},
-			// integrity, pointA -> (pointA cleared when it copied a damaged file)
-			{Name: "corruption", Kind: mutating, Budget: 20 * minute, Critical: true, Run: db.dbCorruption},
-			// integrity, pointA; its Undo puts rollback point B back
-			{Name: "optimize", Kind: downtime, Budget: 30 * minute, Run: db.dbOptimize, Undo: db.undoDowntime},
-		}},
-		// The seed's "Log Analysis and Cleanup": the week's analysis by each
-		// entry's own timestamp, written as weekly-log-analysis-YYYYMMDD.json,
-		// then rotation: compress after 7 days, archive after 30 into the
-		// file's own month, delete archives after 90.
-		{Name: "logs", Title: "Log analysis and cleanup", Steps: []runbook.Step{
-			{Name: "analyze", Kind: mutating, Budget: 15 * minute, Run: lg.analyzeLogs},
-			{Name: "rotate", Kind: mutating, Budget: 20 * minute, Run: lg.rotateLogs},
-		}},
-		// The trends part of the seed's "Performance Analysis": the week's
-		// samples chosen by timestamp, and the processes using most CPU and
-		// memory now. Caches are never dropped.
-		{Name: "performance", Title: "Performance analysis", Steps: []runbook.Step{
-			{Name: "trends", Kind: readOnly, Budget: 10 * minute, Run: perf.trends},
-			{Name: "top-processes", Kind: readOnly, Budget: minute, Run: perf.topProcesses},
-		}},
-		// The seed's "Security Review": file modes of the database and
-		// secrets, certificates, failed logins and attacks in the
-		// application's and the host's logs, pending security updates.
-		{Name: "security", Title: "Security review", Steps: []runbook.Step{
-			{Name: "file-modes", Kind: readOnly, Budget: minute, Run: sec.fileModes},
-			{Name: "tls-certificates", Kind: readOnly, Budget: minute, Run: sec.tlsCerts},
-			{Name: "app-logs", Kind: readOnly, Budget: 10 * minute, Run: sec.appLogins},
-			{Name: "host-auth", Kind: readOnly, Budget: 10 * minute, Run: sec.hostAuth},
-			{Name: "security-updates", Kind: readOnly, Budget: 2 * minute, Run: secUpdates.run},
-		}},
-		// The seed's "Backup Verification": what backups exist and how old,
-		// whether the newest are sound (checked in place, opened immutable),
-		// and what is outside the retention policy (deleted only with
-		// backups.prune).
-		{Name: "backups", Title: "Backup verification", Steps: []runbook.Step{
-			{Name: "inventory", Kind: readOnly, Budget: minute, Run: bk.backupInventory},
-			{Name: "verify", Kind: readOnly, Budget: 20 * minute, Run: bk.verifyNewest},
-			{Name: "retention", Kind: mutating, Budget: 5 * minute, Run: bk.retention},
-		}},
-		// The seed's "Post-Maintenance Verification": services up (started
-		// and polled until ready, not `sleep 10`), endpoints answering, the
-		// comprehensive health check, and latency compared with preflight.
-		{Name: "postflight", Title: "Post-maintenance verification", Steps: []runbook.Step{
-			{Name: "services", Kind: mutating, Budget: 2 * minute, Critical: true, Run: post.ensureServices},
-			{Name: "endpoints", Kind: readOnly, Budget: minute, Critical: true, Run: post.endpointsUp},
-			{Name: "comprehensive-health", Kind: readOnly, Budget: 2 * minute, Critical: true, Run: post.comprehensive},
-			// baseline ->
-			{Name: "latency", Kind: readOnly, Budget: 2 * minute, Critical: true, Run: post.latencyCompare},
-		}},
+	return &wired{
+		pre: &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
+			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc, checks: in.Health.Checks,
+			checker: p.d.Checker, baseline: &baseline},
+		upd: &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt},
+		db: &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
+			configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,
+			failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity},
+		lg: &logsPhase{clock: clk, logs: logSrc, secrets: secrets, reportsDir: in.ReportsDir,
+			errorsPerWeek: in.Thresholds.ErrorsPerWeek, rotation: in.Logs},
+		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample},
+		sec:  &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets},
+		bk:   &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full"},
+		post: &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
+			endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
+			owner: owner, baseline: &baseline},
+		secUpdates: &securityUpdates{enabled: in.Updates.Apt.Enabled, apt: apt, owner: owner},
 	}
-	var plan runbook.Plan
-	for _, ph := range all {
-		if slices.Contains(names, ph.Name) {
-			plan.Phases = append(plan.Phases, ph)
-		}
-	}
-	return plan
+}
+
+// preflight is the seed's "Pre-Maintenance Verification": is there a
+// backup from today, is there room and headroom, what broke recently, and
+// how fast the service answers before we touch it. (Execute puts the
+// recovery of dead runs and the configuration snapshot first.)
+func (w *wired) preflight() runbook.Phase {
+	pre := w.pre
+	return runbook.Phase{Name: "preflight", Title: "Pre-maintenance verification", Steps: []runbook.Step{
+		{Name: "services", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: pre.servicesActive},
+		{Name: "daily-backup", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true, Run: pre.dailyBackup},
+		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: pre.resources},
+		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: pre.recentErrors},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.run},
+		// -> baseline
+		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: pre.latencyBaseline},
+	}}
+}
+
+// updates is the seed's "System Updates and Security Patches", report-only:
+// the seed's unconditional `apt upgrade -y` and `npm audit fix --force`
+// break things inside a window, so nothing here installs anything.
+func (w *wired) updates() runbook.Phase {
+	upd := w.upd
+	return runbook.Phase{Name: "updates", Title: "System updates and security patches", Steps: []runbook.Step{
+		{Name: "apt", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.aptUpdates},
+		{Name: "pip", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.pipUpdates},
+		{Name: "npm", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.npmAudit},
+	}}
+}
+
+// database is the seed's "Database Maintenance" done safely: stats; an
+// online, verified backup with a manifest (rollback point A); the full
+// integrity_check on that copy, so the expensive check costs no downtime;
+// the corruption procedure only when it failed (keep the damaged file,
+// find the newest verified backup from before, stop or restore); then the
+// one step with downtime: VACUUM INTO (made while the service runs when
+// nothing commits meanwhile) and swap, or PRAGMA optimize; quick_check;
+// start; wait until ready. Any failure after the stop restores rollback
+// point B. The seed's per-connection pragmas are not set: they would do
+// nothing for the application's connections.
+func (w *wired) database() runbook.Phase {
+	db := w.db
+	return runbook.Phase{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
+		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: db.dbStats},
+		// -> pointA
+		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbBackup},
+		// pointA -> integrity
+		{Name: "integrity", Kind: runbook.ReadOnly, Budget: 30 * time.Minute, Critical: true, Run: db.dbIntegrity},
+		// integrity, pointA (cleared when it is a copy of a damaged file)
+		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbCorruption},
+		// integrity, pointA; its Undo puts rollback point B back
+		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: db.dbOptimize, Undo: db.undoDowntime},
+	}}
+}
+
+// logs is the seed's "Log Analysis and Cleanup": the week's analysis by
+// each entry's own timestamp, written as weekly-log-analysis-YYYYMMDD.json,
+// then rotation: compress after 7 days, archive after 30 into the file's
+// own month, delete archives after 90.
+func (w *wired) logs() runbook.Phase {
+	lg := w.lg
+	return runbook.Phase{Name: "logs", Title: "Log analysis and cleanup", Steps: []runbook.Step{
+		{Name: "analyze", Kind: runbook.Mutating, Budget: 15 * time.Minute, Run: lg.analyzeLogs},
+		{Name: "rotate", Kind: runbook.Mutating, Budget: 20 * time.Minute, Run: lg.rotateLogs},
+	}}
+}
+
+// performance is the trends part of the seed's "Performance Analysis": the
+// week's samples chosen by timestamp, and the processes using most CPU and
+// memory now. Caches are never dropped.
+func (w *wired) performance() runbook.Phase {
+	perf := w.perf
+	return runbook.Phase{Name: "performance", Title: "Performance analysis", Steps: []runbook.Step{
+		{Name: "trends", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: perf.trends},
+		{Name: "top-processes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: perf.topProcesses},
+	}}
+}
+
+// security is the seed's "Security Review": file modes of the database and
+// secrets, certificates, failed logins and attacks in the application's
+// and the host's logs, pending security updates.
+func (w *wired) security() runbook.Phase {
+	sec := w.sec
+	return runbook.Phase{Name: "security", Title: "Security review", Steps: []runbook.Step{
+		{Name: "file-modes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: sec.fileModes},
+		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: sec.tlsCerts},
+		{Name: "app-logs", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: sec.appLogins},
+		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: sec.hostAuth},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.run},
+	}}
+}
+
+// backups is the seed's "Backup Verification": what backups exist and how
+// old, whether the newest are sound (checked in place, opened immutable),
+// and what is outside the retention policy (deleted only with
+// backups.prune).
+func (w *wired) backups() runbook.Phase {
+	bk := w.bk
+	return runbook.Phase{Name: "backups", Title: "Backup verification", Steps: []runbook.Step{
+		{Name: "inventory", Kind: runbook.ReadOnly, Budget: time.Minute, Run: bk.backupInventory},
+		{Name: "verify", Kind: runbook.ReadOnly, Budget: 20 * time.Minute, Run: bk.verifyNewest},
+		{Name: "retention", Kind: runbook.Mutating, Budget: 5 * time.Minute, Run: bk.retention},
+	}}
+}
+
+// postflight is the seed's "Post-Maintenance Verification": services up
+// (started and polled until ready, not `sleep 10`), endpoints answering,
+// the comprehensive health check, and latency compared with preflight.
+func (w *wired) postflight() runbook.Phase {
+	post := w.post
+	return runbook.Phase{Name: "postflight", Title: "Post-maintenance verification", Steps: []runbook.Step{
+		{Name: "services", Kind: runbook.Mutating, Budget: 2 * time.Minute, Critical: true, Run: post.ensureServices},
+		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.endpointsUp},
+		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.comprehensive},
+		// baseline ->
+		{Name: "latency", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.latencyCompare},
+	}}
 }
 
 // selectPhases are the phase names only and skip leave, in plan order.
