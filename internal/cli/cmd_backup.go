@@ -305,28 +305,34 @@ does not keep. Unknown files are never deleted.`,
 			if err != nil {
 				return err
 			}
-			if !dryRun {
-				// Listed under the lock: a weekly run cannot add or
-				// remove backups between the plan and the deletion.
-				lock, err := runbook.AcquireLock(in.StateDir)
-				if err != nil {
-					return err
-				}
-				defer lock.Release()
-			}
-			list, err := backup.List(cmd.Context(), in.Backups.Layout, a.now())
+			// A journalled run under the state-dir lock, like the weekly
+			// backups phase: a weekly run cannot add or remove backups
+			// between the plan and the deletion, and a prune killed midway
+			// is a dead run that recover reports.
+			var plan backup.PrunePlan
+			var removed []string
+			prune := runbook.Step{Name: "retention", Kind: runbook.Mutating, Critical: true,
+				Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+					list, err := backup.List(ctx, in.Backups.Layout, a.now())
+					if err != nil {
+						return runbook.Result{}, err
+					}
+					plan = backup.PlanPrune(list, in.Backups.Retention)
+					for _, b := range plan.Remove {
+						if err := env.Do(ctx, "delete "+b.Path, func(ctx context.Context) error { return backup.Remove(ctx, b) }); err != nil {
+							return runbook.Result{}, err
+						}
+						removed = append(removed, b.Path)
+					}
+					return runbook.Result{}, nil
+				}}
+			run, err := a.recovery(in).Journaled(cmd.Context(), runbook.CommandPrune, dryRun, runbook.Plan{Phases: []runbook.Phase{
+				{Name: "prune", Title: "Delete backups outside the retention policy", Steps: []runbook.Step{prune}}}})
 			if err != nil {
 				return err
 			}
-			plan := backup.PlanPrune(list, in.Backups.Retention)
-			var removed []string
-			for _, r := range plan.Remove {
-				if !dryRun {
-					if err := backup.Remove(cmd.Context(), r); err != nil {
-						return err
-					}
-				}
-				removed = append(removed, r.Path)
+			if st, _ := run.Step("prune", "retention"); st.Error != "" {
+				return withCode(ExitFail, fmt.Errorf("backup prune: %s", st.Error))
 			}
 			if asJSON {
 				return a.encodeJSON(struct {
