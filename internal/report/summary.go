@@ -1,0 +1,141 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+// The plain-text renderers below are what the commands print on a terminal
+// when a run finished; like the files, they render from the run alone and
+// redact first (Options.Secrets, inline secrets).
+
+// Summary writes the lines `fossamaint weekly` ends with: the run's status,
+// its findings counted by severity, downtime and duration, every finding
+// that is not informational, and the next maintenance.
+func Summary(w io.Writer, run *runbook.Run, opts Options) error {
+	return renderText(w, run, opts, writeSummary)
+}
+
+// Steps writes every phase of the run with each step's status and note,
+// its findings (with the evidence of those that are not informational),
+// its metrics by name and its actions: what a command running one phase
+// prints.
+func Steps(w io.Writer, run *runbook.Run, opts Options) error {
+	return renderText(w, run, opts, writeSteps)
+}
+
+// Restore writes what a restore or rollback did, step by step, its
+// downtime, and (unless it was a dry run) its status and how to show it
+// again.
+func Restore(w io.Writer, run *runbook.Run, opts Options) error {
+	return renderText(w, run, opts, writeRestore)
+}
+
+// renderText renders a redacted copy of run whole, then writes it once.
+func renderText(w io.Writer, run *runbook.Run, opts Options, write func(*bytes.Buffer, *runbook.Run)) error {
+	if run == nil {
+		return errNilRun
+	}
+	r := newRedactor(opts.Secrets)
+	var b bytes.Buffer
+	write(&b, r.run(run))
+	if _, err := w.Write(r.output(b.Bytes())); err != nil {
+		return fmt.Errorf("writing the run's summary: %w", err)
+	}
+	return nil
+}
+
+func writeSummary(b *bytes.Buffer, run *runbook.Run) {
+	counts := map[runbook.Severity]int{}
+	for _, f := range run.Findings() {
+		counts[f.Severity]++
+	}
+	dry := ""
+	if run.DryRun {
+		dry = " (dry run: nothing was changed)"
+	}
+	fmt.Fprintf(b, "\nrun %s: %s%s\n", run.RunID, run.Status, dry)
+	fmt.Fprintf(b, "findings: %d critical, %d warning, %d info; downtime %.1fs; took %s\n",
+		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], run.DowntimeSeconds,
+		run.FinishedAt.Sub(run.StartedAt).Round(10*time.Millisecond))
+	for _, f := range run.Findings() {
+		if f.Severity != runbook.Info {
+			fmt.Fprintf(b, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
+		}
+	}
+	if !run.NextMaintenance.IsZero() {
+		fmt.Fprintf(b, "next maintenance: %s\n", run.NextMaintenance.Format("Mon 2006-01-02 15:04 MST"))
+	}
+}
+
+func writeSteps(b *bytes.Buffer, run *runbook.Run) {
+	for _, ph := range run.Phases {
+		fmt.Fprintf(b, "%s: %s\n", ph.Title, ph.Status)
+		for _, s := range ph.Steps {
+			fmt.Fprintf(b, "  %-20s %s", s.Name, s.Status)
+			if s.Note != "" {
+				fmt.Fprintf(b, " (%s)", s.Note)
+			}
+			b.WriteString("\n")
+			for _, f := range s.Findings {
+				fmt.Fprintf(b, "    %-8s %s\n", f.Severity, f.Message)
+				if f.Evidence != "" && f.Severity != runbook.Info {
+					for _, l := range strings.Split(strings.TrimRight(f.Evidence, "\n"), "\n") {
+						fmt.Fprintf(b, "             %s\n", l)
+					}
+				}
+			}
+			names := make([]string, 0, len(s.Metrics))
+			for name := range s.Metrics {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			for _, name := range names {
+				m := s.Metrics[name]
+				fmt.Fprintf(b, "    %-36s %s %s\n", name, textNumber(m.Value), m.Unit)
+			}
+			for _, act := range s.Actions {
+				fmt.Fprintf(b, "    action: %s\n", act)
+			}
+		}
+	}
+}
+
+func writeRestore(b *bytes.Buffer, run *runbook.Run) {
+	for _, ph := range run.Phases {
+		for _, st := range ph.Steps {
+			for _, act := range st.Actions {
+				fmt.Fprintf(b, "  %s\n", act)
+			}
+			for _, f := range st.Findings {
+				fmt.Fprintf(b, "  %s: %s\n", f.Severity, f.Message)
+			}
+			if st.Note != "" {
+				fmt.Fprintf(b, "  %s: %s\n", st.Name, st.Note)
+			}
+		}
+	}
+	if run.DowntimeSeconds > 0 {
+		fmt.Fprintf(b, "downtime %s (services stopped until ready)\n",
+			time.Duration(run.DowntimeSeconds*float64(time.Second)).Round(time.Millisecond))
+	}
+	if !run.DryRun {
+		fmt.Fprintf(b, "%s run %s: %s (`fossamaint report %s` shows it)\n", run.Command, run.RunID, run.Status, run.RunID)
+	}
+}
+
+// textNumber prints a whole value as an integer, others with two
+// decimals (a terminal line, not the report's six significant digits).
+func textNumber(v float64) string {
+	if v == float64(int64(v)) {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
