@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/report"
-	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
 // phaseCmd describes a command that runs one phase of the weekly
@@ -108,44 +104,18 @@ func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phas
 	if run == nil {
 		return err
 	}
+	opts := report.Options{Secrets: a.secrets(in.Config)}
 	if asJSON {
-		if rerr := report.Render(a.stdout, "json", run, report.Options{}); rerr != nil {
+		if rerr := report.Render(a.stdout, report.FormatJSON, run, opts); rerr != nil {
 			return rerr
 		}
 	} else {
-		a.printPhase(run)
+		// As before, a failing stdout does not change the exit code of
+		// a phase that ran.
+		_ = report.Steps(a.stdout, run, opts)
 	}
 	if err != nil {
 		return err
 	}
 	return exitSilently(runCode(run.Status))
-}
-
-// printPhase prints every step with its findings and metrics.
-func (a *app) printPhase(run *runbook.Run) {
-	for _, ph := range run.Phases {
-		fmt.Fprintf(a.stdout, "%s: %s\n", ph.Title, ph.Status)
-		for _, s := range ph.Steps {
-			fmt.Fprintf(a.stdout, "  %-20s %s", s.Name, s.Status)
-			if s.Note != "" {
-				fmt.Fprintf(a.stdout, " (%s)", s.Note)
-			}
-			fmt.Fprintln(a.stdout)
-			for _, f := range s.Findings {
-				fmt.Fprintf(a.stdout, "    %-8s %s\n", f.Severity, f.Message)
-				if f.Evidence != "" && f.Severity != runbook.Info {
-					for _, l := range strings.Split(strings.TrimRight(f.Evidence, "\n"), "\n") {
-						fmt.Fprintf(a.stdout, "             %s\n", l)
-					}
-				}
-			}
-			for _, name := range sortedMetricNames(s.Metrics) {
-				m := s.Metrics[name]
-				fmt.Fprintf(a.stdout, "    %-36s %s %s\n", name, fmtNum(m.Value), m.Unit)
-			}
-			for _, act := range s.Actions {
-				fmt.Fprintf(a.stdout, "    action: %s\n", act)
-			}
-		}
-	}
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/recovery"
+	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -117,28 +117,11 @@ Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
 	return c
 }
 
-// printRestoreRun prints what a rollback or restore did, step by step,
-// and its downtime.
+// printRestoreRun prints what a rollback or restore did (report.Restore).
+// As before, a failing stdout does not change the exit code of a restore
+// that was made.
 func (a *app) printRestoreRun(run *runbook.Run) {
-	for _, ph := range run.Phases {
-		for _, st := range ph.Steps {
-			for _, act := range st.Actions {
-				fmt.Fprintf(a.stdout, "  %s\n", act)
-			}
-			for _, f := range st.Findings {
-				fmt.Fprintf(a.stdout, "  %s: %s\n", f.Severity, f.Message)
-			}
-			if st.Note != "" {
-				fmt.Fprintf(a.stdout, "  %s: %s\n", st.Name, st.Note)
-			}
-		}
-	}
-	if run.DowntimeSeconds > 0 {
-		fmt.Fprintf(a.stdout, "downtime %s (services stopped until ready)\n", time.Duration(run.DowntimeSeconds*float64(time.Second)).Round(time.Millisecond))
-	}
-	if !run.DryRun {
-		fmt.Fprintf(a.stdout, "%s run %s: %s (`fossamaint report %s` shows it)\n", run.Command, run.RunID, run.Status, run.RunID)
-	}
+	_ = report.Restore(a.stdout, run, report.Options{Secrets: a.secretList})
 }
 
 // restoreRunError is a failed rollback or restore's error for stderr (the

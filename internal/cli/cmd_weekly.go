@@ -80,7 +80,9 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		}
 		fmt.Fprintf(a.stderr, "report: %s\n", paths.Markdown)
 	} else {
-		a.printSummary(run)
+		// As before, a failing stdout does not change the exit code of
+		// a run whose report was written.
+		_ = report.Summary(a.stdout, run, opts)
 		fmt.Fprintf(a.stdout, "report: %s\n", paths.Markdown)
 	}
 	if runErr != nil {
@@ -90,27 +92,4 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		return runErr
 	}
 	return exitSilently(runCode(run.Status))
-}
-
-func (a *app) printSummary(run *runbook.Run) {
-	counts := map[runbook.Severity]int{}
-	for _, f := range run.Findings() {
-		counts[f.Severity]++
-	}
-	dry := ""
-	if run.DryRun {
-		dry = " (dry run: nothing was changed)"
-	}
-	fmt.Fprintf(a.stdout, "\nrun %s: %s%s\n", run.RunID, run.Status, dry)
-	fmt.Fprintf(a.stdout, "findings: %d critical, %d warning, %d info; downtime %.1fs; took %s\n",
-		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], run.DowntimeSeconds,
-		run.FinishedAt.Sub(run.StartedAt).Round(1e7))
-	for _, f := range run.Findings() {
-		if f.Severity != runbook.Info {
-			fmt.Fprintf(a.stdout, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
-		}
-	}
-	if !run.NextMaintenance.IsZero() {
-		fmt.Fprintf(a.stdout, "next maintenance: %s\n", run.NextMaintenance.Format("Mon 2006-01-02 15:04 MST"))
-	}
 }
