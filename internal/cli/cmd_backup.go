@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
-	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -18,23 +18,14 @@ func (a *app) backupCmds() []*cobra.Command {
 		a.backupRestoreCmd(), a.backupPruneCmd(), a.backupRetentionCmd()}
 }
 
-func layoutOf(cfg config.Config) backup.Layout {
-	b := cfg.Backups
-	return backup.Layout{DailyDir: cfg.Path(b.DailyDir), WeeklyDir: cfg.Path(b.WeeklyDir), MaintenanceDir: cfg.Path(b.MaintenanceDir)}
-}
-
-func (a *app) listBackups(ctx context.Context, cfg config.Config) ([]backup.Backup, error) {
-	return backup.List(ctx, layoutOf(cfg), a.now())
-}
-
-// configAndBackups loads the config and lists its backups.
-func (a *app) configAndBackups(cmd *cobra.Command) (config.Config, []backup.Backup, error) {
-	cfg, err := a.loadConfig()
+// installationAndBackups resolves the config and lists its backups.
+func (a *app) installationAndBackups(cmd *cobra.Command) (*install.Installation, []backup.Backup, error) {
+	in, err := a.installation()
 	if err != nil {
-		return cfg, nil, err
+		return nil, nil, err
 	}
-	list, err := a.listBackups(cmd.Context(), cfg)
-	return cfg, list, err
+	list, err := backup.List(cmd.Context(), in.Backups.Layout, a.now())
+	return in, list, err
 }
 
 // findBackup resolves ID: a path, a file name, or a daily directory date.
@@ -73,7 +64,7 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
   fossamaint backup create --kind weekly --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
@@ -81,11 +72,7 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
 			if err != nil {
 				return usageErr("--kind: %v", err)
 			}
-			created, err := backup.Create(cmd.Context(), backup.CreateOptions{
-				Kind: k, DBPath: cfg.Path(cfg.Database.Path), EnvFile: cfg.Path(cfg.Security.EnvFile),
-				DataDir: cfg.Path("backend/data"), ConfigFile: a.configPath, Layout: layoutOf(cfg),
-				Now: a.now().In(installationZone(cfg)), Verify: cfg.Database.Verify, ToolVersion: Version,
-			})
+			created, err := backup.Create(cmd.Context(), in.CreateOptions(k, a.now()))
 			if err != nil {
 				return unusable(err)
 			}
@@ -111,11 +98,11 @@ func (a *app) backupListCmd() *cobra.Command {
 		Example: "  fossamaint backup list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			lst, err := backup.ListDetailed(cmd.Context(), layoutOf(cfg), a.now())
+			lst, err := backup.ListDetailed(cmd.Context(), in.Backups.Layout, a.now())
 			if err != nil {
 				return err
 			}
@@ -155,7 +142,7 @@ Exit 2 when one failed, 1 when one is unverified.`,
   fossamaint backup verify --all --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, list, err := a.configAndBackups(cmd)
+			in, list, err := a.installationAndBackups(cmd)
 			if err != nil {
 				return err
 			}
@@ -166,7 +153,7 @@ Exit 2 when one failed, 1 when one is unverified.`,
 			var results []backup.DeepResult
 			failed, unverified := 0, 0
 			for _, b := range targets {
-				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || cfg.Database.Verify == "full"})
+				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || in.Database.Verify == "full"})
 				if err != nil {
 					return err
 				}

@@ -23,11 +23,11 @@ func (a *app) dbPathFrom(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	if err != nil {
 		return "", withCode(ExitUsage, fmt.Errorf("%w (or name the database with --db)", err))
 	}
-	return cfg.Path(cfg.Database.Path), nil
+	return in.Database.Path, nil
 }
 
 // unusable maps "this is not a usable database" to exit 64 with a hint.

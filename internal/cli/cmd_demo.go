@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/sandbox"
 	"github.com/fossawork/fossamaint/internal/service"
 )
@@ -80,7 +80,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	stop, err := a.startDemoBackend(ctx, in.Config, inst)
+	stop, err := a.startDemoBackend(ctx, in.Services, inst)
 	if err != nil {
 		return err
 	}
@@ -99,12 +99,8 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 
 // startDemoBackend starts the backend through the configured (exec)
 // service manager and waits until it answers; the returned func stops it.
-func (a *app) startDemoBackend(ctx context.Context, cfg config.Config, inst *sandbox.Installation) (func(), error) {
-	mgr, err := service.New(cfg.Services)
-	if err != nil {
-		return nil, err
-	}
-	unit := cfg.Services.Units[0]
+func (a *app) startDemoBackend(ctx context.Context, svc install.Services, inst *sandbox.Installation) (func(), error) {
+	mgr, unit := svc.Manager, svc.Units[0]
 	chk := health.Check{Name: unit.Name, URL: unit.HealthURL, Expect: []int{200}, Timeout: 2 * time.Second}
 	checker := &health.Checker{}
 	probe := func(ctx context.Context) error {
@@ -113,7 +109,7 @@ func (a *app) startDemoBackend(ctx context.Context, cfg config.Config, inst *san
 		}
 		return nil
 	}
-	ready, err := service.StartAndWait(ctx, mgr, unit.Name, probe, cfg.Services.ReadyTimeout.D())
+	ready, err := service.StartAndWait(ctx, mgr, unit.Name, probe, svc.ReadyTimeout)
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()

@@ -61,20 +61,24 @@ exit code is 1.`,
 					return usageErr("--until: %v", err)
 				}
 			}
-			threshold, reports, loc := 100, "", time.Local
-			cfg, err := a.loadConfig()
-			if err == nil {
-				threshold, reports = cfg.Thresholds.ErrorsPerWeek, cfg.Path(cfg.ReportsDir)
+			reports := ""
+			in, err := a.installation()
+			switch {
+			case err == nil:
+				reports = in.ReportsDir
 				if dir == "" {
-					dir = cfg.Path(cfg.Logs.Dir)
+					dir = in.Logs.Dir
 				}
-				loc = installationZone(cfg)
-			} else if dir == "" {
+			case dir == "":
 				return err
-			} else {
-				cfg = config.Default()
+			default:
+				// --logs-dir and no usable config: the defaults (the
+				// local zone) and no previous analysis to compare with.
+				if in, err = defaultInstallation(); err != nil {
+					return err
+				}
 			}
-			set, err := globs.fileSet(cfg)
+			set, err := globs.fileSet(in)
 			if err != nil {
 				return err
 			}
@@ -88,8 +92,8 @@ exit code is 1.`,
 					return err
 				}
 			}
-			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: loc,
-				Threshold: threshold, Previous: prev, Redactor: redact.New(a.secretList), Unreadable: unreadable})
+			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: in.Zone,
+				Threshold: in.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(a.secretList), Unreadable: unreadable})
 			if err != nil {
 				return err
 			}

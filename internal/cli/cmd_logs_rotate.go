@@ -73,19 +73,21 @@ done. Exit 1 when files were skipped, 2 when something failed.`,
 // rotateOptions takes directories from the flags or the config and ages
 // from the config; with --logs-dir and no config file, the defaults.
 func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.RotateOptions, error) {
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	switch {
 	case err == nil:
 		if logsDir == "" {
-			logsDir = cfg.Path(cfg.Logs.Dir)
+			logsDir = in.Logs.Dir
 		}
 		if archiveDir == "" {
-			archiveDir = cfg.Path(cfg.Logs.ArchiveDir)
+			archiveDir = in.Logs.ArchiveDir
 		}
 	case logsDir != "" && errors.Is(err, config.ErrNotFound):
-		cfg = config.Default()
 		if archiveDir == "" {
 			return logs.RotateOptions{}, usageErr("no config file: name the archive with --archive-dir")
+		}
+		if in, err = defaultInstallation(); err != nil {
+			return logs.RotateOptions{}, err
 		}
 	default:
 		return logs.RotateOptions{}, withCode(ExitUsage, fmt.Errorf("%w (or name the logs with --logs-dir)", err))
@@ -93,15 +95,14 @@ func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.R
 	if info, err := os.Stat(logsDir); err != nil || !info.IsDir() {
 		return logs.RotateOptions{}, usageErr("logs directory %s: not a readable directory (%v)", logsDir, err)
 	}
-	set, err := globs.fileSet(cfg)
+	set, err := globs.fileSet(in)
 	if err != nil {
 		return logs.RotateOptions{}, err
 	}
 	return logs.RotateOptions{
 		// Months of archived files are the operator's months.
-		LogsDir: logsDir, ArchiveDir: archiveDir, Files: set, Now: a.now().In(installationZone(cfg)),
-		CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
-		DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
+		LogsDir: logsDir, ArchiveDir: archiveDir, Files: set, Now: a.now().In(in.Zone),
+		CompressAfter: in.Logs.CompressAfter, ArchiveAfter: in.Logs.ArchiveAfter, DeleteAfter: in.Logs.DeleteAfter,
 	}, nil
 }
 

@@ -20,11 +20,11 @@ func (a *app) reportCmd() *cobra.Command {
   fossamaint report --list`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig()
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
-			store, err := history.Open(cmd.Context(), cfg.Path(cfg.StateDir), a.now)
+			store, err := history.Open(cmd.Context(), in.StateDir, a.now)
 			if err != nil {
 				return err
 			}
@@ -53,8 +53,8 @@ func (a *app) reportCmd() *cobra.Command {
 			if asJSON {
 				format = "json"
 			}
-			run = run.In(installationZone(cfg))
-			if err := report.Render(a.stdout, format, run, report.Options{Secrets: a.secrets(cfg)}); err != nil {
+			run = run.In(in.Zone)
+			if err := report.Render(a.stdout, format, run, report.Options{Secrets: a.secrets(in.Config)}); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			return nil

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 )
@@ -56,28 +55,18 @@ world-writable or a fix failed.`,
 	return c
 }
 
-// permRules turns security.file_modes into rules with resolved paths.
-func permRules(cfg config.Config) []security.PermRule {
-	rules := make([]security.PermRule, 0, len(cfg.Security.FileModes))
-	for _, fm := range cfg.Security.FileModes {
-		rules = append(rules, security.PermRule{Path: cfg.Path(fm.Path), Max: fm.Mode.Perm(), Owner: fm.Owner,
-			Recursive: fm.FilesMode != 0, FilesMax: fm.FilesMode.Perm()})
-	}
-	return rules
-}
-
 func (a *app) runSecurityPerms(ctx context.Context, fix, dryRun, asJSON bool) error {
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	if err != nil {
 		return err
 	}
-	rules := permRules(cfg)
+	rules := in.Security.Perms
 	if len(rules) == 0 {
 		fmt.Fprintln(a.stdout, "No paths to check: security.file_modes is empty.")
 		return nil
 	}
 	if fix && !dryRun {
-		lock, err := runbook.AcquireLock(cfg.Path(cfg.StateDir))
+		lock, err := runbook.AcquireLock(in.StateDir)
 		if err != nil {
 			return err
 		}

@@ -102,30 +102,31 @@ func (a *app) runSecurityScan(ctx context.Context, f scanFlags) error {
 	return exitSilently(scanExitCode(rep))
 }
 
-// scanOptions takes thresholds, zone and secrets from the config. With
-// --logs-dir the config is optional: without one, defaults and the local
-// zone apply and no .env secrets are known.
+// scanOptions takes thresholds, zone and secrets from the installation.
+// With --logs-dir the config is optional: without one, defaults and the
+// local zone apply and no .env secrets are known.
 func (a *app) scanOptions(logsDir string, globs *logGlobs) (security.ScanOptions, string, *logs.FileSet, error) {
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	loaded := err == nil
 	if !loaded {
 		if logsDir == "" {
 			return security.ScanOptions{}, "", nil, withCode(ExitUsage, fmt.Errorf("%w (or name the logs with --logs-dir)", err))
 		}
-		cfg = config.Default()
+		if in, err = defaultInstallation(); err != nil {
+			return security.ScanOptions{}, "", nil, err
+		}
 	}
-	set, err := globs.fileSet(cfg)
+	set, err := globs.fileSet(in)
 	if err != nil {
 		return security.ScanOptions{}, "", nil, err
 	}
-	opts := security.ScanOptions{Location: time.Local, WeeklyThreshold: cfg.Thresholds.FailedLoginsPerWeek}
+	opts := security.ScanOptions{Location: in.Zone, WeeklyThreshold: in.Thresholds.FailedLoginsPerWeek}
 	if !loaded {
 		return opts, logsDir, set, nil
 	}
-	opts.Location = installationZone(cfg)
-	opts.Secrets = a.secrets(cfg)
+	opts.Secrets = a.secrets(in.Config)
 	if logsDir == "" {
-		logsDir = cfg.Path(cfg.Logs.Dir)
+		logsDir = in.Logs.Dir
 	}
 	return opts, logsDir, set, nil
 }

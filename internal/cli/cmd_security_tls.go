@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/security"
 )
 
@@ -61,26 +61,30 @@ Exits 0 when all is well, 1 on warnings, 2 on critical problems.`,
 }
 
 func (a *app) runSecurityTLS(ctx context.Context, f tlsFlags, args []string) error {
-	cfg, err := a.loadConfig()
+	in, err := a.installation()
 	if err != nil {
 		if len(args) == 0 {
 			return withCode(ExitUsage, fmt.Errorf("%w (or name the certificates and endpoints to check)", err))
 		}
-		cfg = config.Default()
-		cfg.Root, cfg.Security.TLSKeys, cfg.Security.TLSCAFile = ".", nil, ""
+		// The TARGETs alone, with the default thresholds: no configured
+		// key or CA file applies.
+		if in, err = defaultInstallation(); err != nil {
+			return err
+		}
+		in.Security.TLSKeys, in.Security.TLSCAFile = nil, ""
 	}
-	opts := security.TLSOptions{Now: a.now(), WarnDays: cfg.Thresholds.TLSWarnDays,
-		CriticalDays: cfg.Thresholds.TLSCriticalDays, Timeout: f.timeout}
+	opts := security.TLSOptions{Now: a.now(), WarnDays: in.Thresholds.TLSWarnDays,
+		CriticalDays: in.Thresholds.TLSCriticalDays, Timeout: f.timeout}
 	caFile := f.caFile
-	if caFile == "" && cfg.Security.TLSCAFile != "" {
-		caFile = cfg.Path(cfg.Security.TLSCAFile)
+	if caFile == "" {
+		caFile = in.Security.TLSCAFile
 	}
 	if caFile != "" {
 		if opts.Roots, err = security.LoadCAFile(caFile); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
-	targets, err := tlsTargets(cfg, args, f.key)
+	targets, err := tlsTargets(in.Security, args, f.key)
 	if err != nil {
 		return err
 	}
@@ -105,20 +109,20 @@ func (a *app) runSecurityTLS(ctx context.Context, f tlsFlags, args []string) err
 
 // tlsTargets are the arguments, or the configured certificates and
 // endpoints. Keys come from security.tls_keys by resolved path, or --key.
-func tlsTargets(cfg config.Config, args []string, key string) ([]security.TLSTarget, error) {
-	keys := map[string]string{}
-	for _, k := range cfg.Security.TLSKeys {
-		keys[filepath.Clean(cfg.Path(k.Cert))] = cfg.Path(k.Key)
+func tlsTargets(sec install.Security, args []string, key string) ([]security.TLSTarget, error) {
+	keys := make(map[string]string, len(sec.TLSKeys))
+	for cert, k := range sec.TLSKeys {
+		keys[filepath.Clean(cert)] = k
 	}
 	if len(args) == 0 {
 		if key != "" {
 			return nil, usageErr("--key needs the certificate file named as the one TARGET")
 		}
-		certs := make([]string, len(cfg.Security.TLSCerts))
-		for i, c := range cfg.Security.TLSCerts {
-			certs[i] = filepath.Clean(cfg.Path(c))
+		certs := make([]string, len(sec.TLSCerts))
+		for i, c := range sec.TLSCerts {
+			certs[i] = filepath.Clean(c)
 		}
-		t, err := security.TLSTargets(certs, keys, cfg.Security.TLSEndpoints)
+		t, err := security.TLSTargets(certs, keys, sec.TLSEndpoints)
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"time"
-
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
@@ -49,15 +46,4 @@ func (a *app) procedure(in *install.Installation) *weekly.Procedure {
 		Runner:  updates.ExecRunner{},
 		Now:     a.now,
 	})
-}
-
-// installationZone is the window's IANA zone, the installation's local
-// time: the zone backup names, days and archive months are read in. The
-// config was validated when it was loaded, so Spec cannot fail here;
-// Local is only a fallback.
-func installationZone(cfg config.Config) *time.Location {
-	if spec, err := cfg.Window.Spec(); err == nil && spec.Location != nil {
-		return spec.Location
-	}
-	return time.Local
 }
