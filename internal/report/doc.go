@@ -1,7 +1,8 @@
 // Package report renders a finished run (runbook.Run) as Markdown (the
 // seed's "Maintenance Report Template", section for section), JSON (the run's
 // own struct tags are the schema) and a self-contained HTML page, and writes
-// the three files atomically. Steps never print: reports are rendered only
+// the three files atomically; it also renders the plain text the commands
+// print when a run finished (Summary, Steps, Restore). Steps never print: reports are rendered only
 // from results.
 //
 // Every rendered output goes through redaction first (Options.Secrets and
