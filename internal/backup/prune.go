@@ -3,8 +3,10 @@ package backup
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,7 +63,10 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 	for _, b := range list {
 		groups[b.Kind] = append(groups[b.Kind], b)
 	}
-	for kind, bs := range groups {
+	// Kinds in a fixed order, so the plan (and what prune prints) is the
+	// same on every run.
+	for _, kind := range slices.Sorted(maps.Keys(groups)) {
+		bs := groups[kind]
 		pol, ok := pp.policyFor(kind)
 		if !ok || pol.Empty() {
 			plan.Keep = append(plan.Keep, bs...)

@@ -23,15 +23,6 @@ func (a *app) installation() (*install.Installation, error) {
 	return in, nil
 }
 
-// loadProcedure reads the config and builds the weekly procedure on it.
-func (a *app) loadProcedure() (*install.Installation, *weekly.Procedure, error) {
-	in, err := a.installation()
-	if err != nil {
-		return nil, nil, err
-	}
-	return in, a.procedure(in), nil
-}
-
 // recovery is the recovery kit (recover, rollback, restore) for the
 // installation.
 func (a *app) recovery(in *install.Installation) *recovery.Kit {

@@ -69,14 +69,15 @@ func (r *redactor) step(in runbook.StepResult) runbook.StepResult {
 	for i, f := range in.Findings {
 		out.Findings[i] = runbook.Finding{
 			Severity: runbook.Severity(r.str(string(f.Severity))),
-			Message:  r.str(f.Message),
-			Evidence: r.str(f.Evidence),
+			Message:        r.str(f.Message),
+			Evidence:       r.str(f.Evidence),
+			Recommendation: r.str(f.Recommendation),
 		}
 	}
 	out.Actions = r.strs(in.Actions)
 	out.Metrics = make(map[string]runbook.Metric, len(in.Metrics))
 	for k, m := range in.Metrics {
-		out.Metrics[r.str(k)] = runbook.Metric{Value: m.Value, Unit: r.str(m.Unit)}
+		out.Metrics[r.str(k)] = runbook.Metric{Value: m.Value, Unit: r.str(m.Unit), Headline: m.Headline}
 	}
 	return out
 }

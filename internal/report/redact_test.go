@@ -76,3 +76,26 @@ func TestRedactDoesNotChangeCallerRun(t *testing.T) {
 		t.Error("Render redacted the caller's run in place")
 	}
 }
+
+// Redaction keeps every field of a finding and a metric it does not
+// redact: the JSON report carried no per-finding recommendation and no
+// headline mark.
+func TestRedactKeepsRecommendationsAndHeadlines(t *testing.T) {
+	run := &runbook.Run{RunID: "r", Phases: []runbook.PhaseResult{{Name: "database", Steps: []runbook.StepResult{{Name: "stats"}}}}}
+	st := &run.Phases[0].Steps[0]
+	st.Finding(runbook.Warning, "evidence", "disk is full")
+	st.Recommend("Free space on /var.")
+	st.Headline(runbook.HeadlineDatabaseSizeBytes, 42, "bytes")
+	out := renderString(t, FormatJSON, run, Options{})
+	var back runbook.Run
+	if err := json.Unmarshal([]byte(out), &back); err != nil {
+		t.Fatal(err)
+	}
+	got := back.Phases[0].Steps[0]
+	if len(got.Findings) != 1 || got.Findings[0].Recommendation != "Free space on /var." {
+		t.Errorf("finding after rendering: %+v", got.Findings)
+	}
+	if m := got.Metrics[runbook.HeadlineDatabaseSizeBytes]; !m.Headline || m.Value != 42 {
+		t.Errorf("headline metric after rendering: %+v", m)
+	}
+}
