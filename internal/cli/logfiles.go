@@ -24,7 +24,7 @@ func (g *logGlobs) fileSet(in *install.Installation) (*logs.FileSet, error) {
 	if len(g.include) == 0 && len(g.exclude) == 0 {
 		return in.Logs.Files, nil
 	}
-	include, exclude := in.Config.Logs.Include, in.Config.Logs.Exclude
+	include, exclude := in.Logs.Include, in.Logs.Exclude
 	if len(g.include) > 0 {
 		include = g.include
 	}

@@ -78,8 +78,10 @@ type Backups struct {
 
 // Logs is the application's log tree and its retention.
 type Logs struct {
-	Dir, ErrorsDir, MetricsFile, ArchiveDir  string
+	Dir, ErrorsDir, MetricsFile, ArchiveDir string
+	// Files is the set Include and Exclude select (globs relative to Dir).
 	Files                                    *logs.FileSet
+	Include, Exclude                         []string
 	CompressAfter, ArchiveAfter, DeleteAfter time.Duration
 }
 
@@ -181,6 +183,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Logs: Logs{
 			Dir: p(cfg.Logs.Dir), ErrorsDir: p(cfg.Logs.ErrorsDir), MetricsFile: p(cfg.Logs.MetricsFile),
 			ArchiveDir: p(cfg.Logs.ArchiveDir), Files: files,
+			Include: slices.Clone(cfg.Logs.Include), Exclude: slices.Clone(cfg.Logs.Exclude),
 			CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
 			DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
 		},
