@@ -1,0 +1,100 @@
+package install
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/config"
+)
+
+func TestResolveMakesEveryPathAbsoluteOnce(t *testing.T) {
+	cfg := config.Default()
+	cfg.Root = "/srv/fw"
+	cfg.Window.Timezone = "Europe/Berlin"
+	cfg.Security.TLSKeys = []config.TLSKey{{Cert: "tls/a.crt", Key: "tls/a.key"}}
+	cfg.Database.Path = "postgres://u:pw@db/fw" // a URL stays a URL
+	in, err := Resolve(cfg, "/etc/fossamaint.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]string{
+		"reports_dir":      in.ReportsDir,
+		"backups.daily":    in.Backups.Layout.DailyDir,
+		"backups.data_dir": in.Backups.DataDir,
+		"pre_recovery":     in.Backups.PreRecoveryDir,
+		"logs.dir":         in.Logs.Dir,
+		"logs.metrics":     in.Logs.MetricsFile,
+		"env_file":         in.Security.EnvFile,
+		"perm rule":        in.Security.Perms[0].Path,
+		"file mode":        in.Security.FileModes[0].Path,
+		"tls key":          in.Security.TLSKeys["/srv/fw/tls/a.crt"],
+		"pip venv":         in.Updates.Pip.Venv,
+	} {
+		if !strings.HasPrefix(got, "/srv/fw/") {
+			t.Errorf("%s = %q, want a path under the root", name, got)
+		}
+	}
+	if in.StateDir != "/var/lib/fossamaint" || in.Database.Path != "postgres://u:pw@db/fw" {
+		t.Errorf("absolute path or URL changed: %q %q", in.StateDir, in.Database.Path)
+	}
+	if in.Zone.String() != "Europe/Berlin" || in.Window.Location != in.Zone || in.Window.Weekday != time.Saturday {
+		t.Errorf("window %+v, zone %v", in.Window, in.Zone)
+	}
+	now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	co := in.CreateOptions(backup.KindDaily, now, "emergency")
+	if co.DataDir != filepath.Join("/srv/fw", "backend/data") || co.ConfigFile != "/etc/fossamaint.yaml" ||
+		co.Now.Location() != in.Zone || co.Layout != in.Backups.Layout || co.Tags[0] != "emergency" {
+		t.Errorf("create options %+v", co)
+	}
+	if got := in.Backups.Retention.KeepDaily; got != 14 {
+		t.Errorf("retention keep daily %d", got)
+	}
+}
+
+func TestResolveErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		edit       func(*config.Config)
+	}{
+		{"window", "window:", func(c *config.Config) { c.Window.Weekday = "someday" }},
+		{"globs", "logs.include/exclude", func(c *config.Config) { c.Logs.Include = []string{"[unclosed"} }},
+		{"manager", "services.manager", func(c *config.Config) { c.Services.Manager = "upstart" }},
+		{"exec units", "services.units[0]", func(c *config.Config) { c.Services.Manager = "exec" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			tc.edit(&cfg)
+			_, err := Resolve(cfg, "")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestManagedUnits(t *testing.T) {
+	cfg := config.Default()
+	in, err := Resolve(cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Services.UnitNames(); len(got) != 2 || got[0] != "fossawork-backend" {
+		t.Errorf("unit names %v", got)
+	}
+	if u, ok := in.Services.Unit(in.Database.Service); !ok || u.Name != "fossawork-backend" {
+		t.Errorf("database unit %v %v", u, ok)
+	}
+	cfg.Services.Manager = "none"
+	if in, err = Resolve(cfg, ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Services.Managed()) != 0 {
+		t.Error("manager none still manages units")
+	}
+	if _, ok := in.Services.Unit(in.Database.Service); ok {
+		t.Error("manager none still has a database unit to stop")
+	}
+}
