@@ -52,7 +52,12 @@ func (a *app) configCmd() *cobra.Command {
   fossamaint config validate --config /etc/fossamaint/fossamaint.yaml
   fossamaint config show --json`,
 	}
-	c.AddCommand(&cobra.Command{
+	c.AddCommand(a.configInitCmd(), a.configValidateCmd(), a.configShowCmd())
+	return c
+}
+
+func (a *app) configInitCmd() *cobra.Command {
+	return &cobra.Command{
 		Use:     "init",
 		Short:   "Print a commented default configuration",
 		Example: "  fossamaint config init > fossamaint.yaml",
@@ -65,16 +70,21 @@ func (a *app) configCmd() *cobra.Command {
 			_, err = a.stdout.Write(b)
 			return err
 		},
-	})
-	var validateJSON bool
+	}
+}
+
+func (a *app) configValidateCmd() *cobra.Command {
+	var asJSON bool
 	validate := &cobra.Command{
 		Use:     "validate",
 		Short:   "Check the configuration file; errors give file:line:column or the field path",
 		Example: "  fossamaint config validate --config fossamaint.yaml --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := a.loadConfig()
-			if validateJSON {
+			// Resolved as every command resolves it, so what passes here
+			// is what the other commands accept.
+			_, err := a.installation()
+			if asJSON {
 				out := struct {
 					File  string `json:"file"`
 					OK    bool   `json:"ok"`
@@ -90,14 +100,17 @@ func (a *app) configCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !validateJSON {
+			if !asJSON {
 				fmt.Fprintf(a.stdout, "%s: ok\n", a.configPath)
 			}
 			return nil
 		},
 	}
-	validate.Flags().BoolVar(&validateJSON, "json", false, "print the verdict as JSON")
-	c.AddCommand(validate)
+	validate.Flags().BoolVar(&asJSON, "json", false, "print the verdict as JSON")
+	return validate
+}
+
+func (a *app) configShowCmd() *cobra.Command {
 	var asJSON bool
 	show := &cobra.Command{
 		Use:     "show",
@@ -128,6 +141,5 @@ func (a *app) configCmd() *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.AddCommand(show)
-	return c
+	return show
 }

@@ -30,9 +30,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func (a *app) logsAnalyzeCmd() *cobra.Command {
-	var dir, since, until string
-	var globs logGlobs
-	var asJSON bool
+	var f logsAnalyzeFlags
 	c := &cobra.Command{
 		Use:   "analyze",
 		Short: "Weekly log analysis: totals by level, logger, day and hour; error patterns with categories",
@@ -50,71 +48,82 @@ exit code is 1.`,
   fossamaint logs analyze --logs-dir /opt/fossawork/logs --since 2026-11-21T00:00:00Z --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			now := a.now()
-			from, err := parseSince(since, now)
-			if err != nil {
-				return usageErr("--since: %v", err)
-			}
-			to := now
-			if until != "" {
-				if to, err = parseSince(until, now); err != nil {
-					return usageErr("--until: %v", err)
-				}
-			}
-			reports := ""
-			in, err := a.installation()
-			switch {
-			case err == nil:
-				reports = in.ReportsDir
-				if dir == "" {
-					dir = in.Logs.Dir
-				}
-			case dir == "":
-				return err
-			default:
-				// --logs-dir and no usable config: the defaults (the
-				// local zone) and no previous analysis to compare with.
-				if in, err = defaultInstallation(); err != nil {
-					return err
-				}
-			}
-			set, err := globs.fileSet(in)
-			if err != nil {
-				return err
-			}
-			files, unreadable, err := discoverLogs(cmd.Context(), dir, set)
-			if err != nil {
-				return err
-			}
-			var prev *analysis.Analysis
-			if reports != "" {
-				if prev, err = analysis.Previous(reports, now); err != nil {
-					return err
-				}
-			}
-			res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: in.Zone,
-				Threshold: in.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(a.secretList), Unreadable: unreadable})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				err = a.encodeJSON(res)
-			} else {
-				a.printAnalysis(res)
-			}
-			if err == nil && len(res.FileErrors) > 0 {
-				// What could not be read is missing from the counts.
-				return exitSilently(ExitWarn)
-			}
-			return err
+			return a.runLogsAnalyze(cmd, &f)
 		},
 	}
-	c.Flags().StringVar(&dir, "logs-dir", "", "log directory (default: logs.dir of the config)")
-	c.Flags().StringVar(&since, "since", "7d", "window start: a duration before now (7d, 24h) or an RFC 3339 time")
-	c.Flags().StringVar(&until, "until", "", "window end (default: now)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	globs.register(c.Flags())
+	c.Flags().StringVar(&f.dir, "logs-dir", "", "log directory (default: logs.dir of the config)")
+	c.Flags().StringVar(&f.since, "since", "7d", "window start: a duration before now (7d, 24h) or an RFC 3339 time")
+	c.Flags().StringVar(&f.until, "until", "", "window end (default: now)")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
+	f.globs.register(c.Flags())
 	return c
+}
+
+// logsAnalyzeFlags are the flags of `logs analyze`.
+type logsAnalyzeFlags struct {
+	dir, since, until string
+	globs             logGlobs
+	asJSON            bool
+}
+
+func (a *app) runLogsAnalyze(cmd *cobra.Command, f *logsAnalyzeFlags) error {
+	now := a.now()
+	from, err := parseSince(f.since, now)
+	if err != nil {
+		return usageErr("--since: %v", err)
+	}
+	to := now
+	if f.until != "" {
+		if to, err = parseSince(f.until, now); err != nil {
+			return usageErr("--until: %v", err)
+		}
+	}
+	reports := ""
+	in, err := a.installation()
+	switch {
+	case err == nil:
+		reports = in.ReportsDir
+		if f.dir == "" {
+			f.dir = in.Logs.Dir
+		}
+	case f.dir == "":
+		return err
+	default:
+		// --logs-dir and no usable config: the defaults (the
+		// local zone) and no previous analysis to compare with.
+		if in, err = defaultInstallation(); err != nil {
+			return err
+		}
+	}
+	set, err := f.globs.fileSet(in)
+	if err != nil {
+		return err
+	}
+	files, unreadable, err := discoverLogs(cmd.Context(), f.dir, set)
+	if err != nil {
+		return err
+	}
+	var prev *analysis.Analysis
+	if reports != "" {
+		if prev, err = analysis.Previous(reports, now); err != nil {
+			return err
+		}
+	}
+	res, err := analysis.Analyze(cmd.Context(), files, analysis.Options{From: from, To: to, Location: in.Zone,
+		Threshold: in.Thresholds.ErrorsPerWeek, Previous: prev, Redactor: redact.New(a.secretList), Unreadable: unreadable})
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		err = a.encodeJSON(res)
+	} else {
+		a.printAnalysis(res)
+	}
+	if err == nil && len(res.FileErrors) > 0 {
+		// What could not be read is missing from the counts.
+		return exitSilently(ExitWarn)
+	}
+	return err
 }
 
 // discoverLogs lists the log files under dir for the commands that read
