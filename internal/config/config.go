@@ -1,11 +1,6 @@
 package config
 
-import (
-	"slices"
-	"time"
-
-	"github.com/fossawork/fossamaint/internal/logs"
-)
+import "time"
 
 // Config is the whole of fossamaint's configuration. Paths that are not
 // absolute resolve against Root (see Resolve), so the same file maintains an
@@ -256,13 +251,16 @@ func Default() Config {
 			OnCorruption:        "stop",
 			Service:             "fossawork-backend",
 		},
+		// Include and Exclude are logs.DefaultInclude and DefaultExclude,
+		// written out so that config imports no domain package
+		// (TestDefaultLogGlobsAreLogsDefaults keeps them equal).
 		Logs: Logs{
 			Dir:                 "logs",
 			ErrorsDir:           "logs/errors",
 			MetricsFile:         "logs/performance/performance-metrics.jsonl",
 			ArchiveDir:          "archives/logs",
-			Include:             slices.Clone(logs.DefaultInclude),
-			Exclude:             slices.Clone(logs.DefaultExclude),
+			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log", "**/*.log.gz"},
+			Exclude:             []string{"**/performance/**", "**/reports/**"},
 			CompressAfter:       Duration(7 * 24 * time.Hour),
 			ArchiveAfter:        Duration(30 * 24 * time.Hour),
 			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),
