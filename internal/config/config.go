@@ -277,19 +277,7 @@ func Default() Config {
 			PreRecoveryDir:        "backups/pre-recovery",
 			DataDir:               "backend/data",
 		},
-		Security: Security{
-			EnvFile: "backend/.env",
-			FileModes: []FileMode{
-				{Path: "backend/fossawork_v2.db", Mode: 0o600},
-				{Path: "backend/.env", Mode: 0o600},
-				{Path: "backend/data", Mode: 0o700},
-				{Path: "backups", Mode: 0o700, FilesMode: 0o600},
-			},
-			TLSCerts:     []string{"/etc/ssl/certs/fossawork.crt"},
-			TLSKeys:      []TLSKey{},
-			TLSEndpoints: []string{},
-			HostLogs:     []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
-		},
+		Security: defaultSecurity(),
 		Updates: Updates{
 			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},
 			Pip: PipUpdates{Enabled: true, Venv: "backend/venv",
@@ -304,15 +292,38 @@ func Default() Config {
 				{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
 			},
 		},
-		Health: Health{
-			Timeout: Duration(5 * time.Second),
-			Endpoints: []Endpoint{
-				{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
-				{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},
-				{Name: "dispensers", URL: "http://localhost:8000/api/dispensers", Expect: []int{200}, Critical: true},
-				{Name: "auth-validate", URL: "http://localhost:8000/api/auth/validate", Expect: []int{200, 401}},
-				{Name: "frontend", URL: "http://localhost:5173/", Expect: []int{200}},
-			},
+		Health: defaultHealth(),
+	}
+}
+
+// defaultSecurity is Default().Security: the upstream files that hold
+// secrets and where a host keeps its certificates and auth logs.
+func defaultSecurity() Security {
+	return Security{
+		EnvFile: "backend/.env",
+		FileModes: []FileMode{
+			{Path: "backend/fossawork_v2.db", Mode: 0o600},
+			{Path: "backend/.env", Mode: 0o600},
+			{Path: "backend/data", Mode: 0o700},
+			{Path: "backups", Mode: 0o700, FilesMode: 0o600},
+		},
+		TLSCerts:     []string{"/etc/ssl/certs/fossawork.crt"},
+		TLSKeys:      []TLSKey{},
+		TLSEndpoints: []string{},
+		HostLogs:     []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
+	}
+}
+
+// defaultHealth is Default().Health: the upstream endpoints.
+func defaultHealth() Health {
+	return Health{
+		Timeout: Duration(5 * time.Second),
+		Endpoints: []Endpoint{
+			{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
+			{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},
+			{Name: "dispensers", URL: "http://localhost:8000/api/dispensers", Expect: []int{200}, Critical: true},
+			{Name: "auth-validate", URL: "http://localhost:8000/api/auth/validate", Expect: []int{200, 401}},
+			{Name: "frontend", URL: "http://localhost:5173/", Expect: []int{200}},
 		},
 	}
 }
