@@ -10,5 +10,6 @@
 //
 // It may import runbook, install, recovery, history, the domain packages
 // (backup, sqlitedb, logs and its analysis, perf, security, health,
-// updates, redact) and the helpers (durable, fault); never cli or report.
+// updates, redact) and the helpers (durable, fault); never cli or report
+// (internal/archtest checks this).
 package weekly
