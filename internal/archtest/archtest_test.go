@@ -1,6 +1,7 @@
 package archtest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,8 +12,8 @@ import (
 // package's doc.go says the same in prose (change both together), and
 // ../shared/DESIGN.md gives the layering it comes from:
 //
-//	cmd/fossamaint → cli → weekly → install → domain packages → config,
-//	runbook → helpers (leaves), with no edge pointing back up.
+//	cmd/fossamaint → cli → weekly → recovery → install → domain packages
+//	→ config, runbook → helpers (leaves), with no edge pointing back up.
 //
 // Besides its row, every package may import the packages of everyone, and
 // its _test files may also import internal/testkit, the package itself (an
@@ -69,9 +70,17 @@ var rules = map[string]rule{
 		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
 		"service", "health", "sqlitedb", "perf", "updates")},
 
-	// The weekly procedure: the engine, the journal, the resolver and the
-	// domain packages; not cli, report or sandbox.
-	"internal/weekly": {may: with(helpers, "config", "runbook", "history", "install",
+	// Putting an installation back in a known state (recover, rollback,
+	// backup restore) and the service actions every run uses: the resolver,
+	// the engine, the journal and the domain packages it drives; config for
+	// the service definitions. Not weekly, cli or report.
+	"internal/recovery": {may: with(helpers, "config", "install", "runbook", "history",
+		"backup", "sqlitedb", "service", "health")},
+
+	// The weekly procedure: the engine, the journal, the resolver, recovery
+	// and the domain packages; config for its value types (thresholds,
+	// service units), not to read fields. Not cli, report or sandbox.
+	"internal/weekly": {may: with(helpers, "config", "runbook", "history", "install", "recovery",
 		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
 		"service", "health", "sqlitedb", "perf", "updates")},
 
@@ -145,6 +154,8 @@ func (r rule) describe() string {
 	return strings.Join(slices.Concat(r.may, everyone), ", ")
 }
 
+// TestImportRules reports each forbidden import once per package, at the
+// first file that has it, with how many files have it.
 func TestImportRules(t *testing.T) {
 	for _, p := range module(t) {
 		r, row, ok := ruleFor(p.rel)
@@ -152,18 +163,40 @@ func TestImportRules(t *testing.T) {
 			t.Errorf("%s is not in the rules in archtest_test.go: add a row saying which fossamaint packages it may import, and say the same in its doc.go", p.rel)
 			continue
 		}
+		type bad struct {
+			at    string
+			files int
+		}
+		found := map[string]*bad{}
+		var order []string
 		for _, f := range p.files {
 			for imp, line := range f.ours() {
-				switch {
-				case imp == p.rel && f.test:
-					// an external _test package importing its package
-				case imp == "internal/testkit" && !f.test:
-					t.Errorf("%s imports internal/testkit (%s:%d): only _test files may import it", p.rel, f.rel, line)
-				case !r.allows(imp, f.test):
-					t.Errorf("%s imports %s (%s:%d): not allowed by the rules in archtest_test.go; %s may import %s (row %q; if the import is right, change the row and the package's doc.go together)",
-						p.rel, imp, f.rel, line, p.rel, r.describe(), row)
+				if imp == p.rel && f.test {
+					continue // an external _test package importing its package
 				}
+				if r.allows(imp, f.test) && (imp != "internal/testkit" || f.test) {
+					continue
+				}
+				if found[imp] == nil {
+					found[imp] = &bad{at: fmt.Sprintf("%s:%d", f.rel, line)}
+					order = append(order, imp)
+				}
+				found[imp].files++
 			}
+		}
+		slices.Sort(order)
+		for _, imp := range order {
+			b := found[imp]
+			where := b.at
+			if b.files > 1 {
+				where += fmt.Sprintf(" and %d more files", b.files-1)
+			}
+			if imp == "internal/testkit" {
+				t.Errorf("%s imports internal/testkit (%s): only _test files may import it", p.rel, where)
+				continue
+			}
+			t.Errorf("%s imports %s (%s): not allowed by the rules in archtest_test.go; %s may import %s (row %q; if the import is right, change the row and the package's doc.go together)",
+				p.rel, imp, where, p.rel, r.describe(), row)
 		}
 	}
 }
@@ -214,6 +247,9 @@ func TestRuleLookup(t *testing.T) {
 		{"internal/install", "internal/report", false, false},
 		{"internal/weekly", "internal/install", false, true},
 		{"internal/weekly", "internal/cli", false, false},
+		{"internal/weekly", "internal/recovery", false, true},
+		{"internal/recovery", "internal/weekly", false, false},
+		{"internal/install", "internal/recovery", false, false},
 		{"internal/cli", "internal/install", false, true},
 		{"internal/cli", "internal/testkit", false, false},
 		{"internal/backup", "internal/testkit", true, true},
