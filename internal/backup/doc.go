@@ -11,8 +11,9 @@
 // and restores configuration files for a rollback, and puts back a daily
 // set a crash left moved aside (RecoverSets).
 //
-// It uses internal/sqlitedb for every SQLite access and internal/durable
-// for temporary names and directory fsyncs. It must not import
-// internal/runbook, internal/weekly or internal/cli: it returns plain
-// structs, and internal/weekly turns them into findings.
+// Of fossamaint it imports internal/sqlitedb, for every SQLite access, and
+// the leaf helpers (durable for temporary names and directory fsyncs); it
+// must not import internal/runbook, internal/weekly, internal/cli or
+// another domain package: it returns plain structs, and internal/weekly
+// turns them into findings. internal/archtest checks these rules.
 package backup

@@ -367,7 +367,7 @@ func stem(name string) string {
 	lower := strings.ToLower(name)
 	for _, s := range manifestSuffixes {
 		if strings.HasSuffix(lower, s) {
-			name, lower = name[:len(name)-len(s)], lower[:len(lower)-len(s)]
+			name = name[:len(name)-len(s)]
 			break
 		}
 	}

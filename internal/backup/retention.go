@@ -87,10 +87,7 @@ func ParseRetentionDuration(s string) (Duration, error) {
 // of s. restic accepts any Unicode digit here and then panics in Atoi;
 // we refuse them instead.
 func leadingNumber(s string) (int, string, error) {
-	digits := s
-	if strings.HasPrefix(digits, "-") {
-		digits = digits[1:]
-	}
+	digits := strings.TrimPrefix(s, "-")
 	n := 0
 	for n < len(digits) && digits[n] >= '0' && digits[n] <= '9' {
 		n++

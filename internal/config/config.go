@@ -1,11 +1,6 @@
 package config
 
-import (
-	"slices"
-	"time"
-
-	"github.com/fossawork/fossamaint/internal/logs"
-)
+import "time"
 
 // Config is the whole of fossamaint's configuration. Paths that are not
 // absolute resolve against Root (see Resolve), so the same file maintains an
@@ -256,13 +251,16 @@ func Default() Config {
 			OnCorruption:        "stop",
 			Service:             "fossawork-backend",
 		},
+		// Include and Exclude are logs.DefaultInclude and DefaultExclude,
+		// written out so that config imports no domain package
+		// (TestDefaultLogGlobsAreLogsDefaults keeps them equal).
 		Logs: Logs{
 			Dir:                 "logs",
 			ErrorsDir:           "logs/errors",
 			MetricsFile:         "logs/performance/performance-metrics.jsonl",
 			ArchiveDir:          "archives/logs",
-			Include:             slices.Clone(logs.DefaultInclude),
-			Exclude:             slices.Clone(logs.DefaultExclude),
+			Include:             []string{"**/*.jsonl", "**/*.jsonl.gz", "**/*.log", "**/*.log.gz"},
+			Exclude:             []string{"**/performance/**", "**/reports/**"},
 			CompressAfter:       Duration(7 * 24 * time.Hour),
 			ArchiveAfter:        Duration(30 * 24 * time.Hour),
 			DeleteArchivesAfter: Duration(90 * 24 * time.Hour),
@@ -279,19 +277,7 @@ func Default() Config {
 			PreRecoveryDir:        "backups/pre-recovery",
 			DataDir:               "backend/data",
 		},
-		Security: Security{
-			EnvFile: "backend/.env",
-			FileModes: []FileMode{
-				{Path: "backend/fossawork_v2.db", Mode: 0o600},
-				{Path: "backend/.env", Mode: 0o600},
-				{Path: "backend/data", Mode: 0o700},
-				{Path: "backups", Mode: 0o700, FilesMode: 0o600},
-			},
-			TLSCerts:     []string{"/etc/ssl/certs/fossawork.crt"},
-			TLSKeys:      []TLSKey{},
-			TLSEndpoints: []string{},
-			HostLogs:     []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
-		},
+		Security: defaultSecurity(),
 		Updates: Updates{
 			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},
 			Pip: PipUpdates{Enabled: true, Venv: "backend/venv",
@@ -306,15 +292,38 @@ func Default() Config {
 				{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
 			},
 		},
-		Health: Health{
-			Timeout: Duration(5 * time.Second),
-			Endpoints: []Endpoint{
-				{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
-				{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},
-				{Name: "dispensers", URL: "http://localhost:8000/api/dispensers", Expect: []int{200}, Critical: true},
-				{Name: "auth-validate", URL: "http://localhost:8000/api/auth/validate", Expect: []int{200, 401}},
-				{Name: "frontend", URL: "http://localhost:5173/", Expect: []int{200}},
-			},
+		Health: defaultHealth(),
+	}
+}
+
+// defaultSecurity is Default().Security: the upstream files that hold
+// secrets and where a host keeps its certificates and auth logs.
+func defaultSecurity() Security {
+	return Security{
+		EnvFile: "backend/.env",
+		FileModes: []FileMode{
+			{Path: "backend/fossawork_v2.db", Mode: 0o600},
+			{Path: "backend/.env", Mode: 0o600},
+			{Path: "backend/data", Mode: 0o700},
+			{Path: "backups", Mode: 0o700, FilesMode: 0o600},
+		},
+		TLSCerts:     []string{"/etc/ssl/certs/fossawork.crt"},
+		TLSKeys:      []TLSKey{},
+		TLSEndpoints: []string{},
+		HostLogs:     []string{"/var/log/auth.log", "/var/log/secure", "/var/log/nginx/error.log", "/var/log/apache2/error.log"},
+	}
+}
+
+// defaultHealth is Default().Health: the upstream endpoints.
+func defaultHealth() Health {
+	return Health{
+		Timeout: Duration(5 * time.Second),
+		Endpoints: []Endpoint{
+			{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
+			{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},
+			{Name: "dispensers", URL: "http://localhost:8000/api/dispensers", Expect: []int{200}, Critical: true},
+			{Name: "auth-validate", URL: "http://localhost:8000/api/auth/validate", Expect: []int{200, 401}},
+			{Name: "frontend", URL: "http://localhost:5173/", Expect: []int{200}},
 		},
 	}
 }

@@ -20,72 +20,110 @@ func (c Config) Validate() error {
 	add := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
 	}
-	if c.Root == "" {
-		add("root", "must be set")
+	for _, check := range validators {
+		check(c, add)
 	}
-	if c.StateDir == "" {
-		add("state_dir", "must be set")
+	return errors.Join(errs...)
+}
+
+// addFunc records one problem of a field.
+type addFunc = func(field, format string, a ...any)
+
+// validators are Validate's checks, each reading one part of the config.
+// They run in this order, which is the order of the messages.
+var validators = []func(Config, addFunc){
+	Config.validateRequired,
+	Config.validateWindow,
+	Config.validateThresholds,
+	Config.validateDatabasePath,
+	Config.validateLogs,
+	Config.validateBackups,
+	Config.validateDatabase,
+	Config.validateSecurity,
+	Config.validateServices,
+	Config.validateHealth,
+}
+
+func (c Config) validateRequired(add addFunc) {
+	for _, f := range []struct{ field, value string }{
+		{"root", c.Root}, {"state_dir", c.StateDir}, {"reports_dir", c.ReportsDir},
+	} {
+		if f.value == "" {
+			add(f.field, "must be set")
+		}
 	}
-	if c.ReportsDir == "" {
-		add("reports_dir", "must be set")
-	}
+}
+
+func (c Config) validateWindow(add addFunc) {
 	if _, err := c.Window.Spec(); err != nil {
 		add("window", "%v", err)
 	}
-	switch c.Window.Overrun {
-	case "postpone":
-	default:
+	if c.Window.Overrun != "postpone" {
 		add("window.overrun", "%q is not supported: use postpone", c.Window.Overrun)
 	}
+}
+
+func (c Config) validateThresholds(add addFunc) {
+	t := c.Thresholds
 	pct := map[string]float64{
-		"thresholds.disk_percent":               c.Thresholds.DiskPercent,
-		"thresholds.load_percent":               c.Thresholds.LoadPercent,
-		"thresholds.memory_percent":             c.Thresholds.MemoryPercent,
-		"thresholds.cpu_percent":                c.Thresholds.CPUPercent,
-		"thresholds.latency_regression_percent": c.Thresholds.LatencyRegressionPercent,
+		"thresholds.disk_percent":               t.DiskPercent,
+		"thresholds.load_percent":               t.LoadPercent,
+		"thresholds.memory_percent":             t.MemoryPercent,
+		"thresholds.cpu_percent":                t.CPUPercent,
+		"thresholds.latency_regression_percent": t.LatencyRegressionPercent,
 	}
 	for _, k := range slices.Sorted(maps.Keys(pct)) {
 		if v := pct[k]; v <= 0 || (v > 100 && k != "thresholds.latency_regression_percent") {
 			add(k, "%v is out of range (0, 100]", v)
 		}
 	}
-	if c.Thresholds.ErrorsPerWeek < 0 || c.Thresholds.FailedLoginsPerWeek < 0 || c.Thresholds.TLSWarnDays < 0 || c.Thresholds.TLSCriticalDays < 0 {
+	if t.ErrorsPerWeek < 0 || t.FailedLoginsPerWeek < 0 || t.TLSWarnDays < 0 || t.TLSCriticalDays < 0 {
 		add("thresholds", "counts and days must not be negative")
 	}
-	if c.Thresholds.TLSCriticalDays > c.Thresholds.TLSWarnDays {
-		add("thresholds.tls_critical_days", "%d is more than tls_warn_days %d", c.Thresholds.TLSCriticalDays, c.Thresholds.TLSWarnDays)
+	if t.TLSCriticalDays > t.TLSWarnDays {
+		add("thresholds.tls_critical_days", "%d is more than tls_warn_days %d", t.TLSCriticalDays, t.TLSWarnDays)
 	}
+}
+
+func (c Config) validateDatabasePath(add addFunc) {
 	if c.Database.Path == "" {
 		add("database.path", "must be set")
 	}
-	if c.Logs.Dir == "" {
+}
+
+func (c Config) validateLogs(add addFunc) {
+	l := c.Logs
+	if l.Dir == "" {
 		add("logs.dir", "must be set")
 	}
-	if len(c.Logs.Include) == 0 {
+	if len(l.Include) == 0 {
 		add("logs.include", "must name at least one glob (default: **/*.jsonl, **/*.jsonl.gz, **/*.log, **/*.log.gz)")
 	}
-	for _, list := range []struct {
-		key   string
-		globs []string
-	}{{"logs.include", c.Logs.Include}, {"logs.exclude", c.Logs.Exclude}} {
-		for i, g := range list.globs {
-			if !doublestar.ValidatePattern(g) {
-				add(fmt.Sprintf("%s[%d]", list.key, i), "glob %q is malformed (an unclosed [ or {?)", g)
-			}
+	validateGlobs("logs.include", l.Include, add)
+	validateGlobs("logs.exclude", l.Exclude, add)
+	if l.CompressAfter.D() <= 0 || l.ArchiveAfter.D() < l.CompressAfter.D() {
+		add("logs", "need 0 < compress_after <= archive_after (got %s, %s)", l.CompressAfter, l.ArchiveAfter)
+	}
+	if l.DeleteArchivesAfter.D() < l.ArchiveAfter.D() {
+		add("logs.delete_archives_after", "%s is shorter than archive_after %s", l.DeleteArchivesAfter, l.ArchiveAfter)
+	}
+}
+
+func validateGlobs(key string, globs []string, add addFunc) {
+	for i, g := range globs {
+		if !doublestar.ValidatePattern(g) {
+			add(fmt.Sprintf("%s[%d]", key, i), "glob %q is malformed (an unclosed [ or {?)", g)
 		}
 	}
-	if c.Logs.CompressAfter.D() <= 0 || c.Logs.ArchiveAfter.D() < c.Logs.CompressAfter.D() {
-		add("logs", "need 0 < compress_after <= archive_after (got %s, %s)", c.Logs.CompressAfter, c.Logs.ArchiveAfter)
-	}
-	if c.Logs.DeleteArchivesAfter.D() < c.Logs.ArchiveAfter.D() {
-		add("logs.delete_archives_after", "%s is shorter than archive_after %s", c.Logs.DeleteArchivesAfter, c.Logs.ArchiveAfter)
-	}
-	if c.Backups.KeepDaily < -1 || c.Backups.KeepWeekly < -1 || c.Backups.KeepMonthly < -1 {
+}
+
+func (c Config) validateBackups(add addFunc) {
+	if b := c.Backups; b.KeepDaily < -1 || b.KeepWeekly < -1 || b.KeepMonthly < -1 {
 		add("backups", "keep_daily, keep_weekly and keep_monthly must be -1 (unlimited) or more")
 	}
-	c.validateDatabase(add)
-	c.validateSecurity(add)
-	c.validateServices(add)
+}
+
+func (c Config) validateHealth(add addFunc) {
 	if c.Health.Timeout.D() <= 0 {
 		add("health.timeout", "must be positive")
 	}
@@ -103,10 +141,9 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	return errors.Join(errs...)
 }
 
-func (c Config) validateDatabase(add func(field, format string, a ...any)) {
+func (c Config) validateDatabase(add addFunc) {
 	d := c.Database
 	oneOf := func(field, v string, allowed ...string) {
 		for _, a := range allowed {
@@ -125,7 +162,7 @@ func (c Config) validateDatabase(add func(field, format string, a ...any)) {
 	}
 }
 
-func (c Config) validateSecurity(add func(field, format string, a ...any)) {
+func (c Config) validateSecurity(add addFunc) {
 	for i, fm := range c.Security.FileModes {
 		if fm.Path == "" {
 			add(fmt.Sprintf("security.file_modes[%d].path", i), "must be set")
@@ -144,7 +181,7 @@ func (c Config) validateSecurity(add func(field, format string, a ...any)) {
 	}
 }
 
-func (c Config) validateServices(add func(field, format string, a ...any)) {
+func (c Config) validateServices(add addFunc) {
 	switch c.Services.Manager {
 	case "systemd", "exec", "none":
 	default:

@@ -10,5 +10,5 @@
 // not leak a 600 MB copy of the database beside the live one. It also
 // holds the directory fsync every rename-into-place needs.
 //
-// It imports nothing of fossamaint.
+// It imports nothing of fossamaint (internal/archtest checks this).
 package durable

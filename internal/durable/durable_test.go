@@ -17,7 +17,7 @@ func TestNameAndOwner(t *testing.T) {
 	if !ok || pid != os.Getpid() || purpose != "vacuum" {
 		t.Fatalf("Owner(%q) = %d %q %v", n, pid, purpose, ok)
 	}
-	if Name("x") == Name("x") {
+	if a, b := Name("x"), Name("x"); a == b {
 		t.Fatal("two names collide")
 	}
 	for _, tc := range []struct {

@@ -10,5 +10,5 @@
 // FOSSAMAINT_FAULT, e.g. "database/optimize/after-stop=kill"; a binary
 // built without the tag never looks at the environment.
 //
-// It imports nothing of fossamaint.
+// It imports nothing of fossamaint (internal/archtest checks this).
 package fault

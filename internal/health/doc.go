@@ -7,7 +7,8 @@
 //
 // It returns plain results and never prints. It may import internal/config,
 // internal/sqlitedb (the database probe opens through it, as every SQLite
-// access does) and internal/security's exported API; it must not import internal/runbook,
-// internal/weekly, internal/cli or the service package (service states
-// arrive as plain values from the caller).
+// access does), internal/security's exported API and the leaf helpers; it
+// must not import internal/runbook, internal/weekly, internal/cli or the
+// service package (service states arrive as plain values from the caller).
+// internal/archtest checks these rules.
 package health

@@ -4,5 +4,7 @@
 // Dead runs are only read (Abandoned); MarkRecovered records that their
 // leftovers were dealt with, so a dry run, which opens the history
 // read-only, can look without consuming them.
-// It imports runbook for the Run type and nothing else of fossamaint.
+// Of fossamaint it imports runbook for the Run type, may open its store
+// through internal/sqlitedb, and may use the leaf helpers; nothing else
+// (internal/archtest checks this).
 package history

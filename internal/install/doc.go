@@ -9,5 +9,6 @@
 //
 // It may import internal/config and the domain packages whose options it
 // builds (backup, logs, security, service, health, runbook for the window
-// type); it must not import weekly, recovery, cli or report.
+// type), the other domain packages and the leaf helpers; it must not import
+// weekly, recovery, cli or report (internal/archtest checks this).
 package install

@@ -3,4 +3,6 @@
 // dropped, never held. bufio.Scanner would instead stop at the first long
 // line. The log reader, the pattern miner's file reader, the host auth-log
 // scan and the metrics reader all read through it.
+//
+// It imports nothing of fossamaint (internal/archtest checks this).
 package lines

@@ -10,7 +10,8 @@
 // re-reading files their own way. Memory is bounded by ReaderOptions, never
 // by the size of a file or of a line.
 //
-// It returns plain domain structs; of fossamaint it imports the helpers
-// (lines, ctxio, durable) and must not import internal/runbook,
+// It returns plain domain structs; of fossamaint it imports only the leaf
+// helpers (lines, ctxio, durable) and must not import internal/runbook,
 // internal/weekly, internal/cli or any other domain package.
+// internal/archtest checks these rules.
 package logs

@@ -8,6 +8,7 @@
 // rollback restores, and it opens the state dir (lock + history).
 //
 // It may import install, runbook, history, backup, sqlitedb, service,
-// health, durable, fault and config (service definitions); it must not
-// import weekly, cli or report.
+// health, config (service definitions) and the leaf helpers (durable,
+// fault); it must not import weekly, cli or report (internal/archtest
+// checks this).
 package recovery

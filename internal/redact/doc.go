@@ -20,4 +20,7 @@
 // Command lines get argv-aware treatment (Args): the value after a
 // --password flag is hidden whole, as is everything after NAME= or
 // "Authorization:" in one argument.
+//
+// It imports nothing of fossamaint, so any package may use it
+// (internal/archtest checks this).
 package redact

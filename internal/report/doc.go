@@ -8,7 +8,8 @@
 // Every rendered output goes through redaction first (Options.Secrets and
 // inline password=/token=/Bearer secrets), so reports never contain secrets.
 //
-// It may import internal/runbook (its data model), internal/redact and
-// internal/durable (temporary names) and nothing else from fossamaint: not
-// cli, not weekly, not any domain package.
+// It may import internal/runbook (its data model) and the leaf helpers
+// (redact, durable for temporary names) and nothing else from fossamaint:
+// not cli, not weekly, not any domain package. internal/archtest checks
+// these rules.
 package report

@@ -8,7 +8,9 @@
 // file that reports must redact. Host authentication logs are parsed in
 // the authlog subpackage.
 //
-// Everything but FixPerms only reads. It reads logs through internal/logs
-// and must not import internal/runbook, internal/weekly or internal/cli:
-// it returns plain structs, and internal/weekly turns them into findings.
+// Everything but FixPerms only reads. It reads logs through internal/logs;
+// of fossamaint it imports only that and the leaf helpers (ctxio, redact),
+// and must not import internal/runbook, internal/weekly, internal/cli or
+// another domain package: it returns plain structs, and internal/weekly
+// turns them into findings. internal/archtest checks these rules.
 package security

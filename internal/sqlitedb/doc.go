@@ -16,9 +16,9 @@
 // application runs be installed after it stops.
 //
 // It uses the pure-Go driver modernc.org/sqlite (driver name "sqlite") so the
-// binary builds with CGO_ENABLED=0. Of fossamaint it imports only the
-// helpers internal/ctxio, internal/durable and internal/fault; it must not
-// import internal/runbook, internal/weekly, internal/cli or any domain
-// package: it returns plain structs and errors wrapping ErrNotExist,
+// binary builds with CGO_ENABLED=0. Of fossamaint it imports only the leaf
+// helpers (ctxio, durable and fault); it must not import internal/runbook,
+// internal/weekly, internal/cli or any domain package (internal/archtest
+// checks this): it returns plain structs and errors wrapping ErrNotExist,
 // ErrNotDatabase, ErrEmpty, ErrPermission, ErrCorrupt, ErrBusy or ErrNoSpace.
 package sqlitedb

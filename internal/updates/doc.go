@@ -20,6 +20,7 @@
 // and changes system state, so it is not done here.
 //
 // It returns plain domain structs; internal/weekly turns them into runbook
-// Results. It must not import internal/runbook, internal/weekly, internal/cli
-// or any other fossamaint domain package.
+// Results. Of fossamaint it imports only the leaf helpers; it must not
+// import internal/runbook, internal/weekly, internal/cli or any other
+// fossamaint domain package (internal/archtest checks this).
 package updates

@@ -8,7 +8,9 @@
 // the plan under the engine, the lock and the journal, after finishing what
 // dead runs left (package recovery).
 //
-// It may import runbook, install, recovery, history, the domain packages
+// It may import runbook, install, recovery, history, config (for value
+// types such as the thresholds, not to read fields), the domain packages
 // (backup, sqlitedb, logs and its analysis, perf, security, health,
-// updates, redact) and the helpers (durable, fault); never cli or report.
+// updates, redact) and the helpers (durable, fault); never cli or report
+// (internal/archtest checks this).
 package weekly

@@ -6,6 +6,7 @@
 // count calls for an investigation. Files are read in parallel with the
 // shared reader of internal/logs; memory is bounded.
 //
-// It imports internal/logs and internal/logs/patterns; it must not import
-// runbook, weekly or cli.
+// Of fossamaint it imports internal/logs, internal/logs/patterns and the
+// leaf helpers (durable, redact); it must not import runbook, weekly, cli
+// or another domain package. internal/archtest checks these rules.
 package analysis

@@ -32,7 +32,8 @@
 // into their templates and, if still too many, the least used fold into an
 // overflow template.
 //
-// The package reads files through internal/logs (Open, ParseLine) and must
-// not import internal/runbook, internal/weekly, internal/cli or any other
-// domain package.
+// The package reads files through internal/logs (Open, ParseLine); of
+// fossamaint it imports only that and the leaf helpers, and must not import
+// internal/runbook, internal/weekly, internal/cli or any other domain
+// package. internal/archtest checks these rules.
 package patterns

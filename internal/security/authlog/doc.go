@@ -19,7 +19,8 @@
 // record and exact line numbers. Files are still opened through logs.Open so
 // rotated `.gz` logs read the same way everywhere.
 //
-// It returns plain domain structs and must not import internal/runbook,
-// internal/weekly, internal/cli or any other domain package except
-// internal/logs (for Open).
+// It returns plain domain structs. Of fossamaint it imports internal/logs
+// (for Open) and the leaf helpers (lines), and must not import
+// internal/runbook, internal/weekly, internal/cli or any other domain
+// package. internal/archtest checks these rules.
 package authlog
