@@ -194,7 +194,7 @@ func writeTLSReports(w io.Writer, reports []security.TLSReport) error {
 		} else {
 			head += " (" + r.Kind + ")"
 		}
-		fmt.Fprintf(&b, "%s: %s\n", head, strings.ToUpper(r.Severity()))
+		fmt.Fprintf(&b, "%s: %s\n", head, strings.ToUpper(r.Severity().String()))
 		if r.Subject != "" {
 			fmt.Fprintf(&b, "  subject   %s\n  issuer    %s\n", r.Subject, r.Issuer)
 			if len(r.DNSNames) > 0 {

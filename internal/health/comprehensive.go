@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/security"
 )
 
-// Severities of a report item.
+// Severities of a report item, under the names health's callers have
+// used; they are finding's, the one vocabulary.
 const (
-	SeverityOK       = "ok"
-	SeverityWarning  = "warning"
-	SeverityCritical = "critical"
+	SeverityOK       = finding.OK
+	SeverityWarning  = finding.Warning
+	SeverityCritical = finding.Critical
 )
 
 // DiskCriticalPercent is where a full disk stops being a warning: SQLite
@@ -46,13 +48,13 @@ type ComprehensiveInput struct {
 
 // Item is one line of the comprehensive report.
 type Item struct {
-	Area     string  `json:"area"`
-	Name     string  `json:"name"`
-	OK       bool    `json:"ok"`
-	Severity string  `json:"severity"`
-	Detail   string  `json:"detail"`
-	Value    float64 `json:"value"`
-	Unit     string  `json:"unit"`
+	Area     string           `json:"area"`
+	Name     string           `json:"name"`
+	OK       bool             `json:"ok"`
+	Severity finding.Severity `json:"severity"`
+	Detail   string           `json:"detail"`
+	Value    float64          `json:"value"`
+	Unit     string           `json:"unit"`
 }
 
 // Report is the comprehensive health report.
@@ -63,18 +65,13 @@ type Report struct {
 
 // Healthy reports whether no item is critical; warnings do not make a
 // system unhealthy (they must not trigger a rollback).
-func (r Report) Healthy() bool { return r.Severity() != SeverityCritical }
+func (r Report) Healthy() bool { return r.Severity() != finding.Critical }
 
 // Severity is the worst severity of all items.
-func (r Report) Severity() string {
-	worst := SeverityOK
+func (r Report) Severity() finding.Severity {
+	worst := finding.OK
 	for _, it := range r.Items {
-		switch it.Severity {
-		case SeverityCritical:
-			return SeverityCritical
-		case SeverityWarning:
-			worst = SeverityWarning
-		}
+		worst = finding.Worst(worst, it.Severity)
 	}
 	return worst
 }
@@ -112,16 +109,16 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 }
 
 func endpointItem(res Result) Item {
-	it := Item{Area: "endpoint", Name: res.Name, OK: res.Healthy, Severity: SeverityOK,
+	it := Item{Area: "endpoint", Name: res.Name, OK: res.Healthy, Severity: finding.OK,
 		Value: ms(res.Latency), Unit: "ms"}
 	if res.Healthy {
 		it.Detail = fmt.Sprintf("%s answered %d in %s", res.URL, res.Status, res.Latency.Round(time.Millisecond))
 		return it
 	}
 	it.Detail = res.Err
-	it.Severity = SeverityWarning
+	it.Severity = finding.Warning
 	if res.Critical {
-		it.Severity = SeverityCritical
+		it.Severity = finding.Critical
 	}
 	return it
 }
@@ -129,10 +126,10 @@ func endpointItem(res Result) Item {
 func dbItem(p DBProbe, err error) Item {
 	it := Item{Area: "database", Name: p.Path, Value: ms(p.Latency), Unit: "ms"}
 	if err != nil {
-		it.Severity, it.Detail = SeverityCritical, err.Error()
+		it.Severity, it.Detail = finding.Critical, err.Error()
 		return it
 	}
-	it.OK, it.Severity = true, SeverityOK
+	it.OK, it.Severity = true, finding.OK
 	it.Detail = fmt.Sprintf("opened read-only, %d schema objects, in %s", p.Objects, p.Latency.Round(time.Microsecond))
 	return it
 }
@@ -141,11 +138,11 @@ func serviceItem(s ServiceState) Item {
 	it := Item{Area: "service", Name: s.Name}
 	switch {
 	case s.Err != nil:
-		it.Severity, it.Detail = SeverityCritical, "state unknown: "+s.Err.Error()
+		it.Severity, it.Detail = finding.Critical, "state unknown: "+s.Err.Error()
 	case !s.Active:
-		it.Severity, it.Detail = SeverityCritical, "not active"
+		it.Severity, it.Detail = finding.Critical, "not active"
 	default:
-		it.OK, it.Severity, it.Detail = true, SeverityOK, "active"
+		it.OK, it.Severity, it.Detail = true, finding.OK, "active"
 	}
 	return it
 }
@@ -155,11 +152,11 @@ func modeItem(f security.PermFinding) Item {
 	it := Item{Area: "permissions", Name: f.Path, Detail: f.Message}
 	switch {
 	case f.Missing:
-		it.Severity, it.Detail = SeverityWarning, "missing"
+		it.Severity, it.Detail = finding.Warning, "missing"
 	case !f.OK:
-		it.Severity = SeverityWarning
+		it.Severity = finding.Warning
 	default:
-		it.OK, it.Severity = true, SeverityOK
+		it.OK, it.Severity = true, finding.OK
 	}
 	return it
 }
@@ -171,7 +168,7 @@ func systemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 	unavailable := map[string]bool{}
 	for _, part := range snap.Unavailable {
 		unavailable[part] = true
-		out = append(out, Item{Area: part, Name: part, Severity: SeverityWarning,
+		out = append(out, Item{Area: part, Name: part, Severity: finding.Warning,
 			Detail: fmt.Sprintf("could not be read: %v", err)})
 	}
 	for _, m := range snap.Mounts {
@@ -179,18 +176,18 @@ func systemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 			Detail: fmt.Sprintf("%.1f%% used, %s free of %s (%s)",
 				m.UsedPercent, bytesText(m.Free), bytesText(m.Total), m.Fstype)}
 		it.Severity = grade(m.UsedPercent, th.DiskPercent, max(DiskCriticalPercent, th.DiskPercent))
-		it.OK = it.Severity == SeverityOK
+		it.OK = it.Severity == finding.OK
 		out = append(out, it)
 	}
 	if !unavailable["memory"] {
 		sev := grade(snap.MemoryUsedPercent, th.MemoryPercent, 0)
-		out = append(out, Item{Area: "memory", Name: "memory", OK: sev == SeverityOK, Severity: sev,
+		out = append(out, Item{Area: "memory", Name: "memory", OK: sev == finding.OK, Severity: sev,
 			Value: snap.MemoryUsedPercent, Unit: "%",
 			Detail: fmt.Sprintf("%.1f%% used", snap.MemoryUsedPercent)})
 	}
 	if !unavailable["load"] {
 		sev := grade(snap.LoadPercent, th.LoadPercent, 0)
-		out = append(out, Item{Area: "load", Name: "load", OK: sev == SeverityOK, Severity: sev,
+		out = append(out, Item{Area: "load", Name: "load", OK: sev == finding.OK, Severity: sev,
 			Value: snap.LoadPercent, Unit: "%",
 			Detail: fmt.Sprintf("load %.2f %.2f %.2f on %d CPUs (%.0f%% of capacity)",
 				snap.Load1, snap.Load5, snap.Load15, snap.CPUs, snap.LoadPercent)})
@@ -200,16 +197,16 @@ func systemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 
 // grade returns warning at or above warn and critical at or above crit
 // (zero: never critical). A zero warn disables the check altogether.
-func grade(v, warn, crit float64) string {
+func grade(v, warn, crit float64) finding.Severity {
 	switch {
 	case warn <= 0:
-		return SeverityOK
+		return finding.OK
 	case crit > 0 && v >= crit:
-		return SeverityCritical
+		return finding.Critical
 	case warn > 0 && v >= warn:
-		return SeverityWarning
+		return finding.Warning
 	}
-	return SeverityOK
+	return finding.OK
 }
 
 func bytesText(n uint64) string {

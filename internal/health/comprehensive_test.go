@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 func TestSystemItems(t *testing.T) {
@@ -48,7 +49,7 @@ func TestSystemItems(t *testing.T) {
 				if _, dup := got[it.Area]; dup {
 					t.Fatalf("area %s reported twice: %+v", it.Area, items)
 				}
-				got[it.Area] = it.Severity
+				got[it.Area] = it.Severity.String()
 				if it.OK != (it.Severity == SeverityOK) || it.Detail == "" {
 					t.Errorf("inconsistent item %+v", it)
 				}
@@ -108,7 +109,7 @@ func TestComprehensive(t *testing.T) {
 		name     string
 		in       ComprehensiveInput
 		healthy  bool
-		severity string
+		severity finding.Severity
 		want     map[string]string // area/name -> severity
 	}{
 		{
@@ -149,7 +150,7 @@ func TestComprehensive(t *testing.T) {
 			}
 			for key, sev := range tt.want {
 				it, ok := got[key]
-				if !ok || it.Severity != sev {
+				if !ok || it.Severity.String() != sev {
 					t.Errorf("%s: %+v, want severity %s", key, it, sev)
 				}
 			}
@@ -183,7 +184,7 @@ func TestComprehensiveDetails(t *testing.T) {
 func TestGrade(t *testing.T) {
 	tests := []struct {
 		v, warn, crit float64
-		want          string
+		want          finding.Severity
 	}{
 		{50, 85, 95, SeverityOK},
 		{85, 85, 95, SeverityWarning},

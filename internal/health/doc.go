@@ -5,7 +5,8 @@
 // --comprehensive produced (its file-mode summary uses security.CheckPerms,
 // the one mode audit of the project).
 //
-// It returns plain results and never prints. It may import internal/config,
+// It returns plain results, graded with internal/finding's severities, and
+// never prints. It may import internal/config, internal/finding,
 // internal/sqlitedb (the database probe opens through it, as every SQLite
 // access does), internal/security's exported API and the leaf helpers; it
 // must not import internal/runbook, internal/weekly, internal/cli or the

@@ -4,8 +4,9 @@
 // CPU and memory right now. (HTTP and database benchmarks join it later.)
 //
 // It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
-// turns them into runbook Results. Of fossamaint it imports only the leaf
-// helpers (lines, redact); it must not import internal/runbook,
+// turns them into runbook Results, graded with internal/finding's
+// severities. Of fossamaint it imports only the leaf helpers (lines,
+// redact, finding); it must not import internal/runbook,
 // internal/weekly, internal/cli or any other fossamaint domain package.
 // internal/archtest checks these rules.
 //

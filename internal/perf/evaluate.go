@@ -5,23 +5,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Severity grades a Finding; the values match the report's vocabulary.
-type Severity string
-
-// Finding severities.
-const (
-	SeverityInfo     Severity = "info"
-	SeverityWarning  Severity = "warning"
-	SeverityCritical Severity = "critical"
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // Finding is something the trend review noticed, with the numbers behind it.
 type Finding struct {
-	Severity Severity `json:"severity"`
-	Message  string   `json:"message"`
-	Evidence string   `json:"evidence,omitempty"`
+	Severity finding.Severity `json:"severity"`
+	Message  string           `json:"message"`
+	Evidence string           `json:"evidence,omitempty"`
 }
 
 // DefaultMaxMissingRatio is the share of hourly slots that may lack a sample
@@ -47,7 +39,7 @@ func Evaluate(t TrendReport, th Thresholds) []Finding {
 	var out []Finding
 	if t.Samples == 0 {
 		out = append(out, Finding{
-			Severity: SeverityWarning,
+			Severity: finding.Warning,
 			Message:  "no metrics in the last " + humanWindow(t.To.Sub(t.From)),
 			Evidence: fmt.Sprintf("%s: no sample in [%s, %s); %d lines read, %d outside the window, %d malformed",
 				t.Path, t.From.Format(timeLayout), t.To.Format(timeLayout), t.Lines, t.OutsideWindow, t.Malformed),
@@ -61,7 +53,7 @@ func Evaluate(t TrendReport, th Thresholds) []Finding {
 	}
 	if t.Malformed > 0 {
 		out = append(out, Finding{
-			Severity: SeverityInfo,
+			Severity: finding.Info,
 			Message:  fmt.Sprintf("%d malformed metrics %s skipped", t.Malformed, plural(t.Malformed, "line", "lines")),
 			Evidence: fmt.Sprintf("%s: %s %s", t.Path, plural(len(t.MalformedLines), "line", "lines"), joinInts(t.MalformedLines, t.Malformed)),
 		})
@@ -90,7 +82,7 @@ func appendUsage(out []Finding, what string, s Stat, limit float64, t TrendRepor
 	if what == "CPU" && t.MaxCPU != nil {
 		ev += " at " + t.MaxCPU.Time.Format(timeLayout)
 	}
-	return append(out, Finding{Severity: SeverityWarning, Message: msg, Evidence: ev + note})
+	return append(out, Finding{Severity: finding.Warning, Message: msg, Evidence: ev + note})
 }
 
 func appendDisk(out []Finding, t TrendReport, limit float64) []Finding {
@@ -104,7 +96,7 @@ func appendDisk(out []Finding, t TrendReport, limit float64) []Finding {
 	}
 	ev += fmt.Sprintf("; window avg %.1f%%, max %.1f%%", d.Avg, d.Max)
 	return append(out, Finding{
-		Severity: SeverityWarning,
+		Severity: finding.Warning,
 		Message:  fmt.Sprintf("disk %.1f%% used, above the %s%% threshold", d.Last, num(limit)),
 		Evidence: ev,
 	})
@@ -122,7 +114,7 @@ func appendGaps(out []Finding, t TrendReport, maxRatio float64) []Finding {
 		parts = append(parts, fmt.Sprintf("%s (%dh)", g.Start.Format(timeLayout), g.Hours))
 	}
 	return append(out, Finding{
-		Severity: SeverityWarning,
+		Severity: finding.Warning,
 		Message: fmt.Sprintf("%d of %d hourly metrics samples missing (%.0f%%)",
 			t.MissingSamples, t.ExpectedSamples, 100*t.MissingRatio()),
 		Evidence: fmt.Sprintf("%s: %d samples; longest gaps from %s", t.Path, t.Samples, strings.Join(parts, ", ")),

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // healthyWeek is a week of hourly samples well under the seed's thresholds.
@@ -25,7 +27,7 @@ func TestEvaluate(t *testing.T) {
 	th := Thresholds{CPUPercent: 80, MemoryPercent: 85, DiskPercent: 85}
 	with := func(f func(*TrendReport)) TrendReport { r := healthy; f(&r); return r }
 	type want struct {
-		sev Severity
+		sev finding.Severity
 		msg string
 	}
 	tests := []struct {
@@ -38,29 +40,29 @@ func TestEvaluate(t *testing.T) {
 		{"no samples", with(func(r *TrendReport) {
 			r.Samples, r.OutsideWindow, r.CPU, r.Memory, r.Disk = 0, 168, Stat{}, Stat{}, DiskStat{}
 		}), th,
-			[]want{{SeverityWarning, "no metrics in the last 7 days"}}},
+			[]want{{finding.Warning, "no metrics in the last 7 days"}}},
 		{"no samples, 36h window", TrendReport{From: from, To: from.Add(36 * time.Hour)}, th,
-			[]want{{SeverityWarning, "no metrics in the last 36 hours"}}},
+			[]want{{finding.Warning, "no metrics in the last 36 hours"}}},
 		{"cpu average", with(func(r *TrendReport) { r.CPU = Stat{N: 168, Avg: 85, P95: 79, Max: 99} }), th,
-			[]want{{SeverityWarning, "average CPU 85.0% above the 80% threshold"}}},
+			[]want{{finding.Warning, "average CPU 85.0% above the 80% threshold"}}},
 		{"cpu both", with(func(r *TrendReport) { r.CPU = Stat{N: 168, Avg: 85, P95: 97, Max: 99} }), th,
-			[]want{{SeverityWarning, "average CPU 85.0% and p95 97.0% above the 80% threshold"}}},
+			[]want{{finding.Warning, "average CPU 85.0% and p95 97.0% above the 80% threshold"}}},
 		{"cpu p95 only", with(func(r *TrendReport) { r.CPU = Stat{N: 168, Avg: 30, P95: 92, Max: 99} }), th,
-			[]want{{SeverityWarning, "CPU p95 92.0% above the 80% threshold (average 30.0% is below: bursts)"}}},
+			[]want{{finding.Warning, "CPU p95 92.0% above the 80% threshold (average 30.0% is below: bursts)"}}},
 		{"memory", with(func(r *TrendReport) { r.Memory = Stat{N: 168, Avg: 90, P95: 95, Max: 99} }), th,
-			[]want{{SeverityWarning, "average memory 90.0% and p95 95.0% above the 85% threshold"}}},
+			[]want{{finding.Warning, "average memory 90.0% and p95 95.0% above the 85% threshold"}}},
 		{"equal is not above", with(func(r *TrendReport) { r.CPU = Stat{N: 1, Avg: 80, P95: 80, Max: 80} }), th, nil},
 		{"disk", with(func(r *TrendReport) { r.Disk.Last = 91.5 }), th,
-			[]want{{SeverityWarning, "disk 91.5% used, above the 85% threshold"}}},
+			[]want{{finding.Warning, "disk 91.5% used, above the 85% threshold"}}},
 		{"disk threshold disabled", with(func(r *TrendReport) { r.Disk.Last = 99 }), Thresholds{CPUPercent: 80}, nil},
 		{"gaps 10% is fine", with(func(r *TrendReport) { r.MissingSamples = 16 }), th, nil},
 		{"gaps over 10%", with(func(r *TrendReport) {
 			r.MissingSamples, r.Gaps = 20, []Gap{{Start: from.Add(5 * time.Hour), Hours: 12}}
-		}), th, []want{{SeverityWarning, "20 of 168 hourly metrics samples missing (12%)"}}},
+		}), th, []want{{finding.Warning, "20 of 168 hourly metrics samples missing (12%)"}}},
 		{"gaps custom ratio", with(func(r *TrendReport) { r.MissingSamples = 10 }), Thresholds{MaxMissingRatio: 0.05},
-			[]want{{SeverityWarning, "10 of 168 hourly metrics samples missing"}}},
+			[]want{{finding.Warning, "10 of 168 hourly metrics samples missing"}}},
 		{"malformed", with(func(r *TrendReport) { r.Malformed, r.MalformedLines = 7, []int{1, 2, 3, 4, 5} }), th,
-			[]want{{SeverityInfo, "7 malformed metrics lines skipped"}}},
+			[]want{{finding.Info, "7 malformed metrics lines skipped"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -131,7 +133,7 @@ func TestTrendsSelectsByTimestampNotLastLines(t *testing.T) {
 		t.Fatalf("expected %d missing %d gaps %v", rep.ExpectedSamples, rep.MissingSamples, rep.Gaps)
 	}
 	fs := Evaluate(rep, Thresholds{CPUPercent: 80, MemoryPercent: 85, DiskPercent: 85})
-	if len(fs) != 1 || fs[0].Severity != SeverityWarning || !strings.Contains(fs[0].Message, "72 of 168 hourly metrics samples missing") {
+	if len(fs) != 1 || fs[0].Severity != finding.Warning || !strings.Contains(fs[0].Message, "72 of 168 hourly metrics samples missing") {
 		t.Fatalf("findings %+v; want only the gap warning (the busy week before is not this week)", fs)
 	}
 }

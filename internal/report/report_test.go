@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -312,7 +313,11 @@ func FuzzRender(f *testing.F) {
 			return
 		}
 		s := runbook.StepResult{Name: name}
-		s.Findings = []runbook.Finding{{Severity: runbook.Severity(severity), Message: message, Evidence: evidence}}
+		sev, err := finding.ParseSeverity(severity)
+		if err != nil {
+			sev = runbook.Severity(len(severity) % 4)
+		}
+		s.Findings = []runbook.Finding{{Severity: sev, Message: message, Evidence: evidence}}
 		s.Action("%s", message)
 		s.Metric(name, 1, evidence)
 		run := &runbook.Run{

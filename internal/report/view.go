@@ -206,29 +206,25 @@ func stepDetail(s runbook.StepResult) string {
 // issues groups every finding by severity, worst first; a step's error is
 // a critical issue even when the step recorded no finding for it.
 func issues(phases []runbook.PhaseResult) []issueGroup {
-	order := []string{string(runbook.Critical), string(runbook.Warning), string(runbook.Info)}
-	bySev := map[string][]issue{}
+	bySev := map[runbook.Severity][]issue{}
 	for _, p := range phases {
 		for _, s := range p.Steps {
 			where := p.Name + "/" + s.Name
 			if s.Error != "" {
-				sev := string(runbook.Critical)
-				bySev[sev] = append(bySev[sev], issue{where, "step error: " + s.Error, ""})
+				bySev[runbook.Critical] = append(bySev[runbook.Critical], issue{where, "step error: " + s.Error, ""})
 			}
 			for _, f := range s.Findings {
-				sev := string(f.Severity)
-				if !slices.Contains(order, sev) {
-					order = append(order, sev)
-				}
-				bySev[sev] = append(bySev[sev], issue{where, f.Message, f.Evidence})
+				bySev[f.Severity] = append(bySev[f.Severity], issue{where, f.Message, f.Evidence})
 			}
 		}
 	}
-	var out []issueGroup
+	// Severities are ordered least severe first: the report wants the
+	// reverse.
+	order := slices.Sorted(maps.Keys(bySev))
+	slices.Reverse(order)
+	out := make([]issueGroup, 0, len(order))
 	for _, sev := range order {
-		if len(bySev[sev]) > 0 {
-			out = append(out, issueGroup{sev, bySev[sev]})
-		}
+		out = append(out, issueGroup{sev.String(), bySev[sev]})
 	}
 	return out
 }

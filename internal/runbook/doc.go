@@ -3,5 +3,6 @@
 // dry-run, a durable journal, a per-state-dir lock and an injected clock.
 // It knows nothing of FossaWork: internal/weekly builds the plan. Of
 // fossamaint it may import only the leaf helpers: not cli, weekly, config or
-// any domain package (internal/archtest checks this).
+// any domain package (internal/archtest checks this). Findings carry the
+// severity of internal/finding, the vocabulary every package shares.
 package runbook

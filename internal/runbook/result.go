@@ -3,6 +3,8 @@ package runbook
 import (
 	"fmt"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // Status is the outcome of a step or phase.
@@ -41,15 +43,30 @@ const (
 	RunRunning RunStatus = "running"
 )
 
-// Severity grades a finding.
-type Severity string
+// Severity grades a finding: the project's one vocabulary,
+// finding.Severity, under the name the engine's callers know.
+type Severity = finding.Severity
 
-// Finding severities.
+// Finding severities (finding.Info, finding.Warning, finding.Critical).
 const (
-	Info     Severity = "info"
-	Warning  Severity = "warning"
-	Critical Severity = "critical"
+	Info     = finding.Info
+	Warning  = finding.Warning
+	Critical = finding.Critical
 )
+
+// StatusOf is the step status a finding of severity sev calls for: a
+// warning makes the step warn, a critical one fails it, and info or ok
+// leave it as it is (StatusOK). It is the one place severities meet
+// statuses.
+func StatusOf(sev Severity) Status {
+	switch {
+	case sev >= Critical:
+		return StatusFail
+	case sev >= Warning:
+		return StatusWarn
+	}
+	return StatusOK
+}
 
 // Finding is something a step noticed: what, and the evidence for it.
 type Finding struct {
@@ -84,12 +101,7 @@ type Result struct {
 // Finding appends a finding and raises the status to match its severity.
 func (r *Result) Finding(sev Severity, evidence, format string, a ...any) {
 	r.Findings = append(r.Findings, Finding{Severity: sev, Message: fmt.Sprintf(format, a...), Evidence: evidence})
-	switch sev {
-	case Warning:
-		r.Status = Worse(r.Status, StatusWarn)
-	case Critical:
-		r.Status = Worse(r.Status, StatusFail)
-	}
+	r.Status = Worse(r.Status, StatusOf(sev))
 }
 
 // Recommend attaches a recommendation to the last finding.

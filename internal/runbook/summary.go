@@ -74,11 +74,9 @@ func (run *Run) Summarize() {
 	run.Recommendations = run.recommendations()
 }
 
-var sevOrder = map[Severity]int{Critical: 0, Warning: 1, Info: 2}
-
 func (run *Run) recommendations() []string {
 	fs := run.Findings()
-	sort.SliceStable(fs, func(i, j int) bool { return sevOrder[fs[i].Severity] < sevOrder[fs[j].Severity] })
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity }) // worst first
 	seen := map[string]bool{}
 	out := []string{}
 	for _, f := range fs {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // validatePath answers 401 to every caller without a session: the health
@@ -473,10 +475,10 @@ func (s *scanState) failedLoginFinding(r *ScanReport) []Finding {
 		ev = append(ev, fmt.Sprintf("%s: %d (users %s)", orUnknown(src.IP), src.Count, strings.Join(src.Users, ", ")))
 	}
 	if !r.Investigate {
-		return []Finding{{SeverityInfo, fmt.Sprintf("%s from %s (investigation above %d)", plural(r.FailedLogins, "failed login"), plural(r.FailedLoginSources, "source"), r.WeeklyThreshold),
+		return []Finding{{finding.Info, fmt.Sprintf("%s from %s (investigation above %d)", plural(r.FailedLogins, "failed login"), plural(r.FailedLoginSources, "source"), r.WeeklyThreshold),
 			strings.Join(ev, "\n"), "Nothing to do now; the trend is worth a look next week."}}
 	}
-	return []Finding{{SeverityWarning, fmt.Sprintf("%d failed logins from %s: investigate (above %d)", r.FailedLogins, plural(r.FailedLoginSources, "source"), r.WeeklyThreshold),
+	return []Finding{{finding.Warning, fmt.Sprintf("%d failed logins from %s: investigate (above %d)", r.FailedLogins, plural(r.FailedLoginSources, "source"), r.WeeklyThreshold),
 		strings.Join(ev, "\n"),
 		"Investigate the sources with most failures: block or rate-limit them, and check whether any of them later logged in successfully."}}
 }
@@ -494,7 +496,7 @@ func (s *scanState) bruteForceFindings(r *ScanReport) []Finding {
 	var out []Finding
 	for i, ip := range order {
 		if i == maxFindingsPerKind {
-			out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d more sources made brute-force bursts", len(order)-i), "",
+			out = append(out, Finding{finding.Warning, fmt.Sprintf("%d more sources made brute-force bursts", len(order)-i), "",
 				"See brute_force[] in the JSON report and block those sources too."})
 			break
 		}
@@ -506,7 +508,7 @@ func (s *scanState) bruteForceFindings(r *ScanReport) []Finding {
 				s.at(b.Start), s.at(b.End), b.Failures, b.Peak, s.opts.FindTime, strings.Join(b.Users, ", ")))
 		}
 		big := bs[0]
-		out = append(out, Finding{SeverityWarning,
+		out = append(out, Finding{finding.Warning,
 			fmt.Sprintf("Brute force from %s: %d failed logins in %s, the largest %d in %s", ip, total, plural(len(bs), "burst"), big.Failures, time.Duration(big.SpanSeconds*float64(time.Second)).Round(time.Second)),
 			strings.Join(ev, "\n"),
 			fmt.Sprintf("Block %s (firewall, or a fail2ban jail on the application log), check whether any login from it succeeded, and make the login endpoint lock out or slow down repeated failures.", ip)})
@@ -519,11 +521,11 @@ func (s *scanState) distributedFindings(r *ScanReport) []Finding {
 	var out []Finding
 	for i, d := range r.Distributed {
 		if i == maxFindingsPerKind {
-			out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d more users were targeted from many sources", len(r.Distributed)-i), "",
+			out = append(out, Finding{finding.Warning, fmt.Sprintf("%d more users were targeted from many sources", len(r.Distributed)-i), "",
 				"See distributed[] in the JSON report."})
 			break
 		}
-		out = append(out, Finding{SeverityWarning,
+		out = append(out, Finding{finding.Warning,
 			fmt.Sprintf("%d sources failed to log in as %q (%d failures, %s to %s)", d.Sources, d.User, d.Failures, s.at(d.FirstSeen), s.at(d.LastSeen)),
 			strings.Join(d.Addresses, ", "),
 			fmt.Sprintf("Check the account %q for compromise, require a strong password or MFA for it, and rate-limit logins per account, not only per address.", d.User)})

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // CertInfo describes the first certificate of a PEM bundle or DER file.
@@ -68,16 +70,17 @@ func ParseCert(data []byte, now time.Time) (CertInfo, error) {
 	return info, nil
 }
 
-// Severities EvaluateCert returns (the runbook's finding severities).
+// The severities this package grades with, under the names its callers
+// have used; they are finding's, the one vocabulary.
 const (
-	SeverityInfo     = "info"
-	SeverityWarning  = "warning"
-	SeverityCritical = "critical"
+	SeverityInfo     = finding.Info
+	SeverityWarning  = finding.Warning
+	SeverityCritical = finding.Critical
 )
 
 // EvaluateCert grades a certificate: critical once expired, warning under
 // warnDays left or before its validity starts, info otherwise.
-func EvaluateCert(info CertInfo, warnDays int) (severity string, message string) {
+func EvaluateCert(info CertInfo, warnDays int) (severity finding.Severity, message string) {
 	name := info.CommonName
 	if name == "" && len(info.DNSNames) > 0 {
 		name = info.DNSNames[0]
@@ -89,14 +92,14 @@ func EvaluateCert(info CertInfo, warnDays int) (severity string, message string)
 	until := info.NotAfter.UTC().Format("2006-01-02 15:04 MST")
 	switch {
 	case info.Expired:
-		return SeverityCritical, fmt.Sprintf("%s expired on %s, %d days ago: renew and install it, then reload the web server",
+		return finding.Critical, fmt.Sprintf("%s expired on %s, %d days ago: renew and install it, then reload the web server",
 			subject, until, -info.DaysLeft)
 	case info.NotYetValid:
-		return SeverityWarning, fmt.Sprintf("%s is not valid before %s: check the system clock or the certificate",
+		return finding.Warning, fmt.Sprintf("%s is not valid before %s: check the system clock or the certificate",
 			subject, info.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
 	case info.DaysLeft < warnDays:
-		return SeverityWarning, fmt.Sprintf("%s expires on %s, in %d days (warning under %d): renew it",
+		return finding.Warning, fmt.Sprintf("%s expires on %s, in %d days (warning under %d): renew it",
 			subject, until, info.DaysLeft, warnDays)
 	}
-	return SeverityInfo, fmt.Sprintf("%s valid until %s (%d days left)", subject, until, info.DaysLeft)
+	return finding.Info, fmt.Sprintf("%s valid until %s (%d days left)", subject, until, info.DaysLeft)
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 var (
@@ -143,7 +145,7 @@ func TestEvaluateCert(t *testing.T) {
 	cases := []struct {
 		name     string
 		info     CertInfo
-		severity string
+		severity finding.Severity
 		wantMsg  string
 	}{
 		{"plenty left", with(func(c *CertInfo) { c.DaysLeft = 60 }), SeverityInfo, "valid until 2025-04-01 00:00 UTC (60 days left)"},

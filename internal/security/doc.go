@@ -9,8 +9,9 @@
 // the authlog subpackage.
 //
 // Everything but FixPerms only reads. It reads logs through internal/logs;
-// of fossamaint it imports only that and the leaf helpers (ctxio, redact),
-// and must not import internal/runbook, internal/weekly, internal/cli or
-// another domain package: it returns plain structs, and internal/weekly
-// turns them into findings. internal/archtest checks these rules.
+// of fossamaint it imports only that and the leaf helpers (ctxio, redact,
+// finding), and must not import internal/runbook, internal/weekly,
+// internal/cli or another domain package: it returns plain structs, graded
+// with internal/finding's severities, and internal/weekly turns them into
+// findings. internal/archtest checks these rules.
 package security

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // PermRule is a path, the most permissive mode it may have and optionally
@@ -58,11 +60,11 @@ type PermFinding struct {
 	// LinkTarget is set for a symlink: modes are never changed through it.
 	LinkTarget string `json:"link_target,omitempty"`
 	// FilesChecked counts the files below a Recursive rule's directory.
-	FilesChecked int    `json:"files_checked,omitempty"`
-	Err          string `json:"error,omitempty"`
-	OK           bool   `json:"ok"`
-	Severity     string `json:"severity"`
-	Message      string `json:"message"`
+	FilesChecked int              `json:"files_checked,omitempty"`
+	Err          string           `json:"error,omitempty"`
+	OK           bool             `json:"ok"`
+	Severity     finding.Severity `json:"severity"`
+	Message      string           `json:"message"`
 	// Recommendation is empty when there is nothing to do.
 	Recommendation string `json:"recommendation,omitempty"`
 }
@@ -117,7 +119,7 @@ func checkRule(ctx context.Context, r PermRule) []PermFinding {
 	fi, err := os.Lstat(r.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		root.Missing, root.OK, root.Severity = true, true, SeverityInfo
+		root.Missing, root.OK, root.Severity = true, true, finding.Info
 		root.Message = fmt.Sprintf("%s does not exist", r.Path)
 		return []PermFinding{root}
 	case err != nil:
@@ -184,7 +186,7 @@ func walkBelow(ctx context.Context, r PermRule, wantUID int, files *int) []PermF
 }
 
 func (f *PermFinding) fail(err error, what string) {
-	f.Err, f.Severity = err.Error(), SeverityWarning
+	f.Err, f.Severity = err.Error(), finding.Warning
 	f.Message = fmt.Sprintf("%s %s: %v", f.Path, what, err)
 	f.Recommendation = "Run the check as a user that can read the path."
 }
@@ -201,35 +203,28 @@ func (f *PermFinding) evaluate(fi fs.FileInfo) {
 		f.Problems = append(f.Problems, "owner")
 	}
 	f.OK = f.Excess == 0 && !f.WrongOwner && f.Kind != PermKindOther
-	f.Severity = SeverityInfo
+	f.Severity = finding.Info
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "%s is mode %04o", f.Path, unixMode(f.Mode))
 	if f.Excess != 0 {
 		fmt.Fprintf(&msg, ", allowed at most %04o: %s", unixMode(f.Max), strings.Join(permProblems(f.Excess), ", "))
-		f.Severity = SeverityWarning
+		f.Severity = finding.Warning
 		if f.Mode&0o002 != 0 {
-			f.Severity = SeverityCritical // anyone on the host can replace it
+			f.Severity = finding.Critical // anyone on the host can replace it
 		}
 	} else {
 		fmt.Fprintf(&msg, " (allowed at most %04o)", unixMode(f.Max))
 	}
 	if f.WrongOwner {
 		fmt.Fprintf(&msg, "; owned by uid %d, not %s", f.UID, f.Owner)
-		f.Severity = worse(f.Severity, SeverityWarning)
+		f.Severity = finding.Worst(f.Severity, finding.Warning)
 	}
 	if f.Kind == PermKindOther {
 		msg.WriteString("; not a regular file or directory")
-		f.Severity = worse(f.Severity, SeverityWarning)
+		f.Severity = finding.Worst(f.Severity, finding.Warning)
 	}
 	f.Message = msg.String()
 	f.Recommendation = f.recommend()
-}
-
-func worse(a, b string) string {
-	if severityRank(b) > severityRank(a) {
-		return b
-	}
-	return a
 }
 
 func (f *PermFinding) recommend() string {
@@ -257,7 +252,7 @@ func (f *PermFinding) symlink() {
 	f.Problems = append(f.Problems, "symlink")
 	fi, err := os.Stat(f.Path)
 	if err != nil {
-		f.Severity = SeverityWarning
+		f.Severity = finding.Warning
 		f.Message = fmt.Sprintf("%s is a symlink to %s, which cannot be examined: %v", f.Path, f.LinkTarget, err)
 		f.Recommendation = "Point the link at the real file or remove it."
 		return
@@ -266,10 +261,10 @@ func (f *PermFinding) symlink() {
 	f.UID = ownerUID(fi)
 	f.Excess = f.Mode &^ f.Max
 	f.Problems = append(f.Problems, permProblems(f.Excess)...)
-	f.Severity, f.OK = SeverityInfo, f.Excess == 0
+	f.Severity, f.OK = finding.Info, f.Excess == 0
 	f.Message = fmt.Sprintf("%s is a symlink to %s, mode %04o (allowed at most %04o)", f.Path, f.LinkTarget, unixMode(f.Mode), unixMode(f.Max))
 	if f.Excess != 0 {
-		f.Severity = SeverityWarning
+		f.Severity = finding.Warning
 		f.Message += ": " + strings.Join(permProblems(f.Excess), ", ")
 		target := f.LinkTarget
 		if !filepath.IsAbs(target) {

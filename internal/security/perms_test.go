@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // mkTree creates files and directories with exact modes (umask aside).
@@ -66,7 +68,7 @@ func TestCheckPerms(t *testing.T) {
 		max      os.FileMode
 		ok       bool
 		kind     string
-		severity string
+		severity finding.Severity
 		problems []string
 		msg      string
 	}{

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/ctxio"
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/logs"
 )
 
@@ -55,12 +56,12 @@ type ScanOptions struct {
 }
 
 // Finding is one thing the weekly security phase reports; Severity is
-// SeverityInfo, SeverityWarning or SeverityCritical.
+// finding.Info, finding.Warning or finding.Critical.
 type Finding struct {
-	Severity       string `json:"severity"`
-	Message        string `json:"message"`
-	Evidence       string `json:"evidence,omitempty"`
-	Recommendation string `json:"recommendation"`
+	Severity       finding.Severity `json:"severity"`
+	Message        string           `json:"message"`
+	Evidence       string           `json:"evidence,omitempty"`
+	Recommendation string           `json:"recommendation"`
 }
 
 // ScanReport is what Scan found. Counts are over entries whose timestamp
@@ -602,7 +603,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 	out = append(out, s.bruteForceFindings(r)...)
 	out = append(out, s.distributedFindings(r)...)
 	for _, h := range r.Signatures {
-		out = append(out, Finding{SeverityWarning,
+		out = append(out, Finding{finding.Warning,
 			fmt.Sprintf("%s carried %s signatures, %s", plural(h.Count, "request"), familyTitle[h.Family], fromSources(h.DistinctSources)),
 			s.examplesEvidence(h.Examples), familyAdvice[h.Family]})
 	}
@@ -610,7 +611,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 		out = append(out, f)
 	}
 	if r.RateLimited > 0 {
-		out = append(out, Finding{SeverityInfo, fmt.Sprintf("%d requests were rate-limited", r.RateLimited),
+		out = append(out, Finding{finding.Info, fmt.Sprintf("%d requests were rate-limited", r.RateLimited),
 			sourcesEvidence(r.RateLimitedByIP),
 			"Check whether the limit hits legitimate clients (raise it for them) or abusive ones (block them)."})
 	}
@@ -620,7 +621,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 		for _, e := range r.FileErrors {
 			ev = append(ev, e.Error)
 		}
-		out = append(out, Finding{SeverityWarning, fmt.Sprintf("%d log files or directories could not be read (wholly or to their end)", n), strings.Join(ev, "\n"),
+		out = append(out, Finding{finding.Warning, fmt.Sprintf("%d log files or directories could not be read (wholly or to their end)", n), strings.Join(ev, "\n"),
 			"Check those files' permissions and integrity (a truncated .gz): what they hold is missing from this review."})
 	}
 	return out
@@ -643,7 +644,7 @@ func (s *scanState) scannerFinding(r *ScanReport) (Finding, bool) {
 	for _, n := range names {
 		parts = append(parts, fmt.Sprintf("%s (%d requests)", n, counts[n]))
 	}
-	return Finding{SeverityWarning, "Scanner user agents: " + strings.Join(parts, ", "), strings.Join(ev, "\n"),
+	return Finding{finding.Warning, "Scanner user agents: " + strings.Join(parts, ", "), strings.Join(ev, "\n"),
 		"Block the scanning sources; if the scan was not authorised, check what it found (see the attack signatures)."}, true
 }
 
@@ -665,7 +666,7 @@ func (s *scanState) secretFindings(r *ScanReport) []Finding {
 			}
 		}
 	}
-	return []Finding{{SeverityCritical,
+	return []Finding{{finding.Critical,
 		fmt.Sprintf("Secrets written to application logs: %d entries (%s)", total, strings.Join(kinds, ", ")),
 		strings.Join(ev, "\n"),
 		"Rotate the exposed credentials, stop the code from logging them (or filter them in the logging configuration), and restrict or purge: " + strings.Join(files, ", ")}}

@@ -17,6 +17,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // TLS target kinds.
@@ -34,9 +36,9 @@ const maxCertFile = 4 << 20
 
 // Problem is one thing wrong with a certificate, with what to do about it.
 type Problem struct {
-	Severity       string `json:"severity"`
-	Message        string `json:"message"`
-	Recommendation string `json:"recommendation,omitempty"`
+	Severity       finding.Severity `json:"severity"`
+	Message        string           `json:"message"`
+	Recommendation string           `json:"recommendation,omitempty"`
 }
 
 // TLSTarget is a certificate file (with an optional private key) or a
@@ -78,28 +80,16 @@ type TLSReport struct {
 	Problems []Problem `json:"problems"`
 }
 
-// Severity is the worst problem's severity, SeverityInfo when none.
-func (r TLSReport) Severity() string {
-	worst := SeverityInfo
+// Severity is the worst problem's severity, finding.Info when none.
+func (r TLSReport) Severity() finding.Severity {
+	worst := finding.Info
 	for _, p := range r.Problems {
-		if severityRank(p.Severity) > severityRank(worst) {
-			worst = p.Severity
-		}
+		worst = finding.Worst(worst, p.Severity)
 	}
 	return worst
 }
 
-func severityRank(s string) int {
-	switch s {
-	case SeverityCritical:
-		return 2
-	case SeverityWarning:
-		return 1
-	}
-	return 0
-}
-
-func (r *TLSReport) add(sev, rec, format string, a ...any) {
+func (r *TLSReport) add(sev finding.Severity, rec, format string, a ...any) {
 	r.Problems = append(r.Problems, Problem{Severity: sev, Message: fmt.Sprintf(format, a...), Recommendation: rec})
 }
 
@@ -205,25 +195,25 @@ func CheckTLSFile(ctx context.Context, t TLSTarget, opts TLSOptions) TLSReport {
 	opts = opts.withRoots()
 	r := newTLSReport(t, TLSKindFile)
 	if err := ctx.Err(); err != nil {
-		r.add(SeverityWarning, "", "not checked: %v", err)
+		r.add(finding.Warning, "", "not checked: %v", err)
 		return r
 	}
 	data, err := readLimited(t.Target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Missing = true
-		r.add(SeverityInfo, "Remove it from security.tls_certs if this host serves no TLS itself.", "no certificate file")
+		r.add(finding.Info, "Remove it from security.tls_certs if this host serves no TLS itself.", "no certificate file")
 		return r
 	case err != nil:
-		r.add(SeverityWarning, "Run the check as a user that can read the certificate.", "cannot read the certificate: %v", err)
+		r.add(finding.Warning, "Run the check as a user that can read the certificate.", "cannot read the certificate: %v", err)
 		return r
 	}
 	certs, err := parseBundle(data)
 	if err != nil {
-		r.add(SeverityCritical, "Replace the file with the PEM certificate chain the CA issued.", "not a usable certificate file: %v", err)
+		r.add(finding.Critical, "Replace the file with the PEM certificate chain the CA issued.", "not a usable certificate file: %v", err)
 		return r
 	}
-	r.evaluate(certs, t.ServerName, opts, SeverityWarning)
+	r.evaluate(certs, t.ServerName, opts, finding.Warning)
 	if t.KeyFile != "" {
 		r.checkKey(certs[0], t.KeyFile)
 	}
@@ -243,18 +233,18 @@ func CheckTLSEndpoint(ctx context.Context, t TLSTarget, opts TLSOptions) TLSRepo
 	r := newTLSReport(t, TLSKindEndpoint)
 	state, err := fetchChain(ctx, t.Target, t.ServerName, opts.Timeout)
 	if err != nil {
-		r.add(SeverityWarning, "Check that the server is up and listens for TLS on this port.", "TLS handshake failed: %v", err)
+		r.add(finding.Warning, "Check that the server is up and listens for TLS on this port.", "TLS handshake failed: %v", err)
 		return r
 	}
 	r.Protocol = tls.VersionName(state.Version)
 	if state.Version < tls.VersionTLS12 {
-		r.add(SeverityWarning, "Allow only TLS 1.2 and 1.3 in the server's configuration.", "the server negotiated %s", r.Protocol)
+		r.add(finding.Warning, "Allow only TLS 1.2 and 1.3 in the server's configuration.", "the server negotiated %s", r.Protocol)
 	}
 	if len(state.PeerCertificates) == 0 {
-		r.add(SeverityCritical, "", "the server presented no certificate")
+		r.add(finding.Critical, "", "the server presented no certificate")
 		return r
 	}
-	r.evaluate(state.PeerCertificates, t.ServerName, opts, SeverityCritical)
+	r.evaluate(state.PeerCertificates, t.ServerName, opts, finding.Critical)
 	return r
 }
 
@@ -279,7 +269,7 @@ func fetchChain(ctx context.Context, addr, sni string, timeout time.Duration) (t
 // evaluate fills the report from a leaf-first list of certificates.
 // untrusted is the severity of a chain that does not reach a trusted root:
 // a warning for a file, critical for a live server clients reject.
-func (r *TLSReport) evaluate(certs []*x509.Certificate, name string, opts TLSOptions, untrusted string) {
+func (r *TLSReport) evaluate(certs []*x509.Certificate, name string, opts TLSOptions, untrusted finding.Severity) {
 	leaf := certs[0]
 	r.Subject, r.Issuer = leaf.Subject.String(), leaf.Issuer.String()
 	r.DNSNames = leaf.DNSNames
@@ -289,7 +279,7 @@ func (r *TLSReport) evaluate(certs []*x509.Certificate, name string, opts TLSOpt
 	weakSig := r.checkStrength(certs)
 	if name != "" {
 		if err := leaf.VerifyHostname(name); err != nil {
-			r.add(SeverityCritical, "Install a certificate whose names include it, or use a name the certificate covers.",
+			r.add(finding.Critical, "Install a certificate whose names include it, or use a name the certificate covers.",
 				"the certificate does not cover %s (it covers %s)", name, coveredNames(leaf))
 		}
 	}
@@ -301,14 +291,14 @@ func (r *TLSReport) checkValidity(leaf *x509.Certificate, opts TLSOptions) {
 	renew := "Renew the certificate, install it and reload the web server."
 	switch {
 	case opts.Now.After(leaf.NotAfter):
-		r.add(SeverityCritical, renew, "expired on %s, %d days ago", until, -r.DaysLeft)
+		r.add(finding.Critical, renew, "expired on %s, %d days ago", until, -r.DaysLeft)
 	case opts.Now.Before(leaf.NotBefore):
-		r.add(SeverityCritical, "Check the system clock, or install the certificate currently valid.",
+		r.add(finding.Critical, "Check the system clock, or install the certificate currently valid.",
 			"not valid before %s", leaf.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
 	case r.DaysLeft < opts.CriticalDays:
-		r.add(SeverityCritical, renew, "expires on %s, in %d days (critical under %d)", until, r.DaysLeft, opts.CriticalDays)
+		r.add(finding.Critical, renew, "expires on %s, in %d days (critical under %d)", until, r.DaysLeft, opts.CriticalDays)
 	case r.DaysLeft < opts.WarnDays:
-		r.add(SeverityWarning, renew, "expires on %s, in %d days (warning under %d)", until, r.DaysLeft, opts.WarnDays)
+		r.add(finding.Warning, renew, "expires on %s, in %d days (warning under %d)", until, r.DaysLeft, opts.WarnDays)
 	}
 }
 
@@ -333,11 +323,11 @@ func (r *TLSReport) checkStrength(certs []*x509.Certificate) bool {
 			role = fmt.Sprintf("intermediate %q", c.Subject.CommonName)
 		}
 		if desc, weak := keyWeakness(c); weak {
-			r.add(SeverityWarning, "Reissue it with an RSA key of at least 2048 bits or an ECDSA P-256 key.", "%s has a weak key (%s)", role, desc)
+			r.add(finding.Warning, "Reissue it with an RSA key of at least 2048 bits or an ECDSA P-256 key.", "%s has a weak key (%s)", role, desc)
 		}
 		if weakSignatures[c.SignatureAlgorithm] {
 			weakSig = true
-			r.add(SeverityCritical, "Reissue it signed with SHA-256 or better; clients reject MD5 and SHA-1 signatures.",
+			r.add(finding.Critical, "Reissue it signed with SHA-256 or better; clients reject MD5 and SHA-1 signatures.",
 				"%s has a weak signature (%s)", role, c.SignatureAlgorithm)
 		}
 	}
@@ -365,7 +355,7 @@ func keyWeakness(c *x509.Certificate) (string, bool) {
 // certificates as intermediates. The clock is clamped into the leaf's
 // validity so an expired leaf, already reported, does not hide a broken
 // chain.
-func (r *TLSReport) checkChain(certs []*x509.Certificate, opts TLSOptions, untrusted string, weakSig bool) {
+func (r *TLSReport) checkChain(certs []*x509.Certificate, opts TLSOptions, untrusted finding.Severity, weakSig bool) {
 	leaf := certs[0]
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
@@ -394,7 +384,7 @@ func (r *TLSReport) checkChain(certs []*x509.Certificate, opts TLSOptions, untru
 	switch {
 	case errors.As(err, &insecure):
 		if !weakSig {
-			r.add(SeverityCritical, "Reissue the chain with SHA-256 signatures.", "the chain uses an insecure algorithm: %v", err)
+			r.add(finding.Critical, "Reissue the chain with SHA-256 signatures.", "the chain uses an insecure algorithm: %v", err)
 		}
 	case errors.As(err, &unknown) && anchor != nil:
 		// Every link is present; a signature inside failed, most likely
@@ -406,9 +396,9 @@ func (r *TLSReport) checkChain(certs []*x509.Certificate, opts TLSOptions, untru
 	case errors.As(err, &unknown):
 		r.untrustedChain(path, untrusted)
 	case errors.As(err, &invalid) && invalid.Reason == x509.IncompatibleUsage:
-		r.add(SeverityWarning, "Reissue it with the serverAuth extended key usage.", "the certificate is not valid for TLS servers (extended key usage)")
+		r.add(finding.Warning, "Reissue it with the serverAuth extended key usage.", "the certificate is not valid for TLS servers (extended key usage)")
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		r.add(SeverityCritical, "Install the CA's current intermediate certificates.", "a certificate in the chain is outside its validity: %v", err)
+		r.add(finding.Critical, "Install the CA's current intermediate certificates.", "a certificate in the chain is outside its validity: %v", err)
 	default:
 		r.add(untrusted, "Install the full chain the CA issued.", "the chain does not verify: %v", err)
 	}
@@ -416,7 +406,7 @@ func (r *TLSReport) checkChain(certs []*x509.Certificate, opts TLSOptions, untru
 
 // untrustedChain names why the chain stops: a self-signed certificate, a
 // root nobody trusts, or an issuer neither supplied nor trusted.
-func (r *TLSReport) untrustedChain(path []*x509.Certificate, sev string) {
+func (r *TLSReport) untrustedChain(path []*x509.Certificate, sev finding.Severity) {
 	top := path[len(path)-1]
 	switch {
 	case len(path) == 1 && isSelfSigned(top):
@@ -510,22 +500,22 @@ func coveredNames(c *x509.Certificate) string {
 func (r *TLSReport) checkKey(leaf *x509.Certificate, keyPath string) {
 	data, err := readLimited(keyPath)
 	if err != nil {
-		r.add(SeverityWarning, "Run the check as a user that can read the key (usually root).", "cannot read the key file %s: %v", keyPath, err)
+		r.add(finding.Warning, "Run the check as a user that can read the key (usually root).", "cannot read the key file %s: %v", keyPath, err)
 		return
 	}
 	keyPEM, err := asKeyPEM(data)
 	if err != nil {
-		r.add(SeverityCritical, "Point security.tls_keys at the certificate's private key.", "the key file %s is not a private key: %v", keyPath, err)
+		r.add(finding.Critical, "Point security.tls_keys at the certificate's private key.", "the key file %s is not a private key: %v", keyPath, err)
 		return
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})
 	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
 		if strings.Contains(err.Error(), "does not match") {
-			r.add(SeverityCritical, "Install the key the certificate was issued for (the web server will not start with this pair).",
+			r.add(finding.Critical, "Install the key the certificate was issued for (the web server will not start with this pair).",
 				"the key file %s does not match the certificate", keyPath)
 			return
 		}
-		r.add(SeverityCritical, "Point security.tls_keys at the certificate's private key.", "the key file %s cannot be used: %v", keyPath, err)
+		r.add(finding.Critical, "Point security.tls_keys at the certificate's private key.", "the key file %s cannot be used: %v", keyPath, err)
 	}
 }
 

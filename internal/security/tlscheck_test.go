@@ -136,7 +136,7 @@ func wantProblems(t *testing.T, r TLSReport, want ...string) {
 	}
 	for i, w := range want {
 		sev, sub, _ := strings.Cut(w, ": ")
-		if p := r.Problems[i]; p.Severity != sev || !strings.Contains(p.Message, sub) {
+		if p := r.Problems[i]; p.Severity.String() != sev || !strings.Contains(p.Message, sub) {
 			t.Errorf("problem %d = %+v, want %s", i, p, w)
 		}
 	}

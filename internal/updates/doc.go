@@ -20,7 +20,9 @@
 // and changes system state, so it is not done here.
 //
 // It returns plain domain structs; internal/weekly turns them into runbook
-// Results. Of fossamaint it imports only the leaf helpers; it must not
-// import internal/runbook, internal/weekly, internal/cli or any other
-// fossamaint domain package (internal/archtest checks this).
+// Results. npm's own severity levels are kept as npm writes them and mapped
+// onto internal/finding's vocabulary in one function, FindingSeverity. Of
+// fossamaint it imports only the leaf helpers; it must not import
+// internal/runbook, internal/weekly, internal/cli or any other fossamaint
+// domain package (internal/archtest checks this).
 package updates

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // Severities counts vulnerabilities by npm's severity levels.
@@ -203,7 +205,34 @@ func mergeAdvisories(advs map[string]npm6Advisory) []Vulnerability {
 	return out
 }
 
+// severityRanks orders npm's own five levels, finer than fossamaint's:
+// vulnerabilities are listed most severe first by them.
 var severityRanks = map[string]int{"info": 1, "low": 2, "moderate": 3, "high": 4, "critical": 5}
+
+// FindingSeverity maps one of npm's levels onto fossamaint's vocabulary,
+// the only place the two meet: high and critical are warnings (upgrade,
+// tested, before the next window: nothing is broken today), info, low and
+// moderate are info. A level npm may add later is a warning, not a guess
+// that it is harmless.
+func FindingSeverity(npmLevel string) finding.Severity {
+	switch strings.ToLower(npmLevel) {
+	case "info", "low", "moderate":
+		return finding.Info
+	}
+	return finding.Warning
+}
+
+// Worst is the severity of the audit as a whole: the worst of the levels
+// counted, OK when nothing was found.
+func (c Severities) Worst() finding.Severity {
+	worst := finding.OK
+	for level, n := range map[string]int{"info": c.Info, "low": c.Low, "moderate": c.Moderate, "high": c.High, "critical": c.Critical} {
+		if n > 0 {
+			worst = finding.Worst(worst, FindingSeverity(level))
+		}
+	}
+	return worst
+}
 
 func severityRank(s string) int { return severityRanks[strings.ToLower(s)] }
 

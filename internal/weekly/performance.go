@@ -57,7 +57,7 @@ func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook
 	}
 	th := ph.thresholds
 	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
-		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
+		r.Finding(f.Severity, f.Evidence, "%s", f.Message)
 	}
 	return r, nil
 }

@@ -42,7 +42,7 @@ func (ph *securityPhase) fileModes(ctx context.Context, _ *runbook.Env) (runbook
 			continue
 		}
 		bad++
-		r.Finding(runbook.Severity(f.Severity), fmt.Sprintf("%s %s", f.Path, strings.Join(f.Problems, ", ")), "%s", f.Message)
+		r.Finding(f.Severity, fmt.Sprintf("%s %s", f.Path, strings.Join(f.Problems, ", ")), "%s", f.Message)
 		if f.Recommendation != "" {
 			r.Recommend("%s", f.Recommendation)
 		}
@@ -76,7 +76,7 @@ func (ph *securityPhase) tlsCerts(ctx context.Context, _ *runbook.Env) (runbook.
 			r.Metric("days_left:"+rep.Target, float64(rep.DaysLeft), "days")
 		}
 		for _, pr := range rep.Problems {
-			r.Finding(runbook.Severity(pr.Severity), rep.Target, "%s: %s", rep.Target, pr.Message)
+			r.Finding(pr.Severity, rep.Target, "%s: %s", rep.Target, pr.Message)
 			if pr.Recommendation != "" {
 				r.Recommend("%s", pr.Recommendation)
 			}
@@ -111,7 +111,7 @@ func (ph *securityPhase) appLogins(ctx context.Context, _ *runbook.Env) (runbook
 	r.Metric("attack_signatures", float64(len(rep.Signatures)), "count")
 	r.Metric("rate_limited", float64(rep.RateLimited), "count")
 	for _, f := range rep.Findings {
-		r.Finding(runbook.Severity(f.Severity), f.Evidence, "%s", f.Message)
+		r.Finding(f.Severity, f.Evidence, "%s", f.Message)
 		if f.Recommendation != "" {
 			r.Recommend("%s", f.Recommendation)
 		}

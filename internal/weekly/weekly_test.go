@@ -387,7 +387,7 @@ func TestFindingOwnedByAnotherPhaseIsNotRepeated(t *testing.T) {
 			}
 		}
 		t.Fatalf("no .env finding in %v", st.Findings)
-		return ""
+		return 0
 	}
 	if got := sevOf([]string{"security", "postflight"}); got != runbook.Info {
 		t.Errorf("with the security phase in the run: %s, want info", got)
