@@ -7,8 +7,10 @@ import (
 
 // Severity grades a finding. The constants are ordered, least severe
 // first, so comparing two severities compares how bad they are. The zero
-// value is OK.
-type Severity uint8
+// value is OK. It is an int, not a byte, so that go vet (stringintconv,
+// which exempts bytes) flags a string(sev) that would yield one rune
+// where String() was meant.
+type Severity int
 
 // Severities, least severe first. Their names are the JSON, YAML and text
 // forms.
@@ -35,7 +37,7 @@ func (s Severity) Valid() bool { return int(s) < len(names) }
 // vocabulary prints as Severity(n), never as a valid name.
 func (s Severity) String() string {
 	if !s.Valid() {
-		return fmt.Sprintf("Severity(%d)", uint8(s))
+		return fmt.Sprintf("Severity(%d)", int(s))
 	}
 	return names[s]
 }
@@ -72,7 +74,7 @@ func ParseSeverity(text string) (Severity, error) {
 // outside the vocabulary is an error rather than a made-up name.
 func (s Severity) MarshalText() ([]byte, error) {
 	if !s.Valid() {
-		return nil, fmt.Errorf("cannot encode severity %d: not ok, info, warning or critical", uint8(s))
+		return nil, fmt.Errorf("cannot encode severity %d: not ok, info, warning or critical", int(s))
 	}
 	return []byte(names[s]), nil
 }

@@ -168,7 +168,7 @@ func findings(run *runbook.Run, phase, step string) []string {
 	s, _ := run.Step(phase, step)
 	var out []string
 	for _, f := range s.Findings {
-		out = append(out, string(f.Severity)+": "+f.Message)
+		out = append(out, f.Severity.String()+": "+f.Message)
 	}
 	return out
 }
