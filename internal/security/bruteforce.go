@@ -266,14 +266,13 @@ type userStat struct {
 
 // failureTable accumulates failed logins by source and by user.
 type failureTable struct {
-	total           int
-	untrackedSrc    int // failures from sources past maxSources
-	untrackedUsers  int
-	timesKept       int
-	timesTruncated  bool
-	sources         map[string]*sourceStat
-	users           map[string]*userStat
-	withoutAddrSeen bool
+	total          int
+	untrackedSrc   int // failures from sources past maxSources
+	untrackedUsers int
+	timesKept      int
+	timesTruncated bool
+	sources        map[string]*sourceStat
+	users          map[string]*userStat
 }
 
 func newFailureTable() *failureTable {

@@ -486,8 +486,6 @@ func capRaw(s string) string {
 	return s
 }
 
-func containsString(s, sub string) bool { return strings.Contains(s, sub) }
-
 // familyAcc accumulates one signature family.
 type familyAcc struct {
 	count    int
