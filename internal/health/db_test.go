@@ -62,6 +62,8 @@ func TestProbeDB(t *testing.T) {
 		{"an empty file is no usable database", empty, true, 0, "no table"},
 		{"garbage", garbage, true, 0, "not a database"},
 		{"missing", missing, false, 0, "does not exist"},
+		{"a parent is a file", filepath.Join(garbage, "fossawork_v2.db"), false, 0, "does not exist"},
+		{"a directory", dir, true, 0, "it is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
