@@ -14,7 +14,9 @@ const (
 // WaitHealthy probes chk until it is healthy or timeout passes, waiting
 // between attempts with exponential backoff that starts at interval (zero
 // means 100 ms) and is capped at 2 s (or interval, if larger). It returns
-// the last result; the error names the attempts and the last failure.
+// the last result the service gave (a probe cut short by the deadline is
+// not one, unless it was the only probe); the error names the attempts and
+// that result's failure.
 func WaitHealthy(ctx context.Context, c *Checker, chk Check, timeout, interval time.Duration) (Result, error) {
 	if c == nil {
 		c = &Checker{}
@@ -31,9 +33,14 @@ func WaitHealthy(ctx context.Context, c *Checker, chk Check, timeout, interval t
 	ceiling := max(maxBackoff, delay)
 	var last Result
 	for attempt := 1; ; attempt++ {
-		last = c.Probe(ctx, chk)
-		if last.Healthy {
-			return last, nil
+		res := c.Probe(ctx, chk)
+		if res.Healthy {
+			return res, nil
+		}
+		// A probe that our own deadline cut short says nothing about the
+		// service: its last answer is the better report.
+		if attempt == 1 || ctx.Err() == nil {
+			last = res
 		}
 		timer := time.NewTimer(delay)
 		select {

@@ -67,6 +67,34 @@ func TestWaitHealthyGivesUp(t *testing.T) {
 	}
 }
 
+// TestWaitHealthyKeepsTheLastAnswer: when the deadline cuts a probe short,
+// the result is the service's last answer (503), not the cut-short probe
+// (no status, "cancelled"), which says nothing about the service. The
+// deadline is a cancel made by the server inside the second request, so
+// the test does not depend on timing: TestWaitHealthyGivesUp failed this
+// way when the deadline fell during a probe.
+func TestWaitHealthyKeepsTheLastAnswer(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var count atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if count.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		cancel()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	res, err := WaitHealthy(ctx, nil, Check{URL: srv.URL, Expect: []int{200}}, time.Minute, time.Millisecond)
+	if err == nil {
+		t.Fatal("never-healthy service reported healthy")
+	}
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(err.Error(), "status 503") {
+		t.Fatalf("last result %+v, error %v; want the 503 answer", res, err)
+	}
+}
+
 func TestWaitHealthyTimeoutArgument(t *testing.T) {
 	u := refusedURL(t)
 	_, err := WaitHealthy(t.Context(), nil, Check{URL: u}, 50*time.Millisecond, 0)
