@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/health"
 )
 
@@ -43,9 +44,9 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
 				}
 			}
 			switch rep.Severity() {
-			case health.SeverityCritical:
+			case finding.Critical:
 				return exitSilently(ExitFail)
-			case health.SeverityWarning:
+			case finding.Warning:
 				return exitSilently(ExitWarn)
 			}
 			return nil

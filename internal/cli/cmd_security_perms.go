@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 )
@@ -107,9 +108,9 @@ func permsExitCode(findings []security.PermFinding) int {
 	code := ExitOK
 	for _, f := range findings {
 		switch f.Severity {
-		case security.SeverityCritical:
+		case finding.Critical:
 			return ExitFail
-		case security.SeverityWarning:
+		case finding.Warning:
 			code = ExitWarn
 		}
 	}

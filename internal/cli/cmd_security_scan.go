@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/security"
 )
@@ -145,7 +146,7 @@ func scanInstant(flag, v string, now time.Time) (time.Time, error) {
 
 func scanExitCode(r security.ScanReport) int {
 	for _, f := range r.Findings {
-		if f.Severity == security.SeverityWarning || f.Severity == security.SeverityCritical {
+		if f.Severity == finding.Warning || f.Severity == finding.Critical {
 			return ExitWarn
 		}
 	}

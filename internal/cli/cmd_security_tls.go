@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/security"
 )
@@ -168,9 +169,9 @@ func tlsExitCode(reports []security.TLSReport) int {
 	code := ExitOK
 	for _, r := range reports {
 		switch r.Severity() {
-		case security.SeverityCritical:
+		case finding.Critical:
 			return ExitFail
-		case security.SeverityWarning:
+		case finding.Warning:
 			code = ExitWarn
 		}
 	}

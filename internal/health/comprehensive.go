@@ -10,14 +10,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/security"
 )
 
-// Severities of a report item, under the names health's callers have
-// used; they are finding's, the one vocabulary.
-const (
-	SeverityOK       = finding.OK
-	SeverityWarning  = finding.Warning
-	SeverityCritical = finding.Critical
-)
-
 // DiskCriticalPercent is where a full disk stops being a warning: SQLite
 // writes and the backup itself start failing around here.
 const DiskCriticalPercent = 95

@@ -50,7 +50,7 @@ func TestSystemItems(t *testing.T) {
 					t.Fatalf("area %s reported twice: %+v", it.Area, items)
 				}
 				got[it.Area] = it.Severity.String()
-				if it.OK != (it.Severity == SeverityOK) || it.Detail == "" {
+				if it.OK != (it.Severity == finding.OK) || it.Detail == "" {
 					t.Errorf("inconsistent item %+v", it)
 				}
 			}
@@ -116,7 +116,7 @@ func TestComprehensive(t *testing.T) {
 			name: "healthy with permission warnings",
 			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), okChecks), DBPath: dbPath, Modes: modes, Thresholds: th,
 				Services: []ServiceState{{Name: "fossawork-backend", Active: true}}},
-			healthy: true, severity: SeverityWarning,
+			healthy: true, severity: finding.Warning,
 			want: map[string]string{"endpoint/health": "ok", "endpoint/auth": "ok", "database/" + dbPath: "ok",
 				"service/fossawork-backend": "ok", "permissions/" + dbPath: "ok", "permissions/" + env: "warning",
 				"permissions/" + inst.data: "warning"},
@@ -125,7 +125,7 @@ func TestComprehensive(t *testing.T) {
 			name: "non-critical endpoint down warns",
 			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), []Check{{Name: "frontend", URL: inst.url + "/broken", Expect: []int{200}}}),
 				Thresholds: th},
-			healthy: true, severity: SeverityWarning,
+			healthy: true, severity: finding.Warning,
 			want: map[string]string{"endpoint/frontend": "warning"},
 		},
 		{
@@ -133,7 +133,7 @@ func TestComprehensive(t *testing.T) {
 			in: ComprehensiveInput{Endpoints: (&Checker{}).ProbeAll(t.Context(), []Check{{Name: "api", URL: inst.url + "/broken", Expect: []int{200}, Critical: true}}),
 				DBPath: filepath.Join(inst.root, "missing.db"), Thresholds: th,
 				Services: []ServiceState{{Name: "a", Active: false}, {Name: "b", Err: errors.New("systemctl: exit 4")}}},
-			healthy: false, severity: SeverityCritical,
+			healthy: false, severity: finding.Critical,
 			want: map[string]string{"endpoint/api": "critical", "database/" + filepath.Join(inst.root, "missing.db"): "critical",
 				"service/a": "critical", "service/b": "critical"},
 		},
@@ -186,11 +186,11 @@ func TestGrade(t *testing.T) {
 		v, warn, crit float64
 		want          finding.Severity
 	}{
-		{50, 85, 95, SeverityOK},
-		{85, 85, 95, SeverityWarning},
-		{95, 85, 95, SeverityCritical},
-		{99, 0, 95, SeverityOK}, // disabled
-		{99, 85, 0, SeverityWarning},
+		{50, 85, 95, finding.OK},
+		{85, 85, 95, finding.Warning},
+		{95, 85, 95, finding.Critical},
+		{99, 0, 95, finding.OK}, // disabled
+		{99, 85, 0, finding.Warning},
 	}
 	for _, tt := range tests {
 		if got := grade(tt.v, tt.warn, tt.crit); got != tt.want {

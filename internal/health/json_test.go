@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 func TestJSONUsesSnakeCaseAndMilliseconds(t *testing.T) {
-	b, err := json.Marshal(Report{Items: []Item{{Area: "endpoint", Name: "health", OK: true, Severity: SeverityOK}}})
+	b, err := json.Marshal(Report{Items: []Item{{Area: "endpoint", Name: "health", OK: true, Severity: finding.OK}}})
 	if err != nil {
 		t.Fatal(err)
 	}

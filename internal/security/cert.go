@@ -70,14 +70,6 @@ func ParseCert(data []byte, now time.Time) (CertInfo, error) {
 	return info, nil
 }
 
-// The severities this package grades with, under the names its callers
-// have used; they are finding's, the one vocabulary.
-const (
-	SeverityInfo     = finding.Info
-	SeverityWarning  = finding.Warning
-	SeverityCritical = finding.Critical
-)
-
 // EvaluateCert grades a certificate: critical once expired, warning under
 // warnDays left or before its validity starts, info otherwise.
 func EvaluateCert(info CertInfo, warnDays int) (severity finding.Severity, message string) {

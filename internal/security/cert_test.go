@@ -148,13 +148,13 @@ func TestEvaluateCert(t *testing.T) {
 		severity finding.Severity
 		wantMsg  string
 	}{
-		{"plenty left", with(func(c *CertInfo) { c.DaysLeft = 60 }), SeverityInfo, "valid until 2025-04-01 00:00 UTC (60 days left)"},
-		{"at the threshold", with(func(c *CertInfo) { c.DaysLeft = 30 }), SeverityInfo, "30 days left"},
-		{"under the threshold", with(func(c *CertInfo) { c.DaysLeft = 29 }), SeverityWarning, "in 29 days (warning under 30): renew it"},
-		{"expired", with(func(c *CertInfo) { c.DaysLeft, c.Expired = -3, true }), SeverityCritical, "expired on 2025-04-01 00:00 UTC, 3 days ago"},
-		{"not yet valid", with(func(c *CertInfo) { c.DaysLeft, c.NotYetValid = 100, true }), SeverityWarning, "not valid before 2025-01-01"},
-		{"self-signed is said", with(func(c *CertInfo) { c.DaysLeft, c.SelfSigned = 60, true }), SeverityInfo, "(fossawork.example), self-signed,"},
-		{"DNS name when no CN", with(func(c *CertInfo) { c.DaysLeft, c.CommonName, c.DNSNames = 60, "", []string{"alt.example"} }), SeverityInfo, "(alt.example)"},
+		{"plenty left", with(func(c *CertInfo) { c.DaysLeft = 60 }), finding.Info, "valid until 2025-04-01 00:00 UTC (60 days left)"},
+		{"at the threshold", with(func(c *CertInfo) { c.DaysLeft = 30 }), finding.Info, "30 days left"},
+		{"under the threshold", with(func(c *CertInfo) { c.DaysLeft = 29 }), finding.Warning, "in 29 days (warning under 30): renew it"},
+		{"expired", with(func(c *CertInfo) { c.DaysLeft, c.Expired = -3, true }), finding.Critical, "expired on 2025-04-01 00:00 UTC, 3 days ago"},
+		{"not yet valid", with(func(c *CertInfo) { c.DaysLeft, c.NotYetValid = 100, true }), finding.Warning, "not valid before 2025-01-01"},
+		{"self-signed is said", with(func(c *CertInfo) { c.DaysLeft, c.SelfSigned = 60, true }), finding.Info, "(fossawork.example), self-signed,"},
+		{"DNS name when no CN", with(func(c *CertInfo) { c.DaysLeft, c.CommonName, c.DNSNames = 60, "", []string{"alt.example"} }), finding.Info, "(alt.example)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

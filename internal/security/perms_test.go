@@ -72,16 +72,16 @@ func TestCheckPerms(t *testing.T) {
 		problems []string
 		msg      string
 	}{
-		{p("db"), 0o600, false, PermKindFile, SeverityWarning, []string{"world-readable", "group-readable"}, "mode 0644, allowed at most 0600: world-readable, group-readable"},
-		{p("env"), 0o600, false, PermKindFile, SeverityCritical, []string{"world-writable", "world-readable", "group-writable", "group-readable"}, "world-writable"},
-		{p("data"), 0o700, false, PermKindDir, SeverityWarning, []string{"world-readable", "world-executable", "group-readable", "group-executable"}, "mode 0755"},
-		{p("ok"), 0o600, true, PermKindFile, SeverityInfo, []string{}, "mode 0600 (allowed at most 0600)"},
-		{p("strict"), 0o600, true, PermKindFile, SeverityInfo, []string{}, "mode 0400"},
-		{p("suid"), 0o700, false, PermKindFile, SeverityWarning, []string{"setuid"}, "mode 4700"},
-		{p("link-bad"), 0o600, false, PermKindSymlink, SeverityWarning, []string{"symlink", "world-readable", "group-readable"}, "is a symlink to target, mode 0644 (allowed at most 0600): world-readable"},
-		{p("link-ok"), 0o600, true, PermKindSymlink, SeverityInfo, []string{"symlink"}, "modes are not changed through links"},
-		{p("dangling"), 0o600, false, PermKindSymlink, SeverityWarning, []string{"symlink"}, "cannot be examined"},
-		{p("missing"), 0o600, true, "", SeverityInfo, []string{}, "does not exist"},
+		{p("db"), 0o600, false, PermKindFile, finding.Warning, []string{"world-readable", "group-readable"}, "mode 0644, allowed at most 0600: world-readable, group-readable"},
+		{p("env"), 0o600, false, PermKindFile, finding.Critical, []string{"world-writable", "world-readable", "group-writable", "group-readable"}, "world-writable"},
+		{p("data"), 0o700, false, PermKindDir, finding.Warning, []string{"world-readable", "world-executable", "group-readable", "group-executable"}, "mode 0755"},
+		{p("ok"), 0o600, true, PermKindFile, finding.Info, []string{}, "mode 0600 (allowed at most 0600)"},
+		{p("strict"), 0o600, true, PermKindFile, finding.Info, []string{}, "mode 0400"},
+		{p("suid"), 0o700, false, PermKindFile, finding.Warning, []string{"setuid"}, "mode 4700"},
+		{p("link-bad"), 0o600, false, PermKindSymlink, finding.Warning, []string{"symlink", "world-readable", "group-readable"}, "is a symlink to target, mode 0644 (allowed at most 0600): world-readable"},
+		{p("link-ok"), 0o600, true, PermKindSymlink, finding.Info, []string{"symlink"}, "modes are not changed through links"},
+		{p("dangling"), 0o600, false, PermKindSymlink, finding.Warning, []string{"symlink"}, "cannot be examined"},
+		{p("missing"), 0o600, true, "", finding.Info, []string{}, "does not exist"},
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
@@ -237,12 +237,12 @@ func TestPermsOwner(t *testing.T) {
 		t.Fatalf("findings %+v", findings)
 	}
 	for _, f := range findings {
-		if !f.WrongOwner || f.OK || !slices.Contains(f.Problems, "owner") || f.Severity != SeverityWarning || !strings.Contains(f.Recommendation, "chown "+other) {
+		if !f.WrongOwner || f.OK || !slices.Contains(f.Problems, "owner") || f.Severity != finding.Warning || !strings.Contains(f.Recommendation, "chown "+other) {
 			t.Errorf("finding %+v", f)
 		}
 	}
 	bad := CheckPerms(context.Background(), []PermRule{{Path: filepath.Join(dir, "db"), Max: 0o600, Owner: "no-such-user-fossa"}})
-	if bad[0].Err == "" || bad[0].Severity != SeverityWarning {
+	if bad[0].Err == "" || bad[0].Severity != finding.Warning {
 		t.Errorf("unknown owner: %+v", bad[0])
 	}
 	actions, err := FixPerms(context.Background(), findings, false)
@@ -272,7 +272,7 @@ func TestCheckPermsUnreadableAndCancelled(t *testing.T) {
 	rule := PermRule{Path: filepath.Join(dir, "b"), Max: 0o700, Recursive: true, FilesMax: 0o600}
 	got := CheckPerms(context.Background(), []PermRule{rule})
 	if os.Geteuid() != 0 {
-		if len(got) != 2 || got[1].Err == "" || got[1].Severity != SeverityWarning {
+		if len(got) != 2 || got[1].Err == "" || got[1].Severity != finding.Warning {
 			t.Errorf("unreadable directory: %+v", got)
 		}
 	} else if len(got) != 1 || got[0].FilesChecked != 1 {

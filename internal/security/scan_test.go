@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/logs"
 
 	"github.com/fossawork/fossamaint/internal/redact"
@@ -271,7 +272,7 @@ func TestScanUnreadable(t *testing.T) {
 		t.Errorf("the readable file was not scanned: %d failed logins", rep.FailedLogins)
 	}
 	last := rep.Findings[len(rep.Findings)-1]
-	if last.Severity != SeverityWarning || !strings.Contains(last.Message, "could not be read") {
+	if last.Severity != finding.Warning || !strings.Contains(last.Message, "could not be read") {
 		t.Errorf("no finding for unreadable files: %+v", rep.Findings)
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/finding"
 )
 
 // tlsNow is the instant every TLS test judges at.
@@ -211,7 +213,7 @@ func TestCheckTLSFileFields(t *testing.T) {
 	if !slices.Equal(r.Chain, want) || r.Subject != want[0] || r.Issuer != want[1] {
 		t.Errorf("chain %q subject %q issuer %q", r.Chain, r.Subject, r.Issuer)
 	}
-	if wantDays := int(p.leaf.cert.NotAfter.Sub(tlsNow).Hours() / 24); r.DaysLeft != wantDays || r.Severity() != SeverityInfo {
+	if wantDays := int(p.leaf.cert.NotAfter.Sub(tlsNow).Hours() / 24); r.DaysLeft != wantDays || r.Severity() != finding.Info {
 		t.Errorf("days %d (want %d), severity %s", r.DaysLeft, wantDays, r.Severity())
 	}
 }
@@ -427,8 +429,8 @@ func TestLoadCAFile(t *testing.T) {
 }
 
 func TestTLSReportSeverity(t *testing.T) {
-	r := TLSReport{Problems: []Problem{{Severity: SeverityInfo}, {Severity: SeverityCritical}, {Severity: SeverityWarning}}}
-	if r.Severity() != SeverityCritical || (TLSReport{}).Severity() != SeverityInfo {
+	r := TLSReport{Problems: []Problem{{Severity: finding.Info}, {Severity: finding.Critical}, {Severity: finding.Warning}}}
+	if r.Severity() != finding.Critical || (TLSReport{}).Severity() != finding.Info {
 		t.Error("severity is not the worst problem's")
 	}
 }

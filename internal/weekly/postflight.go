@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
@@ -93,14 +94,14 @@ func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (r
 	var r runbook.Result
 	ok := 0
 	for _, it := range rep.Items {
-		if it.Area == "permissions" && it.Severity == health.SeverityWarning && ph.owner.elsewhere("security") == runbook.Info {
+		if it.Area == "permissions" && it.Severity == finding.Warning && ph.owner.elsewhere("security") == runbook.Info {
 			r.Finding(runbook.Info, it.Name, "%s: %s (see security/file-modes)", it.Area, it.Detail)
 			continue
 		}
 		switch it.Severity {
-		case health.SeverityCritical:
+		case finding.Critical:
 			r.Finding(runbook.Critical, it.Name, "%s: %s", it.Area, it.Detail)
-		case health.SeverityWarning:
+		case finding.Warning:
 			r.Finding(runbook.Warning, it.Name, "%s: %s", it.Area, it.Detail)
 		default:
 			ok++

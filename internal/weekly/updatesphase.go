@@ -99,10 +99,12 @@ func (ph *updatesPhase) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.R
 	for sev, n := range map[string]int{"critical": c.Critical, "high": c.High, "moderate": c.Moderate, "low": c.Low, "info": c.Info} {
 		r.Metric("vulnerabilities_"+sev, float64(n), "count")
 	}
-	if n := c.Critical + c.High; n > 0 {
-		r.Finding(runbook.Warning, "", "npm audit: %d high or critical vulnerabilities in the frontend", n)
+	// updates.FindingSeverity is the one mapping of npm's levels to ours.
+	switch sev := c.Worst(); {
+	case sev == runbook.Warning:
+		r.Finding(sev, "", "npm audit: %d high or critical vulnerabilities in the frontend", c.Critical+c.High)
 		r.Recommend("Review `npm audit` in %s and upgrade without --force (breaking changes need testing).", cfg.Dir)
-	} else if c.Total > 0 {
+	case c.Total > 0:
 		r.Finding(runbook.Info, "", "npm audit: %d low or moderate vulnerabilities", c.Total)
 	}
 	return r, nil
