@@ -88,10 +88,10 @@ func SnapshotFiles(ctx context.Context, dir string, files []string, now time.Tim
 	if err := writeFileAtomic(filepath.Join(work, FilesManifestName), append(data, '\n')); err != nil {
 		return snap, err
 	}
-	if err := os.Rename(work, dir); err != nil {
+	if err := durable.Rename(work, dir); err != nil {
 		return snap, fmt.Errorf("snapshotting configuration: %w", err)
 	}
-	return snap, durable.SyncDir(filepath.Dir(dir))
+	return snap, nil
 }
 
 // ReadFileSnapshot reads a snapshot's manifest.
@@ -172,11 +172,12 @@ func restoreFile(ctx context.Context, copyPath string, f SnapFile, asideDir stri
 		os.Remove(tmp)
 		return fmt.Errorf("restoring %s: %w: run fossamaint as root or as the owner of the file", f.Path, err)
 	}
-	if err := os.Rename(tmp, f.Path); err != nil {
-		os.Remove(tmp)
+	// copyFileHashed synced the copy.
+	if err := durable.Rename(tmp, f.Path); err != nil {
+		os.Remove(tmp) // gone already if only the directory fsync failed
 		return fmt.Errorf("restoring %s: %w", f.Path, err)
 	}
-	return durable.SyncDir(filepath.Dir(f.Path))
+	return nil
 }
 
 // chownLike gives path the snapshot's recorded owner when it differs from

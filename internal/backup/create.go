@@ -177,12 +177,10 @@ func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Crea
 		os.Remove(tmp)
 		return c, err
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
+	// SQLite's backup and the verification have synced the file.
+	if err := durable.Rename(tmp, final); err != nil {
+		os.Remove(tmp) // gone already if only the directory fsync failed
 		return c, fmt.Errorf("creating %s backup: %w", o.Kind, err)
-	}
-	if err := durable.SyncDir(dir); err != nil {
-		return c, err
 	}
 	// The manifest comes last: a file without one is never "verified", so
 	// a crash here costs a verification, never a wrong verdict.
@@ -289,10 +287,10 @@ func installSet(ctx context.Context, work, final string) (replaced bool, err err
 		return false, err
 	}
 	if _, err := os.Lstat(final); errors.Is(err, os.ErrNotExist) {
-		if err := os.Rename(work, final); err != nil {
+		if err := durable.Rename(work, final); err != nil {
 			return false, fmt.Errorf("installing backup set %s: %w", final, err)
 		}
-		return false, durable.SyncDir(root)
+		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("installing backup set %s: %w", final, err)
 	}

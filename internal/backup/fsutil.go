@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/fossawork/fossamaint/internal/ctxio"
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // hashFileSize streams path through sha256, checking ctx between chunks
@@ -35,7 +36,9 @@ func copyFileHashed(ctx context.Context, src, dst string) (sum string, n int64, 
 		return "", 0, fmt.Errorf("copying %s: %w", src, err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Exclusive, and 0600 exactly: the umask may have narrowed it further,
+	// and the copy must stay readable by its owner.
+	out, err := durable.CreateExclusive(dst, 0o600)
 	if err != nil {
 		return "", 0, fmt.Errorf("copying %s: %w", src, err)
 	}
@@ -47,11 +50,6 @@ func copyFileHashed(ctx context.Context, src, dst string) (sum string, n int64, 
 			os.Remove(dst)
 		}
 	}()
-	// The umask may have narrowed 0600 further, never widened it; set it
-	// exactly so the copy is readable by its owner.
-	if err := out.Chmod(0o600); err != nil {
-		return "", 0, fmt.Errorf("copying %s: %w", src, err)
-	}
 	h := sha256.New()
 	n, err = io.CopyBuffer(io.MultiWriter(out, h), ctxio.Reader(ctx, in), make([]byte, 1<<20))
 	if err != nil {

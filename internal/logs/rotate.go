@@ -15,6 +15,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // DefaultQuietPeriod is how recently a file may have been modified and still
@@ -398,7 +400,7 @@ func (r *rotator) finish(ctx context.Context, t rotateTask, would string) (out r
 			out.err = fmt.Errorf("removing %s: %w", src, err)
 			return out
 		}
-		if err := syncDir(filepath.Dir(src)); err != nil {
+		if err := durable.SyncDir(filepath.Dir(src)); err != nil {
 			out.err = err
 			return out
 		}

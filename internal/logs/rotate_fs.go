@@ -99,12 +99,12 @@ func (r *rotator) publish(tmp, final, orig string, info fs.FileInfo) (err error)
 	}
 	if err := unchanged(orig, info); err != nil {
 		// Written to between the check above and now: the copy is stale.
-		return errors.Join(err, os.Remove(final), syncDir(filepath.Dir(final)))
+		return errors.Join(err, os.Remove(final), durable.SyncDir(filepath.Dir(final)))
 	}
 	if err := os.Remove(orig); err != nil {
 		return fmt.Errorf("removing %s: %w", orig, err)
 	}
-	return syncDir(filepath.Dir(orig))
+	return durable.SyncDir(filepath.Dir(orig))
 }
 
 // move puts src at dst without ever replacing dst: a hard link when both
@@ -137,31 +137,15 @@ func (r *rotator) move(ctx context.Context, src, dst string) error {
 	return nil
 }
 
-// placeNoReplace gives src the name dst unless dst exists, then fsyncs
-// both directories. A hard link is atomic about that; on a filesystem
-// without links it checks, then renames. Across filesystems it returns
-// EXDEV and changes nothing.
+// placeNoReplace gives src the name dst unless dst exists, both
+// directories fsynced (durable.RenameNoReplace). Across filesystems it
+// returns EXDEV and changes nothing.
 func placeNoReplace(src, dst string) error {
-	err := os.Link(src, dst)
-	if err != nil && !errors.Is(err, fs.ErrExist) && !errors.Is(err, syscall.EXDEV) {
-		if _, serr := os.Lstat(dst); !errors.Is(serr, fs.ErrNotExist) {
-			return skipf("%s already exists: not replaced", dst)
-		}
-		err = os.Rename(src, dst)
-	}
+	err := durable.RenameNoReplace(src, dst)
 	if errors.Is(err, fs.ErrExist) {
 		return skipf("%s already exists: not replaced", dst)
 	}
-	if err != nil {
-		return err
-	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
-		return err
-	}
-	if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return syncDir(filepath.Dir(src))
+	return err
 }
 
 // unchanged reports a file that is no longer the one described by info.
@@ -230,9 +214,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// syncDir makes a rename durable (see durable.SyncDir).
-func syncDir(dir string) error { return durable.SyncDir(dir) }
 
 // within reports whether path is inside dir (both as given, made absolute).
 func within(dir, path string) bool {

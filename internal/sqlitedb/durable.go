@@ -43,29 +43,14 @@ func removeTemp(name string) {
 	}
 }
 
-// commitTemp makes tmp durable and atomically gives it the name dst:
-// fsync the file, rename, fsync the directory so the rename survives a
-// crash. It never leaves a partial file under dst.
+// commitTemp makes tmp durable and atomically gives it the name dst
+// (durable.Commit: fsync the file, rename, fsync the directory). It never
+// leaves a partial file under dst.
 func commitTemp(tmp, dst string) error {
-	if err := syncFile(tmp); err != nil {
-		return err
+	if err := durable.Commit(tmp, dst); err != nil {
+		return fileError("committing "+dst, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return fileError("renaming "+tmp+" to "+dst, err)
-	}
-	return syncDir(filepath.Dir(dst))
-}
-
-func syncFile(name string) error {
-	f, err := os.OpenFile(name, os.O_RDWR, 0)
-	if err != nil {
-		return fileError("opening "+name+" to fsync it", err)
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fileError("fsyncing "+name, err)
-	}
-	return f.Close()
+	return nil
 }
 
 // fileError names the operation and file and marks ENOSPC as ErrNoSpace,
@@ -176,10 +161,9 @@ func sameContent(ctx context.Context, a, b string) (bool, error) {
 	}
 }
 
-// syncDir fsyncs a directory so that a rename or new entry in it survives
-// a crash (a no-op on Windows, see durable.SyncDir).
-func syncDir(dir string) error {
-	err := durable.SyncDir(dir)
+// noSpace marks a durable-layer error caused by a full disk as ErrNoSpace;
+// the fsyncs themselves are durable's.
+func noSpace(err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("%w: %w", ErrNoSpace, err)
 	}

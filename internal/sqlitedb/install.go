@@ -178,7 +178,7 @@ func keepAside(ctx context.Context, from, to string) error {
 		return nil
 	}
 	if err := os.Link(from, to); err == nil {
-		return syncDir(filepath.Dir(to))
+		return noSpace(durable.SyncDir(filepath.Dir(to)))
 	}
 	// Another filesystem (EXDEV) or one without hard links: copy.
 	fi, err := os.Stat(from)
@@ -249,8 +249,8 @@ func (in *install) putBack(ctx context.Context, removed []string) error {
 // the old -wal must never come back beside the new file, so the caller
 // puts sidecars back only when renamed is false.
 func (in *install) commit() (renamed bool, err error) {
-	if err := syncFile(in.src); err != nil {
-		return false, err
+	if err := durable.SyncFile(in.src); err != nil {
+		return false, fileError("committing "+in.target, err)
 	}
 	if err := os.Rename(in.src, in.target); err != nil {
 		return false, fileError("renaming", err)
@@ -259,5 +259,5 @@ func (in *install) commit() (renamed bool, err error) {
 	for _, suf := range []string{"-wal", "-shm", "-journal"} {
 		os.Remove(in.src + suf)
 	}
-	return true, syncDir(filepath.Dir(in.target))
+	return true, noSpace(durable.SyncDir(filepath.Dir(in.target)))
 }
