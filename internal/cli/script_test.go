@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +41,7 @@ func TestScripts(t *testing.T) {
 			"flipbit":     flipBit,
 			"mtime":       setMtime,
 			"jsonvalid":   jsonValid,
+			"exits":       exits,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
@@ -94,6 +98,31 @@ func checkReport(ts *testscript.TestScript, neg bool, args []string) {
 		default:
 			ts.Fatalf("unknown assertion %q", a)
 		}
+	}
+}
+
+// exits runs a command as exec does (its output is then checked with
+// stdout and stderr) and asserts its exact exit code: exits CODE CMD [ARG...].
+// `! exec` only says "non-zero", and the exit code is the contract cron
+// jobs and wrapper scripts read: 3 must not become 2, nor 64 become 1.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE CMD [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("usage: exits CODE CMD [ARG...]: %v", err)
+	}
+	got := 0
+	var exitErr *exec.ExitError
+	switch err := ts.Exec(args[1], args[2:]...); {
+	case errors.As(err, &exitErr):
+		got = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s did not run: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
 }
 
