@@ -6,12 +6,15 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // DailyBackups and WeeklyBackups are how many of each Generate writes. The
@@ -126,15 +129,16 @@ func takeBackup(ctx context.Context, db *sql.DB, root string, ev backupEvent) er
 		}
 	}
 	final := filepath.Join(dir, name)
-	tmp := final + ".tmp"
+	tmp := durable.Path(dir, "backup")
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		return fmt.Errorf("VACUUM INTO %s: %w", tmp, err)
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
+		return errors.Join(fmt.Errorf("chmod %s: %w", tmp, err), os.Remove(tmp))
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("renaming %s: %w", tmp, err)
+	// VACUUM INTO fsyncs its output (synchronous is not OFF here).
+	if err := durable.Rename(tmp, final); err != nil {
+		return errors.Join(fmt.Errorf("renaming %s: %w", tmp, err), os.Remove(tmp))
 	}
 	if err := os.Chtimes(final, ev.at, ev.at); err != nil {
 		return fmt.Errorf("setting mtime of %s: %w", final, err)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // pollEvery is how often StopDaemon looks whether the process has gone: it
@@ -63,7 +65,7 @@ func StartDaemon(ctx context.Context, dir string, argv []string) error {
 		return fmt.Errorf("starting demo backend %s: %w", argv[0], err)
 	}
 	pid := cmd.Process.Pid
-	if err := writeFileAtomic(s.Pidfile, []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
+	if err := durable.WriteFile(s.Pidfile, []byte(strconv.Itoa(pid)+"\n"), 0o600, "pidfile"); err != nil {
 		return errors.Join(err, cmd.Process.Kill(), cmd.Wait())
 	}
 	// Reap the child if it exits while this process lives, or it stays a

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // Size is how big a demo installation is.
@@ -181,7 +183,8 @@ func generateDB(ctx context.Context, inst *Installation, spec sizeSpec, opts Opt
 		err = os.Chmod(tmp, 0o600)
 	}
 	if err == nil {
-		err = os.Rename(tmp, inst.DBPath)
+		// Loaded with synchronous=OFF: Commit fsyncs it before the rename.
+		err = durable.Commit(tmp, inst.DBPath)
 	}
 	if err != nil {
 		removeDBFiles(tmp)

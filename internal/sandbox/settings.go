@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // SettingsFile is the demo backend's settings, in the installation dir.
@@ -83,7 +84,7 @@ func writeSettings(dir string, s Settings) error {
 		return fmt.Errorf("encoding demo settings: %w", err)
 	}
 	// 0600: it holds the demo login.
-	return writeFileAtomic(filepath.Join(dir, SettingsFile), append(data, '\n'), 0o600)
+	return durable.WriteFile(filepath.Join(dir, SettingsFile), append(data, '\n'), 0o600, "settings")
 }
 
 // demoConfig is config.Default() pointed at the demo tree and its backend.
@@ -121,40 +122,13 @@ func writeConfig(dir, exe, addr string) (string, error) {
 		return "", fmt.Errorf("encoding demo config: %w", err)
 	}
 	path := filepath.Join(dir, ConfigFile)
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if err := durable.WriteFile(path, data, 0o600, "config"); err != nil {
 		return "", err
 	}
 	if _, err := config.Load(path); err != nil {
 		return "", fmt.Errorf("demo config does not load: %w", err)
 	}
 	return path, nil
-}
-
-// writeFileAtomic writes a temp file in path's dir, syncs it and renames
-// it over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return errors.Join(fmt.Errorf("writing %s: %w", path, err), removeIfExists(tmp))
-	}
-	return nil
 }
 
 func removeIfExists(path string) error {
