@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // install is a miniature FossaWork installation: a WAL database with a
@@ -73,17 +75,6 @@ func (in *install) opts(kind Kind, now time.Time) CreateOptions {
 
 var createNow = time.Date(2025, 1, 11, 2, 5, 12, 0, est)
 
-func countRows(t *testing.T, path, table string) int64 {
-	t.Helper()
-	db := rawOpen(t, path, "query_only(1)")
-	defer db.Close()
-	var n int64
-	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-		t.Fatalf("counting %s in %s: %v", table, path, err)
-	}
-	return n
-}
-
 func wantMode(t *testing.T, path string, want fs.FileMode) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
@@ -141,7 +132,7 @@ func TestCreateKinds(t *testing.T) {
 				m.PageSize*m.PageCount != m.Size || m.Database != filepath.Base(c.Path) {
 				t.Errorf("manifest %+v", m)
 			}
-			if got := countRows(t, c.Path, "dispensers"); got != walRows {
+			if got := testkit.CountRows(t, c.Path, "dispensers"); got != walRows {
 				t.Errorf("backup has %d dispensers, want the %d committed rows still in the -wal", got, walRows)
 			}
 			for _, s := range []string{"-wal", "-shm", "-journal", ".tmp"} {
@@ -172,14 +163,14 @@ func TestCreateWALPlainCopyMisses(t *testing.T) {
 	if err := os.WriteFile(plain, mustRead(t, in.db), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := countRows(t, plain, "dispensers"); got != 0 {
+	if got := testkit.CountRows(t, plain, "dispensers"); got != 0 {
 		t.Fatalf("plain copy has %d dispensers; the fixture should keep them in the -wal", got)
 	}
 	c, err := Create(context.Background(), in.opts(KindWeekly, createNow))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := countRows(t, c.Path, "dispensers"); got != walRows {
+	if got := testkit.CountRows(t, c.Path, "dispensers"); got != walRows {
 		t.Fatalf("online backup has %d dispensers, want %d", got, walRows)
 	}
 }
@@ -271,7 +262,7 @@ func TestCreateEmergencyReplacesToday(t *testing.T) {
 	if !c.Replaced || c.Path != first.Path || !slices.Contains(c.Manifest.Tags, "emergency") {
 		t.Fatalf("emergency over today's set: %+v", c)
 	}
-	if got := countRows(t, c.Path, "dispensers"); got != walRows+1 {
+	if got := testkit.CountRows(t, c.Path, "dispensers"); got != walRows+1 {
 		t.Fatalf("replaced set has %d dispensers, want %d", got, walRows+1)
 	}
 	ents, err := os.ReadDir(in.layout.DailyDir)

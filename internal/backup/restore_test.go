@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 var restoreNow = time.Date(2025, 1, 12, 9, 30, 0, 0, est)
@@ -60,7 +62,7 @@ func TestRestoreRoundTrip(t *testing.T) {
 			t.Errorf("stale %s still beside the restored database: %v", s, err)
 		}
 	}
-	if res.Rows["dispensers"] != walRows || countRows(t, in.db, "dispensers") != walRows || countRows(t, in.db, "work_orders") != baseRows {
+	if res.Rows["dispensers"] != walRows || testkit.CountRows(t, in.db, "dispensers") != walRows || testkit.CountRows(t, in.db, "work_orders") != baseRows {
 		t.Errorf("restored rows %v, want the backup's", res.Rows)
 	}
 	if !walHeader(in.db) {
@@ -185,7 +187,7 @@ func TestRestoreMissingDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.KeptAside != "" || countRows(t, in.db, "work_orders") != baseRows {
+	if res.KeptAside != "" || testkit.CountRows(t, in.db, "work_orders") != baseRows {
 		t.Fatalf("restore over a missing database: %+v", res)
 	}
 }

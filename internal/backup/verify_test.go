@@ -8,30 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-// rawOpen opens path read-write with the driver, as the application would.
-func rawOpen(t *testing.T, path string, pragmas ...string) *sql.DB {
-	t.Helper()
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: url.Values{"_pragma": pragmas}.Encode()}
-	db, err := sql.Open("sqlite", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	return db
-}
+	"github.com/fossawork/fossamaint/internal/testkit"
+)
 
 func makeBackup(t *testing.T, path string, rows int, pragmas ...string) *sql.DB {
 	t.Helper()
-	db := rawOpen(t, path, pragmas...)
+	db := testkit.OpenDB(t, path, pragmas...)
 	stmts := []string{
 		`CREATE TABLE work_orders (id TEXT PRIMARY KEY, site_name TEXT NOT NULL, status TEXT)`,
 		`CREATE TABLE dispensers (id TEXT PRIMARY KEY, work_order_id TEXT NOT NULL)`,

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
+	"github.com/fossawork/fossamaint/internal/testkit"
 	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
@@ -36,7 +36,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"checkreport": checkReport,
 			"nosecrets":   noSecrets,
-			"mkdb":        makeDB,
+			"mkdb":        mkdb,
 			"corruptdb":   corruptDB,
 			"flipbit":     flipBit,
 			"mtime":       setMtime,
@@ -161,28 +161,18 @@ func jsonValid(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// makeDB creates a small FossaWork-shaped database: mkdb PATH ROWS [wal]
-func makeDB(ts *testscript.TestScript, neg bool, args []string) {
+// mkdb creates the shared FossaWork-shaped database (testkit.MakeDB),
+// in WAL mode if asked: mkdb PATH ROWS [wal]
+func mkdb(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: mkdb PATH ROWS [wal]")
 	}
-	path := ts.MkAbs(args[0])
-	ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
-	db, err := sql.Open("sqlite", path)
+	rows, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	defer db.Close()
-	mode := "DELETE"
+	path := testkit.MakeDB(ts, ts.MkAbs(args[0]), rows)
 	if len(args) > 2 && args[2] == "wal" {
-		mode = "WAL"
+		testkit.Exec(ts, path, "PRAGMA journal_mode=WAL")
 	}
-	_, err = db.Exec(`PRAGMA journal_mode=` + mode + `;
-		CREATE TABLE work_orders(id TEXT PRIMARY KEY, site_name TEXT NOT NULL, notes TEXT);
-		CREATE TABLE dispensers(id TEXT PRIMARY KEY, work_order_id TEXT NOT NULL);
-		CREATE INDEX dispensers_wo ON dispensers(work_order_id);
-		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ` + args[1] + `)
-		INSERT INTO work_orders SELECT 'wo'||i, 'Site '||i, hex(randomblob(100)) FROM n;
-		INSERT INTO dispensers SELECT 'd'||id, id FROM work_orders;`)
-	ts.Check(err)
 }
 
 // corruptDB overwrites the first table's root page with garbage.

@@ -81,7 +81,7 @@ func newInstallation(t *testing.T) installation {
 	root := t.TempDir()
 	in := installation{url: srv.URL, root: root, db: filepath.Join(root, "fossawork_v2.db"),
 		env: filepath.Join(root, ".env"), data: filepath.Join(root, "data")}
-	makeDB(t, in.db)
+	makeWALDB(t, in.db)
 	if err := os.WriteFile(in.env, []byte("SECRET=x"), 0o600); err != nil {
 		t.Fatal(err)
 	}

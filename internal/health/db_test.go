@@ -1,42 +1,29 @@
 package health
 
 import (
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
-// makeDB creates a real SQLite database with two tables and an index.
-func makeDB(t *testing.T, path string) {
+// makeWALDB creates the shared FossaWork-shaped database in WAL mode.
+func makeWALDB(t *testing.T, path string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		"PRAGMA journal_mode=WAL",
-		"CREATE TABLE work_orders (id INTEGER PRIMARY KEY, store_number TEXT)",
-		"CREATE INDEX wo_store ON work_orders(store_number)",
-		"CREATE TABLE dispensers (id INTEGER PRIMARY KEY)",
-		"INSERT INTO work_orders (store_number) VALUES ('1234')",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	testkit.MakeDB(t, path, 1)
+	testkit.Exec(t, path, "PRAGMA journal_mode=WAL")
 }
 
 func TestProbeDB(t *testing.T) {
 	dir := t.TempDir()
 	valid := filepath.Join(dir, "fossawork_v2.db")
-	makeDB(t, valid)
+	makeWALDB(t, valid)
 	// The driver would cut a plain name at '?', so the odd name is made by
 	// renaming a closed database.
 	odd := filepath.Join(dir, "odd ?name#%20.db")
-	makeDB(t, filepath.Join(dir, "plain.db"))
+	makeWALDB(t, filepath.Join(dir, "plain.db"))
 	if err := os.Rename(filepath.Join(dir, "plain.db"), odd); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +44,8 @@ func TestProbeDB(t *testing.T) {
 		objects int
 		wantErr string
 	}{
-		{"valid", valid, true, 3, ""},
-		{"special characters in path", odd, true, 3, ""},
+		{"valid", valid, true, 7, ""},
+		{"special characters in path", odd, true, 7, ""},
 		{"an empty file is no usable database", empty, true, 0, "no table"},
 		{"garbage", garbage, true, 0, "not a database"},
 		{"missing", missing, false, 0, "does not exist"},
@@ -91,7 +78,7 @@ func TestProbeDB(t *testing.T) {
 func TestProbeDBDoesNotWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "ro.db")
-	makeDB(t, p)
+	makeWALDB(t, p)
 	before, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)

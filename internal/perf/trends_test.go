@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -99,13 +100,10 @@ func sampleLine(ts time.Time, cpu, memory, disk float64) string {
 		ts.Format("2006-01-02T15:04:05.000000"), cpu, memory, disk)
 }
 
-func writeFile(t testing.TB, name string, content string) string {
+// writeTemp writes content to a new file name in its own temp dir.
+func writeTemp(t testing.TB, name string, content string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testkit.WriteFile(t, filepath.Join(t.TempDir(), name), []byte(content), 0o600)
 }
 
 // The seed's "tail -168" would average a week that is not the last one: the
@@ -120,7 +118,7 @@ func TestTrendsSelectsByTimestampNotLastLines(t *testing.T) {
 	for ts := from; ts.Before(from.Add(96 * time.Hour)); ts = ts.Add(time.Hour) {
 		b.WriteString(sampleLine(ts, 10, 30, 50)) // this week, 4 days then silence
 	}
-	path := writeFile(t, "performance-metrics.jsonl", b.String())
+	path := writeTemp(t, "performance-metrics.jsonl", b.String())
 
 	rep, err := Trends(context.Background(), path, from, to, cet)
 	if err != nil {
@@ -143,7 +141,7 @@ func TestTrendsOverlongLine(t *testing.T) {
 	huge := `{"timestamp": "2025-01-06T00:30:00", "system": {"cpu_percent": 99}, "junk": "` + strings.Repeat("x", 5<<20) + `"}` + "\n"
 	content := sampleLine(base, 10, 20, 30) + huge + sampleLine(base.Add(time.Hour), 30, 40, 50) +
 		strings.Repeat("y", 3<<20) // unterminated over-long last line
-	path := writeFile(t, "m.jsonl", content)
+	path := writeTemp(t, "m.jsonl", content)
 	rep, err := Trends(context.Background(), path, base, base.Add(2*time.Hour), time.UTC)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +153,7 @@ func TestTrendsOverlongLine(t *testing.T) {
 
 func TestTrendsErrors(t *testing.T) {
 	from := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
-	ok := writeFile(t, "m.jsonl", sampleLine(from, 1, 1, 1))
+	ok := writeTemp(t, "m.jsonl", sampleLine(from, 1, 1, 1))
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {

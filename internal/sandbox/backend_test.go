@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // tinyInstall writes just what the backend needs: a small database and
@@ -53,6 +55,7 @@ func fixedClock() func() time.Time {
 }
 
 func TestBackendEndpoints(t *testing.T) {
+	t.Parallel()
 	dir, s := tinyInstall(t, nil)
 	b, err := newBackend(s, fixedClock())
 	if err != nil {
@@ -128,6 +131,7 @@ func checkAPILog(t *testing.T, path string) {
 }
 
 func TestBackendHealthUnavailable(t *testing.T) {
+	t.Parallel()
 	_, s := tinyInstall(t, nil)
 	b, err := newBackend(s, fixedClock())
 	if err != nil {
@@ -148,6 +152,7 @@ func TestBackendHealthUnavailable(t *testing.T) {
 // TestBackendServe runs the real listener with both simulators until they
 // finish, then cancels: serve must return with every goroutine stopped.
 func TestBackendServe(t *testing.T) {
+	t.Parallel()
 	dir, s := tinyInstall(t, func(s *Settings) {
 		s.WriteIntervalMS, s.MaxWrites = 5, 12
 		s.AttackBursts, s.AttackBurstSize, s.AttackIntervalMS = 2, 5, 5
@@ -156,7 +161,7 @@ func TestBackendServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := countRows(t, s.DB)
+	before := testkit.CountRows(t, s.DB, "work_orders")
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +172,7 @@ func TestBackendServe(t *testing.T) {
 	if code, _ := do(t, "GET", "http://"+s.Addr+"/api/work-orders", "", ""); code != 200 {
 		t.Errorf("work-orders over the real listener = %d", code)
 	}
-	waitFor(t, func() bool { return countRows(t, s.DB) >= before+4 }, "the writer to insert work orders")
+	waitFor(t, func() bool { return testkit.CountRows(t, s.DB, "work_orders") >= before+4 }, "the writer to insert work orders")
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
@@ -188,19 +193,10 @@ func TestBackendServe(t *testing.T) {
 }
 
 func TestRunBackendBadSettings(t *testing.T) {
+	t.Parallel()
 	if err := RunBackend(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), SettingsFile) {
 		t.Errorf("RunBackend without settings = %v", err)
 	}
-}
-
-func countRows(t *testing.T, db string) int64 {
-	t.Helper()
-	d, err := OpenDB(db, "busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	return queryInt(t, d, "SELECT count(*) FROM work_orders")
 }
 
 // waitFor polls cond until it holds; the bound is generous because the

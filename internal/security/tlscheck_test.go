@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // tlsNow is the instant every TLS test judges at.
@@ -116,15 +117,6 @@ func keyPEM(t testing.TB, k crypto.Signer) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
-func writeFile(t testing.TB, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func tlsOpts(roots *x509.CertPool) TLSOptions {
 	return TLSOptions{Now: tlsNow, WarnDays: 30, CriticalDays: 7, Roots: roots, Timeout: 5 * time.Second}
 }
@@ -187,7 +179,7 @@ func TestCheckTLSFile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "_")+".pem", tc.data)
+			path := testkit.WriteFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".pem"), tc.data, 0o600)
 			r := CheckTLSFile(context.Background(), TLSTarget{Kind: TLSKindFile, Target: path, ServerName: tc.serverName}, tlsOpts(tc.roots))
 			wantProblems(t, r, tc.want...)
 			if r.Verified != tc.verified || len(r.Chain) != tc.chain || r.Kind != TLSKindFile || r.Target != path {
@@ -207,7 +199,7 @@ func poolOf(cs ...*issued) *x509.CertPool {
 
 func TestCheckTLSFileFields(t *testing.T) {
 	p := newPKI(t)
-	path := writeFile(t, t.TempDir(), "fullchain.pem", certPEM(p.leaf, p.inter))
+	path := testkit.WriteFile(t, filepath.Join(t.TempDir(), "fullchain.pem"), certPEM(p.leaf, p.inter), 0o600)
 	r := CheckTLSFile(context.Background(), TLSTarget{Kind: TLSKindFile, Target: path}, tlsOpts(p.roots))
 	want := []string{"CN=app.example,O=Fossa Test", "CN=Fossa Test Intermediate,O=Fossa Test", "CN=Fossa Test Root,O=Fossa Test"}
 	if !slices.Equal(r.Chain, want) || r.Subject != want[0] || r.Issuer != want[1] {
@@ -229,16 +221,16 @@ func TestCheckTLSFileKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := writeFile(t, dir, "cert.pem", certPEM(p.leaf, p.inter))
+	cert := testkit.WriteFile(t, filepath.Join(dir, "cert.pem"), certPEM(p.leaf, p.inter), 0o600)
 	tests := []struct {
 		name, key string
 		want      []string
 	}{
-		{"matching PEM key", writeFile(t, dir, "good.key", keyPEM(t, p.leaf.key)), nil},
-		{"matching DER key", writeFile(t, dir, "good.der", derKey), nil},
-		{"key of another certificate", writeFile(t, dir, "other.key", keyPEM(t, other)), []string{"critical: does not match the certificate"}},
-		{"a certificate as key", writeFile(t, dir, "cert-as.key", certPEM(p.leaf)), []string{"critical: cannot be used"}},
-		{"garbage key", writeFile(t, dir, "garbage.key", []byte("not a key")), []string{"critical: is not a private key"}},
+		{"matching PEM key", testkit.WriteFile(t, filepath.Join(dir, "good.key"), keyPEM(t, p.leaf.key), 0o600), nil},
+		{"matching DER key", testkit.WriteFile(t, filepath.Join(dir, "good.der"), derKey, 0o600), nil},
+		{"key of another certificate", testkit.WriteFile(t, filepath.Join(dir, "other.key"), keyPEM(t, other), 0o600), []string{"critical: does not match the certificate"}},
+		{"a certificate as key", testkit.WriteFile(t, filepath.Join(dir, "cert-as.key"), certPEM(p.leaf), 0o600), []string{"critical: cannot be used"}},
+		{"garbage key", testkit.WriteFile(t, filepath.Join(dir, "garbage.key"), []byte("not a key"), 0o600), []string{"critical: is not a private key"}},
 		{"missing key", filepath.Join(dir, "none.key"), []string{"warning: cannot read the key file"}},
 	}
 	for _, tc := range tests {
@@ -252,7 +244,7 @@ func TestCheckTLSFileKey(t *testing.T) {
 func TestCheckTLSFileBadInput(t *testing.T) {
 	dir := t.TempDir()
 	p := newPKI(t)
-	unreadable := writeFile(t, dir, "unreadable.pem", certPEM(p.leaf))
+	unreadable := testkit.WriteFile(t, filepath.Join(dir, "unreadable.pem"), certPEM(p.leaf), 0o600)
 	if err := os.Chmod(unreadable, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -262,10 +254,10 @@ func TestCheckTLSFileBadInput(t *testing.T) {
 		missing    bool
 	}{
 		{"missing", filepath.Join(dir, "none.pem"), []string{"info: no certificate file"}, true},
-		{"empty", writeFile(t, dir, "empty.pem", nil), []string{"critical: empty file"}, false},
-		{"garbage", writeFile(t, dir, "garbage.pem", []byte("hello\x00\xff")), []string{"critical: neither PEM nor DER"}, false},
-		{"key only", writeFile(t, dir, "key.pem", keyPEM(t, p.leaf.key)), []string{"critical: no CERTIFICATE block"}, false},
-		{"corrupt block", writeFile(t, dir, "corrupt.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 0x03, 1, 2, 3}})),
+		{"empty", testkit.WriteFile(t, filepath.Join(dir, "empty.pem"), nil, 0o600), []string{"critical: empty file"}, false},
+		{"garbage", testkit.WriteFile(t, filepath.Join(dir, "garbage.pem"), []byte("hello\x00\xff"), 0o600), []string{"critical: neither PEM nor DER"}, false},
+		{"key only", testkit.WriteFile(t, filepath.Join(dir, "key.pem"), keyPEM(t, p.leaf.key), 0o600), []string{"critical: no CERTIFICATE block"}, false},
+		{"corrupt block", testkit.WriteFile(t, filepath.Join(dir, "corrupt.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 0x03, 1, 2, 3}}), 0o600),
 			[]string{"critical: certificate 1:"}, false},
 		{"a directory", dir, []string{"warning: cannot read"}, false},
 	}
@@ -412,15 +404,15 @@ func TestParseTLSEndpoint(t *testing.T) {
 func TestLoadCAFile(t *testing.T) {
 	dir := t.TempDir()
 	p := newPKI(t)
-	pool, err := LoadCAFile(writeFile(t, dir, "ca.pem", certPEM(p.root)))
+	pool, err := LoadCAFile(testkit.WriteFile(t, filepath.Join(dir, "ca.pem"), certPEM(p.root), 0o600))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := writeFile(t, dir, "chain.pem", certPEM(p.leaf, p.inter))
+	path := testkit.WriteFile(t, filepath.Join(dir, "chain.pem"), certPEM(p.leaf, p.inter), 0o600)
 	if r := CheckTLSFile(context.Background(), TLSTarget{Kind: TLSKindFile, Target: path}, tlsOpts(pool)); !r.Verified {
 		t.Errorf("not verified with the CA file: %+v", r.Problems)
 	}
-	if _, err := LoadCAFile(writeFile(t, dir, "empty.pem", []byte("nothing"))); err == nil {
+	if _, err := LoadCAFile(testkit.WriteFile(t, filepath.Join(dir, "empty.pem"), []byte("nothing"), 0o600)); err == nil {
 		t.Error("a CA file without certificates loaded")
 	}
 	if _, err := LoadCAFile(filepath.Join(dir, "none.pem")); err == nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // makeWALDB creates a database of n work orders, switches it to WAL with
@@ -21,15 +23,15 @@ import (
 // test ends (closing the last connection would checkpoint them).
 func makeWALDB(t testing.TB, dir string, n, extra int) (string, *sql.DB) {
 	t.Helper()
-	path := makeDB(t, dir, n)
-	db := rawOpen(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)", "busy_timeout(5000)")
+	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), n)
+	db := testkit.OpenDB(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)", "busy_timeout(5000)")
 	t.Cleanup(func() { db.Close() })
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal mode %q, %v", mode, err)
 	}
 	if extra > 0 {
-		fill(t, db, n, extra)
+		testkit.Fill(t, db, n, extra)
 	}
 	return path, db
 }
@@ -86,7 +88,7 @@ func TestBackupIncludesWALCommits(t *testing.T) {
 	dir := t.TempDir()
 	src, _ := makeWALDB(t, dir, 300, 200)
 	// The seed's cp: only the main file. It misses what is in the -wal.
-	plain := writeFile(t, filepath.Join(t.TempDir(), "plain-copy.db"), readFile(t, src))
+	plain := testkit.WriteFile(t, filepath.Join(t.TempDir(), "plain-copy.db"), readFile(t, src), 0o600)
 	if got := rowCount(t, plain, "work_orders"); got >= 500 {
 		t.Fatalf("a plain copy of the main file has %d work orders; the test needs commits only in the -wal", got)
 	}
@@ -201,7 +203,7 @@ func writeUntil(db *sql.DB, from int, stop <-chan struct{}, commits chan<- int) 
 
 func TestBackupCancelledLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
-	src := makeDB(t, dir, 1000)
+	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 1000)
 	srcBytes := readFile(t, src)
 	out := t.TempDir()
 	dst := filepath.Join(out, "backup.db")
@@ -222,14 +224,14 @@ func TestBackupCancelledLeavesNothing(t *testing.T) {
 func TestBackupErrors(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	src := makeDB(t, dir, 50)
+	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
 	cases := []struct {
 		name, src, dst string
 		want           error
 		wantMsg        string
 	}{
 		{"missing source", filepath.Join(dir, "missing.db"), filepath.Join(dir, "b1.db"), ErrNotExist, "missing.db"},
-		{"source not a database", writeFile(t, filepath.Join(dir, "notes.txt"), []byte("hello")), filepath.Join(dir, "b2.db"), ErrNotDatabase, "notes.txt"},
+		{"source not a database", testkit.WriteFile(t, filepath.Join(dir, "notes.txt"), []byte("hello"), 0o600), filepath.Join(dir, "b2.db"), ErrNotDatabase, "notes.txt"},
 		{"destination is the source", src, src, nil, "is the database itself"},
 		{"destination directory missing", src, filepath.Join(dir, "nope", "b3.db"), fs.ErrNotExist, "nope"},
 	}
@@ -256,7 +258,7 @@ func TestBackupErrors(t *testing.T) {
 // database: the backup waits its busy timeout, retries, then says so.
 func TestBackupLockedSource(t *testing.T) {
 	dir := t.TempDir()
-	src := makeDB(t, dir, 50)
+	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
 	unlock := lockExclusive(t, src)
 	defer unlock()
 	dst := filepath.Join(dir, "backup.db")
@@ -273,7 +275,7 @@ func TestBackupLockedSource(t *testing.T) {
 // as a writer in the middle of a transaction would.
 func lockExclusive(t testing.TB, path string) (unlock func()) {
 	t.Helper()
-	db := rawOpen(t, path)
+	db := testkit.OpenDB(t, path)
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // benchRows work orders (plus two dispensers each) make a database of
@@ -16,7 +18,7 @@ const benchRows = 160_000
 //
 //	go test -run '^$' -bench BenchmarkQuickCheck -benchtime 10x ./internal/sqlitedb
 func BenchmarkQuickCheck(b *testing.B) {
-	path := makeDB(b, b.TempDir(), benchRows)
+	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), benchRows)
 	ctx := context.Background()
 	db, err := Open(ctx, path, MaintenanceOptions(true))
 	if err != nil {
@@ -45,8 +47,8 @@ const backupBenchRows = 2 * benchRows
 // runs it, and returns its path and size.
 func benchDB(b *testing.B) (string, int64) {
 	b.Helper()
-	path := makeDB(b, b.TempDir(), backupBenchRows)
-	db := rawOpen(b, path, "journal_mode(WAL)")
+	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), backupBenchRows)
+	db := testkit.OpenDB(b, path, "journal_mode(WAL)")
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		b.Fatalf("journal mode %q, %v", mode, err)
@@ -105,7 +107,7 @@ func BenchmarkVacuumInto(b *testing.B) {
 //
 //	go test -run '^$' -bench 'BenchmarkFragmentation$' -benchtime 10x ./internal/sqlitedb
 func BenchmarkFragmentation(b *testing.B) {
-	path := makeDB(b, b.TempDir(), benchRows)
+	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), benchRows)
 	ctx := context.Background()
 	db, err := Open(ctx, path, MaintenanceOptions(true))
 	if err != nil {

@@ -8,21 +8,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 func TestChecks(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := makeDB(t, dir, 1500)
+	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 1500)
 	data, err := os.ReadFile(valid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	corruptTable := writeFile(t, filepath.Join(dir, "corrupt-table.db"), data)
+	corruptTable := testkit.WriteFile(t, filepath.Join(dir, "corrupt-table.db"), data, 0o600)
 	corruptRoot(t, corruptTable, "work_orders")
-	corruptIndex := writeFile(t, filepath.Join(dir, "corrupt-index.db"), data)
+	corruptIndex := testkit.WriteFile(t, filepath.Join(dir, "corrupt-index.db"), data, 0o600)
 	corruptRoot(t, corruptIndex, "ix_work_orders_status")
-	badFreelist := writeFile(t, filepath.Join(dir, "bad-freelist.db"), data)
+	badFreelist := testkit.WriteFile(t, filepath.Join(dir, "bad-freelist.db"), data, 0o600)
 	corruptFreelist(t, badFreelist)
 	cases := []struct {
 		name   string
@@ -31,8 +33,8 @@ func TestChecks(t *testing.T) {
 	}{
 		{"freelist claims a used page", badFreelist, false},
 		{"valid", valid, true},
-		{"empty file", writeFile(t, filepath.Join(dir, "empty.db"), nil), true},
-		{"truncated", writeFile(t, filepath.Join(dir, "truncated.db"), data[:len(data)/2]), false},
+		{"empty file", testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600), true},
+		{"truncated", testkit.WriteFile(t, filepath.Join(dir, "truncated.db"), data[:len(data)/2], 0o600), false},
 		{"garbage table root page", corruptTable, false},
 		{"garbage index root page", corruptIndex, false},
 	}
@@ -67,7 +69,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestCheckOnClosedDBIsError(t *testing.T) {
-	db, err := Open(context.Background(), makeDB(t, t.TempDir(), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestCheckHonoursCancel(t *testing.T) {
 	if raceEnabled {
 		rows = 2_000
 	}
-	path := makeDB(t, t.TempDir(), rows)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), rows)
 	db, err := Open(context.Background(), path, MaintenanceOptions(true))
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +117,7 @@ func TestCheckHonoursCancel(t *testing.T) {
 }
 
 func TestCheckCancelledBeforeStart(t *testing.T) {
-	db, err := Open(context.Background(), makeDB(t, t.TempDir(), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,12 @@ package sqlitedb
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 func TestFragmentation(t *testing.T) {
@@ -21,8 +24,10 @@ func TestFragmentation(t *testing.T) {
 		wantLargest0 string
 	}{
 		{
-			name:  "freshly written",
-			setup: func(t *testing.T, dir string) string { return makeDB(t, dir, 2000) },
+			name: "freshly written",
+			setup: func(t *testing.T, dir string) string {
+				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000)
+			},
 			// Sequential inserts fill pages; text keys leave some slack.
 			maxFreelist: 0, maxUnused: 0.25, wantReason: "below", wantLargest0: "work_orders",
 		},
@@ -34,8 +39,8 @@ func TestFragmentation(t *testing.T) {
 		{
 			name: "every other row deleted: half-empty pages",
 			setup: func(t *testing.T, dir string) string {
-				path := makeDB(t, dir, 2000)
-				db := rawOpen(t, path)
+				path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000)
+				db := testkit.OpenDB(t, path)
 				defer db.Close()
 				if _, err := db.Exec(`DELETE FROM dispensers WHERE rowid % 2 = 0; DELETE FROM work_orders WHERE rowid % 2 = 0`); err != nil {
 					t.Fatal(err)
@@ -124,7 +129,7 @@ func TestNeedsVacuum(t *testing.T) {
 
 func TestStatsAddSpace(t *testing.T) {
 	ctx := context.Background()
-	path := makeDB(t, t.TempDir(), 500)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 500)
 	db, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

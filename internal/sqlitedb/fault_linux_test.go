@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // mountTmpfs mounts a tmpfs of the given size ("1m") on a new directory,
@@ -113,7 +115,7 @@ func TestCopyIntoFullFilesystem(t *testing.T) {
 }
 
 func TestCopyIntoReadOnlyDirectory(t *testing.T) {
-	src := makeDB(t, t.TempDir(), 200)
+	src := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 200)
 	for _, p := range copyProducers {
 		t.Run(p.name, func(t *testing.T) {
 			ro := readOnlyDir(t, func(string) {})

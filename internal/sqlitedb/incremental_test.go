@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // The switch rides on VACUUM INTO and leaves the source alone; after it,
@@ -31,7 +33,7 @@ func TestSwitchToIncrementalThenReclaimOnline(t *testing.T) {
 	}
 	db.Close()
 
-	app := rawOpen(t, out, "journal_mode(WAL)", "busy_timeout(5000)")
+	app := testkit.OpenDB(t, out, "journal_mode(WAL)", "busy_timeout(5000)")
 	defer app.Close()
 	if _, err := app.Exec("DELETE FROM dispensers; DELETE FROM work_orders WHERE rowid > 500"); err != nil {
 		t.Fatal(err)

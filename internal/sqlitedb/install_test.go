@@ -2,6 +2,7 @@ package sqlitedb
 
 import (
 	"github.com/fossawork/fossamaint/internal/durable"
+	"github.com/fossawork/fossamaint/internal/testkit"
 
 	"context"
 	"errors"
@@ -22,12 +23,12 @@ func installFixture(t *testing.T, dir string) (target, src string) {
 	live, _ := makeWALDB(t, t.TempDir(), 100, 20)
 	target = filepath.Join(dir, "fossawork_v2.db")
 	for _, suf := range []string{"", "-wal", "-shm"} {
-		writeFile(t, target+suf, readFile(t, live+suf))
+		testkit.WriteFile(t, target+suf, readFile(t, live+suf), 0o600)
 	}
 	if err := os.Chmod(target, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	fresh := makeDB(t, t.TempDir(), 40)
+	fresh := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 40)
 	src = filepath.Join(dir, ".fossawork_v2.db.new")
 	if _, err := Backup(context.Background(), fresh, src, BackupOptions{}); err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func TestInstallFileFailuresLeaveTarget(t *testing.T) {
 		}, "no such file"},
 		{"source in another directory", func(t *testing.T, dir, target, src string) (string, string, string) {
 			other := filepath.Join(t.TempDir(), "new.db")
-			writeFile(t, other, readFile(t, src))
+			testkit.WriteFile(t, other, readFile(t, src), 0o600)
 			return other, filepath.Join(dir, "aside"), "pre.db"
 		}, "same directory"},
 		{"source is the target", func(t *testing.T, dir, target, src string) (string, string, string) {
@@ -162,13 +163,13 @@ func TestInstallFileFailuresLeaveTarget(t *testing.T) {
 			return src, dir, "../pre.db"
 		}, "plain file name"},
 		{"the new file still has data in its -wal", func(t *testing.T, dir, target, src string) (string, string, string) {
-			writeFile(t, src+"-wal", []byte("frames"))
+			testkit.WriteFile(t, src+"-wal", []byte("frames"), 0o600)
 			return src, filepath.Join(dir, "aside"), "pre.db"
 		}, "close every connection"},
 		{"a different rollback point already exists", func(t *testing.T, dir, target, src string) (string, string, string) {
 			aside := filepath.Join(dir, "aside")
 			os.MkdirAll(aside, 0o700)
-			writeFile(t, filepath.Join(aside, "pre.db"), []byte("an older rollback point"))
+			testkit.WriteFile(t, filepath.Join(aside, "pre.db"), []byte("an older rollback point"), 0o600)
 			return src, aside, "pre.db"
 		}, "refusing to overwrite"},
 	}
@@ -225,7 +226,7 @@ func TestInstallPutBack(t *testing.T) {
 func TestInstallFileDropsEmptyWAL(t *testing.T) {
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
-	writeFile(t, target+"-wal", nil)
+	testkit.WriteFile(t, target+"-wal", nil, 0o600)
 	asideDir := filepath.Join(dir, "aside")
 	if _, err := InstallFile(context.Background(), src, target, asideDir, "pre.db"); err != nil {
 		t.Fatal(err)

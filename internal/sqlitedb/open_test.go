@@ -16,12 +16,14 @@ import (
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := makeDB(t, dir, 10)
+	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 10)
 	cases := []struct {
 		name    string
 		path    string
@@ -31,11 +33,11 @@ func TestOpenErrors(t *testing.T) {
 		{"valid read-only", valid, Options{ReadOnly: true}, nil},
 		{"valid read-write", valid, Options{}, nil},
 		{"valid immutable", valid, Options{Immutable: true}, nil},
-		{"empty file", writeFile(t, filepath.Join(dir, "empty.db"), nil), Options{ReadOnly: true}, nil},
+		{"empty file", testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600), Options{ReadOnly: true}, nil},
 		{"missing read-only", filepath.Join(dir, "missing.db"), Options{ReadOnly: true}, ErrNotExist},
 		{"missing read-write", filepath.Join(dir, "missing-rw.db"), Options{}, ErrNotExist},
-		{"text file", writeFile(t, filepath.Join(dir, "notes.txt"), []byte("hello, world\n")), Options{ReadOnly: true}, ErrNotDatabase},
-		{"zeroes", writeFile(t, filepath.Join(dir, "zero.db"), make([]byte, 8192)), Options{ReadOnly: true}, ErrNotDatabase},
+		{"text file", testkit.WriteFile(t, filepath.Join(dir, "notes.txt"), []byte("hello, world\n"), 0o600), Options{ReadOnly: true}, ErrNotDatabase},
+		{"zeroes", testkit.WriteFile(t, filepath.Join(dir, "zero.db"), make([]byte, 8192), 0o600), Options{ReadOnly: true}, ErrNotDatabase},
 		{"directory", dir, Options{ReadOnly: true}, ErrNotDatabase},
 	}
 	for _, tc := range cases {
@@ -80,7 +82,7 @@ func TestOpenPermissionDenied(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: root bypasses file permissions, so chmod 000 cannot be observed")
 	}
-	path := makeDB(t, t.TempDir(), 1)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
 	if err := os.Chmod(path, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestOpenPermissionDenied(t *testing.T) {
 
 func TestOpenAppliesPragmas(t *testing.T) {
 	ctx := context.Background()
-	path := makeDB(t, t.TempDir(), 1)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
 	opts := Options{ReadOnly: true, BusyTimeout: 1500 * time.Millisecond, MmapSize: 64 << 20, CacheSizeKiB: 32 << 10}
 	db, err := Open(ctx, path, opts)
 	if err != nil {
@@ -119,7 +121,7 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	path := makeDB(t, t.TempDir(), 3)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 3)
 	odd := filepath.Join(dir, "data?x=1#frag.db")
 	if err := os.Rename(path, odd); err != nil {
 		t.Fatal(err)
@@ -163,7 +165,7 @@ func TestOpenNotAUsableFile(t *testing.T) {
 	if out, err := exec.Command("mkfifo", fifo).CombinedOutput(); err != nil {
 		t.Skipf("mkfifo: %v %s", err, out)
 	}
-	file := writeFile(t, filepath.Join(dir, "file"), []byte("x"))
+	file := testkit.WriteFile(t, filepath.Join(dir, "file"), []byte("x"), 0o600)
 	cases := []struct {
 		name, path string
 		want       error
@@ -203,7 +205,7 @@ func TestOpenNotAUsableFile(t *testing.T) {
 func TestRequireTables(t *testing.T) {
 	dir := t.TempDir()
 	schemaless := filepath.Join(dir, "schemaless.db")
-	db := rawOpen(t, schemaless)
+	db := testkit.OpenDB(t, schemaless)
 	if _, err := db.Exec("PRAGMA user_version = 7"); err != nil {
 		t.Fatal(err)
 	}
@@ -212,8 +214,8 @@ func TestRequireTables(t *testing.T) {
 		name, path string
 		want       error
 	}{
-		{"tables", makeDB(t, dir, 3), nil},
-		{"0-byte file", writeFile(t, filepath.Join(dir, "empty.db"), nil), ErrEmpty},
+		{"tables", testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 3), nil},
+		{"0-byte file", testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600), ErrEmpty},
 		{"no tables", schemaless, ErrEmpty},
 	}
 	for _, tc := range cases {
@@ -285,7 +287,7 @@ func openRW(t *testing.T, path string) *DB {
 }
 
 func fullOnWrite(t *testing.T) (*DB, error) {
-	db := openRW(t, makeDB(t, t.TempDir(), 10))
+	db := openRW(t, testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 10))
 	var pages int
 	if err := db.SQL().QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -298,8 +300,8 @@ func fullOnWrite(t *testing.T) (*DB, error) {
 }
 
 func fullInBackup(t *testing.T) (*DB, error) {
-	db := openRW(t, makeDB(t, t.TempDir(), 500))
-	dst := writeFile(t, filepath.Join(t.TempDir(), "copy.db"), nil)
+	db := openRW(t, testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 500))
+	dst := testkit.WriteFile(t, filepath.Join(t.TempDir(), "copy.db"), nil, 0o600)
 	conn, err := db.SQL().Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +318,7 @@ func fullInBackup(t *testing.T) (*DB, error) {
 }
 
 func readOnlyWrite(t *testing.T) (*DB, error) {
-	db, err := Open(context.Background(), makeDB(t, t.TempDir(), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,9 +328,9 @@ func readOnlyWrite(t *testing.T) (*DB, error) {
 }
 
 func busyWrite(t *testing.T) (*DB, error) {
-	path := makeDB(t, t.TempDir(), 1)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
 	db := openRW(t, path) // no busy timeout: the lock fails at once
-	holder := rawOpen(t, path)
+	holder := testkit.OpenDB(t, path)
 	t.Cleanup(func() { holder.Close() })
 	if _, err := holder.Exec("BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
@@ -338,7 +340,7 @@ func busyWrite(t *testing.T) (*DB, error) {
 }
 
 func corruptRead(t *testing.T) (*DB, error) {
-	path := makeDB(t, t.TempDir(), 200)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 200)
 	corruptRoot(t, path, "work_orders")
 	db := openRW(t, path)
 	var n sql.NullInt64 // a table scan: count(*) could use an index

@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // stat1Rows returns the sqlite_stat1 row count of an index, or "" when
 // there are no statistics for it.
 func stat1Rows(t *testing.T, path, index string) string {
 	t.Helper()
-	db := rawOpen(t, path)
+	db := testkit.OpenDB(t, path)
 	defer db.Close()
 	var stat string
 	err := db.QueryRow(`SELECT stat FROM sqlite_stat1 WHERE idx = ?`, index).Scan(&stat)
@@ -34,8 +36,10 @@ func TestOptimize(t *testing.T) {
 		wantStat    string   // sqlite_stat1 row count of the status index afterwards
 	}{
 		{
-			name:        "no statistics, rollback journal, WAL asked",
-			setup:       func(t *testing.T, dir string) string { return makeDB(t, dir, 300) },
+			name: "no statistics, rollback journal, WAL asked",
+			setup: func(t *testing.T, dir string) string {
+				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 300)
+			},
 			opts:        OptimizeOptions{WAL: true},
 			wantActions: []string{"ANALYZE", "journal_mode=WAL (was delete)"},
 			wantStat:    "300",
@@ -47,7 +51,7 @@ func TestOptimize(t *testing.T) {
 				if _, err := db.Exec("ANALYZE"); err != nil {
 					t.Fatal(err)
 				}
-				fill(t, db, 100, 5000)
+				testkit.Fill(t, db, 100, 5000)
 				return path
 			},
 			opts:        OptimizeOptions{WAL: true},
@@ -55,15 +59,19 @@ func TestOptimize(t *testing.T) {
 			wantStat:    "5100",
 		},
 		{
-			name:        "reindex asked",
-			setup:       func(t *testing.T, dir string) string { return makeDB(t, dir, 50) },
+			name: "reindex asked",
+			setup: func(t *testing.T, dir string) string {
+				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
+			},
 			opts:        OptimizeOptions{Reindex: true},
 			wantActions: []string{"REINDEX", "ANALYZE"},
 			wantStat:    "50",
 		},
 		{
-			name:  "empty database",
-			setup: func(t *testing.T, dir string) string { return writeFile(t, filepath.Join(dir, "empty.db"), nil) },
+			name: "empty database",
+			setup: func(t *testing.T, dir string) string {
+				return testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600)
+			},
 		},
 	}
 	for _, tc := range cases {
@@ -108,7 +116,7 @@ func TestOptimize(t *testing.T) {
 func TestOptimizeLeavesNoWAL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := makeDB(t, dir, 200)
+	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 200)
 	db, err := Open(ctx, path, MaintenanceOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +128,7 @@ func TestOptimizeLeavesNoWAL(t *testing.T) {
 	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("-wal left beside the optimised file: %v", err)
 	}
-	plain := writeFile(t, filepath.Join(t.TempDir(), "main-only.db"), readFile(t, path))
+	plain := testkit.WriteFile(t, filepath.Join(t.TempDir(), "main-only.db"), readFile(t, path), 0o600)
 	if got := stat1Rows(t, plain, "ix_work_orders_status"); got != "200" {
 		t.Errorf("statistics are not in the main file: %q", got)
 	}
@@ -128,7 +136,7 @@ func TestOptimizeLeavesNoWAL(t *testing.T) {
 
 func TestOptimizeReadOnly(t *testing.T) {
 	ctx := context.Background()
-	path := makeDB(t, t.TempDir(), 20)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 20)
 	db, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 func TestStats(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := makeDB(t, dir, 500)
-	empty := writeFile(t, filepath.Join(dir, "empty.db"), nil)
+	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 500)
+	empty := testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600)
 	cases := []struct {
 		name      string
 		path      string
@@ -77,8 +79,8 @@ func TestStats(t *testing.T) {
 
 func TestStatsFreelist(t *testing.T) {
 	ctx := context.Background()
-	path := makeDB(t, t.TempDir(), 2000)
-	raw := rawOpen(t, path)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 2000)
+	raw := testkit.OpenDB(t, path)
 	if _, err := raw.Exec("DELETE FROM dispensers"); err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +105,10 @@ func TestStatsFreelist(t *testing.T) {
 func TestStatsWAL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := makeDB(t, dir, 100)
-	writer := rawOpen(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)")
+	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 100)
+	writer := testkit.OpenDB(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)")
 	defer writer.Close()
-	fill(t, writer, 100, 250)
+	testkit.Fill(t, writer, 100, 250)
 
 	db, err := Open(ctx, path, MaintenanceOptions(true))
 	if err != nil {
@@ -132,8 +134,8 @@ func TestStatsWAL(t *testing.T) {
 func TestStatsCorruptIsError(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	data := readFile(t, makeDB(t, dir, 2000))
-	trunc := writeFile(t, filepath.Join(dir, "truncated.db"), data[:len(data)/3])
+	data := readFile(t, testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000))
+	trunc := testkit.WriteFile(t, filepath.Join(dir, "truncated.db"), data[:len(data)/3], 0o600)
 	db, err := Open(ctx, trunc, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

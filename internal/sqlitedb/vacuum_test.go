@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // makeFragmentedDB builds a database of n work orders, then deletes every
@@ -16,8 +18,8 @@ import (
 // (pages stay in use, half empty).
 func makeFragmentedDB(t testing.TB, dir string, n int) string {
 	t.Helper()
-	path := makeDB(t, dir, n)
-	db := rawOpen(t, path)
+	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), n)
+	db := testkit.OpenDB(t, path)
 	defer db.Close()
 	if _, err := db.Exec(`DELETE FROM dispensers; DELETE FROM work_orders WHERE rowid % 2 = 0`); err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestVacuumIntoIncludesWAL(t *testing.T) {
 
 func TestVacuumIntoCancelled(t *testing.T) {
 	dir := t.TempDir()
-	src := makeDB(t, dir, 200)
+	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 200)
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := Open(ctx, src, MaintenanceOptions(true))
 	if err != nil {
@@ -108,7 +110,7 @@ func TestCheckpoint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := makeDB(t, dir, 100)
+			path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 100)
 			if tc.wal {
 				path, _ = makeWALDB(t, t.TempDir(), 100, 30)
 			}
@@ -130,7 +132,7 @@ func TestCheckpoint(t *testing.T) {
 			if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() != 0 {
 				t.Errorf("-wal after TRUNCATE: %v, %v; want 0 bytes", fi, err)
 			}
-			plain := writeFile(t, filepath.Join(t.TempDir(), "main-only.db"), readFile(t, path))
+			plain := testkit.WriteFile(t, filepath.Join(t.TempDir(), "main-only.db"), readFile(t, path), 0o600)
 			if got := rowCount(t, plain, "work_orders"); got != 130 {
 				t.Errorf("main file alone has %d work orders after the checkpoint, want 130", got)
 			}
@@ -143,7 +145,7 @@ func TestCheckpoint(t *testing.T) {
 func TestCheckpointBusy(t *testing.T) {
 	ctx := context.Background()
 	path, _ := makeWALDB(t, t.TempDir(), 100, 30)
-	reader := rawOpen(t, path)
+	reader := testkit.OpenDB(t, path)
 	defer reader.Close()
 	conn, err := reader.Conn(ctx)
 	if err != nil {
@@ -174,7 +176,7 @@ func TestCheckpointBusy(t *testing.T) {
 // telling the operator what to do.
 func TestLockedDatabase(t *testing.T) {
 	ctx := context.Background()
-	path := makeDB(t, t.TempDir(), 50)
+	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 50)
 	opts := Options{ReadOnly: true, BusyTimeout: 20 * time.Millisecond}
 	early, err := Open(ctx, path, opts)
 	if err != nil {
@@ -203,10 +205,10 @@ func TestDataVersion(t *testing.T) {
 	ctx := context.Background()
 	for _, mode := range []string{"wal", "delete"} {
 		t.Run(mode, func(t *testing.T) {
-			path := makeDB(t, t.TempDir(), 50)
-			app := rawOpen(t, path, "journal_mode("+mode+")", "busy_timeout(5000)")
+			path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 50)
+			app := testkit.OpenDB(t, path, "journal_mode("+mode+")", "busy_timeout(5000)")
 			defer app.Close()
-			fill(t, app, 50, 10) // leaves frames in the -wal
+			testkit.Fill(t, app, 50, 10) // leaves frames in the -wal
 			db, err := Open(ctx, path, MaintenanceOptions(false))
 			if err != nil {
 				t.Fatal(err)
@@ -234,7 +236,7 @@ func TestDataVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			same("our own commit")
-			fill(t, app, 60, 1)
+			testkit.Fill(t, app, 60, 1)
 			v1, err := db.DataVersion(ctx)
 			if err != nil || v1 == v0 {
 				t.Fatalf("another connection's commit left data_version at %d (%v)", v1, err)
@@ -251,9 +253,9 @@ func TestDataVersion(t *testing.T) {
 			// Another connection resetting the WAL (a TRUNCATE or RESTART
 			// checkpoint) does move it: a false "changed", which only
 			// costs the caller a redo. The safe direction.
-			other := rawOpen(t, path, "busy_timeout(5000)")
+			other := testkit.OpenDB(t, path, "busy_timeout(5000)")
 			defer other.Close()
-			fill(t, other, 70, 1)
+			testkit.Fill(t, other, 70, 1)
 			v2, _ := db.DataVersion(ctx)
 			if _, err := other.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 				t.Fatal(err)

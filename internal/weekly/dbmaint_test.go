@@ -2,7 +2,6 @@ package weekly
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // withExecService makes the tree's backend a real exec-managed service
@@ -45,23 +45,9 @@ func withExecService(t *testing.T, tr *tree, failFirstStart bool) service.Manage
 	return mgr
 }
 
-func rows(t *testing.T, path string) int {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM work_orders").Scan(&n); err != nil {
-		t.Fatalf("counting rows of %s: %v", path, err)
-	}
-	return n
-}
-
 func fragment(t *testing.T, path string) {
 	t.Helper()
-	exec(t, path, `CREATE TABLE filler(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400)
+	testkit.Exec(t, path, `CREATE TABLE filler(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400)
 		INSERT INTO filler SELECT randomblob(4000) FROM n; DROP TABLE filler;`)
 }
 
@@ -85,10 +71,10 @@ func TestDatabasePhaseVacuumsWithShortDowntimeAndRecordsPointB(t *testing.T) {
 	if after := fileSize(dbPath); after >= before {
 		t.Errorf("VACUUM did not shrink the file: %d -> %d", before, after)
 	}
-	if rows(t, dbPath) != 250 {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
 		t.Error("rows lost")
 	}
-	if run.RollbackPoint == "" || rows(t, run.RollbackPoint) != 250 {
+	if run.RollbackPoint == "" || int(testkit.CountRows(t, run.RollbackPoint, "work_orders")) != 250 {
 		t.Fatalf("rollback point B %q", run.RollbackPoint)
 	}
 	if !strings.HasPrefix(filepath.Base(run.RollbackPoint), "fossawork_v2_pre_maintenance_") {
@@ -103,14 +89,14 @@ func TestDatabasePhaseVacuumsWithShortDowntimeAndRecordsPointB(t *testing.T) {
 	}
 
 	// rollback restores exactly that point, once.
-	exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
+	testkit.Exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
 	p := tr.procedure(mgr, saturday.Add(time.Hour))
 	res, err := p.rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Point != run.RollbackPoint || rows(t, dbPath) != 250 {
-		t.Fatalf("rollback %+v, rows %d", res, rows(t, dbPath))
+	if res.Point != run.RollbackPoint || int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
+		t.Fatalf("rollback %+v, rows %d", res, int(testkit.CountRows(t, dbPath, "work_orders")))
 	}
 	again, err := p.rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil || !again.Already {
@@ -140,7 +126,7 @@ func TestDatabasePhaseRollsBackWhenTheServiceDoesNotComeBack(t *testing.T) {
 	if active, _ := mgr.Active(context.Background(), "fossawork-backend"); !active {
 		t.Error("service left stopped after the rollback")
 	}
-	if rows(t, filepath.Join(tr.root, "backend/fossawork_v2.db")) != 250 {
+	if int(testkit.CountRows(t, filepath.Join(tr.root, "backend/fossawork_v2.db"), "work_orders")) != 250 {
 		t.Error("rows lost in the rollback")
 	}
 }
@@ -164,7 +150,7 @@ func TestCorruptionKeepsServicesUpAndNamesTheRestoreCommand(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
-	exec(t, dbPath, "PRAGMA journal_mode=DELETE")
+	testkit.Exec(t, dbPath, "PRAGMA journal_mode=DELETE")
 	good, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: dbPath,
 		Layout: tr.procedure(mgr, saturday).in.Backups.Layout, Now: saturday.Add(-24 * time.Hour)})
 	if err != nil {
@@ -200,7 +186,7 @@ func TestCorruptionKeepsServicesUpAndNamesTheRestoreCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows(t, dbPath) != 250 {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
 		t.Fatal("restore did not bring the rows back")
 	}
 	if active, _ := mgr.Active(context.Background(), "fossawork-backend"); !active {
@@ -225,7 +211,7 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(pointB), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, dbPath, "VACUUM INTO '"+pointB+"'")
+	testkit.Exec(t, dbPath, "VACUUM INTO '"+pointB+"'")
 	// A run killed between moving the database aside and installing the
 	// new one: the service is stopped and the live file is gone.
 	killedInDowntime(t, tr, mgr, pointB)
@@ -237,7 +223,7 @@ func TestRecoverRestoresPointBAfterAKilledSwap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows(t, dbPath) != 250 {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
 		t.Fatal("database not restored from point B")
 	}
 	if active, _ := mgr.Active(ctx, "fossawork-backend"); !active {

@@ -16,6 +16,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 func TestInterruptedOptimizeReportsItsDowntime(t *testing.T) {
@@ -47,7 +48,7 @@ func TestInterruptedOptimizeReportsItsDowntime(t *testing.T) {
 	if !active(t, mgr, "fossawork-backend") {
 		t.Error("service left down")
 	}
-	if rows(t, filepath.Join(tr.root, "backend/fossawork_v2.db")) != 250 {
+	if int(testkit.CountRows(t, filepath.Join(tr.root, "backend/fossawork_v2.db"), "work_orders")) != 250 {
 		t.Error("rows lost")
 	}
 }
@@ -97,7 +98,7 @@ func walTree(t *testing.T) (*tree, service.Manager, string) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
-	exec(t, dbPath, "PRAGMA journal_mode=WAL")
+	testkit.Exec(t, dbPath, "PRAGMA journal_mode=WAL")
 	fragment(t, dbPath)
 	return tr, mgr, dbPath
 }
@@ -124,8 +125,8 @@ func TestOnlineVacuumLeavesOnlyTheSwapInTheDowntime(t *testing.T) {
 	if vacuumAt > stopAt {
 		t.Errorf("VACUUM INTO ran after the stop:\n%s", strings.Join(st.Actions, "\n"))
 	}
-	if rows(t, dbPath) != 250 || st.Metrics["reclaimed_bytes"].Value <= 0 {
-		t.Errorf("rows %d, reclaimed %v", rows(t, dbPath), st.Metrics["reclaimed_bytes"])
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 || st.Metrics["reclaimed_bytes"].Value <= 0 {
+		t.Errorf("rows %d, reclaimed %v", int(testkit.CountRows(t, dbPath, "work_orders")), st.Metrics["reclaimed_bytes"])
 	}
 }
 
@@ -134,7 +135,7 @@ func TestCommitDuringTheOnlineCopyIsNotLost(t *testing.T) {
 	writes := 0
 	defer fault.Arm(fault.AfterVacuum, func(string) error {
 		if writes == 0 { // the application, still running, commits once
-			exec(t, dbPath, "INSERT INTO work_orders VALUES('late', 'committed during the copy')")
+			testkit.Exec(t, dbPath, "INSERT INTO work_orders VALUES('late', 'committed during the copy')")
 		}
 		writes++
 		return nil
@@ -147,8 +148,8 @@ func TestCommitDuringTheOnlineCopyIsNotLost(t *testing.T) {
 	if st.Status != runbook.StatusOK || st.Metrics["vacuum_online"].Value != 0 || writes != 2 {
 		t.Fatalf("optimize %s, online=%v, copies %d: %v", st.Status, st.Metrics["vacuum_online"], writes, st.Findings)
 	}
-	if rows(t, dbPath) != 251 {
-		t.Fatalf("the commit made during the online copy was lost: %d rows", rows(t, dbPath))
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 251 {
+		t.Fatalf("the commit made during the online copy was lost: %d rows", int(testkit.CountRows(t, dbPath, "work_orders")))
 	}
 }
 
@@ -169,7 +170,7 @@ func TestKilledAtEachPointOfTheDatabasePhase(t *testing.T) {
 			if !active(t, mgr, "fossawork-backend") {
 				t.Errorf("service down after recover: %v %v", res.Findings, res.Actions)
 			}
-			if err := sqlitedb.QuickCheckFile(context.Background(), dbPath); err != nil || rows(t, dbPath) != 250 {
+			if err := sqlitedb.QuickCheckFile(context.Background(), dbPath); err != nil || int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
 				t.Errorf("database after recover: %v", err)
 			}
 			points, _ := filepath.Glob(filepath.Join(tr.root, "backups/maintenance/*.db"))
@@ -240,7 +241,7 @@ func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
 	if mode := autoVacuum(t, dbPath); mode != 2 {
 		t.Fatalf("auto_vacuum %d after the switch", mode)
 	}
-	exec(t, dbPath, `CREATE TABLE week(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300)
+	testkit.Exec(t, dbPath, `CREATE TABLE week(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300)
 		INSERT INTO week SELECT randomblob(4000) FROM n; DROP TABLE week;`)
 	before := fileSize(dbPath)
 	run, err = tr.procedure(mgr, saturday.AddDate(0, 0, 7)).Execute(context.Background(), Options{Only: []string{"database"}})
@@ -255,7 +256,7 @@ func TestIncrementalVacuumSwitchesOnceThenReclaimsOnline(t *testing.T) {
 	if st.Metrics["reclaimed_bytes"].Value <= 0 || fileSize(dbPath) >= before {
 		t.Errorf("nothing reclaimed: %v, %d -> %d bytes\n%s", st.Metrics, before, fileSize(dbPath), joined)
 	}
-	if rows(t, dbPath) != 250 || sqlitedb.QuickCheckFile(context.Background(), dbPath) != nil {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 || sqlitedb.QuickCheckFile(context.Background(), dbPath) != nil {
 		t.Error("database damaged by the online reclaim")
 	}
 }

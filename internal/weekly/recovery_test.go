@@ -19,6 +19,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // killedInDowntime journals a run that died inside the downtime step after
@@ -173,8 +174,8 @@ func TestRollbackStopsEveryServiceAndRestoresTheConfig(t *testing.T) {
 	run := weeklyWithPointB(t, tr, mgr)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
 	envPath := filepath.Join(tr.root, "backend/.env")
-	exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
-	write(t, envPath, "SECRET_KEY=changed-by-a-bad-upgrade\n", 0o600)
+	testkit.Exec(t, dbPath, "DELETE FROM work_orders WHERE rowid % 2 = 0")
+	testkit.WriteFile(t, envPath, []byte("SECRET_KEY=changed-by-a-bad-upgrade\n"), 0o600)
 
 	res, err := tr.procedure(mgr, saturday.Add(time.Hour)).rec.Rollback(context.Background(), run.RunID, false)
 	if err != nil {
@@ -194,7 +195,7 @@ func TestRollbackStopsEveryServiceAndRestoresTheConfig(t *testing.T) {
 	if res.Run.DowntimeSeconds <= 0 {
 		t.Errorf("downtime %v", res.Run.DowntimeSeconds)
 	}
-	if rows(t, dbPath) != 250 {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 {
 		t.Error("rows not restored")
 	}
 	if b, _ := os.ReadFile(envPath); string(b) != "SECRET_KEY=s3cr3t-value-123\n" {
@@ -274,7 +275,7 @@ func TestRestoreKilledMidwayIsFinishedByRecover(t *testing.T) {
 	if !active(t, mgr, "fossawork-backend") || !active(t, mgr, "fossawork-frontend") {
 		t.Errorf("services down after recover: %v", res.Actions)
 	}
-	if rows(t, filepath.Join(tr.root, "backend/fossawork_v2.db")) != 250 {
+	if int(testkit.CountRows(t, filepath.Join(tr.root, "backend/fossawork_v2.db"), "work_orders")) != 250 {
 		t.Error("database unusable after recover")
 	}
 }
@@ -302,7 +303,7 @@ func TestLeftoversOfCrashedRunsAreSwept(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		write(t, p, body, 0o600)
+		testkit.WriteFile(t, p, []byte(body), 0o600)
 		return p
 	}
 	gone := []string{
@@ -369,7 +370,7 @@ func TestGarbageDatabaseGoesToTheCorruptionProcedure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, dbPath, strings.Repeat("this is not a database\n", 200), 0o600)
+	testkit.WriteFile(t, dbPath, []byte(strings.Repeat("this is not a database\n", 200)), 0o600)
 	run, err := tr.procedure(mgr, saturday.Add(time.Hour)).Execute(context.Background(), Options{Only: []string{"database"}})
 	if err != nil {
 		t.Fatal(err)
@@ -424,7 +425,7 @@ func TestDataLossWindowOfACorruptionRestore(t *testing.T) {
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
-	exec(t, dbPath, "PRAGMA journal_mode=DELETE")
+	testkit.Exec(t, dbPath, "PRAGMA journal_mode=DELETE")
 	_, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: dbPath,
 		Layout: tr.procedure(mgr, saturday).in.Backups.Layout, Now: saturday.Add(-12 * time.Second)})
 	if err != nil {
@@ -452,7 +453,7 @@ func TestDataLossWindowOfACorruptionRestore(t *testing.T) {
 	if w < 12 || w > 20 || !strings.Contains(msg, saturday.Add(-12*time.Second).Format(time.RFC3339)) || strings.Contains(msg, "(0s)") {
 		t.Fatalf("window %.2fs in %q", w, msg)
 	}
-	if rows(t, dbPath) != 250 || !active(t, mgr, "fossawork-backend") {
+	if int(testkit.CountRows(t, dbPath, "work_orders")) != 250 || !active(t, mgr, "fossawork-backend") {
 		t.Fatal("not restored, or service down")
 	}
 }

@@ -2,7 +2,6 @@ package weekly
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
+	"github.com/fossawork/fossamaint/internal/testkit"
 	"github.com/fossawork/fossamaint/internal/updates"
 
 	_ "modernc.org/sqlite"
@@ -51,14 +51,14 @@ func newTree(t *testing.T, errors int) *tree {
 		return p
 	}
 	db := mk("backend/fossawork_v2.db")
-	exec(t, db, `CREATE TABLE work_orders(id TEXT PRIMARY KEY, site_name TEXT NOT NULL);
+	testkit.Exec(t, db, `CREATE TABLE work_orders(id TEXT PRIMARY KEY, site_name TEXT NOT NULL);
 		CREATE TABLE dispensers(id TEXT PRIMARY KEY, work_order_id TEXT NOT NULL);
 		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 250)
 		INSERT INTO work_orders SELECT 'wo'||i, 'Site '||i FROM n;
 		INSERT INTO dispensers SELECT 'd'||id, id FROM work_orders;`)
 	backupDir := mk("backups/daily/" + saturday.Format("20060102") + "/fossawork_v2.db")
-	exec(t, db, fmt.Sprintf("VACUUM INTO '%s'", backupDir))
-	write(t, mk("backend/.env"), "SECRET_KEY=s3cr3t-value-123\n", 0o644)
+	testkit.Exec(t, db, fmt.Sprintf("VACUUM INTO '%s'", backupDir))
+	testkit.WriteFile(t, mk("backend/.env"), []byte("SECRET_KEY=s3cr3t-value-123\n"), 0o644)
 	if err := os.Chmod(db, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +83,13 @@ func newTree(t *testing.T, errors int) *tree {
 		ts := saturday.Add(-time.Duration(i+1) * time.Hour / 2)
 		fmt.Fprintf(&b, `{"timestamp": "%s", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order %d"}`+"\n", ts.Format("2006-01-02T15:04:05"), i)
 	}
-	write(t, mk("logs/errors/backend-errors-"+saturday.Format(time.DateOnly)+".jsonl"), b.String(), 0o644)
+	testkit.WriteFile(t, mk("logs/errors/backend-errors-"+saturday.Format(time.DateOnly)+".jsonl"), []byte(b.String()), 0o644)
 	b.Reset()
 	for h := 0; h < 24*7; h++ {
 		ts := saturday.Add(-time.Duration(h+1) * time.Hour)
 		fmt.Fprintf(&b, `{"timestamp": "%s", "system": {"cpu_percent": 20, "memory_percent": 50, "disk_percent": 40}}`+"\n", ts.Format("2006-01-02T15:04:05"))
 	}
-	write(t, mk("logs/performance/performance-metrics.jsonl"), b.String(), 0o644)
+	testkit.WriteFile(t, mk("logs/performance/performance-metrics.jsonl"), []byte(b.String()), 0o644)
 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f, _ := tr.upFile.Load().(string); f != "" {
@@ -123,28 +123,6 @@ func newTree(t *testing.T, errors int) *tree {
 	}
 	tr.cfg = cfg
 	return tr
-}
-
-func exec(t *testing.T, path, q string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(q); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func write(t *testing.T, path, body string, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(body), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func (tr *tree) procedure(mgr service.Manager, now time.Time) *Procedure {
@@ -403,7 +381,7 @@ func TestLogsPhaseWritesTheAnalysisAndRotates(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, old, `{"timestamp": "2026-11-10T10:00:00", "level": "INFO", "message": "old"}`+"\n", 0o644)
+	testkit.WriteFile(t, old, []byte(`{"timestamp": "2026-11-10T10:00:00", "level": "INFO", "message": "old"}`+"\n"), 0o644)
 	if err := os.Chtimes(old, saturday.AddDate(0, 0, -18), saturday.AddDate(0, 0, -18)); err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +418,7 @@ func TestHostAuthLogs(t *testing.T) {
 		fmt.Fprintf(&b, "Nov 27 10:%02d:%02d web sshd[%d]: Failed password for invalid user admin%d from 192.0.2.9 port 4%04d ssh2\n", i/60, i%60, 1000+i, i, i)
 	}
 	b.WriteString("Nov 27 11:00:00 web sshd[7]: Accepted publickey for deploy from 198.51.100.1 port 5000 ssh2\n")
-	write(t, p, b.String(), 0o600)
+	testkit.WriteFile(t, p, []byte(b.String()), 0o600)
 	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"security"}})
 	if err != nil {
 		t.Fatal(err)
