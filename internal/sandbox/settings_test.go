@@ -8,6 +8,7 @@ import (
 )
 
 func TestLoadSettings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, data, wantErr string
 	}{

@@ -3,6 +3,7 @@ package updates
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -382,8 +383,11 @@ func TestCheckPipRealVenvOffline(t *testing.T) {
 		t.Skip("no python3")
 	}
 	venv := filepath.Join(t.TempDir(), "venv")
-	if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
-		t.Skipf("python3 -m venv does not work here: %v: %s", err, out)
+	if venvWithSystemPip(python, venv) != nil {
+		os.RemoveAll(venv)
+		if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
+			t.Skipf("python3 -m venv does not work here: %v: %s", err, out)
+		}
 	}
 	t.Setenv("PIP_CONFIG_FILE", os.DevNull)
 	t.Setenv("PIP_INDEX_URL", "http://"+closedPort(t)+"/simple")
@@ -391,6 +395,34 @@ func TestCheckPipRealVenvOffline(t *testing.T) {
 	defer cancel()
 	_, err = CheckPip(ctx, ExecRunner{}, venv, nil)
 	wantUnknown(t, err, "Connection refused")
+}
+
+// venvWithSystemPip makes a virtualenv without running ensurepip (10 to
+// 30 s here) and links the system's pip package into it, so the venv holds
+// pip alone, as a fresh one does, and its python -m pip is the real pip.
+func venvWithSystemPip(python, venv string) error {
+	out, err := exec.Command(python, "-c",
+		"import importlib.metadata as m, os, pip; print(os.path.dirname(pip.__file__)); print(m.distribution('pip')._path)").Output()
+	if err != nil {
+		return err
+	}
+	pipPaths := strings.Fields(string(out))
+	if len(pipPaths) != 2 {
+		return fmt.Errorf("system pip at %q", out)
+	}
+	if err := exec.Command(python, "-m", "venv", "--without-pip", venv).Run(); err != nil {
+		return err
+	}
+	site, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").Output()
+	if err != nil {
+		return err
+	}
+	for _, p := range pipPaths {
+		if err := os.Symlink(p, filepath.Join(strings.TrimSpace(string(site)), filepath.Base(p))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // closedPort is a loopback address nothing listens on.
