@@ -84,6 +84,7 @@ func assertGoodBackup(t *testing.T, path string) {
 }
 
 func TestBackupIncludesWALCommits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src, _ := makeWALDB(t, dir, 300, 200)
@@ -222,6 +223,7 @@ func TestBackupCancelledLeavesNothing(t *testing.T) {
 }
 
 func TestBackupErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
@@ -257,6 +259,7 @@ func TestBackupErrors(t *testing.T) {
 // TestBackupLockedSource holds an exclusive lock on a rollback-journal
 // database: the backup waits its busy timeout, retries, then says so.
 func TestBackupLockedSource(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
 	unlock := lockExclusive(t, src)
@@ -293,6 +296,7 @@ func lockExclusive(t testing.TB, path string) (unlock func()) {
 // TestBackupRestoreDirection copies a backup file back beside a live
 // database, as a restore does before InstallFile.
 func TestBackupRestoreDirection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	live := t.TempDir()
 	backup := filepath.Join(t.TempDir(), "weekly.db")

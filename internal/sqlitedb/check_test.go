@@ -13,6 +13,7 @@ import (
 )
 
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 1500)
@@ -69,6 +70,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestCheckOnClosedDBIsError(t *testing.T) {
+	t.Parallel()
 	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFragmentation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name         string
@@ -93,6 +94,7 @@ func TestFragmentation(t *testing.T) {
 }
 
 func TestNeedsVacuum(t *testing.T) {
+	t.Parallel()
 	base := Fragmentation{PageSize: 4096, PageCount: 1000, DBStatAvailable: true}
 	with := func(freelist int64, unused float64, dbstat bool) Fragmentation {
 		f := base
@@ -128,6 +130,7 @@ func TestNeedsVacuum(t *testing.T) {
 }
 
 func TestStatsAddSpace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 500)
 	db, err := Open(ctx, path, Options{ReadOnly: true})

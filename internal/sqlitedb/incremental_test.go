@@ -14,6 +14,7 @@ import (
 // deleted rows' pages go back to the filesystem in chunks while another
 // connection keeps writing.
 func TestSwitchToIncrementalThenReclaimOnline(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := makeFragmentedDB(t, dir, 3000)

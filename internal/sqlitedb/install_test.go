@@ -37,6 +37,7 @@ func installFixture(t *testing.T, dir string) (target, src string) {
 }
 
 func TestInstallFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
 	oldBytes, walBytes := readFile(t, target), readFile(t, target+"-wal")
@@ -95,6 +96,7 @@ func TestInstallFile(t *testing.T) {
 }
 
 func TestInstallFileWithoutTarget(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
 	for _, suf := range []string{"", "-shm"} {
@@ -120,6 +122,7 @@ func TestInstallFileWithoutTarget(t *testing.T) {
 // TestInstallFileResumes re-runs after an interruption that had already
 // linked the old file aside: the aside is recognised and the swap ends.
 func TestInstallFileResumes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
 	oldBytes := readFile(t, target)
@@ -143,6 +146,7 @@ func TestInstallFileResumes(t *testing.T) {
 }
 
 func TestInstallFileFailuresLeaveTarget(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		prepare func(t *testing.T, dir, target, src string) (newSrc, asideDir, asideName string)
@@ -198,6 +202,7 @@ func TestInstallFileFailuresLeaveTarget(t *testing.T) {
 // TestInstallPutBack is the rollback of the sidecar removal when the
 // final rename fails.
 func TestInstallPutBack(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
 	walBytes := readFile(t, target+"-wal")
@@ -224,6 +229,7 @@ func TestInstallPutBack(t *testing.T) {
 // TestInstallFileDropsEmptyWAL: after wal_checkpoint(TRUNCATE) the -wal is
 // empty; it holds nothing, so no empty file is kept beside the aside copy.
 func TestInstallFileDropsEmptyWAL(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, src := installFixture(t, dir)
 	testkit.WriteFile(t, target+"-wal", nil, 0o600)

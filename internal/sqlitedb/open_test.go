@@ -21,6 +21,7 @@ import (
 )
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 10)
@@ -72,6 +73,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenMissingWrapsFSError(t *testing.T) {
+	t.Parallel()
 	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "nope.db"), Options{ReadOnly: true})
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "database path") {
 		t.Fatalf("error %v: want fs.ErrNotExist and a hint about the database path", err)
@@ -79,6 +81,7 @@ func TestOpenMissingWrapsFSError(t *testing.T) {
 }
 
 func TestOpenPermissionDenied(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: root bypasses file permissions, so chmod 000 cannot be observed")
 	}
@@ -93,6 +96,7 @@ func TestOpenPermissionDenied(t *testing.T) {
 }
 
 func TestOpenAppliesPragmas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
 	opts := Options{ReadOnly: true, BusyTimeout: 1500 * time.Millisecond, MmapSize: 64 << 20, CacheSizeKiB: 32 << 10}
@@ -117,6 +121,7 @@ func TestOpenAppliesPragmas(t *testing.T) {
 }
 
 func TestOpenPathNeedingEscapes(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "odd ?#% dir")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -144,6 +149,7 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 }
 
 func TestMaintenanceOptions(t *testing.T) {
+	t.Parallel()
 	o := MaintenanceOptions(true)
 	if !o.ReadOnly || o.MmapSize <= 0 || o.CacheSizeKiB <= 0 || o.BusyTimeout <= 0 {
 		t.Fatalf("MaintenanceOptions(true) = %+v", o)
@@ -156,6 +162,7 @@ func TestMaintenanceOptions(t *testing.T) {
 // turned postgres://u:pw@h into postgres:/u:pw@h, past redaction) and a
 // path through a file.
 func TestOpenNotAUsableFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	loop := filepath.Join(dir, "loop.db")
 	if err := os.Symlink(loop, loop); err != nil {
@@ -203,6 +210,7 @@ func TestOpenNotAUsableFile(t *testing.T) {
 // TestRequireTables: a database without tables, a 0-byte file being one,
 // is ErrEmpty: not the application's database whatever its integrity.
 func TestRequireTables(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	schemaless := filepath.Join(dir, "schemaless.db")
 	db := testkit.OpenDB(t, schemaless)
@@ -239,6 +247,7 @@ func TestRequireTables(t *testing.T) {
 // max_page_count, on a write and on the online backup API, whose error
 // modernc words as "database or disk is full: not an error (13)".
 func TestDriverErrorMessages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name     string
@@ -364,6 +373,7 @@ func cannotOpen(t *testing.T) (*DB, error) {
 // no test here can provoke (IOERR, PERM), has SQLite's words, its name and
 // what to do.
 func TestResultCodeTable(t *testing.T) {
+	t.Parallel()
 	for code, rc := range resultCodes {
 		if !strings.Contains(rc.what, "(SQLITE_") || rc.todo == "" {
 			t.Errorf("code %d: %+v lacks its name or what to do", code, rc)

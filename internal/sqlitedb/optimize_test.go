@@ -27,6 +27,7 @@ func stat1Rows(t *testing.T, path, index string) string {
 }
 
 func TestOptimize(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name        string
@@ -114,6 +115,7 @@ func TestOptimize(t *testing.T) {
 // TestOptimizeLeavesNoWAL: the copy about to be swapped in must carry all
 // its data in the main file once Optimize's connection is closed.
 func TestOptimizeLeavesNoWAL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 200)
@@ -135,6 +137,7 @@ func TestOptimizeLeavesNoWAL(t *testing.T) {
 }
 
 func TestOptimizeReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 20)
 	db, err := Open(ctx, path, Options{ReadOnly: true})

@@ -11,6 +11,7 @@ import (
 )
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 500)
@@ -78,6 +79,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestStatsFreelist(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 2000)
 	raw := testkit.OpenDB(t, path)
@@ -103,6 +105,7 @@ func TestStatsFreelist(t *testing.T) {
 // checkpointing: the counts must include the rows that live only in the
 // -wal file, and the size must include it.
 func TestStatsWAL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 100)
@@ -132,6 +135,7 @@ func TestStatsWAL(t *testing.T) {
 }
 
 func TestStatsCorruptIsError(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	data := readFile(t, testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000))

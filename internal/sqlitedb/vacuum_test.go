@@ -28,6 +28,7 @@ func makeFragmentedDB(t testing.TB, dir string, n int) string {
 }
 
 func TestVacuumInto(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := makeFragmentedDB(t, dir, 2000)
@@ -59,6 +60,7 @@ func TestVacuumInto(t *testing.T) {
 }
 
 func TestVacuumIntoIncludesWAL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src, _ := makeWALDB(t, dir, 100, 50)
@@ -97,6 +99,7 @@ func TestVacuumIntoCancelled(t *testing.T) {
 }
 
 func TestCheckpoint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name      string
@@ -175,6 +178,7 @@ func TestCheckpointBusy(t *testing.T) {
 // QuickCheck fail with ErrBusy after the busy timeout, with the message
 // telling the operator what to do.
 func TestLockedDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 50)
 	opts := Options{ReadOnly: true, BusyTimeout: 20 * time.Millisecond}
@@ -202,6 +206,7 @@ func TestLockedDatabase(t *testing.T) {
 // for our own commits and checkpoints, another connection's passive
 // checkpoint, or another connection closing.
 func TestDataVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, mode := range []string{"wal", "delete"} {
 		t.Run(mode, func(t *testing.T) {

@@ -52,6 +52,7 @@ func fragment(t *testing.T, path string) {
 }
 
 func TestDatabasePhaseVacuumsWithShortDowntimeAndRecordsPointB(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")
@@ -105,6 +106,7 @@ func TestDatabasePhaseVacuumsWithShortDowntimeAndRecordsPointB(t *testing.T) {
 }
 
 func TestDatabasePhaseRollsBackWhenTheServiceDoesNotComeBack(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, true)
 	tr.cfg.Database.Vacuum = "never"
@@ -147,6 +149,7 @@ func corruptTable(t *testing.T, path string) {
 }
 
 func TestCorruptionKeepsServicesUpAndNamesTheRestoreCommand(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	mgr := withExecService(t, tr, false)
 	dbPath := filepath.Join(tr.root, "backend/fossawork_v2.db")

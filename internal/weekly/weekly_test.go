@@ -152,6 +152,7 @@ func findings(run *runbook.Run, phase, step string) []string {
 }
 
 func TestWeeklyRunEndToEnd(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 150)
 	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{})
 	if err != nil {
@@ -210,6 +211,7 @@ func TestWeeklyRunEndToEnd(t *testing.T) {
 }
 
 func TestErrorsAreCountedByTimestampNotByThreshold(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 40)
 	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"logs"}})
 	if err != nil {
@@ -229,6 +231,7 @@ func TestErrorsAreCountedByTimestampNotByThreshold(t *testing.T) {
 }
 
 func TestOutsideWindowIsRefused(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	wednesday := saturday.AddDate(0, 0, 4)
 	_, err := tr.procedure(nil, wednesday).Execute(context.Background(), Options{})
@@ -245,6 +248,7 @@ func TestOutsideWindowIsRefused(t *testing.T) {
 }
 
 func TestPostflightStartsADownServiceAndWaitsForReadiness(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	flag := filepath.Join(tr.root, "started")
 	tr.upFile.Store(flag)
@@ -287,6 +291,7 @@ func TestPostflightStartsADownServiceAndWaitsForReadiness(t *testing.T) {
 }
 
 func TestLatencyRegressionAgainstPreflight(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	var slow atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -319,6 +324,7 @@ func TestLatencyRegressionAgainstPreflight(t *testing.T) {
 }
 
 func TestPlanSelection(t *testing.T) {
+	t.Parallel()
 	in, err := install.Resolve(config.Default(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -352,6 +358,7 @@ func TestPlanSelection(t *testing.T) {
 }
 
 func TestFindingOwnedByAnotherPhaseIsNotRepeated(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	sevOf := func(only []string) runbook.Severity {
 		run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: only})
@@ -376,6 +383,7 @@ func TestFindingOwnedByAnotherPhaseIsNotRepeated(t *testing.T) {
 }
 
 func TestLogsPhaseWritesTheAnalysisAndRotates(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 120)
 	old := filepath.Join(tr.root, "logs/backend/backend-general-2026-11-10.jsonl")
 	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
@@ -408,6 +416,7 @@ func TestLogsPhaseWritesTheAnalysisAndRotates(t *testing.T) {
 }
 
 func TestHostAuthLogs(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	p := filepath.Join(tr.root, "host/auth.log")
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -435,6 +444,7 @@ func TestHostAuthLogs(t *testing.T) {
 // TestPostflightProbesEachEndpointOnce: the endpoints step and the
 // comprehensive check report the same probe.
 func TestPostflightProbesEachEndpointOnce(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, 0)
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
