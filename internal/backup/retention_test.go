@@ -141,7 +141,6 @@ func kept(reasons []KeepReason) []string {
 }
 
 func TestApplyPolicy(t *testing.T) {
-	t.Parallel()
 	days := []string{"2025-01-03T10:00:00Z", "2025-01-03T08:00:00Z", "2025-01-02T10:00:00Z", "2025-01-01T10:00:00Z", "2025-01-01T09:00:00Z"}
 	yearEnd := []string{"2024-12-23T12:00:00Z", "2024-12-29T12:00:00Z", "2024-12-30T12:00:00Z", "2024-12-31T12:00:00Z", "2025-01-05T12:00:00Z"}
 	for _, tc := range []struct {

@@ -23,7 +23,7 @@ import (
 // test ends (closing the last connection would checkpoint them).
 func makeWALDB(t testing.TB, dir string, n, extra int) (string, *sql.DB) {
 	t.Helper()
-	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), n)
+	path := testkit.MakeDBIn(t, dir, n)
 	db := testkit.OpenDB(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)", "busy_timeout(5000)")
 	t.Cleanup(func() { db.Close() })
 	var mode string
@@ -204,7 +204,7 @@ func writeUntil(db *sql.DB, from int, stop <-chan struct{}, commits chan<- int) 
 
 func TestBackupCancelledLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
-	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 1000)
+	src := testkit.MakeDBIn(t, dir, 1000)
 	srcBytes := readFile(t, src)
 	out := t.TempDir()
 	dst := filepath.Join(out, "backup.db")
@@ -226,7 +226,7 @@ func TestBackupErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
+	src := testkit.MakeDBIn(t, dir, 50)
 	cases := []struct {
 		name, src, dst string
 		want           error
@@ -261,7 +261,7 @@ func TestBackupErrors(t *testing.T) {
 func TestBackupLockedSource(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
+	src := testkit.MakeDBIn(t, dir, 50)
 	unlock := lockExclusive(t, src)
 	defer unlock()
 	dst := filepath.Join(dir, "backup.db")

@@ -18,7 +18,7 @@ const benchRows = 160_000
 //
 //	go test -run '^$' -bench BenchmarkQuickCheck -benchtime 10x ./internal/sqlitedb
 func BenchmarkQuickCheck(b *testing.B) {
-	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), benchRows)
+	path := testkit.MakeDBIn(b, b.TempDir(), benchRows)
 	ctx := context.Background()
 	db, err := Open(ctx, path, MaintenanceOptions(true))
 	if err != nil {
@@ -47,7 +47,7 @@ const backupBenchRows = 2 * benchRows
 // runs it, and returns its path and size.
 func benchDB(b *testing.B) (string, int64) {
 	b.Helper()
-	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), backupBenchRows)
+	path := testkit.MakeDBIn(b, b.TempDir(), backupBenchRows)
 	db := testkit.OpenDB(b, path, "journal_mode(WAL)")
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -107,7 +107,7 @@ func BenchmarkVacuumInto(b *testing.B) {
 //
 //	go test -run '^$' -bench 'BenchmarkFragmentation$' -benchtime 10x ./internal/sqlitedb
 func BenchmarkFragmentation(b *testing.B) {
-	path := testkit.MakeDB(b, filepath.Join(b.TempDir(), "fossawork_v2.db"), benchRows)
+	path := testkit.MakeDBIn(b, b.TempDir(), benchRows)
 	ctx := context.Background()
 	db, err := Open(ctx, path, MaintenanceOptions(true))
 	if err != nil {

@@ -16,7 +16,7 @@ func TestChecks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 1500)
+	valid := testkit.MakeDBIn(t, dir, 1500)
 	data, err := os.ReadFile(valid)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestChecks(t *testing.T) {
 
 func TestCheckOnClosedDBIsError(t *testing.T) {
 	t.Parallel()
-	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDBIn(t, t.TempDir(), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestCheckHonoursCancel(t *testing.T) {
 	if raceEnabled {
 		rows = 2_000
 	}
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), rows)
+	path := testkit.MakeDBIn(t, t.TempDir(), rows)
 	db, err := Open(context.Background(), path, MaintenanceOptions(true))
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestCheckHonoursCancel(t *testing.T) {
 }
 
 func TestCheckCancelledBeforeStart(t *testing.T) {
-	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDBIn(t, t.TempDir(), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

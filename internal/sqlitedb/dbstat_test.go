@@ -2,7 +2,6 @@ package sqlitedb
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,10 +24,8 @@ func TestFragmentation(t *testing.T) {
 		wantLargest0 string
 	}{
 		{
-			name: "freshly written",
-			setup: func(t *testing.T, dir string) string {
-				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000)
-			},
+			name:  "freshly written",
+			setup: func(t *testing.T, dir string) string { return testkit.MakeDBIn(t, dir, 2000) },
 			// Sequential inserts fill pages; text keys leave some slack.
 			maxFreelist: 0, maxUnused: 0.25, wantReason: "below", wantLargest0: "work_orders",
 		},
@@ -40,7 +37,7 @@ func TestFragmentation(t *testing.T) {
 		{
 			name: "every other row deleted: half-empty pages",
 			setup: func(t *testing.T, dir string) string {
-				path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000)
+				path := testkit.MakeDBIn(t, dir, 2000)
 				db := testkit.OpenDB(t, path)
 				defer db.Close()
 				if _, err := db.Exec(`DELETE FROM dispensers WHERE rowid % 2 = 0; DELETE FROM work_orders WHERE rowid % 2 = 0`); err != nil {
@@ -132,7 +129,7 @@ func TestNeedsVacuum(t *testing.T) {
 func TestStatsAddSpace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 500)
+	path := testkit.MakeDBIn(t, t.TempDir(), 500)
 	db, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -115,7 +115,7 @@ func TestCopyIntoFullFilesystem(t *testing.T) {
 }
 
 func TestCopyIntoReadOnlyDirectory(t *testing.T) {
-	src := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 200)
+	src := testkit.MakeDBIn(t, t.TempDir(), 200)
 	for _, p := range copyProducers {
 		t.Run(p.name, func(t *testing.T) {
 			ro := readOnlyDir(t, func(string) {})

@@ -28,7 +28,7 @@ func installFixture(t *testing.T, dir string) (target, src string) {
 	if err := os.Chmod(target, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	fresh := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 40)
+	fresh := testkit.MakeDBIn(t, t.TempDir(), 40)
 	src = filepath.Join(dir, ".fossawork_v2.db.new")
 	if _, err := Backup(context.Background(), fresh, src, BackupOptions{}); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func TestOpenErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 10)
+	valid := testkit.MakeDBIn(t, dir, 10)
 	cases := []struct {
 		name    string
 		path    string
@@ -85,7 +85,7 @@ func TestOpenPermissionDenied(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: root bypasses file permissions, so chmod 000 cannot be observed")
 	}
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
+	path := testkit.MakeDBIn(t, t.TempDir(), 1)
 	if err := os.Chmod(path, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestOpenPermissionDenied(t *testing.T) {
 func TestOpenAppliesPragmas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
+	path := testkit.MakeDBIn(t, t.TempDir(), 1)
 	opts := Options{ReadOnly: true, BusyTimeout: 1500 * time.Millisecond, MmapSize: 64 << 20, CacheSizeKiB: 32 << 10}
 	db, err := Open(ctx, path, opts)
 	if err != nil {
@@ -126,7 +126,7 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 3)
+	path := testkit.MakeDBIn(t, t.TempDir(), 3)
 	odd := filepath.Join(dir, "data?x=1#frag.db")
 	if err := os.Rename(path, odd); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestRequireTables(t *testing.T) {
 		name, path string
 		want       error
 	}{
-		{"tables", testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 3), nil},
+		{"tables", testkit.MakeDBIn(t, dir, 3), nil},
 		{"0-byte file", testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600), ErrEmpty},
 		{"no tables", schemaless, ErrEmpty},
 	}
@@ -296,7 +296,7 @@ func openRW(t *testing.T, path string) *DB {
 }
 
 func fullOnWrite(t *testing.T) (*DB, error) {
-	db := openRW(t, testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 10))
+	db := openRW(t, testkit.MakeDBIn(t, t.TempDir(), 10))
 	var pages int
 	if err := db.SQL().QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func fullOnWrite(t *testing.T) (*DB, error) {
 }
 
 func fullInBackup(t *testing.T) (*DB, error) {
-	db := openRW(t, testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 500))
+	db := openRW(t, testkit.MakeDBIn(t, t.TempDir(), 500))
 	dst := testkit.WriteFile(t, filepath.Join(t.TempDir(), "copy.db"), nil, 0o600)
 	conn, err := db.SQL().Conn(context.Background())
 	if err != nil {
@@ -327,7 +327,7 @@ func fullInBackup(t *testing.T) (*DB, error) {
 }
 
 func readOnlyWrite(t *testing.T) (*DB, error) {
-	db, err := Open(context.Background(), testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1), Options{ReadOnly: true})
+	db, err := Open(context.Background(), testkit.MakeDBIn(t, t.TempDir(), 1), Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func readOnlyWrite(t *testing.T) (*DB, error) {
 }
 
 func busyWrite(t *testing.T) (*DB, error) {
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 1)
+	path := testkit.MakeDBIn(t, t.TempDir(), 1)
 	db := openRW(t, path) // no busy timeout: the lock fails at once
 	holder := testkit.OpenDB(t, path)
 	t.Cleanup(func() { holder.Close() })
@@ -349,7 +349,7 @@ func busyWrite(t *testing.T) (*DB, error) {
 }
 
 func corruptRead(t *testing.T) (*DB, error) {
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 200)
+	path := testkit.MakeDBIn(t, t.TempDir(), 200)
 	corruptRoot(t, path, "work_orders")
 	db := openRW(t, path)
 	var n sql.NullInt64 // a table scan: count(*) could use an index

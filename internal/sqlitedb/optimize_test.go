@@ -27,7 +27,6 @@ func stat1Rows(t *testing.T, path, index string) string {
 }
 
 func TestOptimize(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name        string
@@ -37,10 +36,8 @@ func TestOptimize(t *testing.T) {
 		wantStat    string   // sqlite_stat1 row count of the status index afterwards
 	}{
 		{
-			name: "no statistics, rollback journal, WAL asked",
-			setup: func(t *testing.T, dir string) string {
-				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 300)
-			},
+			name:        "no statistics, rollback journal, WAL asked",
+			setup:       func(t *testing.T, dir string) string { return testkit.MakeDBIn(t, dir, 300) },
 			opts:        OptimizeOptions{WAL: true},
 			wantActions: []string{"ANALYZE", "journal_mode=WAL (was delete)"},
 			wantStat:    "300",
@@ -60,10 +57,8 @@ func TestOptimize(t *testing.T) {
 			wantStat:    "5100",
 		},
 		{
-			name: "reindex asked",
-			setup: func(t *testing.T, dir string) string {
-				return testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 50)
-			},
+			name:        "reindex asked",
+			setup:       func(t *testing.T, dir string) string { return testkit.MakeDBIn(t, dir, 50) },
 			opts:        OptimizeOptions{Reindex: true},
 			wantActions: []string{"REINDEX", "ANALYZE"},
 			wantStat:    "50",
@@ -118,7 +113,7 @@ func TestOptimizeLeavesNoWAL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 200)
+	path := testkit.MakeDBIn(t, dir, 200)
 	db, err := Open(ctx, path, MaintenanceOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +134,7 @@ func TestOptimizeLeavesNoWAL(t *testing.T) {
 func TestOptimizeReadOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 20)
+	path := testkit.MakeDBIn(t, t.TempDir(), 20)
 	db, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

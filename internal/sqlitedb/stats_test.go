@@ -14,7 +14,7 @@ func TestStats(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	valid := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 500)
+	valid := testkit.MakeDBIn(t, dir, 500)
 	empty := testkit.WriteFile(t, filepath.Join(dir, "empty.db"), nil, 0o600)
 	cases := []struct {
 		name      string
@@ -81,7 +81,7 @@ func TestStats(t *testing.T) {
 func TestStatsFreelist(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 2000)
+	path := testkit.MakeDBIn(t, t.TempDir(), 2000)
 	raw := testkit.OpenDB(t, path)
 	if _, err := raw.Exec("DELETE FROM dispensers"); err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestStatsWAL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 100)
+	path := testkit.MakeDBIn(t, dir, 100)
 	writer := testkit.OpenDB(t, path, "journal_mode(WAL)", "wal_autocheckpoint(0)")
 	defer writer.Close()
 	testkit.Fill(t, writer, 100, 250)
@@ -138,7 +138,7 @@ func TestStatsCorruptIsError(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	data := readFile(t, testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 2000))
+	data := readFile(t, testkit.MakeDBIn(t, dir, 2000))
 	trunc := testkit.WriteFile(t, filepath.Join(dir, "truncated.db"), data[:len(data)/3], 0o600)
 	db, err := Open(ctx, trunc, Options{ReadOnly: true})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 // (pages stay in use, half empty).
 func makeFragmentedDB(t testing.TB, dir string, n int) string {
 	t.Helper()
-	path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), n)
+	path := testkit.MakeDBIn(t, dir, n)
 	db := testkit.OpenDB(t, path)
 	defer db.Close()
 	if _, err := db.Exec(`DELETE FROM dispensers; DELETE FROM work_orders WHERE rowid % 2 = 0`); err != nil {
@@ -81,7 +81,7 @@ func TestVacuumIntoIncludesWAL(t *testing.T) {
 
 func TestVacuumIntoCancelled(t *testing.T) {
 	dir := t.TempDir()
-	src := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 200)
+	src := testkit.MakeDBIn(t, dir, 200)
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := Open(ctx, src, MaintenanceOptions(true))
 	if err != nil {
@@ -113,7 +113,7 @@ func TestCheckpoint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := testkit.MakeDB(t, filepath.Join(dir, "fossawork_v2.db"), 100)
+			path := testkit.MakeDBIn(t, dir, 100)
 			if tc.wal {
 				path, _ = makeWALDB(t, t.TempDir(), 100, 30)
 			}
@@ -180,7 +180,7 @@ func TestCheckpointBusy(t *testing.T) {
 func TestLockedDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 50)
+	path := testkit.MakeDBIn(t, t.TempDir(), 50)
 	opts := Options{ReadOnly: true, BusyTimeout: 20 * time.Millisecond}
 	early, err := Open(ctx, path, opts)
 	if err != nil {
@@ -210,7 +210,7 @@ func TestDataVersion(t *testing.T) {
 	ctx := context.Background()
 	for _, mode := range []string{"wal", "delete"} {
 		t.Run(mode, func(t *testing.T) {
-			path := testkit.MakeDB(t, filepath.Join(t.TempDir(), "fossawork_v2.db"), 50)
+			path := testkit.MakeDBIn(t, t.TempDir(), 50)
 			app := testkit.OpenDB(t, path, "journal_mode("+mode+")", "busy_timeout(5000)")
 			defer app.Close()
 			testkit.Fill(t, app, 50, 10) // leaves frames in the -wal

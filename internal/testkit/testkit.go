@@ -70,6 +70,15 @@ func MakeDB(t T, path string, n int) string {
 	return path
 }
 
+// DBName is the application's database file name.
+const DBName = "fossawork_v2.db"
+
+// MakeDBIn is MakeDB at dir/DBName.
+func MakeDBIn(t T, dir string, n int) string {
+	helper(t)
+	return MakeDB(t, filepath.Join(dir, DBName), n)
+}
+
 // Fill inserts work orders [from, from+n) and their dispensers in one
 // transaction; the content is a function of the row number only.
 func Fill(t T, db *sql.DB, from, n int) {
