@@ -90,7 +90,6 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 }
 
 func TestCreateKinds(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		kind     Kind
 		rel      string // backup database, relative to root
@@ -159,7 +158,6 @@ func TestCreateKinds(t *testing.T) {
 // TestCreateWALPlainCopyMisses shows why the online backup exists: a copy
 // of the main file alone lacks the rows only in the -wal.
 func TestCreateWALPlainCopyMisses(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	plain := filepath.Join(t.TempDir(), "plain.db")
 	if err := os.WriteFile(plain, mustRead(t, in.db), 0o600); err != nil {
@@ -178,7 +176,6 @@ func TestCreateWALPlainCopyMisses(t *testing.T) {
 }
 
 func TestCreateDailySet(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	c, err := Create(context.Background(), in.opts(KindDaily, createNow))
 	if err != nil {
@@ -226,7 +223,6 @@ func TestCreateDailySet(t *testing.T) {
 // TestCreateDailySkipsLiveDB: a database inside the data directory is
 // backed up online, never copied as a file with the tree.
 func TestCreateDailySkipsLiveDB(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	o := in.opts(KindDaily, createNow)
 	o.DataDir = filepath.Dir(in.db)
@@ -251,7 +247,6 @@ func TestCreateDailySkipsLiveDB(t *testing.T) {
 }
 
 func TestCreateEmergencyReplacesToday(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	first, err := Create(context.Background(), in.opts(KindDaily, createNow))
 	if err != nil {
@@ -283,7 +278,6 @@ func TestCreateEmergencyReplacesToday(t *testing.T) {
 // are, so a damaged source gives a backup that fails its check; it must
 // not survive under any name, and an earlier set for the day stays.
 func TestCreateCorruptSourceRemoved(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	earlier, err := Create(context.Background(), in.opts(KindDaily, createNow))
 	if err != nil {
@@ -323,7 +317,6 @@ func overwritePage(t *testing.T, path string, n int64) {
 }
 
 func TestCreateErrors(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	cases := []struct {
 		name   string
@@ -368,7 +361,6 @@ func TestCreateMissingExtrasAndFullVerify(t *testing.T) {
 }
 
 func TestCreateReadOnlyDir(t *testing.T) {
-	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("directory permissions do not bind on Windows")
 	}
@@ -407,7 +399,6 @@ func TestCreateCancelled(t *testing.T) {
 }
 
 func TestParseKind(t *testing.T) {
-	t.Parallel()
 	for in, want := range map[string]Kind{"daily": KindDaily, "weekly": KindWeekly, "pre-maintenance": KindMaintenance,
 		"maintenance": KindMaintenance, "emergency": KindEmergency} {
 		if got, err := ParseKind(in); err != nil || got != want {
@@ -423,7 +414,6 @@ func TestParseKind(t *testing.T) {
 // copies are parts of it, and its manifest gives the hour the directory
 // name lacks.
 func TestDailySetListsAsOneBackupAtItsHour(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	c, err := Create(context.Background(), in.opts(KindDaily, createNow))
 	if err != nil {

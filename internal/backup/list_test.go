@@ -64,7 +64,6 @@ func fixtureLayout(t *testing.T) (string, Layout) {
 }
 
 func TestList(t *testing.T) {
-	t.Parallel()
 	root, layout := fixtureLayout(t)
 	now := time.Date(2025, 1, 11, 3, 0, 0, 0, est)
 	got, err := List(context.Background(), layout, now)
@@ -115,7 +114,6 @@ func TestList(t *testing.T) {
 }
 
 func TestListMissingDirs(t *testing.T) {
-	t.Parallel()
 	root := t.TempDir()
 	l, err := ListDetailed(context.Background(), Layout{
 		DailyDir:  filepath.Join(root, "daily"),
@@ -144,7 +142,6 @@ func TestListCancelled(t *testing.T) {
 }
 
 func TestDailyFor(t *testing.T) {
-	t.Parallel()
 	_, layout := fixtureLayout(t)
 	backups, err := List(context.Background(), layout, time.Date(2025, 1, 11, 3, 0, 0, 0, est))
 	if err != nil {
@@ -177,7 +174,6 @@ func TestDailyFor(t *testing.T) {
 }
 
 func TestNameTime(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		name string
 		want time.Time
@@ -218,7 +214,6 @@ func FuzzNameTime(f *testing.F) {
 // entries, manifest.json wins over other *.json names, and an interrupted
 // create's working directory is listed as unknown with a note.
 func TestListDailySetParts(t *testing.T) {
-	t.Parallel()
 	root := t.TempDir()
 	daily := filepath.Join(root, "daily")
 	set := filepath.Join(daily, "20250111")
@@ -257,7 +252,6 @@ func TestListDailySetParts(t *testing.T) {
 // ran with a clock in another zone (a UTC machine, an installation in EST)
 // and named the directory by that zone's date. Issue 9 item 13.
 func TestDailyForCreatedSet(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		name     string
 		created  time.Time // Create's injected clock, in the machine's zone

@@ -30,7 +30,6 @@ const sandboxManifest = `{
 }`
 
 func TestParseManifest(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		name    string
 		data    string
@@ -84,7 +83,6 @@ func TestParseManifest(t *testing.T) {
 }
 
 func TestManifestRoundTrip(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.db"+ManifestSuffix)
 	m := Manifest{Version: ManifestVersion, Kind: "weekly", Tags: []string{"weekly"}, SHA256: sum0, Size: 1,
@@ -111,7 +109,6 @@ func TestManifestRoundTrip(t *testing.T) {
 }
 
 func TestVerifyAgainstManifest(t *testing.T) {
-	t.Parallel()
 	path := makeClosedBackup(t, filepath.Join(t.TempDir(), "b.db"), 50)
 	res, err := Verify(context.Background(), path)
 	if err != nil {
@@ -144,7 +141,6 @@ func TestVerifyAgainstManifest(t *testing.T) {
 }
 
 func TestFindManifest(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "x.db")
 	touch(t, db, "x")

@@ -10,7 +10,6 @@ import (
 )
 
 func TestPlanPrunePerKind(t *testing.T) {
-	t.Parallel()
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	var list []Backup
 	add := func(kind Kind, age time.Duration) {
@@ -65,7 +64,6 @@ func TestPlanPrunePerKind(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	day := filepath.Join(dir, "daily", "20261101")
 	weekly := filepath.Join(dir, "weekly", "fossawork_v2_full_20261101_020000.db")
@@ -104,7 +102,6 @@ func TestRemove(t *testing.T) {
 // backups of the last 41 days were all "older than 30 days before the
 // newest" and the plan kept 1 of 42. Issue 9 item 17.
 func TestPlanPruneFutureBackup(t *testing.T) {
-	t.Parallel()
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	dir := filepath.Join(t.TempDir(), "maintenance")
 	name := func(t time.Time) string {

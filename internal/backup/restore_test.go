@@ -42,7 +42,6 @@ func (in *install) restoreOpts(backupPath string) RestoreOptions {
 }
 
 func TestRestoreRoundTrip(t *testing.T) {
-	t.Parallel()
 	in, c, oldSum := restoreFixture(t)
 	if err := os.Chmod(in.db, 0o640); err != nil {
 		t.Fatal(err)
@@ -98,7 +97,6 @@ func dirNames(t *testing.T, dir string) []string {
 // TestRestoreRefuses: a damaged backup, or one that no longer matches its
 // manifest, is refused and the live database is left exactly as it was.
 func TestRestoreRefuses(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		name   string
 		damage func(t *testing.T, c Created)
@@ -132,7 +130,6 @@ func TestRestoreRefuses(t *testing.T) {
 }
 
 func TestRestoreDryRun(t *testing.T) {
-	t.Parallel()
 	in, c, oldSum := restoreFixture(t)
 	before := dirNames(t, filepath.Dir(in.db))
 	o := in.restoreOpts(c.Path)
@@ -155,7 +152,6 @@ func TestRestoreDryRun(t *testing.T) {
 // TestRestoreSandboxDailyWithoutManifest: a backup without a manifest is
 // restored on quick_check alone, and the result says so.
 func TestRestoreWithoutManifest(t *testing.T) {
-	t.Parallel()
 	in, c, _ := restoreFixture(t)
 	os.Remove(c.ManifestPath)
 	res, err := Restore(context.Background(), in.restoreOpts(c.Path))
@@ -168,7 +164,6 @@ func TestRestoreWithoutManifest(t *testing.T) {
 }
 
 func TestRestoreErrors(t *testing.T) {
-	t.Parallel()
 	in, c, _ := restoreFixture(t)
 	o := in.restoreOpts(c.Path)
 	o.PreRecoveryDir = ""
@@ -184,7 +179,6 @@ func TestRestoreErrors(t *testing.T) {
 // TestRestoreMissingDatabase: with the database gone (deleted, or moved
 // away by hand) the backup is installed and nothing is kept aside.
 func TestRestoreMissingDatabase(t *testing.T) {
-	t.Parallel()
 	in, c, _ := restoreFixture(t)
 	for _, s := range []string{"", "-wal", "-shm"} {
 		os.Remove(in.db + s)

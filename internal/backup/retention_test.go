@@ -44,7 +44,6 @@ func mustDuration(t *testing.T, s string) Duration {
 }
 
 func TestParseRetentionDuration(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want Duration
@@ -99,7 +98,6 @@ func FuzzParseRetentionDuration(f *testing.F) {
 }
 
 func TestPolicyEmptyStringValidate(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		p       Policy
 		empty   bool
@@ -258,7 +256,6 @@ func checkSplit(t *testing.T, orig, snaps, keep, remove []Snapshot, reasons []Ke
 }
 
 func TestApplyPolicyCounters(t *testing.T) {
-	t.Parallel()
 	snaps := []Snapshot{retSnap(t, "2025-03-15T00:00:00Z"), retSnap(t, "2025-02-10T00:00:00Z"), retSnap(t, "2025-02-01T00:00:00Z")}
 	_, _, reasons := ApplyPolicyAt(snaps, Policy{Monthly: 3, Yearly: Unlimited}, afterAll)
 	var got []Counters
@@ -279,7 +276,6 @@ func TestApplyPolicyCounters(t *testing.T) {
 // clock-skewed future snapshot neither ages the others out nor escapes the
 // counted rules. Issue 9 item 17: 42 snapshots, one a year ahead.
 func TestApplyPolicyAtNow(t *testing.T) {
-	t.Parallel()
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	var skewed []Snapshot // 41 one a day, the newest an hour ago, and one a year ahead
 	for i := range 41 {
@@ -328,7 +324,6 @@ func TestApplyPolicyAtNow(t *testing.T) {
 // TestApplyPolicyResticCases runs restic's own 40 cases (the shared test
 // set beside the repository) when they are there.
 func TestApplyPolicyResticCases(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join("..", "..", "..", "shared", "testdata", "retention")
 	var raw []struct {
 		Time  string   `json:"time"`

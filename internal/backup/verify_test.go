@@ -81,7 +81,6 @@ func snapshot(t *testing.T, path string) fileState {
 }
 
 func TestVerify(t *testing.T) {
-	t.Parallel()
 	type fixture func(t *testing.T, dir string) string
 	inDir := func(name string, data []byte) fixture {
 		return func(t *testing.T, dir string) string {
@@ -161,7 +160,6 @@ func TestVerify(t *testing.T) {
 // TestVerifyWithLiveWAL: a -wal beside the file means the file alone is
 // not the whole database; Verify says so and creates nothing.
 func TestVerifyWithLiveWAL(t *testing.T) {
-	t.Parallel()
 	path := filepath.Join(t.TempDir(), "live.db")
 	writer := makeBackup(t, path, 50, "journal_mode(WAL)", "wal_autocheckpoint(0)")
 	defer writer.Close()
@@ -182,7 +180,6 @@ func TestVerifyWithLiveWAL(t *testing.T) {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	if _, err := Verify(context.Background(), filepath.Join(dir, "missing.db")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)

@@ -38,7 +38,6 @@ func listOne(t *testing.T, layout Layout, path string) Backup {
 }
 
 func TestVerifyDeep(t *testing.T) {
-	t.Parallel()
 	cases := []struct {
 		name       string
 		kind       Kind
@@ -103,7 +102,6 @@ func TestVerifyDeep(t *testing.T) {
 // TestVerifyDeepSandboxManifest: a daily set written by the sandbox (or
 // the upstream script) in manifest version 1 verifies.
 func TestVerifyDeepSandboxManifest(t *testing.T) {
-	t.Parallel()
 	root := t.TempDir()
 	layout := Layout{DailyDir: filepath.Join(root, "daily")}
 	if err := os.MkdirAll(filepath.Join(layout.DailyDir, "20250110"), 0o700); err != nil {
@@ -123,7 +121,6 @@ func TestVerifyDeepSandboxManifest(t *testing.T) {
 }
 
 func TestVerifyDeepErrors(t *testing.T) {
-	t.Parallel()
 	if _, err := VerifyDeep(context.Background(), Backup{Path: t.TempDir(), Kind: KindUnknown}, VerifyOptions{}); err == nil {
 		t.Error("unknown kind: no error")
 	}
@@ -133,7 +130,6 @@ func TestVerifyDeepErrors(t *testing.T) {
 }
 
 func TestNewestVerified(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t)
 	day := func(d int) time.Time { return time.Date(2025, 1, d, 1, 30, 0, 0, est) }
 	weekly, err := Create(context.Background(), in.opts(KindWeekly, day(5)))

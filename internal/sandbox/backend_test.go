@@ -55,7 +55,6 @@ func fixedClock() func() time.Time {
 }
 
 func TestBackendEndpoints(t *testing.T) {
-	t.Parallel()
 	dir, s := tinyInstall(t, nil)
 	b, err := newBackend(s, fixedClock())
 	if err != nil {
@@ -131,7 +130,6 @@ func checkAPILog(t *testing.T, path string) {
 }
 
 func TestBackendHealthUnavailable(t *testing.T) {
-	t.Parallel()
 	_, s := tinyInstall(t, nil)
 	b, err := newBackend(s, fixedClock())
 	if err != nil {
@@ -152,7 +150,6 @@ func TestBackendHealthUnavailable(t *testing.T) {
 // TestBackendServe runs the real listener with both simulators until they
 // finish, then cancels: serve must return with every goroutine stopped.
 func TestBackendServe(t *testing.T) {
-	t.Parallel()
 	dir, s := tinyInstall(t, func(s *Settings) {
 		s.WriteIntervalMS, s.MaxWrites = 5, 12
 		s.AttackBursts, s.AttackBurstSize, s.AttackIntervalMS = 2, 5, 5
@@ -193,7 +190,6 @@ func TestBackendServe(t *testing.T) {
 }
 
 func TestRunBackendBadSettings(t *testing.T) {
-	t.Parallel()
 	if err := RunBackend(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), SettingsFile) {
 		t.Errorf("RunBackend without settings = %v", err)
 	}

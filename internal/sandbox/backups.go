@@ -68,7 +68,7 @@ func writeBackups(ctx context.Context, root string, now time.Time, f *faker) (in
 			return 0, fmt.Errorf("creating backup dir: %w", err)
 		}
 	}
-	tmp, err := os.MkdirTemp("", "fossamaint-demo-src-")
+	tmp, err := durable.MkdirTemp(os.TempDir(), "demo-src")
 	if err != nil {
 		return 0, fmt.Errorf("creating temp dir: %w", err)
 	}

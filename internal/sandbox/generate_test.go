@@ -67,7 +67,6 @@ func queryInt(t *testing.T, db *sql.DB, q string) int64 {
 }
 
 func TestGenerateDatabase(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	db := openRO(t, inst.DBPath)
 	wo := queryInt(t, db, "SELECT count(*) FROM work_orders")
@@ -103,7 +102,6 @@ func TestGenerateDatabase(t *testing.T) {
 }
 
 func TestGenerateModes(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	tests := []struct {
 		path string
@@ -151,7 +149,6 @@ func TestGenerateModes(t *testing.T) {
 var pipeLine = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ +\| [\w.]+ +\| \w+ *:\d+ *\| `)
 
 func TestGenerateLogs(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	var jsonLines, pipeLines, tracebacks, unterminated int
 	today := startOfDay(testNow)
@@ -197,7 +194,6 @@ func TestGenerateLogs(t *testing.T) {
 // TestGenerateLastWeek checks the planted warnings: errors and failed
 // logins in the last 7 days above the seed's thresholds.
 func TestGenerateLastWeek(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	errorLevel := regexp.MustCompile(`"level": "(ERROR|CRITICAL)"|^[\d-]+ [\d:]+ \| (ERROR|CRITICAL) `)
 	var errs, failed, attacker int
@@ -222,7 +218,6 @@ func TestGenerateLastWeek(t *testing.T) {
 }
 
 func TestGenerateMetrics(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	data, err := os.ReadFile(filepath.Join(inst.Dir, "logs/performance/performance-metrics.jsonl"))
 	if err != nil {
@@ -261,7 +256,6 @@ func TestGenerateMetrics(t *testing.T) {
 }
 
 func TestGenerateBackups(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	daily, _ := filepath.Glob(filepath.Join(inst.Dir, "backups/daily/*/fossawork_v2.db"))
 	weekly, _ := filepath.Glob(filepath.Join(inst.Dir, "backups/weekly/fossawork_v2_full_*_*.db"))
@@ -303,7 +297,6 @@ func TestGenerateBackups(t *testing.T) {
 }
 
 func TestGenerateCertAndConfig(t *testing.T) {
-	t.Parallel()
 	inst := smallInstallation(t)
 	data, err := os.ReadFile(filepath.Join(inst.Dir, "certs/fossawork.crt"))
 	if err != nil {
@@ -353,7 +346,6 @@ func TestGenerateCertAndConfig(t *testing.T) {
 }
 
 func TestGenerateRejects(t *testing.T) {
-	t.Parallel()
 	nonEmpty := t.TempDir()
 	if err := os.WriteFile(filepath.Join(nonEmpty, "x"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -378,7 +370,6 @@ func TestGenerateRejects(t *testing.T) {
 }
 
 func TestGenerateCancelled(t *testing.T) {
-	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := filepath.Join(t.TempDir(), "demo")
@@ -392,7 +383,6 @@ func TestGenerateCancelled(t *testing.T) {
 
 // TestDeterministic: the same seed and now give the same rows and logs.
 func TestDeterministic(t *testing.T) {
-	t.Parallel()
 	ids := func(seed int64) string {
 		path := filepath.Join(t.TempDir(), "x.db")
 		if _, err := createDB(context.Background(), path, dbSpec{WorkOrders: 200, Users: 5, History: 90 * 24 * time.Hour, Purge: 0.15},

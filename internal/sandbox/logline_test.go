@@ -9,7 +9,6 @@ import (
 )
 
 func TestLogLineShapes(t *testing.T) {
-	t.Parallel()
 	at := time.Date(2025, 1, 13, 2, 14, 7, 123456000, time.UTC)
 	e := LogRecord{T: at, Level: "ERROR", Logger: "fossawork.api", Func: "get_work_orders", Line: 142,
 		Msg: "Database locked while updating work order 9a3c810a-175f"}

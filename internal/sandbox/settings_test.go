@@ -8,7 +8,6 @@ import (
 )
 
 func TestLoadSettings(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name, data, wantErr string
 	}{

@@ -10,7 +10,6 @@ import (
 // TestGenerateLargerSizes checks medium (skipped with -short or -race) and large
 // (only with FOSSAMAINT_SANDBOX_LARGE=1: minutes and gigabytes).
 func TestGenerateLargerSizes(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		size       Size
 		workOrders int
