@@ -2,14 +2,17 @@ package weekly
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -119,7 +122,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	out, err := durable.CreateExclusive(dst, 0o600)
 	if err != nil {
 		return err
 	}
@@ -132,17 +135,22 @@ func copyFile(src, dst string) error {
 		out.Close()
 		return err
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return durable.SyncDir(filepath.Dir(dst))
 }
 
+// moveWithManifest moves a backup and its manifest, durably (both
+// directories fsynced).
 func moveWithManifest(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
-	if err := os.Rename(src, dst); err != nil {
+	if err := durable.Rename(src, dst); err != nil {
 		return err
 	}
-	if err := os.Rename(src+".manifest.json", dst+".manifest.json"); err != nil && !os.IsNotExist(err) {
+	if err := durable.Rename(src+".manifest.json", dst+".manifest.json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
