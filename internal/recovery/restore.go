@@ -74,15 +74,7 @@ func (k *Kit) Rollback(ctx context.Context, runID string, dryRun bool) (Rollback
 // the journal, verify path, stop the services, restore it, start them and
 // check them.
 func (k *Kit) RestoreBackup(ctx context.Context, path string, dryRun bool) (*runbook.Run, error) {
-	lock, store, err := k.openState(ctx, dryRun)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	if store != nil {
-		defer store.Close()
-	}
-	return k.restoreRun(ctx, store, dryRun, runbook.CommandRestore, restoreSource{db: path, what: "backup " + path})
+	return k.Journaled(ctx, runbook.CommandRestore, dryRun, k.restorePlan(runbook.CommandRestore, restoreSource{db: path, what: "backup " + path}))
 }
 
 // restoreSource is what a restore puts back: a database file and,
@@ -91,16 +83,21 @@ type restoreSource struct {
 	db, config, what string
 }
 
-// restoreRun runs a restore as a journalled plan of three steps: verify
-// the source (read-only), restore with every managed service stopped
-// (downtime; undone by starting them), and probe the endpoints.
+// restoreRun runs a restore as a journalled run of restorePlan.
 func (k *Kit) restoreRun(ctx context.Context, store *history.Store, dryRun bool, command string, src restoreSource) (*runbook.Run, error) {
+	return k.execute(ctx, store, dryRun, command, k.restorePlan(command, src))
+}
+
+// restorePlan is a restore in three steps: verify the source (read-only),
+// restore with every managed service stopped (downtime; undone by
+// starting them), and probe the endpoints.
+func (k *Kit) restorePlan(command string, src restoreSource) runbook.Plan {
 	title := map[string]string{runbook.CommandRollback: "Emergency rollback", runbook.CommandRestore: "Restore a backup"}[command]
 	// Nothing is stopped for a source that fails verification.
 	verified := false
 	verify := k.verifySource(src)
 	restore := k.restoreStep(src)
-	plan := runbook.Plan{Phases: []runbook.Phase{{Name: command, Title: title, Steps: []runbook.Step{
+	return runbook.Plan{Phases: []runbook.Phase{{Name: command, Title: title, Steps: []runbook.Step{
 		{Name: "verify", Kind: runbook.ReadOnly, Critical: true,
 			Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 				r, err := verify(ctx, env)
@@ -120,7 +117,6 @@ func (k *Kit) restoreRun(ctx context.Context, store *history.Store, dryRun bool,
 			}},
 		{Name: "health", Kind: runbook.ReadOnly, Critical: true, Run: k.restoredHealth},
 	}}}}
-	return k.execute(ctx, store, dryRun, command, plan)
 }
 
 // verifySource refuses a source that fails its check or its manifest
