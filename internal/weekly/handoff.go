@@ -128,9 +128,13 @@ func (l *logSource) day(ctx context.Context) (logs.Summary, error) {
 		if err != nil {
 			return logs.Summary{}, err
 		}
-		return logs.Summarize(ctx, files, logs.SummaryOptions{
+		sum, err := logs.Summarize(ctx, files, logs.SummaryOptions{
 			From: now.Add(-24 * time.Hour), To: now, Location: l.zone, TopN: 10,
 		})
+		if err != nil {
+			return sum, fmt.Errorf("summarising the logs under %s: %w", l.dir, err)
+		}
+		return sum, nil
 	})
 }
 

@@ -123,7 +123,7 @@ func (ph *preflightPhase) recentErrors(ctx context.Context, _ *runbook.Env) (run
 	var r runbook.Result
 	sum, err := ph.logs.day(ctx)
 	if err != nil {
-		return r, fmt.Errorf("reading logs under %s: %w", ph.logs.dir, err)
+		return r, err
 	}
 	n := errorCount(sum)
 	r.Metric("errors_24h", float64(n), "count")

@@ -31,10 +31,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if err != nil {
 		return nil, err
 	}
-	win, err := p.Window()
-	if err != nil {
-		return nil, err
-	}
+	win := p.in.Window
 	now := p.d.Now()
 	span, inside := win.Current(now)
 	if !inside {
@@ -85,11 +82,6 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		}
 	}
 	return run, execErr
-}
-
-// Window returns the configured maintenance window.
-func (p *Procedure) Window() (runbook.Window, error) {
-	return p.in.Window, nil
 }
 
 // withRecovery puts two steps first into preflight, before this run
