@@ -107,7 +107,7 @@ func (ph *databasePhase) dbIntegrity(ctx context.Context, env *runbook.Env) (run
 			r.Finding(runbook.Warning, "", "no online backup was taken in this run: running quick_check on the live database instead of integrity_check on a copy")
 		}
 	}
-	res, err := runCheck(ctx, target, check)
+	res, err := sqlitedb.CheckFile(ctx, target, check == "integrity_check")
 	if err != nil {
 		if !errors.Is(err, sqlitedb.ErrNotDatabase) && !errors.Is(err, sqlitedb.ErrCorrupt) {
 			// Not a verdict on the file: say so to the corruption step.
@@ -125,19 +125,6 @@ func (ph *databasePhase) dbIntegrity(ctx context.Context, env *runbook.Env) (run
 	ph.verdict.put(integrityVerdict{corrupt: res.Messages, since: ph.corruptSince(ph.now())})
 	r.Finding(runbook.Critical, strings.Join(first(res.Messages, 10), "\n"), "%s found corruption in %s", check, ph.db.Path)
 	return r, nil
-}
-
-// runCheck opens path for maintenance and runs check on it.
-func runCheck(ctx context.Context, path, check string) (sqlitedb.CheckResult, error) {
-	db, err := sqlitedb.Open(ctx, path, sqlitedb.MaintenanceOptions(true))
-	if err != nil {
-		return sqlitedb.CheckResult{}, err
-	}
-	defer db.Close()
-	if check == "integrity_check" {
-		return db.IntegrityCheck(ctx, 100)
-	}
-	return db.QuickCheck(ctx)
 }
 
 // indexProblem reports whether integrity messages point at indexes only,
