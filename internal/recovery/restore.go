@@ -222,7 +222,7 @@ func (k *Kit) RestoreWithService(ctx context.Context, env *runbook.Env, path str
 		}
 	}
 	if len(stopped) > 0 && !env.DryRun {
-		env.Metric("downtime_seconds", k.now().Sub(stoppedAt).Seconds(), "s")
+		env.Downtime(k.now().Sub(stoppedAt))
 	}
 	return stoppedAt, err
 }

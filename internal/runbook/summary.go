@@ -21,6 +21,14 @@ const (
 	HeadlineMemoryAvgPercent  = "memory_avg_percent"
 )
 
+// MetricDowntimeSeconds is the step metric Summarize adds up into the
+// run's downtime; steps record it with Env.Downtime.
+const MetricDowntimeSeconds = "downtime_seconds"
+
+// Downtime records how long the step kept services stopped (stop to
+// ready, or to giving up).
+func (e *Env) Downtime(d time.Duration) { e.Metric(MetricDowntimeSeconds, d.Seconds(), "s") }
+
 // Headlines are the headline metric names in the order reports show them.
 var Headlines = []string{
 	HeadlineDatabaseSizeBytes, HeadlineCPUAvgPercent, HeadlineMemoryAvgPercent,
@@ -62,7 +70,7 @@ func (run *Run) Summarize() {
 					run.Metrics[name] = m.Value
 				}
 			}
-			run.DowntimeSeconds += s.Metrics["downtime_seconds"].Value
+			run.DowntimeSeconds += s.Metrics[MetricDowntimeSeconds].Value
 			// A weekly run whose downtime step was undone is rolled back;
 			// a rollback or restore that failed has simply failed.
 			rolledBack := s.Rolled || (s.Undone && s.Kind == Downtime)

@@ -309,7 +309,7 @@ func (d *downtime) start(ctx context.Context) error {
 		return err
 	}
 	ph.downtime.restarted = true
-	d.env.Metric("downtime_seconds", ph.now().Sub(ph.downtime.stoppedAt).Seconds(), "s")
+	d.env.Downtime(ph.now().Sub(ph.downtime.stoppedAt))
 	d.env.Metric("ready_seconds", ready.Seconds(), "s")
 	return nil
 }
@@ -385,7 +385,7 @@ func (ph *databasePhase) restorePointB(ctx context.Context, env *runbook.Env, un
 		}
 	}
 	if !env.DryRun {
-		env.Metric("downtime_seconds", ph.now().Sub(st.stoppedAt).Seconds(), "s")
+		env.Downtime(ph.now().Sub(st.stoppedAt))
 	}
 	return err
 }
