@@ -32,7 +32,6 @@ var (
 	}
 	allowFuncs = map[string]int{
 		"internal/backup/retention_test.go:TestApplyPolicy": 82,
-		"internal/weekly/weekly_test.go:newTree":            84,
 	}
 )
 

@@ -78,18 +78,7 @@ func newTree(t *testing.T, errors int) *tree {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for i := 0; i < errors; i++ {
-		ts := saturday.Add(-time.Duration(i+1) * time.Hour / 2)
-		fmt.Fprintf(&b, `{"timestamp": "%s", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order %d"}`+"\n", ts.Format("2006-01-02T15:04:05"), i)
-	}
-	testkit.WriteFile(t, mk("logs/errors/backend-errors-"+saturday.Format(time.DateOnly)+".jsonl"), []byte(b.String()), 0o644)
-	b.Reset()
-	for h := 0; h < 24*7; h++ {
-		ts := saturday.Add(-time.Duration(h+1) * time.Hour)
-		fmt.Fprintf(&b, `{"timestamp": "%s", "system": {"cpu_percent": 20, "memory_percent": 50, "disk_percent": 40}}`+"\n", ts.Format("2006-01-02T15:04:05"))
-	}
-	testkit.WriteFile(t, mk("logs/performance/performance-metrics.jsonl"), []byte(b.String()), 0o644)
+	writeLogs(t, mk, errors)
 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f, _ := tr.upFile.Load().(string); f != "" {
@@ -123,6 +112,23 @@ func newTree(t *testing.T, errors int) *tree {
 	}
 	tr.cfg = cfg
 	return tr
+}
+
+// writeLogs writes errors error lines (one every half hour back from
+// saturday) and a week of hourly metrics samples.
+func writeLogs(t *testing.T, mk func(string) string, errors int) {
+	var b strings.Builder
+	for i := 0; i < errors; i++ {
+		ts := saturday.Add(-time.Duration(i+1) * time.Hour / 2)
+		fmt.Fprintf(&b, `{"timestamp": "%s", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order %d"}`+"\n", ts.Format("2006-01-02T15:04:05"), i)
+	}
+	testkit.WriteFile(t, mk("logs/errors/backend-errors-"+saturday.Format(time.DateOnly)+".jsonl"), []byte(b.String()), 0o644)
+	b.Reset()
+	for h := 0; h < 24*7; h++ {
+		ts := saturday.Add(-time.Duration(h+1) * time.Hour)
+		fmt.Fprintf(&b, `{"timestamp": "%s", "system": {"cpu_percent": 20, "memory_percent": 50, "disk_percent": 40}}`+"\n", ts.Format("2006-01-02T15:04:05"))
+	}
+	testkit.WriteFile(t, mk("logs/performance/performance-metrics.jsonl"), []byte(b.String()), 0o644)
 }
 
 func (tr *tree) procedure(mgr service.Manager, now time.Time) *Procedure {
