@@ -138,75 +138,82 @@ func kept(reasons []KeepReason) []string {
 	return out
 }
 
+// Snapshot times of the retention cases.
+var (
+	policyDays    = []string{"2025-01-03T10:00:00Z", "2025-01-03T08:00:00Z", "2025-01-02T10:00:00Z", "2025-01-01T10:00:00Z", "2025-01-01T09:00:00Z"}
+	policyYearEnd = []string{"2024-12-23T12:00:00Z", "2024-12-29T12:00:00Z", "2024-12-30T12:00:00Z", "2024-12-31T12:00:00Z", "2025-01-05T12:00:00Z"}
+)
+
+// applyPolicyCases: what each policy keeps, with restic's reasons.
+var applyPolicyCases = []struct {
+	name  string
+	snaps []string
+	tags  map[string][]string
+	p     Policy
+	want  []string
+}{
+	{"empty policy keeps nothing", policyDays, nil, Policy{}, nil},
+	{"daily unlimited keeps the oldest too", policyDays, nil, Policy{Daily: Unlimited}, []string{
+		"2025-01-03T10:00:00Z: daily snapshot", "2025-01-02T10:00:00Z: daily snapshot",
+		"2025-01-01T10:00:00Z: daily snapshot", "2025-01-01T09:00:00Z: oldest daily snapshot"}},
+	{"daily 2 has nothing left for the oldest", policyDays, nil, Policy{Daily: 2}, []string{
+		"2025-01-03T10:00:00Z: daily snapshot", "2025-01-02T10:00:00Z: daily snapshot"}},
+	{"last unlimited keeps all", policyDays[:2], nil, Policy{Last: Unlimited, Hourly: Unlimited}, []string{
+		"2025-01-03T10:00:00Z: last snapshot; hourly snapshot", "2025-01-03T08:00:00Z: last snapshot; hourly snapshot"}},
+	{"monthly 3 with one count left at the oldest",
+		[]string{"2025-02-01T00:00:00Z", "2025-03-15T00:00:00Z", "2025-02-10T00:00:00Z"}, nil, Policy{Monthly: 3}, []string{
+			"2025-03-15T00:00:00Z: monthly snapshot", "2025-02-10T00:00:00Z: monthly snapshot",
+			"2025-02-01T00:00:00Z: oldest monthly snapshot"}},
+	// 2024-12-30 and -31 belong to ISO week 2025-W01, 2024-12-23..29 to 2024-W52.
+	{"ISO weeks across the year end", policyYearEnd, nil, Policy{Weekly: 3}, []string{
+		"2025-01-05T12:00:00Z: weekly snapshot", "2024-12-29T12:00:00Z: weekly snapshot",
+		"2024-12-23T12:00:00Z: oldest weekly snapshot"}},
+	{"calendar years are not ISO years", policyYearEnd, nil, Policy{Yearly: Unlimited}, []string{
+		"2025-01-05T12:00:00Z: yearly snapshot", "2024-12-31T12:00:00Z: yearly snapshot",
+		"2024-12-23T12:00:00Z: oldest yearly snapshot"}},
+	// In UTC the first two fall on different policyDays; in their own offsets both on January 1.
+	{"policyDays in each snapshot's own offset",
+		[]string{"2025-01-01T23:30:00-05:00", "2025-01-01T20:00:00Z", "2025-01-01T10:00:00Z"}, nil, Policy{Daily: Unlimited}, []string{
+			"2025-01-01T23:30:00-05:00: daily snapshot", "2025-01-01T10:00:00Z: oldest daily snapshot"}},
+	{"hours in a half-hour offset",
+		[]string{"2025-01-01T10:45:00+05:30", "2025-01-01T10:15:00+05:30", "2025-01-01T00:00:00Z"}, nil, Policy{Hourly: Unlimited}, []string{
+			"2025-01-01T10:45:00+05:30: hourly snapshot", "2025-01-01T00:00:00Z: hourly snapshot"}},
+	{"duplicates keep their input order",
+		[]string{"2025-01-01T10:00:00Z#a", "2025-01-01T09:00:00Z", "2025-01-01T10:00:00Z#b"}, nil, Policy{Last: 1, Daily: 2}, []string{
+			"2025-01-01T10:00:00Z#a: last snapshot; daily snapshot", "2025-01-01T09:00:00Z: oldest daily snapshot"}},
+	{"duplicates under last", []string{"2025-01-01T10:00:00Z#a", "2025-01-01T10:00:00Z#b", "2025-01-01T10:00:00Z#c"}, nil,
+		Policy{Last: 2}, []string{"2025-01-01T10:00:00Z#a: last snapshot", "2025-01-01T10:00:00Z#b: last snapshot"}},
+	// March 31 minus one month is "February 31", which Go and restic normalise to March 3.
+	{"within 1m from March 31",
+		[]string{"2025-03-31T12:00:00Z", "2025-03-03T12:00:01Z", "2025-03-03T12:00:00Z", "2025-02-28T12:00:00Z"}, nil,
+		Policy{Within: Duration{Months: 1}}, []string{"2025-03-31T12:00:00Z: within 1m", "2025-03-03T12:00:01Z: within 1m"}},
+	{"within 1y from a leap day",
+		[]string{"2024-02-29T00:00:00Z", "2023-03-01T00:00:01Z", "2023-03-01T00:00:00Z", "2023-02-28T23:00:00Z"}, nil,
+		Policy{Within: Duration{Years: 1}}, []string{"2024-02-29T00:00:00Z: within 1y", "2023-03-01T00:00:01Z: within 1y"}},
+	// The cutoff is February 1 00:30 +01:00 (January 31 in UTC), not January 28.
+	{"within counts months in the newest snapshot's offset",
+		[]string{"2025-03-01T00:30:00+01:00", "2025-01-30T00:00:00Z"}, nil,
+		Policy{Within: Duration{Months: 1}}, []string{"2025-03-01T00:30:00+01:00: within 1m"}},
+	{"within-daily keeps the oldest in range",
+		[]string{"2025-01-10T12:00:00Z", "2025-01-10T08:00:00Z", "2025-01-09T12:00:00Z", "2025-01-09T06:00:00Z", "2025-01-01T00:00:00Z"}, nil,
+		Policy{WithinDaily: Duration{Days: 2}}, []string{"2025-01-10T12:00:00Z: daily within 2d", "2025-01-09T12:00:00Z: daily within 2d"}},
+	{"within-daily oldest", []string{"2025-01-10T12:00:00Z", "2025-01-10T08:00:00Z", "2025-01-09T12:00:00Z", "2025-01-09T06:00:00Z"}, nil,
+		Policy{WithinDaily: Duration{Days: 2}}, []string{"2025-01-10T12:00:00Z: daily within 2d",
+			"2025-01-09T12:00:00Z: daily within 2d", "2025-01-09T06:00:00Z: oldest daily within 2d"}},
+	{"tags AND inside a group", tagTimes, tagged, Policy{Tags: [][]string{{"daily", "weekly"}}}, []string{
+		"2025-01-03T00:00:00Z: has tags [daily, weekly]"}},
+	{"tags OR across groups", tagTimes, tagged, Policy{Tags: [][]string{{"daily"}, {"weekly"}}}, []string{
+		"2025-01-05T00:00:00Z: has tags [daily]", "2025-01-04T00:00:00Z: has tags [weekly]",
+		"2025-01-03T00:00:00Z: has tags [daily]; has tags [weekly]"}},
+	{"an empty tag keeps untagged snapshots", tagTimes, tagged, Policy{Tags: [][]string{{""}}}, []string{
+		"2025-01-02T00:00:00Z: has tags []"}},
+	{"reasons in restic's order", policyDays[:1], map[string][]string{policyDays[0]: {"x"}},
+		Policy{Tags: [][]string{{"x"}}, Within: Duration{Days: 1}, Last: 1, Daily: 1, WithinDaily: Duration{Days: 1}}, []string{
+			"2025-01-03T10:00:00Z: has tags [x]; within 1d; last snapshot; daily snapshot; daily within 1d"}},
+}
+
 func TestApplyPolicy(t *testing.T) {
-	days := []string{"2025-01-03T10:00:00Z", "2025-01-03T08:00:00Z", "2025-01-02T10:00:00Z", "2025-01-01T10:00:00Z", "2025-01-01T09:00:00Z"}
-	yearEnd := []string{"2024-12-23T12:00:00Z", "2024-12-29T12:00:00Z", "2024-12-30T12:00:00Z", "2024-12-31T12:00:00Z", "2025-01-05T12:00:00Z"}
-	for _, tc := range []struct {
-		name  string
-		snaps []string
-		tags  map[string][]string
-		p     Policy
-		want  []string
-	}{
-		{"empty policy keeps nothing", days, nil, Policy{}, nil},
-		{"daily unlimited keeps the oldest too", days, nil, Policy{Daily: Unlimited}, []string{
-			"2025-01-03T10:00:00Z: daily snapshot", "2025-01-02T10:00:00Z: daily snapshot",
-			"2025-01-01T10:00:00Z: daily snapshot", "2025-01-01T09:00:00Z: oldest daily snapshot"}},
-		{"daily 2 has nothing left for the oldest", days, nil, Policy{Daily: 2}, []string{
-			"2025-01-03T10:00:00Z: daily snapshot", "2025-01-02T10:00:00Z: daily snapshot"}},
-		{"last unlimited keeps all", days[:2], nil, Policy{Last: Unlimited, Hourly: Unlimited}, []string{
-			"2025-01-03T10:00:00Z: last snapshot; hourly snapshot", "2025-01-03T08:00:00Z: last snapshot; hourly snapshot"}},
-		{"monthly 3 with one count left at the oldest",
-			[]string{"2025-02-01T00:00:00Z", "2025-03-15T00:00:00Z", "2025-02-10T00:00:00Z"}, nil, Policy{Monthly: 3}, []string{
-				"2025-03-15T00:00:00Z: monthly snapshot", "2025-02-10T00:00:00Z: monthly snapshot",
-				"2025-02-01T00:00:00Z: oldest monthly snapshot"}},
-		// 2024-12-30 and -31 belong to ISO week 2025-W01, 2024-12-23..29 to 2024-W52.
-		{"ISO weeks across the year end", yearEnd, nil, Policy{Weekly: 3}, []string{
-			"2025-01-05T12:00:00Z: weekly snapshot", "2024-12-29T12:00:00Z: weekly snapshot",
-			"2024-12-23T12:00:00Z: oldest weekly snapshot"}},
-		{"calendar years are not ISO years", yearEnd, nil, Policy{Yearly: Unlimited}, []string{
-			"2025-01-05T12:00:00Z: yearly snapshot", "2024-12-31T12:00:00Z: yearly snapshot",
-			"2024-12-23T12:00:00Z: oldest yearly snapshot"}},
-		// In UTC the first two fall on different days; in their own offsets both on January 1.
-		{"days in each snapshot's own offset",
-			[]string{"2025-01-01T23:30:00-05:00", "2025-01-01T20:00:00Z", "2025-01-01T10:00:00Z"}, nil, Policy{Daily: Unlimited}, []string{
-				"2025-01-01T23:30:00-05:00: daily snapshot", "2025-01-01T10:00:00Z: oldest daily snapshot"}},
-		{"hours in a half-hour offset",
-			[]string{"2025-01-01T10:45:00+05:30", "2025-01-01T10:15:00+05:30", "2025-01-01T00:00:00Z"}, nil, Policy{Hourly: Unlimited}, []string{
-				"2025-01-01T10:45:00+05:30: hourly snapshot", "2025-01-01T00:00:00Z: hourly snapshot"}},
-		{"duplicates keep their input order",
-			[]string{"2025-01-01T10:00:00Z#a", "2025-01-01T09:00:00Z", "2025-01-01T10:00:00Z#b"}, nil, Policy{Last: 1, Daily: 2}, []string{
-				"2025-01-01T10:00:00Z#a: last snapshot; daily snapshot", "2025-01-01T09:00:00Z: oldest daily snapshot"}},
-		{"duplicates under last", []string{"2025-01-01T10:00:00Z#a", "2025-01-01T10:00:00Z#b", "2025-01-01T10:00:00Z#c"}, nil,
-			Policy{Last: 2}, []string{"2025-01-01T10:00:00Z#a: last snapshot", "2025-01-01T10:00:00Z#b: last snapshot"}},
-		// March 31 minus one month is "February 31", which Go and restic normalise to March 3.
-		{"within 1m from March 31",
-			[]string{"2025-03-31T12:00:00Z", "2025-03-03T12:00:01Z", "2025-03-03T12:00:00Z", "2025-02-28T12:00:00Z"}, nil,
-			Policy{Within: Duration{Months: 1}}, []string{"2025-03-31T12:00:00Z: within 1m", "2025-03-03T12:00:01Z: within 1m"}},
-		{"within 1y from a leap day",
-			[]string{"2024-02-29T00:00:00Z", "2023-03-01T00:00:01Z", "2023-03-01T00:00:00Z", "2023-02-28T23:00:00Z"}, nil,
-			Policy{Within: Duration{Years: 1}}, []string{"2024-02-29T00:00:00Z: within 1y", "2023-03-01T00:00:01Z: within 1y"}},
-		// The cutoff is February 1 00:30 +01:00 (January 31 in UTC), not January 28.
-		{"within counts months in the newest snapshot's offset",
-			[]string{"2025-03-01T00:30:00+01:00", "2025-01-30T00:00:00Z"}, nil,
-			Policy{Within: Duration{Months: 1}}, []string{"2025-03-01T00:30:00+01:00: within 1m"}},
-		{"within-daily keeps the oldest in range",
-			[]string{"2025-01-10T12:00:00Z", "2025-01-10T08:00:00Z", "2025-01-09T12:00:00Z", "2025-01-09T06:00:00Z", "2025-01-01T00:00:00Z"}, nil,
-			Policy{WithinDaily: Duration{Days: 2}}, []string{"2025-01-10T12:00:00Z: daily within 2d", "2025-01-09T12:00:00Z: daily within 2d"}},
-		{"within-daily oldest", []string{"2025-01-10T12:00:00Z", "2025-01-10T08:00:00Z", "2025-01-09T12:00:00Z", "2025-01-09T06:00:00Z"}, nil,
-			Policy{WithinDaily: Duration{Days: 2}}, []string{"2025-01-10T12:00:00Z: daily within 2d",
-				"2025-01-09T12:00:00Z: daily within 2d", "2025-01-09T06:00:00Z: oldest daily within 2d"}},
-		{"tags AND inside a group", tagTimes, tagged, Policy{Tags: [][]string{{"daily", "weekly"}}}, []string{
-			"2025-01-03T00:00:00Z: has tags [daily, weekly]"}},
-		{"tags OR across groups", tagTimes, tagged, Policy{Tags: [][]string{{"daily"}, {"weekly"}}}, []string{
-			"2025-01-05T00:00:00Z: has tags [daily]", "2025-01-04T00:00:00Z: has tags [weekly]",
-			"2025-01-03T00:00:00Z: has tags [daily]; has tags [weekly]"}},
-		{"an empty tag keeps untagged snapshots", tagTimes, tagged, Policy{Tags: [][]string{{""}}}, []string{
-			"2025-01-02T00:00:00Z: has tags []"}},
-		{"reasons in restic's order", days[:1], map[string][]string{days[0]: {"x"}},
-			Policy{Tags: [][]string{{"x"}}, Within: Duration{Days: 1}, Last: 1, Daily: 1, WithinDaily: Duration{Days: 1}}, []string{
-				"2025-01-03T10:00:00Z: has tags [x]; within 1d; last snapshot; daily snapshot; daily within 1d"}},
-	} {
+	for _, tc := range applyPolicyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var snaps []Snapshot
 			for _, s := range tc.snaps {
