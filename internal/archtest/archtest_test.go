@@ -30,6 +30,7 @@ var rules = map[string]rule{
 	"internal/lines":   {},
 	"internal/redact":  {},
 	"internal/finding": {}, // severities, statuses: one vocabulary (issue 10)
+	"internal/human":   {}, // sizes, durations, ages as people read them (issue 11)
 
 	// This package: tests only, reading source, importing nothing of ours.
 	"internal/archtest": {},
@@ -105,7 +106,7 @@ type rule struct {
 var everyone = in("finding")
 
 // helpers are the leaves most packages may use.
-var helpers = in("ctxio", "durable", "fault", "lines", "redact")
+var helpers = in("ctxio", "durable", "fault", "human", "lines", "redact")
 
 // in names packages under internal/.
 func in(names ...string) []string {

@@ -8,7 +8,7 @@
 //     same in prose; when a rule changes, change both. The doc.go texts
 //     call "the leaf helpers" the packages that import nothing of
 //     fossamaint and most packages may use: internal/ctxio, durable,
-//     fault, lines and redact, and internal/finding (the one severity
+//     fault, human, lines and redact, and internal/finding (the one severity
 //     vocabulary), which every package may import.
 //   - the size limits: no .go file longer than 600 lines, no function body
 //     longer than 80, except the entries of an explicit allow-list that
