@@ -169,7 +169,7 @@ Exit 2 when one failed, 1 when one is unverified.`,
 				}
 			}
 			if asJSON {
-				if err := a.encodeJSON(results); err != nil {
+				if err := a.encodeList("results", results); err != nil {
 					return err
 				}
 			}

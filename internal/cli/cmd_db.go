@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,16 +55,6 @@ func (a *app) openDB(ctx context.Context, flag string) (*sqlitedb.DB, string, er
 		return nil, path, unusable(err)
 	}
 	return db, path, nil
-}
-
-func (a *app) encodeJSON(v any) error { return writeJSON(a.stdout, v) }
-
-// writeJSON writes v as indented JSON, the shape of every --json.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // templates hold <*>; this is not HTML
-	return enc.Encode(v)
 }
 
 func (a *app) dbCheckCmd() *cobra.Command {

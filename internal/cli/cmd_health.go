@@ -67,7 +67,7 @@ func (a *app) probeEndpoints(cmd *cobra.Command, checks []health.Check, asJSON b
 		}
 	}
 	if asJSON {
-		if err := a.encodeJSON(results); err != nil {
+		if err := a.encodeList("results", results); err != nil {
 			return err
 		}
 		return exitSilently(code)

@@ -35,7 +35,7 @@ func (a *app) reportCmd() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return a.encodeJSON(runs)
+					return a.encodeList("runs", runs)
 				}
 				for _, r := range runs {
 					fmt.Fprintf(a.stdout, "%s  %s  %s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Status)

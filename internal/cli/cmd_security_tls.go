@@ -98,7 +98,7 @@ func (a *app) runSecurityTLS(ctx context.Context, f tlsFlags, args []string) err
 		return err
 	}
 	if f.asJSON {
-		err = a.encodeJSON(reports)
+		err = a.encodeList("reports", reports)
 	} else {
 		err = writeTLSReports(a.stdout, reports)
 	}
