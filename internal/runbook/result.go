@@ -96,7 +96,21 @@ type Result struct {
 	// Rolled is true when the step's changes were rolled back (see
 	// RolledBack): the run's state, not a metric.
 	Rolled bool `json:"rolled_back,omitempty"`
+	// Scope is ScopeHost when the step looked at the machine (its
+	// packages, load, processes, system auth log) rather than the
+	// installation; reports show such steps apart, under "This host".
+	Scope Scope `json:"scope,omitempty"`
 }
+
+// Scope says what a step's findings are about.
+type Scope string
+
+// ScopeInstallation (the zero value) is the FossaWork installation;
+// ScopeHost is the machine it runs on.
+const (
+	ScopeInstallation Scope = ""
+	ScopeHost         Scope = "host"
+)
 
 // Finding appends a finding and raises the status to match its severity.
 func (r *Result) Finding(sev Severity, evidence, format string, a ...any) {
