@@ -60,7 +60,7 @@ func run(ctx context.Context, dbPath, asideDir string) (err error) {
 		return errors.Join(err, removeIfExists(tmp))
 	}
 	fmt.Printf("VacuumInto %s (%d bytes), InstallFile %s (original kept as %s)\n",
-		vac.Duration.Round(time.Millisecond), vac.Size, time.Since(start).Round(time.Millisecond), aside)
+		vac.Duration.D().Round(time.Millisecond), vac.Size, time.Since(start).Round(time.Millisecond), aside)
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
+
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/fault"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
@@ -94,9 +96,9 @@ type Created struct {
 	// (only after the new one had been verified).
 	Replaced       bool          `json:"replaced,omitempty"`
 	Notes          []string      `json:"notes,omitempty"`
-	Duration       time.Duration `json:"duration_ns"`
-	BackupDuration time.Duration `json:"backup_duration_ns"`
-	VerifyDuration time.Duration `json:"verify_duration_ns"`
+	Duration       human.Seconds `json:"duration_seconds"`
+	BackupDuration human.Seconds `json:"backup_duration_seconds"`
+	VerifyDuration human.Seconds `json:"verify_duration_seconds"`
 }
 
 // Create writes a backup of o.DBPath with the SQLite online backup API,
@@ -118,7 +120,7 @@ func Create(ctx context.Context, o CreateOptions) (Created, error) {
 	case KindMaintenance:
 		c, err = createSingle(ctx, o, o.Layout.MaintenanceDir, "_pre_maintenance_")
 	}
-	c.Duration = time.Since(start)
+	c.Duration = human.Seconds(time.Since(start))
 	return c, err
 }
 

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Kind says which part of the layout a backup belongs to.
@@ -54,7 +56,7 @@ type Backup struct {
 	Kind       Kind          `json:"kind"`
 	Time       time.Time     `json:"time"`
 	TimeSource TimeSource    `json:"time_source"`
-	Age        time.Duration `json:"age_ns"`
+	Age        human.Seconds `json:"age_seconds"`
 	Size       int64         `json:"size"`
 	// HasManifest: a manifest sits in the same daily directory, or beside
 	// a weekly or maintenance file under the same stem.
@@ -112,7 +114,7 @@ func ListDetailed(ctx context.Context, layout Layout, now time.Time) (Listing, e
 		l.Backups = append(l.Backups, found...)
 	}
 	for i := range l.Backups {
-		l.Backups[i].Age = now.Sub(l.Backups[i].Time)
+		l.Backups[i].Age = human.Seconds(now.Sub(l.Backups[i].Time))
 	}
 	slices.SortStableFunc(l.Backups, func(a, b Backup) int {
 		if c := b.Time.Compare(a.Time); c != 0 {

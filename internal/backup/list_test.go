@@ -104,7 +104,7 @@ func TestList(t *testing.T) {
 			b.TimeSource != w.source || b.Size != w.size || b.HasManifest != w.manifest {
 			t.Errorf("[%d] = %s %s %v %s size %d manifest %v; want %+v", i, rel, b.Kind, b.Time, b.TimeSource, b.Size, b.HasManifest, w)
 		}
-		if b.Age != now.Sub(w.when) {
+		if b.Age.D() != now.Sub(w.when) {
 			t.Errorf("[%d] %s age %v, want %v", i, rel, b.Age, now.Sub(w.when))
 		}
 		if (b.Kind == KindUnknown || b.TimeSource == TimeFromMtime) && b.Note == "" {

@@ -98,7 +98,7 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 func listedAt(list []Backup) time.Time {
 	for _, b := range list {
 		if !b.Time.IsZero() {
-			return b.Time.Add(b.Age)
+			return b.Time.Add(b.Age.D())
 		}
 	}
 	return time.Time{}

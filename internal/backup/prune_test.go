@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 func TestPlanPrunePerKind(t *testing.T) {
@@ -14,7 +16,7 @@ func TestPlanPrunePerKind(t *testing.T) {
 	var list []Backup
 	add := func(kind Kind, age time.Duration) {
 		// Age as List sets it: PlanPrune reads the listing's now from it.
-		list = append(list, Backup{Path: string(kind) + "-" + age.String(), Kind: kind, Time: now.Add(-age), Age: age})
+		list = append(list, Backup{Path: string(kind) + "-" + age.String(), Kind: kind, Time: now.Add(-age), Age: human.Seconds(age)})
 	}
 	for d := 0; d < 20; d++ {
 		add(KindDaily, time.Duration(d)*24*time.Hour)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
+
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
@@ -44,7 +46,7 @@ type RestoreResult struct {
 	Check    sqlitedb.CheckResult `json:"check"`
 	Rows     map[string]int64     `json:"rows,omitempty"`
 	Notes    []string             `json:"notes,omitempty"`
-	Duration time.Duration        `json:"duration_ns"`
+	Duration human.Seconds        `json:"duration_seconds"`
 }
 
 // Restore replaces o.DBPath with the backup at o.BackupPath: it verifies
@@ -56,7 +58,7 @@ type RestoreResult struct {
 // refused with ErrVerificationFailed and the database is not touched.
 func Restore(ctx context.Context, o RestoreOptions) (res RestoreResult, err error) {
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	if o.BackupPath == "" || o.DBPath == "" || o.PreRecoveryDir == "" || o.Now.IsZero() {
 		return res, errors.New("restoring: backup path, database path, pre-recovery directory and time are all required")
 	}

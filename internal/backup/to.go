@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // KindManual marks a backup written to a path of the operator's choosing
@@ -51,6 +53,6 @@ func BackupTo(ctx context.Context, dbPath, out string, o ToOptions) (Created, er
 		return c, fmt.Errorf("backing up to %s: %w", out, err)
 	}
 	c.Manifest = m
-	c.Duration = time.Since(start)
+	c.Duration = human.Seconds(time.Since(start))
 	return c, nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
+
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -28,7 +30,7 @@ type VerifyResult struct {
 	SQLiteVersion string               `json:"sqlite_version,omitempty"`
 	OK            bool                 `json:"ok"`
 	Messages      []string             `json:"messages,omitempty"`
-	Duration      time.Duration        `json:"duration_ns"`
+	Duration      human.Seconds        `json:"duration_seconds"`
 }
 
 // Verify hashes path and runs quick_check and a table count on it, opened
@@ -54,7 +56,7 @@ func verifyFile(ctx context.Context, path string, full bool) (res VerifyResult, 
 	if full {
 		res.CheckName = CheckFull
 	}
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	fi, err := os.Stat(path)
 	if err != nil {
 		return res, fmt.Errorf("verifying backup %s: %w", path, err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
+
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
@@ -35,7 +37,7 @@ type RestoreTest struct {
 	Tables   int              `json:"tables"`
 	Rows     map[string]int64 `json:"rows,omitempty"`
 	Error    string           `json:"error,omitempty"`
-	Duration time.Duration    `json:"duration_ns"`
+	Duration human.Seconds    `json:"duration_seconds"`
 }
 
 // DeepResult is VerifyResult plus the manifest comparison and the restore
@@ -185,7 +187,7 @@ func (r *DeepResult) compareManifest(ctx context.Context, dbPath string) error {
 // and -shm there, never beside the backup), and counts tables and rows.
 func restoreTest(ctx context.Context, path string) (rt RestoreTest) {
 	start := time.Now()
-	defer func() { rt.Duration = time.Since(start) }()
+	defer func() { rt.Duration = human.Seconds(time.Since(start)) }()
 	dir, err := durable.MkdirTemp(os.TempDir(), "restore-test")
 	if err != nil {
 		rt.Error = fmt.Sprintf("creating temp dir: %v", err)

@@ -81,7 +81,7 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
 			}
 			m := created.Manifest
 			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages, %s %s, sha256 %s, took %s\n", created.Path, m.Size, m.PageCount,
-				m.Check, m.CheckResult, m.SHA256, created.Duration.Round(1e6))
+				m.Check, m.CheckResult, m.SHA256, created.Duration.D().Round(1e6))
 			return nil
 		},
 	}

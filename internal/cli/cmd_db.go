@@ -101,7 +101,7 @@ tables, such as a 0-byte file), which db backup refuses too.`,
 					return err
 				}
 			} else if res.OK {
-				fmt.Fprintf(a.stdout, "%s: %s ok (%s)\n", path, check, res.Duration.Round(1e6))
+				fmt.Fprintf(a.stdout, "%s: %s ok (%s)\n", path, check, res.Duration.D().Round(1e6))
 			} else {
 				fmt.Fprintf(a.stdout, "%s: %s FAILED:\n  %s\n", path, check, strings.Join(res.Messages, "\n  "))
 			}
@@ -261,7 +261,7 @@ written.`,
 			m := created.Manifest
 			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages of %d, %s %s, sha256 %s\n  backup %s, verify %s, manifest %s\n",
 				created.Path, m.Size, m.PageCount, m.PageSize, m.Check, m.CheckResult, m.SHA256,
-				created.BackupDuration.Round(1e6), created.VerifyDuration.Round(1e6), created.ManifestPath)
+				created.BackupDuration.D().Round(1e6), created.VerifyDuration.D().Round(1e6), created.ManifestPath)
 			return nil
 		},
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
+
 	"modernc.org/sqlite"
 )
 
@@ -41,7 +43,7 @@ type BackupResult struct {
 	Size      int64         `json:"size"`
 	PageSize  int64         `json:"page_size"`
 	PageCount int64         `json:"page_count"`
-	Duration  time.Duration `json:"duration_ns"`
+	Duration  human.Seconds `json:"duration_seconds"`
 }
 
 // Backup copies the database srcPath into dstPath with SQLite's online
@@ -59,7 +61,7 @@ type BackupResult struct {
 // the temp file is removed and dstPath is left as it was.
 func Backup(ctx context.Context, srcPath, dstPath string, opts BackupOptions) (res BackupResult, err error) {
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	dst, err := filepath.Abs(dstPath)
 	if err != nil {
 		return res, fmt.Errorf("resolving backup path %s: %w", dstPath, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // DefaultMaxErrors bounds the messages a check collects when the caller
@@ -16,7 +18,7 @@ const DefaultMaxErrors = 100
 type CheckResult struct {
 	OK       bool          `json:"ok"`
 	Messages []string      `json:"messages,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration human.Seconds `json:"duration_seconds"`
 }
 
 // QuickCheck runs PRAGMA quick_check: the b-tree structure without
@@ -39,7 +41,7 @@ func (d *DB) IntegrityCheck(ctx context.Context, maxErrors int) (CheckResult, er
 func (d *DB) check(ctx context.Context, pragma string, maxErrors int) (CheckResult, error) {
 	start := time.Now()
 	msgs, err := d.pragmaLines(ctx, fmt.Sprintf("PRAGMA %s(%d)", pragma, maxErrors))
-	res := CheckResult{Duration: time.Since(start)}
+	res := CheckResult{Duration: human.Seconds(time.Since(start))}
 	if err != nil {
 		if ctx.Err() == nil {
 			// Damage bad enough that SQLite aborts the check (e.g. an

@@ -100,16 +100,16 @@ func TestCheckHonoursCancel(t *testing.T) {
 		t.Fatalf("uninterrupted check: %+v %v", full, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(full.Duration/20, cancel)
+	timer := time.AfterFunc(full.Duration.D()/20, cancel)
 	defer timer.Stop()
 	res, err := db.IntegrityCheck(ctx, 0)
 	if err == nil {
-		t.Skipf("check finished in %v before the cancel at %v; cannot observe the interrupt", res.Duration, full.Duration/20)
+		t.Skipf("check finished in %v before the cancel at %v; cannot observe the interrupt", res.Duration, full.Duration.D()/20)
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted check: %v, want context.Canceled", err)
 	}
-	if res.Duration >= full.Duration {
+	if res.Duration.D() >= full.Duration.D() {
 		t.Errorf("interrupted check took %v, as long as a full one (%v)", res.Duration, full.Duration)
 	}
 	again, err := db.QuickCheck(context.Background())

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Default thresholds of NeedsVacuum: a tenth of the pages on the freelist
@@ -47,7 +49,7 @@ type Fragmentation struct {
 	UnusedRatio float64 `json:"unused_ratio"`
 	// Objects are all tables and indexes, largest first.
 	Objects  []TableSize   `json:"objects,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration human.Seconds `json:"duration_seconds"`
 }
 
 // Fragmentation measures the freelist and, through the dbstat virtual
@@ -59,7 +61,7 @@ type Fragmentation struct {
 // interrupts it.
 func (d *DB) Fragmentation(ctx context.Context) (f Fragmentation, err error) {
 	start := time.Now()
-	defer func() { f.Duration = time.Since(start) }()
+	defer func() { f.Duration = human.Seconds(time.Since(start)) }()
 	f.Path = d.path
 	ints := []struct {
 		pragma string

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Auto-vacuum modes as PRAGMA auto_vacuum reports them.
@@ -41,8 +43,8 @@ type IncrementalResult struct {
 	FreedBytes  int64         `json:"freed_bytes"`
 	LeftPages   int64         `json:"left_pages"`
 	Chunks      int           `json:"chunks"`
-	LongestLock time.Duration `json:"longest_lock_ns"`
-	Duration    time.Duration `json:"duration_ns"`
+	LongestLock human.Seconds `json:"longest_lock_seconds"`
+	Duration    human.Seconds `json:"duration_seconds"`
 }
 
 // IncrementalVacuum returns free pages to the filesystem in chunks of at
@@ -54,7 +56,7 @@ type IncrementalResult struct {
 // The database must be in auto_vacuum=INCREMENTAL mode.
 func (d *DB) IncrementalVacuum(ctx context.Context, chunk int, budget time.Duration) (res IncrementalResult, err error) {
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	if chunk <= 0 {
 		chunk = 256
 	}
@@ -79,7 +81,7 @@ func (d *DB) IncrementalVacuum(ctx context.Context, chunk int, budget time.Durat
 			res.FreedBytes = res.FreedPages * pageSize
 			return res, err
 		}
-		res.LongestLock = max(res.LongestLock, time.Since(t))
+		res.LongestLock = max(res.LongestLock, human.Seconds(time.Since(t)))
 		res.Chunks++
 		if err := d.sql.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&left); err != nil {
 			return res, d.wrap(ctx, "reading the freelist of", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // PerConnectionPragmasNote is what the report says about the seed's step
@@ -41,7 +43,7 @@ type OptimizeOptions struct {
 // OptimizeResult lists what Optimize did, in the operator's words.
 type OptimizeResult struct {
 	Actions  []string      `json:"actions"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration human.Seconds `json:"duration_seconds"`
 }
 
 // Optimize refreshes the query planner's statistics (ANALYZE when there
@@ -52,7 +54,7 @@ type OptimizeResult struct {
 // place must not leave data behind in its own -wal.
 func (d *DB) Optimize(ctx context.Context, opts OptimizeOptions) (res OptimizeResult, err error) {
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	if opts.Reindex {
 		if _, err := d.sql.ExecContext(ctx, "REINDEX"); err != nil {
 			return res, d.wrap(ctx, "rebuilding the indexes of", err)

@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // VacuumResult describes the compacted copy VacuumInto wrote.
 type VacuumResult struct {
 	Path     string        `json:"path"`
 	Size     int64         `json:"size"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration human.Seconds `json:"duration_seconds"`
 }
 
 // VacuumInto writes a compacted copy of the database (one read snapshot,
@@ -25,7 +27,7 @@ type VacuumResult struct {
 // failure nothing is left under dstPath or the temp name.
 func (d *DB) VacuumInto(ctx context.Context, dstPath string) (res VacuumResult, err error) {
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
+	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
 	dst, err := filepath.Abs(dstPath)
 	if err != nil {
 		return res, fmt.Errorf("resolving vacuum output path %s: %w", dstPath, err)

@@ -32,10 +32,10 @@ func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (ru
 	var lines []string
 	for _, b := range lst.Backups {
 		total[b.Kind]++
-		if b.Age < 7*24*time.Hour {
+		if b.Age.D() < 7*24*time.Hour {
 			week[b.Kind]++
 		}
-		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age), humanize.IBytes(uint64(b.Size))))
+		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age.D()), humanize.IBytes(uint64(b.Size))))
 	}
 	for _, k := range []backup.Kind{backup.KindDaily, backup.KindWeekly, backup.KindMaintenance} {
 		r.Metric(string(k), float64(total[k]), "count")
@@ -73,7 +73,7 @@ func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbo
 		if err != nil {
 			return r, err
 		}
-		r.Metric(string(kind)+"_verify_seconds", res.Duration.Seconds(), "s")
+		r.Metric(string(kind)+"_verify_seconds", res.Duration.D().Seconds(), "s")
 		if !res.Sound() {
 			ev := strings.Join(append(append([]string{}, res.Messages...), res.ManifestErr), "\n")
 			r.Finding(runbook.Critical, ev, "the newest %s backup %s failed verification", kind, b.Path)
@@ -85,7 +85,7 @@ func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbo
 			note = "sha256 matches its manifest"
 		}
 		r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s backup %s (%s old): %s, check ok, restore test ok with %d tables",
-			kind, b.Path, age(b.Age), note, res.RestoreTest.Tables)
+			kind, b.Path, age(b.Age.D()), note, res.RestoreTest.Tables)
 	}
 	return r, nil
 }
@@ -115,7 +115,7 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 	}
 	var ev []string
 	for _, b := range plan.Remove {
-		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age)))
+		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age.D())))
 	}
 	if !ph.b.Prune {
 		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), ph.b.Retention)

@@ -117,9 +117,9 @@ func (ph *databasePhase) dbIntegrity(ctx context.Context, env *runbook.Env) (run
 		// SQLite refuses the file itself: that is the worst corruption.
 		res = sqlitedb.CheckResult{Messages: []string{err.Error()}}
 	}
-	r.Metric(check+"_seconds", res.Duration.Seconds(), "s")
+	r.Metric(check+"_seconds", res.Duration.D().Seconds(), "s")
 	if res.OK {
-		r.Action("%s of %s: ok in %s", check, target, res.Duration.Round(time.Millisecond))
+		r.Action("%s of %s: ok in %s", check, target, res.Duration.D().Round(time.Millisecond))
 		return r, nil
 	}
 	ph.verdict.put(integrityVerdict{corrupt: res.Messages, since: ph.corruptSince(ph.now())})

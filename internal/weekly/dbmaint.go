@@ -28,8 +28,8 @@ func (ph *databasePhase) dbBackup(ctx context.Context, env *runbook.Env) (runboo
 	ph.pointA.put(created.Path)
 	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanize.IBytes(uint64(created.Manifest.Size)),
 		created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
-	r.Metric("backup_seconds", created.Duration.Seconds(), "s")
-	r.Metric("verify_seconds", created.VerifyDuration.Seconds(), "s")
+	r.Metric("backup_seconds", created.Duration.D().Seconds(), "s")
+	r.Metric("verify_seconds", created.VerifyDuration.D().Seconds(), "s")
 	r.Metric("backup_bytes", float64(created.Manifest.Size), "bytes")
 	return r, nil
 }
@@ -218,9 +218,9 @@ func (ph *databasePhase) reclaimOnline(ctx context.Context, env *runbook.Env, r 
 		defer db.Close()
 		res, err := db.IncrementalVacuum(ctx, reclaimChunk, budget)
 		r.Metric("reclaimed_bytes", float64(res.FreedBytes), "bytes")
-		r.Metric("reclaim_longest_lock_seconds", res.LongestLock.Seconds(), "s")
+		r.Metric("reclaim_longest_lock_seconds", res.LongestLock.D().Seconds(), "s")
 		env.Record("gave %d free pages (%s) back in %d chunks over %s; the longest held the write lock %s",
-			res.FreedPages, humanize.IBytes(uint64(res.FreedBytes)), res.Chunks, res.Duration.Round(time.Millisecond), res.LongestLock.Round(time.Millisecond))
+			res.FreedPages, humanize.IBytes(uint64(res.FreedBytes)), res.Chunks, res.Duration.D().Round(time.Millisecond), res.LongestLock.D().Round(time.Millisecond))
 		if res.LeftPages > 0 && err == nil {
 			r.Finding(runbook.Info, "", "%d free pages are left for next week: the window's time ran out", res.LeftPages)
 		}

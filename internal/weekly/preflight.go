@@ -64,7 +64,7 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 		return r, fmt.Errorf("listing backups: %w", err)
 	}
 	if b, ok := backup.DailyFor(list, now); ok {
-		r.Metric("daily_backup_age_hours", b.Age.Hours(), "h")
+		r.Metric("daily_backup_age_hours", b.Age.D().Hours(), "h")
 		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
 		return r, nil
 	}
@@ -82,7 +82,7 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 	}
 	if !env.DryRun {
 		r.Action("emergency backup %s verified (%s %s, sha256 %s)", created.Path, created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
-		r.Metric("emergency_backup_seconds", created.Duration.Seconds(), "s")
+		r.Metric("emergency_backup_seconds", created.Duration.D().Seconds(), "s")
 	}
 	return r, nil
 }
