@@ -88,7 +88,7 @@ func List(ctx context.Context, layout Layout, now time.Time) ([]Backup, error) {
 // ListDetailed is List with notes about absent directories. Names are read
 // as wall-clock times in now's location, the installation's local time.
 func ListDetailed(ctx context.Context, layout Layout, now time.Time) (Listing, error) {
-	var l Listing
+	l := Listing{Backups: []Backup{}}
 	dirs := []struct {
 		kind Kind
 		dir  string

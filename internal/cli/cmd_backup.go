@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -80,8 +83,8 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
 				return a.encodeJSON(created)
 			}
 			m := created.Manifest
-			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages, %s %s, sha256 %s, took %s\n", created.Path, m.Size, m.PageCount,
-				m.Check, m.CheckResult, m.SHA256, created.Duration.D().Round(1e6))
+			fmt.Fprintf(a.stdout, "%s\n  %s, %d pages, %s %s, sha256 %s, took %s\n", created.Path, human.Bytes(m.Size), m.PageCount,
+				m.Check, m.CheckResult, m.SHA256, created.Duration)
 			return nil
 		},
 	}
@@ -93,10 +96,16 @@ pre-maintenance backups/maintenance/<db>_pre_maintenance_<ts>.db.`,
 func (a *app) backupListCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:     "list",
-		Short:   "List backups, newest first, with kind, age and size",
-		Example: "  fossamaint backup list --json",
-		Args:    cobra.NoArgs,
+		Use:   "list",
+		Short: "List backups, newest first, with kind, age and size",
+		Long: `Lists the backups of the configured layout, newest first: kind, when it was
+taken, its age, its size and whether a manifest describes it (without one,
+backup verify can only call it UNVERIFIED). Directories that are missing
+or not configured are noted below the table. With --json sizes are in
+bytes and ages in seconds.`,
+		Example: `  fossamaint backup list
+  fossamaint backup list --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := a.installation()
 			if err != nil {
@@ -109,21 +118,43 @@ func (a *app) backupListCmd() *cobra.Command {
 			if asJSON {
 				return a.encodeJSON(lst)
 			}
-			for _, b := range lst.Backups {
-				man := " "
-				if b.HasManifest {
-					man = "m"
-				}
-				fmt.Fprintf(a.stdout, "%-11s %s %-19s %10d  %s\n", b.Kind, man, b.Time.Format("2006-01-02 15:04:05"), b.Size, b.Path)
-			}
-			for _, n := range lst.Notes {
-				fmt.Fprintf(a.stdout, "note: %s\n", n)
-			}
-			return nil
+			return printBackupList(a.stdout, lst)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (sizes in bytes, ages in seconds)")
 	return c
+}
+
+// printBackupList writes the backups as a table: a header, human sizes and
+// ages, columns aligned; then what each odd backup's note says and the
+// listing's notes.
+func printBackupList(w io.Writer, lst backup.Listing) error {
+	if len(lst.Backups) == 0 {
+		fmt.Fprintln(w, "no backups found")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tTAKEN\tAGE\tSIZE\tMANIFEST\tPATH")
+		for _, b := range lst.Backups {
+			man := "no"
+			if b.HasManifest {
+				man = "yes"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", b.Kind, b.Time.Format("2006-01-02 15:04"),
+				human.Age(b.Age.D()), human.Bytes(b.Size), man, b.Path)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, b := range lst.Backups {
+		if b.Note != "" {
+			fmt.Fprintf(w, "note: %s: %s\n", filepath.Base(b.Path), b.Note)
+		}
+	}
+	for _, n := range lst.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
 }
 
 func (a *app) backupVerifyCmd() *cobra.Command {
@@ -297,7 +328,7 @@ does not keep. Unknown files are never deleted.`,
 			// between the plan and the deletion, and a prune killed midway
 			// is a dead run that recover reports.
 			var plan backup.PrunePlan
-			var removed []string
+			removed := []string{}
 			prune := runbook.Step{Name: "retention", Kind: runbook.Mutating, Critical: true,
 				Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 					list, err := backup.List(ctx, in.Backups.Layout, a.now())

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -101,7 +105,7 @@ tables, such as a 0-byte file), which db backup refuses too.`,
 					return err
 				}
 			} else if res.OK {
-				fmt.Fprintf(a.stdout, "%s: %s ok (%s)\n", path, check, res.Duration.D().Round(1e6))
+				fmt.Fprintf(a.stdout, "%s: %s ok (%s)\n", path, check, res.Duration)
 			} else {
 				fmt.Fprintf(a.stdout, "%s: %s FAILED:\n  %s\n", path, check, strings.Join(res.Messages, "\n  "))
 			}
@@ -158,26 +162,27 @@ func (a *app) dbStatsCmd() *cobra.Command {
 
 func (a *app) printStats(st sqlitedb.Stats, frag sqlitedb.Fragmentation) {
 	w := a.stdout
-	fmt.Fprintf(w, "%s\n  size %d bytes (wal %d), page size %d, %d pages, %d free (%.1f%%), journal %s, SQLite %s\n",
-		st.Path, st.FileSize, st.WALSize, st.PageSize, st.PageCount, st.FreelistCount, st.FreelistRatio*100, st.JournalMode, st.SQLiteVersion)
+	fmt.Fprintf(w, "%s\n  size %s (wal %s), page size %d, %d pages, %d free (%s), journal %s, SQLite %s\n",
+		st.Path, human.Bytes(st.FileSize), human.Bytes(st.WALSize), st.PageSize, st.PageCount, st.FreelistCount,
+		human.Percent(st.FreelistRatio*100), st.JournalMode, st.SQLiteVersion)
 	fmt.Fprintf(w, "  %d tables, %d indexes\n", st.Tables, st.Indexes)
 	for _, t := range st.Rows {
 		fmt.Fprintf(w, "  %-32s %12d rows\n", t.Table, t.Rows)
 	}
 	if frag.DBStatAvailable {
-		fmt.Fprintf(w, "  unused bytes inside pages: %d (%.1f%%)\n  largest:\n", frag.UnusedBytes, frag.UnusedRatio*100)
+		fmt.Fprintf(w, "  unused bytes inside pages: %s (%s)\n  largest:\n", human.Bytes(frag.UnusedBytes), human.Percent(frag.UnusedRatio*100))
 		for i, t := range frag.Objects {
 			if i == 10 {
 				break
 			}
-			fmt.Fprintf(w, "    %-30s %12d bytes (%d unused)\n", t.Name, t.Bytes, t.Unused)
+			fmt.Fprintf(w, "    %-30s %10s (%s unused)\n", t.Name, human.Bytes(t.Bytes), human.Bytes(t.Unused))
 		}
 	}
 }
 
 func (a *app) dbOptimizeCmd() *cobra.Command {
 	var vacuum string
-	var dryRun, asJSON bool
+	var f weeklyFlags
 	c := &cobra.Command{
 		Use:   "optimize",
 		Short: "The database phase alone: verified backup, integrity check, then optimise with minimal downtime",
@@ -189,9 +194,15 @@ sqlite_stat1 is missing), REINDEX only when the check found index problems,
 journal_mode=WAL, quick_check, start, wait until ready. Any failure after
 the stop restores the pre-maintenance file. The seed's synchronous,
 cache_size and temp_store pragmas are not set: they are per-connection and
-would do nothing for the application.`,
+would do nothing for the application.
+
+It stops the service, so outside the maintenance window it refuses (exit 3,
+saying when the window opens) unless --force-window is given; then it warns
+and proceeds. A dry run stops nothing and runs at any time. The history
+records it as the single command "db optimize", not as a run.`,
 		Example: `  fossamaint db optimize --dry-run
-  fossamaint db optimize --vacuum always`,
+  fossamaint db optimize --vacuum always
+  fossamaint db optimize --force-window     # outside the window, on purpose`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := a.installation()
@@ -206,13 +217,49 @@ would do nothing for the application.`,
 				}
 				in.Database.Vacuum = vacuum
 			}
-			return a.runPhaseCommand(cmd, in, "database", dryRun, asJSON)
+			if err := a.optimizeWindow(in.Window, f); err != nil {
+				return err
+			}
+			return a.runPhaseCommand(cmd, in, "database", weeklyFlags{dryRun: f.dryRun, forceWindow: true}, f.asJSON)
 		},
 	}
 	c.Flags().StringVar(&vacuum, "vacuum", "", "auto (when fragmented), always, never or incremental (default: database.vacuum)")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "say what would be done, change nothing")
+	c.Flags().BoolVar(&f.forceWindow, "force-window", false, "stop the service even outside the maintenance window")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
 	return c
+}
+
+// checkOut refuses an --out that exists (or whose manifest does) or whose
+// directory does not: usage errors, found before anything is opened.
+// backup.BackupTo checks again, as it must: this only gives the exit code.
+func checkOut(out string) error {
+	for _, p := range []string{out, backup.ManifestPathFor(out)} {
+		if _, err := os.Lstat(p); err == nil {
+			return usageErr("--out %s: %s already exists: choose another path or remove it (backups are never overwritten)", out, p)
+		}
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return usageErr("--out %s: directory %s does not exist: create it or choose another path", out, filepath.Dir(out))
+	}
+	return nil
+}
+
+// optimizeWindow lets db optimize stop the service inside the maintenance
+// window; outside it only with --force-window (and a warning on stderr),
+// else exit 3 saying when the window opens. A dry run stops nothing.
+func (a *app) optimizeWindow(win runbook.Window, f weeklyFlags) error {
+	now := a.now()
+	if _, inside := win.Current(now); inside || f.dryRun {
+		return nil
+	}
+	next := win.Next(now).Start.Format("Mon 2006-01-02 15:04 MST")
+	if !f.forceWindow {
+		return withCode(ExitOutside, fmt.Errorf("db optimize stops the service, and it is outside the maintenance window (%s): now %s, next window opens %s; run it then, use --dry-run to see what it would do, or --force-window to stop the service now",
+			win, now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), next))
+	}
+	fmt.Fprintf(a.stderr, "warning: outside the maintenance window (next opens %s): --force-window, so db optimize stops the service now\n", next)
+	return nil
 }
 
 func (a *app) dbBackupCmd() *cobra.Command {
@@ -239,6 +286,9 @@ written.`,
 			if verify != "quick" && verify != "full" {
 				return usageErr("--verify %q: use quick or full", verify)
 			}
+			if err := checkOut(out); err != nil {
+				return err
+			}
 			// The checks of db check first: an empty database would
 			// only fail verification after a copy was written.
 			db, path, err := a.openDB(cmd.Context(), dbPath)
@@ -259,9 +309,9 @@ written.`,
 				return a.encodeJSON(created)
 			}
 			m := created.Manifest
-			fmt.Fprintf(a.stdout, "%s\n  %d bytes, %d pages of %d, %s %s, sha256 %s\n  backup %s, verify %s, manifest %s\n",
-				created.Path, m.Size, m.PageCount, m.PageSize, m.Check, m.CheckResult, m.SHA256,
-				created.BackupDuration.D().Round(1e6), created.VerifyDuration.D().Round(1e6), created.ManifestPath)
+			fmt.Fprintf(a.stdout, "%s\n  %s, %d pages of %d, %s %s, sha256 %s\n  backup %s, verify %s, manifest %s\n",
+				created.Path, human.Bytes(m.Size), m.PageCount, m.PageSize, m.Check, m.CheckResult, m.SHA256,
+				created.BackupDuration, created.VerifyDuration, created.ManifestPath)
 			return nil
 		},
 	}

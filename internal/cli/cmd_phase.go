@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/report"
+	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
 // phaseCmd describes a command that runs one phase of the weekly
@@ -18,8 +21,8 @@ var phaseCommands = []phaseCmd{
 		"  fossamaint preflight --config fossamaint.yaml --json"},
 	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
 		"  fossamaint updates check --json"},
-	{"logs", "errors", "logs", "The logs phase alone: the week's analysis, then rotation",
-		"  fossamaint logs errors --json"},
+	{"logs", "tidy", "logs", "The logs phase alone: the week's analysis (kept in the reports directory), then rotation: compress, archive, delete",
+		"  fossamaint logs tidy --dry-run"},
 	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now",
 		"  fossamaint perf trends"},
 	{"security", "review", "security", "File modes, certificate expiry and the week's failed logins",
@@ -60,7 +63,7 @@ func (a *app) subcommands(parent string) []*cobra.Command {
 	case "backup":
 		return a.backupCmds()
 	case "logs":
-		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
+		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsErrorsCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
 	case "security":
 		return []*cobra.Command{a.securityScanCmd(), a.securityAuthlogCmd(), a.securityTLSCmd(), a.securityPermsCmd()}
 	}
@@ -79,9 +82,10 @@ var parentShort = map[string]string{
 func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 	var asJSON, dryRun bool
 	c := &cobra.Command{
-		Use:     pc.use,
-		Short:   pc.short,
-		Long:    pc.short + ".\n\nRuns the " + pc.phase + " phase of `fossamaint weekly` alone, at any time (the window is not enforced).",
+		Use:   pc.use,
+		Short: pc.short,
+		Long: pc.short + ".\n\nRuns the " + pc.phase + " phase of `fossamaint weekly` alone, at any time (the window is not enforced)." +
+			"\nThe history records it as a single command, not a run: `report --list --all` shows it, and it never\nbecomes the latest run of `report` and `rollback`.",
 		Example: pc.example,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -89,7 +93,7 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.runPhaseCommand(cmd, in, pc.phase, dryRun, asJSON)
+			return a.runPhaseCommand(cmd, in, pc.phase, weeklyFlags{dryRun: dryRun, forceWindow: true}, asJSON)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -98,9 +102,14 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 }
 
 // runPhaseCommand runs one phase through the engine (lock, journal, dry
-// run) at any time and prints its result.
-func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phase string, dryRun, asJSON bool) error {
-	run, err := a.runWeekly(cmd.Context(), in, weeklyFlags{dryRun: dryRun, forceWindow: true, only: []string{phase}})
+// run) and prints its result. The history records it under the command's
+// own name ("preflight", "db optimize"): a single command, not a run.
+func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phase string, f weeklyFlags, asJSON bool) error {
+	pr := newProgress(a.stderr)
+	run, err := a.procedure(in).Execute(cmd.Context(), weekly.Options{
+		DryRun: f.dryRun, Only: []string{phase}, ForceWindow: f.forceWindow,
+		ToolVersion: Version, Progress: pr.event, Command: commandName(cmd),
+	})
 	if run == nil {
 		return err
 	}
@@ -118,4 +127,10 @@ func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phas
 		return err
 	}
 	return exitSilently(runCode(run.Status))
+}
+
+// commandName is a command's path without the program's name: "preflight",
+// "db optimize".
+func commandName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 }

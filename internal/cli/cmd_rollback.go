@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -42,7 +45,7 @@ point: the command refuses and says how to restore a backup instead.`,
 				return err
 			}
 			if asJSON {
-				if err := a.encodeJSON(res); err != nil {
+				if err := a.encodeRollback(res, in.Config); err != nil {
 					return err
 				}
 			} else if res.Already {
@@ -90,6 +93,7 @@ Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
 				return err
 			}
 			res, err := a.recovery(in).Recover(cmd.Context(), dryRun)
+			res = settled(res)
 			if asJSON {
 				if jerr := a.encodeJSON(res); jerr != nil {
 					return jerr
@@ -115,6 +119,44 @@ Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
+}
+
+// encodeRollback writes a rollback's result with its run in the report's
+// JSON (redacted, empty lists as []), like every other run.
+func (a *app) encodeRollback(res recovery.RollbackResult, cfg config.Config) error {
+	out := struct {
+		RunID   string          `json:"run_id"`
+		Point   string          `json:"rollback_point"`
+		Already bool            `json:"already_rolled_back"`
+		Run     json.RawMessage `json:"run,omitempty"`
+	}{RunID: res.RunID, Point: res.Point, Already: res.Already}
+	if res.Run != nil {
+		var b bytes.Buffer
+		if err := report.Render(&b, report.FormatJSON, res.Run, report.Options{Secrets: a.secrets(cfg)}); err != nil {
+			return err
+		}
+		out.Run = b.Bytes()
+	}
+	return a.encodeJSON(out)
+}
+
+// settled gives a result that recorded nothing its real status (ok, as the
+// engine gives a step) and empty lists rather than nulls, so that
+// `recover --json` has "status": "ok" and "actions": [].
+func settled(r runbook.Result) runbook.Result {
+	if r.Status == "" {
+		r.Status = runbook.StatusOK
+	}
+	if r.Findings == nil {
+		r.Findings = []runbook.Finding{}
+	}
+	if r.Actions == nil {
+		r.Actions = []string{}
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]runbook.Metric{}
+	}
+	return r
 }
 
 // printRestoreRun prints what a rollback or restore did (report.Restore).

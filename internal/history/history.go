@@ -20,7 +20,9 @@ import (
 type Store struct {
 	db   *sql.DB
 	path string
-	now  func() time.Time
+	// now is the clock of the run (it follows --now); wall is the real
+	// clock, which decides whether a run lies in the future.
+	now, wall func() time.Time
 }
 
 var _ runbook.Journal = (*Store)(nil)
@@ -84,7 +86,7 @@ func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error)
 		return nil, fmt.Errorf("upgrading history %s: %w", path, err)
 	}
 	_ = os.Chmod(path, 0o600)
-	return &Store{db: db, path: path, now: now}, nil
+	return &Store{db: db, path: path, now: now, wall: time.Now}, nil
 }
 
 // columns added since the first schema, with their definitions. A history
@@ -137,7 +139,7 @@ func OpenReadOnly(ctx context.Context, dir string, now func() time.Time) (*Store
 		db.Close()
 		return nil, fmt.Errorf("history %s was written by an older fossamaint: run `fossamaint recover` once (it upgrades it) before a dry run", path)
 	}
-	return &Store{db: db, path: path, now: now}, nil
+	return &Store{db: db, path: path, now: now, wall: time.Now}, nil
 }
 
 // Close closes the database.
@@ -258,69 +260,129 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-// latestRun selects the runs "latest" may mean: real weekly runs, not a
-// rollback or restore, nor a dry run an older release recorded.
-const latestRun = `command = 'weekly' AND dry_run = 0`
+// A run, for "latest" and the run list, is a procedure run: what
+// `fossamaint weekly` records (CommandWeekly), not a single command such as
+// `preflight` or `db optimize` run on its own, not a rollback, restore or
+// prune, and not a dry run an older release recorded.
+const procedureRun = `command = 'weekly' AND dry_run = 0`
 
-// LatestID returns the id of the newest weekly run.
+// LatestID returns the id of the newest real run: a procedure run (see
+// procedureRun) whose start is not after the wall clock. A run made with
+// a --now in the future is in the history but is not "latest": it would
+// otherwise stay the default of `report` and `rollback` until that date.
 func (s *Store) LatestID(ctx context.Context) (string, error) {
-	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE `+latestRun+` ORDER BY started_at DESC, id DESC LIMIT 1`).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first", ErrNoRuns, s.path)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at FROM runs WHERE `+procedureRun)
+	if err != nil {
+		return "", fmt.Errorf("reading history %s: %w", s.path, err)
 	}
-	return id, err
+	defer rows.Close()
+	var id string
+	var newest time.Time
+	wall := s.wall()
+	for rows.Next() {
+		var rid, started string
+		if err := rows.Scan(&rid, &started); err != nil {
+			return "", fmt.Errorf("reading history %s: %w", s.path, err)
+		}
+		at := parseTS(started)
+		if at.After(wall) {
+			continue
+		}
+		if id == "" || at.After(newest) || (at.Equal(newest) && rid > id) {
+			id, newest = rid, at
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	if id == "" {
+		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first (`fossamaint report --list --all` shows single commands and dry runs too)", ErrNoRuns, s.path)
+	}
+	return id, nil
 }
 
-// Get loads a run by id, or the newest when id is "" or "latest".
+// Get loads a run by id, or the latest (LatestID) when id is "" or
+// "latest".
 func (s *Store) Get(ctx context.Context, id string) (*runbook.Run, error) {
-	var row *sql.Row
 	if id == "" || id == "latest" {
-		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE `+latestRun+` ORDER BY started_at DESC, id DESC LIMIT 1`)
-	} else {
-		row = s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id)
+		latest, err := s.LatestID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		id = latest
 	}
 	var blob string
-	if err := row.Scan(&blob); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			if id == "" || id == "latest" {
-				return nil, fmt.Errorf("%w %s: run `fossamaint weekly` first", ErrNoRuns, s.path)
-			}
-			return nil, fmt.Errorf("%w %s with id %q: `fossamaint report --list` shows the ids", ErrNoRuns, s.path, id)
-		}
+	err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w %s with id %q: `fossamaint report --list --all` shows the ids", ErrNoRuns, s.path, id)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
 	var run runbook.Run
 	if err := json.Unmarshal([]byte(blob), &run); err != nil {
-		return nil, fmt.Errorf("decoding run %s from %s: %w", id, s.path, err)
+		return nil, fmt.Errorf("decoding run %s from %s: %w (move %s aside if it is damaged; it holds only past reports)", id, s.path, err, s.path)
 	}
 	return &run, nil
 }
 
 // Summary is one line of the run list.
 type Summary struct {
-	ID        string    `json:"run_id"`
-	Command   string    `json:"command"`
+	ID      string `json:"run_id"`
+	Command string `json:"command"`
+	// Run is true for a procedure run (weekly), false for a single
+	// command recorded on its own.
+	Run       bool      `json:"run"`
 	StartedAt time.Time `json:"started_at"`
 	Status    string    `json:"status"`
 	DryRun    bool      `json:"dry_run"`
+	// Future is true when the run started after the wall clock (it was
+	// made with a --now ahead of it); such a run is never the latest.
+	Future bool `json:"future,omitempty"`
+	// Latest marks the run `report` and `rollback` take by default.
+	Latest bool `json:"latest"`
 }
 
-// List returns the newest n runs.
-func (s *Store) List(ctx context.Context, n int) ([]Summary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, status, dry_run FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, n)
+// ListOptions select the lines of List.
+type ListOptions struct {
+	// Limit is the number of lines, newest first (0: 50).
+	Limit int
+	// All includes single commands, rollbacks, restores, prunes and dry
+	// runs; without it only procedure runs are listed.
+	All bool
+}
+
+// List returns the newest runs, never nil.
+func (s *Store) List(ctx context.Context, o ListOptions) ([]Summary, error) {
+	latest, err := s.LatestID(ctx)
+	if err != nil && !errors.Is(err, ErrNoRuns) {
+		return nil, err
+	}
+	where := procedureRun
+	if o.All {
+		where = "1"
+	}
+	if o.Limit <= 0 {
+		o.Limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, status, dry_run FROM runs WHERE `+where+
+		` ORDER BY julianday(started_at) DESC, id DESC LIMIT ?`, o.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var out []Summary
+	out := []Summary{}
+	wall := s.wall()
 	for rows.Next() {
 		var sm Summary
 		var started string
 		if err := rows.Scan(&sm.ID, &sm.Command, &started, &sm.Status, &sm.DryRun); err != nil {
 			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 		}
-		sm.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		sm.StartedAt = parseTS(started)
+		sm.Run = sm.Command == runbook.CommandWeekly && !sm.DryRun
+		sm.Future = sm.StartedAt.After(wall)
+		sm.Latest = sm.ID == latest
 		out = append(out, sm)
 	}
 	return out, rows.Err()

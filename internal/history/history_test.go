@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestJournalRoundTripAndAbandoned(t *testing.T) {
 	if again, _ := s.Abandoned(ctx); len(again) != 0 {
 		t.Fatalf("a recovered run is no longer abandoned: %+v", again)
 	}
-	list, err := s.List(ctx, 10)
+	list, err := s.List(ctx, ListOptions{Limit: 10})
 	if err != nil || len(list) != 2 || list[0].ID != "ok" || list[1].Status != "fail" {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
@@ -170,26 +171,118 @@ func TestOpenReadOnlyWithoutHistory(t *testing.T) {
 	}
 }
 
-// latest means the newest real weekly run: not a rollback, not a dry run
-// an older release recorded.
-func TestLatestIsTheNewestWeeklyRun(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), time.Now)
-	if err != nil {
-		t.Fatal(err)
+// latest means the newest real run: a weekly run (not a single command,
+// rollback or prune recorded on its own), not a dry run an older release
+// recorded, and not one started after the wall clock (made with a --now
+// ahead of it). The run list shows procedure runs, or with All everything.
+func TestLatestAndList(t *testing.T) {
+	wall := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	type rec struct {
+		id, command string
+		dry         bool
+		at          time.Duration // start, relative to the wall clock
 	}
-	defer s.Close()
-	base := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
-	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "weekly", StartedAt: base, Status: runbook.RunOK}))
-	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "rb", Command: runbook.CommandRollback, StartedAt: base.Add(time.Hour), Status: runbook.RunOK}))
-	must(t, s.RunFinished(ctx, &runbook.Run{RunID: "dry", DryRun: true, StartedAt: base.Add(2 * time.Hour), Status: runbook.RunOK}))
-	if id, err := s.LatestID(ctx); err != nil || id != "weekly" {
-		t.Fatalf("latest %q %v", id, err)
+	weekly := func(id string, at time.Duration) rec { return rec{id, runbook.CommandWeekly, false, at} }
+	tests := []struct {
+		name     string
+		runs     []rec
+		latest   string // "" for ErrNoRuns
+		list     []string
+		all      []string
+		allFlags string // per line of all: R run, L latest, F future, D dry run
+	}{
+		{name: "empty history", list: []string{}, all: []string{}},
+		{name: "one weekly run", runs: []rec{weekly("w1", -time.Hour)},
+			latest: "w1", list: []string{"w1"}, all: []string{"w1"}, allFlags: "RL"},
+		{name: "single commands are not runs",
+			runs: []rec{weekly("w1", -48*time.Hour), {"pre", "preflight", false, -2 * time.Hour},
+				{"opt", "db optimize", false, -time.Hour}, {"rb", runbook.CommandRollback, false, -30 * time.Minute}},
+			latest: "w1", list: []string{"w1"}, all: []string{"rb", "opt", "pre", "w1"}, allFlags: "- - - RL"},
+		{name: "a dry run an older release recorded is not latest",
+			runs:   []rec{weekly("w1", -48*time.Hour), {"dry", runbook.CommandWeekly, true, -time.Hour}},
+			latest: "w1", list: []string{"w1"}, all: []string{"dry", "w1"}, allFlags: "D RL"},
+		{name: "a run with a future --now is listed but not latest",
+			runs:   []rec{weekly("w1", -48*time.Hour), weekly("future", 365*24*time.Hour)},
+			latest: "w1", list: []string{"future", "w1"}, all: []string{"future", "w1"}, allFlags: "RF RL"},
+		{name: "only future and single runs: no latest",
+			runs:   []rec{weekly("future", time.Hour), {"pre", "preflight", false, -time.Hour}},
+			latest: "", list: []string{"future"}, all: []string{"future", "pre"}, allFlags: "RF -"},
+		{name: "a run started exactly now counts",
+			runs:   []rec{weekly("w1", -time.Hour), weekly("w2", 0)},
+			latest: "w2", list: []string{"w2", "w1"}, all: []string{"w2", "w1"}, allFlags: "RL R"},
+		{name: "sub-second starts order by time, not by text",
+			runs:   []rec{weekly("a", -time.Second), weekly("b", -time.Second+500*time.Millisecond)},
+			latest: "b", list: []string{"b", "a"}, all: []string{"b", "a"}, allFlags: "RL R"},
 	}
-	if run, err := s.Get(ctx, "latest"); err != nil || run.RunID != "weekly" {
-		t.Fatalf("get latest %+v %v", run, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, t.TempDir(), func() time.Time { return wall })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			s.wall = func() time.Time { return wall }
+			for _, r := range tt.runs {
+				must(t, s.RunFinished(ctx, &runbook.Run{RunID: r.id, Command: r.command, DryRun: r.dry,
+					StartedAt: wall.Add(r.at), Status: runbook.RunOK}))
+			}
+			id, err := s.LatestID(ctx)
+			if tt.latest == "" {
+				if !errors.Is(err, ErrNoRuns) {
+					t.Errorf("latest = %q, %v; want ErrNoRuns", id, err)
+				}
+			} else if err != nil || id != tt.latest {
+				t.Errorf("latest = %q, %v; want %q", id, err, tt.latest)
+			}
+			if run, err := s.Get(ctx, "latest"); tt.latest != "" && (err != nil || run.RunID != tt.latest) {
+				t.Errorf("Get(latest) = %+v, %v", run, err)
+			}
+			list, err := s.List(ctx, ListOptions{})
+			if err != nil || list == nil {
+				t.Fatalf("List = %v, %v (never nil)", list, err)
+			}
+			if got := ids(list); fmt.Sprint(got) != fmt.Sprint(tt.list) {
+				t.Errorf("List = %v, want %v", got, tt.list)
+			}
+			all, err := s.List(ctx, ListOptions{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(all); fmt.Sprint(got) != fmt.Sprint(tt.all) {
+				t.Errorf("List(All) = %v, want %v", got, tt.all)
+			}
+			if got := flags(all); got != tt.allFlags {
+				t.Errorf("List(All) flags = %q, want %q", got, tt.allFlags)
+			}
+		})
 	}
-	if l, _ := s.List(ctx, 10); len(l) != 3 || l[1].Command != runbook.CommandRollback {
-		t.Fatalf("list %+v", l)
+}
+
+func ids(l []Summary) []string {
+	out := []string{}
+	for _, s := range l {
+		out = append(out, s.ID)
 	}
+	return out
+}
+
+func flags(l []Summary) string {
+	var parts []string
+	for _, s := range l {
+		f := ""
+		for _, c := range []struct {
+			on bool
+			f  string
+		}{{s.DryRun, "D"}, {s.Run, "R"}, {s.Latest, "L"}, {s.Future, "F"}} {
+			if c.on {
+				f += c.f
+			}
+		}
+		if f == "" {
+			f = "-"
+		}
+		parts = append(parts, f)
+	}
+	return strings.Join(parts, " ")
 }

@@ -71,10 +71,11 @@ func (run *Run) Summarize() {
 				}
 			}
 			run.DowntimeSeconds += s.Metrics[MetricDowntimeSeconds].Value
-			// A weekly run whose downtime step was undone is rolled back;
-			// a rollback or restore that failed has simply failed.
+			// A weekly run (or a phase run on its own, db optimize) whose
+			// downtime step was undone is rolled back; a rollback or
+			// restore that failed has simply failed.
 			rolledBack := s.Rolled || (s.Undone && s.Kind == Downtime)
-			if rolledBack && (run.Command == "" || run.Command == CommandWeekly) {
+			if rolledBack && run.Command != CommandRollback && run.Command != CommandRestore {
 				run.Status = RunRolledBack
 			}
 		}

@@ -1,6 +1,7 @@
 package weekly
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -17,6 +18,10 @@ type Options struct {
 	Only, Skip  []string
 	ForceWindow bool
 	ToolVersion string
+	// Command is what the history records as the run's command:
+	// runbook.CommandWeekly when empty, else a single command ("preflight",
+	// "db optimize") that runs phases on its own and is not a "run".
+	Command string
 	// Progress, if set, sees each step start and end.
 	Progress func(runbook.Event)
 }
@@ -67,7 +72,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
-		RunID: runbook.NewRunID(now), Command: runbook.CommandWeekly, Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
+		RunID: runbook.NewRunID(now), Command: cmp.Or(opts.Command, runbook.CommandWeekly), Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
 		DryRun: opts.DryRun, StartedAt: now, Window: span,
 		NextMaintenance: win.Next(now).Start,
 	}
