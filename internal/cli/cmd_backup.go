@@ -6,7 +6,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -132,17 +131,16 @@ func printBackupList(w io.Writer, lst backup.Listing) error {
 	if len(lst.Backups) == 0 {
 		fmt.Fprintln(w, "no backups found")
 	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "KIND\tTAKEN\tAGE\tSIZE\tMANIFEST\tPATH")
+		var rows [][]string
 		for _, b := range lst.Backups {
 			man := "no"
 			if b.HasManifest {
 				man = "yes"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", b.Kind, b.Time.Format("2006-01-02 15:04"),
-				human.Age(b.Age.D()), human.Bytes(b.Size), man, b.Path)
+			rows = append(rows, []string{string(b.Kind), b.Time.Format("2006-01-02 15:04"),
+				human.Age(b.Age.D()), human.Bytes(b.Size), man, b.Path})
 		}
-		if err := tw.Flush(); err != nil {
+		if err := writeTable(w, []string{"KIND", "TAKEN", "AGE", "SIZE", "MANIFEST", "PATH"}, rows); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,13 +97,12 @@ func printRunList(w io.Writer, runs []history.Summary, loc *time.Location, all b
 		_, err := fmt.Fprintln(w, what)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN ID\tSTARTED\tCOMMAND\tSTATUS\tNOTE")
+	var rows [][]string
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.In(zoneOr(loc)).Format("2006-01-02 15:04 MST"),
-			r.Command, r.Status, runNote(r))
+		rows = append(rows, []string{r.ID, r.StartedAt.In(zoneOr(loc)).Format("2006-01-02 15:04 MST"),
+			r.Command, r.Status, runNote(r)})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeTable(w, []string{"RUN ID", "STARTED", "COMMAND", "STATUS", "NOTE"}, rows); err != nil {
 		return err
 	}
 	if !all {

@@ -29,7 +29,7 @@ killed, ` + "`fossamaint recover`" + ` finishes it.
 A run already rolled back is left alone, so running this twice cannot throw
 away writes made since. A run that changed no database file has no rollback
 point: the command refuses and says how to restore a backup instead.`,
-		Example: `  fossamaint rollback                 # the latest run
+		Example: `  fossamaint rollback                 # the latest weekly run (report --list marks it)
   fossamaint rollback --run 20261128-020001-ab12cd --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,7 +63,7 @@ point: the command refuses and says how to restore a backup instead.`,
 			return restoreRunError(res.Run)
 		},
 	}
-	c.Flags().StringVar(&runID, "run", "latest", "the run whose rollback point to restore")
+	c.Flags().StringVar(&runID, "run", "latest", "the run whose rollback point to restore (latest: the newest real weekly run)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be done, change nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c

@@ -4,6 +4,9 @@
 // Dead runs are only read (Abandoned); MarkRecovered records that their
 // leftovers were dealt with, so a dry run, which opens the history
 // read-only, can look without consuming them.
+// Only weekly runs are runs: single commands (preflight, db optimize,
+// rollback, ...) are recorded under their own command name, listed apart,
+// and never "latest", nor is a run that starts after the wall clock.
 // Of fossamaint it imports runbook for the Run type, may open its store
 // through internal/sqlitedb, and may use the leaf helpers; nothing else
 // (internal/archtest checks this).

@@ -238,24 +238,25 @@ func TestLatestAndList(t *testing.T) {
 			if run, err := s.Get(ctx, "latest"); tt.latest != "" && (err != nil || run.RunID != tt.latest) {
 				t.Errorf("Get(latest) = %+v, %v", run, err)
 			}
-			list, err := s.List(ctx, ListOptions{})
-			if err != nil || list == nil {
-				t.Fatalf("List = %v, %v (never nil)", list, err)
-			}
-			if got := ids(list); fmt.Sprint(got) != fmt.Sprint(tt.list) {
-				t.Errorf("List = %v, want %v", got, tt.list)
-			}
-			all, err := s.List(ctx, ListOptions{All: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := ids(all); fmt.Sprint(got) != fmt.Sprint(tt.all) {
-				t.Errorf("List(All) = %v, want %v", got, tt.all)
-			}
-			if got := flags(all); got != tt.allFlags {
-				t.Errorf("List(All) flags = %q, want %q", got, tt.allFlags)
-			}
+			checkList(t, s, ListOptions{}, tt.list, "")
+			checkList(t, s, ListOptions{All: true}, tt.all, tt.allFlags)
 		})
+	}
+}
+
+// checkList asserts the ids List returns and, unless wantFlags is "",
+// their flags.
+func checkList(t *testing.T, s *Store, o ListOptions, wantIDs []string, wantFlags string) {
+	t.Helper()
+	list, err := s.List(context.Background(), o)
+	if err != nil || list == nil {
+		t.Fatalf("List(%+v) = %v, %v (never nil)", o, list, err)
+	}
+	if got := ids(list); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
+		t.Errorf("List(%+v) = %v, want %v", o, got, wantIDs)
+	}
+	if got := flags(list); wantFlags != "" && got != wantFlags {
+		t.Errorf("List(%+v) flags = %q, want %q", o, got, wantFlags)
 	}
 }
 

@@ -77,7 +77,7 @@ func TestJournaledRecordsTheRunAndADryRunChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	runs, err := store.List(ctx, 10)
+	runs, err := store.List(ctx, history.ListOptions{Limit: 10, All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
