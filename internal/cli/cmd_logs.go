@@ -147,10 +147,10 @@ func (a *app) logsErrorsCmd() *cobra.Command {
 		Short: "The week's errors: counts, error patterns, the investigate verdict (read-only)",
 		Long: `Reports the errors of the last 7 days (or --since): errors_total against the
 investigate threshold (thresholds.errors_per_week) and the error patterns
-with their category, new patterns marked. It is ` + "`logs analyze`" + ` with its
-defaults, and like it reads only: nothing is written, rotated or deleted.
-The logs phase (the analysis kept in the reports directory, then rotation)
-is ` + "`fossamaint logs tidy`" + `; ` + "`logs errors`" + ` ran it until issue 11.
+with their category and the count of new ones. It is ` + "`logs analyze`" + ` with
+its defaults, and like it reads only: nothing is written, rotated or
+deleted. The logs phase (the analysis kept in the reports directory, then
+rotation), which ` + "`logs errors`" + ` used to run, is ` + "`fossamaint logs tidy`" + `.
 
 Exit 1 when the errors are above the threshold, patterns are new, or a
 file could not be read.`,
