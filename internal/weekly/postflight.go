@@ -94,6 +94,9 @@ func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (r
 	var r runbook.Result
 	ok := 0
 	for _, it := range rep.Items {
+		if it.Host() {
+			continue // the host's disks, memory and load: postflight/resources
+		}
 		if it.Area == "permissions" && it.Severity == finding.Warning && ph.owner.elsewhere("security") == runbook.Info {
 			r.Finding(runbook.Info, it.Name, "%s: %s (see security/file-modes)", it.Area, it.Detail)
 			continue
