@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -97,14 +98,15 @@ func (ph *performancePhase) topProcesses(ctx context.Context, _ *runbook.Env) (r
 	return procResult(r, byCPU, byMem), nil
 }
 
-// procResult adds the two top lists to r.
+// procResult adds the two top lists to r (nothing when there is no
+// process to list).
 func procResult(r runbook.Result, byCPU, byMem []perf.Proc) runbook.Result {
-	r.Finding(runbook.Info, procTable(byCPU), "top %d processes by CPU", len(byCPU))
-	r.Finding(runbook.Info, procTable(byMem), "top %d processes by memory", len(byMem))
 	if len(byCPU) > 0 {
+		r.Finding(runbook.Info, procTable(byCPU), "top %s by CPU", human.Count(len(byCPU), "process", "processes"))
 		r.Metric("top_cpu_percent", byCPU[0].CPUPercent, "%")
 	}
 	if len(byMem) > 0 {
+		r.Finding(runbook.Info, procTable(byMem), "top %s by memory", human.Count(len(byMem), "process", "processes"))
 		r.Metric("top_rss_bytes", float64(byMem[0].RSSBytes), "bytes")
 	}
 	return r

@@ -168,3 +168,47 @@ func TestScopeOf(t *testing.T) {
 		t.Errorf("apt without a list file: %q, want host", got)
 	}
 }
+
+// TestTopProcessesOfUnits: with services.units[].pid_file the step lists
+// the unit's process tree; a pid file that is missing or holds no pid is
+// a warning, never a silent fallback to the whole host.
+func TestTopProcessesOfUnits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		content string // "" leaves the pid file absent
+		procs   float64
+		warning string
+	}{
+		{"this process", fmt.Sprintf("%d\n", os.Getpid()), 1, ""},
+		{"no pid file", "", 0, "does not exist"},
+		{"not a pid", "backend\n", 0, "not a process id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newTree(t, 0)
+			if tt.content != "" {
+				testkit.WriteFile(t, filepath.Join(tr.root, "backend.pid"), []byte(tt.content), 0o600)
+			}
+			tr.cfg.Services.Units = []config.Service{{Name: "fossawork-backend", PidFile: "backend.pid"}}
+			run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"performance"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := run.Step("performance", "top-processes")
+			if st.Scope != runbook.ScopeInstallation || st.Metrics["processes"].Value < tt.procs || (tt.procs == 0 && st.Metrics["processes"].Value != 0) {
+				t.Errorf("scope %q, %v processes; want the installation's, %v", st.Scope, st.Metrics["processes"], tt.procs)
+			}
+			var warned string
+			for _, f := range st.Findings {
+				if f.Severity == runbook.Warning {
+					warned = f.Evidence
+				}
+			}
+			if (tt.warning == "") != (warned == "") || !strings.Contains(warned, tt.warning) {
+				t.Errorf("warning %q, want one containing %q (findings %+v)", warned, tt.warning, st.Findings)
+			}
+		})
+	}
+}

@@ -161,10 +161,10 @@ func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (r runboo
 		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
 	}
 	if limit := ph.thresholds.FailedLoginsPerWeek; sum.Failures > limit {
-		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins on the host this week in %s (investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
+		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins in the system authentication logs this week (%s; investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
 		r.Recommend("Block or rate-limit the worst sources of failed host logins (fail2ban), and check that password logins over SSH are disabled.")
 	} else if sum.Failures > 0 {
-		r.Finding(runbook.Info, strings.Join(ev, "\n"), "%d failed logins on the host this week", sum.Failures)
+		r.Finding(runbook.Info, strings.Join(ev, "\n"), "%d failed logins in the system authentication logs this week", sum.Failures)
 	}
 	return r, nil
 }
