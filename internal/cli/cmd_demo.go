@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/sandbox"
 	"github.com/fossawork/fossamaint/internal/service"
@@ -34,6 +35,10 @@ too-open mode), starts a real backend process on a free loopback port
 through the exec service manager, runs the whole weekly procedure against
 it, and stops the backend. The installation has planted problems, so the
 exit code is normally 1 (finished with warnings).
+
+The installation has its own apt package list, auth log and process tree:
+nothing of this machine's packages, logs or other processes is reported.
+Only the machine's load, memory and disks are, as "this host".
 
 Without --keep the installation is removed afterwards except its
 logs/reports directory, so the printed report path stays valid.`,
@@ -67,7 +72,9 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return fmt.Errorf("finding the fossamaint binary for the demo backend: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "demo: building a %s installation in %s\n", size, dir)
+	est, _ := sandbox.EstimateOf(size)
+	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a %s database with %d work orders) in %s...\n",
+		size, human.Bytes(est.LogBytes), human.Bytes(est.DBBytes), est.WorkOrders, dir)
 	start := time.Now()
 	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet})
 	if err != nil {

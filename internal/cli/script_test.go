@@ -35,6 +35,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"checkreport": checkReport,
+			"demoscope":   checkDemoScope,
 			"nosecrets":   noSecrets,
 			"mkdb":        mkdb,
 			"corruptdb":   corruptDB,

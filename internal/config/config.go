@@ -165,6 +165,11 @@ type AptUpdates struct {
 	Enabled bool `yaml:"enabled"`
 	// RebootRequiredFile is /var/run/reboot-required on Debian and Ubuntu.
 	RebootRequiredFile string `yaml:"reboot_required_file"`
+	// ListFile, when set, is read instead of running `apt list
+	// --upgradable`: that command's output, written by a job that may run
+	// apt (or the demo's generated package state). Under root it is the
+	// installation's own state; elsewhere, the host's.
+	ListFile string `yaml:"list_file,omitempty"`
 }
 
 // PipUpdates checks the backend's virtualenv.
@@ -197,6 +202,10 @@ type Service struct {
 	Start     []string `yaml:"start,omitempty"`
 	Stop      []string `yaml:"stop,omitempty"`
 	Status    []string `yaml:"status,omitempty"`
+	// PidFile, when set, holds the unit's main pid: the weekly
+	// top-processes step then lists that process and its descendants (the
+	// installation's own processes) rather than the whole host's.
+	PidFile string `yaml:"pid_file,omitempty"`
 }
 
 // Health lists the endpoints the health checks probe.

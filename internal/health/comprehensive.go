@@ -88,7 +88,7 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 	}
 	snap, err := System(ctx, extra...)
 	r.System = snap
-	r.Items = append(r.Items, systemItems(snap, err, in.Thresholds)...)
+	r.Items = append(r.Items, SystemItems(snap, err, in.Thresholds)...)
 	rules := make([]security.PermRule, 0, len(in.Modes))
 	for _, m := range in.Modes {
 		rules = append(rules, security.PermRule{Path: m.Path, Max: m.Mode.Perm(), Owner: m.Owner,
@@ -153,9 +153,20 @@ func modeItem(f security.PermFinding) Item {
 	return it
 }
 
-// systemItems judges a snapshot against the thresholds. Parts that could
-// not be read are warnings: an unknown is not an outage.
-func systemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
+// Host reports whether the item is about the machine (its disks, memory
+// and load) rather than the installation: reports show those apart.
+func (it Item) Host() bool {
+	switch it.Area {
+	case "disk", "memory", "load":
+		return true
+	}
+	return false
+}
+
+// SystemItems judges a snapshot against the thresholds (err is System's).
+// Parts that could not be read are warnings: an unknown is not an outage.
+// Every item it returns is a Host item.
+func SystemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 	var out []Item
 	unavailable := map[string]bool{}
 	for _, part := range snap.Unavailable {

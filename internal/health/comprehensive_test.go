@@ -43,15 +43,15 @@ func TestSystemItems(t *testing.T) {
 			snap := base
 			snap.Mounts = append([]MountUsage(nil), base.Mounts...)
 			tt.mutate(&snap)
-			items := systemItems(snap, tt.err, th)
+			items := SystemItems(snap, tt.err, th)
 			got := map[string]string{}
 			for _, it := range items {
 				if _, dup := got[it.Area]; dup {
 					t.Fatalf("area %s reported twice: %+v", it.Area, items)
 				}
 				got[it.Area] = it.Severity.String()
-				if it.OK != (it.Severity == finding.OK) || it.Detail == "" {
-					t.Errorf("inconsistent item %+v", it)
+				if it.OK != (it.Severity == finding.OK) || it.Detail == "" || !it.Host() {
+					t.Errorf("inconsistent item %+v (every system item is about the host)", it)
 				}
 			}
 			for area, sev := range tt.want {
@@ -152,6 +152,9 @@ func TestComprehensive(t *testing.T) {
 				it, ok := got[key]
 				if !ok || it.Severity.String() != sev {
 					t.Errorf("%s: %+v, want severity %s", key, it, sev)
+				}
+				if it.Host() {
+					t.Errorf("%s is an installation item, not the host's", key)
 				}
 			}
 			if _, ok := got["memory/memory"]; !ok {

@@ -190,7 +190,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Security: resolveSecurity(cfg),
 		Updates:  resolveUpdates(cfg),
 		Services: Services{ManagerName: cfg.Services.Manager, Manager: mgr,
-			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: slices.Clone(cfg.Services.Units)},
+			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: resolveUnits(cfg)},
 		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D()), Timeout: cfg.Health.Timeout.D()},
 	}
 	if in.Zone == nil {
@@ -221,10 +221,20 @@ func resolveSecurity(cfg config.Config) Security {
 	return out
 }
 
+// resolveUnits makes the units' pid files absolute.
+func resolveUnits(cfg config.Config) []config.Service {
+	units := slices.Clone(cfg.Services.Units)
+	for i := range units {
+		units[i].PidFile = cfg.Path(units[i].PidFile)
+	}
+	return units
+}
+
 // resolveUpdates makes the venv and frontend paths absolute.
 func resolveUpdates(cfg config.Config) config.Updates {
 	u := cfg.Updates
 	u.Apt.RebootRequiredFile = cfg.Path(u.Apt.RebootRequiredFile)
+	u.Apt.ListFile = cfg.Path(u.Apt.ListFile)
 	u.Pip.Venv = cfg.Path(u.Pip.Venv)
 	u.Pip.Watch = slices.Clone(u.Pip.Watch)
 	u.Npm.Dir = cfg.Path(u.Npm.Dir)

@@ -1,7 +1,9 @@
 // Package perf owns resource measurements of the maintained host: parsing the
 // application's performance-metrics JSON lines, the weekly trend report over
 // them, evaluating that report against thresholds, and the top processes by
-// CPU and memory right now. (HTTP and database benchmarks join it later.)
+// CPU and memory right now: the whole host's (TopProcesses), or only given
+// process trees (TopProcessesOf: an installation's services by their pid
+// files). (HTTP and database benchmarks join it later.)
 //
 // It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
 // turns them into runbook Results, graded with internal/finding's

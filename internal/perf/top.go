@@ -41,12 +41,32 @@ type cpuReading struct {
 // length sample, and the n with the largest resident memory. Processes that
 // exit or deny access meanwhile are skipped, not errors.
 func TopProcesses(ctx context.Context, n int, sample time.Duration) (byCPU, byMem []Proc, err error) {
+	return top(ctx, n, sample, nil)
+}
+
+// TopProcessesOf is TopProcesses over the process trees rooted at roots
+// only (those pids and their descendants): an installation's own
+// processes rather than the whole host's. Roots that are not running are
+// ignored; none running gives empty lists.
+func TopProcessesOf(ctx context.Context, n int, sample time.Duration, roots []int32) (byCPU, byMem []Proc, err error) {
+	if len(roots) == 0 {
+		return nil, nil, nil
+	}
+	return top(ctx, n, sample, roots)
+}
+
+// top lists the processes (those of the trees rooted at roots when roots
+// is not nil), samples them and ranks them.
+func top(ctx context.Context, n int, sample time.Duration, roots []int32) (byCPU, byMem []Proc, err error) {
 	if n <= 0 {
 		return nil, nil, nil
 	}
 	procs, err := process.ProcessesWithContext(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing processes: %w", err)
+	}
+	if roots != nil {
+		procs = descendants(ctx, procs, roots)
 	}
 	vm, err := mem.VirtualMemoryWithContext(ctx)
 	if err != nil {
@@ -73,6 +93,38 @@ func TopProcesses(ctx context.Context, n int, sample time.Duration) (byCPU, byMe
 		}
 	}
 	return byCPU, byMem, nil
+}
+
+// descendants keeps the processes of procs that are one of roots or
+// descend from one (by parent pid, read once for every process).
+func descendants(ctx context.Context, procs []*process.Process, roots []int32) []*process.Process {
+	parent := make(map[int32]int32, len(procs))
+	for _, p := range procs {
+		if pp, err := p.PpidWithContext(ctx); err == nil {
+			parent[p.Pid] = pp
+		}
+	}
+	in := make(map[int32]bool, len(roots))
+	for _, r := range roots {
+		in[r] = true
+	}
+	var out []*process.Process
+	for _, p := range procs {
+		// The chain is bounded by the number of processes: a pid reused
+		// into a cycle cannot loop forever.
+		for pid, hops := p.Pid, 0; hops <= len(procs); hops++ {
+			if in[pid] {
+				out = append(out, p)
+				break
+			}
+			pp, ok := parent[pid]
+			if !ok || pp == pid || pp <= 0 {
+				break
+			}
+			pid = pp
+		}
+	}
+	return out
 }
 
 func readCPU(ctx context.Context, p *process.Process) (cpuReading, bool) {

@@ -3,7 +3,8 @@
 // upstream schema and free pages, 100 days of logs in both upstream line
 // shapes, performance metrics, backups of various ages, a TLS certificate
 // close to expiry, a config pointing at all of it) with a few planted
-// findings; RunBackend is a small real HTTP backend over that database that
+// findings, and the demo machine's own package list and auth log (so the
+// demo reads nothing of the real host's apt or /var/log); RunBackend is a small real HTTP backend over that database that
 // keeps writing to it and to its logs; StartDaemon, StopDaemon and
 // DaemonStatus let the exec service manager drive it through a pidfile.
 //

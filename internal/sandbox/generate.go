@@ -217,6 +217,9 @@ func generateFiles(ctx context.Context, inst *Installation, spec sizeSpec, opts 
 	if err := writeEnv(inst.Dir, opts.Now, newFaker(opts.Seed, 6)); err != nil {
 		return err
 	}
+	if err := writeHostState(inst.Dir, opts.Now); err != nil {
+		return err
+	}
 	return writeFrontend(inst.Dir, opts.Now)
 }
 

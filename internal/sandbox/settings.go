@@ -18,6 +18,11 @@ const SettingsFile = "demo-backend.json"
 // ConfigFile is the demo's fossamaint config, in the installation dir.
 const ConfigFile = "fossamaint.yaml"
 
+// pidfile is where the backend daemon's pid is kept, relative to the
+// installation: the demo config names it as the unit's pid_file, so the
+// run's top processes are the backend's.
+const pidfile = "state/backend.pid"
+
 // Credential is a demo login the backend accepts.
 type Credential struct {
 	Username string `json:"username"`
@@ -48,7 +53,7 @@ type Settings struct {
 func defaultSettings(addr string, f *faker) Settings {
 	return Settings{
 		Addr: addr, DB: "backend/fossawork_v2.db", LogDir: "logs",
-		Pidfile: "state/backend.pid", Logfile: "logs/backend/demo-backend.out",
+		Pidfile: pidfile, Logfile: "logs/backend/demo-backend.out",
 		AttackAddrs:     append([]string(nil), attackAddrs...),
 		Users:           []Credential{{Username: "admin", Password: f.token(16)}},
 		WriteIntervalMS: 200, MaxWrites: 3000,
@@ -98,12 +103,18 @@ func demoConfig(dir, exe, addr string) config.Config {
 	cfg.Security.TLSCerts = []string{"certs/fossawork.crt"}
 	cfg.Updates.Pip.Venv = "backend/venv"
 	cfg.Updates.Npm.Dir = "frontend"
+	// The demo machine's own package state, reboot flag and auth log,
+	// and only the backend's processes: never the real host's.
+	cfg.Updates.Apt.ListFile = AptListFile
+	cfg.Updates.Apt.RebootRequiredFile = RebootFile
+	cfg.Security.HostLogs = []string{AuthLogFile}
 	cmd := func(verb string) []string { return []string{exe, "demo-backend", verb, "--dir", dir} }
 	cfg.Services.Manager = "exec"
 	cfg.Services.ReadyTimeout = config.Duration(30 * time.Second)
 	cfg.Services.Units = []config.Service{{
 		Name: "fossawork-backend", HealthURL: base + "/api/health",
 		Start: cmd("start"), Stop: cmd("stop"), Status: cmd("status"),
+		PidFile: pidfile,
 	}}
 	cfg.Health.Endpoints = []config.Endpoint{
 		{Name: "health", URL: base + "/api/health", Expect: []int{200}, Critical: true},

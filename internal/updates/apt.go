@@ -54,6 +54,35 @@ func CheckApt(ctx context.Context, r Runner, rebootFile string) (AptReport, erro
 			return rep, err
 		}
 	}
+	return finishApt(rep, rebootFile)
+}
+
+// CheckAptFile is CheckApt reading the output of `apt list --upgradable`
+// from listFile rather than running apt: a file a job with access to apt
+// wrote, or a sandbox's generated package state. A listFile that does not
+// exist makes the answer unknown (ErrUnknown), not "nothing pending".
+func CheckAptFile(ctx context.Context, listFile, rebootFile string) (AptReport, error) {
+	var rep AptReport
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	f, err := os.Open(listFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rep, unknown("apt", "%s does not exist: upgradable packages are unknown (write `apt list --upgradable` into it, or unset updates.apt.list_file to run apt)", listFile)
+	}
+	if err != nil {
+		return rep, fmt.Errorf("reading apt's upgradable list %s: %w", listFile, err)
+	}
+	defer f.Close()
+	if rep.Packages, err = ParseAptUpgradable(f); err != nil {
+		return rep, fmt.Errorf("%s: %w (it must hold `apt list --upgradable` output)", listFile, err)
+	}
+	return finishApt(rep, rebootFile)
+}
+
+// finishApt counts the security updates and reads the reboot flag
+// (rebootFile "" skips it).
+func finishApt(rep AptReport, rebootFile string) (AptReport, error) {
 	for _, p := range rep.Packages {
 		if p.Security {
 			rep.Security++
@@ -62,6 +91,7 @@ func CheckApt(ctx context.Context, r Runner, rebootFile string) (AptReport, erro
 	if rebootFile == "" {
 		return rep, nil
 	}
+	var err error
 	if rep.RebootRequired, rep.RebootPackages, err = rebootRequired(rebootFile); err != nil {
 		return rep, err
 	}

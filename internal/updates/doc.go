@@ -15,6 +15,10 @@
 // functions of the command output, fuzzed, and tested against fixtures of real
 // outputs under testdata/.
 //
+// CheckAptFile reads that command's output from a file instead
+// (updates.apt.list_file): written by a job allowed to run apt, or the
+// demo's generated package state.
+//
 // Note that `apt list --upgradable` reads the package lists as of the last
 // `apt update` (run by the distribution's timers); refreshing them needs root
 // and changes system state, so it is not done here.

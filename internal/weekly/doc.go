@@ -6,7 +6,9 @@
 // resolved installation (install.Installation), and its dependencies; its
 // steps turn a domain package's answer into a runbook.Result. run.go runs
 // the plan under the engine, the lock and the journal, after finishing what
-// dead runs left (package recovery).
+// dead runs left (package recovery). Steps about the machine rather than
+// the installation (its load, memory, disks, packages, processes, auth
+// logs) set Result.Scope to runbook.ScopeHost (hostscope.go).
 //
 // It may import runbook, install, recovery, history, config (for value
 // types such as the thresholds, not to read fields), the domain packages

@@ -138,17 +138,37 @@ func (l *logSource) day(ctx context.Context) (logs.Summary, error) {
 	})
 }
 
-// aptSource is the OS package state.
+// aptSource is the OS package state: apt's answer, or listFile's
+// (updates.apt.list_file) when set.
 type aptSource struct {
 	runner     updates.Runner
 	rebootFile string
-	m          memo[updates.AptReport]
+	listFile   string
+	// root decides the scope (see scope).
+	root string
+	m    memo[updates.AptReport]
 }
 
 func (a *aptSource) report(ctx context.Context) (updates.AptReport, error) {
 	return a.m.get(ctx, func(ctx context.Context) (updates.AptReport, error) {
+		if a.listFile != "" {
+			return updates.CheckAptFile(ctx, a.listFile, a.rebootFile)
+		}
 		return updates.CheckApt(ctx, a.runner, a.rebootFile)
 	})
+}
+
+// scope is the host's unless the package state is a file under root (the
+// demo's generated one), the reboot flag too.
+func (a *aptSource) scope() runbook.Scope {
+	if a.listFile == "" {
+		return runbook.ScopeHost
+	}
+	paths := []string{a.listFile}
+	if a.rebootFile != "" {
+		paths = append(paths, a.rebootFile)
+	}
+	return scopeOf(a.root, paths...)
 }
 
 // secretSource is the installation's secrets for this run, read once. An

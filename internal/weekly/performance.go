@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -22,6 +23,11 @@ type performancePhase struct {
 	thresholds  config.Thresholds
 	// topSample is how long CPU use of processes is sampled.
 	topSample time.Duration
+	// pidFiles are the managed units' (services.units[].pid_file): when
+	// set, the top processes are those units' process trees, and root
+	// decides whether they are the installation's.
+	pidFiles []string
+	root     string
 }
 
 func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
@@ -62,21 +68,48 @@ func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook
 	return r, nil
 }
 
-func (ph *performancePhase) topProcesses(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	byCPU, byMem, err := perf.TopProcesses(ctx, 10, ph.topSample)
-	if err != nil {
-		return runbook.Result{}, err
+// topProcesses lists the processes using most CPU and memory: the whole
+// host's (Scope host), or, when the units name pid files, only those
+// units' process trees, the installation's own.
+func (ph *performancePhase) topProcesses(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+	if len(ph.pidFiles) == 0 {
+		r.Scope = runbook.ScopeHost
+		byCPU, byMem, err := perf.TopProcesses(ctx, 10, ph.topSample)
+		if err != nil {
+			return r, err
+		}
+		return procResult(r, byCPU, byMem), nil
 	}
-	var r runbook.Result
-	r.Finding(runbook.Info, procTable(byCPU), "top %d processes by CPU", len(byCPU))
-	r.Finding(runbook.Info, procTable(byMem), "top %d processes by memory", len(byMem))
+	r.Scope = scopeOf(ph.root, ph.pidFiles...)
+	var roots []int32
+	for _, f := range ph.pidFiles {
+		pid, err := readPid(f)
+		if err != nil {
+			r.Finding(runbook.Warning, err.Error(), "a service's processes could not be found")
+			continue
+		}
+		roots = append(roots, pid)
+	}
+	byCPU, byMem, err := perf.TopProcessesOf(ctx, 10, ph.topSample, roots)
+	if err != nil {
+		return r, err
+	}
+	r.Metric("processes", float64(len(byCPU)), "count")
+	return procResult(r, byCPU, byMem), nil
+}
+
+// procResult adds the two top lists to r (nothing when there is no
+// process to list).
+func procResult(r runbook.Result, byCPU, byMem []perf.Proc) runbook.Result {
 	if len(byCPU) > 0 {
+		r.Finding(runbook.Info, procTable(byCPU), "top %s by CPU", human.Count(len(byCPU), "process", "processes"))
 		r.Metric("top_cpu_percent", byCPU[0].CPUPercent, "%")
 	}
 	if len(byMem) > 0 {
+		r.Finding(runbook.Info, procTable(byMem), "top %s by memory", human.Count(len(byMem), "process", "processes"))
 		r.Metric("top_rss_bytes", float64(byMem[0].RSSBytes), "bytes")
 	}
-	return r, nil
+	return r
 }
 
 func procTable(ps []perf.Proc) string {

@@ -112,7 +112,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	)
 	// Inputs several steps read, each read once per run.
 	logSrc := &logSource{clock: clk, dir: in.Logs.Dir, set: in.Logs.Files}
-	apt := &aptSource{runner: p.d.Runner, rebootFile: in.Updates.Apt.RebootRequiredFile}
+	apt := &aptSource{runner: p.d.Runner, rebootFile: in.Updates.Apt.RebootRequiredFile, listFile: in.Updates.Apt.ListFile, root: in.Root}
 	secrets := &secretSource{in: in}
 	endpoints := &endpointSource{checker: p.d.Checker, checks: in.Health.Checks}
 	backups := &backupMaker{in: in, now: p.d.Now}
@@ -126,9 +126,10 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 			failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity},
 		lg: &logsPhase{clock: clk, logs: logSrc, secrets: secrets, reportsDir: in.ReportsDir,
 			errorsPerWeek: in.Thresholds.ErrorsPerWeek, rotation: in.Logs},
-		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample},
-		sec:  &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets},
-		bk:   &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full"},
+		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample,
+			pidFiles: pidFilesOf(in.Services.Units), root: in.Root},
+		sec: &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets, root: in.Root},
+		bk:  &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full"},
 		post: &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
 			endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
 			owner: owner, baseline: &baseline},
@@ -249,6 +250,8 @@ func (w *wired) postflight() runbook.Phase {
 		{Name: "services", Kind: runbook.Mutating, Budget: 2 * time.Minute, Critical: true, Run: post.ensureServices},
 		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.endpointsUp},
 		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.comprehensive},
+		// the host's disks, memory and load (Scope host)
+		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.resources},
 		// baseline ->
 		{Name: "latency", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.latencyCompare},
 	}}

@@ -92,8 +92,12 @@ func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (r
 	states := health.ServiceStates(ctx, ph.services.Manager, ph.services.UnitNames())
 	rep := health.Comprehensive(ctx, ph.comprehensiveInput(ph.endpoints.results(ctx), states))
 	var r runbook.Result
-	ok := 0
+	ok, items := 0, 0
 	for _, it := range rep.Items {
+		if it.Host() {
+			continue // the host's disks, memory and load: postflight/resources
+		}
+		items++
 		if it.Area == "permissions" && it.Severity == finding.Warning && ph.owner.elsewhere("security") == runbook.Info {
 			r.Finding(runbook.Info, it.Name, "%s: %s (see security/file-modes)", it.Area, it.Detail)
 			continue
@@ -108,7 +112,7 @@ func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (r
 		}
 	}
 	r.Metric("items_ok", float64(ok), "count")
-	r.Metric("items", float64(len(rep.Items)), "count")
+	r.Metric("items", float64(items), "count")
 	return r, nil
 }
 

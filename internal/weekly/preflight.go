@@ -87,8 +87,10 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 	return r, nil
 }
 
-func (ph *preflightPhase) resources(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	var r runbook.Result
+// resources reads the machine's disks, memory and load: the host's, never
+// the installation's (Scope host).
+func (ph *preflightPhase) resources(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+	defer func() { r.Scope = runbook.ScopeHost }()
 	th := ph.thresholds
 	snap, err := health.System(ctx, ph.dbPath)
 	if err != nil {
@@ -164,7 +166,8 @@ type securityUpdates struct {
 	owner   ownership
 }
 
-func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+	defer func() { r.Scope = su.apt.scope() }()
 	if !su.enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
@@ -175,7 +178,6 @@ func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (runbook.Res
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	var r runbook.Result
 	sec := rep.Security
 	r.Metric("security_updates", float64(sec), "count")
 	if sec > 0 {

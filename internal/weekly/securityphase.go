@@ -21,6 +21,9 @@ type securityPhase struct {
 	thresholds config.Thresholds
 	logs       *logSource
 	secrets    *secretSource
+	// root decides whether host-auth read the host's logs or files under
+	// the installation (the demo's generated auth log).
+	root string
 }
 
 // fileModes audits modes (and owners where configured) of the database,
@@ -122,7 +125,10 @@ func (ph *securityPhase) appLogins(ctx context.Context, _ *runbook.Env) (runbook
 // hostAuth reviews the host's own authentication logs (sshd, nginx and
 // Apache basic auth, PAM) for the week's failed logins by source. User
 // names are not shown: people type passwords into the user prompt.
-func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+//
+// The logs are the host's (Scope host) unless every one read lies under
+// the installation root.
+func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
 	var paths []string
 	for _, l := range ph.sec.HostLogs {
 		if _, err := os.Stat(l); err == nil {
@@ -130,14 +136,16 @@ func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.
 		}
 	}
 	if len(paths) == 0 {
-		return runbook.Skipped("none of security.host_logs exists here"), nil
+		r = runbook.Skipped("none of security.host_logs exists here")
+		r.Scope = scopeOf(ph.root, ph.sec.HostLogs...)
+		return r, nil
 	}
+	defer func() { r.Scope = scopeOf(ph.root, paths...) }()
 	now := ph.now()
 	sum, files, err := authlog.SummarizeFiles(ctx, paths, authlog.Options{Since: now.Add(-7 * 24 * time.Hour), Ref: now, Location: ph.zone})
 	if err != nil {
-		return runbook.Result{}, err
+		return r, err
 	}
-	var r runbook.Result
 	r.Metric("failed_logins", float64(sum.Failures), "count")
 	r.Metric("sources", float64(len(sum.Hosts)), "count")
 	for _, f := range files {
@@ -153,10 +161,10 @@ func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (runbook.
 		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
 	}
 	if limit := ph.thresholds.FailedLoginsPerWeek; sum.Failures > limit {
-		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins on the host this week in %s (investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
+		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins in the system authentication logs this week (%s; investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)
 		r.Recommend("Block or rate-limit the worst sources of failed host logins (fail2ban), and check that password logins over SSH are disabled.")
 	} else if sum.Failures > 0 {
-		r.Finding(runbook.Info, strings.Join(ev, "\n"), "%d failed logins on the host this week", sum.Failures)
+		r.Finding(runbook.Info, strings.Join(ev, "\n"), "%d failed logins in the system authentication logs this week", sum.Failures)
 	}
 	return r, nil
 }

@@ -30,7 +30,10 @@ func skippedIfCannotCheck(err error) (runbook.Result, error) {
 	return runbook.Result{}, err
 }
 
-func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+// aptUpdates reports the OS packages: the host's (Scope host), or the
+// package state updates.apt.list_file holds under root (the demo's).
+func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+	defer func() { r.Scope = ph.apt.scope() }()
 	if !ph.upd.Apt.Enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
 	}
@@ -38,7 +41,6 @@ func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (runbook
 	if err != nil {
 		return skippedIfCannotCheck(err)
 	}
-	var r runbook.Result
 	var sec []string
 	for _, pkg := range rep.Packages {
 		if pkg.Security {
