@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -238,6 +239,9 @@ written.`,
 			}
 			if verify != "quick" && verify != "full" {
 				return usageErr("--verify %q: use quick or full", verify)
+			}
+			if _, err := os.Lstat(out); err == nil {
+				return usageErr("--out %s already exists: choose another path (backups are never overwritten)", out)
 			}
 			// The checks of db check first: an empty database would
 			// only fail verification after a copy was written.

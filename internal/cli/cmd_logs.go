@@ -119,8 +119,9 @@ func (a *app) runLogsAnalyze(cmd *cobra.Command, f *logsAnalyzeFlags) error {
 	} else {
 		a.printAnalysis(res)
 	}
-	if err == nil && len(res.FileErrors) > 0 {
-		// What could not be read is missing from the counts.
+	if err == nil && (len(res.FileErrors) > 0 || res.Investigate) {
+		// What could not be read is missing from the counts; above the
+		// investigate threshold is a finding.
 		return exitSilently(ExitWarn)
 	}
 	return err

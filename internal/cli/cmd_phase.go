@@ -117,5 +117,5 @@ func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phas
 	if err != nil {
 		return err
 	}
-	return exitSilently(runCode(run.Status))
+	return exitSilently(runExit(run))
 }

@@ -91,5 +91,5 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		}
 		return runErr
 	}
-	return exitSilently(runCode(run.Status))
+	return exitSilently(runExit(run))
 }

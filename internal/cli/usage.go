@@ -66,11 +66,14 @@ func enforceUsage(root *cobra.Command) {
 		case c.HasSubCommands() && !c.Runnable():
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = groupRunE
+			// PreRunE comes before cobra's required-flag check: a bare
+			// or mistyped group is refused as such.
+			c.PreRunE = groupRunE
 		case c.Args == nil:
 			c.Args = cobra.NoArgs
 		}
 		c.Args = usageArgs(c.Args)
-		if c.PreRunE == nil && c.PreRun == nil {
+		if c.PreRunE == nil && c.PreRun == nil && !c.HasSubCommands() {
 			// Before cobra's own check, which returns a plain error.
 			c.PreRunE = func(cmd *cobra.Command, _ []string) error {
 				if err := cmd.ValidateRequiredFlags(); err != nil {
@@ -158,16 +161,23 @@ func suggestFlag(c *cobra.Command, msg string) string {
 	name, _, _ = strings.Cut(name, "=")
 	var names []string
 	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if !f.Hidden && (levenshtein(name, f.Name) <= 2 || strings.HasPrefix(f.Name, name)) {
+		if !f.Hidden && (near(name, f.Name) || strings.HasPrefix(f.Name, name)) {
 			names = append(names, "--"+f.Name)
 		}
 	})
 	c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
-		if !f.Hidden && !slices.Contains(names, "--"+f.Name) && levenshtein(name, f.Name) <= 2 {
+		if !f.Hidden && !slices.Contains(names, "--"+f.Name) && near(name, f.Name) {
 			names = append(names, "--"+f.Name)
 		}
 	})
 	return strings.Join(names, " or ")
+}
+
+// near: one edit away, or two for names of five bytes or more (--ful is
+// --full, not --all).
+func near(typed, name string) bool {
+	d := levenshtein(typed, name)
+	return d <= 1 || d == 2 && len(typed) >= 5
 }
 
 // levenshtein is the edit distance between a and b, by bytes.
