@@ -56,9 +56,30 @@ func exitCodesHelp() string {
 	var b strings.Builder
 	b.WriteString("Exit codes:\n")
 	for _, e := range exitTable {
-		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.what)
+		fmt.Fprintf(&b, "  %3d  %s\n", e.code, wrap(e.what, 72, "       "))
 	}
-	b.WriteString("  " + exitPrecedence + "\n")
+	b.WriteString("  " + wrap(exitPrecedence, 77, "  ") + "\n")
+	return b.String()
+}
+
+// wrap breaks s into lines of at most width bytes at spaces; every line
+// after the first starts with indent.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		switch {
+		case i == 0:
+		case n+1+len(w) > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
 	return b.String()
 }
 
