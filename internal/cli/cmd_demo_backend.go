@@ -36,14 +36,17 @@ func (a *app) demoBackendCmd() *cobra.Command {
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				return sandbox.StopDaemon(cmd.Context(), dir, 10*time.Second)
 			}},
-		&cobra.Command{Use: "status", Short: "Exit 0 if the backend runs, 3 if not (LSB)", Args: cobra.NoArgs,
+		&cobra.Command{Use: "status", Short: "Exit 0 if the backend runs, 1 if not", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				_, running, err := sandbox.DaemonStatus(dir)
 				if err != nil {
 					return err
 				}
 				if !running {
-					return exitSilently(3) // LSB: "program is not running"
+					// Not LSB's 3, which is ExitOutside here: a status
+					// check that found something, so a warning. The exec
+					// manager reads any non-zero exit as "not active".
+					return exitSilently(ExitWarn)
 				}
 				return nil
 			}},

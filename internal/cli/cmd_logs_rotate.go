@@ -109,7 +109,7 @@ func (a *app) rotateOptions(logsDir, archiveDir string, globs *logGlobs) (logs.R
 // rotateProgress shows compression progress on a terminal (stderr) only;
 // the returned func clears the line.
 func (a *app) rotateProgress(o *logs.RotateOptions) func() {
-	if !isTerminal(a.stderr) || o.DryRun {
+	if !a.styleOf(a.stderr).escapes || o.DryRun {
 		return func() {}
 	}
 	last := -1

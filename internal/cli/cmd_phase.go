@@ -105,7 +105,7 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 // run) and prints its result. The history records it under the command's
 // own name ("preflight", "db optimize"): a single command, not a run.
 func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phase string, f weeklyFlags, asJSON bool) error {
-	pr := newProgress(a.stderr)
+	pr := a.newProgress()
 	run, err := a.procedure(in).Execute(cmd.Context(), weekly.Options{
 		DryRun: f.dryRun, Only: []string{phase}, ForceWindow: f.forceWindow,
 		ToolVersion: Version, Progress: pr.event, Command: commandName(cmd),
@@ -126,7 +126,7 @@ func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phas
 	if err != nil {
 		return err
 	}
-	return exitSilently(runCode(run.Status))
+	return exitSilently(runExit(run))
 }
 
 // commandName is a command's path without the program's name: "preflight",

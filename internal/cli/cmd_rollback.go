@@ -171,7 +171,7 @@ func (a *app) printRestoreRun(run *runbook.Run) {
 // one that finished.
 func restoreRunError(run *runbook.Run) error {
 	if run.Status != runbook.RunFail {
-		return exitSilently(runCode(run.Status))
+		return exitSilently(runExit(run))
 	}
 	for _, f := range run.Findings() {
 		if f.Severity == runbook.Critical {

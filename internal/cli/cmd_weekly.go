@@ -55,7 +55,7 @@ printed is "report: <path of the .md>".`,
 
 func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyFlags) (*runbook.Run, error) {
 	proc := a.procedure(in)
-	pr := newProgress(a.stderr)
+	pr := a.newProgress()
 	run, err := proc.Execute(ctx, weekly.Options{
 		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
 		ToolVersion: Version, Progress: pr.event,
@@ -91,5 +91,5 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		}
 		return runErr
 	}
-	return exitSilently(runCode(run.Status))
+	return exitSilently(runExit(run))
 }

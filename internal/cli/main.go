@@ -13,9 +13,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/redact"
 )
 
-// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
-var Version = "dev"
-
 // app carries what every command shares; no globals.
 type app struct {
 	// stdout and stderr redact everything written to them (outputs).
@@ -27,6 +24,8 @@ type app struct {
 	secretList []string
 	configPath string
 	now        func() time.Time
+	// noColor is --no-color (see progress.go for NO_COLOR and TERM=dumb).
+	noColor bool
 }
 
 // Main runs the CLI with args (without the program name) and returns the
@@ -72,32 +71,37 @@ func exitSilently(code int) error {
 	return &exitError{code: code, err: &silentError{code: code}}
 }
 
+// rootLong is the root's description; the help adds the exit-code table,
+// the man page an EXIT STATUS section.
+const rootLong = `fossamaint performs the weekly maintenance of a FossaWork V2 installation:
+pre-flight checks, update checks, database verification, log analysis,
+performance trends, security review, backup verification and post-flight
+health, inside the maintenance window, ending with a report.`
+
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "fossamaint",
 		Short: "Weekly maintenance of a FossaWork V2 installation, safely and measurably",
-		Long: `fossamaint performs the weekly maintenance of a FossaWork V2 installation:
-pre-flight checks, update checks, database verification, log analysis,
-performance trends, security review, backup verification and post-flight
-health, inside the maintenance window, ending with a report.
-
-` + exitCodesHelp(),
+		Long:  rootLong + "\n\n" + exitCodesHelp(),
 		Example: `  fossamaint demo                      # the whole procedure on a generated installation
   fossamaint weekly --config /etc/fossamaint/fossamaint.yaml
   fossamaint weekly --dry-run --only preflight,database`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       Version,
+		Version:       build.line(),
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErr("%v (see `%s --help`)", err, c.CommandPath())
-	})
+	// --version without cobra's -v shorthand: ops people read -v as
+	// verbose, so -v is an unknown flag that points at --version.
+	root.Flags().Bool("version", false, "print the version line (as fossamaint version does) and exit")
+	root.SetVersionTemplate("{{.Version}}\n")
 	def := os.Getenv("FOSSAMAINT_CONFIG")
 	if def == "" {
 		def = "/etc/fossamaint/fossamaint.yaml"
 	}
-	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", def, "config file (env FOSSAMAINT_CONFIG)")
-	root.PersistentFlags().Var(&nowFlag{a: a}, "now", "act as if the time were this RFC 3339 instant (re-analysis, tests); the clock still runs")
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.configPath, "config", "c", def, "config file (env FOSSAMAINT_CONFIG)")
+	pf.Var(&nowFlag{a: a}, "now", "act as if the time were this RFC 3339 instant (re-analysis, tests); the clock still runs")
+	pf.BoolVar(&a.noColor, "no-color", false, "no colours or other escape sequences (also NO_COLOR=1 or TERM=dumb)")
 	root.AddCommand(
 		a.configCmd(),
 		a.weeklyCmd(),
@@ -107,22 +111,13 @@ health, inside the maintenance window, ending with a report.
 		a.demoBackendCmd(),
 		a.rollbackCmd(),
 		a.recoverCmd(),
+		a.versionCmd(),
+		a.manCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)
 	}
-	var decorate func(c *cobra.Command)
-	decorate = func(c *cobra.Command) {
-		for _, sub := range c.Commands() {
-			sub.SetFlagErrorFunc(root.FlagErrorFunc())
-			if sub.Long == "" {
-				sub.Long = sub.Short
-			}
-			sub.Long += "\n\n" + exitCodesHelp()
-			decorate(sub)
-		}
-	}
-	decorate(root)
+	enforceUsage(root)
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -13,14 +14,39 @@ import (
 
 // progress prints one line per finished step on w. On a terminal it also
 // shows the step in progress and colours the status; piped, it writes
-// plain lines only.
+// plain lines only. NO_COLOR (any non-empty value), --no-color and
+// TERM=dumb turn every escape sequence off: the status is not coloured
+// and the in-progress line is overwritten with spaces instead of
+// "\033[K"; on a dumb terminal it is not drawn at all.
 type progress struct {
-	w   io.Writer
-	tty bool
+	w     io.Writer
+	style termStyle
+	// drawn is the length of the in-progress line on screen (no escapes).
+	drawn int
 }
 
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, tty: isTerminal(w)}
+// newProgress is the progress of a run on the app's stderr.
+func (a *app) newProgress() *progress {
+	return &progress{w: a.stderr, style: a.styleOf(a.stderr)}
+}
+
+// termStyle is what may be drawn on a writer.
+type termStyle struct {
+	// live: an in-progress line that the next line replaces (a
+	// terminal that is not dumb).
+	live bool
+	// escapes: colours and "\033[K" (a terminal, colour not turned off).
+	escapes bool
+}
+
+// styleOf decides, once per writer, what may be drawn on w.
+func (a *app) styleOf(w io.Writer) termStyle {
+	if !isTerminal(w) {
+		return termStyle{}
+	}
+	dumb := os.Getenv("TERM") == "dumb"
+	noColour := a.noColor || os.Getenv("NO_COLOR") != "" || dumb
+	return termStyle{live: !dumb, escapes: !noColour}
 }
 
 // live is where the in-progress line is drawn: straight to the terminal,
@@ -48,19 +74,34 @@ var statusColour = map[runbook.Status]string{
 	runbook.StatusSkipped: "90", runbook.StatusPostponed: "35",
 }
 
+// clearLive removes the in-progress line, with "\033[K" or with spaces.
+func (p *progress) clearLive() {
+	switch {
+	case p.drawn == 0:
+	case p.style.escapes:
+		fmt.Fprint(live(p.w), "\r\033[K")
+	default:
+		fmt.Fprint(live(p.w), "\r"+strings.Repeat(" ", p.drawn)+"\r")
+	}
+	p.drawn = 0
+}
+
 func (p *progress) event(ev runbook.Event) {
 	name := ev.Phase + "/" + ev.Step
 	if !ev.Done {
-		if p.tty {
-			fmt.Fprintf(live(p.w), "\r\033[K  ...   %s", name)
+		if p.style.live {
+			p.clearLive()
+			line := "  ...   " + name
+			fmt.Fprint(live(p.w), line)
+			p.drawn = len(line)
 		}
 		return
 	}
 	st := ev.Result.Status
 	word := fmt.Sprintf("%-9s", st)
-	if p.tty {
+	p.clearLive()
+	if p.style.escapes {
 		word = fmt.Sprintf("\033[%sm%s\033[0m", statusColour[st], word)
-		fmt.Fprint(live(p.w), "\r\033[K")
 	}
 	extra := ""
 	if n := len(ev.Result.Findings); n > 0 {
