@@ -117,7 +117,7 @@ bytes and ages in seconds.`,
 			if asJSON {
 				return a.encodeJSON(lst)
 			}
-			return printBackupList(a.stdout, lst)
+			return printBackupList(a.stdout, lst, in.Root)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (sizes in bytes, ages in seconds)")
@@ -125,9 +125,9 @@ bytes and ages in seconds.`,
 }
 
 // printBackupList writes the backups as a table: a header, human sizes and
-// ages, columns aligned; then what each odd backup's note says and the
-// listing's notes.
-func printBackupList(w io.Writer, lst backup.Listing) error {
+// ages, columns aligned, paths relative to the installation root; then what
+// each odd backup's note says and the listing's notes.
+func printBackupList(w io.Writer, lst backup.Listing, root string) error {
 	if len(lst.Backups) == 0 {
 		fmt.Fprintln(w, "no backups found")
 	} else {
@@ -138,7 +138,7 @@ func printBackupList(w io.Writer, lst backup.Listing) error {
 				man = "yes"
 			}
 			rows = append(rows, []string{string(b.Kind), b.Time.Format("2006-01-02 15:04"),
-				human.Age(b.Age.D()), human.Bytes(b.Size), man, b.Path})
+				human.Age(b.Age.D()), human.Bytes(b.Size), man, underRoot(root, b.Path)})
 		}
 		if err := writeTable(w, []string{"KIND", "TAKEN", "AGE", "SIZE", "MANIFEST", "PATH"}, rows); err != nil {
 			return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 )
@@ -28,4 +29,17 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	}
 	_, err := io.WriteString(w, out.String())
 	return err
+}
+
+// underRoot shows path relative to the installation root when it lies
+// inside it (what an operator reads in a table), absolute otherwise.
+func underRoot(root, path string) string {
+	if root == "" {
+		return path
+	}
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return path
+	}
+	return rel
 }

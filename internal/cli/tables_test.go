@@ -55,13 +55,13 @@ func TestBackupListTable(t *testing.T) {
 		b(backup.KindDaily, "/srv/fw/backups/daily/20261101", 27*24*time.Hour, 512, false, "no database in this daily directory"),
 	}, Notes: []string{"maintenance backup directory /srv/fw/backups/old does not exist"}}
 	var out bytes.Buffer
-	if err := printBackupList(&out, lst); err != nil {
+	if err := printBackupList(&out, lst, "/srv/fw"); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "backup_list.txt", out.Bytes())
 
 	out.Reset()
-	if err := printBackupList(&out, backup.Listing{Backups: []backup.Backup{}}); err != nil {
+	if err := printBackupList(&out, backup.Listing{Backups: []backup.Backup{}}, "/srv/fw"); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "no backups found\n" {

@@ -70,12 +70,14 @@ func DurationSeconds(s float64) string {
 	return Duration(time.Duration(s * float64(time.Second)))
 }
 
-// Age formats how old something is: hours under two days ("5 h", "0 h"),
+// Age formats how old something is: hours under two days ("< 1 h", "5 h"),
 // whole days from there ("2 days", "12 days").
 func Age(d time.Duration) string {
 	switch {
 	case d < 0:
 		return "in the future"
+	case d < time.Hour:
+		return "< 1 h"
 	case d < 48*time.Hour:
 		return strconv.FormatInt(int64(d/time.Hour), 10) + " h"
 	}

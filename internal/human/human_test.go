@@ -50,7 +50,7 @@ func TestDuration(t *testing.T) {
 
 func TestAgePercentCount(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{Age(5 * time.Hour), "5 h"}, {Age(47 * time.Hour), "47 h"}, {Age(49 * time.Hour), "2 days"},
+		{Age(5 * time.Hour), "5 h"}, {Age(59 * time.Minute), "< 1 h"}, {Age(47 * time.Hour), "47 h"}, {Age(49 * time.Hour), "2 days"},
 		{Age(12*24*time.Hour + time.Hour), "12 days"}, {Age(-time.Second), "in the future"},
 		{Percent(12.345), "12%"}, {Percent(0.44), "0.4%"}, {Percent(math.Inf(1)), "n/a"},
 		{Count(1, "file", "files"), "1 file"}, {Count(0, "file", "files"), "0 files"},
