@@ -23,7 +23,8 @@ arch="$(go env GOARCH)"
 rm -rf dist
 mkdir -p dist/man dist/completions
 echo "== binary ($version, $arch, static)"
-CGO_ENABLED=0 go build -trimpath -o dist/fossamaint ./cmd/fossamaint
+# -buildvcs=true: stamp the commit even where go env turns it off.
+CGO_ENABLED=0 go build -trimpath -buildvcs=true -o dist/fossamaint ./cmd/fossamaint
 bin=dist/fossamaint
 "$bin" version
 if command -v file >/dev/null && ! file "$bin" | grep -q "statically linked"; then
