@@ -90,7 +90,7 @@ func TestMarkdownSections(t *testing.T) {
 		{"downtime", md, "- **Downtime:** 4.4 s\n"},
 		{"no downtime", dry, "- **Downtime:** none (no service was stopped)\n"},
 		{"ok phase", md, "- [x] Pre-maintenance verification — ok\n"},
-		{"warn phase", md, "- [x] System updates and security patches — warn, 2 findings to look at, 1 step skipped\n"},
+		{"warn phase", md, "- [x] System updates and security patches — warn, 1 finding to look at, 1 finding about this host, 1 step skipped\n"},
 		{"fail phase", md, "- [ ] Database maintenance and optimization — fail, 1 finding to look at, 2 steps failed\n"},
 		{"postponed phase", md, "- [ ] Backup verification — postponed\n"},
 		{"phase not in run", dry, "- [ ] Backup verification — not run\n"},

@@ -207,10 +207,14 @@ func phaseLabel(p runbook.PhaseResult) string {
 // phaseDetail is the phase's status with what a reader needs next to it:
 // how many findings need a look, and which steps did not run.
 func phaseDetail(p runbook.PhaseResult) string {
-	var notable, skipped, postponed, failed int
+	var notable, host, skipped, postponed, failed int
 	for _, s := range p.Steps {
 		for _, f := range s.Findings {
-			if f.Severity >= runbook.Warning {
+			switch {
+			case f.Severity < runbook.Warning:
+			case isHost(s):
+				host++
+			default:
 				notable++
 			}
 		}
@@ -226,6 +230,9 @@ func phaseDetail(p runbook.PhaseResult) string {
 	parts := []string{string(p.Status)}
 	if notable > 0 {
 		parts = append(parts, plural(notable, "finding")+" to look at")
+	}
+	if host > 0 {
+		parts = append(parts, plural(host, "finding")+" about this host")
 	}
 	for _, c := range []struct {
 		n    int
