@@ -88,7 +88,13 @@ func dailyAverages(ctx context.Context, path string, now time.Time, zone *time.L
 			mem.Points = append(mem.Points, runbook.Point{At: from, Value: day.Memory.Avg})
 		}
 	}
-	return []runbook.Series{cpu, mem}
+	var out []runbook.Series
+	for _, s := range []runbook.Series{cpu, mem} {
+		if len(s.Points) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // topProcesses lists the processes using most CPU and memory: the whole
