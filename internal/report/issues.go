@@ -32,7 +32,8 @@ func newEvidence(text string, r rel) evidence {
 		return evidence{}
 	}
 	lines := strings.Split(r(text), "\n")
-	if len(lines) <= maxEvidenceLines {
+	// Cutting one line to say "1 more line" saves nothing.
+	if len(lines) <= maxEvidenceLines+1 {
 		return evidence{Lines: lines}
 	}
 	// Keep one line fewer than the limit: "… n more lines" takes its place.

@@ -215,14 +215,16 @@ func mdEvidenceIndent(b *bytes.Buffer, e evidence, indent string) {
 	}
 	text := strings.Join(e.Lines, "\n")
 	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
-	fmt.Fprintf(b, "\n%s%s\n", indent, fence)
+	// No blank line around the fence: the list stays tight, and
+	// CommonMark keeps an indented fence inside its list item.
+	fmt.Fprintf(b, "%s%s\n", indent, fence)
 	for _, line := range e.Lines {
 		fmt.Fprintf(b, "%s%s\n", indent, strings.ReplaceAll(line, "\r", ""))
 	}
 	if e.More > 0 {
 		fmt.Fprintf(b, "%s… %s (the JSON report has them)\n", indent, plural(e.More, "more line"))
 	}
-	fmt.Fprintf(b, "%s%s\n\n", indent, fence)
+	fmt.Fprintf(b, "%s%s\n", indent, fence)
 }
 
 // mdCode wraps s in a code span that no backtick inside can end.
