@@ -135,7 +135,7 @@ func writeSteps(b *bytes.Buffer, run *runbook.Run) {
 			for _, name := range names {
 				fmt.Fprintf(b, "    %-36s %s\n", name, formatMetric(s.Metrics[name]))
 			}
-			writeStepActions(b, s, run.DryRun)
+			writeStepActions(b, s, run)
 		}
 	}
 }
@@ -162,21 +162,30 @@ func writeRestore(b *bytes.Buffer, run *runbook.Run) {
 	}
 }
 
-// writeStepActions lists a step's actions, or its tallies when it has
-// them (a rotation does hundreds of things; the JSON lists them all).
-func writeStepActions(b *bytes.Buffer, s runbook.StepResult, dry bool) {
-	if len(s.Tallies) == 0 {
-		for _, act := range s.Actions {
-			fmt.Fprintf(b, "    action: %s\n", act)
+// listedActions is how many of a step's actions a terminal shows; the
+// JSON (and the history) keeps them all.
+const listedActions = 20
+
+// writeStepActions lists a step's actions, at most listedActions of them
+// and then where the rest are, then its tallies (a rotation does hundreds
+// of things: "done: 368 log files compressed").
+func writeStepActions(b *bytes.Buffer, s runbook.StepResult, run *runbook.Run) {
+	for i, act := range s.Actions {
+		if i == listedActions {
+			where := "--json lists them"
+			if !run.DryRun && run.RunID != "" {
+				where = "`fossamaint report --format json " + run.RunID + "` lists them"
+			}
+			fmt.Fprintf(b, "    … and %s (%s)\n", plural(len(s.Actions)-listedActions, "more action"), where)
+			break
 		}
-		return
+		fmt.Fprintf(b, "    action: %s\n", act)
 	}
 	label := "done"
-	if dry {
+	if run.DryRun {
 		label = "would do"
 	}
 	for _, t := range s.Tallies {
 		fmt.Fprintf(b, "    %s: %s\n", label, tallyText(t))
 	}
-	fmt.Fprintf(b, "    (%s; --json lists them)\n", plural(len(s.Actions), "action"))
 }
