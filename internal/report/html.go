@@ -10,12 +10,14 @@ import (
 //go:embed report.html.tmpl
 var htmlSource string
 
-// htmlPage is parsed once; html/template escapes every value by context,
-// and no value is ever marked template.HTML.
+// htmlPage is parsed once; html/template escapes every value by context.
+// The one value marked template.HTML is inline's, built only from
+// escaped text and <code> tags.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"statusClass": statusClass,
-	"upper":       strings.ToUpper,
 	"orNA":        orNA,
+	"inline":      inline,
+	"join":        strings.Join,
 }).Parse(htmlSource))
 
 // statusClasses are the statuses and severities that have a colour.
@@ -31,6 +33,20 @@ func statusClass(status string) string {
 		return "s-" + status
 	}
 	return "s-unknown"
+}
+
+// inline escapes s and shows the code spans it means ("run `fossamaint
+// backup prune`") as <code>, never as backticks.
+func inline(s string) template.HTML {
+	var b strings.Builder
+	for i, part := range codeSpans(s) {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(part) + "</code>")
+		} else {
+			b.WriteString(template.HTMLEscapeString(part))
+		}
+	}
+	return template.HTML(b.String()) //nolint:gosec // every part is escaped above
 }
 
 func writeHTML(w io.Writer, v *view) error {

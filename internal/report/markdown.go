@@ -8,15 +8,17 @@ import (
 	"unicode/utf8"
 )
 
-// writeMarkdown follows the seed's "Maintenance Report Template" section
-// for section, with a status line under the title.
+// writeMarkdown writes the summary box first, then the seed's
+// "Maintenance Report Template" section for section, then the host's
+// findings and an appendix with every step and metric.
 func writeMarkdown(b *bytes.Buffer, v *view) {
 	fmt.Fprintf(b, "# %s\n\n", mdText(v.Title))
-	fmt.Fprintf(b, "**Status:** %s · **Run:** %s · **Host:** %s · **fossamaint** %s\n",
-		strings.ToUpper(mdText(v.Status)), mdCode(v.RunID), mdText(orNA(v.Host)), mdText(orNA(v.ToolVersion)))
-	if v.DryRun {
-		b.WriteString("\n> **Dry run:** nothing was changed; the actions below are what would be done.\n")
+	fmt.Fprintf(b, "Run %s on %s", mdCode(v.RunID), mdText(v.Host))
+	if v.Root != "" {
+		fmt.Fprintf(b, ", installation %s (paths below are relative to it)", mdCode(v.Root))
 	}
+	fmt.Fprintf(b, "; fossamaint %s.\n", mdText(v.ToolVersion))
+	writeMarkdownBox(b, v)
 
 	b.WriteString("\n## Maintenance Window\n")
 	mdField(b, "Start Time", v.Start)
@@ -32,9 +34,6 @@ func writeMarkdown(b *bytes.Buffer, v *view) {
 			box = "x"
 		}
 		fmt.Fprintf(b, "- [%s] %s — %s\n", box, mdText(a.Label), mdText(a.Detail))
-		for _, s := range a.Steps {
-			fmt.Fprintf(b, "  - %s — %s\n", mdCode(s.Name), mdText(s.Detail))
-		}
 	}
 
 	writeMarkdownIssues(b, v)
@@ -51,28 +50,64 @@ func writeMarkdown(b *bytes.Buffer, v *view) {
 	} else {
 		b.WriteString("- **Special Activities:**\n")
 		for _, s := range v.Special {
-			fmt.Fprintf(b, "  - %s\n", mdText(s))
+			fmt.Fprintf(b, "  - %s\n", mdInline(s))
 		}
 	}
 
-	fmt.Fprintf(b, "\n**Maintenance Performed By:** %s\n", mdText(v.Operator))
-	fmt.Fprintf(b, "\n**Report Generated:** %s\n", mdText(v.Generated))
+	fmt.Fprintf(b, "\n**Maintenance Performed By:** %s  \n", mdText(v.Operator))
+	fmt.Fprintf(b, "**Report Generated:** %s\n", mdText(v.Generated))
+
+	writeMarkdownHost(b, v)
+	writeMarkdownAppendix(b, v)
+}
+
+// writeMarkdownBox is the summary a manager reads: a block quote, so it
+// stands apart in any Markdown viewer.
+func writeMarkdownBox(b *bytes.Buffer, v *view) {
+	x := v.Box
+	fmt.Fprintf(b, "\n> **Status: %s**\n>\n", mdText(v.StatusText))
+	fmt.Fprintf(b, "> - **Downtime:** %s\n", mdText(x.Downtime))
+	fmt.Fprintf(b, "> - **Took:** %s\n", mdText(x.Took))
+	fmt.Fprintf(b, "> - **Needs a human:** %s\n", mdText(x.Human))
+	for i, it := range x.Top {
+		if i == 0 {
+			b.WriteString("> - **Most important:**\n")
+		}
+		fmt.Fprintf(b, ">   %d. %s — %s (%s)\n", i+1, mdInline(it.Message), mdText(it.Where), mdText(it.Severity))
+	}
+	if len(x.Done) == 0 {
+		fmt.Fprintf(b, "> - **%s:** nothing was changed\n", x.DoneLabel)
+	} else {
+		fmt.Fprintf(b, "> - **%s:**\n", x.DoneLabel)
+		for _, d := range x.Done {
+			fmt.Fprintf(b, ">   - %s\n", mdInline(d))
+		}
+	}
+	if x.HostNote != "" {
+		fmt.Fprintf(b, "> - **This host:** %s\n", mdText(x.HostNote))
+	}
 }
 
 func writeMarkdownIssues(b *bytes.Buffer, v *view) {
 	b.WriteString("\n## Issues Identified\n")
 	if len(v.Issues) == 0 {
 		b.WriteString("None.\n")
-		return
 	}
 	for _, g := range v.Issues {
 		fmt.Fprintf(b, "\n### %s (%d)\n", mdText(capitalize(g.Severity)), len(g.Items))
 		for _, it := range g.Items {
-			fmt.Fprintf(b, "- **%s**: %s\n", mdText(it.Where), mdText(it.Message))
-			if it.Evidence != "" {
-				mdEvidence(b, it.Evidence)
-			}
+			fmt.Fprintf(b, "- **%s**: %s\n", mdText(it.Where), mdInline(it.Message))
 		}
+	}
+	if len(v.AllIssues) > 0 {
+		b.WriteString("\nThe evidence, and the informational findings, are in the appendix.\n")
+	}
+}
+
+func mdIssues(b *bytes.Buffer, items []issue) {
+	for _, it := range items {
+		fmt.Fprintf(b, "- **%s**: %s\n", mdText(it.Where), mdInline(it.Message))
+		mdEvidence(b, it.Evidence)
 	}
 }
 
@@ -86,22 +121,68 @@ func writeMarkdownActions(b *bytes.Buffer, v *view) {
 		return
 	}
 	for _, a := range v.Actions {
-		fmt.Fprintf(b, "- %s: %s\n", mdText(a.Where), mdText(a.Text))
+		if len(a.Tallies) > 0 {
+			fmt.Fprintf(b, "- **%s**: %s (%s in the JSON report)\n", mdText(a.Where),
+				mdText(strings.Join(a.Tallies, "; ")), plural(a.Count, "action"))
+			continue
+		}
+		if len(a.Items) == 1 {
+			fmt.Fprintf(b, "- **%s**: %s\n", mdText(a.Where), mdInline(a.Items[0]))
+			continue
+		}
+		fmt.Fprintf(b, "- **%s**:\n", mdText(a.Where))
+		for _, it := range a.Items {
+			fmt.Fprintf(b, "  - %s\n", mdInline(it))
+		}
 	}
 }
 
 func writeMarkdownMetrics(b *bytes.Buffer, v *view) {
 	b.WriteString("\n## Performance Metrics\n")
-	for _, s := range v.Summary {
+	for _, s := range v.Headlines {
 		mdField(b, s.Label, s.Value)
 	}
-	if len(v.StepMetrics) == 0 {
+	for _, c := range v.Charts {
+		mdField(b, c.Title, c.Text)
+	}
+	if len(v.StepMetrics) > 0 {
+		fmt.Fprintf(b, "\nEvery measurement (%d) is in the appendix.\n", len(v.StepMetrics))
+	}
+}
+
+func writeMarkdownHost(b *bytes.Buffer, v *view) {
+	if len(v.HostSteps) == 0 {
 		return
 	}
-	b.WriteString("\n| Phase | Step | Metric | Value | Unit |\n|---|---|---|--:|---|\n")
-	for _, m := range v.StepMetrics {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n",
-			mdText(m.Phase), mdText(m.Step), mdText(m.Name), mdText(m.Value), mdText(m.Unit))
+	b.WriteString("\n## This host\n")
+	b.WriteString("What these steps found is about the machine, not the FossaWork installation.\n\n")
+	for _, h := range v.HostSteps {
+		detail := h.Status
+		if h.Detail != "" {
+			detail += ": " + h.Detail
+		}
+		fmt.Fprintf(b, "- **%s** — %s\n", mdText(h.Where), mdText(detail))
+		for _, it := range h.Findings {
+			fmt.Fprintf(b, "  - %s: %s\n", mdText(it.Severity), mdInline(it.Message))
+			mdEvidenceIndent(b, it.Evidence, "    ")
+		}
+	}
+}
+
+func writeMarkdownAppendix(b *bytes.Buffer, v *view) {
+	b.WriteString("\n---\n\n## Appendix\n\n### Steps\n\n| Step | Status | Took | Detail |\n|---|---|--:|---|\n")
+	for _, s := range v.Steps {
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdText(s.Where), mdText(s.Status), mdText(s.Duration), mdInline(s.Detail))
+	}
+	for _, g := range v.AllIssues {
+		fmt.Fprintf(b, "\n### Findings: %s (%d)\n", mdText(g.Severity), len(g.Items))
+		mdIssues(b, g.Items)
+	}
+	if len(v.StepMetrics) > 0 {
+		b.WriteString("\n### Measurements\n\nRounded for reading; the JSON report has every value in full.\n\n| Step | Metric | Value |\n|---|---|--:|\n")
+		for _, m := range v.StepMetrics {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(m.Where), mdText(m.Name), mdText(m.Value))
+		}
 	}
 }
 
@@ -115,25 +196,35 @@ func mdList(b *bytes.Buffer, items []string) {
 		return
 	}
 	for _, s := range items {
-		fmt.Fprintf(b, "- %s\n", mdText(s))
+		fmt.Fprintf(b, "- %s\n", mdInline(s))
 	}
 }
 
-// mdEvidence shows evidence verbatim: a code span for one line, an
-// indented fenced block for several, fenced longer than any backtick run
-// inside so the evidence cannot close it.
-func mdEvidence(b *bytes.Buffer, evidence string) {
-	evidence = strings.TrimRight(strings.ReplaceAll(evidence, "\r\n", "\n"), "\n")
-	if !strings.ContainsAny(evidence, "\n\r") {
-		fmt.Fprintf(b, "  - evidence: %s\n", mdCode(evidence))
+func mdEvidence(b *bytes.Buffer, e evidence) { mdEvidenceIndent(b, e, "  ") }
+
+// mdEvidenceIndent shows evidence verbatim: a code span for one short
+// line, an indented fenced block otherwise, fenced longer than any
+// backtick run inside so the evidence cannot close it.
+func mdEvidenceIndent(b *bytes.Buffer, e evidence, indent string) {
+	switch {
+	case len(e.Lines) == 0:
+		return
+	case e.Inline():
+		fmt.Fprintf(b, "%s- evidence: %s\n", indent, mdCode(e.Lines[0]))
 		return
 	}
-	fence := strings.Repeat("`", max(3, longestRun(evidence, '`')+1))
-	fmt.Fprintf(b, "\n  %s\n", fence)
-	for line := range strings.SplitSeq(evidence, "\n") {
-		fmt.Fprintf(b, "  %s\n", strings.ReplaceAll(line, "\r", ""))
+	text := strings.Join(e.Lines, "\n")
+	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
+	// No blank line around the fence: the list stays tight, and
+	// CommonMark keeps an indented fence inside its list item.
+	fmt.Fprintf(b, "%s%s\n", indent, fence)
+	for _, line := range e.Lines {
+		fmt.Fprintf(b, "%s%s\n", indent, strings.ReplaceAll(line, "\r", ""))
 	}
-	fmt.Fprintf(b, "  %s\n\n", fence)
+	if e.More > 0 {
+		fmt.Fprintf(b, "%s… %s (the JSON report has them)\n", indent, plural(e.More, "more line"))
+	}
+	fmt.Fprintf(b, "%s%s\n", indent, fence)
 }
 
 // mdCode wraps s in a code span that no backtick inside can end.
@@ -159,6 +250,35 @@ var mdEscaper = strings.NewReplacer(
 // the start of a line, where mdText never puts text, so it stays readable.
 func mdText(s string) string {
 	return mdEscaper.Replace(oneLine(s))
+}
+
+// mdInline is mdText that keeps the code spans a message means
+// ("run `fossamaint backup prune`") as code spans.
+func mdInline(s string) string {
+	var b strings.Builder
+	for i, part := range codeSpans(oneLine(s)) {
+		if i%2 == 1 {
+			b.WriteString(mdCode(part))
+		} else {
+			b.WriteString(mdText(part))
+		}
+	}
+	return b.String()
+}
+
+// codeSpans splits s at single backticks into text, code, text, …; with
+// an odd number of backticks nothing is code.
+func codeSpans(s string) []string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		return []string{s}
+	}
+	for i := 1; i < len(parts); i += 2 {
+		if parts[i] == "" {
+			return []string{s}
+		}
+	}
+	return parts
 }
 
 func oneLine(s string) string {

@@ -30,11 +30,15 @@ func (r *redactor) strs(in []string) []string {
 	return out
 }
 
-// run returns a deep copy of in with every string redacted and every nil
-// slice or map made empty, so the JSON schema never shows null.
+// run returns a deep copy of in with every string redacted, every nil
+// slice or map made empty, so the JSON schema never shows null, and an
+// empty status filled in (a step's is ok, as the engine reads it; a
+// phase's the worst of its steps'), so it never shows "status": "".
 func (r *redactor) run(in *runbook.Run) *runbook.Run {
 	out := *in
-	out.RunID, out.Host = r.str(in.RunID), r.str(in.Host)
+	out.SchemaVersion = runbook.SchemaVersion
+	out.RunID, out.Host, out.Root = r.str(in.RunID), r.str(in.Host), r.str(in.Root)
+	out.RollbackPoint = r.str(in.RollbackPoint)
 	out.Operator, out.ToolVersion = r.str(in.Operator), r.str(in.ToolVersion)
 	out.Status = runbook.RunStatus(r.str(string(in.Status)))
 	out.Phases = make([]runbook.PhaseResult, len(in.Phases))
@@ -54,8 +58,13 @@ func (r *redactor) phase(in runbook.PhaseResult) runbook.PhaseResult {
 	out.Name, out.Title = r.str(in.Name), r.str(in.Title)
 	out.Status = runbook.Status(r.str(string(in.Status)))
 	out.Steps = make([]runbook.StepResult, len(in.Steps))
+	worst := runbook.StatusOK
 	for i, s := range in.Steps {
 		out.Steps[i] = r.step(s)
+		worst = runbook.Worse(worst, out.Steps[i].Status)
+	}
+	if out.Status == "" {
+		out.Status = worst
 	}
 	return out
 }
@@ -65,6 +74,9 @@ func (r *redactor) step(in runbook.StepResult) runbook.StepResult {
 	out.Name, out.Error, out.Note = r.str(in.Name), r.str(in.Error), r.str(in.Note)
 	out.Kind = runbook.Kind(r.str(string(in.Kind)))
 	out.Status = runbook.Status(r.str(string(in.Status)))
+	if out.Status == "" {
+		out.Status = runbook.StatusOK
+	}
 	out.Findings = make([]runbook.Finding, len(in.Findings))
 	for i, f := range in.Findings {
 		out.Findings[i] = runbook.Finding{
@@ -78,6 +90,18 @@ func (r *redactor) step(in runbook.StepResult) runbook.StepResult {
 	out.Metrics = make(map[string]runbook.Metric, len(in.Metrics))
 	for k, m := range in.Metrics {
 		out.Metrics[r.str(k)] = runbook.Metric{Value: m.Value, Unit: r.str(m.Unit), Headline: m.Headline}
+	}
+	out.Tallies = nil
+	for _, t := range in.Tallies {
+		t.Verb, t.Object = r.str(t.Verb), r.str(t.Object)
+		out.Tallies = append(out.Tallies, t)
+	}
+	out.Series = nil
+	for _, se := range in.Series {
+		out.Series = append(out.Series, runbook.Series{
+			Name: r.str(se.Name), Unit: r.str(se.Unit),
+			Points: append(make([]runbook.Point, 0, len(se.Points)), se.Points...),
+		})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -43,8 +44,10 @@ func Render(w io.Writer, format string, run *runbook.Run, opts Options) error {
 	return nil
 }
 
-// JSON writes the run as indented JSON; its struct tags are the schema.
-// Empty lists and maps are [] and {}, never null.
+// JSON writes the run as indented JSON; its struct tags are the schema,
+// schema_version (runbook.SchemaVersion) its first key. Empty lists and
+// maps are [] and {}, never null; durations are in seconds; every action
+// is listed, however many.
 func JSON(w io.Writer, run *runbook.Run) error {
 	return Render(w, FormatJSON, run, Options{})
 }
@@ -98,6 +101,9 @@ func writeJSON(b *bytes.Buffer, run *runbook.Run) error {
 		for j := range run.Phases[i].Steps {
 			s := &run.Phases[i].Steps[j]
 			maps.DeleteFunc(s.Metrics, func(_ string, m runbook.Metric) bool { return !finite(m.Value) })
+			for k := range s.Series {
+				s.Series[k].Points = slices.DeleteFunc(s.Series[k].Points, func(p runbook.Point) bool { return !finite(p.Value) })
+			}
 			if !finite(s.DurationSeconds) {
 				s.DurationSeconds = 0
 			}

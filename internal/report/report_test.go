@@ -73,38 +73,55 @@ func TestMarkdownSections(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
 	}{
-		{"title", md, "# Weekly Maintenance Report - 2026-12-05\n"},
-		{"status line", md, "**Status:** FAIL · **Run:** `20261205-020000-ab12` · **Host:** fossa-prod-1"},
-		{"start in run zone", md, "- **Start Time:** 2026-12-05 02:00:00 CST\n"},
-		{"duration", md, "- **Duration:** 47m14s\n"},
-		{"downtime", md, "- **Downtime:** 4.4s\n"},
+		{"title", md, "# Weekly Maintenance Report – 2026-12-05\n"},
+		{"run line", md, "Run `20261205-020000-ab12` on fossa-prod-1, installation `/srv/fossawork` (paths below are relative to it); fossamaint v0.1.0.\n"},
+		{"summary first", md, "\n\n> **Status: FAIL — a step failed or found a critical problem**\n"},
+		{"summary downtime", md, "> - **Downtime:** 4.4 s, during database/vacuum\n"},
+		{"summary took", md, "> - **Took:** 47m 14s of a 4h 00m window\n"},
+		{"summary needs a human", md, "> - **Needs a human:** 2 critical findings, 3 warnings; 3 recommendations; 1 postponed step\n"},
+		{"summary top finding", md, ">   1. integrity_check found 2 problems in the backup copy — database/integrity (critical)\n"},
+		{"summary error in one line", md, ">   2. vacuum failed: VACUUM INTO backend/.fossamaint-tmp-811-vacuum: database is locked (5) (SQLITE_BUSY) … — database/vacuum (critical)\n"},
+		{"summary done, grouped", md, ">   - logs/rotate: 4 log files compressed (12.4 MiB → 1.9 MiB), 2 log files archived\n"},
+		{"summary host apart", md, "> - **This host:** 1 finding about the machine itself, not the installation (see This host)\n"},
+		{"dry run would do", dry, "> - **Would do:**\n"},
+		{"start in run zone", md, "- **Start Time:** 2026-12-05 02:00 CST\n"},
+		{"duration", md, "- **Duration:** 47m 14s\n"},
+		{"window", md, "- **Planned Window:** 2026-12-05 02:00–06:00 CST\n"},
+		{"downtime", md, "- **Downtime:** 4.4 s\n"},
 		{"no downtime", dry, "- **Downtime:** none (no service was stopped)\n"},
 		{"ok phase", md, "- [x] Pre-maintenance verification — ok\n"},
-		{"warn phase", md, "- [x] System updates and security patches — warn (3 findings)\n"},
-		{"fail phase", md, "- [ ] Database maintenance and optimization — fail (1 finding)\n"},
-		{"skipped phase", md, "- [ ] Performance analysis — skipped: logs/performance/performance-metrics.jsonl not found\n"},
-		{"postponed phase", md, "- [ ] Backup verification — postponed: window nearly spent: 12m left, budget 20m\n"},
+		{"warn phase", md, "- [x] System updates and security patches — warn, 1 finding to look at, 1 finding about this host, 1 step skipped\n"},
+		{"fail phase", md, "- [ ] Database maintenance and optimization — fail, 1 finding to look at, 2 steps failed\n"},
+		{"postponed phase", md, "- [ ] Backup verification — postponed\n"},
 		{"phase not in run", dry, "- [ ] Backup verification — not run\n"},
-		{"step line", md, "  - `npm-deps` — skipped: npm is not installed\n"},
-		{"step error", md, "  - `vacuum` — fail, 2.8s; error: VACUUM INTO: database is locked; undone\n"},
-		{"step error is an issue", md, "- **database/vacuum**: step error: VACUUM INTO: database is locked\n"},
+		{"issue, one line", md, "- **database/vacuum**: vacuum failed: VACUUM INTO backend/.fossamaint-tmp-811-vacuum: database is locked (5) (SQLITE_BUSY) …\n"},
+		{"host finding not an issue", md, "### Warning (3)\n- **updates/python-deps**"},
+		{"action grouped", md, "- **logs/rotate**: 4 log files compressed (12.4 MiB → 1.9 MiB); 2 log files archived (6 actions in the JSON report)\n"},
+		{"action path relative", md, "- **security/file-modes**: chmod 0600 backend/.env\n"},
+		{"undone action", md, "  - undone (reverted after the step failed or was interrupted)\n"},
+		{"dry-run actions", dry, "Dry run: nothing was changed; these are the actions that would be done.\n\n- **database/pre-backup**: would: back up"},
+		{"db size", md, "- **Database Size:** 500.0 MiB\n"},
+		{"cpu", md, "- **Average CPU Usage:** 23%\n"},
+		{"missing metric", dry, "- **Average CPU Usage:** n/a\n"},
+		{"extra metric", md, "- **backups kept:** 18\n"},
+		{"trend", md, "- **CPU use, daily average:** 18% → 22% → 20% → 24% → 23% → 28% → 29% (Nov 28 – Dec 4)\n"},
+		{"recommendation code kept", md, "- Run `fossamaint security perms --fix` (or chmod 0600 backend/.env).\n"},
+		{"no recommendations", dry, "## Recommendations\nNone.\n"},
+		{"scheduled", md, "- **Scheduled:** 2026-12-12 02:00 CST\n"},
+		{"special activities, no postponed: postponed:", md, "  - run the postponed step backups/verify-restore (budget 20m exceeds the 12m left in the window)\n"},
+		{"no special activities", dry, "- **Special Activities:** None.\n"},
+		{"operator", md, "**Maintenance Performed By:** ops@fossawork.example  \n"},
+		{"generated", md, "**Report Generated:** 2026-12-05 02:47 CST\n"},
+		{"host section", md, "## This host\n"},
+		{"host evidence", md, "    ```\n    openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\n"},
+		{"step row", md, "| updates/npm-deps | skipped | 0 ms | npm is not installed |\n"},
+		{"step error summarised", md, "| database/vacuum | fail | 2.8 s | error: VACUUM INTO backend/.fossamaint-tmp-811-vacuum: database is locked (5) (SQLITE_BUSY)…; undone |\n"},
+		{"error in full in the appendix", md, "  while executing: VACUUM INTO 'backend/.fossamaint-tmp-811-vacuum'\n"},
 		{"multi-line evidence fenced", md, "  ```\n  *** in database main ***\n  Page 42: btree page has 3 cells, expected 4\n  ```\n"},
 		{"evidence with backtick", md, "  - evidence: `` sshd[811]: Failed password for root from 203.0.113.7 port 2222 ssh2 | `x` ``\n"},
 		{"markdown escaped", md, `message with \<b>markup\</b>, \*stars\*, \[links\](x) and a \| pipe`},
-		{"action", md, "- logs/rotate: archived 2 files to archives/logs/202610\n"},
-		{"undone action", md, "- database/vacuum: undone (reverted after the step failed or was interrupted)\n"},
-		{"dry-run actions", dry, "Dry run: nothing was changed; these are the actions that would be done.\n\n- database/pre-backup: would: back up"},
-		{"db size", md, "- **Database Size:** 500 MiB (524288000 bytes)\n"},
-		{"cpu", md, "- **Average CPU Usage:** 23.5 %\n"},
-		{"missing metric", dry, "- **Average CPU Usage:** n/a\n"},
-		{"extra metric", md, "- **backups_kept:** 18\n"},
-		{"metric row", md, "| database | integrity | freelist_ratio | 0.31 | ratio |\n"},
-		{"no recommendations", dry, "## Recommendations\nNone.\n"},
-		{"scheduled", md, "- **Scheduled:** 2026-12-12 02:00:00 CST\n"},
-		{"special activities", md, "  - run postponed step backups/verify-restore (window nearly spent: 12m left, budget 20m)\n"},
-		{"no special activities", dry, "- **Special Activities:** None.\n"},
-		{"operator", md, "**Maintenance Performed By:** ops@fossawork.example\n"},
-		{"generated", md, "**Report Generated:** 2026-12-05 02:47:13 CST\n"},
+		{"metric row, human units", md, "| logs/rotate | bytes_freed | 10.4 MiB |\n"},
+		{"ratio as percent", md, "| database/integrity | freelist_ratio | 31% |\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,21 +130,42 @@ func TestMarkdownSections(t *testing.T) {
 			}
 		})
 	}
-	crit, warn, info := strings.Index(md, "### Critical"), strings.Index(md, "### Warning"), strings.Index(md, "### Info")
-	if crit < 0 || !(crit < warn && warn < info) {
-		t.Errorf("issue groups not critical, warning, info in order: %d %d %d", crit, warn, info)
-	}
 	if strings.Contains(md, "Dry run") {
 		t.Error("a real run says it is a dry run")
+	}
+}
+
+// TestMarkdownOrder: the summary first, then the template's sections, the
+// host apart and the appendix last; no absolute path under the root and
+// no repeated status word.
+func TestMarkdownOrder(t *testing.T) {
+	md := renderString(t, FormatMarkdown, sampleRun(t), Options{})
+	order := []string{"> **Status:", "## Maintenance Window", "## Activities Completed", "## Issues Identified",
+		"## Actions Taken", "## Performance Metrics", "## Recommendations", "## Next Maintenance",
+		"**Report Generated:**", "## This host", "## Appendix", "### Findings: critical", "### Findings: warning",
+		"### Findings: info", "### Measurements"}
+	last := -1
+	for _, h := range order {
+		i := strings.Index(md, h)
+		if i <= last {
+			t.Errorf("%q is missing or out of order (at %d, previous at %d)", h, i, last)
+		}
+		last = i
+	}
+	for _, bad := range []string{"/srv/fossawork/", "postponed: postponed", "openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\n  ```"} {
+		if strings.Contains(md[strings.Index(md, "\n"):], bad) {
+			t.Errorf("report contains %q", bad)
+		}
 	}
 }
 
 func TestMarkdownEmptyRun(t *testing.T) {
 	md := renderString(t, FormatMarkdown, &runbook.Run{RunID: "x"}, Options{})
 	for _, want := range []string{
-		"# Weekly Maintenance Report - n/a\n", "## Issues Identified\nNone.\n", "## Actions Taken\nNone.\n",
+		"# Weekly Maintenance Report – n/a\n", "## Issues Identified\nNone.\n", "## Actions Taken\nNone.\n",
 		"- **Database Size:** n/a\n", "- [ ] Pre-maintenance verification — not run\n",
 		"- **Scheduled:** n/a\n", "- **Duration:** n/a\n", "- **Planned Window:** n/a\n",
+		"> **Status: N/A**\n", "> - **Done:** nothing was changed\n", "> - **Needs a human:** no finding\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("empty-run report lacks %q", want)
@@ -188,12 +226,14 @@ func TestNonFiniteNumbers(t *testing.T) {
 	run.DowntimeSeconds = math.Inf(1)
 	run.Phases[0].Steps[0].DurationSeconds = math.NaN()
 	run.Phases[0].Steps[0].Metric("api_latency", math.Inf(-1), "ms")
+	run.Phases[4].Steps[0].Series[0].Points[2].Value = math.NaN()
 	out := renderString(t, FormatJSON, run, Options{})
-	if strings.Contains(out, "cpu_avg_percent") || strings.Contains(out, "api_latency") {
+	if strings.Contains(out, `"cpu_avg_percent":`) || strings.Contains(out, "api_latency") || strings.Contains(out, "NaN") {
 		t.Errorf("non-finite metrics kept in JSON")
 	}
 	md := renderString(t, FormatMarkdown, run, Options{})
-	for _, want := range []string{"- **Average CPU Usage:** n/a\n", "| preflight | health | api_latency | n/a | ms |\n"} {
+	for _, want := range []string{"- **Average CPU Usage:** n/a\n", "| preflight/health | api_latency | n/a |\n",
+		"- **CPU use, daily average:** 18% → 22% → 24% → 23% → 28% → 29% (Nov 28 – Dec 4)\n"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}

@@ -34,6 +34,7 @@ func sampleRun(t testing.TB) *runbook.Run {
 	return &runbook.Run{
 		RunID:       "20261205-020000-ab12",
 		Host:        "fossa-prod-1",
+		Root:        "/srv/fossawork",
 		Operator:    "ops@fossawork.example",
 		ToolVersion: "v0.1.0",
 		StartedAt:   at(2, 0, 0),
@@ -51,6 +52,7 @@ func sampleRun(t testing.TB) *runbook.Run {
 		Recommendations: []string{
 			"Restore the database from the newest verified backup and investigate the integrity failure",
 			"Apply the 2 pending security updates",
+			"Run `fossamaint security perms --fix` (or chmod 0600 /srv/fossawork/backend/.env).",
 		},
 		NextMaintenance: time.Date(2026, 12, 12, 2, 0, 0, 0, loc),
 	}
@@ -63,6 +65,7 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 	disk.Metric("disk_used", 61.5, "%")
 
 	apt := step("os-packages", runbook.StatusOK, at(2, 0, 4), 12.5)
+	apt.Scope = runbook.ScopeHost
 	apt.Finding(runbook.Warning, "openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\nlibc6 2.39-0ubuntu8.3 -> 2.39-0ubuntu8.4", "%d security updates pending", 2)
 	apt.Finding(runbook.Info, "", "%d updates available in total", 12)
 	pip := step("python-deps", runbook.StatusOK, at(2, 0, 17), 3.1)
@@ -72,14 +75,16 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 
 	backup := step("pre-backup", runbook.StatusOK, at(2, 1, 0), 0.9)
 	backup.Kind = runbook.Mutating
-	backup.Action("backed up fossawork_v2.db to backups/maintenance/fossawork_v2_pre_maintenance_20261205-020100.db (sha256 9f2c…)")
+	backup.Action("backed up fossawork_v2.db to /srv/fossawork/backups/maintenance/fossawork_v2_pre_maintenance_20261205-020100.db (sha256 9f2c…)")
 	integrity := step("integrity", runbook.StatusOK, at(2, 1, 1), 18.8)
 	integrity.Finding(runbook.Critical, "*** in database main ***\nPage 42: btree page has 3 cells, expected 4", "integrity_check found %d problems in the backup copy", 2)
 	integrity.Metric("freelist_ratio", 0.31, "ratio")
 	vacuum := step("vacuum", runbook.StatusFail, at(2, 1, 20), 2.75)
 	vacuum.Kind = runbook.Downtime
-	vacuum.Error = "VACUUM INTO: database is locked"
+	vacuum.Error = "VACUUM INTO /srv/fossawork/backend/.fossamaint-tmp-811-vacuum: database is locked (5) (SQLITE_BUSY)\n" +
+		"while executing: VACUUM INTO '/srv/fossawork/backend/.fossamaint-tmp-811-vacuum'"
 	vacuum.Undone = true
+	vacuum.Metric(runbook.MetricDowntimeSeconds, 4.37, "s")
 	vacuum.Action("stopped fossawork-backend")
 	vacuum.Action("started fossawork-backend")
 
@@ -93,28 +98,46 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 func laterPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 	logs := step("rotate", runbook.StatusOK, at(2, 2, 0), 4.2)
 	logs.Kind = runbook.Mutating
-	logs.Action("compressed 4 log files older than 7 days (12.4 MiB -> 1.9 MiB)")
-	logs.Action("archived 2 files to archives/logs/202610")
+	for i := range 4 {
+		logs.Action("compress /srv/fossawork/logs/backend/backend-api-2026-10-%02d.jsonl → backend-api-2026-10-%02d.jsonl.gz", i+1, i+1)
+	}
+	logs.Action("archive /srv/fossawork/logs/backend/backend-api-2026-10-01.jsonl.gz → /srv/fossawork/archives/logs/202610/backend-api-2026-10-01.jsonl.gz")
+	logs.Action("archive /srv/fossawork/logs/backend/backend-api-2026-10-02.jsonl.gz → /srv/fossawork/archives/logs/202610/backend-api-2026-10-02.jsonl.gz")
+	logs.Tally(runbook.Tally{Verb: "compressed", Object: "log files", Count: 4, BytesBefore: 13002342, BytesAfter: 1992294})
+	logs.Tally(runbook.Tally{Verb: "archived", Object: "log files", Count: 2})
 	logs.Metric("errors", 137, "count")
 	logs.Metric("bytes_freed", 10905190, "bytes")
 
-	perf := step("resources", runbook.StatusSkipped, at(2, 3, 0), 0)
-	perf.Note = "logs/performance/performance-metrics.jsonl not found"
+	perf := step("trends", runbook.StatusOK, at(2, 3, 0), 0.02)
+	perf.Metric("cpu_p95_percent", 41.8, "%")
+	day := func(d int) time.Time { return at(2, 3, 0).AddDate(0, 0, d-7) }
+	perf.Series = []runbook.Series{
+		{Name: "cpu_avg_percent", Unit: "%", Points: []runbook.Point{
+			{At: day(0), Value: 18.2}, {At: day(1), Value: 21.5}, {At: day(2), Value: 19.9}, {At: day(3), Value: 24.1},
+			{At: day(4), Value: 23.0}, {At: day(5), Value: 27.6}, {At: day(6), Value: 29.3},
+		}},
+		{Name: "memory_avg_percent", Unit: "%", Points: []runbook.Point{{At: day(6), Value: 61.2}}}, // one point: no chart
+	}
+	procs := step("top-processes", runbook.StatusOK, at(2, 3, 1), 1.0)
+	procs.Scope = runbook.ScopeHost
+	procs.Finding(runbook.Info, "    811 uvicorn              cpu  12.0% mem  3.1% rss  250.0 MiB\n   1022 kworker/0:2H-kblockd cpu   1.0% mem  0.0% rss      0 B", "top %d processes by CPU", 2)
 
 	auth := step("auth-failures", runbook.StatusOK, at(2, 3, 1), 0.8)
+	auth.Finding(runbook.Warning, "/srv/fossawork/backend/.env", "/srv/fossawork/backend/.env is mode 0644, allowed at most 0600")
 	auth.Finding(runbook.Warning, "sshd[811]: Failed password for root from 203.0.113.7 port 2222 ssh2 | `x`", "%d failed logins from 203.0.113.7 (above 50)", 52)
 	modes := step("file-modes", runbook.StatusOK, at(2, 3, 2), 0.01)
 	modes.Finding(runbook.Info, "", "message with <b>markup</b>, *stars*, [links](x) and a | pipe")
-	modes.Action("chmod 0600 .env")
+	modes.Action("chmod 0600 /srv/fossawork/backend/.env")
+	modes.Recommend("Run `fossamaint security perms --fix`, or chmod 0600 /srv/fossawork/backend/.env by hand.")
 
 	verify := step("verify-restore", runbook.StatusPostponed, at(2, 40, 0), 0)
-	verify.Note = "window nearly spent: 12m left, budget 20m"
+	verify.Note = "postponed: budget 20m exceeds the 12m left in the window"
 
 	post := step("health", runbook.StatusOK, at(2, 47, 10), 2.3)
 
 	return []runbook.PhaseResult{
 		{Name: "logs", Title: "Logs", Status: runbook.StatusOK, Steps: []runbook.StepResult{logs}},
-		{Name: "performance", Title: "Performance", Status: runbook.StatusSkipped, Steps: []runbook.StepResult{perf}},
+		{Name: "performance", Title: "Performance", Status: runbook.StatusOK, Steps: []runbook.StepResult{perf, procs}},
 		{Name: "security", Title: "Security", Status: runbook.StatusWarn, Steps: []runbook.StepResult{auth, modes}},
 		{Name: "backups", Title: "Backups", Status: runbook.StatusPostponed, Steps: []runbook.StepResult{verify}},
 		{Name: "postflight", Title: "Post-maintenance checks", Status: runbook.StatusOK, Steps: []runbook.StepResult{post}},
@@ -137,7 +160,9 @@ func dryRun(t testing.TB) *runbook.Run {
 	db.Status = runbook.StatusOK
 	db.Steps = []runbook.StepResult{db.Steps[0]}
 	db.Steps[0].Actions = []string{"would: back up fossawork_v2.db to backups/maintenance"}
-	run.Phases[3].Steps[0].Actions = []string{"would: compress 4 log files older than 7 days"}
+	rotate := &run.Phases[3].Steps[0]
+	rotate.Actions = []string{"would: compress 4 log files older than 7 days"}
+	rotate.Tallies = []runbook.Tally{{Verb: "compressed", Object: "log files", Count: 4, BytesBefore: 13002342}}
 	run.Recommendations = nil
 	return run
 }

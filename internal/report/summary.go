@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -54,25 +53,61 @@ func renderText(w io.Writer, run *runbook.Run, opts Options, write func(*bytes.B
 
 func writeSummary(b *bytes.Buffer, run *runbook.Run) {
 	counts := map[runbook.Severity]int{}
-	for _, f := range run.Findings() {
+	var mine, host []runbook.LocatedFinding
+	for _, f := range located(run) {
+		if f.host {
+			host = append(host, f.LocatedFinding)
+			continue
+		}
 		counts[f.Severity]++
+		mine = append(mine, f.LocatedFinding)
 	}
 	dry := ""
 	if run.DryRun {
 		dry = " (dry run: nothing was changed)"
 	}
 	fmt.Fprintf(b, "\nrun %s: %s%s\n", run.RunID, run.Status, dry)
-	fmt.Fprintf(b, "findings: %d critical, %d warning, %d info; downtime %.1fs; took %s\n",
-		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], run.DowntimeSeconds,
-		run.FinishedAt.Sub(run.StartedAt).Round(10*time.Millisecond))
-	for _, f := range run.Findings() {
-		if f.Severity != runbook.Info {
-			fmt.Fprintf(b, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
-		}
-	}
+	fmt.Fprintf(b, "findings: %d critical, %d warning, %d info; downtime %s; took %s\n",
+		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], human.DurationSeconds(run.DowntimeSeconds),
+		formatSpan(run.StartedAt, run.FinishedAt))
+	printNotable(b, "", mine)
+	printNotable(b, "this host (not the installation):\n", host)
 	if !run.NextMaintenance.IsZero() {
 		fmt.Fprintf(b, "next maintenance: %s\n", run.NextMaintenance.Format("Mon 2006-01-02 15:04 MST"))
 	}
+}
+
+// printNotable lists the findings that are not informational, under
+// heading if there are any.
+func printNotable(b *bytes.Buffer, heading string, fs []runbook.LocatedFinding) {
+	for _, f := range fs {
+		if f.Severity == runbook.Info {
+			continue
+		}
+		if heading != "" {
+			b.WriteString(heading)
+			heading = ""
+		}
+		fmt.Fprintf(b, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
+	}
+}
+
+type locatedFinding struct {
+	runbook.LocatedFinding
+	host bool
+}
+
+// located is run.Findings with each finding's scope.
+func located(run *runbook.Run) []locatedFinding {
+	var out []locatedFinding
+	for _, p := range run.Phases {
+		for _, s := range p.Steps {
+			for _, f := range s.Findings {
+				out = append(out, locatedFinding{runbook.LocatedFinding{Phase: p.Name, Step: s.Name, Finding: f}, isHost(s)})
+			}
+		}
+	}
+	return out
 }
 
 func writeSteps(b *bytes.Buffer, run *runbook.Run) {
@@ -98,12 +133,9 @@ func writeSteps(b *bytes.Buffer, run *runbook.Run) {
 			}
 			slices.Sort(names)
 			for _, name := range names {
-				m := s.Metrics[name]
-				fmt.Fprintf(b, "    %-36s %s %s\n", name, textNumber(m.Value), m.Unit)
+				fmt.Fprintf(b, "    %-36s %s\n", name, formatMetric(s.Metrics[name]))
 			}
-			for _, act := range s.Actions {
-				fmt.Fprintf(b, "    action: %s\n", act)
-			}
+			writeStepActions(b, s, run)
 		}
 	}
 }
@@ -123,19 +155,37 @@ func writeRestore(b *bytes.Buffer, run *runbook.Run) {
 		}
 	}
 	if run.DowntimeSeconds > 0 {
-		fmt.Fprintf(b, "downtime %s (services stopped until ready)\n",
-			time.Duration(run.DowntimeSeconds*float64(time.Second)).Round(time.Millisecond))
+		fmt.Fprintf(b, "downtime %s (services stopped until ready)\n", human.DurationSeconds(run.DowntimeSeconds))
 	}
 	if !run.DryRun {
 		fmt.Fprintf(b, "%s run %s: %s (`fossamaint report %s` shows it)\n", run.Command, run.RunID, run.Status, run.RunID)
 	}
 }
 
-// textNumber prints a whole value as an integer, others with two
-// decimals (a terminal line, not the report's six significant digits).
-func textNumber(v float64) string {
-	if v == float64(int64(v)) {
-		return strconv.FormatInt(int64(v), 10)
+// listedActions is how many of a step's actions a terminal shows; the
+// JSON (and the history) keeps them all.
+const listedActions = 20
+
+// writeStepActions lists a step's actions, at most listedActions of them
+// and then where the rest are, then its tallies (a rotation does hundreds
+// of things: "done: 368 log files compressed").
+func writeStepActions(b *bytes.Buffer, s runbook.StepResult, run *runbook.Run) {
+	for i, act := range s.Actions {
+		if i == listedActions {
+			where := "--json lists them"
+			if !run.DryRun && run.RunID != "" {
+				where = "`fossamaint report --format json " + run.RunID + "` lists them"
+			}
+			fmt.Fprintf(b, "    … and %s (%s)\n", plural(len(s.Actions)-listedActions, "more action"), where)
+			break
+		}
+		fmt.Fprintf(b, "    action: %s\n", act)
 	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
+	label := "done"
+	if run.DryRun {
+		label = "would do"
+	}
+	for _, t := range s.Tallies {
+		fmt.Fprintf(b, "    %s: %s\n", label, tallyText(t))
+	}
 }

@@ -98,19 +98,21 @@ func TestTextLines(t *testing.T) {
 	restore, dryRestore := render(Restore, restoreRun(t)), render(Restore, dryRestoreRun(t))
 	tests := []struct{ name, doc, want string }{
 		{"status first", summary, "\nrun 20261205-020000-ab12: fail\n"},
-		{"counts", summary, "findings: 1 critical, 3 warning, 2 info; downtime 4.4s; took 47m13.5s\n"},
+		{"counts", summary, "findings: 1 critical, 3 warning, 1 info; downtime 4.4 s; took 47m 14s\n"},
+		{"host apart", summary, "this host (not the installation):\n  warning  updates/os-packages: 2 security updates pending\nnext"},
 		{"finding", summary, "  critical database/integrity: integrity_check found 2 problems in the backup copy\n"},
 		{"next", summary, "next maintenance: Sat 2026-12-12 02:00 CST\n"},
 		{"dry run", dry, "\nrun 20261205-020000-dry1: warn (dry run: nothing was changed)\n"},
 		{"phase", steps, "Updates: warn\n"},
 		{"step with note", steps, "  npm-deps             skipped (npm is not installed)\n"},
 		{"evidence", steps, "    warning  2 security updates pending\n             openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\n             libc6 2.39-0ubuntu8.3 -> 2.39-0ubuntu8.4\n"},
-		{"metrics sorted", steps, "    bytes_freed                          10905190 bytes\n    errors                               137 count\n"},
-		{"fraction", steps, "    freelist_ratio                       0.31 ratio\n"},
-		{"action", steps, "    action: chmod 0600 .env\n"},
+		{"metrics sorted", steps, "    bytes_freed                          10.4 MiB\n    errors                               137\n"},
+		{"fraction", steps, "    freelist_ratio                       31%\n"},
+		{"actions, then tallies", steps, "    action: archive /srv/fossawork/logs/backend/backend-api-2026-10-02.jsonl.gz → /srv/fossawork/archives/logs/202610/backend-api-2026-10-02.jsonl.gz\n    done: 4 log files compressed (12.4 MiB → 1.9 MiB)\n    done: 2 log files archived\n"},
+		{"action", steps, "    action: chmod 0600 /srv/fossawork/backend/.env\n"},
 		{"restore action", restore, "  stopped fossawork-backend\n"},
 		{"restore finding", restore, "  warning: frontend answered 502\n  health: 1 of 2 endpoints healthy\n"},
-		{"downtime", restore, "downtime 2.346s (services stopped until ready)\n"},
+		{"downtime", restore, "downtime 2.3 s (services stopped until ready)\n"},
 		{"shows it", restore, "restore run 20261208-143000-re51: warn (`fossamaint report 20261208-143000-re51` shows it)\n"},
 	}
 	for _, tt := range tests {
@@ -164,6 +166,31 @@ func TestTextErrors(t *testing.T) {
 		}
 		if err := fn(failWriter{}, sampleRun(t), Options{}); err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("%s to a failing writer = %v", name, err)
+		}
+	}
+}
+
+// TestStepsCutsLongActionLists: a terminal shows 20 actions and says where
+// the others are: the history for a real run, --json for a dry run (which
+// the history does not keep).
+func TestStepsCutsLongActionLists(t *testing.T) {
+	for _, tt := range []struct {
+		run  *runbook.Run
+		want string
+	}{
+		{sampleRun(t), "    … and 680 more actions (`fossamaint report --format json 20261205-020000-ab12` lists them)\n    done: 4 log files compressed"},
+		{dryRun(t), "    … and 680 more actions (--json lists them)\n    would do: 4 log files compressed"},
+	} {
+		rotate := &tt.run.Phases[3].Steps[0]
+		for i := range 700 - len(rotate.Actions) {
+			rotate.Action("compress file-%d", i)
+		}
+		var b bytes.Buffer
+		if err := Steps(&b, tt.run, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); !strings.Contains(out, tt.want) || strings.Count(out, "action: compress file-") > 20 {
+			t.Errorf("Steps output lacks %q or lists more than 20 actions:\n%s", tt.want, out)
 		}
 	}
 }

@@ -1,47 +1,62 @@
 package report
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
 // view is what Markdown and HTML both show, computed once from an already
-// redacted run so the two formats cannot drift apart.
+// redacted run so the two formats cannot drift apart. Every string in it is
+// for people: sizes, durations and percentages in human units, paths
+// relative to the installation root.
 type view struct {
 	Title       string
-	Status      string
+	Status      string // the raw run status, for colour
+	StatusText  string // "WARN: finished with warnings"
 	RunID       string
 	Host        string
+	Root        string
 	ToolVersion string
 	DryRun      bool
 
 	Start, End, Duration, Window, Downtime string
 
+	Box box
+
 	Activities      []activity
 	Issues          []issueGroup
-	Actions         []located
-	Summary         []labelled
-	StepMetrics     []stepMetric
+	HostSteps       []hostStep
+	Actions         []actionGroup
+	Headlines       []labelled
+	Charts          []chart
 	Recommendations []string
 	NextScheduled   string
 	Special         []string
 	Operator        string
 	Generated       string
+
+	// The appendix: what an engineer looks up.
+	Steps []stepRow
+	// AllIssues are every finding about the installation, informational
+	// ones too, with their evidence.
+	AllIssues   []issueGroup
+	StepMetrics []stepMetric
 }
 
 type activity struct {
 	Done   bool
 	Label  string
 	Status string // the raw status, for colour
-	Detail string // "warn (3 findings)", "skipped: no npm", "not run"
-	Steps  []stepLine
+	// Detail is the status with what goes with it ("warn, 4 findings to
+	// look at"); Extra the same without the status, where a badge shows it.
+	Detail, Extra string
 }
 
-type stepLine struct {
-	Name, Status, Detail string
+type stepRow struct {
+	Where, Status, Kind, Duration, Detail string
 }
 
 type issueGroup struct {
@@ -50,11 +65,20 @@ type issueGroup struct {
 }
 
 type issue struct {
-	Where, Message, Evidence string
+	Severity, Where, Message string
+	Evidence                 evidence
 }
 
-type located struct {
-	Where, Text string
+type hostStep struct {
+	Where, Status, Detail string
+	Findings              []issue
+}
+
+type actionGroup struct {
+	Where   string
+	Count   int      // every action of the step, as the JSON lists them
+	Tallies []string // "368 log files compressed (3.7 MiB → 0.6 MiB)"
+	Items   []string // the actions themselves, when there are no tallies
 }
 
 type labelled struct {
@@ -62,56 +86,72 @@ type labelled struct {
 }
 
 type stepMetric struct {
-	Phase, Step, Name, Value, Unit string
+	Where, Name, Value string
 }
 
+// rel is the function that shortens paths under the run's root.
+type rel func(string) string
+
 func buildView(run *runbook.Run) *view {
+	r := relTo(run.Root)
 	v := &view{
-		Title:           "Weekly Maintenance Report - " + formatDate(run.StartedAt),
-		Status:          string(run.Status),
-		RunID:           run.RunID,
-		Host:            run.Host,
-		ToolVersion:     run.ToolVersion,
-		DryRun:          run.DryRun,
-		Start:           formatTime(run.StartedAt),
-		End:             formatTime(run.FinishedAt),
-		Duration:        formatSpan(run.StartedAt, run.FinishedAt),
-		Window:          formatWindow(run.Window),
-		Downtime:        formatDowntime(run.DowntimeSeconds),
-		Activities:      activities(run.Phases),
-		Issues:          issues(run.Phases),
-		Summary:         summary(run.Metrics),
-		Recommendations: run.Recommendations,
+		Title:       "Weekly Maintenance Report – " + formatDate(run.StartedAt),
+		Status:      string(run.Status),
+		StatusText:  statusText(run),
+		RunID:       run.RunID,
+		Host:        orNA(run.Host),
+		Root:        run.Root,
+		ToolVersion: orNA(run.ToolVersion),
+		DryRun:      run.DryRun,
+		Start:       formatTime(run.StartedAt),
+		End:         formatTime(run.FinishedAt),
+		Duration:    formatSpan(run.StartedAt, run.FinishedAt),
+		Window:      formatWindow(run.Window),
+		Downtime:    formatDowntime(run.DowntimeSeconds),
+		Activities:  activities(run.Phases),
+		Headlines:   headlines(run.Metrics),
+		Charts:      charts(run.Phases),
+		// Recommendations name files: shorten them like every other path.
+		Recommendations: mapStrings(run.Recommendations, r),
 		NextScheduled:   formatTime(run.NextMaintenance),
 		Operator:        orNA(run.Operator),
 		Generated:       formatTime(run.FinishedAt),
 	}
+	v.Issues, v.AllIssues = issues(run.Phases, r)
+	v.HostSteps = hostSteps(run.Phases, r)
 	for _, p := range run.Phases {
 		for _, s := range p.Steps {
 			where := p.Name + "/" + s.Name
-			for _, a := range s.Actions {
-				v.Actions = append(v.Actions, located{where, a})
+			if g, ok := actions(where, s, r); ok {
+				v.Actions = append(v.Actions, g)
 			}
-			if s.Undone {
-				v.Actions = append(v.Actions, located{where, "undone (reverted after the step failed or was interrupted)"})
-			}
+			v.Steps = append(v.Steps, stepRow{where, string(s.Status), string(s.Kind), formatSeconds(s.DurationSeconds), stepDetail(s, r)})
 			for _, name := range slices.Sorted(maps.Keys(s.Metrics)) {
-				m := s.Metrics[name]
-				v.StepMetrics = append(v.StepMetrics, stepMetric{p.Name, s.Name, name, formatNumber(m.Value), m.Unit})
+				v.StepMetrics = append(v.StepMetrics, stepMetric{where, r(name), formatMetric(s.Metrics[name])})
 			}
 			if s.Status == runbook.StatusPostponed {
-				v.Special = append(v.Special, postponedLine(where, s.Note))
+				v.Special = append(v.Special, "run the postponed step "+where+noteSuffix(s, r))
 			}
 		}
 	}
+	v.Box = buildBox(run, v, r)
 	return v
 }
 
-func postponedLine(where, note string) string {
-	if note == "" {
-		return "run postponed step " + where
+func noteSuffix(s runbook.StepResult, r rel) string {
+	if n := note(s, r); n != "" {
+		return " (" + n + ")"
 	}
-	return "run postponed step " + where + " (" + note + ")"
+	return ""
+}
+
+// note is a step's note without a repeat of its status: the engine words
+// a postponement "postponed: budget …", and the report already says
+// "postponed".
+func note(s runbook.StepResult, r rel) string {
+	n := strings.TrimSpace(s.Note)
+	n = strings.TrimPrefix(n, string(s.Status)+": ")
+	return r(firstLine(n, 160))
 }
 
 // templateLines maps phase names to the seed template's checklist, in the
@@ -129,21 +169,20 @@ var templateLines = []struct{ phase, label string }{
 
 // activities lists the phases in the order they ran, then the template
 // lines no phase of this run covered, so the checklist is always complete.
+// Each is one line: the steps are in the appendix.
 func activities(phases []runbook.PhaseResult) []activity {
 	seen := map[string]bool{}
 	var out []activity
 	for _, p := range phases {
 		seen[p.Name] = true
-		a := activity{
+		detail := phaseDetail(p)
+		_, extra, _ := strings.Cut(detail, ", ")
+		out = append(out, activity{
 			Done:   p.Status == runbook.StatusOK || p.Status == runbook.StatusWarn,
 			Label:  phaseLabel(p),
 			Status: string(p.Status),
-			Detail: phaseDetail(p),
-		}
-		for _, s := range p.Steps {
-			a.Steps = append(a.Steps, stepLine{s.Name, string(s.Status), stepDetail(s)})
-		}
-		out = append(out, a)
+			Detail: detail, Extra: extra,
+		})
 	}
 	for _, t := range templateLines {
 		if !seen[t.phase] {
@@ -165,91 +204,71 @@ func phaseLabel(p runbook.PhaseResult) string {
 	return p.Name
 }
 
+// phaseDetail is the phase's status with what a reader needs next to it:
+// how many findings need a look, and which steps did not run.
 func phaseDetail(p runbook.PhaseResult) string {
-	n := 0
-	note := ""
+	var notable, host, skipped, postponed, failed int
 	for _, s := range p.Steps {
-		n += len(s.Findings)
-		if note == "" && s.Status == p.Status {
-			note = s.Note
+		for _, f := range s.Findings {
+			switch {
+			case f.Severity < runbook.Warning:
+			case isHost(s):
+				host++
+			default:
+				notable++
+			}
+		}
+		switch s.Status {
+		case runbook.StatusSkipped:
+			skipped++
+		case runbook.StatusPostponed:
+			postponed++
+		case runbook.StatusFail:
+			failed++
 		}
 	}
-	switch {
-	case (p.Status == runbook.StatusSkipped || p.Status == runbook.StatusPostponed) && note != "":
-		return string(p.Status) + ": " + note
-	case n > 0 && (p.Status == runbook.StatusWarn || p.Status == runbook.StatusFail):
-		return fmt.Sprintf("%s (%s)", p.Status, plural(n, "finding"))
+	parts := []string{string(p.Status)}
+	if notable > 0 {
+		parts = append(parts, plural(notable, "finding")+" to look at")
 	}
-	return string(p.Status)
+	if host > 0 {
+		parts = append(parts, plural(host, "finding")+" about this host")
+	}
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{failed, "failed"}, {postponed, "postponed"}, {skipped, "skipped"}} {
+		if c.n > 0 && !(len(p.Steps) == c.n && string(p.Status) == c.what) {
+			parts = append(parts, plural(c.n, "step")+" "+c.what)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
-func stepDetail(s runbook.StepResult) string {
-	d := string(s.Status)
-	if s.Note != "" {
-		d += ": " + s.Note
+// stepDetail is one line: the note, how many findings, and a failed
+// step's error summarised (its whole text is the critical finding's
+// evidence, in the Issues section).
+func stepDetail(s runbook.StepResult, r rel) string {
+	var parts []string
+	if n := note(s, r); n != "" {
+		parts = append(parts, n)
 	}
 	if len(s.Findings) > 0 {
-		d += " (" + plural(len(s.Findings), "finding") + ")"
-	}
-	if s.DurationSeconds > 0 {
-		d += ", " + formatSeconds(s.DurationSeconds)
+		parts = append(parts, plural(len(s.Findings), "finding"))
 	}
 	if s.Error != "" {
-		d += "; error: " + s.Error
+		parts = append(parts, "error: "+r(firstLine(s.Error, 100)))
 	}
 	if s.Undone {
-		d += "; undone"
+		parts = append(parts, "undone")
 	}
-	return d
+	return strings.Join(parts, "; ")
 }
 
-// issues groups every finding by severity, worst first; a step's error is
-// a critical issue even when the step recorded no finding for it.
-func issues(phases []runbook.PhaseResult) []issueGroup {
-	bySev := map[runbook.Severity][]issue{}
-	for _, p := range phases {
-		for _, s := range p.Steps {
-			where := p.Name + "/" + s.Name
-			if s.Error != "" {
-				bySev[runbook.Critical] = append(bySev[runbook.Critical], issue{where, "step error: " + s.Error, ""})
-			}
-			for _, f := range s.Findings {
-				bySev[f.Severity] = append(bySev[f.Severity], issue{where, f.Message, f.Evidence})
-			}
-		}
-	}
-	// Severities are ordered least severe first: the report wants the
-	// reverse.
-	order := slices.Sorted(maps.Keys(bySev))
-	slices.Reverse(order)
-	out := make([]issueGroup, 0, len(order))
-	for _, sev := range order {
-		out = append(out, issueGroup{sev.String(), bySev[sev]})
-	}
-	return out
-}
-
-// summary is the template's "Performance Metrics" list, then any other
-// run-level metric so nothing measured is left out of the report.
-func summary(m map[string]float64) []labelled {
-	value := func(name string, format func(float64) string) string {
-		if x, ok := m[name]; ok {
-			return format(x)
-		}
-		return "n/a"
-	}
-	out := []labelled{
-		{"Database Size", value(runbook.HeadlineDatabaseSizeBytes, formatBytes)},
-		{"Average CPU Usage", value(runbook.HeadlineCPUAvgPercent, formatPercent)},
-		{"Average Memory Usage", value(runbook.HeadlineMemoryAvgPercent, formatPercent)},
-		{"Error Count", value(runbook.HeadlineErrorsLastWeek, formatCount("in the last 7 days"))},
-		{"Work Orders", value(runbook.HeadlineWorkOrders, formatNumber)},
-		{"Dispensers", value(runbook.HeadlineDispensers, formatNumber)},
-	}
-	for _, name := range slices.Sorted(maps.Keys(m)) {
-		if !slices.Contains(runbook.Headlines, name) {
-			out = append(out, labelled{name, formatNumber(m[name])})
-		}
+func mapStrings(in []string, f func(string) string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
 	}
 	return out
 }
@@ -258,7 +277,7 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return formatInt(n) + " " + word + "s"
 }
 
 func orNA(s string) string {

@@ -100,6 +100,43 @@ type Result struct {
 	// packages, load, processes, system auth log) rather than the
 	// installation; reports show such steps apart, under "This host".
 	Scope Scope `json:"scope,omitempty"`
+	// Tallies count the step's actions by kind ("368 files compressed,
+	// 3.9 MiB -> 0.6 MiB"): what reports show instead of the full list,
+	// which stays in Actions.
+	Tallies []Tally `json:"tallies,omitempty"`
+	// Series are measurements over time (a trend) that reports chart.
+	Series []Series `json:"series,omitempty"`
+}
+
+// Tally counts actions of one kind: Count objects Verb'ed, and for
+// actions that change sizes, the bytes before and after (0: not measured).
+type Tally struct {
+	Verb        string `json:"verb"`   // past tense: "compressed", "archived", "deleted"
+	Object      string `json:"object"` // plural noun: "log files"
+	Count       int    `json:"count"`
+	BytesBefore int64  `json:"bytes_before,omitempty"`
+	BytesAfter  int64  `json:"bytes_after,omitempty"`
+}
+
+// Tally records a count of actions of one kind; a zero count is not
+// recorded.
+func (r *Result) Tally(t Tally) {
+	if t.Count > 0 {
+		r.Tallies = append(r.Tallies, t)
+	}
+}
+
+// Series is one measured quantity over time, oldest point first.
+type Series struct {
+	Name   string  `json:"name"`
+	Unit   string  `json:"unit"`
+	Points []Point `json:"points"`
+}
+
+// Point is one value of a series and the instant it describes.
+type Point struct {
+	At    time.Time `json:"at"`
+	Value float64   `json:"value"`
 }
 
 // Scope says what a step's findings are about.
@@ -178,13 +215,23 @@ const (
 	CommandPrune    = "prune"
 )
 
+// SchemaVersion is the version of the Run's JSON schema: reports and the
+// history write it first. It changes when a field changes meaning or goes.
+const SchemaVersion = 1
+
 // Run is one execution of a plan: everything a report shows.
 type Run struct {
-	RunID string `json:"run_id"`
+	// SchemaVersion is SchemaVersion when the run is written (0 in a run
+	// built in memory: writers set it).
+	SchemaVersion int    `json:"schema_version"`
+	RunID         string `json:"run_id"`
 	// Command is what made the run: CommandWeekly (the default) or a
 	// stand-alone command that changes files or stops services.
-	Command         string    `json:"command,omitempty"`
-	Host            string    `json:"host"`
+	Command string `json:"command,omitempty"`
+	Host    string `json:"host"`
+	// Root is the installation's root directory: reports show paths
+	// under it relative to it.
+	Root            string    `json:"root,omitempty"`
 	Operator        string    `json:"operator"`
 	ToolVersion     string    `json:"tool_version"`
 	DryRun          bool      `json:"dry_run"`

@@ -60,3 +60,28 @@ func TestFindingRaisesStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestTallyAndRunJSON: a zero tally is not recorded; schema_version is
+// the Run's first key, root is left out when unknown, tallies and series
+// only where a step has them.
+func TestTallyAndRunJSON(t *testing.T) {
+	var r Result
+	r.Tally(Tally{Verb: "deleted", Object: "old archives", Count: 0})
+	r.Tally(Tally{Verb: "compressed", Object: "log files", Count: 3, BytesBefore: 10, BytesAfter: 2})
+	if len(r.Tallies) != 1 || r.Tallies[0].Verb != "compressed" {
+		t.Errorf("tallies = %+v", r.Tallies)
+	}
+	b, err := json.Marshal(Run{SchemaVersion: SchemaVersion, RunID: "x", Phases: []PhaseResult{{Steps: []StepResult{{Name: "s"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if !strings.HasPrefix(s, `{"schema_version":1,"run_id":"x"`) {
+		t.Errorf("JSON starts %.60s", s)
+	}
+	for _, absent := range []string{`"root"`, `"tallies"`, `"series"`} {
+		if strings.Contains(s, absent) {
+			t.Errorf("JSON has %s where there is none", absent)
+		}
+	}
+}

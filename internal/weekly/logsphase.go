@@ -96,15 +96,14 @@ func (ph *logsPhase) rotateLogs(ctx context.Context, env *runbook.Env) (runbook.
 	})
 	var r runbook.Result
 	// Rotate words its own actions ("would ..." in a dry run). A real tree
-	// rotates hundreds of files: the report lists the first and counts.
-	const listed = 20
-	for i, a := range res.Actions {
-		if i == listed {
-			env.Record("... and %d more file actions (`fossamaint logs rotate --json` lists them)", len(res.Actions)-listed)
-			break
-		}
+	// rotates hundreds of files: every action is kept (the JSON report
+	// lists them), and the tallies are what the report shows.
+	for _, a := range res.Actions {
 		env.Record("%s", a)
 	}
+	r.Tally(runbook.Tally{Verb: "compressed", Object: "log files", Count: res.Compressed, BytesBefore: res.BytesBefore, BytesAfter: res.BytesAfter})
+	r.Tally(runbook.Tally{Verb: "archived", Object: "log files", Count: res.Archived})
+	r.Tally(runbook.Tally{Verb: "deleted", Object: "old archives", Count: res.Deleted})
 	r.Metric("compressed", float64(res.Compressed), "files")
 	r.Metric("archived", float64(res.Archived), "files")
 	r.Metric("deleted", float64(res.Deleted), "files")

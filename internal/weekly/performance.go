@@ -61,11 +61,40 @@ func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook
 		r.Metric("disk_avg_percent", tr.Disk.Avg, "%")
 		r.Metric("disk_last_percent", tr.Disk.Last, "%")
 	}
+	r.Series = dailyAverages(ctx, path, now, ph.zone)
 	th := ph.thresholds
 	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
 		r.Finding(f.Severity, f.Evidence, "%s", f.Message)
 	}
 	return r, nil
+}
+
+// dailyAverages is the week's CPU and memory use, one average per 24 h
+// (oldest first, each point at the start of its 24 h): the trend the
+// report charts. A day without samples has no point.
+func dailyAverages(ctx context.Context, path string, now time.Time, zone *time.Location) []runbook.Series {
+	cpu := runbook.Series{Name: "cpu_avg_percent", Unit: "%"}
+	mem := runbook.Series{Name: "memory_avg_percent", Unit: "%"}
+	for d := 7; d > 0; d-- {
+		from := now.Add(-time.Duration(d) * 24 * time.Hour)
+		day, err := perf.Trends(ctx, path, from, from.Add(24*time.Hour), zone)
+		if err != nil {
+			return nil
+		}
+		if day.CPU.N > 0 {
+			cpu.Points = append(cpu.Points, runbook.Point{At: from, Value: day.CPU.Avg})
+		}
+		if day.Memory.N > 0 {
+			mem.Points = append(mem.Points, runbook.Point{At: from, Value: day.Memory.Avg})
+		}
+	}
+	var out []runbook.Series
+	for _, s := range []runbook.Series{cpu, mem} {
+		if len(s.Points) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // topProcesses lists the processes using most CPU and memory: the whole
@@ -112,10 +141,15 @@ func procResult(r runbook.Result, byCPU, byMem []perf.Proc) runbook.Result {
 	return r
 }
 
+// procTable aligns its columns on the longest process name.
 func procTable(ps []perf.Proc) string {
 	var b strings.Builder
+	w := 4
 	for _, pr := range ps {
-		fmt.Fprintf(&b, "%7d %-16s cpu %5.1f%% mem %4.1f%% rss %s\n", pr.PID, pr.Name, pr.CPUPercent, pr.MemPercent, humanize.IBytes(pr.RSSBytes))
+		w = max(w, len(pr.Name))
+	}
+	for _, pr := range ps {
+		fmt.Fprintf(&b, "%7d %-*s cpu %5.1f%% mem %4.1f%% rss %9s\n", pr.PID, w, pr.Name, pr.CPUPercent, pr.MemPercent, humanize.IBytes(pr.RSSBytes))
 	}
 	return b.String()
 }

@@ -1,0 +1,144 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+// box is the summary a manager reads first: the outcome, the downtime,
+// what was done, what needs a human and the three most important
+// findings. The sections after it are the seed's template.
+type box struct {
+	Downtime string
+	Took     string
+	// DoneLabel is "Done", or "Would do" in a dry run.
+	DoneLabel string
+	Done      []string
+	// Human says how much needs a person: "1 critical, 17 warnings; 16
+	// recommendations", or "nothing".
+	Human string
+	Top   []issue
+	// HostNote points at the "This host" section when it has findings.
+	HostNote string
+}
+
+func buildBox(run *runbook.Run, v *view, r rel) box {
+	b := box{
+		Downtime:  v.Downtime + downtimeSteps(run.Phases),
+		Took:      v.Duration,
+		DoneLabel: "Done",
+		Human:     needsHuman(v),
+		Top:       topIssues(v.Issues, 3),
+	}
+	if run.DryRun {
+		b.DoneLabel = "Would do"
+	}
+	if !run.Window.End.IsZero() && !run.FinishedAt.IsZero() {
+		if run.FinishedAt.After(run.Window.End) {
+			b.Took += ", past the end of the window"
+		} else {
+			b.Took += " of a " + formatSpan(run.Window.Start, run.Window.End) + " window"
+		}
+	}
+	for _, p := range run.Phases {
+		for _, s := range p.Steps {
+			if line := doneLine(p.Name+"/"+s.Name, s, r); line != "" {
+				b.Done = append(b.Done, line)
+			}
+		}
+	}
+	n := 0
+	for _, h := range v.HostSteps {
+		for _, f := range h.Findings {
+			if f.Severity != runbook.Info.String() {
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		b.HostNote = plural(n, "finding") + " about the machine itself, not the installation (see This host)"
+	}
+	return b
+}
+
+// doneLine says in one line what a step that changes things did: its
+// tallies, or its first action and how many more.
+func doneLine(where string, s runbook.StepResult, r rel) string {
+	if s.Kind == runbook.ReadOnly || isHost(s) {
+		return ""
+	}
+	if len(s.Tallies) > 0 {
+		parts := make([]string, len(s.Tallies))
+		for i, t := range s.Tallies {
+			parts[i] = tallyText(t)
+		}
+		return where + ": " + strings.Join(parts, ", ")
+	}
+	if len(s.Actions) == 0 {
+		return ""
+	}
+	line := where + ": " + firstLine(r(strings.TrimPrefix(s.Actions[0], "would: ")), 90)
+	if n := len(s.Actions) - 1; n > 0 {
+		line += " (+" + plural(n, "more action") + ")"
+	}
+	return line
+}
+
+func downtimeSteps(phases []runbook.PhaseResult) string {
+	var where []string
+	for _, p := range phases {
+		for _, s := range p.Steps {
+			if m, ok := s.Metrics[runbook.MetricDowntimeSeconds]; ok && m.Value > 0 {
+				where = append(where, p.Name+"/"+s.Name)
+			}
+		}
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	return ", during " + strings.Join(where, ", ")
+}
+
+func needsHuman(v *view) string {
+	var parts []string
+	for _, g := range v.Issues {
+		word := g.Severity
+		if word == runbook.Critical.String() {
+			word += " finding"
+		}
+		parts = append(parts, plural(len(g.Items), word))
+	}
+	out := strings.Join(parts, ", ")
+	if out == "" {
+		out = "no finding"
+	}
+	if n := len(v.Recommendations); n > 0 {
+		out += "; " + plural(n, "recommendation")
+	}
+	if len(v.Special) > 0 {
+		out += "; " + plural(len(v.Special), "postponed step")
+	}
+	return out
+}
+
+// statusText is the run's outcome in words, for the summary.
+func statusText(run *runbook.Run) string {
+	s := strings.ToUpper(strings.ReplaceAll(orNA(string(run.Status)), "_", " "))
+	switch run.Status {
+	case runbook.RunOK:
+		s += " — finished, nothing needs attention"
+	case runbook.RunWarn:
+		s += " — finished with findings to look at"
+	case runbook.RunFail:
+		s += " — a step failed or found a critical problem"
+	case runbook.RunRolledBack:
+		s += " — the run's changes were undone"
+	case runbook.RunRunning:
+		s += " — the run has not finished, or died"
+	}
+	if run.DryRun {
+		s += " (dry run: nothing was changed)"
+	}
+	return s
+}

@@ -1,0 +1,217 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+func TestRelTo(t *testing.T) {
+	tests := []struct{ name, root, in, want string }{
+		{"under root", "/srv/fw", "chmod 0600 /srv/fw/backend/.env now", "chmod 0600 backend/.env now"},
+		{"root with slash", "/srv/fw/", "/srv/fw/backups/daily", "backups/daily"},
+		{"several", "/srv/fw", "/srv/fw/a → /srv/fw/b", "a → b"},
+		{"in parentheses", "/srv/fw", "snapshot (/srv/fw/backend/.env) kept", "snapshot (backend/.env) kept"},
+		{"quoted", "/srv/fw", "VACUUM INTO '/srv/fw/x.db'", "VACUUM INTO 'x.db'"},
+		{"root itself", "/srv/fw", "no file in /srv/fw, none", "no file in ., none"},
+		{"a file beside root stays", "/srv/fw", "/srv/fw.bak", "/srv/fw.bak"},
+		{"root at end", "/srv/fw", "root /srv/fw", "root ."},
+		{"sibling stays", "/srv/fw", "/srv/fw-old/x and /srv/fwx", "/srv/fw-old/x and /srv/fwx"},
+		{"inside another path stays", "/srv/fw", "/mnt/srv/fw/x", "/mnt/srv/fw/x"},
+		{"outside stays", "/srv/fw", "/etc/ssl/cert.pem", "/etc/ssl/cert.pem"},
+		{"metric name", "/srv/fw", "days_left:/srv/fw/certs/a.crt", "days_left:certs/a.crt"},
+		{"no root", "", "/srv/fw/x", "/srv/fw/x"},
+		{"root is /", "/", "/etc/x", "/etc/x"},
+		{"relative root ignored", "srv", "srv/x", "srv/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := relTo(tt.root)(tt.in); got != tt.want {
+				t.Errorf("relTo(%q)(%q) = %q, want %q", tt.root, tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatMetric(t *testing.T) {
+	tests := []struct {
+		value float64
+		unit  string
+		want  string
+	}{
+		{69855472, "bytes", "66.6 MiB"},
+		{0.658709, "s", "659 ms"},
+		{4980, "s", "1h 23m"},
+		{1.95524, "ms", "1.96 ms"},
+		{20.3286, "%", "20%"},
+		{2.89083, "%", "2.9%"},
+		{0.31, "ratio", "31%"},
+		{1, "bool", "yes"},
+		{0, "bool", "no"},
+		{17006, "rows", "17,006 rows"},
+		{368, "files", "368 files"},
+		{168, "count", "168"},
+		{2.76, "", "2.76"},
+		{19, "days", "19 days"},
+		{-6.92142, "%", "-6.9%"},
+	}
+	for _, tt := range tests {
+		if got := formatMetric(runbook.Metric{Value: tt.value, Unit: tt.unit}); got != tt.want {
+			t.Errorf("formatMetric(%v %s) = %q, want %q", tt.value, tt.unit, got, tt.want)
+		}
+	}
+}
+
+func TestTallyText(t *testing.T) {
+	tests := []struct {
+		t    runbook.Tally
+		want string
+	}{
+		{runbook.Tally{Verb: "compressed", Object: "log files", Count: 368, BytesBefore: 3924838, BytesAfter: 616099}, "368 log files compressed (3.7 MiB → 601.7 KiB)"},
+		{runbook.Tally{Verb: "archived", Object: "log files", Count: 1276}, "1,276 log files archived"},
+		{runbook.Tally{Verb: "compressed", Object: "log files", Count: 4, BytesBefore: 2048}, "4 log files compressed (2.0 KiB)"},
+	}
+	for _, tt := range tests {
+		if got := tallyText(tt.t); got != tt.want {
+			t.Errorf("tallyText = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"database is locked\nwhile executing: VACUUM", 100, "database is locked …"},
+		{"abcdefghij", 5, "abcd…"},
+		{"  padded  ", 10, "padded"},
+	}
+	for _, tt := range tests {
+		if got := firstLine(tt.in, tt.max); got != tt.want {
+			t.Errorf("firstLine(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestCharts(t *testing.T) {
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	series := func(vals ...float64) runbook.Series {
+		s := runbook.Series{Name: "cpu_avg_percent", Unit: "%"}
+		for i, v := range vals {
+			s.Points = append(s.Points, runbook.Point{At: at.AddDate(0, 0, i), Value: v})
+		}
+		return s
+	}
+	phases := func(s ...runbook.Series) []runbook.PhaseResult {
+		return []runbook.PhaseResult{{Name: "performance", Steps: []runbook.StepResult{{Name: "trends", Result: runbook.Result{Series: s}}}}}
+	}
+	if cs := charts(phases(series(), series(10))); len(cs) != 0 {
+		t.Errorf("series of 0 and 1 point got %d charts; a trend needs two points", len(cs))
+	}
+	cs := charts(phases(series(0, 50, 100)))
+	if len(cs) != 1 {
+		t.Fatalf("%d charts, want 1", len(cs))
+	}
+	c := cs[0]
+	// 0 % at the bottom of the plot, 100 % at its top, left to right.
+	if want := "44,124 196,68 348,12"; c.Line != want {
+		t.Errorf("line = %q, want %q", c.Line, want)
+	}
+	if c.Title != "CPU use, daily average" || c.Text != "0.0% → 50% → 100% (Dec 1 – Dec 3)" {
+		t.Errorf("title %q, text %q", c.Title, c.Text)
+	}
+	if got := []string{c.YTicks[0].Label, c.YTicks[2].Label}; got[0] != "0%" || got[1] != "100%" {
+		t.Errorf("y ticks %q", got)
+	}
+	// A series beyond 0–100 gets its own scale, from 0.
+	if cs := charts(phases(runbook.Series{Name: "db", Unit: "bytes", Points: series(1<<20, 2<<20).Points})); len(cs) != 1 || cs[0].YTicks[2].Label != "2.2 MiB" {
+		t.Errorf("byte series: %+v", cs)
+	}
+}
+
+func TestTopIssues(t *testing.T) {
+	groups := []issueGroup{
+		{"critical", []issue{{Where: "postflight/health"}}},
+		{"warning", []issue{{Where: "preflight/a"}, {Where: "security/b"}, {Where: "security/c"}, {Where: "database/d"}}},
+	}
+	var got []string
+	for _, it := range topIssues(groups, 3) {
+		got = append(got, it.Where)
+	}
+	// Critical first; then one per phase, the database before security
+	// before preflight.
+	if want := "postflight/health database/d security/b"; strings.Join(got, " ") != want {
+		t.Errorf("top = %q, want %q", got, want)
+	}
+	if n := len(topIssues(groups[:1], 3)); n != 1 {
+		t.Errorf("%d top issues from 1", n)
+	}
+}
+
+// TestJSONHygiene: the schema version first, every action listed however
+// many, no null and no empty status.
+func TestJSONHygiene(t *testing.T) {
+	run := sampleRun(t)
+	rotate := &run.Phases[3].Steps[0]
+	for i := range 700 {
+		rotate.Action("compress file-%d", i)
+	}
+	run.Phases = append(run.Phases, runbook.PhaseResult{Name: "x", Steps: []runbook.StepResult{{Name: "no-status"}}})
+	out := renderString(t, FormatJSON, run, Options{})
+	if !strings.HasPrefix(out, "{\n  \"schema_version\": 1,\n") {
+		t.Errorf("schema_version is not the first key:\n%.200s", out)
+	}
+	for _, bad := range []string{"null", `"status": ""`, "duration_ns"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("JSON contains %s", bad)
+		}
+	}
+	var back runbook.Run
+	if err := json.Unmarshal([]byte(out), &back); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(back.Phases[3].Steps[0].Actions); n != 706 {
+		t.Errorf("JSON lists %d rotate actions, want all 706", n)
+	}
+	if back.Phases[3].Steps[0].Tallies[0].BytesBefore != 13002342 || back.Root != "/srv/fossawork" {
+		t.Errorf("tallies or root lost: %+v %q", back.Phases[3].Steps[0].Tallies, back.Root)
+	}
+	if s := back.Phases[4].Steps[0].Series; len(s) != 2 || len(s[0].Points) != 7 || s[0].Points[0].Value != 18.2 {
+		t.Errorf("series lost: %+v", s)
+	}
+	if p := back.Phases[len(back.Phases)-1]; p.Status != runbook.StatusOK || p.Steps[0].Status != runbook.StatusOK {
+		t.Errorf("empty statuses not filled in: %q %q", p.Status, p.Steps[0].Status)
+	}
+	md := renderString(t, FormatMarkdown, run, Options{})
+	if !strings.Contains(md, "(706 actions in the JSON report)") || strings.Contains(md, "file-699") {
+		t.Error("the Markdown report does not count the actions it groups")
+	}
+}
+
+func TestHTMLRendersMarkup(t *testing.T) {
+	html := renderString(t, FormatHTML, sampleRun(t), Options{})
+	for _, want := range []string{
+		`<section class="summary s-fail" id="summary">`,
+		`<li>Run <code>fossamaint security perms --fix</code> (or chmod 0600 backend/.env).</li>`,
+		`<span class="tick done" role="img" aria-label="done">✓</span>Pre-maintenance verification`,
+		`<svg class="chart" viewBox="0 0 360 150" role="img"`,
+		`<polyline points="44,`,
+		"@media print{",
+		`<h2>This host</h2>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"[x]", "[ ]", "/srv/fossawork/backend"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("HTML contains %q", bad)
+		}
+	}
+}
