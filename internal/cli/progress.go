@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -105,7 +106,7 @@ func (p *progress) event(ev runbook.Event) {
 	}
 	extra := ""
 	if n := len(ev.Result.Findings); n > 0 {
-		extra = fmt.Sprintf("  %d finding(s)", n)
+		extra = "  " + human.Count(n, "finding", "findings")
 	}
 	if ev.Result.Note != "" {
 		extra += "  " + ev.Result.Note

@@ -70,16 +70,17 @@ func writeSummary(b *bytes.Buffer, run *runbook.Run) {
 	fmt.Fprintf(b, "findings: %d critical, %d warning, %d info; downtime %s; took %s\n",
 		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], human.DurationSeconds(run.DowntimeSeconds),
 		formatSpan(run.StartedAt, run.FinishedAt))
-	printNotable(b, "", mine)
-	printNotable(b, "this host (not the installation):\n", host)
+	r := relTo(run.Root)
+	printNotable(b, "", mine, r)
+	printNotable(b, "this host (not the installation):\n", host, r)
 	if !run.NextMaintenance.IsZero() {
 		fmt.Fprintf(b, "next maintenance: %s\n", run.NextMaintenance.Format("Mon 2006-01-02 15:04 MST"))
 	}
 }
 
 // printNotable lists the findings that are not informational, under
-// heading if there are any.
-func printNotable(b *bytes.Buffer, heading string, fs []runbook.LocatedFinding) {
+// heading if there are any, with paths relative to the installation root.
+func printNotable(b *bytes.Buffer, heading string, fs []runbook.LocatedFinding, r rel) {
 	for _, f := range fs {
 		if f.Severity == runbook.Info {
 			continue
@@ -88,7 +89,7 @@ func printNotable(b *bytes.Buffer, heading string, fs []runbook.LocatedFinding) 
 			b.WriteString(heading)
 			heading = ""
 		}
-		fmt.Fprintf(b, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, f.Message)
+		fmt.Fprintf(b, "  %-8s %s/%s: %s\n", f.Severity, f.Phase, f.Step, r(f.Message))
 	}
 }
 
