@@ -18,13 +18,13 @@ func TestParseErrorsArePositioned(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday"`},
-		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"`},
-		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:17:"},
+		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday" in window; did you mean "weekday"?`},
+		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"; did you mean "logs"?`},
+		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:3: thresholds.disk_percent: a list is not a number"},
 		{"syntax", "window:\n  weekday: [saturday\n", "cfg.yaml:"},
 		{"duplicate key", "root: /a\nroot: /b\n", "cfg.yaml:2:1:"},
-		{"bad duration", "window:\n  duration: 3 hours\n", `cfg.yaml:2:13: invalid duration "3 hours"`},
-		{"bad mode", "security:\n  file_modes:\n    - path: x\n      mode: \"0999\"\n", `cfg.yaml:4:13: invalid file mode "0999"`},
+		{"bad duration", "window:\n  duration: 3 hours\n", `cfg.yaml:2:3: window.duration: "3 hours" is not a duration (e.g. 30s, 4h, 7d, 1d12h)`},
+		{"bad mode", "security:\n  file_modes:\n    - path: x\n      mode: \"0999\"\n", `cfg.yaml:4:7: security.file_modes[0].mode: "0999" is not a file mode`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestValidateNamesFields(t *testing.T) {
 	cfg.Health.Endpoints[1].Expect = []int{700}
 	err := cfg.Validate()
 	for _, want := range []string{
-		`window: weekday "caturday"`,
+		`window.weekday: "caturday" is not a day of the week`,
 		"thresholds.disk_percent: 140",
 		"services.units[0]: the exec manager needs start, stop and status",
 		`health.endpoints[0].url: "localhost:8000"`,
@@ -161,6 +161,9 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 	p := filepath.Join(dir, "f.yaml")
+	if err := os.Mkdir(filepath.Join(dir, "inst"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(p, []byte("root: inst\nstate_dir: state\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -214,9 +217,18 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("prescan saw depth %d, the parser built %d", doc.scan.depth, depth)
 			}
 		}
-		cfg, _, err := decodeDocument("fuzz.yaml", doc, noEnv)
-		if err == nil {
-			_ = cfg.Validate()
+		d, err := decodeDocument("fuzz.yaml", doc, noEnv)
+		if err != nil {
+			return
+		}
+		for _, p := range d.cfg.problems() {
+			// Every problem of a decoded document can be positioned.
+			_ = d.tree.errorAt("fuzz.yaml", p.key, p.msg)
+		}
+		for _, e := range d.errs {
+			if e.Line < 0 || e.Column < 0 {
+				t.Fatalf("error at a negative position: %v", e)
+			}
 		}
 	})
 }
