@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 )
 
@@ -207,6 +209,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("window:\n  weekday: saturday\n  duration: 4h\n"))
 	f.Add([]byte("root: ${X:-/a}\nsecurity:\n  file_modes:\n    - {path: a, mode: '0600'}\n"))
 	f.Add([]byte("- key: |\n  'x\n  - - [[ {a: \"b\"}]]\n? - a\n: &x [*x, 'it''s', \"q\\\"\"] # c\n"))
+	f.Add([]byte("window:\n  <<: {weekday: monday, start: '04:00'}\n  start: '03:00'\n"))
+	f.Add([]byte("window:\n  start: '03:00'\n  <<: [{start: '04:00'}, {weekday: monday}]\n"))
+	f.Add([]byte("health:\n  endpoints:\n    - &e {name: a, url: 'http://x/', expect: [200]}\n    - *e\n    - ~\nlogs: {include: [a, ~], exclude: }\n"))
+	f.Add([]byte("backups: {keep_daily: 1.5, prune: true}\nthresholds: {disk_percent: '12'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := readDocument(data)
 		if err != nil {
@@ -221,6 +227,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		sameAsLibrary(t, d)
 		for _, p := range d.cfg.problems() {
 			// Every problem of a decoded document can be positioned.
 			_ = d.tree.errorAt("fuzz.yaml", p.key, p.msg)
@@ -231,6 +238,76 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameAsLibrary holds the key-by-key decoder to the library's strict
+// decoder it replaced: a document the library accepted decodes to the same
+// Config, without problems, unless it gave a count a fraction (which the
+// library truncated without a word).
+func sameAsLibrary(t *testing.T, d decoded) {
+	if d.tree.body == nil || hasOddKey(d.tree.body, 0) {
+		return
+	}
+	ref := Default()
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		return yaml.NodeToValue(d.tree.body, &ref, yaml.Strict()) == nil
+	}()
+	if !ok {
+		return
+	}
+	for _, e := range d.errs {
+		if strings.Contains(e.Msg, "environment variable") {
+			return // expanded after decoding, unknown to the library
+		}
+	}
+	for _, e := range d.errs {
+		if !strings.Contains(e.Msg, "is a number with a fraction, not a whole number") {
+			t.Fatalf("the library accepted the document, the decoder says: %v", e)
+		}
+	}
+	if len(d.errs) == 0 {
+		ref := ref
+		expandEnv(reflect.ValueOf(&ref).Elem(), "", noEnv, func(string, string) {})
+		if !reflect.DeepEqual(ref, d.cfg) {
+			t.Fatalf("decoded differently:\nlibrary %+v\ndecoder %+v", ref, d.cfg)
+		}
+	}
+}
+
+// hasOddKey says whether a mapping in n has a key that is not a plain
+// string: the library ignores such a mapping whole (valid keys too), the
+// decoder reports the key as unknown.
+func hasOddKey(n ast.Node, depth int) bool {
+	if depth > MaxDepth {
+		return true
+	}
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			if hasOddKey(mv, depth+1) {
+				return true
+			}
+		}
+	case *ast.MappingValueNode:
+		if _, ok := v.Key.(*ast.StringNode); !ok && !v.Key.IsMergeKey() {
+			return true
+		}
+		return hasOddKey(v.Value, depth+1)
+	case *ast.SequenceNode:
+		for _, item := range v.Values {
+			if hasOddKey(item, depth+1) {
+				return true
+			}
+		}
+	case *ast.AnchorNode:
+		return hasOddKey(v.Value, depth+1)
+	}
+	return false
 }
 
 // BenchmarkParse parses the commented default, the size of a real config
