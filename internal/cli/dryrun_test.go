@@ -61,8 +61,13 @@ func TestDryRunsWriteNothing(t *testing.T) {
 	walIndex := func(p string, st fileState) bool {
 		return p == db+"-shm" || (p == db+"-wal" && st.size == 0)
 	}
+	daily, err := os.ReadDir(filepath.Join(dir, "backups", "daily"))
+	if err != nil || len(daily) == 0 {
+		t.Fatalf("no daily backup to restore: %v", err)
+	}
+	runs := append(slices.Clone(dryRuns), []string{"backup", "restore", daily[len(daily)-1].Name(), "--dry-run"})
 	check := func(stage string) {
-		for _, args := range dryRuns {
+		for _, args := range runs {
 			before := snapshot(t, dir)
 			code, _, stderr := run(ctx, append(slices.Clone(args), common...)...)
 			if code == ExitUsage && !strings.Contains(stderr, "no run") && args[0] != "rollback" {
