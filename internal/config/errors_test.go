@@ -67,7 +67,7 @@ func TestThreeMistakesThreeErrors(t *testing.T) {
 	want := []struct {
 		line, col int
 		key       string
-	}{{5, 3, ""}, {7, 3, "window.duration"}, {9, 3, "thresholds.disk_percent"}}
+	}{{5, 3, "backups.keep_dialy"}, {7, 3, "window.duration"}, {9, 3, "thresholds.disk_percent"}}
 	if len(list) != len(want) {
 		t.Fatalf("%d problems, want %d: %v", len(list), len(want), err)
 	}

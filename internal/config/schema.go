@@ -115,6 +115,7 @@ func (d *fieldDecoder) unknown(k ast.MapKeyNode, name, path string, valid []stri
 		msg += fmt.Sprintf(" (valid here: %s)", strings.Join(valid, ", "))
 	}
 	pe := atToken(keyToken(k), "%s", msg)
+	pe.about = joinKey(path, name)
 	d.errs = append(d.errs, pe)
 }
 
