@@ -15,8 +15,12 @@ import (
 
 // loadConfig reads the config and, the first time, tells the output
 // redaction the installation's secrets.
-func (a *app) loadConfig() (config.Config, error) {
-	cfg, err := config.Load(a.configPath)
+func (a *app) loadConfig() (config.Config, error) { return a.readConfig(config.Load) }
+
+// readConfig reads the config with load (config.Load, or config.Check for
+// `config validate`).
+func (a *app) readConfig(load func(string) (config.Config, error)) (config.Config, error) {
+	cfg, err := load(a.configPath)
 	if err != nil {
 		return cfg, withCode(ExitUsage, err)
 	}
@@ -76,24 +80,21 @@ func (a *app) configInitCmd() *cobra.Command {
 func (a *app) configValidateCmd() *cobra.Command {
 	var asJSON bool
 	validate := &cobra.Command{
-		Use:     "validate",
-		Short:   "Check the configuration file; errors give file:line:column or the field path",
+		Use:   "validate",
+		Short: "Check the configuration file: every problem at once, each at file:line:column with its key",
+		Long: `Reads the configuration as every command does and reports every problem in
+one go, sorted by line, each as FILE:LINE:COLUMN: key.path: what is wrong
+(an unknown key with the nearest valid one). Beyond what every command
+checks (root is an existing directory, directory keys do not name files),
+it wants the database's directory to exist.`,
 		Example: "  fossamaint config validate --config fossamaint.yaml --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Resolved as every command resolves it, so what passes here
-			// is what the other commands accept.
-			_, err := a.installation()
+			// Loaded and resolved as every command does, plus Check's
+			// paths: what passes here, the other commands accept.
+			_, err := a.checkedInstallation()
 			if asJSON {
-				out := struct {
-					File  string `json:"file"`
-					OK    bool   `json:"ok"`
-					Error string `json:"error,omitempty"`
-				}{File: a.configPath, OK: err == nil}
-				if err != nil {
-					out.Error = err.Error()
-				}
-				if jerr := a.encodeJSON(out); jerr != nil {
+				if jerr := a.encodeJSON(validateReport(a.configPath, err)); jerr != nil {
 					return jerr
 				}
 			}
@@ -106,8 +107,41 @@ func (a *app) configValidateCmd() *cobra.Command {
 			return nil
 		},
 	}
-	validate.Flags().BoolVar(&asJSON, "json", false, "print the verdict as JSON")
+	validate.Flags().BoolVar(&asJSON, "json", false, "print the verdict and every problem as JSON")
 	return validate
+}
+
+// configProblem is one problem of `config validate --json`.
+type configProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+}
+
+type validateOutput struct {
+	File string `json:"file"`
+	OK   bool   `json:"ok"`
+	// Error is the whole text, as printed on stderr; Problems each one.
+	Error    string          `json:"error,omitempty"`
+	Problems []configProblem `json:"problems"`
+}
+
+func validateReport(file string, err error) validateOutput {
+	out := validateOutput{File: file, OK: err == nil, Problems: []configProblem{}}
+	if err == nil {
+		return out
+	}
+	out.Error = err.Error()
+	list := config.All(err)
+	for _, e := range list {
+		out.Problems = append(out.Problems, configProblem{File: e.File, Line: e.Line, Column: e.Column, Key: e.Key, Message: e.Msg})
+	}
+	if len(list) == 0 {
+		out.Problems = append(out.Problems, configProblem{File: file, Message: err.Error()})
+	}
+	return out
 }
 
 func (a *app) configShowCmd() *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,11 @@ func (a *app) weeklyCmd() *cobra.Command {
 		Long: `Runs the phases ` + strings.Join(weekly.PhaseNames, ", ") + `
 in order inside the maintenance window, then writes
 <reports_dir>/maintenance-<YYYYMMDD-HHMMSS>.{md,json,html}. The last line
-printed is "report: <path of the .md>".`,
+printed is "report: <path of the .md>".
+
+With --dry-run nothing is changed and nothing is written (no directory, no
+report, no history): every step says what it would do, and the report goes
+to stdout only.`,
 		Example: `  fossamaint weekly --config /etc/fossamaint/fossamaint.yaml
   fossamaint weekly --dry-run --force-window
   fossamaint weekly --only preflight,database --json`,
@@ -66,24 +71,36 @@ func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyF
 	return run, err
 }
 
-// finishWeekly writes the three reports, prints the summary and maps the
-// run to an exit code.
+// finishWeekly writes the three reports (a dry run's only to stdout),
+// prints the summary and maps the run to an exit code.
 func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *runbook.Run, asJSON bool, runErr error) error {
 	opts := report.Options{Secrets: a.secrets(in.Config)}
-	paths, err := report.Write(context.WithoutCancel(ctx), in.ReportsDir, run, opts)
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	if asJSON {
-		if err := report.Render(a.stdout, "json", run, opts); err != nil {
+	var where string
+	if run.DryRun {
+		if err := a.showDryRun(run, asJSON, opts); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stderr, "report: %s\n", paths.Markdown)
+		where = "not written (a dry run writes nothing; without --dry-run it goes to " + in.ReportsDir + ")"
 	} else {
-		// As before, a failing stdout does not change the exit code of
-		// a run whose report was written.
-		_ = report.Summary(a.stdout, run, opts)
-		fmt.Fprintf(a.stdout, "report: %s\n", paths.Markdown)
+		paths, err := report.Write(context.WithoutCancel(ctx), in.ReportsDir, run, opts)
+		if err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		where = paths.Markdown
+		if asJSON {
+			if err := report.Render(a.stdout, "json", run, opts); err != nil {
+				return err
+			}
+		} else {
+			// As before, a failing stdout does not change the exit code
+			// of a run whose report was written.
+			_ = report.Summary(a.stdout, run, opts)
+		}
+	}
+	if asJSON {
+		fmt.Fprintf(a.stderr, "report: %s\n", where)
+	} else {
+		fmt.Fprintf(a.stdout, "report: %s\n", where)
 	}
 	if runErr != nil {
 		if weekly.IsInterrupted(runErr) {
@@ -92,4 +109,23 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		return runErr
 	}
 	return exitSilently(runExit(run))
+}
+
+// showDryRun prints a dry run's report: every step with what it would do,
+// then the summary (the JSON report with asJSON). The files a run writes
+// are rendered too, in memory only, so that a dry run fails where the run
+// would fail to render them.
+func (a *app) showDryRun(run *runbook.Run, asJSON bool, opts report.Options) error {
+	for _, f := range report.Formats {
+		if err := report.Render(io.Discard, f, run, opts); err != nil {
+			return fmt.Errorf("rendering the report: %w", err)
+		}
+	}
+	if asJSON {
+		return report.Render(a.stdout, "json", run, opts)
+	}
+	// As for a real run, a failing stdout does not change the exit code.
+	_ = report.Steps(a.stdout, run, opts)
+	_ = report.Summary(a.stdout, run, opts)
+	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
@@ -11,7 +12,17 @@ import (
 // installation reads the config and resolves it, once, into the options
 // every command takes.
 func (a *app) installation() (*install.Installation, error) {
-	cfg, err := a.loadConfig()
+	return a.resolve(config.Load)
+}
+
+// checkedInstallation is installation with the checks of `config
+// validate` (config.Check).
+func (a *app) checkedInstallation() (*install.Installation, error) {
+	return a.resolve(config.Check)
+}
+
+func (a *app) resolve(load func(string) (config.Config, error)) (*install.Installation, error) {
+	cfg, err := a.readConfig(load)
 	if err != nil {
 		return nil, err
 	}

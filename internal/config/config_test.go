@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 )
 
@@ -18,13 +20,13 @@ func TestParseErrorsArePositioned(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday"`},
-		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"`},
-		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:17:"},
+		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday" in window; did you mean "weekday"?`},
+		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"; did you mean "logs"?`},
+		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:3: thresholds.disk_percent: a list is not a number"},
 		{"syntax", "window:\n  weekday: [saturday\n", "cfg.yaml:"},
 		{"duplicate key", "root: /a\nroot: /b\n", "cfg.yaml:2:1:"},
-		{"bad duration", "window:\n  duration: 3 hours\n", `cfg.yaml:2:13: invalid duration "3 hours"`},
-		{"bad mode", "security:\n  file_modes:\n    - path: x\n      mode: \"0999\"\n", `cfg.yaml:4:13: invalid file mode "0999"`},
+		{"bad duration", "window:\n  duration: 3 hours\n", `cfg.yaml:2:3: window.duration: "3 hours" is not a duration (e.g. 30s, 4h, 7d, 1d12h)`},
+		{"bad mode", "security:\n  file_modes:\n    - path: x\n      mode: \"0999\"\n", `cfg.yaml:4:7: security.file_modes[0].mode: "0999" is not a file mode`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +96,7 @@ func TestValidateNamesFields(t *testing.T) {
 	cfg.Health.Endpoints[1].Expect = []int{700}
 	err := cfg.Validate()
 	for _, want := range []string{
-		`window: weekday "caturday"`,
+		`window.weekday: "caturday" is not a day of the week`,
 		"thresholds.disk_percent: 140",
 		"services.units[0]: the exec manager needs start, stop and status",
 		`health.endpoints[0].url: "localhost:8000"`,
@@ -161,6 +163,9 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 	p := filepath.Join(dir, "f.yaml")
+	if err := os.Mkdir(filepath.Join(dir, "inst"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(p, []byte("root: inst\nstate_dir: state\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +209,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("window:\n  weekday: saturday\n  duration: 4h\n"))
 	f.Add([]byte("root: ${X:-/a}\nsecurity:\n  file_modes:\n    - {path: a, mode: '0600'}\n"))
 	f.Add([]byte("- key: |\n  'x\n  - - [[ {a: \"b\"}]]\n? - a\n: &x [*x, 'it''s', \"q\\\"\"] # c\n"))
+	f.Add([]byte("window:\n  <<: {weekday: monday, start: '04:00'}\n  start: '03:00'\n"))
+	f.Add([]byte("window:\n  start: '03:00'\n  <<: [{start: '04:00'}, {weekday: monday}]\n"))
+	f.Add([]byte("health:\n  endpoints:\n    - &e {name: a, url: 'http://x/', expect: [200]}\n    - *e\n    - ~\nlogs: {include: [a, ~], exclude: }\n"))
+	f.Add([]byte("backups: {keep_daily: 1.5, prune: true}\nthresholds: {disk_percent: '12'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := readDocument(data)
 		if err != nil {
@@ -214,11 +223,91 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("prescan saw depth %d, the parser built %d", doc.scan.depth, depth)
 			}
 		}
-		cfg, _, err := decodeDocument("fuzz.yaml", doc, noEnv)
-		if err == nil {
-			_ = cfg.Validate()
+		d, err := decodeDocument("fuzz.yaml", doc, noEnv)
+		if err != nil {
+			return
+		}
+		sameAsLibrary(t, d)
+		for _, p := range d.cfg.problems() {
+			// Every problem of a decoded document can be positioned.
+			_ = d.tree.errorAt("fuzz.yaml", p.key, p.msg)
+		}
+		for _, e := range d.errs {
+			if e.Line < 0 || e.Column < 0 {
+				t.Fatalf("error at a negative position: %v", e)
+			}
 		}
 	})
+}
+
+// sameAsLibrary holds the key-by-key decoder to the library's strict
+// decoder it replaced: a document the library accepted decodes to the same
+// Config, without problems, unless it gave a count a fraction (which the
+// library truncated without a word).
+func sameAsLibrary(t *testing.T, d decoded) {
+	if d.tree.body == nil || hasOddKey(d.tree.body, 0) {
+		return
+	}
+	ref := Default()
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		return yaml.NodeToValue(d.tree.body, &ref, yaml.Strict()) == nil
+	}()
+	if !ok {
+		return
+	}
+	for _, e := range d.errs {
+		if strings.Contains(e.Msg, "environment variable") {
+			return // expanded after decoding, unknown to the library
+		}
+	}
+	for _, e := range d.errs {
+		if !strings.Contains(e.Msg, "is a number with a fraction, not a whole number") {
+			t.Fatalf("the library accepted the document, the decoder says: %v", e)
+		}
+	}
+	if len(d.errs) == 0 {
+		ref := ref
+		expandEnv(reflect.ValueOf(&ref).Elem(), "", noEnv, func(string, string) {})
+		if !reflect.DeepEqual(ref, d.cfg) {
+			t.Fatalf("decoded differently:\nlibrary %+v\ndecoder %+v", ref, d.cfg)
+		}
+	}
+}
+
+// hasOddKey says whether a mapping in n has a key that is not a plain
+// string: the library ignores such a mapping whole (valid keys too), the
+// decoder reports the key as unknown.
+func hasOddKey(n ast.Node, depth int) bool {
+	if depth > MaxDepth {
+		return true
+	}
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			if hasOddKey(mv, depth+1) {
+				return true
+			}
+		}
+	case *ast.MappingValueNode:
+		if _, ok := v.Key.(*ast.StringNode); !ok && !v.Key.IsMergeKey() {
+			return true
+		}
+		return hasOddKey(v.Value, depth+1)
+	case *ast.SequenceNode:
+		for _, item := range v.Values {
+			if hasOddKey(item, depth+1) {
+				return true
+			}
+		}
+	case *ast.AnchorNode:
+		return hasOddKey(v.Value, depth+1)
+	}
+	return false
 }
 
 // BenchmarkParse parses the commented default, the size of a real config

@@ -2,15 +2,11 @@ package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 )
 
 // utf8BOM is what some Windows editors put before the first key; YAML
@@ -40,32 +36,41 @@ func readDocument(data []byte) (document, error) {
 // body returns the document's content, checked for alias expansion, or
 // nil when there is none (an empty file, or only comments): every key then
 // keeps its default.
-func (d document) body() (ast.Node, error) {
+func (d document) body() (ast.Node, map[*ast.AliasNode]ast.Node, error) {
 	var body ast.Node
 	for _, doc := range d.file.Docs {
 		if doc.Body == nil || doc.Body.Type() == ast.CommentType {
 			continue
 		}
 		if body != nil {
-			return nil, atToken(doc.Start, "a second YAML document: fossamaint reads one (remove the --- line and what follows, or merge it into the first)")
+			return nil, nil, atToken(doc.Start, "a second YAML document: fossamaint reads one (remove the --- line and what follows, or merge it into the first)")
 		}
 		body = doc.Body
 	}
 	if body == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var c treeCheck
+	c := treeCheck{anchors: map[string]anchor{}, aliases: map[*ast.AliasNode]ast.Node{}}
 	c.walk(body)
-	return body, c.err
+	return body, c.aliases, c.err
 }
 
 // treeCheck walks the tree before it is decoded: the library expands
 // every alias in full, so a few lines of anchors referring to anchors
 // would build billions of values.
 type treeCheck struct {
-	values  int            // values decoding will build, aliases expanded
-	anchors map[string]int // values an anchor's alias stands for
+	values  int               // values decoding will build, aliases expanded
+	anchors map[string]anchor // the anchors defined so far
+	// aliases are what each alias stands for: the value of the anchor of
+	// its name defined last before it, or nil.
+	aliases map[*ast.AliasNode]ast.Node
 	err     error
+}
+
+// anchor is an anchored value and how many values it holds.
+type anchor struct {
+	node   ast.Node
+	values int
 }
 
 // walk counts n's values into c.values and returns how many it added.
@@ -97,14 +102,13 @@ func (c *treeCheck) walk(n ast.Node) int {
 		c.err = atToken(n.GetToken(), "YAML tags such as %s are not supported: write the plain value (quote it to make it a string)", nameOf(n))
 	case *ast.AnchorNode:
 		added := c.walk(n.Value)
-		if c.anchors == nil {
-			c.anchors = map[string]int{}
-		}
-		c.anchors[nameOf(n.Name)] = added
+		c.anchors[nameOf(n.Name)] = anchor{node: n.Value, values: added}
 	case *ast.AliasNode:
 		// An alias of an anchor still being walked (its own value) is
 		// resolved to nothing by the library.
-		c.count(n, c.anchors[nameOf(n.Value)])
+		a := c.anchors[nameOf(n.Value)]
+		c.aliases[n] = a.node
+		c.count(n, a.values)
 	}
 	return c.values - before
 }
@@ -123,110 +127,20 @@ func nameOf(n ast.Node) string {
 	return n.GetToken().Value
 }
 
-func atToken(tk *token.Token, format string, a ...any) *posError {
-	pe := &posError{msg: fmt.Sprintf(format, a...)}
-	if tk != nil && tk.Position != nil {
-		pe.line, pe.col = tk.Position.Line, tk.Position.Column
-	}
-	return pe
-}
-
-// decodeInto decodes body over cfg strictly: unknown keys, duplicate keys
-// and type mismatches are errors.
-func decodeInto(body ast.Node, cfg *Config) (err error) {
+// decodeInto decodes body over cfg key by key (see fieldDecoder) and
+// returns every problem, and the key paths that kept their default
+// because of one.
+func decodeInto(body ast.Node, cfg *Config, aliases map[*ast.AliasNode]ast.Node) (errs []*posError, failed []string) {
+	d := fieldDecoder{aliases: aliases}
 	defer func() {
 		// The library has panicked on odd documents before (FuzzParse found
 		// one): a config file must not crash fossamaint.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the YAML library failed on this file (%v): simplify the YAML around the last change", r)
+			errs = append(d.errs, &posError{msg: fmt.Sprintf(
+				"the YAML library failed on this file (%v): simplify the YAML around the last change", r)})
+			failed = d.failed
 		}
 	}()
-	if err := yaml.NodeToValue(body, cfg, yaml.Strict()); err != nil {
-		return keyPathError(body, err)
-	}
-	return nil
-}
-
-// keyPathError rewrites the library's type errors, which name Go types
-// ("Go struct field Config.Thresholds of type float64"), in the
-// operator's words: the key path and what it wants.
-func keyPathError(body ast.Node, err error) error {
-	var te *yaml.TypeError
-	var oe *yaml.OverflowError
-	var ue *yaml.UnexpectedNodeTypeError
-	switch {
-	case errors.As(err, &te):
-		return atToken(te.Token, "%swant %s", keyPathAt(body, te.Token), wantKind(te.DstType))
-	case errors.As(err, &oe):
-		return atToken(oe.Token, "%swant %s that fits in %s", keyPathAt(body, oe.Token), wantKind(oe.DstType), oe.DstType)
-	case errors.As(err, &ue):
-		return atToken(ue.Token, "%swant %s", keyPathAt(body, ue.Token), nodeKind(ue.Expected))
-	}
-	return err
-}
-
-// wantKind says what a Go type holds, as YAML.
-func wantKind(t reflect.Type) string {
-	if t == nil {
-		return "another kind of value"
-	}
-	switch t.Kind() {
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		return "a mapping (key: value)"
-	}
-	return "a " + t.String()
-}
-
-func nodeKind(t ast.NodeType) string {
-	switch t {
-	case ast.MappingType:
-		return "a mapping (key: value)"
-	case ast.SequenceType:
-		return "a list"
-	}
-	return "a " + strings.ToLower(t.String())
-}
-
-// keyPathAt finds the node of tk in the tree and returns its key path
-// ("thresholds.disk_percent: "), or "" at the top or when not found.
-func keyPathAt(body ast.Node, tk *token.Token) string {
-	if tk == nil {
-		return ""
-	}
-	var found string
-	ast.Walk(visitFunc(func(n ast.Node) bool {
-		if found != "" || n == nil {
-			return false
-		}
-		if t := n.GetToken(); t == tk || (t != nil && t.Position != nil && tk.Position != nil &&
-			t.Position.Offset == tk.Position.Offset && t.Position.Line == tk.Position.Line) {
-			found = n.GetPath()
-		}
-		return found == ""
-	}), body)
-	found = strings.TrimPrefix(strings.TrimPrefix(found, "$"), ".")
-	if found == "" {
-		return ""
-	}
-	return found + ": "
-}
-
-type visitFunc func(ast.Node) bool
-
-func (f visitFunc) Visit(n ast.Node) ast.Visitor {
-	if f(n) {
-		return f
-	}
-	return nil
+	d.decode(body, reflect.ValueOf(cfg).Elem(), "", nil)
+	return d.errs, d.failed
 }

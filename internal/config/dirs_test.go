@@ -22,8 +22,9 @@ func TestLoadDirectoryKeyIsAFile(t *testing.T) {
 		{"reports_dir", "root: ROOT\nstate_dir: s\nreports_dir: out\n", "out", "cfg.yaml:3:1: reports_dir: ROOT/out is a file", false},
 		{"nested key", "root: ROOT\nstate_dir: s\nbackups:\n  keep_daily: 3\n  daily_dir: d\n", "d", "cfg.yaml:5:3: backups.daily_dir: ROOT/d is a file", false},
 		{"parent is a file", "root: ROOT\nstate_dir: f/state\n", "f", "cfg.yaml:2:1: state_dir: ROOT/f/state cannot be created: ROOT/f is a file", false},
-		{"default path", "root: ROOT\nstate_dir: s\n", "logs", "cfg.yaml: logs.dir (default logs): ROOT/logs is a file", true},
-		{"root", "root: ROOT/inst\nstate_dir: s\n", "inst", "cfg.yaml:1:1: root: ROOT/inst is a file", false},
+		{"default path", "root: ROOT\nstate_dir: s\n", "logs", "cfg.yaml: logs.dir: ROOT/logs is a file, not a directory (the default logs; set logs.dir", true},
+		{"root", "root: ROOT/inst\nstate_dir: s\n", "inst", "cfg.yaml:1:1: root: ROOT/inst is a file, not a directory: point root: at", false},
+		{"root missing", "root: ROOT/gone\nstate_dir: s\n", "", "cfg.yaml:1:1: root: ROOT/gone not found: point root: at the FossaWork installation directory", false},
 		{"missing is fine", "root: ROOT\nstate_dir: not/yet/there\n", "", "", false},
 	}
 	for _, tt := range tests {

@@ -103,17 +103,19 @@ func TestParseTypeErrorsNameTheKey(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"float", "thresholds:\n  disk_percent: high\n", "cfg.yaml:2:17: thresholds.disk_percent: want a number"},
-		{"float given a list", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:17: thresholds.disk_percent: want a number"},
+		{"float", "thresholds:\n  disk_percent: high\n", `cfg.yaml:2:3: thresholds.disk_percent: "high" is a string, not a number`},
+		{"float given a list", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:3: thresholds.disk_percent: a list is not a number"},
 		{"int in a list", "health:\n  endpoints:\n    - name: a\n      url: http://x/\n      expect: [ok]\n",
-			"cfg.yaml:5:16: health.endpoints[0].expect[0]: want a whole number"},
-		{"list", "database:\n  count_tables: work_orders\n", "cfg.yaml:2:17: database.count_tables: want a list"},
-		{"bool", "backups:\n  prune: sometimes\n", "cfg.yaml:2:10: backups.prune: want true or false"},
-		{"mapping", "thresholds: 85\n", "cfg.yaml:1:13: thresholds: want a mapping (key: value)"},
-		{"overflow", "thresholds:\n  errors_per_week: 99999999999999999999999\n", "thresholds.errors_per_week: want a whole number"},
-		{"top level", "- root\n", "cfg.yaml:1:1: want a mapping"},
+			`cfg.yaml:5:16: health.endpoints[0].expect[0]: "ok" is a string, not a whole number`},
+		{"list", "database:\n  count_tables: work_orders\n", `cfg.yaml:2:3: database.count_tables: "work_orders" is a string, not a list`},
+		{"bool", "backups:\n  prune: sometimes\n", `cfg.yaml:2:3: backups.prune: "sometimes" is a string, not true or false`},
+		{"mapping", "thresholds: 85\n", "cfg.yaml:1:1: thresholds: 85 is a whole number, not a mapping (key: value)"},
+		{"overflow", "thresholds:\n  errors_per_week: 99999999999999999999999\n", "cfg.yaml:2:3: thresholds.errors_per_week: 99999999999999999999999 is too large: want a whole number"},
+		{"top level", "- root\n", "cfg.yaml:1:1: a list is not a mapping (key: value)"},
 		{"tag without value", "security:\n  file_modes: !0\n", "cfg.yaml:2:15: YAML tags such as !0 are not supported"},
 		{"second document", "root: /a\n---\nroot: /b\n", "cfg.yaml:2:1: a second YAML document"},
+		{"fraction for a count", "backups:\n  keep_daily: 1.5\n", "cfg.yaml:2:3: backups.keep_daily: 1.5 is a number with a fraction, not a whole number"},
+		{"duration given a list", "window:\n  duration: [4h]\n", "cfg.yaml:2:3: window.duration: a list is not a duration (e.g. 30s, 4h, 7d, 1d12h)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +150,7 @@ func TestLoadCapsTheSizeWhileReading(t *testing.T) {
 		}
 	}
 	ok := filepath.Join(t.TempDir(), "ok.yaml")
-	body := "root: inst\noperator: " + strings.Repeat("a", MaxFileSize-len("root: inst\noperator: \n")) + "\n"
+	body := "root: .\noperator: " + strings.Repeat("a", MaxFileSize-len("root: .\noperator: \n")) + "\n"
 	if err := os.WriteFile(ok, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,15 @@ type scanner struct {
 	// flowEntries are "- " entries and lines opening with ":" inside
 	// brackets, closed with them.
 	flowEntries int
-	merges      int // "<<" seen (see scanText)
-	deepest     int // the most blocks open at once so far
+	// flow are the open brackets, innermost last, each with whether a
+	// "key: value" pair is open in it; pairs counts the open pairs
+	// directly inside "[": each is a mapping one level deeper ("[a: [b:
+	// 0]]" is four levels).
+	flow    [MaxDepth + 2]flowLevel
+	nFlow   int
+	pairs   int
+	merges  int // "<<" seen (see scanText)
+	deepest int // the most blocks open at once so far
 	// quote is the open quote (' or ") of a scalar that goes on past the
 	// end of its line, or 0.
 	quote byte
@@ -109,6 +116,14 @@ func (s *scanner) scanLine() error {
 	if blank {
 		return nil
 	}
+	if indent == 0 && isDocumentMarker(line) {
+		// "---" or "..." starts or ends a document: it ends the plain
+		// scalar and the collections before it, it is not text.
+		s.nBlocks, s.plain, s.lastDelim, s.nestNext = 0, false, -1, 0
+		s.blocksBefore = [2]int{}
+		i := nextToken(line, 3)
+		return s.scanText(i, i, false)
+	}
 	if line[indent] == '#' {
 		s.plain = false // a comment ends a plain scalar
 		return nil
@@ -153,6 +168,13 @@ func (s *scanner) scanLine() error {
 		}
 	}
 	return s.scanText(indent, indent, cont)
+}
+
+// isDocumentMarker says whether a line starts with "---" or "...", then
+// a space or its end.
+func isDocumentMarker(line []byte) bool {
+	return len(line) >= 3 && (string(line[:3]) == "---" || string(line[:3]) == "...") &&
+		(len(line) == 3 || isSpace(line[3]))
 }
 
 // isEntry says whether content starts with a "- " or "? " entry.
@@ -277,6 +299,7 @@ func (s *scanner) token(ls *lineState, i int, c, next byte) (done bool, err erro
 	ls.node = false
 	switch {
 	case c == ':' && s.separates(next):
+		s.openPair()
 		if err = s.value(i); err == nil && !s.inFlow() {
 			err = s.openKey(ls.key, false) // the key's mapping
 		}
@@ -285,6 +308,7 @@ func (s *scanner) token(ls *lineState, i int, c, next byte) (done bool, err erro
 		s.lastDelim = ls.key
 		ls.owner, ls.key, ls.node = ls.key, nextToken(line, i+1), true
 	case s.inFlow() && c == ',':
+		s.closePair()
 		ls.node, err = true, s.value(i)
 	case c == ']' || c == '}' && s.maps > 0:
 		s.closeFlow(c)
@@ -328,6 +352,13 @@ func (s *scanner) separates(next byte) bool {
 	return isSpace(next) || s.maps > 0 && next != '/'
 }
 
+// flowLevel is an open bracket ('[' or '{') and whether a pair is open
+// directly in it.
+type flowLevel struct {
+	bracket byte
+	pair    bool
+}
+
 func (s *scanner) openFlow(c byte, i int) error {
 	if c == '[' {
 		s.seqs++
@@ -335,6 +366,10 @@ func (s *scanner) openFlow(c byte, i int) error {
 	} else {
 		s.maps++
 		s.openMaps++
+	}
+	if s.nFlow < len(s.flow) {
+		s.flow[s.nFlow] = flowLevel{bracket: c}
+		s.nFlow++
 	}
 	return s.value(i)
 }
@@ -347,8 +382,33 @@ func (s *scanner) closeFlow(c byte) {
 		s.maps--
 		s.openMaps = max(s.openMaps-1, 0)
 	}
+	opener := byte('[')
+	if c == '}' {
+		opener = '{'
+	}
+	if s.nFlow > 0 && s.flow[s.nFlow-1].bracket == opener {
+		s.closePair()
+		s.nFlow--
+	}
 	if s.openSeqs+s.openMaps == 0 {
 		s.flowEntries = 0
+		s.nFlow, s.pairs = 0, 0
+	}
+}
+
+// openPair notes a "key:" separator: directly inside "[", the pair is a
+// mapping of its own, open until the next "," or the "]".
+func (s *scanner) openPair() {
+	if s.nFlow > 0 && s.flow[s.nFlow-1].bracket == '[' && !s.flow[s.nFlow-1].pair {
+		s.flow[s.nFlow-1].pair = true
+		s.pairs++
+	}
+}
+
+func (s *scanner) closePair() {
+	if s.nFlow > 0 && s.flow[s.nFlow-1].pair {
+		s.flow[s.nFlow-1].pair = false
+		s.pairs--
 	}
 }
 
@@ -460,7 +520,7 @@ func (s *scanner) checkDepth(i int) error {
 		// deep: FuzzParse found it): count from the deepest seen.
 		blocks = s.deepest
 	}
-	d := blocks + s.openSeqs + s.openMaps + s.flowEntries + 2*s.merges
+	d := blocks + s.openSeqs + s.openMaps + s.flowEntries + s.pairs + 2*s.merges
 	s.stats.depth = max(s.stats.depth, d)
 	if d > MaxDepth {
 		var merges string

@@ -48,11 +48,12 @@ func (d Duration) String() string {
 // ParseDuration is time.ParseDuration with a leading "<n>d" days term.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	orig := s
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 4h or 1d12h", s)
+			return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 4h, 7d, 1d12h)", orig)
 		}
 		days = time.Duration(n) * 24 * time.Hour
 		s = s[i+1:]
@@ -62,7 +63,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 4h or 1d12h", s)
+		return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 4h, 7d, 1d12h)", orig)
 	}
 	return days + v, nil
 }
@@ -78,7 +79,7 @@ func (m *Mode) UnmarshalText(b []byte) error {
 	}
 	v, err := strconv.ParseUint(s, 8, 32)
 	if err != nil || v > 0o7777 {
-		return fmt.Errorf("invalid file mode %q: want octal like \"0600\"", string(b))
+		return fmt.Errorf("%q is not a file mode: write it in octal, quoted (e.g. \"0600\")", string(b))
 	}
 	*m = Mode(v)
 	return nil

@@ -14,16 +14,37 @@ import (
 )
 
 // Validate checks every field and reports all problems at once, each with
-// its field path (e.g. "window.start: ...").
+// its field path (e.g. "window.start: ..."). Load positions them in the
+// file.
 func (c Config) Validate() error {
 	var errs []error
+	for _, p := range c.problems() {
+		errs = append(errs, errors.New(p.key+": "+p.msg))
+	}
+	return errors.Join(errs...)
+}
+
+// problem is one validation problem: the key path it is about and what is
+// wrong with the value.
+type problem struct{ key, msg string }
+
+func (c Config) problems() []problem {
+	var out []problem
 	add := func(field, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+		out = append(out, problem{key: field, msg: fmt.Sprintf(format, a...)})
 	}
 	for _, check := range validators {
 		check(c, add)
 	}
-	return errors.Join(errs...)
+	return out
+}
+
+// relatedKeys are where else a problem that compares two keys may be set:
+// when the file sets only the other one, the problem points there.
+var relatedKeys = map[string]string{
+	"thresholds.tls_critical_days": "thresholds.tls_warn_days",
+	"logs.compress_after":          "logs.archive_after",
+	"logs.delete_archives_after":   "logs.archive_after",
 }
 
 // addFunc records one problem of a field.
@@ -55,11 +76,23 @@ func (c Config) validateRequired(add addFunc) {
 }
 
 func (c Config) validateWindow(add addFunc) {
-	if _, err := c.Window.Spec(); err != nil {
-		add("window", "%v", err)
+	w := c.Window
+	if _, ok := weekdays[strings.ToLower(w.Weekday)]; !ok {
+		add("window.weekday", "%q is not a day of the week (monday to sunday)", w.Weekday)
 	}
-	if c.Window.Overrun != "postpone" {
-		add("window.overrun", "%q is not supported: use postpone", c.Window.Overrun)
+	if _, err := time.Parse("15:04", w.Start); err != nil {
+		add("window.start", "%q is not a time of day as hh:mm (e.g. \"02:00\")", w.Start)
+	}
+	if w.Duration.D() <= 0 || w.Duration.D() > 7*24*time.Hour {
+		add("window.duration", "%s must be more than 0 and at most 7d", w.Duration)
+	}
+	if w.Timezone != "" {
+		if _, err := time.LoadLocation(w.Timezone); err != nil {
+			add("window.timezone", "%q is not an IANA time zone (e.g. UTC, Europe/Berlin, Local)", w.Timezone)
+		}
+	}
+	if w.Overrun != "postpone" {
+		add("window.overrun", "%q is not supported: use postpone", w.Overrun)
 	}
 }
 
@@ -77,8 +110,16 @@ func (c Config) validateThresholds(add addFunc) {
 			add(k, "%v is out of range (0, 100]", v)
 		}
 	}
-	if t.ErrorsPerWeek < 0 || t.FailedLoginsPerWeek < 0 || t.TLSWarnDays < 0 || t.TLSCriticalDays < 0 {
-		add("thresholds", "counts and days must not be negative")
+	counts := map[string]int{
+		"thresholds.errors_per_week":        t.ErrorsPerWeek,
+		"thresholds.failed_logins_per_week": t.FailedLoginsPerWeek,
+		"thresholds.tls_warn_days":          t.TLSWarnDays,
+		"thresholds.tls_critical_days":      t.TLSCriticalDays,
+	}
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		if v := counts[k]; v < 0 {
+			add(k, "%d is negative: counts and days are 0 or more", v)
+		}
 	}
 	if t.TLSCriticalDays > t.TLSWarnDays {
 		add("thresholds.tls_critical_days", "%d is more than tls_warn_days %d", t.TLSCriticalDays, t.TLSWarnDays)
@@ -101,8 +142,10 @@ func (c Config) validateLogs(add addFunc) {
 	}
 	validateGlobs("logs.include", l.Include, add)
 	validateGlobs("logs.exclude", l.Exclude, add)
-	if l.CompressAfter.D() <= 0 || l.ArchiveAfter.D() < l.CompressAfter.D() {
-		add("logs", "need 0 < compress_after <= archive_after (got %s, %s)", l.CompressAfter, l.ArchiveAfter)
+	if l.CompressAfter.D() <= 0 {
+		add("logs.compress_after", "%s must be more than 0", l.CompressAfter)
+	} else if l.ArchiveAfter.D() < l.CompressAfter.D() {
+		add("logs.compress_after", "%s is longer than archive_after %s (files are compressed, then archived)", l.CompressAfter, l.ArchiveAfter)
 	}
 	if l.DeleteArchivesAfter.D() < l.ArchiveAfter.D() {
 		add("logs.delete_archives_after", "%s is shorter than archive_after %s", l.DeleteArchivesAfter, l.ArchiveAfter)
@@ -118,8 +161,14 @@ func validateGlobs(key string, globs []string, add addFunc) {
 }
 
 func (c Config) validateBackups(add addFunc) {
-	if b := c.Backups; b.KeepDaily < -1 || b.KeepWeekly < -1 || b.KeepMonthly < -1 {
-		add("backups", "keep_daily, keep_weekly and keep_monthly must be -1 (unlimited) or more")
+	b := c.Backups
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"backups.keep_daily", b.KeepDaily}, {"backups.keep_weekly", b.KeepWeekly}, {"backups.keep_monthly", b.KeepMonthly}} {
+		if k.v < -1 {
+			add(k.key, "%d is not a count: use 0 or more, or -1 for unlimited", k.v)
+		}
 	}
 }
 
@@ -157,8 +206,13 @@ func (c Config) validateDatabase(add addFunc) {
 	oneOf("database.reindex", d.Reindex, "auto", "always")
 	oneOf("database.verify", d.Verify, "quick", "full")
 	oneOf("database.on_corruption", d.OnCorruption, "stop", "restore")
-	if d.VacuumFreelistRatio <= 0 || d.VacuumFreelistRatio > 1 || d.VacuumUnusedRatio <= 0 || d.VacuumUnusedRatio > 1 {
-		add("database", "vacuum_freelist_ratio and vacuum_unused_ratio must be in (0, 1]")
+	for _, r := range []struct {
+		key string
+		v   float64
+	}{{"database.vacuum_freelist_ratio", d.VacuumFreelistRatio}, {"database.vacuum_unused_ratio", d.VacuumUnusedRatio}} {
+		if r.v <= 0 || r.v > 1 {
+			add(r.key, "%v is out of range (0, 1]: a share such as 0.25", r.v)
+		}
 	}
 }
 

@@ -123,7 +123,14 @@ func OpenReadOnly(ctx context.Context, dir string, now func() time.Time) (*Store
 	} else if err != nil {
 		return nil, fmt.Errorf("opening history %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	dsn := "file:" + path + "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+	// The caller (a dry run) holds the state-dir lock, so no run writes
+	// the history meanwhile: closed cleanly (no -wal file), it is read as
+	// immutable, which makes no -wal or -shm file beside it.
+	if _, err := os.Stat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		dsn += "&immutable=1"
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening history %s: %w", path, err)
 	}

@@ -2,8 +2,6 @@ package recovery
 
 import (
 	"context"
-	"errors"
-	"os"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
@@ -22,23 +20,26 @@ func (s stateLock) Release() {
 }
 
 // openState takes the state-dir lock and opens the history: read-only for
-// a dry run, which must not even create the state dir. The lock is taken
-// for dry runs too, so a run in progress is never mistaken for a dead one.
+// a dry run, which must write nothing (see OpenState).
 func (k *Kit) openState(ctx context.Context, dryRun bool) (stateLock, *history.Store, error) {
 	return OpenState(ctx, k.in.StateDir, dryRun, k.now)
 }
 
-// OpenState takes the lock of the state dir and opens the history:
-// read-only for a dry run, which must not even create the state dir (then
-// the lock and store are zero when the dir does not exist). Release the
-// lock and close the store when done.
+// OpenState takes the lock of the state dir and opens the history.
+// A dry run writes nothing, not even there: it takes the lock shared,
+// without making the dir, the lock file or a pid file (none to take when
+// no run ever made the lock file), and reads the history, if there is
+// one, read-only (the store is nil without one). The lock is taken for
+// dry runs too, so a run in progress is never mistaken for a dead one.
+// Release the lock and close the store when done.
 func OpenState(ctx context.Context, dir string, dryRun bool, now func() time.Time) (stateLock, *history.Store, error) {
+	var l *runbook.Lock
+	var err error
 	if dryRun {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return stateLock{}, nil, nil
-		}
+		l, err = runbook.AcquireSharedLock(dir)
+	} else {
+		l, err = runbook.AcquireLock(dir)
 	}
-	l, err := runbook.AcquireLock(dir)
 	if err != nil {
 		return stateLock{}, nil, err
 	}

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,9 +57,34 @@ func AcquireLock(dir string) (*Lock, error) {
 	return &Lock{fl: fl, pidPath: pidPath}, nil
 }
 
+// AcquireSharedLock takes a shared flock on an existing
+// <dir>/fossamaint.lock for a dry run, which writes nothing: the file is
+// opened read-only, and neither the dir, the lock file nor the pid file is
+// made. It excludes AcquireLock's runs both ways; dry runs may share it.
+// It returns nil and no error when there is no lock file: no run ever
+// took the lock there, so none is in progress.
+func AcquireSharedLock(dir string) (*Lock, error) {
+	path := filepath.Join(dir, "fossamaint.lock")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	fl := flock.New(path, flock.SetFlag(os.O_RDONLY))
+	ok, err := fl.TryRLock()
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if !ok {
+		pid, _ := readPID(path + ".pid")
+		return nil, &ErrLocked{Path: path, PID: pid}
+	}
+	return &Lock{fl: fl}, nil
+}
+
 // Release drops the lock.
 func (l *Lock) Release() error {
-	_ = os.Remove(l.pidPath)
+	if l.pidPath != "" {
+		_ = os.Remove(l.pidPath)
+	}
 	return l.fl.Unlock()
 }
 

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestLoadErrorsGolden loads each testdata/errors/*.yaml and compares
+// every problem Load reports, in order, with the .golden file beside it:
+// each kind of problem at its key's file:line:column, all at once.
+// Rewrite the golden files with go test -run TestLoadErrorsGolden -update.
+func TestLoadErrorsGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "errors", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no inputs: %v", err)
+	}
+	abs, err := filepath.Abs(filepath.Join("testdata", "errors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			_, err := Load(f)
+			if err == nil {
+				t.Fatal("Load succeeded; every input has mistakes")
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("%T is not a *config.Error for errors.As", err)
+			}
+			got := strings.ReplaceAll(err.Error(), abs, "TESTDATA") + "\n"
+			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("Load(%s) reported:\n%s\nwant (%s):\n%s", f, got, golden, want)
+			}
+			for _, e := range All(err) {
+				if strings.Contains(e.Msg, "Go struct") || strings.Contains(e.Msg, "Config.") {
+					t.Errorf("%v names Go types", e)
+				}
+			}
+		})
+	}
+}
+
+// TestThreeMistakesThreeErrors is issue 11's acceptance line: a config
+// with three mistakes gets three file:line:column errors in one run.
+func TestThreeMistakesThreeErrors(t *testing.T) {
+	f := filepath.Join("testdata", "errors", "three_mistakes.yaml")
+	_, err := Load(f)
+	list := All(err)
+	want := []struct {
+		line, col int
+		key       string
+	}{{5, 3, "backups.keep_dialy"}, {7, 3, "window.duration"}, {9, 3, "thresholds.disk_percent"}}
+	if len(list) != len(want) {
+		t.Fatalf("%d problems, want %d: %v", len(list), len(want), err)
+	}
+	for i, w := range want {
+		if e := list[i]; e.Line != w.line || e.Column != w.col || e.Key != w.key || e.File != f {
+			t.Errorf("problem %d = %s:%d:%d key %q, want %s:%d:%d key %q", i, e.File, e.Line, e.Column, e.Key, f, w.line, w.col, w.key)
+		}
+	}
+}
+
+// TestSemanticErrorPositions: a value check reports at the key that sets
+// the value; at the key it is compared with when only that one is in the
+// file; at the nearest enclosing key for a missing one; without a
+// position when the file sets none of them.
+func TestSemanticErrorPositions(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       string // the one problem, positioned
+	}{
+		{"value", "window:\n  weekday: caturday\n", `cfg.yaml:2:3: window.weekday: "caturday" is not a day of the week`},
+		{"flow mapping", "thresholds: {load_percent: 0}\n", "cfg.yaml:1:14: thresholds.load_percent: 0 is out of range"},
+		{"list item field", "health:\n  endpoints:\n    - name: a\n      url: nope\n", `cfg.yaml:4:7: health.endpoints[0].url: "nope" is not an http(s) URL`},
+		{"missing field at its item", "security:\n  file_modes:\n    - mode: \"0600\"\n", "cfg.yaml:3:7: security.file_modes[0].path: must be set"},
+		{"compared key", "thresholds:\n  tls_warn_days: 3\n", "cfg.yaml:2:3: thresholds.tls_critical_days: 7 is more than tls_warn_days 3"},
+		{"compared key, logs", "logs:\n  archive_after: 1d\n", "cfg.yaml:2:3: logs.compress_after: 7d is longer than archive_after 1d"},
+		{"merged key", "window:\n  <<: {weekday: caturday}\n", `cfg.yaml:2:8: window.weekday: "caturday" is not a day of the week`},
+		{"through an alias", "health:\n  endpoints:\n    - &e {name: a, url: nope}\n    - *e\n", `cfg.yaml:3:20: health.endpoints[0].url: "nope" is not an http(s) URL`},
+		{"block item", "services:\n  units:\n    - health_url: x\n", "cfg.yaml:3:7: services.units[0].name: must be set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decodeDocument("cfg.yaml", mustRead(t, tt.yaml), noEnv)
+			if err != nil || len(d.errs) > 0 {
+				t.Fatalf("decode: %v %v", err, d.errs)
+			}
+			var got []string
+			for _, p := range d.cfg.problems() {
+				got = append(got, d.tree.errorAt("cfg.yaml", p.key, p.msg).Error())
+			}
+			if len(got) == 0 || !strings.HasPrefix(got[0], tt.want) {
+				t.Fatalf("problems %q, want the first to start with %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, yaml string) document {
+	t.Helper()
+	doc, err := readDocument([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestSuggest(t *testing.T) {
+	valid := []string{"dir", "errors_dir", "metrics_file", "archive_dir", "include", "exclude",
+		"compress_after", "archive_after", "delete_archives_after"}
+	for name, want := range map[string]string{
+		"compres_after":  "compress_after", // a letter missing
+		"archvie_after":  "archive_after",  // two letters swapped
+		"Include":        "include",        // case
+		"excludes":       "exclude",
+		"dri":            "dir",
+		"retention":      "", // no near miss
+		"colour":         "",
+		"metricsfile":    "metrics_file",
+		"errors_dirs":    "errors_dir",
+		"delete_after":   "", // too far
+		"inclde_and_all": "",
+	} {
+		if got := suggest(name, valid); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := suggest("retension", []string{"retention", "root"}); got != "retention" {
+		t.Errorf("suggest(retension) = %q", got)
+	}
+}
+
+// TestCheckRequiresTheDatabaseDirectory: `config validate` (Check) wants
+// the database's directory, which the application makes; Load, which
+// every other command uses, leaves that to the run's findings.
+func TestCheckRequiresTheDatabaseDirectory(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.yaml")
+	if err := os.WriteFile(p, []byte("root: .\nstate_dir: state\ndatabase:\n  path: app/db.sqlite\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	_, err := Check(p)
+	want := p + ":4:3: database.path: the database's directory " + filepath.Join(dir, "app") + " does not exist"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Check = %v, want %q", err, want)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "app"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(p); err != nil {
+		t.Fatalf("Check with the directory: %v", err)
+	}
+}
