@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -176,29 +177,8 @@ func suggestFlag(c *cobra.Command, msg string) string {
 // near: one edit away, or two for names of five bytes or more (--ful is
 // --full, not --all).
 func near(typed, name string) bool {
-	d := levenshtein(typed, name)
+	d := human.EditDistance(typed, name)
 	return d <= 1 || d == 2 && len(typed) >= 5
-}
-
-// levenshtein is the edit distance between a and b, by bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // helpCmd is `fossamaint help [command]`, refusing an unknown topic with

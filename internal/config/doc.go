@@ -12,7 +12,8 @@
 // adds what `config validate` requires beyond Load (dirs.go).
 //
 // Of fossamaint it imports only internal/redact (Redacted and Secrets use
-// the one redaction layer; redact imports nothing) and internal/finding,
+// the one redaction layer; redact imports nothing), internal/human (the
+// edit distance of "did you mean", shared with the CLI) and internal/finding,
 // which every package may import, so that any package may import config.
 // For that reason Default() writes out the default log globs rather than
 // taking them from internal/logs (a test keeps the two equal).

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/goccy/go-yaml/token"
 )
 
@@ -132,7 +133,7 @@ func suggest(name string, candidates []string) string {
 	limit := min(2, max(1, len([]rune(name))/3))
 	best, bestD := "", limit+1
 	for _, c := range candidates {
-		d := editDistance(name, c)
+		d := human.EditDistance(name, c)
 		if strings.EqualFold(name, c) {
 			d = 1
 		}
@@ -141,30 +142,4 @@ func suggest(name string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of neighbours.
-func editDistance(a, b string) int {
-	s, t := []rune(a), []rune(b)
-	// rows two back, one back and current of the distance table.
-	prev2, prev, cur := make([]int, len(t)+1), make([]int, len(t)+1), make([]int, len(t)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(s); i++ {
-		cur[0] = i
-		for j := 1; j <= len(t); j++ {
-			cost := 1
-			if s[i-1] == t[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(t)]
 }

@@ -79,3 +79,21 @@ func TestSecondsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"retention", "retention", 0}, {"retension", "retention", 1},
+		{"wnidow", "window", 1}, {"dryrun", "dry-run", 1}, {"ful", "full", 1},
+		{"kitten", "sitting", 3}, {"", "abc", 3}, {"größe", "grösse", 2},
+	} {
+		if got := EditDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := EditDistance(tc.b, tc.a); got != tc.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d (not symmetric)", tc.b, tc.a, got, tc.want)
+		}
+	}
+}
