@@ -60,6 +60,8 @@ cannot be read is reported and the others are still scanned (exit 1).`,
 		Example: `  fossamaint security authlog /var/log/auth.log /var/log/auth.log.2.gz
   fossamaint security authlog --source nginx --json /var/log/nginx/error.log
   fossamaint security authlog --per-line /var/log/auth.log | jq -r .host | sort | uniq -c`,
+		// Files are checked in RunE, with an example of one.
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			src, err := authlog.ParseSource(source)
 			if err != nil {

@@ -52,6 +52,7 @@ Exits 0 when all is well, 1 on warnings, 2 on critical problems.`,
   fossamaint security tls --json /etc/ssl/certs/fossawork.crt
   fossamaint security tls --key /etc/ssl/private/fossawork.key /etc/ssl/certs/fossawork.crt
   fossamaint security tls fossawork.example.com:443 127.0.0.1:8443,fossawork.example.com`,
+		Args: cobra.ArbitraryArgs, // targets; none: the configured ones
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runSecurityTLS(cmd.Context(), f, args) },
 	}
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")

@@ -250,3 +250,53 @@ func TestCodeForStaysInTheTable(t *testing.T) {
 		t.Errorf("usageErr exits %s", got)
 	}
 }
+
+// TestPositionalArgumentsMatchTheUsageLine: a command whose usage line
+// names arguments (FILE..., [TARGET...], ID) accepts one, and one that
+// names none refuses it. The usage rules default a command without an Args
+// check to "no arguments"; a command that forgot to declare its own once
+// refused every file it was given (security authlog, caught by the shared
+// authlog scorer, not by a test).
+func TestPositionalArgumentsMatchTheUsageLine(t *testing.T) {
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	root := a.rootCmd()
+	checked := 0
+	for c := range commandTree(root) {
+		if c.HasSubCommands() || c.Args == nil || c.Name() == "help" || c.Name() == "completion" || c.Parent() != nil && c.Parent().Name() == "completion" {
+			continue
+		}
+		names := usageArgNames(c.Use)
+		err := c.Args(c, []string{"x"})
+		refused := err != nil && strings.Contains(err.Error(), "takes no arguments")
+		switch {
+		case len(names) > 0 && refused:
+			t.Errorf("%s: its usage %q names %v but it takes no arguments: %v", c.CommandPath(), c.Use, names, err)
+		case len(names) == 0 && err == nil:
+			t.Errorf("%s: its usage %q names no argument but it accepts one", c.CommandPath(), c.Use)
+		}
+		checked++
+	}
+	if checked < 30 {
+		t.Fatalf("checked only %d commands", checked)
+	}
+}
+
+// usageArgNames lists the positional arguments a usage line names: words
+// after the command's name that are neither flags nor "[flags]", e.g.
+// FILE..., [TARGET...], ID, [RUN_ID|latest].
+func usageArgNames(use string) []string {
+	var out []string
+	words := strings.Fields(use)
+	for i := 1; i < len(words); i++ {
+		w := strings.Trim(words[i], "[]")
+		switch {
+		case w == "flags", strings.HasPrefix(w, "-"), w == "":
+			continue
+		case strings.HasPrefix(strings.TrimLeft(words[i-1], "["), "--") && !strings.HasSuffix(words[i-1], "]"):
+			// the value of the flag before it: --out PATH, [--format a|b]
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
