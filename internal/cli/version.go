@@ -24,11 +24,14 @@ func init() { Version = build.Version }
 
 // buildInfo is what `fossamaint version` shows.
 type buildInfo struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit,omitempty"`
-	Dirty     bool   `json:"dirty"`
-	BuildDate string `json:"build_date,omitempty"`
-	GoVersion string `json:"go_version"`
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	// Dirty is only ever true: without a commit, nothing is known.
+	Dirty bool `json:"dirty,omitempty"`
+	// CommitDate is the commit's date (vcs.time). The go command stamps
+	// no build date, and an ldflags one would make builds unreproducible.
+	CommitDate string `json:"commit_date,omitempty"`
+	GoVersion  string `json:"go_version"`
 }
 
 func readBuildInfo() *debug.BuildInfo {
@@ -56,7 +59,7 @@ func buildInfoOf(override string, bi *debug.BuildInfo) buildInfo {
 			case "vcs.modified":
 				out.Dirty = s.Value == "true"
 			case "vcs.time":
-				out.BuildDate = s.Value
+				out.CommitDate = s.Value
 			}
 		}
 	}
@@ -90,18 +93,22 @@ func (b buildInfo) line() string {
 	if b.Commit != "" {
 		parts = append(parts, "commit "+shortCommit(b.Commit, b.Dirty))
 	}
-	if b.BuildDate != "" {
-		parts = append(parts, "built "+b.BuildDate)
+	if b.CommitDate != "" {
+		parts = append(parts, "committed "+b.CommitDate)
 	}
 	parts = append(parts, b.GoVersion, runtime.GOOS+"/"+runtime.GOARCH)
-	return fmt.Sprintf("fossamaint %s (%s)", b.Version, strings.Join(parts, ", "))
+	line := fmt.Sprintf("fossamaint %s (%s)", b.Version, strings.Join(parts, ", "))
+	if b.Commit == "" && strings.HasPrefix(b.Version, "devel") {
+		line += "; commit unknown: built without version control stamping (GOFLAGS=-buildvcs=false?): build with -buildvcs=true"
+	}
+	return line
 }
 
 func (a *app) versionCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "version",
-		Short: "Print the version, commit, build date and Go version",
+		Short: "Print the version, commit, commit date and Go version",
 		Long: `Prints the version, the commit it was built from (+dirty when the checkout
 had changes), the commit's date and the Go version, as the go command
 stamped them into the binary: ` + "`go install`" + ` and ` + "`go build`" + ` need no

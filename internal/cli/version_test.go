@@ -32,12 +32,12 @@ func TestBuildInfoOf(t *testing.T) {
 			"fossamaint v1.2.3 (go1.26.8, "},
 		{"go build in a checkout with changes", "dev",
 			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Settings: vcs(rev, "true", "2026-12-03T03:06:02Z")},
-			buildInfo{Version: "devel-30187f3d9679+dirty", Commit: rev, Dirty: true, BuildDate: "2026-12-03T03:06:02Z", GoVersion: "go1.26.8"},
-			"fossamaint devel-30187f3d9679+dirty (commit 30187f3d9679+dirty, built 2026-12-03T03:06:02Z, go1.26.8, "},
+			buildInfo{Version: "devel-30187f3d9679+dirty", Commit: rev, Dirty: true, CommitDate: "2026-12-03T03:06:02Z", GoVersion: "go1.26.8"},
+			"fossamaint devel-30187f3d9679+dirty (commit 30187f3d9679+dirty, committed 2026-12-03T03:06:02Z, go1.26.8, "},
 		{"go build stamping a pseudo-version", "dev",
 			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v0.0.0-20261203030602-30187f3d9679"}, Settings: vcs(rev, "false", "2026-12-03T03:06:02Z")},
-			buildInfo{Version: "v0.0.0-20261203030602-30187f3d9679", Commit: rev, BuildDate: "2026-12-03T03:06:02Z", GoVersion: "go1.26.8"},
-			"fossamaint v0.0.0-20261203030602-30187f3d9679 (commit 30187f3d9679, built 2026-12-03T03:06:02Z, go1.26.8, "},
+			buildInfo{Version: "v0.0.0-20261203030602-30187f3d9679", Commit: rev, CommitDate: "2026-12-03T03:06:02Z", GoVersion: "go1.26.8"},
+			"fossamaint v0.0.0-20261203030602-30187f3d9679 (commit 30187f3d9679, committed 2026-12-03T03:06:02Z, go1.26.8, "},
 		{"ldflags override wins", "v9.9.9",
 			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"}, Settings: vcs(rev, "false", "")},
 			buildInfo{Version: "v9.9.9", Commit: rev, GoVersion: "go1.26.8"},
@@ -95,7 +95,7 @@ func TestBuiltBinaryVersion(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got.Commit != settings["vcs.revision"] || got.BuildDate != settings["vcs.time"] || got.Dirty != (settings["vcs.modified"] == "true") {
+	if got.Commit != settings["vcs.revision"] || got.CommitDate != settings["vcs.time"] || got.Dirty != (settings["vcs.modified"] == "true") {
 		t.Errorf("version --json %+v does not match the stamped build settings %v", got, settings)
 	}
 	if got.Version == "" || got.Version == "dev" || got.GoVersion != runtime.Version() {
