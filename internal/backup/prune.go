@@ -17,6 +17,9 @@ import (
 type PrunePolicy struct {
 	KeepDaily, KeepWeekly, KeepMonthly int
 	KeepMaintenanceWithin              time.Duration
+	// Pinned backups (path -> why, e.g. "rollback point of run X") are
+	// kept whatever the policy says and do not count against it.
+	Pinned map[string]string
 }
 
 func (pp PrunePolicy) String() string {
@@ -61,6 +64,11 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 	now := listedAt(list)
 	groups := map[Kind][]Backup{}
 	for _, b := range list {
+		if why, ok := pp.pinned(b.Path); ok {
+			plan.Keep = append(plan.Keep, b)
+			plan.Reasons[b.Path] = []string{why}
+			continue
+		}
 		groups[b.Kind] = append(groups[b.Kind], b)
 	}
 	// Kinds in a fixed order, so the plan (and what prune prints) is the
@@ -90,6 +98,19 @@ func PlanPrune(list []Backup, pp PrunePolicy) PrunePlan {
 		}
 	}
 	return plan
+}
+
+// pinned says whether path (a file or a daily set's directory) is, or
+// holds, a pinned backup, and why.
+func (pp PrunePolicy) pinned(path string) (string, bool) {
+	path = filepath.Clean(path)
+	for p, why := range pp.Pinned {
+		p = filepath.Clean(p)
+		if p == path || strings.HasPrefix(p, path+string(filepath.Separator)) {
+			return why, true
+		}
+	}
+	return "", false
 }
 
 // listedAt is the time List computed the ages at: every backup's Time

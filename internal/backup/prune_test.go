@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +134,59 @@ func TestPlanPruneFutureBackup(t *testing.T) {
 	}
 	if got := fmt.Sprint(plan.Reasons[name(future)]); got != "[within 30d]" {
 		t.Errorf("the future backup is kept for %s, want [within 30d]", got)
+	}
+}
+
+// A pinned backup (the latest run's rollback point) is kept whatever the
+// policy says, with its reason, and does not count against the policy: a
+// later ad-hoc backup in the same week must not push it out.
+func TestPlanPruneKeepsPinnedBackups(t *testing.T) {
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	at := func(kind Kind, path string, age time.Duration) Backup {
+		return Backup{Path: path, Kind: kind, Time: now.Add(-age), Age: human.Seconds(age)}
+	}
+	list := []Backup{
+		at(KindWeekly, "/i/backups/weekly/adhoc.db", time.Hour),         // db optimize --force-window, later
+		at(KindWeekly, "/i/backups/weekly/run-point-a.db", 2*time.Hour), // the weekly run's point A
+		at(KindDaily, "/i/backups/daily/20261101", 27*24*time.Hour),
+		at(KindDaily, "/i/backups/daily/20261128", time.Hour),
+	}
+	pol := PrunePolicy{KeepDaily: 1, KeepWeekly: 1}
+	for _, tc := range []struct {
+		name       string
+		pinned     map[string]string
+		wantRemove []string
+	}{
+		{"no pins: the older backup of the week goes", nil,
+			[]string{"/i/backups/daily/20261101", "/i/backups/weekly/run-point-a.db"}},
+		{"the run's point A is pinned", map[string]string{"/i/backups/weekly/run-point-a.db": "rollback point of run r1"},
+			[]string{"/i/backups/daily/20261101"}},
+		{"a file inside a daily set pins the set", map[string]string{"/i/backups/daily/20261101/fossawork_v2.db": "rollback point of run r0"},
+			[]string{"/i/backups/weekly/run-point-a.db"}},
+		{"a path that only starts like a set does not", map[string]string{"/i/backups/daily/20261101-old/x.db": "x"},
+			[]string{"/i/backups/daily/20261101", "/i/backups/weekly/run-point-a.db"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := pol
+			p.Pinned = tc.pinned
+			plan := PlanPrune(list, p)
+			var removed []string
+			for _, b := range plan.Remove {
+				removed = append(removed, b.Path)
+			}
+			slices.Sort(removed)
+			if !slices.Equal(removed, tc.wantRemove) {
+				t.Fatalf("removed %v, want %v", removed, tc.wantRemove)
+			}
+			for path, why := range tc.pinned {
+				for _, b := range plan.Keep {
+					if strings.HasPrefix(path, b.Path+"/") || path == b.Path {
+						if got := plan.Reasons[b.Path]; len(got) != 1 || got[0] != why {
+							t.Errorf("%s kept for %v, want %q", b.Path, got, why)
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -325,6 +326,10 @@ does not keep. Unknown files are never deleted.`,
 			// backups phase: a weekly run cannot add or remove backups
 			// between the plan and the deletion, and a prune killed midway
 			// is a dead run that recover reports.
+			pol, err := a.retentionWithPins(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
 			var plan backup.PrunePlan
 			removed := []string{}
 			prune := runbook.Step{Name: "retention", Kind: runbook.Mutating, Critical: true,
@@ -333,7 +338,7 @@ does not keep. Unknown files are never deleted.`,
 					if err != nil {
 						return runbook.Result{}, err
 					}
-					plan = backup.PlanPrune(list, in.Backups.Retention)
+					plan = backup.PlanPrune(list, pol)
 					for _, b := range plan.Remove {
 						if err := env.Do(ctx, "delete "+b.Path, func(ctx context.Context) error { return backup.Remove(ctx, b) }); err != nil {
 							return runbook.Result{}, err
@@ -372,4 +377,19 @@ does not keep. Unknown files are never deleted.`,
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be deleted, delete nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// retentionWithPins is the configured retention with the latest run's
+// rollback points pinned: `backup prune` must never delete what
+// `fossamaint rollback` restores from, even when a later ad-hoc backup
+// makes it look superseded.
+func (a *app) retentionWithPins(ctx context.Context, in *install.Installation) (backup.PrunePolicy, error) {
+	pol := in.Backups.Retention
+	store, err := history.OpenReadOnly(ctx, in.StateDir, a.now)
+	if err != nil || store == nil {
+		return pol, err
+	}
+	defer store.Close()
+	pol.Pinned, err = store.PinnedRollbackPoints(ctx)
+	return pol, err
 }

@@ -239,6 +239,38 @@ func (s *Store) RollbackPointOf(ctx context.Context, runID string) (string, erro
 	return p, nil
 }
 
+// PinnedRollbackPoints returns the files `fossamaint rollback` (without
+// --run) would restore from: every rollback point the latest real run
+// recorded, each with why it is pinned. Retention must never delete them:
+// a later ad-hoc backup can make a run's point look superseded. No runs
+// yet is no pins, not an error.
+func (s *Store) PinnedRollbackPoints(ctx context.Context) (map[string]string, error) {
+	id, err := s.LatestID(ctx)
+	if errors.Is(err, ErrNoRuns) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT path FROM rollback_points WHERE run_id = ? ORDER BY rowid`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	pins := map[string]string{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+		}
+		pins[p] = "rollback point of run " + id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading journal %s: %w", s.path, err)
+	}
+	return pins, nil
+}
+
 // FailingSince returns when a step started failing: the start of the
 // oldest run in the unbroken series of most recent runs in which the step
 // failed. ok is false when its latest recorded outcome was not a failure.

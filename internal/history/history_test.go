@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +287,37 @@ func flags(l []Summary) string {
 		parts = append(parts, f)
 	}
 	return strings.Join(parts, " ")
+}
+
+// The pins are the rollback points of the latest real run only: not an
+// older run's, not a single command's; none without runs.
+func TestPinnedRollbackPoints(t *testing.T) {
+	ctx := context.Background()
+	wall := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	s, err := Open(ctx, t.TempDir(), func() time.Time { return wall })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.wall = func() time.Time { return wall }
+	if pins, err := s.PinnedRollbackPoints(ctx); err != nil || len(pins) != 0 {
+		t.Fatalf("empty history: %v %v", pins, err)
+	}
+	start := func(id, command string, at time.Duration, points ...string) {
+		must(t, s.RunStarted(ctx, &runbook.Run{RunID: id, Command: command, StartedAt: wall.Add(at), Status: runbook.RunOK}))
+		for _, p := range points {
+			must(t, s.RollbackPoint(ctx, id, p))
+		}
+	}
+	start("old", runbook.CommandWeekly, -7*24*time.Hour, "/b/old-a.db")
+	start("w", runbook.CommandWeekly, -2*time.Hour, "/b/w-a.db", "/b/w-b.db")
+	start("opt", "db optimize", -time.Hour, "/b/opt-a.db")
+	pins, err := s.PinnedRollbackPoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"/b/w-a.db": "rollback point of run w", "/b/w-b.db": "rollback point of run w"}
+	if !maps.Equal(pins, want) {
+		t.Fatalf("pins %v, want %v", pins, want)
+	}
 }

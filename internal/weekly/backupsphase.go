@@ -3,6 +3,7 @@ package weekly
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -18,6 +19,10 @@ type backupsPhase struct {
 	clock
 	b          install.Backups
 	fullVerify bool
+	// pinned (the latest earlier run's rollback points) and this run's
+	// rollback point A are never outside the policy: rollback needs them.
+	pinned map[string]string
+	pointA *handoff[string]
 }
 
 func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
@@ -107,7 +112,17 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
 	var r runbook.Result
-	plan := backup.PlanPrune(list, ph.b.Retention)
+	pol := ph.b.Retention
+	pol.Pinned = maps.Clone(ph.pinned)
+	if pol.Pinned == nil {
+		pol.Pinned = map[string]string{}
+	}
+	if ph.pointA != nil {
+		if a := ph.pointA.get(); a != "" {
+			pol.Pinned[a] = "rollback point of this run"
+		}
+	}
+	plan := backup.PlanPrune(list, pol)
 	r.Metric("kept", float64(len(plan.Keep)), "count")
 	r.Metric("outside_policy", float64(len(plan.Remove)), "count")
 	if len(plan.Remove) == 0 {

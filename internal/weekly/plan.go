@@ -57,6 +57,9 @@ type runInputs struct {
 	// failingSince is when earlier runs first saw the integrity check
 	// fail (zero: they did not): corruption is dated from then.
 	failingSince time.Time
+	// pinned are the rollback points of the latest earlier run, which
+	// retention must keep (`fossamaint rollback` restores from them).
+	pinned map[string]string
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty
@@ -129,7 +132,8 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample,
 			pidFiles: pidFilesOf(in.Services.Units), root: in.Root},
 		sec: &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets, root: in.Root},
-		bk:  &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full"},
+		bk: &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full",
+			pinned: inputs.pinned, pointA: &pointA},
 		post: &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
 			endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
 			owner: owner, baseline: &baseline},

@@ -62,6 +62,9 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
 			inputs.failingSince = since
 		}
+		if inputs.pinned, err = store.PinnedRollbackPoints(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var mark recovery.RecoveredMarker
 	var journal runbook.Journal
