@@ -18,6 +18,9 @@ dpkg-deb -e "$deb" "$ctl/DEBIAN"
 grep -qx /etc/fossamaint/fossamaint.yaml "$ctl/DEBIAN/conffiles" || { echo "config is not a conffile"; exit 1; }
 dpkg-deb -x "$deb" "$ctl/root"
 "$ctl/root/usr/bin/fossamaint" version
-"$ctl/root/usr/bin/fossamaint" --config "$ctl/root/etc/fossamaint/fossamaint.yaml" config show >/dev/null
+# The packaged config is valid once root names a real installation.
+mkdir -p "$ctl/inst/backend"
+sed "s|^root: .*|root: $ctl/inst|" "$ctl/root/etc/fossamaint/fossamaint.yaml" >"$ctl/fossamaint.yaml"
+"$ctl/root/usr/bin/fossamaint" --config "$ctl/fossamaint.yaml" config validate
 man_pages=$(ls "$ctl/root/usr/share/man/man1" | wc -l)
 echo "ok: $(basename "$deb") $(du -h "$deb" | cut -f1), $man_pages man pages"
