@@ -277,7 +277,8 @@ The restore is journalled: if it is killed, ` + "`fossamaint recover`" + ` start
 services again. ID is a path, a file name or a daily directory's date.`,
 		Example: `  fossamaint backup restore 20261128 --dry-run
   fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
-		Args: cobra.ExactArgs(1),
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{argsHint: "a backup ID; `fossamaint backup list` shows them"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := a.installation()
 			if err != nil {

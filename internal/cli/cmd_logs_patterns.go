@@ -34,7 +34,8 @@ line, blank lines included: {"line": N, "pattern": ID, "template": T}, with
 Template IDs are hashes of the template text, stable across runs.`,
 		Example: `  fossamaint logs patterns logs/backend/errors-2025-01-13.jsonl
   fossamaint logs patterns --format plain --per-line app.log`,
-		Args: cobra.MinimumNArgs(1),
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: map[string]string{argsHint: "at least one log FILE to mine (plain or .gz), e.g. logs/backend/errors-2025-01-13.jsonl"},
 		RunE: func(cmd *cobra.Command, files []string) error {
 			f, err := patterns.ParseFormat(format)
 			if err != nil {

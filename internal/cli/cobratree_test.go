@@ -280,23 +280,3 @@ func TestPositionalArgumentsMatchTheUsageLine(t *testing.T) {
 		t.Fatalf("checked only %d commands", checked)
 	}
 }
-
-// usageArgNames lists the positional arguments a usage line names: words
-// after the command's name that are neither flags nor "[flags]", e.g.
-// FILE..., [TARGET...], ID, [RUN_ID|latest].
-func usageArgNames(use string) []string {
-	var out []string
-	words := strings.Fields(use)
-	for i := 1; i < len(words); i++ {
-		w := strings.Trim(words[i], "[]")
-		switch {
-		case w == "flags", strings.HasPrefix(w, "-"), w == "":
-			continue
-		case strings.HasPrefix(strings.TrimLeft(words[i-1], "["), "--") && !strings.HasSuffix(words[i-1], "]"):
-			// the value of the flag before it: --out PATH, [--format a|b]
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
-}

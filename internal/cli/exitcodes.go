@@ -30,7 +30,7 @@ var exitTable = []struct {
 	what string
 }{
 	{ExitOK, "all ok"},
-	{ExitWarn, "finished with warnings: findings need a look (every command that reports findings; `recover` that dealt with a dead run; `demo-backend status`: not running)"},
+	{ExitWarn, "finished with warnings: findings need a look (every command that reports findings; `recover` that dealt with a dead run)"},
 	{ExitFail, "failed: a critical finding or an error (rolled back or not; the report says)"},
 	{ExitOutside, "outside the maintenance window, or a step was postponed"},
 	{ExitUsage, "usage or config error: unknown command or flag (with a suggestion), missing subcommand, missing or extra argument, bad config; or nothing to act on (no run to report on or roll back, no such backup)"},

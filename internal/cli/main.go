@@ -133,7 +133,8 @@ func (f *nowFlag) Type() string   { return "time" }
 func (f *nowFlag) Set(s string) error {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return fmt.Errorf("want RFC 3339, e.g. 2026-11-28T02:00:00Z: %w", err)
+		// Not Go's layout error, which shows the reference time.
+		return errors.New("want an RFC 3339 time such as 2026-11-28T02:00:00Z")
 	}
 	f.set = s
 	offset := time.Until(t)

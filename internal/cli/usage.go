@@ -109,11 +109,46 @@ func unknownCommand(c *cobra.Command, name string) error {
 	msg := fmt.Sprintf("unknown command %q for %q (see `%s --help`)", name, c.CommandPath(), c.CommandPath())
 	if s := c.SuggestionsFor(name); len(s) > 0 {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	} else if names := subcommandNames(c); len(names) > 0 {
+		what := "subcommands"
+		if !c.HasParent() {
+			what = "commands"
+		}
+		msg += fmt.Sprintf("\nvalid %s: %s", what, strings.Join(names, ", "))
 	}
 	return usageErr("%s", msg)
 }
 
-// usageArgs makes an argument-count error a usage error with a hint.
+// subcommandNames are the names of c's available subcommands, as its help
+// lists them (hidden ones and help left out).
+func subcommandNames(c *cobra.Command) []string {
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() && sub.Name() != "help" {
+			names = append(names, sub.Name())
+		}
+	}
+	return names
+}
+
+// argsHint is the annotation that says what a command's required
+// argument is, for the message that asks for it ("a backup ID;
+// `fossamaint backup list` shows them"). Without it the message names the
+// argument as the usage line does.
+const argsHint = "fossamaint/args-hint"
+
+// shortPath is c's path without the program's name: the message already
+// starts with "fossamaint:".
+func shortPath(c *cobra.Command) string {
+	p := c.CommandPath()
+	if _, rest, ok := strings.Cut(p, " "); ok {
+		return rest
+	}
+	return p
+}
+
+// usageArgs makes an argument-count error a usage error that says, from
+// the usage line, which arguments the command takes.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		err := check(c, args)
@@ -125,15 +160,77 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		case !c.HasSubCommands() && len(args) > 0 && strings.HasPrefix(err.Error(), "unknown command"):
 			// cobra.NoArgs says "unknown command" even of a command that
 			// has none.
-			return usageErr("%s takes no arguments, got %q (see `%s --help`)", c.CommandPath(), args[0], c.CommandPath())
+			return usageErr("%s takes no arguments, got %q (see `%s --help`)", shortPath(c), args[0], c.CommandPath())
 		}
-		return usageErr("%s: %v (see `%s --help`)", c.CommandPath(), err, c.CommandPath())
+		return argCountErr(c, args, err)
 	}
+}
+
+// argCountErr says what is missing or too much, from the usage line's
+// argument names (ID, FILE..., [RUN_ID|latest]); cobra's own wording
+// ("accepts 1 arg(s), received 0") is the fallback.
+func argCountErr(c *cobra.Command, args []string, err error) error {
+	see := fmt.Sprintf("(see `%s --help`)", c.CommandPath())
+	names := usageArgNames(c.Use)
+	var required []string
+	many := false
+	for _, n := range names {
+		many = many || strings.HasSuffix(n, "...")
+		if !strings.HasPrefix(n, "[") {
+			required = append(required, strings.TrimSuffix(n, "..."))
+		}
+	}
+	switch {
+	case len(required) > 0 && len(args) < len(required):
+		what := c.Annotations[argsHint]
+		if what == "" {
+			what = strings.Join(required, " ")
+			if many {
+				what = "at least one " + what
+			}
+		}
+		return usageErr("%s needs %s %s", shortPath(c), what, see)
+	case len(names) > 0 && !many && len(args) > len(names):
+		return usageErr("%s takes at most %s (%s), got %d %s",
+			shortPath(c), human.Count(len(names), "argument", "arguments"), strings.Join(names, " "), len(args), see)
+	}
+	return usageErr("%s: %v %s", shortPath(c), err, see)
+}
+
+// usageArgNames lists the positional arguments a usage line names: words
+// after the command's name that are neither flags nor "[flags]", e.g.
+// FILE..., [TARGET...], ID, [RUN_ID|latest] (optional ones keep their
+// brackets).
+func usageArgNames(use string) []string {
+	var out []string
+	words := strings.Fields(use)
+	for i := 1; i < len(words); i++ {
+		w := strings.Trim(words[i], "[]")
+		switch {
+		case w == "flags", strings.HasPrefix(w, "-"), w == "":
+			continue
+		case strings.HasPrefix(strings.TrimLeft(words[i-1], "["), "--") && !strings.HasSuffix(words[i-1], "]"):
+			// the value of the flag before it: --out PATH, [--format a|b]
+			continue
+		}
+		if strings.HasPrefix(words[i], "[") {
+			w = "[" + w + "]"
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // flagError is every command's flag error: exit 64, the nearest flag when
 // one is close, and the help to read.
 func flagError(c *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) {
+		// pflag's "invalid argument %q for %q flag: <cause>" with the
+		// parser's own words in the cause; the flag's Set says what it
+		// wants.
+		return usageErr("--%s %q: %v (see `%s --help`)", bad.GetFlag().Name, bad.GetValue(), errors.Unwrap(bad), c.CommandPath())
+	}
 	hint := ""
 	if s := suggestFlag(c, err.Error()); s != "" {
 		hint = "; did you mean " + s + "?"
