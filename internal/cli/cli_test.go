@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,6 +45,12 @@ func TestSecondRunGetsExit75WithHolderPID(t *testing.T) {
 	}
 	if want := "pid " + strconv.Itoa(os.Getpid()); !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not name the holder (%s)", stderr, want)
+	}
+	// With --json the refusal is a JSON object on stdout as well.
+	code, stdout, _ := run(context.Background(), "weekly", "--config", cfg, "--force-window", "--json")
+	var got jsonError
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != ExitLocked || got.ExitCode != ExitLocked || !strings.Contains(got.Error, "pid") {
+		t.Errorf("--json: exit %d, stdout %q (%v); want exit %d and {\"error\": ..., \"exit_code\": %d}", code, stdout, err, ExitLocked, ExitLocked)
 	}
 }
 

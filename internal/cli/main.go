@@ -35,8 +35,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// secrets from the start, the installation's own once the config is
 	// read.
 	out, errOut := redact.NewWriter(stdout, nil), redact.NewWriter(stderr, nil)
-	a := &app{stdout: out, stderr: errOut, outputs: []*redact.Writer{out, errOut}, now: time.Now}
-	stdout, stderr = out, errOut
+	// written tells whether a command printed anything on stdout (the
+	// JSON error object is for commands that did not).
+	written := &countingWriter{w: out}
+	a := &app{stdout: written, stderr: errOut, outputs: []*redact.Writer{out, errOut}, now: time.Now}
+	stdout, stderr = written, errOut
 	defer func() {
 		// Partial last lines; there is no one left to tell of a failure.
 		_ = out.Flush()
@@ -46,7 +49,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -54,8 +57,50 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var silent *silentError
 	if !errors.As(err, &silent) {
 		fmt.Fprintln(stderr, "fossamaint:", err)
+		if written.n == 0 && wantsJSON(cmd, args) {
+			// A script that asked for JSON gets JSON, refusals included.
+			_ = writeJSON(stdout, jsonError{Error: err.Error(), ExitCode: code})
+		}
 	}
 	return code
+}
+
+// jsonError is what a --json command that was refused or failed prints on
+// stdout (the message is on stderr as well).
+type jsonError struct {
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+}
+
+// wantsJSON: --json was given, parsed by the command or, when parsing
+// failed before it (an unknown flag, a bad value), in the arguments.
+func wantsJSON(cmd *cobra.Command, args []string) bool {
+	if cmd != nil {
+		if f := cmd.Flags().Lookup("json"); f != nil && f.Changed {
+			return f.Value.String() == "true"
+		}
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true":
+			return true
+		}
+	}
+	return false
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // silentError carries an exit code whose explanation was already printed
