@@ -138,7 +138,7 @@ func printBackupList(w io.Writer, lst backup.Listing, root string) error {
 			if b.HasManifest {
 				man = "yes"
 			}
-			rows = append(rows, []string{string(b.Kind), b.Time.Format("2006-01-02 15:04"),
+			rows = append(rows, []string{string(b.Kind), b.Time.Format("2006-01-02 15:04 MST"),
 				human.Age(b.Age.D()), human.Bytes(b.Size), man, underRoot(root, b.Path)})
 		}
 		if err := writeTable(w, []string{"KIND", "TAKEN", "AGE", "SIZE", "MANIFEST", "PATH"}, rows); err != nil {
@@ -195,7 +195,7 @@ Exit 2 when one failed, 1 when one is unverified.`,
 				}
 				results = append(results, res)
 				if !asJSON {
-					a.printVerify(b, res)
+					printVerify(a.stdout, in.Root, b, res)
 				}
 			}
 			if asJSON {
@@ -247,20 +247,33 @@ func verifyTargets(list []backup.Backup, args []string, all bool) ([]backup.Back
 	return out, nil
 }
 
-func (a *app) printVerify(b backup.Backup, res backup.DeepResult) {
+// printVerify writes one backup's verification on one line, path relative
+// to the installation root, then its messages indented below.
+func printVerify(w io.Writer, root string, b backup.Backup, res backup.DeepResult) {
 	verdict := map[string]string{backup.VerdictVerified: "ok", backup.VerdictUnverified: "UNVERIFIED",
 		backup.VerdictFailed: "FAILED"}[res.Verdict()]
-	fmt.Fprintf(a.stdout, "%s  %s\n", verdict, b.Path)
 	man := "no manifest: nothing proves it unchanged since it was written"
-	if res.ManifestPath != "" {
-		man = "manifest ok"
-		if !res.ManifestOK {
-			man = "manifest MISMATCH: " + res.ManifestErr
+	switch {
+	case res.ManifestPath != "" && res.ManifestOK:
+		man = "sha256 matches manifest"
+	case res.ManifestPath != "":
+		man = "manifest MISMATCH: " + res.ManifestErr
+	}
+	check := res.CheckName
+	if check == "" {
+		check = backup.CheckQuick
+	}
+	check += map[bool]string{true: " ok", false: " FAILED"}[res.Check.OK]
+	restore := "restore test ok (" + human.Count(res.RestoreTest.Tables, "table", "tables") + ")"
+	if !res.RestoreTest.OK {
+		restore = "restore test FAILED"
+		if res.RestoreTest.Error != "" {
+			restore += ": " + res.RestoreTest.Error
 		}
 	}
-	fmt.Fprintf(a.stdout, "  sha256 %s, %s, %s %v, restore test %v (%d tables)\n", res.SHA256, man, "check", res.Check.OK, res.RestoreTest.OK, res.RestoreTest.Tables)
+	fmt.Fprintf(w, "%s  %s  %s, %s, %s\n", verdict, underRoot(root, b.Path), man, check, restore)
 	for _, m := range res.Messages {
-		fmt.Fprintf(a.stdout, "  %s\n", m)
+		fmt.Fprintf(w, "    %s\n", m)
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
@@ -151,7 +153,13 @@ func (a *app) dbStatsCmd() *cobra.Command {
 					Fragmentation sqlitedb.Fragmentation `json:"fragmentation"`
 				}{st, frag})
 			}
-			a.printStats(st, frag)
+			root := "" // a --db path is shown as given
+			if dbPath == "" {
+				if in, err := a.installation(); err == nil {
+					root = in.Root
+				}
+			}
+			printStats(a.stdout, root, st, frag)
 			return nil
 		},
 	}
@@ -160,14 +168,14 @@ func (a *app) dbStatsCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) printStats(st sqlitedb.Stats, frag sqlitedb.Fragmentation) {
-	w := a.stdout
-	fmt.Fprintf(w, "%s\n  size %s (wal %s), page size %d, %d pages, %d free (%s), journal %s, SQLite %s\n",
-		st.Path, human.Bytes(st.FileSize), human.Bytes(st.WALSize), st.PageSize, st.PageCount, st.FreelistCount,
+func printStats(w io.Writer, root string, st sqlitedb.Stats, frag sqlitedb.Fragmentation) {
+	fmt.Fprintf(w, "%s\n  size %s (wal %s), page size %s, %s pages, %s free (%s), journal %s, SQLite %s\n",
+		underRoot(root, st.Path), human.Bytes(st.FileSize), human.Bytes(st.WALSize), human.Bytes(st.PageSize),
+		humanize.Comma(st.PageCount), humanize.Comma(st.FreelistCount),
 		human.Percent(st.FreelistRatio*100), st.JournalMode, st.SQLiteVersion)
-	fmt.Fprintf(w, "  %d tables, %d indexes\n", st.Tables, st.Indexes)
+	fmt.Fprintf(w, "  %s, %s\n", countText(st.Tables, "table", "tables"), countText(st.Indexes, "index", "indexes"))
 	for _, t := range st.Rows {
-		fmt.Fprintf(w, "  %-32s %12d rows\n", t.Table, t.Rows)
+		fmt.Fprintf(w, "  %-32s %12s rows\n", t.Table, humanize.Comma(t.Rows))
 	}
 	if frag.DBStatAvailable {
 		fmt.Fprintf(w, "  unused bytes inside pages: %s (%s)\n  largest:\n", human.Bytes(frag.UnusedBytes), human.Percent(frag.UnusedRatio*100))

@@ -1,12 +1,18 @@
 package cli
 
 import (
-	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 func (a *app) healthCmd() *cobra.Command {
@@ -38,10 +44,8 @@ upstream's health-check.py --comprehensive does. Exit 0 healthy, 1 warnings,
 				if err := a.encodeJSON(rep); err != nil {
 					return err
 				}
-			} else {
-				for _, it := range rep.Items {
-					fmt.Fprintf(a.stdout, "%-8s %-10s %-28s %s\n", it.Severity, it.Area, it.Name, it.Detail)
-				}
+			} else if err := writeComprehensive(a.stdout, in.Root, rep); err != nil {
+				return err
 			}
 			switch rep.Severity() {
 			case finding.Critical:
@@ -72,13 +76,72 @@ func (a *app) probeEndpoints(cmd *cobra.Command, checks []health.Check, asJSON b
 		}
 		return exitSilently(code)
 	}
+	if err := writeProbes(a.stdout, results); err != nil {
+		return err
+	}
+	return exitSilently(code)
+}
+
+// writeProbes is the endpoint table: the HTTP status, or "-" and the
+// error when there was no answer.
+func writeProbes(w io.Writer, results []health.Result) error {
+	var rows [][]string
 	for _, r := range results {
 		state := "healthy"
 		if !r.Healthy {
 			state = "UNHEALTHY"
 		}
-		fmt.Fprintf(a.stdout, "%-9s %-16s %-45s %3d %7.1f ms %s\n", state, r.Name, r.URL, r.Status,
-			float64(r.Latency.Microseconds())/1000, r.Err)
+		status := "-"
+		if r.Status != 0 {
+			status = strconv.Itoa(r.Status)
+		}
+		rows = append(rows, []string{r.Name, state, status, latency(r.Latency), r.URL, probeError(r)})
 	}
-	return exitSilently(code)
+	return writeTable(w, []string{"ENDPOINT", "STATE", "HTTP", "LATENCY", "URL", "ERROR"}, rows)
+}
+
+// probeError is a probe's error without the "GET URL: " the URL column
+// already shows.
+func probeError(r health.Result) string {
+	return strings.TrimPrefix(r.Err, "GET "+r.URL+": ")
+}
+
+// latency is a probe's time as people read it ("< 1 ms" rather than 0).
+func latency(d time.Duration) string {
+	if d > 0 && d < time.Millisecond/2 {
+		return "< 1 ms"
+	}
+	return human.Duration(d)
+}
+
+// goDuration matches the Go duration that ends some details ("in
+// 5.864ms"): the table has a LATENCY column for it.
+var goDuration = regexp.MustCompile(`,? in [0-9.]+(ns|µs|us|ms|s)$`)
+
+// writeComprehensive is `health --comprehensive` as a table: a name only
+// where it says more than the check's area, paths relative to the
+// installation root and not repeated in the detail, latencies in their
+// own column.
+func writeComprehensive(w io.Writer, root string, rep health.Report) error {
+	var rows [][]string
+	for _, it := range rep.Items {
+		name, detail := it.Name, it.Detail
+		if name == it.Area {
+			name = ""
+			detail = strings.TrimPrefix(detail, it.Area+" ")
+		}
+		if filepath.IsAbs(name) {
+			detail = strings.TrimPrefix(strings.TrimPrefix(detail, name), " ")
+			if it.Area != "disk" {
+				name = underRoot(root, name)
+			}
+		}
+		lat := ""
+		if it.Unit == "ms" {
+			lat = latency(time.Duration(it.Value * float64(time.Millisecond)))
+			detail = goDuration.ReplaceAllString(detail, "")
+		}
+		rows = append(rows, []string{it.Severity.String(), it.Area, name, lat, detail})
+	}
+	return writeTable(w, []string{"STATUS", "CHECK", "NAME", "LATENCY", "DETAIL"}, rows)
 }

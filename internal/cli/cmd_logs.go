@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
 	"github.com/fossawork/fossamaint/internal/redact"
@@ -186,11 +188,12 @@ func discoverLogs(ctx context.Context, dir string, set *logs.FileSet) ([]logs.Fi
 
 func (a *app) printAnalysis(r *analysis.Analysis) {
 	w := a.stdout
-	fmt.Fprintf(w, "window %s – %s: %d files, %d bytes, %d entries, %d malformed lines\n",
-		r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), r.FilesRead, r.BytesRead, r.Entries, r.MalformedLines)
+	fmt.Fprintf(w, "window %s: %s, %s, %s, %s\n", windowText(r.From, r.To),
+		human.Count(r.FilesRead, "file", "files"), human.Bytes(r.BytesRead),
+		countText(r.Entries, "entry", "entries"), countText(r.MalformedLines, "malformed line", "malformed lines"))
 	var levels []string
 	for l, n := range r.ByLevel {
-		levels = append(levels, fmt.Sprintf("%s %d", l, n))
+		levels = append(levels, fmt.Sprintf("%s %s", l, humanize.Comma(int64(n))))
 	}
 	sort.Strings(levels)
 	fmt.Fprintf(w, "levels: %s\n", strings.Join(levels, ", "))
@@ -198,14 +201,15 @@ func (a *app) printAnalysis(r *analysis.Analysis) {
 	if r.Investigate {
 		verdict = "INVESTIGATE"
 	}
-	fmt.Fprintf(w, "errors: %d (threshold %d: %s), %d patterns, %d new\n\n", r.ErrorsTotal, r.Threshold, verdict, len(r.Patterns), len(r.NewPatterns))
+	fmt.Fprintf(w, "errors: %s (threshold %s: %s), %s, %d new\n\n", humanize.Comma(int64(r.ErrorsTotal)),
+		humanize.Comma(int64(r.Threshold)), verdict, countText(len(r.Patterns), "pattern", "patterns"), len(r.NewPatterns))
 	fmt.Fprintf(w, "%6s  %-8s  %-14s  %s\n", "COUNT", "LEVEL", "CATEGORY", "TEMPLATE")
 	for i, p := range r.Patterns {
 		if i == 25 {
 			fmt.Fprintf(w, "  ... %d more (use --json)\n", len(r.Patterns)-25)
 			break
 		}
-		fmt.Fprintf(w, "%6d  %-8s  %-14s  %s\n", p.Count, p.Level, p.Category, p.Template)
+		fmt.Fprintf(w, "%6s  %-8s  %-14s  %s\n", humanize.Comma(int64(p.Count)), p.Level, p.Category, p.Template)
 	}
 	if len(r.FileErrors) > 0 {
 		fmt.Fprintf(w, "\n%d log files or directories could not be read (what they hold is missing above;\ncheck their permissions, or whether a .gz is truncated or not gzip):\n", len(r.FileErrors))
@@ -213,4 +217,18 @@ func (a *app) printAnalysis(r *analysis.Analysis) {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
 	}
+}
+
+// windowText is a time window as people read it: "2026-11-26 03:56 –
+// 2026-12-03 03:56 UTC" (in the end's zone, named once).
+func windowText(from, to time.Time) string {
+	return from.In(to.Location()).Format("2006-01-02 15:04") + " – " + to.Format("2006-01-02 15:04 MST")
+}
+
+// countText is n with thousands separators and its noun: "1,057 entries".
+func countText(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return humanize.Comma(int64(n)) + " " + plural
 }

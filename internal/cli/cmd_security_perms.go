@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 )
@@ -92,7 +94,7 @@ func (a *app) runSecurityPerms(ctx context.Context, fix, dryRun, asJSON bool) er
 	if asJSON {
 		err = a.encodeJSON(rep)
 	} else {
-		err = writePermsReport(a.stdout, rep)
+		err = writePermsReport(a.stdout, in.Root, rep)
 	}
 	if err != nil {
 		return err
@@ -117,9 +119,9 @@ func permsExitCode(findings []security.PermFinding) int {
 	return code
 }
 
-func writePermsReport(w io.Writer, rep permsReport) error {
+func writePermsReport(w io.Writer, root string, rep permsReport) error {
 	var b strings.Builder
-	writePermFindings(&b, rep.Findings)
+	writePermFindings(&b, root, rep.Findings)
 	if len(rep.Actions) > 0 {
 		title := "Fixed"
 		if rep.DryRun {
@@ -134,26 +136,70 @@ func writePermsReport(w io.Writer, rep permsReport) error {
 	}
 	if rep.After != nil {
 		b.WriteString("\nAfter the fixes:\n")
-		writePermFindings(&b, rep.After)
+		writePermFindings(&b, root, rep.After)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// writePermFindings prints every finding that needs attention and one
-// line per rule that is fine.
-func writePermFindings(b *strings.Builder, findings []security.PermFinding) {
+// writePermFindings prints a table of every path checked (relative to
+// the installation root), then what to run for those that need attention.
+func writePermFindings(b *strings.Builder, root string, findings []security.PermFinding) {
+	var rows [][]string
+	var todo []string
 	bad := 0
 	for _, f := range findings {
-		if f.OK {
-			fmt.Fprintf(b, "  [ok] %s\n", f.Message)
-			continue
+		if !f.OK {
+			bad++
 		}
-		bad++
-		fmt.Fprintf(b, "  [%s] %s\n", f.Severity, f.Message)
-		if f.Recommendation != "" {
-			fmt.Fprintf(b, "      -> %s\n", f.Recommendation)
+		rows = append(rows, []string{permStatus(f), underRoot(root, f.Path), permMode(f), permMode(security.PermFinding{Mode: f.Max}), permDetail(f)})
+		if !f.OK && f.Recommendation != "" {
+			todo = append(todo, f.Recommendation)
 		}
 	}
-	fmt.Fprintf(b, "%d paths need attention.\n", bad)
+	_ = writeTable(b, []string{"STATUS", "PATH", "MODE", "ALLOWED", "DETAIL"}, rows)
+	if len(todo) > 0 {
+		b.WriteString("\nTo do:\n")
+		for _, t := range todo {
+			fmt.Fprintf(b, "  %s\n", t)
+		}
+	}
+	fmt.Fprintf(b, "%s need attention.\n", human.Count(bad, "path", "paths"))
+}
+
+func permStatus(f security.PermFinding) string {
+	if f.OK {
+		return "ok"
+	}
+	return f.Severity.String()
+}
+
+// permMode is a mode as chmod writes it (0640, 4755), "-" when unknown.
+func permMode(f security.PermFinding) string {
+	if f.Missing || f.Mode == 0 && f.Err != "" {
+		return "-"
+	}
+	m := uint32(f.Mode.Perm())
+	for bit, oct := range map[os.FileMode]uint32{os.ModeSetuid: 0o4000, os.ModeSetgid: 0o2000, os.ModeSticky: 0o1000} {
+		if f.Mode&bit != 0 {
+			m |= oct
+		}
+	}
+	return fmt.Sprintf("%04o", m)
+}
+
+// permDetail says what is wrong (the excess bits, a wrong owner, a
+// symlink) or, for a directory checked recursively, how many files.
+func permDetail(f security.PermFinding) string {
+	switch {
+	case f.Missing:
+		return "missing"
+	case f.Err != "":
+		return f.Err
+	case !f.OK && len(f.Problems) > 0:
+		return strings.Join(f.Problems, ", ")
+	case f.FilesChecked > 0:
+		return human.Count(f.FilesChecked, "file", "files") + " checked below"
+	}
+	return ""
 }
