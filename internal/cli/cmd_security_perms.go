@@ -164,7 +164,11 @@ func writePermFindings(b *strings.Builder, root string, findings []security.Perm
 			fmt.Fprintf(b, "  %s\n", t)
 		}
 	}
-	fmt.Fprintf(b, "%s need attention.\n", human.Count(bad, "path", "paths"))
+	verb := " need"
+	if bad == 1 {
+		verb = " needs"
+	}
+	fmt.Fprintf(b, "%s%s attention.\n", human.Count(bad, "path", "paths"), verb)
 }
 
 func permStatus(f security.PermFinding) string {
