@@ -32,7 +32,8 @@ func (a *app) securityScanCmd() *cobra.Command {
 		Short: "Failed logins, brute force, attack signatures, scanners, rate limiting and secrets in the application logs",
 		Long: `Reads every application log under the logs directory (JSON lines, the
 pipe-shaped lines of Python logging, .gz) once and reports, for entries
-whose own timestamp is in [--since, --until):
+whose own timestamp is in [--since, --until), by default the last 7 days
+(as logs analyze):
 
   failed logins by source, brute-force bursts (--max-retry failures within
   --find-time from one source, as fail2ban counts), distributed attacks
@@ -44,14 +45,14 @@ whose own timestamp is in [--since, --until):
 A 401 from /api/auth/validate and successful logins are not failed logins.
 A file or subdirectory that cannot be read is a warning finding naming it;
 the rest is scanned. Exits 1 when there is a warning or critical finding.`,
-		Example: `  fossamaint security scan --since 7d
+		Example: `  fossamaint security scan
   fossamaint security scan --logs-dir /opt/fossawork/logs --since 24h --json
   fossamaint security scan --since 2026-01-05T00:00:00Z --until 2026-01-12T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runSecurityScan(cmd.Context(), f) },
 	}
 	c.Flags().StringVar(&f.logsDir, "logs-dir", "", "application logs directory (default: the configured one)")
-	c.Flags().StringVar(&f.since, "since", "", "window start: a duration back from now (7d, 24h, 1d12h) or an RFC 3339 time")
+	c.Flags().StringVar(&f.since, "since", "7d", "window start: a duration back from now (7d, 24h, 1d12h) or an RFC 3339 time")
 	c.Flags().StringVar(&f.until, "until", "", "window end (exclusive), same forms as --since (default: now)")
 	c.Flags().IntVar(&f.maxRetry, "max-retry", security.DefaultMaxRetry, "failures from one source that make a brute-force burst")
 	c.Flags().DurationVar(&f.findTime, "find-time", security.DefaultFindTime, "window the --max-retry failures must fall in")
@@ -63,7 +64,7 @@ the rest is scanned. Exits 1 when there is a warning or critical finding.`,
 func (a *app) runSecurityScan(ctx context.Context, f scanFlags) error {
 	now := a.now()
 	if f.since == "" {
-		return usageErr("--since is required: a duration back from now (7d, 24h) or an RFC 3339 time")
+		return usageErr("--since needs a value: a duration back from now (7d, 24h) or an RFC 3339 time")
 	}
 	from, err := scanInstant("--since", f.since, now)
 	if err != nil {
