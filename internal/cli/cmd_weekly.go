@@ -32,9 +32,10 @@ printed is "report: <path of the .md>".
 
 With --dry-run nothing is changed and nothing is written (no directory, no
 report, no history): every step says what it would do, and the report goes
-to stdout only.`,
+to stdout only. A dry run goes ahead at any time (it changes nothing);
+outside the window it first says that a real run now would be refused.`,
 		Example: `  fossamaint weekly --config /etc/fossamaint/fossamaint.yaml
-  fossamaint weekly --dry-run --force-window
+  fossamaint weekly --dry-run
   fossamaint weekly --only preflight,database --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -42,6 +43,7 @@ to stdout only.`,
 			if err != nil {
 				return err
 			}
+			f.forceWindow = a.dryRunWindow(in.Window, f)
 			run, err := a.runWeekly(cmd.Context(), in, f)
 			if run == nil {
 				return err
@@ -128,4 +130,25 @@ func (a *app) showDryRun(run *runbook.Run, asJSON bool, opts report.Options) err
 	_ = report.Steps(a.stdout, run, opts)
 	_ = report.Summary(a.stdout, run, opts)
 	return nil
+}
+
+// dryRunWindow is the --force-window a run gets: a dry run changes
+// nothing, so it needs no window; outside one it says first that a real
+// run now would be refused (exit 3) and when the window opens, on stdout
+// (stderr with --json, whose stdout is the report).
+func (a *app) dryRunWindow(win runbook.Window, f weeklyFlags) bool {
+	now := a.now()
+	if f.forceWindow || !f.dryRun {
+		return f.forceWindow
+	}
+	if _, inside := win.Current(now); inside {
+		return false
+	}
+	w := a.stdout
+	if f.asJSON {
+		w = a.stderr
+	}
+	fmt.Fprintf(w, "note: outside the maintenance window: a real run now (%s) would be refused (exit 3); the next window opens %s. This dry run goes ahead: it changes nothing.\n",
+		now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), win.Next(now).Start.In(win.Location).Format("Mon 2006-01-02 15:04 MST"))
+	return true
 }
