@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -38,8 +39,11 @@ point: the command refuses and says how to restore a backup instead.`,
 				return err
 			}
 			res, err := a.recovery(in).Rollback(cmd.Context(), runID, dryRun)
-			if errors.Is(err, recovery.ErrNoRollbackPoint) {
+			switch {
+			case errors.Is(err, recovery.ErrNoRollbackPoint):
 				return withCode(ExitUsage, err)
+			case errors.Is(err, history.ErrNoRuns) && runID != "latest" && runID != "":
+				return usageErr("no run %s in the history (`fossamaint report --list` shows them)", runID)
 			}
 			if err != nil {
 				return err

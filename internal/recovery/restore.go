@@ -47,6 +47,8 @@ func (k *Kit) Rollback(ctx context.Context, runID string, dryRun bool) (Rollback
 		if runID, err = store.LatestID(ctx); err != nil {
 			return RollbackResult{}, err
 		}
+	} else if _, err := store.Get(ctx, runID); err != nil {
+		return RollbackResult{RunID: runID}, err // history.ErrNoRuns: no such run
 	}
 	res := RollbackResult{RunID: runID}
 	if res.Point, err = store.RollbackPointOf(ctx, runID); err != nil {
