@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,14 +74,17 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return fmt.Errorf("finding the fossamaint binary for the demo backend: %w", err)
 	}
 	est, _ := sandbox.EstimateOf(size)
-	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a %s database with %d work orders) in %s...\n",
+	// The generator writes est.WorkOrders, then deletes the oldest as the
+	// application's cleanup does (leaving free pages to reclaim): the
+	// count after the build is lower, and this line must not contradict it.
+	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a database of about %s: %d work orders generated, then the oldest deleted as the application's cleanup does) in %s...\n",
 		size, human.Bytes(est.LogBytes), human.Bytes(est.DBBytes), est.WorkOrders, dir)
 	start := time.Now()
 	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet})
 	if err != nil {
 		return fmt.Errorf("building the demo installation in %s: %w", dir, err)
 	}
-	fmt.Fprintf(a.stderr, "demo: %d work orders, %d dispensers, %d log files, %d backups, built in %s\n",
+	fmt.Fprintf(a.stderr, "demo: %d work orders left, %d dispensers, %d log files, %d backups, built in %s\n",
 		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
 	a.configPath = inst.ConfigPath
 	in, err := a.installation()
@@ -96,7 +100,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if !f.keep {
 		defer a.pruneDemo(dir)
 	} else {
-		fmt.Fprintf(a.stderr, "demo: installation kept in %s (config %s)\n", dir, inst.ConfigPath)
+		a.keptDemo(exe, dir, inst.ConfigPath)
 	}
 	if run == nil {
 		return runErr
@@ -150,4 +154,37 @@ func (a *app) pruneDemo(dir string) {
 			_ = os.RemoveAll(filepath.Join(dir, "logs", e.Name()))
 		}
 	}
+}
+
+// keptDemo says how to use a kept installation: its backend is stopped, so
+// the command that starts it again, and the config to pass. A binary that
+// `go run` built is deleted when go run exits, and the kept config's
+// service commands point at it: then it says so, and how to keep a demo
+// that works afterwards.
+func (a *app) keptDemo(exe, dir, config string) {
+	bin := exe
+	if goRunBuild(exe, os.TempDir(), os.Getenv("GOTMPDIR")) {
+		bin = "fossamaint"
+	}
+	fmt.Fprintf(a.stderr, "demo: installation kept in %s; its backend is stopped: start it with `%s demo-backend start --dir %s`, then use --config %s (e.g. `%s health --config %s`)\n",
+		dir, bin, dir, config, bin, config)
+	if bin != exe {
+		fmt.Fprintf(a.stderr, "demo: warning: this fossamaint is go run's temporary build (%s), deleted when go run exits, and the kept config's service commands (services.units start/stop/status) point at it: for a kept demo that works afterwards, build a binary: go build -o fossamaint ./cmd/fossamaint && ./fossamaint demo --keep\n", exe)
+	}
+}
+
+// goRunBuild reports whether exe is a binary in go's temporary build
+// directory (go run, go test): TMP/go-build.../exe, with TMP os.TempDir()
+// or $GOTMPDIR.
+func goRunBuild(exe string, tmps ...string) bool {
+	for _, tmp := range tmps {
+		if tmp == "" {
+			continue
+		}
+		rel, err := filepath.Rel(tmp, exe)
+		if err == nil && strings.HasPrefix(rel, "go-build") {
+			return true
+		}
+	}
+	return false
 }

@@ -107,3 +107,23 @@ func TestStandaloneOutputs(t *testing.T) {
 		})
 	}
 }
+
+// A binary in go's temporary build directory is go run's (or go test's):
+// the demo warns that a kept config pointing at it will break.
+func TestGoRunBuild(t *testing.T) {
+	for _, tc := range []struct {
+		exe  string
+		tmps []string
+		want bool
+	}{
+		{"/tmp/go-build3120948/b001/exe/fossamaint", []string{"/tmp"}, true},
+		{"/var/tmp/gobuild/go-build12/b001/exe/fossamaint", []string{"/tmp", "/var/tmp/gobuild"}, true},
+		{"/usr/local/bin/fossamaint", []string{"/tmp", ""}, false},
+		{"/tmp/fossamaint", []string{"/tmp"}, false},
+		{"/home/op/go-build/fossamaint", []string{"/tmp"}, false},
+	} {
+		if got := goRunBuild(tc.exe, tc.tmps...); got != tc.want {
+			t.Errorf("goRunBuild(%q, %q) = %v, want %v", tc.exe, tc.tmps, got, tc.want)
+		}
+	}
+}
