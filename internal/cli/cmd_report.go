@@ -25,7 +25,9 @@ newest weekly run that is not a dry run and did not start after the clock
 --list shows the runs: the weekly runs, newest first, with the latest
 marked. Single commands recorded on their own (preflight, db optimize,
 logs tidy, rollback, restore, prune) are not runs; --all lists them too,
-and dry runs, marked as such. Reading the history changes nothing.`,
+marked as such. A dry run writes nothing, so it is never in the history
+(one recorded by an older version is listed by --all, marked "dry run").
+Reading the history changes nothing.`,
 		Example: `  fossamaint report                       # the latest run as Markdown
   fossamaint report --format html latest > report.html
   fossamaint report --list
@@ -81,7 +83,7 @@ and dry runs, marked as such. Reading the history changes nothing.`,
 	}
 	c.Flags().StringVarP(&format, "format", "f", "md", "md, json or html")
 	c.Flags().BoolVar(&list, "list", false, "list the runs in the history")
-	c.Flags().BoolVar(&all, "all", false, "with --list: single commands and dry runs too")
+	c.Flags().BoolVar(&all, "all", false, "with --list: single commands too (preflight, db optimize, ...)")
 	c.Flags().BoolVar(&asJSON, "json", false, "same as --format json (with --list: the list as JSON)")
 	return c
 }
@@ -106,7 +108,7 @@ func printRunList(w io.Writer, runs []history.Summary, loc *time.Location, all b
 		return err
 	}
 	if !all {
-		_, err := fmt.Fprintln(w, "(weekly runs only; --all adds single commands and dry runs)")
+		_, err := fmt.Fprintln(w, "(weekly runs only; --all adds single commands)")
 		return err
 	}
 	return nil
