@@ -20,12 +20,34 @@ import (
 // installation root, human sizes and durations, counts with thousands
 // separators, headed tables without trailing blanks, no raw booleans.
 func TestStandaloneOutputs(t *testing.T) {
+	for _, tc := range standaloneCases() {
+		t.Run(tc.golden, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := tc.write(&out); err != nil {
+				t.Fatal(err)
+			}
+			for line := range strings.Lines(out.String()) {
+				if strings.TrimRight(line, "\n") != strings.TrimRight(line, " \n") {
+					t.Errorf("trailing blanks: %q", line)
+				}
+			}
+			if strings.Contains(out.String(), "true") || strings.Contains(out.String(), "false") {
+				t.Errorf("a raw boolean:\n%s", out.String())
+			}
+			checkGolden(t, tc.golden, out.Bytes())
+		})
+	}
+}
+
+type outputCase struct {
+	golden string
+	write  func(w io.Writer) error
+}
+
+func standaloneCases() []outputCase {
 	const root = "/srv/fw"
 	at := time.Date(2026, 12, 3, 3, 56, 0, 0, time.UTC)
-	cases := []struct {
-		golden string
-		write  func(w io.Writer) error
-	}{
+	return []outputCase{
 		{"backup_verify.txt", func(w io.Writer) error {
 			ok := backup.DeepResult{ManifestPath: "x.manifest.json", ManifestOK: true,
 				RestoreTest: backup.RestoreTest{OK: true, Tables: 7}}
@@ -88,23 +110,6 @@ func TestStandaloneOutputs(t *testing.T) {
 				sqlitedb.Fragmentation{})
 			return nil
 		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.golden, func(t *testing.T) {
-			var out bytes.Buffer
-			if err := tc.write(&out); err != nil {
-				t.Fatal(err)
-			}
-			for line := range strings.Lines(out.String()) {
-				if strings.TrimRight(line, "\n") != strings.TrimRight(line, " \n") {
-					t.Errorf("trailing blanks: %q", line)
-				}
-			}
-			if strings.Contains(out.String(), "true") || strings.Contains(out.String(), "false") {
-				t.Errorf("a raw boolean:\n%s", out.String())
-			}
-			checkGolden(t, tc.golden, out.Bytes())
-		})
 	}
 }
 
