@@ -12,9 +12,10 @@ import (
 )
 
 // Usage errors all exit 64 (ExitUsage) with a hint: an unknown command or
-// subcommand (with cobra's "Did you mean this?"), a bare group, a missing or
-// extra argument, an unknown flag (with the nearest flag), a missing
-// required flag. Cobra alone would print a group's help and exit 0 for
+// subcommand (with cobra's "Did you mean this?", or the valid ones when
+// none is near), a bare group, a missing or extra argument (named from the
+// usage line), an unknown flag (with the nearest flag), a bad flag value
+// (what the flag wants), a missing required flag. Cobra alone would print a group's help and exit 0 for
 // `fossamaint backup frobnicate`, and return plain errors (exit 2) for
 // argument counts; enforceUsage closes those holes for every command of
 // the tree, the ones cobra adds (help, completion) included.
