@@ -335,7 +335,7 @@ func (s *Store) LatestID(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("reading history %s: %w", s.path, err)
 	}
 	if id == "" {
-		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first (`fossamaint report --list --all` shows single commands and dry runs too)", ErrNoRuns, s.path)
+		return "", fmt.Errorf("%w %s: run `fossamaint weekly` first (`fossamaint report --list --all` shows single commands too)", ErrNoRuns, s.path)
 	}
 	return id, nil
 }
