@@ -50,13 +50,21 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 		for _, st := range ph.Steps {
 			var sr StepResult
 			if interrupted || ctx.Err() != nil {
+				if run.Interrupted == nil {
+					// Stopped between two steps: before this one.
+					run.Interrupted = &Interruption{Phase: ph.Name, Step: st.Name, Cause: causeText(ctx)}
+				}
 				interrupted = true
-				sr = e.notRun(st, StatusSkipped, "not run: the run was interrupted")
+				sr = e.notRun(st, StatusSkipped, "not run (interrupted)")
+				sr.Reason = SkipInterrupted
 			} else {
 				var point string
 				sr, point = e.runStep(ctx, ph.Name, st, run.RunID)
 				if point != "" {
 					run.RollbackPoint = point
+				}
+				if sr.Status == StatusInterrupted {
+					run.Interrupted = &Interruption{Phase: ph.Name, Step: st.Name, During: true, Cause: causeText(ctx)}
 				}
 				// Cancelled during the step, even the last one: the run
 				// was interrupted.
@@ -78,6 +86,11 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 	}
 	if interrupted {
 		run.Status = RunFail
+		if run.Interrupted == nil {
+			// Cancelled as the last step finished: nothing was cut
+			// short and no step is left (Step is empty).
+			run.Interrupted = &Interruption{Cause: causeText(ctx)}
+		}
 	}
 	if e.Journal != nil {
 		if err := e.Journal.RunFinished(context.WithoutCancel(ctx), run); err != nil {
@@ -88,6 +101,15 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 		return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	}
 	return nil
+}
+
+// causeText is why ctx was cancelled: "interrupt signal received" for
+// a context of signal.NotifyContext.
+func causeText(ctx context.Context) string {
+	if c := context.Cause(ctx); c != nil {
+		return c.Error()
+	}
+	return context.Canceled.Error()
 }
 
 func (e *Engine) notRun(st Step, status Status, note string) StepResult {
@@ -122,7 +144,12 @@ func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID strin
 	if sr.Status == "" {
 		sr.Status = StatusOK
 	}
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
+		// Cut short by the run's cancellation (a signal): not a failure
+		// of the step, and "context canceled" tells a reader nothing.
+		sr.Status = StatusInterrupted
+	case err != nil:
 		sr.Error = err.Error()
 		sr.Finding(Critical, "", "%s failed: %v", st.Name, err)
 	}
@@ -198,7 +225,7 @@ func Overall(phases []PhaseResult) RunStatus {
 		worst = Worse(worst, p.Status)
 	}
 	switch worst {
-	case StatusFail:
+	case StatusFail, StatusInterrupted:
 		return RunFail
 	case StatusWarn, StatusPostponed:
 		return RunWarn

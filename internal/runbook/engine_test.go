@@ -3,6 +3,8 @@ package runbook
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -102,14 +104,97 @@ func TestEngineUndoesInterruptedMutatingStep(t *testing.T) {
 	if !undone || undoCtxErr != nil {
 		t.Fatalf("undo ran=%v with ctx err %v; want run with a live context", undone, undoCtxErr)
 	}
-	if s := run.Phases[0].Steps[0]; !s.Undone || s.Status != StatusFail {
+	if s := run.Phases[0].Steps[0]; !s.Undone || s.Status != StatusInterrupted {
 		t.Errorf("step: undone=%v status=%s", s.Undone, s.Status)
 	}
-	if s := run.Phases[1].Steps[0]; s.Status != StatusSkipped {
-		t.Errorf("later step %s, want skipped", s.Status)
+	if s := run.Phases[1].Steps[0]; s.Status != StatusSkipped || s.Reason != SkipInterrupted {
+		t.Errorf("later step %s (%s), want skipped (interrupted)", s.Status, s.Reason)
 	}
 	if run.Status != RunFail {
 		t.Errorf("run status %s", run.Status)
+	}
+}
+
+// TestEngineInterruptedIsNotAFailure cancels the run's context at
+// different points: a step cut short by it (its error wraps
+// context.Canceled) is "interrupted", with no critical finding and no
+// "context canceled" anywhere; later steps are "not run (interrupted)";
+// Run.Interrupted says where. An error that is not the cancellation
+// stays a failure, and a step cancelled through a context of its own
+// (a timeout inside the step) while the run goes on is a failure too.
+func TestEngineInterruptedIsNotAFailure(t *testing.T) {
+	verifyErr := func(ctx context.Context) error {
+		return fmt.Errorf("verify failed: verifying backups/daily/x.db: %w", ctx.Err())
+	}
+	tests := []struct {
+		name       string
+		run        func(ctx context.Context, cancel context.CancelFunc) (Result, error)
+		wantStatus Status
+		wantErr    bool // Execute returns ErrInterrupted
+		wantWhere  *Interruption
+	}{
+		{"cut short", func(ctx context.Context, cancel context.CancelFunc) (Result, error) {
+			cancel()
+			return Result{}, verifyErr(ctx)
+		}, StatusInterrupted, true, &Interruption{Phase: "backups", Step: "verify", During: true, Cause: "context canceled"}},
+		{"finished as the signal came", func(ctx context.Context, cancel context.CancelFunc) (Result, error) {
+			cancel()
+			return Result{Status: StatusWarn}, nil
+		}, StatusWarn, true, &Interruption{Phase: "backups", Step: "retention", Cause: "context canceled"}},
+		{"failed for its own reason as the signal came", func(ctx context.Context, cancel context.CancelFunc) (Result, error) {
+			cancel()
+			return Result{}, errors.New("sha256 mismatch")
+		}, StatusFail, true, &Interruption{Phase: "backups", Step: "retention", Cause: "context canceled"}},
+		{"its own timeout, the run goes on", func(ctx context.Context, _ context.CancelFunc) (Result, error) {
+			sctx, stop := context.WithCancel(ctx)
+			stop()
+			return Result{}, verifyErr(sctx)
+		}, StatusFail, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &fakeClock{t: time.Unix(0, 0)}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			plan := Plan{Phases: []Phase{
+				{Name: "backups", Steps: []Step{
+					step("verify", ReadOnly, 0, false, func(ctx context.Context, _ *Env) (Result, error) { return tt.run(ctx, cancel) }),
+					step("retention", ReadOnly, 0, false, okAfter(c, 0)),
+				}},
+				{Name: "postflight", Steps: []Step{step("services", ReadOnly, 0, false, okAfter(c, 0))}},
+			}}
+			run := &Run{}
+			err := (&Engine{Now: c.Now}).Execute(ctx, plan, run)
+			if got := errors.Is(err, ErrInterrupted); got != tt.wantErr {
+				t.Fatalf("err = %v, want interrupted %v", err, tt.wantErr)
+			}
+			s := run.Phases[0].Steps[0]
+			if s.Status != tt.wantStatus {
+				t.Errorf("status %s, want %s", s.Status, tt.wantStatus)
+			}
+			if tt.wantStatus == StatusInterrupted && (s.Error != "" || len(s.Findings) != 0) {
+				t.Errorf("an interrupted step reports error %q, findings %v", s.Error, s.Findings)
+			}
+			if !reflect.DeepEqual(run.Interrupted, tt.wantWhere) {
+				t.Errorf("Interrupted = %+v, want %+v", run.Interrupted, tt.wantWhere)
+			}
+			if !tt.wantErr {
+				return
+			}
+			for _, later := range []StepResult{run.Phases[0].Steps[1], run.Phases[1].Steps[0]} {
+				if later.Status != StatusSkipped || later.Reason != SkipInterrupted || later.Note != "not run (interrupted)" {
+					t.Errorf("later step %s: %s %q %q", later.Name, later.Status, later.Reason, later.Note)
+				}
+			}
+			if run.Status != RunFail {
+				t.Errorf("run status %s, want fail", run.Status)
+			}
+			for _, f := range run.Findings() {
+				if strings.Contains(f.Message, "context canceled") {
+					t.Errorf("finding %q", f.Message)
+				}
+			}
+		})
 	}
 }
 

@@ -10,16 +10,20 @@ import (
 // Status is the outcome of a step or phase.
 type Status string
 
-// Step and phase statuses, worst last (see Worse).
+// Step and phase statuses, worst last (see Worse). StatusInterrupted is
+// a step the run's cancellation (a signal) cut short: not a failure of
+// the step, but worse than a warning, since it did not finish; a step
+// that failed before the signal still makes its phase fail.
 const (
-	StatusOK        Status = "ok"
-	StatusSkipped   Status = "skipped"
-	StatusPostponed Status = "postponed"
-	StatusWarn      Status = "warn"
-	StatusFail      Status = "fail"
+	StatusOK          Status = "ok"
+	StatusSkipped     Status = "skipped"
+	StatusPostponed   Status = "postponed"
+	StatusWarn        Status = "warn"
+	StatusInterrupted Status = "interrupted"
+	StatusFail        Status = "fail"
 )
 
-var rank = map[Status]int{StatusOK: 0, StatusSkipped: 1, StatusPostponed: 2, StatusWarn: 3, StatusFail: 4}
+var rank = map[Status]int{StatusOK: 0, StatusSkipped: 1, StatusPostponed: 2, StatusWarn: 3, StatusInterrupted: 4, StatusFail: 5}
 
 // Worse returns the more severe of a and b.
 func Worse(a, b Status) Status {
@@ -93,6 +97,11 @@ type Result struct {
 	Metrics  map[string]Metric `json:"metrics"`
 	// Note explains a skip or postponement in one line.
 	Note string `json:"note,omitempty"`
+	// Reason says why a skipped step did not run, when it is not the
+	// usual "could not apply" (empty): SkipNotNeeded (nothing to do, all
+	// is well: reports say "not needed" and do not count it as skipped)
+	// or SkipInterrupted (the run was stopped before it).
+	Reason SkipReason `json:"reason,omitempty"`
 	// Rolled is true when the step's changes were rolled back (see
 	// RolledBack): the run's state, not a metric.
 	Rolled bool `json:"rolled_back,omitempty"`
@@ -180,6 +189,26 @@ func Skipped(format string, a ...any) Result {
 	return Result{Status: StatusSkipped, Note: fmt.Sprintf(format, a...)}
 }
 
+// SkipReason says why a skipped step did not run (Result.Reason).
+type SkipReason string
+
+// Skip reasons: the zero value is "could not apply" (Skipped).
+const (
+	SkipNotNeeded   SkipReason = "not_needed"
+	SkipInterrupted SkipReason = "interrupted"
+)
+
+// NotNeeded returns a result for a step that had nothing to do because
+// all is well (the corruption procedure of a database whose integrity
+// check passed), with why: skipped, but nothing a reader should worry
+// about.
+func NotNeeded(format string, a ...any) Result {
+	return Result{Status: StatusSkipped, Reason: SkipNotNeeded, Note: fmt.Sprintf(format, a...)}
+}
+
+// NotNeeded is true for a step skipped because it had nothing to do.
+func (r Result) NotNeeded() bool { return r.Status == StatusSkipped && r.Reason == SkipNotNeeded }
+
 // StepResult is a Result with its step's identity and timing.
 type StepResult struct {
 	Name            string    `json:"name"`
@@ -241,11 +270,28 @@ type Run struct {
 	Window          Span      `json:"window"`
 	DowntimeSeconds float64   `json:"downtime_seconds"`
 	// RollbackPoint is the database file this run can be rolled back to.
-	RollbackPoint   string             `json:"rollback_point,omitempty"`
+	RollbackPoint string `json:"rollback_point,omitempty"`
+	// Interrupted says where the run was stopped when its context was
+	// cancelled (a signal); nil for a run that went to its end. The
+	// status stays what the run's state is (fail, or rolled_back when the
+	// step cut short was undone): rollback relies on it.
+	Interrupted     *Interruption      `json:"interrupted,omitempty"`
 	Phases          []PhaseResult      `json:"phases"`
 	Metrics         map[string]float64 `json:"metrics"`
 	Recommendations []string           `json:"recommendations"`
 	NextMaintenance time.Time          `json:"next_maintenance"`
+}
+
+// Interruption is where a run was stopped, and by what. Phase and Step
+// are empty when the signal came as the last step finished.
+type Interruption struct {
+	Phase string `json:"phase"`
+	Step  string `json:"step"`
+	// During is true when the step was running (cut short, then undone
+	// if it can be), false when the run stopped before it began.
+	During bool `json:"during"`
+	// Cause is the cancellation's cause ("interrupt signal received").
+	Cause string `json:"cause"`
 }
 
 // Step finds a step result by phase and step name.
