@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -68,6 +69,13 @@ func doneLine(where string, s runbook.StepResult, r rel) string {
 	if s.Kind == runbook.ReadOnly || isHost(s) {
 		return ""
 	}
+	if s.Undone {
+		how := "failed"
+		if s.Status == runbook.StatusInterrupted {
+			how = "interrupted"
+		}
+		return where + ": " + how + ", then undone: nothing of it is left"
+	}
 	if len(s.Tallies) > 0 {
 		parts := make([]string, len(s.Tallies))
 		for i, t := range s.Tallies {
@@ -119,11 +127,17 @@ func needsHuman(v *view) string {
 	if len(v.Special) > 0 {
 		out += "; " + plural(len(v.Special), "postponed step")
 	}
+	if n := v.notRun; n > 0 {
+		out += "; " + plural(n, "step") + " not run (interrupted): run again in the next window"
+	}
 	return out
 }
 
 // statusText is the run's outcome in words, for the summary.
 func statusText(run *runbook.Run) string {
+	if run.Interrupted != nil {
+		return interruptedText(run)
+	}
 	s := strings.ToUpper(strings.ReplaceAll(orNA(string(run.Status)), "_", " "))
 	switch run.Status {
 	case runbook.RunOK:
@@ -141,4 +155,61 @@ func statusText(run *runbook.Run) string {
 		s += " (dry run: nothing was changed)"
 	}
 	return s
+}
+
+// interruptedText is the headline of a run a signal stopped: where, and
+// what became of the step it cut short ("INTERRUPTED — stopped by a
+// signal (interrupt) at database/optimize; its changes were undone and
+// the services started again"). The run's status (fail, rolled_back)
+// stays in the JSON; a reader needs the why.
+func interruptedText(run *runbook.Run) string {
+	in := run.Interrupted
+	by := "stopped by a signal"
+	if sig, ok := strings.CutSuffix(in.Cause, " signal received"); ok {
+		by += " (" + sig + ")"
+	} else if in.Cause != "" && in.Cause != context.Canceled.Error() {
+		by = "stopped (" + in.Cause + ")"
+	}
+	s := "INTERRUPTED — " + by
+	where := in.Phase + "/" + in.Step
+	switch {
+	case in.Step == "":
+		s += " as the last step finished; every step ran"
+	case !in.During:
+		s += " before " + where + "; the steps from there on did not run"
+	default:
+		s += " at " + where
+		if st, ok := run.Step(in.Phase, in.Step); ok && !run.DryRun {
+			s += "; " + cutShort(st)
+		}
+		s += "; the steps after it did not run"
+	}
+	if run.DryRun {
+		s += " (dry run: nothing was changed)"
+	}
+	return s
+}
+
+// cutShort says what became of the step a signal cut short.
+func cutShort(s runbook.StepResult) string {
+	switch {
+	case s.Kind == runbook.ReadOnly:
+		return "it only reads, so nothing was left half done"
+	case s.Undone && s.Kind == runbook.Downtime:
+		return "its changes were undone and the services started again"
+	case s.Undone:
+		return "its changes were undone"
+	case hasCritical(s):
+		return "undoing it failed: see the critical finding, then run `fossamaint recover`"
+	}
+	return "it may have been left half done: run `fossamaint recover`"
+}
+
+func hasCritical(s runbook.StepResult) bool {
+	for _, f := range s.Findings {
+		if f.Severity >= runbook.Critical {
+			return true
+		}
+	}
+	return false
 }

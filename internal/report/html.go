@@ -29,6 +29,12 @@ var statusClasses = map[string]bool{
 
 // statusClass keeps class names to a fixed set, whatever a status says.
 func statusClass(status string) string {
+	switch status {
+	case statusNotNeeded:
+		return "s-skipped"
+	case statusNotRun:
+		return "s-not-run"
+	}
 	if statusClasses[status] {
 		return "s-" + status
 	}

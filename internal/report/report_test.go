@@ -29,7 +29,7 @@ func renderString(t *testing.T, format string, run *runbook.Run, opts Options) s
 }
 
 func TestGolden(t *testing.T) {
-	runs := map[string]*runbook.Run{"run": sampleRun(t), "dryrun": dryRun(t)}
+	runs := map[string]*runbook.Run{"run": sampleRun(t), "dryrun": dryRun(t), "interrupted": interruptedRun(t)}
 	for name, run := range runs {
 		for _, format := range Formats {
 			t.Run(name+"."+format, func(t *testing.T) {

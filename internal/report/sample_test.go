@@ -1,6 +1,9 @@
 package report
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 	_ "time/tzdata" // the sample run lives in America/Chicago on any machine
@@ -164,5 +167,70 @@ func dryRun(t testing.TB) *runbook.Run {
 	rotate.Actions = []string{"would: compress 4 log files older than 7 days"}
 	rotate.Tallies = []runbook.Tally{{Verb: "compressed", Object: "log files", Count: 4, BytesBefore: 13002342}}
 	run.Recommendations = nil
+	return run
+}
+
+// interruptedRun is a run that a signal stopped while the database was
+// being optimised, run through the real engine with a cancelled context:
+// the step undone (rollback point restored, service started), the later
+// steps not run, and the corruption procedure skipped as not needed.
+func interruptedRun(t testing.TB) *runbook.Run {
+	loc := chicago(t)
+	now := time.Date(2026, 12, 5, 2, 0, 0, 0, loc)
+	clock := func() time.Time { now = now.Add(1500 * time.Millisecond); return now }
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	ok := func(name string, kind runbook.Kind, r runbook.Result) runbook.Step {
+		return runbook.Step{Name: name, Kind: kind, Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+			for _, a := range r.Actions {
+				if err := env.Do(ctx, a, func(context.Context) error { return nil }); err != nil {
+					return runbook.Result{}, err
+				}
+			}
+			r.Actions = nil
+			return r, nil
+		}}
+	}
+	optimize := runbook.Step{Name: "optimize", Kind: runbook.Downtime,
+		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+			_ = env.Do(ctx, "stop fossawork-backend", func(context.Context) error { return nil })
+			cancel(errors.New("interrupt signal received")) // Ctrl-C during the VACUUM
+			err := env.Do(ctx, "VACUUM INTO /srv/fossawork/backend/.fossamaint-tmp-vacuum", func(ctx context.Context) error { return ctx.Err() })
+			return runbook.Result{}, fmt.Errorf("vacuum: %w", err)
+		},
+		Undo: func(ctx context.Context, env *runbook.Env) error {
+			if err := env.Do(ctx, "start fossawork-backend", func(context.Context) error { return nil }); err != nil {
+				return err
+			}
+			env.Downtime(3200 * time.Millisecond)
+			return nil
+		}}
+	plan := runbook.Plan{Phases: []runbook.Phase{
+		{Name: "preflight", Title: "Pre-maintenance checks", Steps: []runbook.Step{
+			ok("services", runbook.ReadOnly, runbook.Result{}),
+			ok("config-snapshot", runbook.Mutating, runbook.Result{Actions: []string{"snapshot the configuration (backend/.env) for a rollback"}}),
+		}},
+		{Name: "database", Title: "Database", Steps: []runbook.Step{
+			ok("integrity", runbook.ReadOnly, runbook.Result{}),
+			ok("corruption", runbook.Mutating, runbook.NotNeeded("the integrity check passed")),
+			optimize,
+		}},
+		{Name: "backups", Title: "Backups", Steps: []runbook.Step{
+			{Name: "verify", Kind: runbook.ReadOnly, Run: func(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+				return runbook.Result{}, fmt.Errorf("verifying backups/daily/20261205/fossawork_v2.db: %w", ctx.Err())
+			}},
+		}},
+		{Name: "postflight", Title: "Post-maintenance checks", Steps: []runbook.Step{ok("services", runbook.ReadOnly, runbook.Result{})}},
+	}}
+	run := &runbook.Run{
+		RunID: "20261205-020000-int1", Command: runbook.CommandWeekly, Host: "fossa-prod-1", Root: "/srv/fossawork",
+		Operator: "ops@fossawork.example", ToolVersion: "v0.1.0", StartedAt: now,
+		Window: runbook.Span{Start: now, End: now.Add(4 * time.Hour)}, NextMaintenance: time.Date(2026, 12, 12, 2, 0, 0, 0, loc),
+	}
+	err := (&runbook.Engine{Now: clock, Deadline: run.Window.End}).Execute(ctx, plan, run)
+	if !errors.Is(err, runbook.ErrInterrupted) {
+		t.Fatalf("the sample run was not interrupted: %v", err)
+	}
+	run.Summarize()
 	return run
 }

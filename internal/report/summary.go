@@ -67,6 +67,9 @@ func writeSummary(b *bytes.Buffer, run *runbook.Run) {
 		dry = " (dry run: nothing was changed)"
 	}
 	fmt.Fprintf(b, "\nrun %s: %s%s\n", run.RunID, run.Status, dry)
+	if run.Interrupted != nil {
+		fmt.Fprintf(b, "%s\n", strings.ToLower(interruptedText(run)[:len("INTERRUPTED")])+interruptedText(run)[len("INTERRUPTED"):])
+	}
 	fmt.Fprintf(b, "findings: %d critical, %d warning, %d info; downtime %s; took %s\n",
 		counts[runbook.Critical], counts[runbook.Warning], counts[runbook.Info], human.DurationSeconds(run.DowntimeSeconds),
 		formatSpan(run.StartedAt, run.FinishedAt))
@@ -113,11 +116,16 @@ func located(run *runbook.Run) []locatedFinding {
 
 func writeSteps(b *bytes.Buffer, run *runbook.Run) {
 	for _, ph := range run.Phases {
-		fmt.Fprintf(b, "%s: %s\n", ph.Title, ph.Status)
+		status, _, _ := strings.Cut(phaseDetail(ph), ", ")
+		fmt.Fprintf(b, "%s: %s\n", ph.Title, status)
 		for _, s := range ph.Steps {
-			fmt.Fprintf(b, "  %-20s %s", s.Name, s.Status)
-			if s.Note != "" {
-				fmt.Fprintf(b, " (%s)", s.Note)
+			status, note := stepStatus(s), s.Note
+			if strings.HasPrefix(note, status) {
+				status, note = note, "" // "not run (interrupted)" once
+			}
+			fmt.Fprintf(b, "  %-20s %s", s.Name, status)
+			if note != "" {
+				fmt.Fprintf(b, " (%s)", note)
 			}
 			b.WriteString("\n")
 			for _, f := range s.Findings {

@@ -59,6 +59,7 @@ func TestTextGolden(t *testing.T) {
 		{"summary", "run", sampleRun(t)}, {"summary", "dryrun", dryRun(t)},
 		{"steps", "run", sampleRun(t)}, {"steps", "dryrun", dryRun(t)},
 		{"restore", "restore", restoreRun(t)}, {"restore", "dryrestore", dryRestoreRun(t)},
+		{"summary", "interrupted", interruptedRun(t)}, {"steps", "interrupted", interruptedRun(t)},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"."+c.renderer, func(t *testing.T) {

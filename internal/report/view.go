@@ -35,8 +35,10 @@ type view struct {
 	Recommendations []string
 	NextScheduled   string
 	Special         []string
-	Operator        string
-	Generated       string
+	// notRun counts the steps an interruption kept from running.
+	notRun    int
+	Operator  string
+	Generated string
 
 	// The appendix: what an engineer looks up.
 	Steps []stepRow
@@ -96,7 +98,7 @@ func buildView(run *runbook.Run) *view {
 	r := relTo(run.Root)
 	v := &view{
 		Title:       "Weekly Maintenance Report – " + formatDate(run.StartedAt),
-		Status:      string(run.Status),
+		Status:      runClass(run),
 		StatusText:  statusText(run),
 		RunID:       run.RunID,
 		Host:        orNA(run.Host),
@@ -125,9 +127,12 @@ func buildView(run *runbook.Run) *view {
 			if g, ok := actions(where, s, r); ok {
 				v.Actions = append(v.Actions, g)
 			}
-			v.Steps = append(v.Steps, stepRow{where, string(s.Status), string(s.Kind), formatSeconds(s.DurationSeconds), stepDetail(s, r)})
+			v.Steps = append(v.Steps, stepRow{where, stepStatus(s), string(s.Kind), formatSeconds(s.DurationSeconds), stepDetail(s, r)})
 			for _, name := range slices.Sorted(maps.Keys(s.Metrics)) {
 				v.StepMetrics = append(v.StepMetrics, stepMetric{where, r(name), formatMetric(s.Metrics[name])})
+			}
+			if stepStatus(s) == statusNotRun {
+				v.notRun++
 			}
 			if s.Status == runbook.StatusPostponed {
 				v.Special = append(v.Special, "run the postponed step "+where+noteSuffix(s, r))
@@ -137,6 +142,33 @@ func buildView(run *runbook.Run) *view {
 	v.Box = buildBox(run, v, r)
 	return v
 }
+
+// runClass is the run's status for colour: an interrupted run has its own.
+func runClass(run *runbook.Run) string {
+	if run.Interrupted != nil {
+		return string(runbook.StatusInterrupted)
+	}
+	return string(run.Status)
+}
+
+// stepStatus is a step's status as a reader should take it: a step
+// skipped because it had nothing to do is "not needed", one the run never
+// reached because it was interrupted "not run".
+func stepStatus(s runbook.StepResult) string {
+	switch {
+	case s.NotNeeded():
+		return statusNotNeeded
+	case s.Status == runbook.StatusSkipped && s.Reason == runbook.SkipInterrupted:
+		return statusNotRun
+	}
+	return string(s.Status)
+}
+
+// Display statuses of steps (stepStatus) and template lines.
+const (
+	statusNotNeeded = "not needed"
+	statusNotRun    = "not run"
+)
 
 func noteSuffix(s runbook.StepResult, r rel) string {
 	if n := note(s, r); n != "" {
@@ -205,9 +237,11 @@ func phaseLabel(p runbook.PhaseResult) string {
 }
 
 // phaseDetail is the phase's status with what a reader needs next to it:
-// how many findings need a look, and which steps did not run.
+// how many findings need a look, and which steps did not run. A step
+// skipped because it was not needed is not counted: nothing is missing.
 func phaseDetail(p runbook.PhaseResult) string {
-	var notable, host, skipped, postponed, failed int
+	var notable, host int
+	count := map[string]int{}
 	for _, s := range p.Steps {
 		for _, f := range s.Findings {
 			switch {
@@ -218,28 +252,29 @@ func phaseDetail(p runbook.PhaseResult) string {
 				notable++
 			}
 		}
-		switch s.Status {
-		case runbook.StatusSkipped:
-			skipped++
-		case runbook.StatusPostponed:
-			postponed++
-		case runbook.StatusFail:
-			failed++
-		}
+		count[stepStatus(s)]++
 	}
 	parts := []string{string(p.Status)}
+	if p.Status == runbook.StatusSkipped && count[statusNotRun] == len(p.Steps) {
+		parts[0] = "not run (interrupted)"
+	} else if p.Status == runbook.StatusSkipped && count[statusNotNeeded] == len(p.Steps) {
+		parts[0] = statusNotNeeded
+	}
 	if notable > 0 {
 		parts = append(parts, plural(notable, "finding")+" to look at")
 	}
 	if host > 0 {
 		parts = append(parts, plural(host, "finding")+" about this host")
 	}
-	for _, c := range []struct {
-		n    int
-		what string
-	}{{failed, "failed"}, {postponed, "postponed"}, {skipped, "skipped"}} {
-		if c.n > 0 && !(len(p.Steps) == c.n && string(p.Status) == c.what) {
-			parts = append(parts, plural(c.n, "step")+" "+c.what)
+	for _, c := range []struct{ status, what string }{
+		{string(runbook.StatusFail), "failed"}, {string(runbook.StatusInterrupted), "interrupted"},
+		{string(runbook.StatusPostponed), "postponed"}, {string(runbook.StatusSkipped), "skipped"},
+		{statusNotRun, "not run (interrupted)"},
+	} {
+		// "interrupted, 1 step interrupted" says it twice.
+		n := count[c.status]
+		if n > 0 && n < len(p.Steps) && (c.status != string(p.Status) || n > 1) {
+			parts = append(parts, plural(n, "step")+" "+c.what)
 		}
 	}
 	return strings.Join(parts, ", ")

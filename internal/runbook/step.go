@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -102,9 +103,14 @@ func (e *Env) Do(ctx context.Context, what string, fn func(ctx context.Context) 
 	if e.result != nil {
 		// A failed action is listed too: it may have half happened (a
 		// stop cut short by Ctrl-C), and the report must not hide it.
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
+			// Cut short by the run's cancellation: "context canceled"
+			// says nothing to a reader.
+			e.result.Action("%s (interrupted)", what)
+		case err != nil:
 			e.result.Action("%s (failed: %v)", what, err)
-		} else {
+		default:
 			e.result.Action("%s", what)
 		}
 	}

@@ -32,7 +32,7 @@ func (ph *databasePhase) dbCorruption(ctx context.Context, env *runbook.Env) (ru
 			r.Recommend("Fix what kept the check from running (the evidence says what), then run `fossamaint db check --full`.")
 			return r, nil
 		}
-		return runbook.Skipped("the integrity check passed"), nil
+		return runbook.NotNeeded("the integrity check passed"), nil
 	}
 	var r runbook.Result
 	dbPath := ph.db.Path
