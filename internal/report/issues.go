@@ -130,37 +130,70 @@ func hostSteps(phases []runbook.PhaseResult, r rel) []hostStep {
 	return out
 }
 
-// topPhases ranks the phases for the summary's most important findings:
-// the data first, then who can get at it, then whether it is served.
-var topPhases = []string{"database", "security", "backups", "postflight", "preflight", "logs", "updates", "performance"}
+// urgency ranks findings of the same severity for the summary's "Most
+// important": what harms the installation soonest first. Classes, from
+// the most urgent:
+//
+//  0. not serving: the services or their endpoints are down;
+//  1. under attack or about to break: attacks in the application or
+//     system logs (happening now), then a certificate about to expire;
+//  2. data safety: a backup missing, failing or unverified, the
+//     database's integrity and its maintenance;
+//  3. exposure: file modes more open than allowed, pending security
+//     updates (harm needs someone to use them: after data safety);
+//  4. health: errors in the logs, latency, resources, anything else;
+//  5. housekeeping: retention, log volume and rotation (nothing breaks
+//     this week).
+//
+// The values are the class times ten, so that a class can order its own
+// steps. A "phase/step" entry wins over its "phase/*"; an unlisted step
+// is health. docs/report.md says the same for operators.
+var urgency = map[string]int{
+	"preflight/services": 0, "postflight/services": 0, "postflight/endpoints": 0,
+	"security/app-logs": 10, "security/host-auth": 10, "security/tls-certificates": 11,
+	"preflight/daily-backup": 20, "preflight/previous-runs": 20, "database/*": 20, "backups/*": 20,
+	"security/file-modes": 30, "security/security-updates": 30, "preflight/security-updates": 30, "updates/*": 30,
+	"backups/retention": 50, "logs/rotate": 50,
+}
 
-// topIssues picks the n findings a manager sees first: the most severe,
-// one per phase in topPhases order (other phases after), then the rest in
-// plan order.
-func topIssues(groups []issueGroup, n int) []issue {
-	rank := func(it issue) int {
-		phase, _, _ := strings.Cut(it.Where, "/")
-		if i := slices.Index(topPhases, phase); i >= 0 {
-			return i
-		}
-		return len(topPhases)
+// urgencyOf is where's class in urgency.
+func urgencyOf(where string) int {
+	if u, ok := urgency[where]; ok {
+		return u
 	}
+	phase, _, _ := strings.Cut(where, "/")
+	if u, ok := urgency[phase+"/*"]; ok {
+		return u
+	}
+	return 40
+}
+
+// topIssues picks the n findings a manager sees first: by severity;
+// within a severity the first finding of each step before any step's
+// second (three findings of one step would hide three other problems:
+// the Issues section lists them all), then by urgency, then plan order.
+func topIssues(groups []issueGroup, n int) []issue {
 	var out []issue
 	for _, g := range groups {
-		items := slices.Clone(g.Items)
-		slices.SortStableFunc(items, func(a, b issue) int { return rank(a) - rank(b) })
-		seen := map[string]bool{}
-		var rest []issue
-		for _, it := range items {
-			phase, _, _ := strings.Cut(it.Where, "/")
-			if seen[phase] {
-				rest = append(rest, it)
-				continue
-			}
-			seen[phase] = true
-			out = append(out, it)
+		type ranked struct {
+			issue
+			urgency, nth int
 		}
-		out = append(out, rest...)
+		items := make([]ranked, len(g.Items))
+		seen := map[string]int{}
+		for i, it := range g.Items {
+			items[i] = ranked{it, urgencyOf(it.Where), seen[it.Where]}
+			seen[it.Where]++
+		}
+		slices.SortStableFunc(items, func(a, b ranked) int {
+			if a.nth != b.nth {
+				return a.nth - b.nth
+			}
+			return a.urgency - b.urgency
+		})
+		for _, it := range items {
+			out = append(out, it.issue)
+		}
 		if len(out) >= n {
 			return out[:n]
 		}

@@ -135,22 +135,54 @@ func TestCharts(t *testing.T) {
 	}
 }
 
+// TestTopIssues: severity first, then one finding per step before a
+// step's second, then what harms the installation soonest (urgency).
 func TestTopIssues(t *testing.T) {
-	groups := []issueGroup{
-		{"critical", []issue{{Where: "postflight/health"}}},
-		{"warning", []issue{{Where: "preflight/a"}, {Where: "security/b"}, {Where: "security/c"}, {Where: "database/d"}}},
+	warn := func(where ...string) issueGroup {
+		g := issueGroup{Severity: "warning"}
+		for _, w := range where {
+			g.Items = append(g.Items, issue{Severity: "warning", Where: w})
+		}
+		return g
 	}
-	var got []string
-	for _, it := range topIssues(groups, 3) {
-		got = append(got, it.Where)
+	tests := []struct {
+		name   string
+		groups []issueGroup
+		want   string
+	}{
+		{"the demo: attacks, then the certificate, before backups; retention last",
+			[]issueGroup{warn("preflight/daily-backup", "preflight/recent-errors", "updates/apt", "logs/analyze",
+				"security/file-modes", "security/file-modes", "security/tls-certificates", "security/tls-certificates",
+				"security/app-logs", "security/app-logs", "security/app-logs", "backups/retention", "postflight/latency")},
+			"security/app-logs security/tls-certificates preflight/daily-backup"},
+		{"a step's second finding after every step's first",
+			[]issueGroup{warn("security/app-logs", "security/app-logs", "backups/retention")},
+			"security/app-logs backups/retention security/app-logs"},
+		{"a critical finding first, whatever its class",
+			[]issueGroup{{"critical", []issue{{Where: "logs/rotate"}}}, warn("postflight/services", "security/app-logs")},
+			"logs/rotate postflight/services security/app-logs"},
+		{"not serving before an attack",
+			[]issueGroup{warn("security/app-logs", "postflight/endpoints")},
+			"postflight/endpoints security/app-logs"},
+		{"data safety before exposure before health before housekeeping",
+			[]issueGroup{warn("backups/retention", "logs/analyze", "security/file-modes", "backups/verify")},
+			"backups/verify security/file-modes logs/analyze"},
+		{"an unknown step is health, after exposure and before housekeeping",
+			[]issueGroup{warn("logs/rotate", "custom/thing", "updates/pip")},
+			"updates/pip custom/thing logs/rotate"},
+		{"fewer than n", []issueGroup{warn("database/integrity")}, "database/integrity"},
+		{"none", nil, ""},
 	}
-	// Critical first; then one per phase, the database before security
-	// before preflight.
-	if want := "postflight/health database/d security/b"; strings.Join(got, " ") != want {
-		t.Errorf("top = %q, want %q", got, want)
-	}
-	if n := len(topIssues(groups[:1], 3)); n != 1 {
-		t.Errorf("%d top issues from 1", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, it := range topIssues(tt.groups, 3) {
+				got = append(got, it.Where)
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("top = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
