@@ -121,13 +121,20 @@ func formatMetric(m runbook.Metric) string {
 }
 
 // headlines is the template's "Performance Metrics" list, then any other
-// run-level metric so nothing measured is left out of the report.
-func headlines(m map[string]float64) []labelled {
+// run-level metric so nothing measured is left out of the report. A
+// headline is the value at the end of the run (Summarize keeps the last
+// step's), shown as "before → after" when an earlier step of the run
+// measured it otherwise (the database's size before and after a VACUUM).
+func headlines(m map[string]float64, phases []runbook.PhaseResult) []labelled {
 	value := func(name string, format func(float64) string) string {
-		if x, ok := m[name]; ok {
-			return format(x)
+		x, ok := m[name]
+		if !ok {
+			return "n/a"
 		}
-		return "n/a"
+		if first, ok := firstHeadline(phases, name); ok && format(first) != format(x) {
+			return format(first) + " → " + format(x)
+		}
+		return format(x)
 	}
 	out := []labelled{
 		{"Database Size", value(runbook.HeadlineDatabaseSizeBytes, formatBytes)},
@@ -143,6 +150,19 @@ func headlines(m map[string]float64) []labelled {
 		}
 	}
 	return out
+}
+
+// firstHeadline is the first value a step of the run recorded for a
+// headline metric.
+func firstHeadline(phases []runbook.PhaseResult, name string) (float64, bool) {
+	for _, p := range phases {
+		for _, s := range p.Steps {
+			if h, ok := s.Metrics[name]; ok && h.Headline {
+				return h.Value, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // relTo returns a function that writes paths under root relative to it

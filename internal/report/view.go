@@ -111,7 +111,7 @@ func buildView(run *runbook.Run) *view {
 		Window:      formatWindow(run.Window),
 		Downtime:    formatDowntime(run.DowntimeSeconds),
 		Activities:  activities(run.Phases),
-		Headlines:   headlines(run.Metrics),
+		Headlines:   headlines(run.Metrics, run.Phases),
 		Charts:      charts(run.Phases),
 		// Recommendations name files: shorten them like every other path.
 		Recommendations: mapStrings(run.Recommendations, r),

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,40 @@ func TestHTMLRendersMarkup(t *testing.T) {
 		if strings.Contains(html, bad) {
 			t.Errorf("HTML contains %q", bad)
 		}
+	}
+}
+
+// TestHeadlineAfterTheRun: a headline two steps measured shows the value
+// the run left, with the first one before it when they differ.
+func TestHeadlineAfterTheRun(t *testing.T) {
+	measured := func(name string, values ...float64) *runbook.Run {
+		run := &runbook.Run{}
+		for i, v := range values {
+			var r runbook.Result
+			r.Headline(name, v, "bytes")
+			run.Phases = append(run.Phases, runbook.PhaseResult{Name: "database",
+				Steps: []runbook.StepResult{{Name: fmt.Sprint("step", i), Result: r}}})
+		}
+		run.Summarize()
+		return run
+	}
+	tests := []struct {
+		name   string
+		values []float64
+		want   string
+	}{
+		{"vacuumed", []float64{66.4 * (1 << 20), 50.2 * (1 << 20)}, "66.4 MiB → 50.2 MiB"},
+		{"unchanged", []float64{66.4 * (1 << 20), 66.4 * (1 << 20)}, "66.4 MiB"},
+		{"measured once", []float64{66.4 * (1 << 20)}, "66.4 MiB"},
+		{"not measured", nil, "n/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := measured(runbook.HeadlineDatabaseSizeBytes, tt.values...)
+			got := headlines(run.Metrics, run.Phases)[0]
+			if got.Label != "Database Size" || got.Value != tt.want {
+				t.Errorf("%s: %q, want %q", got.Label, got.Value, tt.want)
+			}
+		})
 	}
 }

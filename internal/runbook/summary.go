@@ -59,7 +59,9 @@ func NewRunID(now time.Time) string {
 // headline metrics, the recommendations (most severe first, each once,
 // then the postponed steps), the downtime (the sum of the steps'
 // downtime_seconds) and, for a weekly run whose changes were undone, the
-// rolled-back state. A metric no step measured is left out, never guessed.
+// rolled-back state. A metric no step measured is left out, never guessed;
+// one that several steps measured keeps the last step's value, the state
+// the run leaves (the database's size after a VACUUM, not before).
 func (run *Run) Summarize() {
 	run.Metrics = map[string]float64{}
 	run.DowntimeSeconds = 0

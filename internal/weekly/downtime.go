@@ -324,6 +324,7 @@ func (d *downtime) afterRestart(ctx context.Context) {
 	}
 	d.r.Metric("size_before_bytes", float64(d.sizeBefore), "bytes")
 	d.r.Metric("size_after_bytes", float64(d.sizeAfter), "bytes")
+	d.r.Headline(runbook.HeadlineDatabaseSizeBytes, float64(d.sizeAfter), "bytes") // the size the run leaves
 	d.r.Metric("reclaimed_bytes", float64(d.sizeBefore-d.sizeAfter), "bytes")
 	d.r.Tally(runbook.Tally{Verb: "vacuumed", Object: "database", Count: 1, BytesBefore: d.sizeBefore, BytesAfter: d.sizeAfter})
 	pointB := d.ph.downtime.pointB
