@@ -18,6 +18,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"orNA":        orNA,
 	"inline":      inline,
 	"join":        strings.Join,
+	"more":        moreFindings,
 }).Parse(htmlSource))
 
 // statusClasses are the statuses and severities that have a colour.

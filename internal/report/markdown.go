@@ -40,8 +40,7 @@ func writeMarkdown(b *bytes.Buffer, v *view) {
 	writeMarkdownActions(b, v)
 	writeMarkdownMetrics(b, v)
 
-	b.WriteString("\n## Recommendations\n")
-	mdList(b, v.Recommendations)
+	writeMarkdownRecommendations(b, v.Recommendations)
 
 	b.WriteString("\n## Next Maintenance\n")
 	mdField(b, "Scheduled", v.NextScheduled)
@@ -150,6 +149,31 @@ func writeMarkdownMetrics(b *bytes.Buffer, v *view) {
 	}
 }
 
+// writeMarkdownRecommendations puts each recommendation under the
+// finding it answers.
+func writeMarkdownRecommendations(b *bytes.Buffer, recs []recommendation) {
+	b.WriteString("\n## Recommendations\n")
+	if len(recs) == 0 {
+		b.WriteString("None.\n")
+	}
+	for _, rec := range recs {
+		if rec.Where == "" {
+			fmt.Fprintf(b, "- %s\n", mdInline(rec.Text))
+			continue
+		}
+		fmt.Fprintf(b, "- **%s**: %s%s  \n  → %s\n", mdText(rec.Where), mdInline(rec.Finding), mdText(moreFindings(rec.More)), mdInline(rec.Text))
+	}
+}
+
+// moreFindings is " (and 2 more findings)" when a recommendation answers
+// more than the finding shown.
+func moreFindings(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return " (and " + plural(n, "more finding") + ")"
+}
+
 func writeMarkdownHost(b *bytes.Buffer, v *view) {
 	if len(v.HostSteps) == 0 {
 		return
@@ -188,16 +212,6 @@ func writeMarkdownAppendix(b *bytes.Buffer, v *view) {
 
 func mdField(b *bytes.Buffer, label, value string) {
 	fmt.Fprintf(b, "- **%s:** %s\n", mdText(label), mdText(value))
-}
-
-func mdList(b *bytes.Buffer, items []string) {
-	if len(items) == 0 {
-		b.WriteString("None.\n")
-		return
-	}
-	for _, s := range items {
-		fmt.Fprintf(b, "- %s\n", mdInline(s))
-	}
 }
 
 func mdEvidence(b *bytes.Buffer, e evidence) { mdEvidenceIndent(b, e, "  ") }

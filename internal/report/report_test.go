@@ -105,7 +105,7 @@ func TestMarkdownSections(t *testing.T) {
 		{"missing metric", dry, "- **Average CPU Usage:** n/a\n"},
 		{"extra metric", md, "- **backups kept:** 18\n"},
 		{"trend", md, "- **CPU use, daily average:** 18% → 22% → 20% → 24% → 23% → 28% → 29% (Nov 28 – Dec 4)\n"},
-		{"recommendation code kept", md, "- Run `fossamaint security perms --fix` (or chmod 0600 backend/.env).\n"},
+		{"recommendation under its finding, code kept", md, "- **security/auth-failures**: backend/.env is mode 0644, allowed at most 0600  \n  → Run `fossamaint security perms --fix` (or chmod 0600 backend/.env).\n"},
 		{"no recommendations", dry, "## Recommendations\nNone.\n"},
 		{"scheduled", md, "- **Scheduled:** 2026-12-12 02:00 CST\n"},
 		{"special activities, no postponed: postponed:", md, "  - run the postponed step backups/verify-restore (budget 20m exceeds the 12m left in the window)\n"},

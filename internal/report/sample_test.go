@@ -70,6 +70,7 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 	apt := step("os-packages", runbook.StatusOK, at(2, 0, 4), 12.5)
 	apt.Scope = runbook.ScopeHost
 	apt.Finding(runbook.Warning, "openssl 3.0.13-0ubuntu3.4 -> 3.0.13-0ubuntu3.5\nlibc6 2.39-0ubuntu8.3 -> 2.39-0ubuntu8.4", "%d security updates pending", 2)
+	apt.Recommend("Apply the 2 pending security updates")
 	apt.Finding(runbook.Info, "", "%d updates available in total", 12)
 	pip := step("python-deps", runbook.StatusOK, at(2, 0, 17), 3.1)
 	pip.Finding(runbook.Warning, "fastapi==0.110.0 (GHSA-qf9m-vfgh-m389)", "fastapi has a known vulnerability")
@@ -81,6 +82,7 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 	backup.Action("backed up fossawork_v2.db to /srv/fossawork/backups/maintenance/fossawork_v2_pre_maintenance_20261205-020100.db (sha256 9f2c…)")
 	integrity := step("integrity", runbook.StatusOK, at(2, 1, 1), 18.8)
 	integrity.Finding(runbook.Critical, "*** in database main ***\nPage 42: btree page has 3 cells, expected 4", "integrity_check found %d problems in the backup copy", 2)
+	integrity.Recommend("Restore the database from the newest verified backup and investigate the integrity failure")
 	integrity.Metric("freelist_ratio", 0.31, "ratio")
 	vacuum := step("vacuum", runbook.StatusFail, at(2, 1, 20), 2.75)
 	vacuum.Kind = runbook.Downtime
@@ -127,6 +129,7 @@ func laterPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 
 	auth := step("auth-failures", runbook.StatusOK, at(2, 3, 1), 0.8)
 	auth.Finding(runbook.Warning, "/srv/fossawork/backend/.env", "/srv/fossawork/backend/.env is mode 0644, allowed at most 0600")
+	auth.Recommend("Run `fossamaint security perms --fix` (or chmod 0600 /srv/fossawork/backend/.env).")
 	auth.Finding(runbook.Warning, "sshd[811]: Failed password for root from 203.0.113.7 port 2222 ssh2 | `x`", "%d failed logins from 203.0.113.7 (above 50)", 52)
 	modes := step("file-modes", runbook.StatusOK, at(2, 3, 2), 0.01)
 	modes.Finding(runbook.Info, "", "message with <b>markup</b>, *stars*, [links](x) and a | pipe")

@@ -32,7 +32,7 @@ type view struct {
 	Actions         []actionGroup
 	Headlines       []labelled
 	Charts          []chart
-	Recommendations []string
+	Recommendations []recommendation
 	NextScheduled   string
 	Special         []string
 	// notRun counts the steps an interruption kept from running.
@@ -83,6 +83,15 @@ type actionGroup struct {
 	Items   []string // the actions themselves, when there are no tallies
 }
 
+// recommendation is what to do, with the finding it answers (Where and
+// Finding are empty for one no finding made: a postponed step's, which
+// names the step itself).
+type recommendation struct {
+	Where, Finding, Text string
+	// More counts the other findings with the same recommendation.
+	More int
+}
+
 type labelled struct {
 	Label, Value string
 }
@@ -97,24 +106,23 @@ type rel func(string) string
 func buildView(run *runbook.Run) *view {
 	r := relTo(run.Root)
 	v := &view{
-		Title:       "Weekly Maintenance Report – " + formatDate(run.StartedAt),
-		Status:      runClass(run),
-		StatusText:  statusText(run),
-		RunID:       run.RunID,
-		Host:        orNA(run.Host),
-		Root:        run.Root,
-		ToolVersion: orNA(run.ToolVersion),
-		DryRun:      run.DryRun,
-		Start:       formatTime(run.StartedAt),
-		End:         formatTime(run.FinishedAt),
-		Duration:    formatSpan(run.StartedAt, run.FinishedAt),
-		Window:      formatWindow(run.Window),
-		Downtime:    formatDowntime(run.DowntimeSeconds),
-		Activities:  activities(run.Phases),
-		Headlines:   headlines(run.Metrics, run.Phases),
-		Charts:      charts(run.Phases),
-		// Recommendations name files: shorten them like every other path.
-		Recommendations: mapStrings(run.Recommendations, r),
+		Title:           "Weekly Maintenance Report – " + formatDate(run.StartedAt),
+		Status:          runClass(run),
+		StatusText:      statusText(run),
+		RunID:           run.RunID,
+		Host:            orNA(run.Host),
+		Root:            run.Root,
+		ToolVersion:     orNA(run.ToolVersion),
+		DryRun:          run.DryRun,
+		Start:           formatTime(run.StartedAt),
+		End:             formatTime(run.FinishedAt),
+		Duration:        formatSpan(run.StartedAt, run.FinishedAt),
+		Window:          formatWindow(run.Window),
+		Downtime:        formatDowntime(run.DowntimeSeconds),
+		Activities:      activities(run.Phases),
+		Headlines:       headlines(run.Metrics, run.Phases),
+		Charts:          charts(run.Phases),
+		Recommendations: recommendations(run, r),
 		NextScheduled:   formatTime(run.NextMaintenance),
 		Operator:        orNA(run.Operator),
 		Generated:       formatTime(run.FinishedAt),
@@ -169,6 +177,42 @@ const (
 	statusNotNeeded = "not needed"
 	statusNotRun    = "not run"
 )
+
+// recommendations are the run's, in its order (worst finding first),
+// each with the first finding that made it: a recommendation alone
+// ("Confirm these requests were rejected") says nothing. Paths in them
+// are shortened like every other.
+func recommendations(run *runbook.Run, r rel) []recommendation {
+	type source struct {
+		sev            runbook.Severity
+		where, message string
+		n              int
+	}
+	from := map[string]*source{}
+	for _, f := range located(run) {
+		if f.Recommendation == "" {
+			continue
+		}
+		src, ok := from[f.Recommendation]
+		if !ok {
+			src = &source{}
+			from[f.Recommendation] = src
+		}
+		src.n++
+		if !ok || f.Severity > src.sev { // the worst finding names it
+			src.sev, src.where, src.message = f.Severity, f.Phase+"/"+f.Step, firstLine(f.Message, maxMessage)
+		}
+	}
+	out := make([]recommendation, 0, len(run.Recommendations))
+	for _, text := range run.Recommendations {
+		rec := recommendation{Text: r(text)}
+		if src, ok := from[text]; ok {
+			rec.Where, rec.Finding, rec.More = src.where, r(src.message), src.n-1
+		}
+		out = append(out, rec)
+	}
+	return out
+}
 
 func noteSuffix(s runbook.StepResult, r rel) string {
 	if n := note(s, r); n != "" {

@@ -231,7 +231,7 @@ func TestHTMLRendersMarkup(t *testing.T) {
 	html := renderString(t, FormatHTML, sampleRun(t), Options{})
 	for _, want := range []string{
 		`<section class="summary s-fail" id="summary">`,
-		`<li>Run <code>fossamaint security perms --fix</code> (or chmod 0600 backend/.env).</li>`,
+		`<li><strong>security/auth-failures</strong>: backend/.env is mode 0644, allowed at most 0600<br>→ Run <code>fossamaint security perms --fix</code> (or chmod 0600 backend/.env).</li>`,
 		`<span class="tick done" role="img" aria-label="done">✓</span>Pre-maintenance verification`,
 		`<svg class="chart" viewBox="0 0 360 150" role="img"`,
 		`<polyline points="44,`,
