@@ -50,7 +50,8 @@ func inline(s string) template.HTML {
 		if i%2 == 1 {
 			b.WriteString("<code>" + template.HTMLEscapeString(part) + "</code>")
 		} else {
-			b.WriteString(template.HTMLEscapeString(part))
+			esc := template.HTMLEscapeString(wildcard)
+			b.WriteString(strings.ReplaceAll(template.HTMLEscapeString(part), esc, "<code>"+esc+"</code>"))
 		}
 	}
 	return template.HTML(b.String()) //nolint:gosec // every part is escaped above

@@ -101,6 +101,9 @@ func writeMarkdownIssues(b *bytes.Buffer, v *view) {
 	if len(v.AllIssues) > 0 {
 		b.WriteString("\nThe evidence, and the informational findings, are in the appendix.\n")
 	}
+	if v.Wildcard {
+		b.WriteString("In error patterns, `<*>` stands for a varying value (a number, an id, a name).\n")
+	}
 }
 
 func mdIssues(b *bytes.Buffer, items []issue) {
@@ -263,8 +266,12 @@ var mdEscaper = strings.NewReplacer(
 // or table cell breaks can come from a message. A ">" can only quote at
 // the start of a line, where mdText never puts text, so it stays readable.
 func mdText(s string) string {
-	return mdEscaper.Replace(oneLine(s))
+	return strings.ReplaceAll(mdEscaper.Replace(oneLine(s)), `\<\*>`, "`"+wildcard+"`")
 }
+
+// wildcard is what a log template shows for a varying value; text shows
+// it as code (mdText, inline), explained once (view.Wildcard).
+const wildcard = "<*>"
 
 // mdInline is mdText that keeps the code spans a message means
 // ("run `fossamaint backup prune`") as code spans.

@@ -405,3 +405,34 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestWildcardShownAsCode: a log template's <*> is code, never escaped
+// into \<\*>, and explained once.
+func TestWildcardShownAsCode(t *testing.T) {
+	var r runbook.Result
+	r.Finding(runbook.Warning, "28× Database locked while updating work order <*>", "191 errors this week (investigate above 100)")
+	r.Recommend("Investigate the most frequent error pattern (database, 28 times): `Database locked while updating work order <*>`")
+	r.Finding(runbook.Warning, "", "new pattern: Slow query <*> on work_orders")
+	run := &runbook.Run{RunID: "r", Status: runbook.RunWarn, Phases: []runbook.PhaseResult{{Name: "logs", Status: runbook.StatusWarn,
+		Steps: []runbook.StepResult{{Name: "analyze", Kind: runbook.ReadOnly, Result: r}}}}}
+	run.Summarize()
+	md := renderString(t, FormatMarkdown, run, Options{})
+	for _, want := range []string{
+		"→ Investigate the most frequent error pattern (database, 28 times): `Database locked while updating work order <*>`\n",
+		"new pattern: Slow query `<*>` on work_orders",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, `\<\*>`) || strings.Count(md, "stands for a varying value") != 1 {
+		t.Errorf("escaped, or explained other than once:\n%s", md)
+	}
+	html := renderString(t, FormatHTML, run, Options{})
+	if !strings.Contains(html, "Slow query <code>&lt;*&gt;</code> on") || strings.Count(html, "stands for a varying value") != 1 {
+		t.Errorf("HTML: <*> not code, or explained other than once")
+	}
+	if md := renderString(t, FormatMarkdown, sampleRun(t), Options{}); strings.Contains(md, "varying value") {
+		t.Error("a report without templates explains <*>")
+	}
+}

@@ -35,6 +35,9 @@ type view struct {
 	Recommendations []recommendation
 	NextScheduled   string
 	Special         []string
+	// Wildcard is true when some text shows a log template's "<*>":
+	// the report explains it once.
+	Wildcard bool
 	// notRun counts the steps an interruption kept from running.
 	notRun    int
 	Operator  string
@@ -148,6 +151,7 @@ func buildView(run *runbook.Run) *view {
 		}
 	}
 	v.Box = buildBox(run, v, r)
+	v.Wildcard = showsWildcard(run)
 	return v
 }
 
@@ -212,6 +216,17 @@ func recommendations(run *runbook.Run, r rel) []recommendation {
 		out = append(out, rec)
 	}
 	return out
+}
+
+// showsWildcard is true when a finding or recommendation of the run
+// holds a log template's wildcard.
+func showsWildcard(run *runbook.Run) bool {
+	for _, f := range run.Findings() {
+		if strings.Contains(f.Message+f.Evidence+f.Recommendation, wildcard) {
+			return true
+		}
+	}
+	return false
 }
 
 func noteSuffix(s runbook.StepResult, r rel) string {

@@ -57,7 +57,8 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	if a.Investigate {
 		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%d errors this week (investigate above %d)", a.ErrorsTotal, a.Threshold)
 		if len(a.Patterns) > 0 {
-			r.Recommend("Investigate the most frequent error pattern (%s, %d times): %s", a.Patterns[0].Category, a.Patterns[0].Count, a.Patterns[0].Template)
+			// The template in backticks: reports show it as code.
+			r.Recommend("Investigate the most frequent error pattern (%s, %d times): `%s`", a.Patterns[0].Category, a.Patterns[0].Count, a.Patterns[0].Template)
 		}
 	}
 	if len(a.NewPatterns) > 0 && prev != nil {
