@@ -43,6 +43,7 @@ func (k *Kit) SnapshotConfig(ctx context.Context, env *runbook.Env) (runbook.Res
 	if err != nil || env.DryRun {
 		return r, err
 	}
+	r.Tally(runbook.Tally{Verb: "taken for a rollback", Object: "configuration snapshot", Count: 1}) // the summary's words
 	k.pruneConfigSnapshots(env.RunID(), &r)
 	return r, nil
 }

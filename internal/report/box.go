@@ -44,7 +44,7 @@ func buildBox(run *runbook.Run, v *view, r rel) box {
 	}
 	for _, p := range run.Phases {
 		for _, s := range p.Steps {
-			if line := doneLine(p.Name+"/"+s.Name, s, r); line != "" {
+			if line := doneLine(p.Name+"/"+s.Name, s, r, run.DryRun); line != "" {
 				b.Done = append(b.Done, line)
 			}
 		}
@@ -63,9 +63,11 @@ func buildBox(run *runbook.Run, v *view, r rel) box {
 	return b
 }
 
-// doneLine says in one line what a step that changes things did: its
-// tallies, or its first action and how many more.
-func doneLine(where string, s runbook.StepResult, r rel) string {
+// doneLine says in one line what a step that changes things did, in the
+// past tense: its tallies ("1 weekly backup taken (66 MiB)", the words
+// steps choose for it), or how many actions it did. In a dry run, under
+// "Would do", its first action and how many more.
+func doneLine(where string, s runbook.StepResult, r rel, dryRun bool) string {
 	if s.Kind == runbook.ReadOnly || isHost(s) {
 		return ""
 	}
@@ -86,6 +88,12 @@ func doneLine(where string, s runbook.StepResult, r rel) string {
 	if len(s.Actions) == 0 {
 		return ""
 	}
+	if !dryRun {
+		// Actions are recorded as commands ("write X"): in a list of
+		// what was done they would read as orders. Tallies say it.
+		return where + ": " + plural(len(s.Actions), "action") + " (see Actions Taken)"
+	}
+	// A dry run's "would: write X" under "Would do" reads as it should.
 	line := where + ": " + firstLine(r(strings.TrimPrefix(s.Actions[0], "would: ")), 90)
 	if n := len(s.Actions) - 1; n > 0 {
 		line += " (+" + plural(n, "more action") + ")"

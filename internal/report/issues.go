@@ -209,7 +209,9 @@ func actions(where string, s runbook.StepResult, r rel) (actionGroup, bool) {
 	for _, t := range s.Tallies {
 		g.Tallies = append(g.Tallies, tallyText(t))
 	}
-	if len(g.Tallies) == 0 {
+	// A few actions are listed under their tallies ("1 weekly backup
+	// taken" and where it went); hundreds are only counted.
+	if len(g.Tallies) == 0 || len(s.Actions) <= maxListedWithTallies {
 		g.Items = mapStrings(s.Actions, r)
 	}
 	if s.Undone {
@@ -217,6 +219,10 @@ func actions(where string, s runbook.StepResult, r rel) (actionGroup, bool) {
 	}
 	return g, len(g.Tallies) > 0 || len(g.Items) > 0
 }
+
+// maxListedWithTallies is how many actions a step with tallies may have
+// and still list them.
+const maxListedWithTallies = 4
 
 // tallyText is "368 log files compressed (3.7 MiB → 0.6 MiB)".
 func tallyText(t runbook.Tally) string {

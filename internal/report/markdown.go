@@ -123,9 +123,16 @@ func writeMarkdownActions(b *bytes.Buffer, v *view) {
 		return
 	}
 	for _, a := range v.Actions {
-		if len(a.Tallies) > 0 {
+		if len(a.Tallies) > 0 && len(a.Items) == 0 {
 			fmt.Fprintf(b, "- **%s**: %s (%s in the JSON report)\n", mdText(a.Where),
 				mdText(strings.Join(a.Tallies, "; ")), plural(a.Count, "action"))
+			continue
+		}
+		if len(a.Tallies) > 0 {
+			fmt.Fprintf(b, "- **%s**: %s\n", mdText(a.Where), mdText(strings.Join(a.Tallies, "; ")))
+			for _, it := range a.Items {
+				fmt.Fprintf(b, "  - %s\n", mdInline(it))
+			}
 			continue
 		}
 		if len(a.Items) == 1 {

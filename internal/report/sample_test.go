@@ -79,6 +79,7 @@ func firstPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 
 	backup := step("pre-backup", runbook.StatusOK, at(2, 1, 0), 0.9)
 	backup.Kind = runbook.Mutating
+	backup.Tally(runbook.Tally{Verb: "taken", Object: "pre-maintenance backup", Count: 1, BytesBefore: 524288000})
 	backup.Action("backed up fossawork_v2.db to /srv/fossawork/backups/maintenance/fossawork_v2_pre_maintenance_20261205-020100.db (sha256 9f2c…)")
 	integrity := step("integrity", runbook.StatusOK, at(2, 1, 1), 18.8)
 	integrity.Finding(runbook.Critical, "*** in database main ***\nPage 42: btree page has 3 cells, expected 4", "integrity_check found %d problems in the backup copy", 2)
@@ -166,6 +167,7 @@ func dryRun(t testing.TB) *runbook.Run {
 	db.Status = runbook.StatusOK
 	db.Steps = []runbook.StepResult{db.Steps[0]}
 	db.Steps[0].Actions = []string{"would: back up fossawork_v2.db to backups/maintenance"}
+	db.Steps[0].Tallies = nil // a dry run takes no backup
 	rotate := &run.Phases[3].Steps[0]
 	rotate.Actions = []string{"would: compress 4 log files older than 7 days"}
 	rotate.Tallies = []runbook.Tally{{Verb: "compressed", Object: "log files", Count: 4, BytesBefore: 13002342}}
@@ -211,7 +213,9 @@ func interruptedRun(t testing.TB) *runbook.Run {
 	plan := runbook.Plan{Phases: []runbook.Phase{
 		{Name: "preflight", Title: "Pre-maintenance checks", Steps: []runbook.Step{
 			ok("services", runbook.ReadOnly, runbook.Result{}),
-			ok("config-snapshot", runbook.Mutating, runbook.Result{Actions: []string{"snapshot the configuration (backend/.env) for a rollback"}}),
+			ok("config-snapshot", runbook.Mutating, runbook.Result{
+				Actions: []string{"snapshot the configuration (backend/.env) for a rollback"},
+				Tallies: []runbook.Tally{{Verb: "taken for a rollback", Object: "configuration snapshot", Count: 1}}}),
 		}},
 		{Name: "database", Title: "Database", Steps: []runbook.Step{
 			ok("integrity", runbook.ReadOnly, runbook.Result{}),

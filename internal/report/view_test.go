@@ -283,3 +283,38 @@ func TestHeadlineAfterTheRun(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneLinesPastTense: the summary's "Done" says what happened in the
+// past tense (tallies), never a recorded command ("write X"); a dry run's
+// "Would do" keeps the command.
+func TestDoneLinesPastTense(t *testing.T) {
+	withTally := runbook.StepResult{Name: "analyze", Kind: runbook.Mutating, Result: runbook.Result{
+		Actions: []string{"write weekly-log-analysis-20261203.json to /srv/fw/logs/reports"},
+		Tallies: []runbook.Tally{{Verb: "written", Object: "weekly log analysis", Count: 1}}}}
+	bare := runbook.StepResult{Name: "snap", Kind: runbook.Mutating, Result: runbook.Result{
+		Actions: []string{"snapshot the configuration (backend/.env) for a rollback", "prune 2 old snapshots"}}}
+	dry := runbook.StepResult{Name: "snap", Kind: runbook.Mutating, Result: runbook.Result{
+		Actions: []string{"would: snapshot the configuration (/srv/fw/backend/.env) for a rollback"}}}
+	undone := runbook.StepResult{Name: "optimize", Kind: runbook.Downtime, Undone: true, Result: runbook.Result{
+		Status: runbook.StatusInterrupted, Actions: []string{"stop backend", "start backend"}}}
+	readOnly := runbook.StepResult{Name: "stats", Kind: runbook.ReadOnly, Result: runbook.Result{Actions: []string{"read"}}}
+	tests := []struct {
+		name string
+		s    runbook.StepResult
+		dry  bool
+		want string
+	}{
+		{"tallies", withTally, false, "x/analyze: 1 weekly log analysis written"},
+		{"no tally: counted, not quoted", bare, false, "x/snap: 2 actions (see Actions Taken)"},
+		{"dry run: the command, under Would do", dry, true, "x/snap: snapshot the configuration (backend/.env) for a rollback"},
+		{"undone", undone, false, "x/optimize: interrupted, then undone: nothing of it is left"},
+		{"read-only: nothing done", readOnly, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := doneLine("x/"+tt.s.Name, tt.s, relTo("/srv/fw"), tt.dry); got != tt.want {
+				t.Errorf("doneLine = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

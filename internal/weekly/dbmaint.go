@@ -26,6 +26,7 @@ func (ph *databasePhase) dbBackup(ctx context.Context, env *runbook.Env) (runboo
 		return r, err
 	}
 	ph.pointA.put(created.Path)
+	r.Tally(runbook.Tally{Verb: "taken", Object: "weekly backup", Count: 1, BytesBefore: created.Manifest.Size}) // the summary's words
 	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanize.IBytes(uint64(created.Manifest.Size)),
 		created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
 	r.Metric("backup_seconds", created.Duration.D().Seconds(), "s")

@@ -47,6 +47,9 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	}); err != nil {
 		return r, err
 	}
+	if !env.DryRun {
+		r.Tally(runbook.Tally{Verb: "written", Object: "weekly log analysis", Count: 1}) // the summary's words
+	}
 	r.Headline(runbook.HeadlineErrorsLastWeek, float64(a.ErrorsTotal), "count")
 	r.Metric("entries_last_week", float64(a.Entries), "count")
 	r.Metric("patterns", float64(len(a.Patterns)), "count")

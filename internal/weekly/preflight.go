@@ -81,6 +81,7 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 		return r, fmt.Errorf("taking the emergency backup: %w", err)
 	}
 	if !env.DryRun {
+		r.Tally(runbook.Tally{Verb: "taken", Object: "emergency backup", Count: 1, BytesBefore: created.Manifest.Size}) // the summary's words
 		r.Action("emergency backup %s verified (%s %s, sha256 %s)", created.Path, created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
 		r.Metric("emergency_backup_seconds", created.Duration.D().Seconds(), "s")
 	}
