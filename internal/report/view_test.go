@@ -318,3 +318,33 @@ func TestDoneLinesPastTense(t *testing.T) {
 		})
 	}
 }
+
+// TestPhaseDetailSkips: a step skipped because it was not needed is not
+// "skipped"; steps an interruption kept from running are "not run".
+func TestPhaseDetailSkips(t *testing.T) {
+	st := func(status runbook.Status, reason runbook.SkipReason) runbook.StepResult {
+		return runbook.StepResult{Result: runbook.Result{Status: status, Reason: reason}}
+	}
+	ok, needless := st(runbook.StatusOK, ""), st(runbook.StatusSkipped, runbook.SkipNotNeeded)
+	skipped, notRun := st(runbook.StatusSkipped, ""), st(runbook.StatusSkipped, runbook.SkipInterrupted)
+	tests := []struct {
+		name  string
+		steps []runbook.StepResult
+		want  string
+	}{
+		{"not needed is not skipped", []runbook.StepResult{ok, needless, ok}, "ok"},
+		{"a real skip is counted", []runbook.StepResult{ok, needless, skipped}, "ok, 1 step skipped"},
+		{"all not needed", []runbook.StepResult{needless}, "not needed"},
+		{"interrupted, the rest not run", []runbook.StepResult{ok, st(runbook.StatusInterrupted, ""), notRun, notRun},
+			"interrupted, 2 steps not run (interrupted)"},
+		{"a phase never reached", []runbook.StepResult{notRun, notRun}, "not run (interrupted)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := runbook.PhaseResult{Name: "database", Steps: tt.steps, Status: runbook.PhaseStatus(tt.steps)}
+			if got := phaseDetail(p); got != tt.want {
+				t.Errorf("phaseDetail = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
