@@ -90,6 +90,7 @@ type actionGroup struct {
 // Finding are empty for one no finding made: a postponed step's, which
 // names the step itself).
 type recommendation struct {
+	sev                  runbook.Severity
 	Where, Finding, Text string
 	// More counts the other findings with the same recommendation.
 	More int
@@ -182,7 +183,7 @@ const (
 	statusNotRun    = "not run"
 )
 
-// recommendations are the run's, in its order (worst finding first),
+// recommendations are the run's, ordered like the summary's findings,
 // each with the first finding that made it: a recommendation alone
 // ("Confirm these requests were rejected") says nothing. Paths in them
 // are shortened like every other.
@@ -211,10 +212,25 @@ func recommendations(run *runbook.Run, r rel) []recommendation {
 	for _, text := range run.Recommendations {
 		rec := recommendation{Text: r(text)}
 		if src, ok := from[text]; ok {
-			rec.Where, rec.Finding, rec.More = src.where, r(src.message), src.n-1
+			rec.sev, rec.Where, rec.Finding, rec.More = src.sev, src.where, r(src.message), src.n-1
 		}
 		out = append(out, rec)
 	}
+	// In the order of the summary's "Most important": the worst first,
+	// then what harms soonest; those no finding made (postponed steps)
+	// last, as the run lists them.
+	slices.SortStableFunc(out, func(a, b recommendation) int {
+		switch {
+		case (a.Where == "") != (b.Where == ""):
+			if a.Where == "" {
+				return 1
+			}
+			return -1
+		case a.sev != b.sev:
+			return int(b.sev) - int(a.sev)
+		}
+		return urgencyOf(a.Where) - urgencyOf(b.Where)
+	})
 	return out
 }
 
