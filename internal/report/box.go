@@ -203,8 +203,12 @@ func cutShort(s runbook.StepResult) string {
 	switch {
 	case s.Kind == runbook.ReadOnly:
 		return "it only reads, so nothing was left half done"
-	case s.Undone && s.Kind == runbook.Downtime:
+	case s.Undone && s.Metrics[runbook.MetricDowntimeSeconds].Value > 0:
+		// The undo measured the downtime it ended: services were
+		// stopped, and are up again.
 		return "its changes were undone and the services started again"
+	case s.Undone && s.Kind == runbook.Downtime:
+		return "its changes were undone; no service had been stopped yet"
 	case s.Undone:
 		return "its changes were undone"
 	case hasCritical(s):

@@ -214,7 +214,8 @@ func actions(where string, s runbook.StepResult, r rel) (actionGroup, bool) {
 	if len(g.Tallies) == 0 || len(s.Actions) <= maxListedWithTallies {
 		g.Items = mapStrings(s.Actions, r)
 	}
-	if s.Undone {
+	// The engine records "undid STEP" when the undo worked.
+	if s.Undone && !slices.Contains(s.Actions, "undid "+s.Name) {
 		g.Items = append(g.Items, "undone (reverted after the step failed or was interrupted)")
 	}
 	return g, len(g.Tallies) > 0 || len(g.Items) > 0

@@ -348,3 +348,41 @@ func TestPhaseDetailSkips(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptedHeadline: the summary says where a signal stopped the
+// run and what became of the step it cut short, from the run's data.
+func TestInterruptedHeadline(t *testing.T) {
+	downtime := map[string]runbook.Metric{runbook.MetricDowntimeSeconds: {Value: 3, Unit: "s"}}
+	step := func(kind runbook.Kind, undone bool, m map[string]runbook.Metric) []runbook.PhaseResult {
+		return []runbook.PhaseResult{{Name: "database", Steps: []runbook.StepResult{{Name: "optimize", Kind: kind, Undone: undone,
+			Result: runbook.Result{Status: runbook.StatusInterrupted, Metrics: m}}}}}
+	}
+	during := &runbook.Interruption{Phase: "database", Step: "optimize", During: true, Cause: "hangup signal received"}
+	tests := []struct {
+		name   string
+		in     *runbook.Interruption
+		phases []runbook.PhaseResult
+		want   string
+	}{
+		{"services stopped, then started", during, step(runbook.Downtime, true, downtime),
+			"INTERRUPTED — stopped by a signal (hangup) at database/optimize; its changes were undone and the services started again; the steps after it did not run"},
+		{"before the stop", during, step(runbook.Downtime, true, nil),
+			"INTERRUPTED — stopped by a signal (hangup) at database/optimize; its changes were undone; no service had been stopped yet; the steps after it did not run"},
+		{"a read-only step", during, step(runbook.ReadOnly, false, nil),
+			"INTERRUPTED — stopped by a signal (hangup) at database/optimize; it only reads, so nothing was left half done; the steps after it did not run"},
+		{"not undone", during, step(runbook.Mutating, false, nil),
+			"INTERRUPTED — stopped by a signal (hangup) at database/optimize; it may have been left half done: run `fossamaint recover`; the steps after it did not run"},
+		{"between steps", &runbook.Interruption{Phase: "backups", Step: "verify", Cause: "terminated signal received"}, nil,
+			"INTERRUPTED — stopped by a signal (terminated) before backups/verify; the steps from there on did not run"},
+		{"at the end", &runbook.Interruption{Cause: "context canceled"}, nil,
+			"INTERRUPTED — stopped by a signal as the last step finished; every step ran"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := &runbook.Run{Status: runbook.RunRolledBack, Interrupted: tt.in, Phases: tt.phases}
+			if got := statusText(run); got != tt.want {
+				t.Errorf("statusText =\n%q, want\n%q", got, tt.want)
+			}
+		})
+	}
+}
