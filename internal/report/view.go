@@ -283,11 +283,15 @@ func activities(phases []runbook.PhaseResult) []activity {
 	for _, p := range phases {
 		seen[p.Name] = true
 		detail := phaseDetail(p)
-		_, extra, _ := strings.Cut(detail, ", ")
+		status, extra, _ := strings.Cut(detail, ", ")
+		// The badge: "not run" with "(interrupted)" beside it.
+		if s, why, ok := strings.Cut(status, " ("); ok {
+			status, extra = s, strings.TrimSuffix(why, ")")
+		}
 		out = append(out, activity{
 			Done:   p.Status == runbook.StatusOK || p.Status == runbook.StatusWarn,
 			Label:  phaseLabel(p),
-			Status: string(p.Status),
+			Status: status,
 			Detail: detail, Extra: extra,
 		})
 	}
