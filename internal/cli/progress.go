@@ -72,7 +72,7 @@ func isTerminal(w io.Writer) bool {
 
 var statusColour = map[runbook.Status]string{
 	runbook.StatusOK: "32", runbook.StatusWarn: "33", runbook.StatusFail: "31",
-	runbook.StatusSkipped: "90", runbook.StatusPostponed: "35",
+	runbook.StatusSkipped: "90", runbook.StatusPostponed: "35", runbook.StatusInterrupted: "35",
 }
 
 // clearLive removes the in-progress line, with "\033[K" or with spaces.
@@ -99,10 +99,20 @@ func (p *progress) event(ev runbook.Event) {
 		return
 	}
 	st := ev.Result.Status
-	word := fmt.Sprintf("%-9s", st)
+	label := string(st)
+	if ev.Result.NotNeeded() {
+		// Skipped because all is well (the corruption procedure of a
+		// healthy database): not something to worry about.
+		label = "not needed"
+	}
+	word := fmt.Sprintf("%-11s", label)
 	p.clearLive()
 	if p.style.escapes {
-		word = fmt.Sprintf("\033[%sm%s\033[0m", statusColour[st], word)
+		colour := statusColour[st]
+		if ev.Result.NotNeeded() {
+			colour = statusColour[runbook.StatusOK]
+		}
+		word = fmt.Sprintf("\033[%sm%s\033[0m", colour, word)
 	}
 	extra := ""
 	if n := len(ev.Result.Findings); n > 0 {

@@ -108,7 +108,7 @@ func TestMarkdownSections(t *testing.T) {
 		{"recommendation under its finding, code kept", md, "- **security/auth-failures**: backend/.env is mode 0644, allowed at most 0600  \n  → Run `fossamaint security perms --fix` (or chmod 0600 backend/.env).\n"},
 		{"no recommendations", dry, "## Recommendations\nNone.\n"},
 		{"scheduled", md, "- **Scheduled:** 2026-12-12 02:00 CST\n"},
-		{"special activities, no postponed: postponed:", md, "  - run the postponed step backups/verify-restore (budget 20m exceeds the 12m left in the window)\n"},
+		{"special activities, no postponed: postponed:", md, "  - run the postponed step backups/verify-restore (its budget of 20m 00s exceeds the 12m 00s left in the window)\n"},
 		{"no special activities", dry, "- **Special Activities:** None.\n"},
 		{"operator", md, "**Maintenance Performed By:** ops@fossawork.example  \n"},
 		{"generated", md, "**Report Generated:** 2026-12-05 02:47 CST\n"},

@@ -138,7 +138,7 @@ func laterPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 	modes.Recommend("Run `fossamaint security perms --fix`, or chmod 0600 /srv/fossawork/backend/.env by hand.")
 
 	verify := step("verify-restore", runbook.StatusPostponed, at(2, 40, 0), 0)
-	verify.Note = "postponed: budget 20m exceeds the 12m left in the window"
+	verify.Note = "its budget of 20m 00s exceeds the 12m 00s left in the window"
 
 	post := step("health", runbook.StatusOK, at(2, 47, 10), 2.3)
 

@@ -252,9 +252,8 @@ func noteSuffix(s runbook.StepResult, r rel) string {
 	return ""
 }
 
-// note is a step's note without a repeat of its status: the engine words
-// a postponement "postponed: budget …", and the report already says
-// "postponed".
+// note is a step's note without a repeat of its status (a note worded
+// "postponed: …" next to the status "postponed").
 func note(s runbook.StepResult, r rel) string {
 	n := strings.TrimSpace(s.Note)
 	n = strings.TrimPrefix(n, string(s.Status)+": ")

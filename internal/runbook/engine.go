@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Event reports progress to whoever watches the run (a TTY, a log).
@@ -120,8 +122,8 @@ func (e *Engine) notRun(st Step, status Status, note string) StepResult {
 
 func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string) (StepResult, string) {
 	if left := e.Deadline.Sub(e.Now()); !e.Deadline.IsZero() && !st.Critical && st.Budget > left {
-		sr := e.notRun(st, StatusPostponed, fmt.Sprintf("postponed: budget %s exceeds the %s left in the window",
-			st.Budget.Round(time.Second), left.Round(time.Second)))
+		sr := e.notRun(st, StatusPostponed, fmt.Sprintf("its budget of %s exceeds the %s left in the window",
+			human.Duration(st.Budget), human.Duration(max(left, 0))))
 		e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
 		return sr, ""
 	}

@@ -53,7 +53,7 @@ func TestEnginePostponesStepsThatDoNotFit(t *testing.T) {
 	if run.Status != RunWarn {
 		t.Errorf("run status %s, want warn (a postponed step)", run.Status)
 	}
-	if !strings.Contains(run.Phases[0].Steps[1].Note, "15m0s left") {
+	if !strings.Contains(run.Phases[0].Steps[1].Note, "15m 00s left") {
 		t.Errorf("note %q should say how much time was left", run.Phases[0].Steps[1].Note)
 	}
 }
