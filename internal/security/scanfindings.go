@@ -84,7 +84,7 @@ func (s *scanState) scannerFinding(r *ScanReport) (Finding, bool) {
 	}
 	var parts []string
 	for _, n := range names {
-		parts = append(parts, fmt.Sprintf("%s (%d requests)", n, counts[n]))
+		parts = append(parts, fmt.Sprintf("%s (%s)", n, plural(counts[n], "request")))
 	}
 	return Finding{finding.Warning, "Scanner user agents: " + strings.Join(parts, ", "), strings.Join(ev, "\n"),
 		"Block the scanning sources; if the scan was not authorised, check what it found (see the attack signatures)."}, true

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -40,7 +39,7 @@ func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (ru
 		if b.Age.D() < 7*24*time.Hour {
 			week[b.Kind]++
 		}
-		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age.D()), humanize.IBytes(uint64(b.Size))))
+		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, human.Age(b.Age.D()), human.Bytes(b.Size)))
 	}
 	for _, k := range []backup.Kind{backup.KindDaily, backup.KindWeekly, backup.KindMaintenance} {
 		r.Metric(string(k), float64(total[k]), "count")
@@ -90,7 +89,7 @@ func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbo
 			note = "sha256 matches its manifest"
 		}
 		r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s backup %s (%s old): %s, check ok, restore test ok with %d tables",
-			kind, b.Path, age(b.Age.D()), note, res.RestoreTest.Tables)
+			kind, b.Path, human.Age(b.Age.D()), note, res.RestoreTest.Tables)
 	}
 	return r, nil
 }
@@ -130,7 +129,7 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 	}
 	var ev []string
 	for _, b := range plan.Remove {
-		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age.D())))
+		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, human.Age(b.Age.D())))
 	}
 	if !ph.b.Prune {
 		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), ph.b.Retention)
@@ -143,11 +142,4 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 		}
 	}
 	return r, nil
-}
-
-func age(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-	return d.Round(time.Minute).String()
 }

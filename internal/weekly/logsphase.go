@@ -66,7 +66,7 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	if a.MalformedLines > 0 {
 		var ev []string
 		for _, m := range a.Malformed {
-			ev = append(ev, fmt.Sprintf("%s: %d (lines %v)", m.Path, m.Count, m.Lines))
+			ev = append(ev, m.Path+": "+m.LinesText())
 		}
 		r.Finding(runbook.Info, strings.Join(first(ev, 10), "\n"), "%d malformed log lines were counted and skipped", a.MalformedLines)
 	}

@@ -181,6 +181,15 @@ func TestWeeklyRunEndToEnd(t *testing.T) {
 	if run.Metrics["database_size_bytes"] <= 0 {
 		t.Error("database size not measured")
 	}
+	for _, ph := range run.Phases {
+		for _, st := range ph.Steps {
+			for name, m := range st.Metrics {
+				if p := MetricUnitProblem(name, m.Unit); p != "" {
+					t.Errorf("%s/%s metric %s: %s", ph.Name, st.Name, name, p)
+				}
+			}
+		}
+	}
 	if run.Status != runbook.RunWarn {
 		t.Errorf("status %s, want warn", run.Status)
 	}
