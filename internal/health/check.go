@@ -206,7 +206,7 @@ func describe(err error, timeout time.Duration) string {
 		return fmt.Sprintf("TLS certificate rejected: %v", err)
 	case errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Sprintf("timed out after %s", timeout)
+		return "timed out after " + human.Duration(timeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed before a response"
 	}

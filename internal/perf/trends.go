@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/lines"
 )
 
@@ -97,7 +98,7 @@ func Trends(ctx context.Context, path string, from, to time.Time, loc *time.Loca
 		return TrendReport{}, fmt.Errorf("metrics window: from %s is not before to %s", from, to)
 	}
 	if to.Sub(from) > maxWindow {
-		return TrendReport{}, fmt.Errorf("metrics window %s is longer than %s", to.Sub(from), maxWindow)
+		return TrendReport{}, fmt.Errorf("metrics window %s is longer than %s", human.Duration(to.Sub(from)), human.Duration(maxWindow))
 	}
 	f, err := os.Open(path)
 	if err != nil {
