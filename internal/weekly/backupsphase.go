@@ -46,7 +46,7 @@ func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (ru
 		r.Metric(string(k)+"_this_week", float64(week[k]), "count")
 	}
 	if len(lines) > 0 {
-		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%d backups found", len(lst.Backups))
+		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%s found", human.Count(len(lst.Backups), "backup", "backups"))
 	}
 	if week[backup.KindWeekly] == 0 {
 		r.Finding(runbook.Warning, ph.b.Layout.WeeklyDir, "no weekly backup from the last 7 days")
@@ -132,8 +132,8 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, human.Age(b.Age.D())))
 	}
 	if !ph.b.Prune {
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), ph.b.Retention)
-		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%s outside the retention policy (%s)", human.Count(len(plan.Remove), "backup is", "backups are"), ph.b.Retention)
+		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %s outside the policy.", human.Count(len(plan.Remove), "backup", "backups"))
 		return r, nil
 	}
 	for _, b := range plan.Remove {

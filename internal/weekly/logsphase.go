@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
@@ -55,7 +56,7 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	r.Metric("bytes_read", float64(a.BytesRead), "bytes")
 	r.Metric("malformed_lines", float64(a.MalformedLines), "count")
 	if a.Investigate {
-		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%d errors this week (investigate above %d)", a.ErrorsTotal, a.Threshold)
+		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%s this week (investigate above %d)", human.Count(a.ErrorsTotal, "error", "errors"), a.Threshold)
 		if len(a.Patterns) > 0 {
 			r.Recommend("Investigate the most frequent error pattern (%s, %d times): %s", a.Patterns[0].Category, a.Patterns[0].Count, a.Patterns[0].Template)
 		}

@@ -131,7 +131,7 @@ func (ph *preflightPhase) recentErrors(ctx context.Context, _ *runbook.Env) (run
 	r.Metric("errors_24h", float64(n), "count")
 	// A day's share of the weekly threshold.
 	if limit := ph.thresholds.ErrorsPerWeek / 7; n > limit && limit > 0 {
-		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, ph.thresholds.ErrorsPerWeek)
+		r.Finding(runbook.Warning, topPatterns(sum, 3), "%s in the last 24 h (more than a seventh of the weekly %d)", human.Count(n, "error", "errors"), ph.thresholds.ErrorsPerWeek)
 	}
 	return r, nil
 }

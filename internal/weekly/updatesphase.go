@@ -54,7 +54,7 @@ func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (r runbo
 		r.Finding(runbook.Warning, strings.Join(first(sec, 20), "\n"), "%d of %d upgradable packages are security updates", len(sec), len(rep.Packages))
 		r.Recommend("Apply the %s (apt-get upgrade with the security sources) in the next window.", human.Count(len(sec), "security update", "security updates"))
 	} else if len(rep.Packages) > 0 {
-		r.Finding(runbook.Info, "", "%d packages are upgradable, none of them security updates", len(rep.Packages))
+		r.Finding(runbook.Info, "", "%s upgradable, none of them security updates", human.Count(len(rep.Packages), "package is", "packages are"))
 	}
 	if rep.RebootRequired {
 		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", ph.upd.Apt.RebootRequiredFile)
