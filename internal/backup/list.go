@@ -57,7 +57,7 @@ type Backup struct {
 	Time       time.Time     `json:"time"`
 	TimeSource TimeSource    `json:"time_source"`
 	Age        human.Seconds `json:"age_seconds"`
-	Size       int64         `json:"size"`
+	Size       int64         `json:"size_bytes"`
 	// HasManifest: a manifest sits in the same daily directory, or beside
 	// a weekly or maintenance file under the same stem.
 	HasManifest  bool   `json:"has_manifest"`

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // PrunePolicy is the configured retention per kind of backup. Each kind is
@@ -23,9 +25,9 @@ type PrunePolicy struct {
 }
 
 func (pp PrunePolicy) String() string {
-	within := pp.KeepMaintenanceWithin.String()
+	within := human.Duration(pp.KeepMaintenanceWithin)
 	if d := pp.KeepMaintenanceWithin; d > 0 && d%(24*time.Hour) == 0 {
-		within = fmt.Sprintf("%dd", d/(24*time.Hour))
+		within = human.Count(int(d/(24*time.Hour)), "day", "days")
 	}
 	return fmt.Sprintf("daily %d, weekly %d, monthly %d, pre-maintenance within %s",
 		pp.KeepDaily, pp.KeepWeekly, pp.KeepMonthly, within)

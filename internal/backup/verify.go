@@ -16,7 +16,7 @@ import (
 // or foreign file is a result with OK false and messages, not an error.
 type VerifyResult struct {
 	Path   string `json:"path"`
-	Size   int64  `json:"size"`
+	Size   int64  `json:"size_bytes"`
 	SHA256 string `json:"sha256"`
 	// Tables counts user tables; zero makes the backup useless.
 	Tables int `json:"tables"`

@@ -116,7 +116,7 @@ func latency(d time.Duration) string {
 
 // goDuration matches the Go duration that ends some details ("in
 // 5.864ms"): the table has a LATENCY column for it.
-var goDuration = regexp.MustCompile(`,? in [0-9.]+(ns|µs|us|ms|s)$`)
+var goDuration = regexp.MustCompile(`,? in [0-9.]+ ?(ns|µs|us|ms|s)$`)
 
 // writeComprehensive is `health --comprehensive` as a table: a name only
 // where it says more than the check's area, paths relative to the
@@ -137,8 +137,8 @@ func writeComprehensive(w io.Writer, root string, rep health.Report) error {
 			}
 		}
 		lat := ""
-		if it.Unit == "ms" {
-			lat = latency(time.Duration(it.Value * float64(time.Millisecond)))
+		if it.Unit == "s" && it.Value != nil {
+			lat = latency(time.Duration(*it.Value * float64(time.Second)))
 			detail = goDuration.ReplaceAllString(detail, "")
 		}
 		rows = append(rows, []string{it.Severity.String(), it.Area, name, lat, detail})

@@ -71,13 +71,13 @@ func standaloneCases() []outputCase {
 		}},
 		{"health_comprehensive.txt", func(w io.Writer) error {
 			return writeComprehensive(w, root, health.Report{Items: []health.Item{
-				{Area: "endpoint", Name: "health", Severity: finding.OK, Value: 5.864, Unit: "ms",
-					Detail: "http://127.0.0.1:8000/api/health answered 200 in 6ms"},
-				{Area: "database", Name: root + "/backend/fossawork_v2.db", Severity: finding.OK, Value: 5.864, Unit: "ms",
-					Detail: "opened read-only, 27 schema objects, in 5.864ms"},
-				{Area: "disk", Name: "/", Severity: finding.OK, Detail: "26.7% used, 66.7 GiB free of 252.0 GiB (ext4)"},
+				{Area: "endpoint", Name: "health", Severity: finding.OK, Value: new(0.005864), Unit: "s",
+					Detail: "http://127.0.0.1:8000/api/health answered 200 in 5.9 ms"},
+				{Area: "database", Name: root + "/backend/fossawork_v2.db", Severity: finding.OK, Value: new(0.005864), Unit: "s",
+					Detail: "opened read-only, 27 schema objects, in 5.9 ms"},
+				{Area: "disk", Name: "/", Severity: finding.OK, Detail: "27% used, 66.7 GiB free of 252.0 GiB (ext4)"},
 				{Area: "memory", Name: "memory", Severity: finding.OK, Detail: "3.7% used"},
-				{Area: "load", Name: "load", Severity: finding.Warning, Detail: "load 3.67 5.14 5.15 on 2 CPUs (183% of capacity)"},
+				{Area: "load", Name: "load", Severity: finding.Warning, Detail: health.LoadText(health.SystemSnapshot{Load1: 3.67, Load5: 5.14, Load15: 5.15, CPUs: 2, LoadPercent: 183.5})},
 				{Area: "permissions", Name: root + "/backend/.env", Severity: finding.Warning,
 					Detail: root + "/backend/.env is mode 0644, allowed at most 0600: world-readable, group-readable"},
 			}})

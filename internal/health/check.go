@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 const (
@@ -72,13 +73,14 @@ func FromConfig(eps []config.Endpoint, timeout time.Duration) []Check {
 	return out
 }
 
-// MarshalJSON writes the latency in milliseconds, the unit people read.
+// MarshalJSON writes the latency in seconds (latency_seconds), the one
+// unit of durations in fossamaint's JSON.
 func (r Result) MarshalJSON() ([]byte, error) {
 	type plain Result
 	return json.Marshal(struct {
 		plain
-		LatencyMS float64 `json:"latency_ms"`
-	}{plain(r), float64(r.Latency) / float64(time.Millisecond)})
+		Latency human.Seconds `json:"latency_seconds"`
+	}{plain(r), human.Seconds(r.Latency)})
 }
 
 // Checker probes endpoints. The zero value is usable: it builds its own
@@ -204,7 +206,7 @@ func describe(err error, timeout time.Duration) string {
 		return fmt.Sprintf("TLS certificate rejected: %v", err)
 	case errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Sprintf("timed out after %s", timeout)
+		return "timed out after " + human.Duration(timeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed before a response"
 	}

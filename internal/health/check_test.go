@@ -73,7 +73,7 @@ func TestProbe(t *testing.T) {
 		{name: "empty expect rejects 3xx", path: "/status/304", wantStatus: 304, wantErr: "want 2xx"},
 		{name: "redirects followed", path: "/redirect/3", expect: []int{200}, wantStatus: 200, wantHealthy: true},
 		{name: "too many redirects", path: "/redirect/5", expect: []int{200}, wantStatus: 302, wantErr: "status 302"},
-		{name: "timeout", path: "/hang", expect: []int{200}, timeout: 100 * time.Millisecond, wantErr: "timed out after 100ms"},
+		{name: "timeout", path: "/hang", expect: []int{200}, timeout: 100 * time.Millisecond, wantErr: "timed out after 100 ms"},
 		{name: "connection refused", url: refusedURL(t), expect: []int{200}, wantErr: "connection refused"},
 		{name: "bad URL", url: "http://[::1", wantErr: "invalid request"},
 	}

@@ -3,10 +3,11 @@ package health
 import (
 	"context"
 	"fmt"
-	"time"
+	"math"
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/security"
 )
 
@@ -45,8 +46,11 @@ type Item struct {
 	OK       bool             `json:"ok"`
 	Severity finding.Severity `json:"severity"`
 	Detail   string           `json:"detail"`
-	Value    float64          `json:"value"`
-	Unit     string           `json:"unit"`
+	// Value is the item's measurement in Unit ("s" for latencies, "%"
+	// for disk, memory and load); nil, and left out of the JSON, for
+	// items that measure nothing (services, permissions, failures).
+	Value *float64 `json:"value,omitempty"`
+	Unit  string   `json:"unit,omitempty"`
 }
 
 // Report is the comprehensive health report.
@@ -101,10 +105,10 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 }
 
 func endpointItem(res Result) Item {
-	it := Item{Area: "endpoint", Name: res.Name, OK: res.Healthy, Severity: finding.OK,
-		Value: ms(res.Latency), Unit: "ms"}
+	it := Item{Area: "endpoint", Name: res.Name, OK: res.Healthy, Severity: finding.OK}
 	if res.Healthy {
-		it.Detail = fmt.Sprintf("%s answered %d in %s", res.URL, res.Status, res.Latency.Round(time.Millisecond))
+		it.Value, it.Unit = measured(res.Latency.Seconds()), "s"
+		it.Detail = fmt.Sprintf("%s answered %d in %s", res.URL, res.Status, human.Duration(res.Latency))
 		return it
 	}
 	it.Detail = res.Err
@@ -116,13 +120,14 @@ func endpointItem(res Result) Item {
 }
 
 func dbItem(p DBProbe, err error) Item {
-	it := Item{Area: "database", Name: p.Path, Value: ms(p.Latency), Unit: "ms"}
+	it := Item{Area: "database", Name: p.Path}
 	if err != nil {
 		it.Severity, it.Detail = finding.Critical, err.Error()
 		return it
 	}
 	it.OK, it.Severity = true, finding.OK
-	it.Detail = fmt.Sprintf("opened read-only, %d schema objects, in %s", p.Objects, p.Latency.Round(time.Microsecond))
+	it.Value, it.Unit = measured(p.Latency.Seconds()), "s"
+	it.Detail = fmt.Sprintf("opened read-only, %d schema objects, in %s", p.Objects, human.Duration(p.Latency))
 	return it
 }
 
@@ -175,9 +180,9 @@ func SystemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 			Detail: fmt.Sprintf("could not be read: %v", err)})
 	}
 	for _, m := range snap.Mounts {
-		it := Item{Area: "disk", Name: m.Path, Value: m.UsedPercent, Unit: "%",
-			Detail: fmt.Sprintf("%.1f%% used, %s free of %s (%s)",
-				m.UsedPercent, bytesText(m.Free), bytesText(m.Total), m.Fstype)}
+		it := Item{Area: "disk", Name: m.Path, Value: measured(m.UsedPercent), Unit: "%",
+			Detail: fmt.Sprintf("%s used, %s free of %s (%s)",
+				human.Percent(m.UsedPercent), human.Bytes(clampBytes(m.Free)), human.Bytes(clampBytes(m.Total)), m.Fstype)}
 		it.Severity = grade(m.UsedPercent, th.DiskPercent, max(DiskCriticalPercent, th.DiskPercent))
 		it.OK = it.Severity == finding.OK
 		out = append(out, it)
@@ -185,15 +190,14 @@ func SystemItems(snap SystemSnapshot, err error, th config.Thresholds) []Item {
 	if !unavailable["memory"] {
 		sev := grade(snap.MemoryUsedPercent, th.MemoryPercent, 0)
 		out = append(out, Item{Area: "memory", Name: "memory", OK: sev == finding.OK, Severity: sev,
-			Value: snap.MemoryUsedPercent, Unit: "%",
-			Detail: fmt.Sprintf("%.1f%% used", snap.MemoryUsedPercent)})
+			Value: measured(snap.MemoryUsedPercent), Unit: "%",
+			Detail: human.Percent(snap.MemoryUsedPercent) + " used"})
 	}
 	if !unavailable["load"] {
 		sev := grade(snap.LoadPercent, th.LoadPercent, 0)
 		out = append(out, Item{Area: "load", Name: "load", OK: sev == finding.OK, Severity: sev,
-			Value: snap.LoadPercent, Unit: "%",
-			Detail: fmt.Sprintf("load %.2f %.2f %.2f on %d CPUs (%.0f%% of capacity)",
-				snap.Load1, snap.Load5, snap.Load15, snap.CPUs, snap.LoadPercent)})
+			Value: measured(snap.LoadPercent), Unit: "%",
+			Detail: LoadText(snap)})
 	}
 	return out
 }
@@ -212,17 +216,17 @@ func grade(v, warn, crit float64) finding.Severity {
 	return finding.OK
 }
 
-func bytesText(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// measured is a measurement for Item.Value.
+func measured(v float64) *float64 { return &v }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// clampBytes is n as an int64 for human.Bytes.
+func clampBytes(n uint64) int64 { return int64(min(n, math.MaxInt64)) }
+
+// LoadText describes the load of snap the one way every output shows it:
+// "load average 5.98 (1 min), 5.16 (5 min), 6.21 (15 min) on 2 CPUs: 299%
+// of capacity". The percentage is snap.LoadPercent through human.Percent,
+// so a finding and the report's table of measurements round it alike.
+func LoadText(snap SystemSnapshot) string {
+	return fmt.Sprintf("load average %.2f (1 min), %.2f (5 min), %.2f (15 min) on %s: %s of capacity",
+		snap.Load1, snap.Load5, snap.Load15, human.Count(snap.CPUs, "CPU", "CPUs"), human.Percent(snap.LoadPercent))
+}

@@ -32,12 +32,18 @@ func Bytes(n int64) string {
 }
 
 // Duration formats d with its two largest units: "0.4 s" under a minute
-// (milliseconds under a second), then "4m 05s", "1h 23m", "2d 3h".
+// (milliseconds under a second, with one decimal under 10 ms: "0.8 ms"),
+// then "4m 05s", "1h 23m", "2d 3h".
 func Duration(d time.Duration) string {
 	if d < 0 {
 		return "-" + Duration(-max(d, -math.MaxInt64))
 	}
 	switch {
+	case d == 0:
+		return "0 ms"
+	case d.Round(100*time.Microsecond) < 10*time.Millisecond:
+		// Latencies live here: 0.8 ms and 1.4 ms must not both read "1 ms".
+		return strconv.FormatFloat(float64(d.Round(100*time.Microsecond))/float64(time.Millisecond), 'f', 1, 64) + " ms"
 	case d < time.Second:
 		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + " ms"
 	case d < 10*time.Second:

@@ -27,7 +27,8 @@ func TestDuration(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{0, "0 ms"}, {190 * time.Millisecond, "190 ms"}, {1234 * time.Millisecond, "1.2 s"},
+		{0, "0 ms"}, {758 * time.Microsecond, "0.8 ms"}, {7 * time.Millisecond, "7.0 ms"}, {9960 * time.Microsecond, "10 ms"},
+		{190 * time.Millisecond, "190 ms"}, {1234 * time.Millisecond, "1.2 s"},
 		{42 * time.Second, "42 s"}, {245 * time.Second, "4m 05s"},
 		{83 * time.Minute, "1h 23m"}, {41*time.Hour + 23*time.Minute, "1d 17h"},
 		{23*time.Hour + 59*time.Minute + 50*time.Second, "1d 0h"},

@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/fossawork/fossamaint/internal/durable"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // DefaultQuietPeriod is how recently a file may have been modified and still
@@ -346,9 +346,9 @@ func (r *rotator) do(ctx context.Context, t rotateTask) (out rotateOutcome) {
 		out.compressed++
 		out.before += t.file.Size
 		out.after += size
-		sizes := humanize.IBytes(uint64(t.file.Size))
+		sizes := human.Bytes(t.file.Size)
 		if !r.o.DryRun {
-			sizes += " → " + humanize.IBytes(uint64(size))
+			sizes += " → " + human.Bytes(size)
 		}
 		out.actions = append(out.actions, fmt.Sprintf("%scompress %s → %s (%s)", would, path, filepath.Base(gz), sizes))
 		path = gz

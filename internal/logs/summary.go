@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/ctxio"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // SummaryOptions select the window and detail of a Summary.
@@ -86,6 +88,26 @@ type MalformedFile struct {
 	Path  string `json:"path"`
 	Count int    `json:"count"`
 	Lines []int  `json:"lines"` // the first MaxMalformedLines line numbers
+}
+
+// LinesText names the malformed lines as a person reads them: "line 29",
+// "lines 29, 31 and 40", "lines 29, 31, 40 and 7 more"; "7 lines" when no
+// number was kept.
+func (m MalformedFile) LinesText() string {
+	if len(m.Lines) == 0 {
+		return human.Count(m.Count, "line", "lines")
+	}
+	parts := make([]string, 0, len(m.Lines)+1)
+	for _, n := range m.Lines {
+		parts = append(parts, strconv.Itoa(n))
+	}
+	if more := m.Count - len(m.Lines); more > 0 {
+		parts = append(parts, strconv.Itoa(more)+" more")
+	}
+	if len(parts) == 1 {
+		return "line " + parts[0]
+	}
+	return "lines " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // FileError is a file that could not be read (wholly or to its end).

@@ -269,3 +269,22 @@ func TestSummarizeCancelledMidFile(t *testing.T) {
 		t.Fatalf("read %d bytes before stopping; want some, at most %d", s.BytesRead, 4*lines.BufferSize)
 	}
 }
+
+func TestMalformedLinesText(t *testing.T) {
+	for _, tc := range []struct {
+		m    MalformedFile
+		want string
+	}{
+		{MalformedFile{Count: 1, Lines: []int{29}}, "line 29"},
+		{MalformedFile{Count: 2, Lines: []int{29, 31}}, "lines 29 and 31"},
+		{MalformedFile{Count: 3, Lines: []int{29, 31, 40}}, "lines 29, 31 and 40"},
+		{MalformedFile{Count: 10, Lines: []int{29, 31, 40}}, "lines 29, 31, 40 and 7 more"},
+		{MalformedFile{Count: 5, Lines: []int{29}}, "lines 29 and 4 more"},
+		{MalformedFile{Count: 1}, "1 line"},
+		{MalformedFile{Count: 7}, "7 lines"},
+	} {
+		if got := tc.m.LinesText(); got != tc.want {
+			t.Errorf("LinesText(%+v) = %q, want %q", tc.m, got, tc.want)
+		}
+	}
+}

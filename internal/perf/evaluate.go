@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Finding is something the trend review noticed, with the numbers behind it.
@@ -71,14 +72,14 @@ func appendUsage(out []Finding, what string, s Stat, limit float64, t TrendRepor
 	var msg string
 	switch {
 	case s.Avg > limit && s.P95 > limit:
-		msg = fmt.Sprintf("average %s %.1f%% and p95 %.1f%% above the %s%% threshold", what, s.Avg, s.P95, num(limit))
+		msg = fmt.Sprintf("average %s %s and p95 %s above the %s threshold", what, human.Percent(s.Avg), human.Percent(s.P95), num(limit)+"%")
 	case s.Avg > limit:
-		msg = fmt.Sprintf("average %s %.1f%% above the %s%% threshold", what, s.Avg, num(limit))
+		msg = fmt.Sprintf("average %s %s above the %s threshold", what, human.Percent(s.Avg), num(limit)+"%")
 	default:
-		msg = fmt.Sprintf("%s p95 %.1f%% above the %s%% threshold (average %.1f%% is below: bursts)", what, s.P95, num(limit), s.Avg)
+		msg = fmt.Sprintf("%s p95 %s above the %s threshold (average %s is below: bursts)", what, human.Percent(s.P95), num(limit)+"%", human.Percent(s.Avg))
 	}
-	ev := fmt.Sprintf("%d samples %s to %s; avg %.1f%%, p95 %.1f%%, max %.1f%%",
-		s.N, t.First.Format(timeLayout), t.Last.Format(timeLayout), s.Avg, s.P95, s.Max)
+	ev := fmt.Sprintf("%d samples %s to %s; avg %s, p95 %s, max %s",
+		s.N, t.First.Format(timeLayout), t.Last.Format(timeLayout), human.Percent(s.Avg), human.Percent(s.P95), human.Percent(s.Max))
 	if what == "CPU" && t.MaxCPU != nil {
 		ev += " at " + t.MaxCPU.Time.Format(timeLayout)
 	}
@@ -90,14 +91,14 @@ func appendDisk(out []Finding, t TrendReport, limit float64) []Finding {
 	if limit <= 0 || d.N == 0 || d.Last <= limit {
 		return out
 	}
-	ev := fmt.Sprintf("last sample %s: %.1f%% used", d.LastAt.Format(timeLayout), d.Last)
+	ev := fmt.Sprintf("last sample %s: %s used", d.LastAt.Format(timeLayout), human.Percent(d.Last))
 	if d.HasFreeGB {
 		ev += fmt.Sprintf(", %.1f GB free", d.LastFreeGB)
 	}
-	ev += fmt.Sprintf("; window avg %.1f%%, max %.1f%%", d.Avg, d.Max)
+	ev += fmt.Sprintf("; window avg %s, max %s", human.Percent(d.Avg), human.Percent(d.Max))
 	return append(out, Finding{
 		Severity: finding.Warning,
-		Message:  fmt.Sprintf("disk %.1f%% used, above the %s%% threshold", d.Last, num(limit)),
+		Message:  fmt.Sprintf("disk %s used, above the %s threshold", human.Percent(d.Last), num(limit)+"%"),
 		Evidence: ev,
 	})
 }
@@ -111,12 +112,12 @@ func appendGaps(out []Finding, t TrendReport, maxRatio float64) []Finding {
 	}
 	parts := make([]string, 0, len(t.Gaps))
 	for _, g := range t.Gaps {
-		parts = append(parts, fmt.Sprintf("%s (%dh)", g.Start.Format(timeLayout), g.Hours))
+		parts = append(parts, fmt.Sprintf("%s (%s)", g.Start.Format(timeLayout), human.Count(g.Hours, "hour", "hours")))
 	}
 	return append(out, Finding{
 		Severity: finding.Warning,
-		Message: fmt.Sprintf("%d of %d hourly metrics samples missing (%.0f%%)",
-			t.MissingSamples, t.ExpectedSamples, 100*t.MissingRatio()),
+		Message: fmt.Sprintf("%d of %d hourly metrics samples missing (%s)",
+			t.MissingSamples, t.ExpectedSamples, human.Percent(100*t.MissingRatio())),
 		Evidence: fmt.Sprintf("%s: %d samples; longest gaps from %s", t.Path, t.Samples, strings.Join(parts, ", ")),
 	})
 }
@@ -131,7 +132,7 @@ func humanWindow(d time.Duration) string {
 		n := int(d / time.Hour)
 		return strconv.Itoa(n) + " " + plural(n, "hour", "hours")
 	}
-	return d.String()
+	return human.Duration(d)
 }
 
 func plural(n int, one, many string) string {

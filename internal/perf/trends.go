@@ -2,6 +2,7 @@ package perf
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/lines"
 )
 
@@ -32,26 +34,35 @@ const maxWindow = 10 * 366 * 24 * time.Hour
 // carried it and the other fields mean nothing.
 type Stat struct {
 	N   int     `json:"n"`
-	Avg float64 `json:"avg"`
-	P95 float64 `json:"p95"` // nearest-rank, see the package doc
-	Max float64 `json:"max"`
+	Avg float64 `json:"avg_percent"`
+	P95 float64 `json:"p95_percent"` // nearest-rank, see the package doc
+	Max float64 `json:"max_percent"`
 }
 
 // DiskStat summarises disk usage; Last is what matters for "is it full now".
 type DiskStat struct {
 	N          int       `json:"n"`
-	Avg        float64   `json:"avg"`
-	Max        float64   `json:"max"`
-	Last       float64   `json:"last"`
+	Avg        float64   `json:"avg_percent"`
+	Max        float64   `json:"max_percent"`
+	Last       float64   `json:"last_percent"`
 	LastAt     time.Time `json:"last_at"`
 	LastFreeGB float64   `json:"last_free_gb"`
 	HasFreeGB  bool      `json:"has_free_gb"` // the last disk sample carried disk_free_gb
 }
 
-// Gap is a run of consecutive hourly slots without any sample.
+// Gap is a run of consecutive hourly slots without any sample. JSON
+// writes its length in seconds, as every duration.
 type Gap struct {
 	Start time.Time `json:"start"`
-	Hours int       `json:"hours"`
+	Hours int       `json:"-"`
+}
+
+// MarshalJSON writes the gap's start and duration_seconds.
+func (g Gap) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Start    time.Time     `json:"start"`
+		Duration human.Seconds `json:"duration_seconds"`
+	}{g.Start, human.Seconds(time.Duration(g.Hours) * time.Hour)})
 }
 
 // TrendReport is what a window of metrics says. Counts are counted.
@@ -97,7 +108,7 @@ func Trends(ctx context.Context, path string, from, to time.Time, loc *time.Loca
 		return TrendReport{}, fmt.Errorf("metrics window: from %s is not before to %s", from, to)
 	}
 	if to.Sub(from) > maxWindow {
-		return TrendReport{}, fmt.Errorf("metrics window %s is longer than %s", to.Sub(from), maxWindow)
+		return TrendReport{}, fmt.Errorf("metrics window %s is longer than %s", human.Duration(to.Sub(from)), human.Duration(maxWindow))
 	}
 	f, err := os.Open(path)
 	if err != nil {

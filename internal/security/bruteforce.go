@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // validatePath answers 401 to every caller without a session: the health
@@ -471,7 +472,7 @@ func (s *scanState) failedLoginFinding(r *ScanReport) []Finding {
 	}
 	var ev []string
 	for _, src := range r.FailedLoginsByIP[:min(5, len(r.FailedLoginsByIP))] {
-		ev = append(ev, fmt.Sprintf("%s: %d (users %s)", orUnknown(src.IP), src.Count, strings.Join(src.Users, ", ")))
+		ev = append(ev, fmt.Sprintf("%s: %d (%s %s)", orUnknown(src.IP), src.Count, nounFor(len(src.Users), "user"), strings.Join(src.Users, ", ")))
 	}
 	if !r.Investigate {
 		return []Finding{{finding.Info, fmt.Sprintf("%s from %s (investigation above %d)", plural(r.FailedLogins, "failed login"), plural(r.FailedLoginSources, "source"), r.WeeklyThreshold),
@@ -504,11 +505,11 @@ func (s *scanState) bruteForceFindings(r *ScanReport) []Finding {
 		for _, b := range bs {
 			total += b.Failures
 			ev = append(ev, fmt.Sprintf("%s to %s: %d failures (peak %d within %s), users %s",
-				s.at(b.Start), s.at(b.End), b.Failures, b.Peak, s.opts.FindTime, strings.Join(b.Users, ", ")))
+				s.at(b.Start), s.at(b.End), b.Failures, b.Peak, human.Duration(s.opts.FindTime), strings.Join(b.Users, ", ")))
 		}
 		big := bs[0]
 		out = append(out, Finding{finding.Warning,
-			fmt.Sprintf("Brute force from %s: %d failed logins in %s, the largest %d in %s", ip, total, plural(len(bs), "burst"), big.Failures, time.Duration(big.SpanSeconds*float64(time.Second)).Round(time.Second)),
+			fmt.Sprintf("Brute force from %s: %d failed logins in %s, the largest %d in %s", ip, total, plural(len(bs), "burst"), big.Failures, human.DurationSeconds(big.SpanSeconds)),
 			strings.Join(ev, "\n"),
 			fmt.Sprintf("Block %s (firewall, or a fail2ban jail on the application log), check whether any login from it succeeded, and make the login endpoint lock out or slow down repeated failures.", ip)})
 	}
@@ -533,11 +534,14 @@ func (s *scanState) distributedFindings(r *ScanReport) []Finding {
 }
 
 // plural writes "1 burst", "2 bursts".
-func plural(n int, noun string) string {
+func plural(n int, noun string) string { return human.Count(n, noun, noun+"s") }
+
+// nounFor is noun, or its plural unless n is 1 (for "users a, b").
+func nounFor(n int, noun string) string {
 	if n == 1 {
-		return "1 " + noun
+		return noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return noun + "s"
 }
 
 // counter counts by source up to maxCounted distinct sources; later new

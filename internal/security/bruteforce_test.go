@@ -210,3 +210,29 @@ func FuzzSourceAndUser(f *testing.F) {
 		}
 	})
 }
+
+// TestFindingTexts: counts, durations and plurals in the scan's findings
+// read as people write them, never as Go prints its values.
+func TestFindingTexts(t *testing.T) {
+	at := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	s := &scanState{opts: ScanOptions{FindTime: 10 * time.Minute, Location: time.UTC}}
+	r := &ScanReport{
+		BruteForce: []BruteForce{{IP: "203.0.113.7", Failures: 40, Peak: 40, Start: at, End: at.Add(228 * time.Second), SpanSeconds: 228, Users: []string{"root"}},
+			{IP: "203.0.113.7", Failures: 32, Peak: 32, Start: at.Add(time.Hour), End: at.Add(time.Hour + 10*time.Second), SpanSeconds: 10, Users: []string{"admin"}}},
+		Scanners: []ScannerHits{{Scanner: "nikto", UserAgent: "Nikto/2.5.0", Count: 1}, {Scanner: "sqlmap", UserAgent: "sqlmap/1.7", Count: 3}},
+	}
+	bf := s.bruteForceFindings(r)
+	sc, _ := s.scannerFinding(r)
+	if len(bf) != 1 {
+		t.Fatalf("brute force findings %+v", bf)
+	}
+	for _, tc := range []struct{ got, want string }{
+		{bf[0].Message, "Brute force from 203.0.113.7: 72 failed logins in 2 bursts, the largest 40 in 3m 48s"},
+		{strings.SplitN(bf[0].Evidence, "\n", 2)[0], "2026-12-01 03:00:00 to 2026-12-01 03:03:48: 40 failures (peak 40 within 10m 00s), users root"},
+		{sc.Message, "Scanner user agents: nikto (1 request), sqlmap (3 requests)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got  %q\nwant %q", tc.got, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // CertInfo describes the first certificate of a PEM bundle or DER file.
@@ -84,14 +85,14 @@ func EvaluateCert(info CertInfo, warnDays int) (severity finding.Severity, messa
 	until := info.NotAfter.UTC().Format("2006-01-02 15:04 MST")
 	switch {
 	case info.Expired:
-		return finding.Critical, fmt.Sprintf("%s expired on %s, %d days ago: renew and install it, then reload the web server",
-			subject, until, -info.DaysLeft)
+		return finding.Critical, fmt.Sprintf("%s expired on %s, %s ago: renew and install it, then reload the web server",
+			subject, until, human.Count(-info.DaysLeft, "day", "days"))
 	case info.NotYetValid:
 		return finding.Warning, fmt.Sprintf("%s is not valid before %s: check the system clock or the certificate",
 			subject, info.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
 	case info.DaysLeft < warnDays:
-		return finding.Warning, fmt.Sprintf("%s expires on %s, in %d days (warning under %d): renew it",
-			subject, until, info.DaysLeft, warnDays)
+		return finding.Warning, fmt.Sprintf("%s expires on %s, in %s (warning under %d): renew it",
+			subject, until, human.Count(info.DaysLeft, "day", "days"), warnDays)
 	}
-	return finding.Info, fmt.Sprintf("%s valid until %s (%d days left)", subject, until, info.DaysLeft)
+	return finding.Info, fmt.Sprintf("%s valid until %s (%s left)", subject, until, human.Count(info.DaysLeft, "day", "days"))
 }

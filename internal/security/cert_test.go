@@ -152,6 +152,8 @@ func TestEvaluateCert(t *testing.T) {
 		{"at the threshold", with(func(c *CertInfo) { c.DaysLeft = 30 }), finding.Info, "30 days left"},
 		{"under the threshold", with(func(c *CertInfo) { c.DaysLeft = 29 }), finding.Warning, "in 29 days (warning under 30): renew it"},
 		{"expired", with(func(c *CertInfo) { c.DaysLeft, c.Expired = -3, true }), finding.Critical, "expired on 2025-04-01 00:00 UTC, 3 days ago"},
+		{"one day left", with(func(c *CertInfo) { c.DaysLeft = 1 }), finding.Warning, "in 1 day (warning under 30)"},
+		{"expired yesterday", with(func(c *CertInfo) { c.DaysLeft, c.Expired = -1, true }), finding.Critical, ", 1 day ago"},
 		{"not yet valid", with(func(c *CertInfo) { c.DaysLeft, c.NotYetValid = 100, true }), finding.Warning, "not valid before 2025-01-01"},
 		{"self-signed is said", with(func(c *CertInfo) { c.DaysLeft, c.SelfSigned = 60, true }), finding.Info, "(fossawork.example), self-signed,"},
 		{"DNS name when no CN", with(func(c *CertInfo) { c.DaysLeft, c.CommonName, c.DNSNames = 60, "", []string{"alt.example"} }), finding.Info, "(alt.example)"},

@@ -47,11 +47,13 @@ type PermFinding struct {
 	Max  os.FileMode `json:"-"`
 	// Excess is Mode's bits that Max lacks: what a fix removes.
 	Excess os.FileMode `json:"-"`
-	// UID is the owner, -1 where unknown (Windows, missing).
-	UID int `json:"uid"`
-	// Owner is the configured owner and WantUID its uid (-1: any).
+	// UID is the owner, -1 where unknown (Windows, missing); JSON leaves
+	// an unknown uid out.
+	UID int `json:"-"`
+	// Owner is the configured owner and WantUID its uid (-1: any); JSON
+	// leaves want_uid out when no owner is configured.
 	Owner      string `json:"owner,omitempty"`
-	WantUID    int    `json:"want_uid"`
+	WantUID    int    `json:"-"`
 	WrongOwner bool   `json:"wrong_owner,omitempty"`
 	// Problems name the excess bits ("world-readable", "group-writable")
 	// and other faults ("symlink", "owner").
@@ -74,10 +76,21 @@ func (f PermFinding) MarshalJSON() ([]byte, error) {
 	type plain PermFinding
 	return json.Marshal(struct {
 		plain
-		Mode   string `json:"mode,omitempty"`
-		Max    string `json:"max"`
-		Excess string `json:"excess,omitempty"`
-	}{plain(f), octalOrEmpty(f.Mode, f.Kind != ""), fmt.Sprintf("%04o", unixMode(f.Max)), octalOrEmpty(f.Excess, f.Excess != 0)})
+		UID     *int   `json:"uid,omitempty"`
+		WantUID *int   `json:"want_uid,omitempty"`
+		Mode    string `json:"mode,omitempty"`
+		Max     string `json:"max"`
+		Excess  string `json:"excess,omitempty"`
+	}{plain(f), knownID(f.UID), knownID(f.WantUID), octalOrEmpty(f.Mode, f.Kind != ""), fmt.Sprintf("%04o", unixMode(f.Max)), octalOrEmpty(f.Excess, f.Excess != 0)})
+}
+
+// knownID is a uid for JSON: nil (left out) when it is -1, unknown or
+// not configured.
+func knownID(id int) *int {
+	if id < 0 {
+		return nil
+	}
+	return &id
 }
 
 func octalOrEmpty(m os.FileMode, show bool) string {

@@ -304,4 +304,31 @@ func TestPermFindingJSON(t *testing.T) {
 	if m["mode"] != "0640" || m["max"] != "0600" || m["excess"] != "0040" || m["kind"] != "file" || m["ok"] != false {
 		t.Errorf("JSON %s", b)
 	}
+	// An unknown uid and an owner that is not configured are left out,
+	// never written as -1.
+	for _, tc := range []struct {
+		uid, want int
+		has       []string
+		lacks     []string
+	}{
+		{-1, -1, nil, []string{`"uid"`, `"want_uid"`}},
+		{0, -1, []string{`"uid":0`}, []string{`"want_uid"`}},
+		{1000, 0, []string{`"uid":1000`, `"want_uid":0`}, nil},
+	} {
+		f.UID, f.WantUID = tc.uid, tc.want
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tc.has {
+			if !strings.Contains(string(b), s) {
+				t.Errorf("uid %d, want_uid %d: %s lacks %s", tc.uid, tc.want, b, s)
+			}
+		}
+		for _, s := range tc.lacks {
+			if strings.Contains(string(b), s) {
+				t.Errorf("uid %d, want_uid %d: %s has %s", tc.uid, tc.want, b, s)
+			}
+		}
+	}
 }

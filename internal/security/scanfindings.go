@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // finish sorts the tables into the report and writes the findings.
@@ -53,7 +54,7 @@ func (s *scanState) findings(r *ScanReport) []Finding {
 		out = append(out, f)
 	}
 	if r.RateLimited > 0 {
-		out = append(out, Finding{finding.Info, fmt.Sprintf("%d requests were rate-limited", r.RateLimited),
+		out = append(out, Finding{finding.Info, human.Count(r.RateLimited, "request was", "requests were") + " rate-limited",
 			sourcesEvidence(r.RateLimitedByIP),
 			"Check whether the limit hits legitimate clients (raise it for them) or abusive ones (block them)."})
 	}
@@ -84,7 +85,7 @@ func (s *scanState) scannerFinding(r *ScanReport) (Finding, bool) {
 	}
 	var parts []string
 	for _, n := range names {
-		parts = append(parts, fmt.Sprintf("%s (%d requests)", n, counts[n]))
+		parts = append(parts, fmt.Sprintf("%s (%s)", n, plural(counts[n], "request")))
 	}
 	return Finding{finding.Warning, "Scanner user agents: " + strings.Join(parts, ", "), strings.Join(ev, "\n"),
 		"Block the scanning sources; if the scan was not authorised, check what it found (see the attack signatures)."}, true
@@ -109,7 +110,7 @@ func (s *scanState) secretFindings(r *ScanReport) []Finding {
 		}
 	}
 	return []Finding{{finding.Critical,
-		fmt.Sprintf("Secrets written to application logs: %d entries (%s)", total, strings.Join(kinds, ", ")),
+		fmt.Sprintf("Secrets written to application logs: %s (%s)", human.Count(total, "entry", "entries"), strings.Join(kinds, ", ")),
 		strings.Join(ev, "\n"),
 		"Rotate the exposed credentials, stop the code from logging them (or filter them in the logging configuration), and restrict or purge: " + strings.Join(files, ", ")}}
 }

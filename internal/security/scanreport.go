@@ -55,7 +55,7 @@ type ScanReport struct {
 
 // SourceFailures is one source's failed logins.
 type SourceFailures struct {
-	IP        string    `json:"ip"`
+	IP        string    `json:"ip,omitempty"` // left out when no address was logged
 	Count     int       `json:"count"`
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
@@ -66,7 +66,7 @@ type SourceFailures struct {
 // BruteForce is one burst: at least MaxRetry failures from one source,
 // each within FindTime of MaxRetry-1 others.
 type BruteForce struct {
-	IP          string    `json:"ip"`
+	IP          string    `json:"ip,omitempty"`
 	Failures    int       `json:"failures"`
 	Peak        int       `json:"peak"` // most failures inside one find-time window
 	Start       time.Time `json:"start"`
@@ -116,7 +116,7 @@ type SecretHits struct {
 
 // SourceCount is a client address and a count.
 type SourceCount struct {
-	IP    string `json:"ip"`
+	IP    string `json:"ip,omitempty"` // left out when no address was logged
 	Count int    `json:"count"`
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // evaluate fills the report from a leaf-first list of certificates.
@@ -39,14 +40,14 @@ func (r *TLSReport) checkValidity(leaf *x509.Certificate, opts TLSOptions) {
 	renew := "Renew the certificate, install it and reload the web server."
 	switch {
 	case opts.Now.After(leaf.NotAfter):
-		r.add(finding.Critical, renew, "expired on %s, %d days ago", until, -r.DaysLeft)
+		r.add(finding.Critical, renew, "expired on %s, %s ago", until, human.Count(-r.DaysLeft, "day", "days"))
 	case opts.Now.Before(leaf.NotBefore):
 		r.add(finding.Critical, "Check the system clock, or install the certificate currently valid.",
 			"not valid before %s", leaf.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
 	case r.DaysLeft < opts.CriticalDays:
-		r.add(finding.Critical, renew, "expires on %s, in %d days (critical under %d)", until, r.DaysLeft, opts.CriticalDays)
+		r.add(finding.Critical, renew, "expires on %s, in %s (critical under %d)", until, human.Count(r.DaysLeft, "day", "days"), opts.CriticalDays)
 	case r.DaysLeft < opts.WarnDays:
-		r.add(finding.Warning, renew, "expires on %s, in %d days (warning under %d)", until, r.DaysLeft, opts.WarnDays)
+		r.add(finding.Warning, renew, "expires on %s, in %s (warning under %d)", until, human.Count(r.DaysLeft, "day", "days"), opts.WarnDays)
 	}
 }
 

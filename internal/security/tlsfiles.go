@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // checkKey loads the certificate with its key as a server would.
@@ -109,7 +110,7 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > maxCertFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes: not a certificate or key file", path, maxCertFile)
+		return nil, fmt.Errorf("%s is larger than %s: not a certificate or key file", path, human.Bytes(maxCertFile))
 	}
 	return data, nil
 }

@@ -40,7 +40,7 @@ type BackupOptions struct {
 // BackupResult describes a finished backup file.
 type BackupResult struct {
 	Path      string        `json:"path"`
-	Size      int64         `json:"size"`
+	Size      int64         `json:"size_bytes"`
 	PageSize  int64         `json:"page_size"`
 	PageCount int64         `json:"page_count"`
 	Duration  human.Seconds `json:"duration_seconds"`

@@ -135,7 +135,7 @@ func NeedsVacuum(f Fragmentation, freelistThreshold, unusedThreshold float64) (b
 		unusedThreshold = DefaultUnusedThreshold
 	}
 	freelist := fmt.Sprintf("freelist %d of %d pages (%s)", f.FreelistCount, f.PageCount, pct(f.FreelistRatio))
-	unused := fmt.Sprintf("unused space inside pages %d bytes (%s of the file)", f.UnusedBytes, pct(f.UnusedRatio))
+	unused := fmt.Sprintf("unused space inside pages %s (%s of the file)", human.Bytes(f.UnusedBytes), pct(f.UnusedRatio))
 	switch {
 	case f.PageCount <= 1:
 		return false, "the database is empty: nothing to reclaim"
@@ -150,9 +150,8 @@ func NeedsVacuum(f Fragmentation, freelistThreshold, unusedThreshold float64) (b
 		freelist, pct(freelistThreshold), unused, pct(unusedThreshold))
 }
 
-func pct(r float64) string {
-	return fmt.Sprintf("%.1f%%", 100*r)
-}
+// pct shows a fraction (0..1) as a percentage.
+func pct(r float64) string { return human.Percent(100 * r) }
 
 // AddSpace copies the dbstat figures of f into the statistics: the ten
 // largest tables and indexes and the unused bytes, or a note saying they

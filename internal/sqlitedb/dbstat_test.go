@@ -107,13 +107,13 @@ func TestNeedsVacuum(t *testing.T) {
 		want               bool
 		reasonHas, reason2 string
 	}{
-		{"clean, defaults", with(10, 0.05, true), 0, 0, false, "1.0%", "below the 10.0% threshold"},
-		{"freelist at the default threshold", with(100, 0, true), 0, 0, true, "freelist 100 of 1000 pages (10.0%)", "reaches the 10.0% threshold"},
-		{"freelist under a raised threshold", with(150, 0, true), 0.2, 0, false, "15.0%", "below the 20.0%"},
-		{"unused over the default", with(0, 0.3, true), 0, 0, true, "unused space inside pages", "30.0% of the file"},
-		{"unused under a raised threshold", with(0, 0.3, true), 0, 0.5, false, "30.0%", "below 50.0%"},
+		{"clean, defaults", with(10, 0.05, true), 0, 0, false, "1.0%", "below the 10% threshold"},
+		{"freelist at the default threshold", with(100, 0, true), 0, 0, true, "freelist 100 of 1000 pages (10%)", "reaches the 10% threshold"},
+		{"freelist under a raised threshold", with(150, 0, true), 0.2, 0, false, "15%", "below the 20%"},
+		{"unused over the default", with(0, 0.3, true), 0, 0, true, "unused space inside pages", "30% of the file"},
+		{"unused under a raised threshold", with(0, 0.3, true), 0, 0.5, false, "30%", "below 50%"},
 		{"no dbstat: freelist only", with(20, 0, false), 0, 0, false, "not measured", "2.0%"},
-		{"no dbstat, freelist high", with(500, 0, false), 0, 0, true, "50.0%", "freelist"},
+		{"no dbstat, freelist high", with(500, 0, false), 0, 0, true, "50%", "freelist"},
 		{"empty database", Fragmentation{PageSize: 4096, PageCount: 1}, 0, 0, false, "empty", "nothing to reclaim"},
 	}
 	for _, tc := range cases {

@@ -22,9 +22,9 @@ type Stats struct {
 	Path string `json:"path"`
 	// FileSize is the main file plus its -wal, i.e. the disk the database
 	// uses; MainSize and WALSize are the parts.
-	FileSize      int64   `json:"file_size"`
-	MainSize      int64   `json:"main_size"`
-	WALSize       int64   `json:"wal_size"`
+	FileSize      int64   `json:"file_size_bytes"`
+	MainSize      int64   `json:"main_size_bytes"`
+	WALSize       int64   `json:"wal_size_bytes"`
 	PageSize      int64   `json:"page_size"`
 	PageCount     int64   `json:"page_count"`
 	FreelistCount int64   `json:"freelist_count"`

@@ -14,7 +14,7 @@ import (
 // VacuumResult describes the compacted copy VacuumInto wrote.
 type VacuumResult struct {
 	Path     string        `json:"path"`
-	Size     int64         `json:"size"`
+	Size     int64         `json:"size_bytes"`
 	Duration human.Seconds `json:"duration_seconds"`
 }
 

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // PipPackage is one outdated Python distribution in the virtualenv.
@@ -171,7 +173,7 @@ func readBounded(r io.Reader, tool string) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s output: %w", tool, err)
 	}
 	if len(data) > maxToolOutput {
-		return nil, fmt.Errorf("%s output larger than %d bytes: %w", tool, maxToolOutput, ErrOutputTooLarge)
+		return nil, fmt.Errorf("%s output larger than %s: %w", tool, human.Bytes(maxToolOutput), ErrOutputTooLarge)
 	}
 	return data, nil
 }

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Runner runs one command. env entries ("KEY=value") are added to the
@@ -118,7 +120,7 @@ func (r ExecRunner) Run(ctx context.Context, dir string, env []string, argv ...s
 		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: %w", argv[0], err)
 	}
 	if stdout.truncated || stderr.truncated {
-		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: more than %d bytes of output: %w", argv[0], limit, ErrOutputTooLarge)
+		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: more than %s of output: %w", argv[0], human.Bytes(int64(limit)), ErrOutputTooLarge)
 	}
 	return stdout.Bytes(), stderr.Bytes(), code, nil
 }

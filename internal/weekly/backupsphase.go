@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -40,14 +39,14 @@ func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (ru
 		if b.Age.D() < 7*24*time.Hour {
 			week[b.Kind]++
 		}
-		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, age(b.Age.D()), humanize.IBytes(uint64(b.Size))))
+		lines = append(lines, fmt.Sprintf("%-11s %s  age %s  %s", b.Kind, b.Path, human.Age(b.Age.D()), human.Bytes(b.Size)))
 	}
 	for _, k := range []backup.Kind{backup.KindDaily, backup.KindWeekly, backup.KindMaintenance} {
 		r.Metric(string(k), float64(total[k]), "count")
 		r.Metric(string(k)+"_this_week", float64(week[k]), "count")
 	}
 	if len(lines) > 0 {
-		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%d backups found", len(lst.Backups))
+		r.Finding(runbook.Info, strings.Join(first(lines, 40), "\n"), "%s found", human.Count(len(lst.Backups), "backup", "backups"))
 	}
 	if week[backup.KindWeekly] == 0 {
 		r.Finding(runbook.Warning, ph.b.Layout.WeeklyDir, "no weekly backup from the last 7 days")
@@ -90,7 +89,7 @@ func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbo
 			note = "sha256 matches its manifest"
 		}
 		r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s backup %s (%s old): %s, check ok, restore test ok with %d tables",
-			kind, b.Path, age(b.Age.D()), note, res.RestoreTest.Tables)
+			kind, b.Path, human.Age(b.Age.D()), note, res.RestoreTest.Tables)
 	}
 	return r, nil
 }
@@ -130,11 +129,11 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 	}
 	var ev []string
 	for _, b := range plan.Remove {
-		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, age(b.Age.D())))
+		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", b.Path, b.Kind, human.Age(b.Age.D())))
 	}
 	if !ph.b.Prune {
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%d backups are outside the retention policy (%s)", len(plan.Remove), ph.b.Retention)
-		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %d backups outside the policy.", len(plan.Remove))
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%s outside the retention policy (%s)", human.Count(len(plan.Remove), "backup is", "backups are"), ph.b.Retention)
+		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to delete the %s outside the policy.", human.Count(len(plan.Remove), "backup", "backups"))
 		return r, nil
 	}
 	for _, b := range plan.Remove {
@@ -143,11 +142,4 @@ func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runboo
 		}
 	}
 	return r, nil
-}
-
-func age(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-	return d.Round(time.Minute).String()
 }

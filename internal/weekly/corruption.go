@@ -13,6 +13,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/durable"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -71,7 +72,7 @@ func (ph *databasePhase) dbCorruption(ctx context.Context, env *runbook.Env) (ru
 		cmd := fmt.Sprintf("fossamaint backup restore %s --config %s", good.Path, ph.configPath)
 		r.Finding(runbook.Critical, strings.Join(first(msgs, 5), "\n"),
 			"the database is corrupt; services were left running (on_corruption: stop). Restore with: %s; writes since %s (%s ago) would be lost",
-			cmd, good.Time.Format(time.RFC3339), humanDuration(since))
+			cmd, good.Time.Format(time.RFC3339), human.Duration(since))
 		r.Recommend("Restore now: %s", cmd)
 		return r, nil
 	}
@@ -88,18 +89,9 @@ func (ph *databasePhase) restoreCorrupt(ctx context.Context, env *runbook.Env, g
 	lost := stoppedAt.Sub(good.Time)
 	r.Metric("data_loss_window_seconds", lost.Seconds(), "s")
 	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s; writes between %s and %s (%s) were lost",
-		good.Path, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), humanDuration(lost))
+		good.Path, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), human.Duration(lost))
 	r.Recommend("Find the cause of the corruption (disk errors, a killed process during a write) before the next window.")
 	return r, nil
-}
-
-// humanDuration rounds to what a person reads: seconds under an hour,
-// minutes above.
-func humanDuration(d time.Duration) string {
-	if d < time.Hour {
-		return d.Round(time.Second).String()
-	}
-	return d.Round(time.Minute).String()
 }
 
 // copyForensic copies a damaged database and its -wal byte for byte: the

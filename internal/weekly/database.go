@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -72,7 +73,7 @@ func (ph *databasePhase) dbStats(ctx context.Context, _ *runbook.Env) (runbook.R
 	r.Metric("indexes", float64(st.Indexes), "count")
 	r.Metric("page_size", float64(st.PageSize), "bytes")
 	r.Metric("page_count", float64(st.PageCount), "pages")
-	r.Metric("freelist_ratio", st.FreelistRatio*100, "%")
+	r.Metric("freelist_percent", st.FreelistRatio*100, "%")
 	for _, t := range st.Rows {
 		if t.Missing {
 			r.Finding(runbook.Warning, st.Path, "table %s does not exist", t.Table)
@@ -119,7 +120,7 @@ func (ph *databasePhase) dbIntegrity(ctx context.Context, env *runbook.Env) (run
 	}
 	r.Metric(check+"_seconds", res.Duration.D().Seconds(), "s")
 	if res.OK {
-		r.Action("%s of %s: ok in %s", check, target, res.Duration.D().Round(time.Millisecond))
+		r.Action("%s of %s: ok in %s", check, target, human.Duration(res.Duration.D()))
 		return r, nil
 	}
 	ph.verdict.put(integrityVerdict{corrupt: res.Messages, since: ph.corruptSince(ph.now())})

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
@@ -27,7 +26,7 @@ func (ph *databasePhase) dbBackup(ctx context.Context, env *runbook.Env) (runboo
 	}
 	ph.pointA.put(created.Path)
 	r.Tally(runbook.Tally{Verb: "taken", Object: "weekly backup", Count: 1, BytesBefore: created.Manifest.Size}) // the summary's words
-	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, humanize.IBytes(uint64(created.Manifest.Size)),
+	r.Action("verified backup %s (%s, %s %s, sha256 %s)", created.Path, human.Bytes(created.Manifest.Size),
 		created.Manifest.Check, created.Manifest.CheckResult, short(created.Manifest.SHA256))
 	r.Metric("backup_seconds", created.Duration.D().Seconds(), "s")
 	r.Metric("verify_seconds", created.VerifyDuration.D().Seconds(), "s")
@@ -169,7 +168,7 @@ func (ph *databasePhase) decideIncremental(ctx context.Context, db *sqlitedb.DB,
 		return plan, nil
 	}
 	plan.reclaimOnline = frag.FreelistCount > 0
-	plan.reason = fmt.Sprintf("auto_vacuum=INCREMENTAL: %d free pages (%.1f%%) are given back online", frag.FreelistCount, 100*frag.FreelistRatio)
+	plan.reason = fmt.Sprintf("auto_vacuum=INCREMENTAL: %d free pages (%s) are given back online", frag.FreelistCount, human.Percent(100*frag.FreelistRatio))
 	return plan, nil
 }
 
@@ -221,7 +220,7 @@ func (ph *databasePhase) reclaimOnline(ctx context.Context, env *runbook.Env, r 
 		r.Metric("reclaimed_bytes", float64(res.FreedBytes), "bytes")
 		r.Metric("reclaim_longest_lock_seconds", res.LongestLock.D().Seconds(), "s")
 		env.Record("gave %d free pages (%s) back in %d chunks over %s; the longest held the write lock %s",
-			res.FreedPages, humanize.IBytes(uint64(res.FreedBytes)), res.Chunks, res.Duration.D().Round(time.Millisecond), res.LongestLock.D().Round(time.Millisecond))
+			res.FreedPages, human.Bytes(res.FreedBytes), res.Chunks, human.Duration(res.Duration.D()), human.Duration(res.LongestLock.D()))
 		if res.LeftPages > 0 && err == nil {
 			r.Finding(runbook.Info, "", "%d free pages are left for next week: the window's time ran out", res.LeftPages)
 		}

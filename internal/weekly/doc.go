@@ -10,6 +10,17 @@
 // the installation (its load, memory, disks, packages, processes, auth
 // logs) set Result.Scope to runbook.ScopeHost (hostscope.go).
 //
+// Metrics (Result.Metric) carry full-precision values in one of a small
+// vocabulary of units (MetricUnits, units.go), never "": "s" for every
+// duration and age (never ms or hours), "bytes", "%" for a percentage
+// 0–100, "ratio" for a fraction 0–1, "count" for a plain number of
+// things, the countable nouns "rows", "files", "pages" and "days", "load"
+// for a load average, "bool" for 1 or 0. A name that ends in a unit uses
+// it: _seconds is "s", _bytes "bytes", _percent "%", _ratio "ratio", _days
+// "days" (MetricUnitProblem checks a name and unit). Messages show values
+// through internal/human (Duration for spans, Age for ages, Bytes,
+// Percent, Count), never a Go value's own formatting.
+//
 // It may import runbook, install, recovery, history, config (for value
 // types such as the thresholds, not to read fields), the domain packages
 // (backup, sqlitedb, logs and its analysis, perf, security, health,

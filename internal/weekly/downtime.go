@@ -11,6 +11,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/fault"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
@@ -157,14 +158,14 @@ func (d *downtime) settle(ctx context.Context, dbPath string, pre *onlineCopy) (
 		d.r.Metric("vacuum_online", 0, "bool")
 		d.r.Finding(runbook.Info, fmt.Sprintf("PRAGMA data_version %d -> %d", pre.version, now),
 			"the application committed while the online copy was made (%s): it was discarded and VACUUM INTO repeated with the service stopped",
-			pre.took.Round(time.Millisecond))
+			human.Duration(pre.took))
 		pre.discard()
 		return "", nil
 	}
 	d.r.Metric("vacuum_online", 1, "bool")
 	d.r.Finding(runbook.Info, fmt.Sprintf("PRAGMA data_version %d unchanged", now),
 		"VACUUM INTO ran while the service was up (%s) and nothing was committed since: only the swap was inside the downtime",
-		pre.took.Round(time.Millisecond))
+		human.Duration(pre.took))
 	tmp := pre.tmp
 	pre.tmp = "" // installed by the caller from here on
 	return tmp, nil

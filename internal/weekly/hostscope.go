@@ -99,8 +99,20 @@ func (ph *postflightPhase) resources(ctx context.Context, _ *runbook.Env) (r run
 	}
 	for _, it := range health.SystemItems(snap, serr, in.Thresholds) {
 		if it.Severity >= runbook.Warning {
-			r.Finding(it.Severity, it.Name, "%s: %s", it.Area, it.Detail)
+			r.Finding(it.Severity, "", "%s", systemItemText(it))
 		}
 	}
 	return r, nil
+}
+
+// systemItemText is a host item as one sentence, its subject named once:
+// "disk /: 96% used, …", "memory: 91% used", "load average 5.98 (1 min), …".
+func systemItemText(it health.Item) string {
+	switch it.Area {
+	case "disk":
+		return "disk " + it.Name + ": " + it.Detail
+	case "load":
+		return it.Detail
+	}
+	return it.Area + ": " + it.Detail
 }

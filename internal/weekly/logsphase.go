@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/logs/analysis"
@@ -58,7 +59,7 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	r.Metric("bytes_read", float64(a.BytesRead), "bytes")
 	r.Metric("malformed_lines", float64(a.MalformedLines), "count")
 	if a.Investigate {
-		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%d errors this week (investigate above %d)", a.ErrorsTotal, a.Threshold)
+		r.Finding(runbook.Warning, patternLines(a.Patterns, 5), "%s this week (investigate above %d)", human.Count(a.ErrorsTotal, "error", "errors"), a.Threshold)
 		if len(a.Patterns) > 0 {
 			// The template in backticks: reports show it as code.
 			r.Recommend("Investigate the most frequent error pattern (%s, %d times): `%s`", a.Patterns[0].Category, a.Patterns[0].Count, a.Patterns[0].Template)
@@ -70,7 +71,7 @@ func (ph *logsPhase) analyzeLogs(ctx context.Context, env *runbook.Env) (runbook
 	if a.MalformedLines > 0 {
 		var ev []string
 		for _, m := range a.Malformed {
-			ev = append(ev, fmt.Sprintf("%s: %d (lines %v)", m.Path, m.Count, m.Lines))
+			ev = append(ev, m.Path+": "+m.LinesText())
 		}
 		r.Finding(runbook.Info, strings.Join(first(ev, 10), "\n"), "%d malformed log lines were counted and skipped", a.MalformedLines)
 	}

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"time"
-
-	"github.com/dustin/go-humanize"
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/human"
@@ -149,7 +148,7 @@ func procTable(ps []perf.Proc) string {
 		w = max(w, len(pr.Name))
 	}
 	for _, pr := range ps {
-		fmt.Fprintf(&b, "%7d %-*s cpu %5.1f%% mem %4.1f%% rss %9s\n", pr.PID, w, pr.Name, pr.CPUPercent, pr.MemPercent, humanize.IBytes(pr.RSSBytes))
+		fmt.Fprintf(&b, "%7d %-*s cpu %5s mem %5s rss %10s\n", pr.PID, w, pr.Name, human.Percent(pr.CPUPercent), human.Percent(pr.MemPercent), human.Bytes(int64(min(pr.RSSBytes, math.MaxInt64))))
 	}
 	return b.String()
 }

@@ -152,7 +152,7 @@ func (w *wired) preflight() runbook.Phase {
 		{Name: "daily-backup", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true, Run: pre.dailyBackup},
 		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: pre.resources},
 		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: pre.recentErrors},
-		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.run},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.step("preflight")},
 		// -> baseline
 		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: pre.latencyBaseline},
 	}}
@@ -228,7 +228,7 @@ func (w *wired) security() runbook.Phase {
 		{Name: "tls-certificates", Kind: runbook.ReadOnly, Budget: time.Minute, Run: sec.tlsCerts},
 		{Name: "app-logs", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: sec.appLogins},
 		{Name: "host-auth", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: sec.hostAuth},
-		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.run},
+		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.step("security")},
 	}}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/finding"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -55,7 +56,7 @@ func (ph *postflightPhase) ensureServices(ctx context.Context, env *runbook.Env)
 			continue
 		}
 		if !env.DryRun {
-			r.Finding(runbook.Warning, "", "%s was down after maintenance; started, ready after %s", u.Name, ready.Round(time.Millisecond))
+			r.Finding(runbook.Warning, "", "%s was down after maintenance; started, ready after %s", u.Name, human.Duration(ready))
 			r.Metric("ready_seconds:"+u.Name, ready.Seconds(), "s")
 		}
 	}
@@ -68,7 +69,7 @@ func (ph *postflightPhase) endpointsUp(ctx context.Context, _ *runbook.Env) (run
 	}
 	var r runbook.Result
 	for _, res := range ph.endpoints.results(ctx) {
-		r.Metric("latency_ms:"+res.Name, ms(res.Latency), "ms")
+		r.Metric("latency_seconds:"+res.Name, res.Latency.Seconds(), "s")
 		if res.Healthy {
 			continue
 		}
@@ -134,10 +135,10 @@ func (ph *postflightPhase) latencyCompare(ctx context.Context, _ *runbook.Env) (
 		compared++
 		pct, regressed := health.Regression(before, after, ph.thresholds.LatencyRegressionPercent)
 		r.Metric("latency_change_percent:"+c.Name, pct, "%")
-		lines = append(lines, fmt.Sprintf("%s: median %.1f ms -> %.1f ms (%+.0f%%)", c.Name, ms(before.Median), ms(after.Median), pct))
+		lines = append(lines, fmt.Sprintf("%s: median %s -> %s (%s)", c.Name, human.Duration(before.Median), human.Duration(after.Median), signedPercent(pct)))
 		if regressed {
-			r.Finding(runbook.Warning, fmt.Sprintf("median %.1f ms before, %.1f ms after", ms(before.Median), ms(after.Median)),
-				"%s is %.0f%% slower than before maintenance (warn above %.0f%%)", c.URL, pct, ph.thresholds.LatencyRegressionPercent)
+			r.Finding(runbook.Warning, fmt.Sprintf("median %s before, %s after", human.Duration(before.Median), human.Duration(after.Median)),
+				"%s is %s slower than before maintenance (warn above %s)", c.URL, human.Percent(pct), limitPercent(ph.thresholds.LatencyRegressionPercent))
 		}
 	}
 	if compared == 0 {

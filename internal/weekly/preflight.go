@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
-	"time"
-
-	"github.com/dustin/go-humanize"
+	"slices"
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/logs"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -64,7 +64,7 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 		return r, fmt.Errorf("listing backups: %w", err)
 	}
 	if b, ok := backup.DailyFor(list, now); ok {
-		r.Metric("daily_backup_age_hours", b.Age.D().Hours(), "h")
+		r.Metric("daily_backup_age_seconds", b.Age.D().Seconds(), "s")
 		r.Metric("daily_backup_bytes", float64(b.Size), "bytes")
 		return r, nil
 	}
@@ -100,21 +100,21 @@ func (ph *preflightPhase) resources(ctx context.Context, _ *runbook.Env) (r runb
 	for _, m := range snap.Mounts {
 		r.Metric("disk_used_percent:"+m.Path, m.UsedPercent, "%")
 		if m.UsedPercent > th.DiskPercent {
-			r.Finding(runbook.Warning, fmt.Sprintf("%s %.1f%% used, %s free", m.Path, m.UsedPercent, humanize.IBytes(m.Free)),
-				"disk %s is %.0f%% full (warn above %.0f%%)", m.Path, m.UsedPercent, th.DiskPercent)
+			r.Finding(runbook.Warning, fmt.Sprintf("%s %s used, %s free", m.Path, human.Percent(m.UsedPercent), human.Bytes(int64(min(m.Free, math.MaxInt64)))),
+				"disk %s is %s full (warn above %s)", m.Path, human.Percent(m.UsedPercent), limitPercent(th.DiskPercent))
 			r.Recommend("Free space on %s before the next window (old archives, backups outside retention).", m.Path)
 		}
 	}
 	r.Metric("memory_used_percent", snap.MemoryUsedPercent, "%")
 	if snap.MemoryUsedPercent > th.MemoryPercent {
-		r.Finding(runbook.Warning, fmt.Sprintf("%.1f%% used", snap.MemoryUsedPercent),
-			"memory use is %.0f%% (warn above %.0f%%); caches are not dropped, that only slows the system", snap.MemoryUsedPercent, th.MemoryPercent)
+		r.Finding(runbook.Warning, "",
+			"memory use is %s (warn above %s); caches are not dropped, that only slows the system", human.Percent(snap.MemoryUsedPercent), limitPercent(th.MemoryPercent))
 	}
-	r.Metric("load1", snap.Load1, "")
+	r.Metric("load1", snap.Load1, "load")
 	r.Metric("load_percent", snap.LoadPercent, "%")
 	if snap.LoadPercent > th.LoadPercent {
-		r.Finding(runbook.Warning, fmt.Sprintf("load %.2f on %d CPUs", snap.Load1, snap.CPUs),
-			"system load is %.0f%% of the CPUs (warn above %.0f%%)", snap.LoadPercent, th.LoadPercent)
+		r.Finding(runbook.Warning, health.LoadText(snap),
+			"system load is %s of the CPUs (warn above %s)", human.Percent(snap.LoadPercent), limitPercent(th.LoadPercent))
 	}
 	for _, u := range snap.Unavailable {
 		r.Finding(runbook.Info, u, "a system metric could not be read")
@@ -132,7 +132,7 @@ func (ph *preflightPhase) recentErrors(ctx context.Context, _ *runbook.Env) (run
 	r.Metric("errors_24h", float64(n), "count")
 	// A day's share of the weekly threshold.
 	if limit := ph.thresholds.ErrorsPerWeek / 7; n > limit && limit > 0 {
-		r.Finding(runbook.Warning, topPatterns(sum, 3), "%d errors in the last 24 h (more than a seventh of the weekly %d)", n, ph.thresholds.ErrorsPerWeek)
+		r.Finding(runbook.Warning, topPatterns(sum, 3), "%s in the last 24 h (more than a seventh of the weekly %d)", human.Count(n, "error", "errors"), ph.thresholds.ErrorsPerWeek)
 	}
 	return r, nil
 }
@@ -158,16 +158,38 @@ func topPatterns(sum logs.Summary, n int) string {
 	return out
 }
 
-// securityUpdates counts the pending security updates; preflight and the
-// security phase both report it (as info when the updates phase of the
-// same run reports the packages in full).
+// securityUpdates counts the pending security updates for preflight and
+// the security phase. One step of a run reports them as a finding, with
+// the same severity (warning) whichever it is: updates/apt when the
+// updates phase is in the run (it lists the packages), else the first of
+// preflight and security. The others record only the metric and a note
+// naming the step that reports them.
 type securityUpdates struct {
 	enabled bool
 	apt     *aptSource
 	owner   ownership
 }
 
-func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+// updatesReporter is the step that reports pending security updates in a
+// run of the phases in o.
+func (o ownership) updatesReporter() string {
+	switch {
+	case slices.Contains(o, "updates"):
+		return "updates/apt"
+	case slices.Contains(o, "preflight"):
+		return "preflight/security-updates"
+	}
+	return "security/security-updates"
+}
+
+// step is the security-updates step of phase.
+func (su *securityUpdates) step(phase string) func(context.Context, *runbook.Env) (runbook.Result, error) {
+	return func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+		return su.run(ctx, env, phase+"/security-updates")
+	}
+}
+
+func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env, self string) (r runbook.Result, err error) {
 	defer func() { r.Scope = su.apt.scope() }()
 	if !su.enabled {
 		return runbook.Skipped("updates.apt.enabled is false"), nil
@@ -181,9 +203,15 @@ func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env) (r runbook.R
 	}
 	sec := rep.Security
 	r.Metric("security_updates", float64(sec), "count")
-	if sec > 0 {
-		r.Finding(su.owner.elsewhere("updates"), "", "%d security updates are pending", sec)
+	if sec == 0 {
+		return r, nil
 	}
+	if reporter := su.owner.updatesReporter(); reporter != self {
+		r.Note = fmt.Sprintf("%s pending (see %s)", human.Count(sec, "security update", "security updates"), reporter)
+		return r, nil
+	}
+	r.Finding(runbook.Warning, "", "%s pending", human.Count(sec, "security update is", "security updates are"))
+	r.Recommend("Apply the %s (apt-get upgrade with the security sources) in the next window; fossamaint updates check lists them.", human.Count(sec, "security update", "security updates"))
 	return r, nil
 }
 
@@ -212,10 +240,8 @@ func (ph *preflightPhase) latencyBaseline(ctx context.Context, _ *runbook.Env) (
 			continue
 		}
 		base[c.Name] = st
-		r.Metric("latency_median_ms:"+c.Name, ms(st.Median), "ms")
+		r.Metric("latency_median_seconds:"+c.Name, st.Median.Seconds(), "s")
 	}
 	ph.baseline.put(base)
 	return r, nil
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -212,3 +212,58 @@ func TestTopProcessesOfUnits(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurityUpdatesReportedOnce: pending security updates are one
+// warning per run, from updates/apt when the updates phase runs, else from
+// the first of preflight and security; the other steps record the metric
+// and a note pointing at it. A standalone preflight rates them as the
+// weekly run does.
+func TestSecurityUpdatesReportedOnce(t *testing.T) {
+	t.Parallel()
+	steps := []string{"preflight/security-updates", "updates/apt", "security/security-updates"}
+	for _, tc := range []struct {
+		only     []string
+		reporter string
+	}{
+		{[]string{"preflight", "updates", "security"}, "updates/apt"},
+		{[]string{"preflight", "security"}, "preflight/security-updates"},
+		{[]string{"preflight"}, "preflight/security-updates"},
+		{[]string{"security"}, "security/security-updates"},
+	} {
+		t.Run(strings.Join(tc.only, ","), func(t *testing.T) {
+			t.Parallel()
+			tr := newTree(t, 0)
+			scopeSources(t, tr, filepath.Join(tr.root, "var"), true)
+			run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: tc.only})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rphase, rname, _ := strings.Cut(tc.reporter, "/")
+			if st, ok := run.Step(rphase, rname); !ok || st.Status == runbook.StatusSkipped {
+				t.Fatalf("%s did not run: %+v", tc.reporter, st)
+			}
+			for _, step := range steps {
+				phase, name, _ := strings.Cut(step, "/")
+				st, ok := run.Step(phase, name)
+				if !ok || !slices.Contains(tc.only, phase) {
+					continue
+				}
+				var about []runbook.Finding
+				for _, f := range st.Findings {
+					if strings.Contains(f.Message, "security update") {
+						about = append(about, f)
+					}
+				}
+				if step == tc.reporter {
+					if len(about) != 1 || about[0].Severity != runbook.Warning {
+						t.Errorf("%s reports the updates: findings %+v, want one warning", step, about)
+					}
+					continue
+				}
+				if len(about) != 0 || st.Note != "2 security updates pending (see "+tc.reporter+")" {
+					t.Errorf("%s: findings %+v, note %q: want none and a note naming %s", step, about, st.Note, tc.reporter)
+				}
+			}
+		})
+	}
+}

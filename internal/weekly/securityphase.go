@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
@@ -158,7 +159,7 @@ func (ph *securityPhase) hostAuth(ctx context.Context, _ *runbook.Env) (r runboo
 		if i == 10 {
 			break
 		}
-		ev = append(ev, fmt.Sprintf("%s: %d failures, %d user names, via %s", h.Host, h.Count, h.UserCount, strings.Join(h.Sources, ",")))
+		ev = append(ev, fmt.Sprintf("%s: %s, %s, via %s", h.Host, human.Count(h.Count, "failure", "failures"), human.Count(h.UserCount, "user name", "user names"), strings.Join(h.Sources, ", ")))
 	}
 	if limit := ph.thresholds.FailedLoginsPerWeek; sum.Failures > limit {
 		r.Finding(runbook.Warning, strings.Join(ev, "\n"), "%d failed logins in the system authentication logs this week (%s; investigate above %d)", sum.Failures, strings.Join(paths, ", "), limit)

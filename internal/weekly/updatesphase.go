@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/updates"
 )
@@ -51,9 +52,9 @@ func (ph *updatesPhase) aptUpdates(ctx context.Context, _ *runbook.Env) (r runbo
 	r.Metric("security_updates", float64(len(sec)), "count")
 	if len(sec) > 0 {
 		r.Finding(runbook.Warning, strings.Join(first(sec, 20), "\n"), "%d of %d upgradable packages are security updates", len(sec), len(rep.Packages))
-		r.Recommend("Apply the %d security updates (apt-get upgrade with the security sources) in the next window.", len(sec))
+		r.Recommend("Apply the %s (apt-get upgrade with the security sources) in the next window.", human.Count(len(sec), "security update", "security updates"))
 	} else if len(rep.Packages) > 0 {
-		r.Finding(runbook.Info, "", "%d packages are upgradable, none of them security updates", len(rep.Packages))
+		r.Finding(runbook.Info, "", "%s upgradable, none of them security updates", human.Count(len(rep.Packages), "package is", "packages are"))
 	}
 	if rep.RebootRequired {
 		r.Finding(runbook.Warning, strings.Join(rep.RebootPackages, ", "), "a reboot is required (%s exists)", ph.upd.Apt.RebootRequiredFile)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -180,6 +181,16 @@ func TestWeeklyRunEndToEnd(t *testing.T) {
 	}
 	if run.Metrics["database_size_bytes"] <= 0 {
 		t.Error("database size not measured")
+	}
+	for _, ph := range run.Phases {
+		for _, st := range ph.Steps {
+			for name, m := range st.Metrics {
+				if p := MetricUnitProblem(name, m.Unit); p != "" {
+					t.Errorf("%s/%s metric %s: %s", ph.Name, st.Name, name, p)
+				}
+			}
+			checkNoGoValues(t, ph.Name+"/"+st.Name, st.Result)
+		}
 	}
 	if run.Status != runbook.RunWarn {
 		t.Errorf("status %s, want warn", run.Status)
@@ -465,5 +476,41 @@ func TestPostflightProbesEachEndpointOnce(t *testing.T) {
 	}
 	if n := hits.Load(); n != 1 {
 		t.Errorf("the endpoint was probed %d times in postflight, want 1", n)
+	}
+}
+
+// goValue matches Go's own formatting of a time.Duration ("3m48s",
+// "27h8m0s", "259ms", "0s"), the day count the backup list once printed
+// ("2d") and a slice ("[29]"); humanSpan is human.Duration's two-unit form
+// ("3m 48s", "1h 23m", "2d 3h"), taken out first.
+var (
+	goValue   = regexp.MustCompile(`\b\d+(\.\d+)?(h|m|s|ms|µs|ns|d)(\d+(\.\d+)?(h|m|s|ms))*\b|\[\d[\d ]*\]`)
+	humanSpan = regexp.MustCompile(`\b\d+[dhm] \d+[hms]\b`)
+)
+
+// checkNoGoValues fails when a step's texts show a Go value to a person.
+func checkNoGoValues(t *testing.T, step string, r runbook.Result) {
+	t.Helper()
+	texts := append([]string{r.Note}, r.Actions...)
+	for _, f := range r.Findings {
+		texts = append(texts, f.Message, f.Evidence)
+	}
+	for _, s := range texts {
+		if m := goValue.FindString(humanSpan.ReplaceAllString(s, "")); m != "" {
+			t.Errorf("%s: %q shows the Go value %q", step, s, m)
+		}
+	}
+}
+
+func TestGoValuePattern(t *testing.T) {
+	for s, want := range map[string]bool{
+		"the largest 40 in 3m48s": true, "age 27h8m0s": true, "ok in 259ms": true, "age 0s": true,
+		"(lines [29])": true, "age 2d": true, "peak 40 within 10m0s": true,
+		"the largest 40 in 3m 48s": false, "ok in 259 ms": false, "0.8 ms": false, "age < 1 h": false,
+		"age 14 days": false, "1h 23m": false, "sha256 cd24df387f2a": false, "line 29": false,
+	} {
+		if got := goValue.MatchString(humanSpan.ReplaceAllString(s, "")); got != want {
+			t.Errorf("%q: Go value %v, want %v", s, got, want)
+		}
 	}
 }
