@@ -116,6 +116,9 @@ func formatMetric(m runbook.Metric) string {
 		return "no"
 	case "", "count":
 		return formatNumber(v)
+	case "load":
+		// A load average: runnable processes, two decimals as uptime(1).
+		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
 	return formatNumber(v) + " " + m.Unit
 }

@@ -50,6 +50,7 @@ func TestFormatMetric(t *testing.T) {
 		{20.3286, "%", "20%"},
 		{2.89083, "%", "2.9%"},
 		{0.31, "ratio", "31%"},
+		{5.191, "load", "5.19"}, {17, "rows", "17 rows"},
 		{1, "bool", "yes"},
 		{0, "bool", "no"},
 		{17006, "rows", "17,006 rows"},
