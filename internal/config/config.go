@@ -41,7 +41,9 @@ type Window struct {
 
 // Thresholds are the seed's warning levels, in percent.
 type Thresholds struct {
-	DiskPercent              float64 `yaml:"disk_percent"`
+	DiskPercent float64 `yaml:"disk_percent"`
+	// LoadPercent is load1 per CPU in percent: above 100 when more is
+	// runnable than there are CPUs, so it has no upper bound.
 	LoadPercent              float64 `yaml:"load_percent"`
 	MemoryPercent            float64 `yaml:"memory_percent"`
 	CPUPercent               float64 `yaml:"cpu_percent"`

@@ -20,8 +20,8 @@ func TestParseErrorsArePositioned(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: unknown field "wekday" in window; did you mean "weekday"?`},
-		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: unknown field "logz"; did you mean "logs"?`},
+		{"unknown key", "window:\n  weekday: saturday\n  wekday: sunday\n", `cfg.yaml:3:3: window.wekday: unknown field "wekday"; did you mean weekday?`},
+		{"unknown top key", "root: /x\nlogz: {}\n", `cfg.yaml:2:1: logz: unknown field "logz"; did you mean logs?`},
 		{"type mismatch", "thresholds:\n  disk_percent: [1]\n", "cfg.yaml:2:3: thresholds.disk_percent: a list is not a number"},
 		{"syntax", "window:\n  weekday: [saturday\n", "cfg.yaml:"},
 		{"duplicate key", "root: /a\nroot: /b\n", "cfg.yaml:2:1:"},
@@ -100,7 +100,7 @@ func TestValidateNamesFields(t *testing.T) {
 		"thresholds.disk_percent: 140",
 		"services.units[0]: the exec manager needs start, stop and status",
 		`health.endpoints[0].url: "localhost:8000"`,
-		"health.endpoints[1].expect: 700",
+		"health.endpoints[1].expect[0]: 700",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v; missing %q", err, want)

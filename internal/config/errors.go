@@ -82,9 +82,6 @@ type posError struct {
 	line, col int
 	key       string // key path, "" for the document
 	msg       string // without the key path
-	// about is the key path of a problem whose message names the key
-	// itself (an unknown key): Error.Key, not printed in front.
-	about string
 }
 
 func (e *posError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.col, e.text()) }
@@ -98,7 +95,7 @@ func (e *posError) text() string {
 }
 
 func (e *posError) in(file string) *Error {
-	return &Error{File: file, Line: e.line, Column: e.col, Key: cmp.Or(e.key, e.about), Msg: e.text()}
+	return &Error{File: file, Line: e.line, Column: e.col, Key: e.key, Msg: e.text()}
 }
 
 // atToken makes a posError at tk (no position when tk has none).

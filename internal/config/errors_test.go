@@ -5,6 +5,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -170,5 +172,85 @@ func TestCheckRequiresTheDatabaseDirectory(t *testing.T) {
 	}
 	if _, err := Check(p); err != nil {
 		t.Fatalf("Check with the directory: %v", err)
+	}
+}
+
+// TestReviewFindings are the first-hour review's findings on `config
+// validate`, each the problem lines Load reports for a file: every
+// problem of a list item at once, the nearest value of a key with a
+// fixed set of values, the key path in front of an unknown key, and a
+// load threshold above 100%.
+func TestReviewFindings(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string // every problem, in order, after "cfg.yaml:"
+	}{
+		{"a type error does not hide the item's other problems",
+			"health:\n  endpoints:\n    - name: api\n      url: \"not a url\"\n      expect: [abc]\n",
+			[]string{`4:7: health.endpoints[0].url: "not a url" is not an http(s) URL`,
+				`5:16: health.endpoints[0].expect[0]: "abc" is a string, not a whole number`}},
+		{"nor a bad value beside it in the list",
+			"health:\n  endpoints:\n    - {name: api, url: \"http://x/\", expect: [abc, 700]}\n",
+			[]string{`3:46: health.endpoints[0].expect[0]: "abc" is a string, not a whole number`,
+				`3:51: health.endpoints[0].expect[1]: 700 is not an HTTP status`}},
+		{"nor the next item's",
+			"services:\n  units:\n    - {name: a, start: run}\n    - {health_url: \"::x\"}\n",
+			[]string{`3:17: services.units[0].start: "run" is a string, not a list`,
+				`4:7: services.units[1].name: must be set`,
+				`4:8: services.units[1].health_url: "::x" is not a URL`}},
+		{"services.manager", "services:\n  manager: sytemd\n",
+			[]string{`2:3: services.manager: "sytemd" is not one of systemd, exec, none; did you mean systemd?`}},
+		{"window.weekday", "window:\n  weekday: saturdy\n",
+			[]string{`2:3: window.weekday: "saturdy" is not a day of the week (monday to sunday); did you mean saturday?`}},
+		{"weekday case is not a typo", "window:\n  weekday: Saturday\n", nil},
+		{"database.vacuum", "database:\n  vacuum: alway\n",
+			[]string{`2:3: database.vacuum: "alway" is not one of auto, always, never, incremental; did you mean always?`}},
+		{"database.on_corruption", "database:\n  on_corruption: Stop\n",
+			[]string{`2:3: database.on_corruption: "Stop" is not one of stop, restore; did you mean stop?`}},
+		{"no near value", "database:\n  verify: thorough\n",
+			[]string{`2:3: database.verify: "thorough" is not one of quick, full`}},
+		{"window.overrun names its one value", "window:\n  overrun: postpne\n",
+			[]string{`2:3: window.overrun: "postpne" is not supported: use postpone`}},
+		{"unknown key", "window:\n  duraton: 4h\n",
+			[]string{`2:3: window.duraton: unknown field "duraton"; did you mean duration?`}},
+		{"unknown key in a list item", "health:\n  endpoints:\n    - {name: a, url: \"http://x/\", expected: [200]}\n",
+			[]string{`3:35: health.endpoints[0].expected: unknown field "expected"; did you mean expect?`}},
+		{"load above the CPU count", "thresholds:\n  load_percent: 150\n", nil},
+		{"load must be positive", "thresholds:\n  load_percent: 0\n",
+			[]string{`2:3: thresholds.load_percent: 0 is out of range: must be more than 0 (it may exceed 100)`}},
+		{"disk, memory and cpu stay within 100", "thresholds:\n  disk_percent: 101\n  memory_percent: 150\n  cpu_percent: 100.5\n",
+			[]string{`2:3: thresholds.disk_percent: 101 is out of range (0, 100]`,
+				`3:3: thresholds.memory_percent: 150 is out of range (0, 100]`,
+				`4:3: thresholds.cpu_percent: 100.5 is out of range (0, 100]`}},
+		{"latency may more than double", "thresholds:\n  latency_regression_percent: 300\n", nil},
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cfg.yaml")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(p, []byte("root: .\n"+tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(p)
+			var got []string
+			for _, e := range All(err) {
+				got = append(got, strings.TrimPrefix(e.Error(), p+":"))
+			}
+			// The lines are one further down: "root: ." comes first.
+			var want []string
+			for _, w := range tt.want {
+				line, rest, _ := strings.Cut(w, ":")
+				n, _ := strconv.Atoi(line)
+				want = append(want, strconv.Itoa(n+1)+":"+rest)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("Load reported\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			for _, e := range All(err) {
+				if !strings.HasPrefix(e.Msg, e.Key+": ") {
+					t.Errorf("%q does not start with its key path %q", e.Msg, e.Key)
+				}
+			}
+		})
 	}
 }

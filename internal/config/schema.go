@@ -16,7 +16,7 @@ import (
 // that one mistake does not hide the next: it collects every unknown key
 // (with the nearest valid one), every value of the wrong kind and every
 // bad value, each with its position and key path, and leaves a key with a
-// problem at its default. Scalars are decoded by the YAML library, so what
+// problem at its default (in a list item: at its zero value, see sequence). Scalars are decoded by the YAML library, so what
 // a scalar may be is what the library has always accepted.
 type fieldDecoder struct {
 	// aliases are the values aliases stand for (see treeCheck).
@@ -103,19 +103,18 @@ func (d *fieldDecoder) merge(n ast.Node, v reflect.Value, path string, at *token
 // nearest valid key at that level, or where the key belongs when it is
 // valid at another level.
 func (d *fieldDecoder) unknown(k ast.MapKeyNode, name, path string, valid []string) {
+	// The key path in front says where: "window.duraton: unknown field
+	// "duraton"; did you mean duration?".
 	msg := fmt.Sprintf("unknown field %q", name)
-	if path != "" {
-		msg += " in " + path
-	}
 	if s := suggest(name, valid); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+		msg += fmt.Sprintf("; did you mean %s?", s)
 	} else if elsewhere := keyPathsNamed(name); len(elsewhere) > 0 {
 		msg += fmt.Sprintf("; it belongs under %s", strings.Join(elsewhere, " or "))
 	} else {
 		msg += fmt.Sprintf(" (valid here: %s)", strings.Join(valid, ", "))
 	}
 	pe := atToken(keyToken(k), "%s", msg)
-	pe.about = joinKey(path, name)
+	pe.key = joinKey(path, name)
 	d.errs = append(d.errs, pe)
 }
 
@@ -125,14 +124,16 @@ func (d *fieldDecoder) sequence(n ast.Node, v reflect.Value, path string, at *to
 		d.fail(at, path, "%s", mismatch(n, "a list"))
 		return
 	}
+	// A list given replaces the default, also when some of its items have
+	// a problem: those keep their zero value (their paths are in d.failed)
+	// and the rest is validated, so that one mistake in an item does not
+	// hide another in the same item. Load and Parse never return a config
+	// with a problem, so the zero values are only ever validated.
 	out := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
-	before := len(d.errs)
 	for i, item := range seq.Values {
 		d.decode(item, out.Index(i), fmt.Sprintf("%s[%d]", path, i), nil)
 	}
-	if len(d.errs) == before {
-		v.Set(out) // a list given replaces the default
-	}
+	v.Set(out)
 }
 
 func (d *fieldDecoder) scalar(n ast.Node, v reflect.Value, path string, at *token.Token) {

@@ -78,7 +78,8 @@ func (c Config) validateRequired(add addFunc) {
 func (c Config) validateWindow(add addFunc) {
 	w := c.Window
 	if _, ok := weekdays[strings.ToLower(w.Weekday)]; !ok {
-		add("window.weekday", "%q is not a day of the week (monday to sunday)", w.Weekday)
+		add("window.weekday", "%q is not a day of the week (monday to sunday)%s", w.Weekday,
+			didYouMean(strings.ToLower(w.Weekday), weekdayNames))
 	}
 	if _, err := time.Parse("15:04", w.Start); err != nil {
 		add("window.start", "%q is not a time of day as hh:mm (e.g. \"02:00\")", w.Start)
@@ -91,9 +92,7 @@ func (c Config) validateWindow(add addFunc) {
 			add("window.timezone", "%q is not an IANA time zone (e.g. UTC, Europe/Berlin, Local)", w.Timezone)
 		}
 	}
-	if w.Overrun != "postpone" {
-		add("window.overrun", "%q is not supported: use postpone", w.Overrun)
-	}
+	oneOf(add, "window.overrun", w.Overrun, "postpone")
 }
 
 func (c Config) validateThresholds(add addFunc) {
@@ -106,7 +105,11 @@ func (c Config) validateThresholds(add addFunc) {
 		"thresholds.latency_regression_percent": t.LatencyRegressionPercent,
 	}
 	for _, k := range slices.Sorted(maps.Keys(pct)) {
-		if v := pct[k]; v <= 0 || (v > 100 && k != "thresholds.latency_regression_percent") {
+		v := pct[k]
+		switch {
+		case v <= 0 && unbounded[k]:
+			add(k, "%v is out of range: must be more than 0 (it may exceed 100)", v)
+		case v <= 0 || (v > 100 && !unbounded[k]):
 			add(k, "%v is out of range (0, 100]", v)
 		}
 	}
@@ -124,6 +127,36 @@ func (c Config) validateThresholds(add addFunc) {
 	if t.TLSCriticalDays > t.TLSWarnDays {
 		add("thresholds.tls_critical_days", "%d is more than tls_warn_days %d", t.TLSCriticalDays, t.TLSWarnDays)
 	}
+}
+
+// unbounded are the percentages that may exceed 100: the 1-minute load
+// average can be several times the number of CPUs, and an endpoint can get
+// more than twice as slow.
+var unbounded = map[string]bool{
+	"thresholds.load_percent":               true,
+	"thresholds.latency_regression_percent": true,
+}
+
+// oneOf checks that the value of field is one of allowed (as written:
+// fossamaint compares them exactly), with the nearest as a suggestion
+// (with one allowed value, the message names it anyway).
+func oneOf(add addFunc, field, v string, allowed ...string) {
+	switch {
+	case slices.Contains(allowed, v):
+	case len(allowed) == 1:
+		add(field, "%q is not supported: use %s", v, allowed[0])
+	default:
+		add(field, "%q is not one of %s%s", v, strings.Join(allowed, ", "), didYouMean(v, allowed))
+	}
+}
+
+// didYouMean is "; did you mean x?" with the candidate nearest to v (see
+// suggest), or "" when none is close enough to be a typo.
+func didYouMean(v string, candidates []string) string {
+	if s := suggest(v, candidates); s != "" {
+		return "; did you mean " + s + "?"
+	}
+	return ""
 }
 
 func (c Config) validateDatabasePath(add addFunc) {
@@ -184,9 +217,9 @@ func (c Config) validateHealth(add addFunc) {
 		if u, err := url.Parse(ep.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add(f+".url", "%q is not an http(s) URL", ep.URL)
 		}
-		for _, s := range ep.Expect {
+		for j, s := range ep.Expect {
 			if s < 100 || s > 599 {
-				add(f+".expect", "%d is not an HTTP status", s)
+				add(fmt.Sprintf("%s.expect[%d]", f, j), "%d is not an HTTP status", s)
 			}
 		}
 	}
@@ -194,18 +227,10 @@ func (c Config) validateHealth(add addFunc) {
 
 func (c Config) validateDatabase(add addFunc) {
 	d := c.Database
-	oneOf := func(field, v string, allowed ...string) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
-		}
-		add(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
-	}
-	oneOf("database.vacuum", d.Vacuum, "auto", "always", "never", "incremental")
-	oneOf("database.reindex", d.Reindex, "auto", "always")
-	oneOf("database.verify", d.Verify, "quick", "full")
-	oneOf("database.on_corruption", d.OnCorruption, "stop", "restore")
+	oneOf(add, "database.vacuum", d.Vacuum, "auto", "always", "never", "incremental")
+	oneOf(add, "database.reindex", d.Reindex, "auto", "always")
+	oneOf(add, "database.verify", d.Verify, "quick", "full")
+	oneOf(add, "database.on_corruption", d.OnCorruption, "stop", "restore")
 	for _, r := range []struct {
 		key string
 		v   float64
@@ -236,11 +261,7 @@ func (c Config) validateSecurity(add addFunc) {
 }
 
 func (c Config) validateServices(add addFunc) {
-	switch c.Services.Manager {
-	case "systemd", "exec", "none":
-	default:
-		add("services.manager", "%q is not one of systemd, exec, none", c.Services.Manager)
-	}
+	oneOf(add, "services.manager", c.Services.Manager, "systemd", "exec", "none")
 	if c.Services.ReadyTimeout.D() <= 0 {
 		add("services.ready_timeout", "must be positive")
 	}
@@ -268,6 +289,9 @@ type WindowSpec struct {
 	Duration time.Duration
 	Location *time.Location
 }
+
+// weekdayNames are the weekdays in the order people list them.
+var weekdayNames = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 var weekdays = map[string]time.Weekday{
 	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
