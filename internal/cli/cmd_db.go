@@ -19,7 +19,7 @@ import (
 )
 
 func (a *app) dbCmds() []*cobra.Command {
-	return []*cobra.Command{a.dbBackupCmd(), a.dbCheckCmd(), a.dbStatsCmd(), a.dbOptimizeCmd()}
+	return []*cobra.Command{a.dbBackupCmd(), a.dbBenchCmd(), a.dbCheckCmd(), a.dbStatsCmd(), a.dbOptimizeCmd()}
 }
 
 // dbPathFrom is --db when given, else the configured database.

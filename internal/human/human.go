@@ -41,6 +41,9 @@ func Duration(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "0 ms"
+	case d < 50*time.Microsecond:
+		// A cached query: 0.0 ms would say "nothing".
+		return strconv.FormatInt(max(int64(d/time.Microsecond), 1), 10) + " µs"
 	case d.Round(100*time.Microsecond) < 10*time.Millisecond:
 		// Latencies live here: 0.8 ms and 1.4 ms must not both read "1 ms".
 		return strconv.FormatFloat(float64(d.Round(100*time.Microsecond))/float64(time.Millisecond), 'f', 1, 64) + " ms"

@@ -27,7 +27,7 @@ func TestDuration(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{0, "0 ms"}, {758 * time.Microsecond, "0.8 ms"}, {7 * time.Millisecond, "7.0 ms"}, {9960 * time.Microsecond, "10 ms"},
+		{0, "0 ms"}, {37 * time.Microsecond, "37 µs"}, {100 * time.Nanosecond, "1 µs"}, {50 * time.Microsecond, "0.1 ms"}, {758 * time.Microsecond, "0.8 ms"}, {7 * time.Millisecond, "7.0 ms"}, {9960 * time.Microsecond, "10 ms"},
 		{190 * time.Millisecond, "190 ms"}, {1234 * time.Millisecond, "1.2 s"},
 		{42 * time.Second, "42 s"}, {245 * time.Second, "4m 05s"},
 		{83 * time.Minute, "1h 23m"}, {41*time.Hour + 23*time.Minute, "1d 17h"},
