@@ -31,6 +31,10 @@ type databasePhase struct {
 	// handed to the later steps of the phase.
 	pointA  *handoff[string]
 	verdict *handoff[integrityVerdict]
+	// queries are the application's reads timed before optimize, for
+	// the timing after it; regressionPercent is when slower is a warning.
+	queries           *handoff[queryTimings]
+	regressionPercent float64
 	// downtime is what the optimize step has done so far, for its Undo
 	// and for recover.
 	downtime downtimeState

@@ -111,6 +111,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	var (
 		baseline  handoff[latencyBaseline]  // preflight/latency-baseline -> postflight/latency
 		pointA    handoff[string]           // database/backup -> database/integrity, corruption, optimize
+		queries   handoff[queryTimings]     // database/queries-before -> database/queries-after
 		integrity handoff[integrityVerdict] // database/integrity -> database/corruption, optimize
 	)
 	// Inputs several steps read, each read once per run.
@@ -126,7 +127,8 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 		upd: &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt},
 		db: &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
 			configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,
-			failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity},
+			failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity,
+			queries: &queries, regressionPercent: in.Thresholds.LatencyRegressionPercent},
 		lg: &logsPhase{clock: clk, logs: logSrc, secrets: secrets, reportsDir: in.ReportsDir,
 			errorsPerWeek: in.Thresholds.ErrorsPerWeek, rotation: in.Logs},
 		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample,
@@ -184,6 +186,8 @@ func (w *wired) database() runbook.Phase {
 	db := w.db
 	return runbook.Phase{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
 		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: db.dbStats},
+		// -> queries (the application's reads before optimize)
+		{Name: "queries-before", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: db.queriesBefore},
 		// -> pointA
 		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbBackup},
 		// pointA -> integrity
@@ -192,6 +196,8 @@ func (w *wired) database() runbook.Phase {
 		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbCorruption},
 		// integrity, pointA; its Undo puts rollback point B back
 		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: db.dbOptimize, Undo: db.undoDowntime},
+		// queries: the same reads after optimize, compared
+		{Name: "queries-after", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: db.queriesAfter},
 	}}
 }
 

@@ -1,0 +1,117 @@
+package weekly
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
+)
+
+// queryRuns and queryBudget bound each timing of the application's reads:
+// enough runs for a stable median, never more than a minute of the window.
+const (
+	queryRuns   = 20
+	queryBudget = time.Minute
+)
+
+// queryTimings are the application's reads timed before the optimize
+// step, handed to the timing after it.
+type queryTimings map[string]sqlitedb.QueryTiming
+
+// queriesBefore times the application's most frequent reads before the
+// database is optimised: the baseline of queriesAfter.
+func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	timings, r, err := ph.timeQueries(ctx, "before")
+	if err == nil {
+		ph.queries.put(timings)
+	}
+	return r, err
+}
+
+// queriesAfter times them again after the optimize step and says what
+// ANALYZE and VACUUM did to each, in the same units: a read that got
+// slower by more than the latency threshold (and by more than a
+// millisecond, below which timing noise rules) is a warning.
+func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
+	after, r, err := ph.timeQueries(ctx, "after")
+	if err != nil {
+		return r, err
+	}
+	before := ph.queries.get()
+	if len(before) == 0 {
+		return r, nil
+	}
+	lines, slower := compareQueries(before, after, ph.regressionPercent)
+	if len(slower) > 0 {
+		r.Finding(runbook.Warning, strings.Join(lines, "\n"), "%s slower after the optimize step (median above %s): %s",
+			human.Count(len(slower), "application read is", "application reads are"), human.Percent(ph.regressionPercent), strings.Join(slower, "; "))
+		r.Recommend("Run `fossamaint db bench` again once the service is warm; if a read stays slower, compare `EXPLAIN QUERY PLAN` with last week's.")
+	} else if len(lines) > 0 {
+		r.Finding(runbook.Info, strings.Join(lines, "\n"), "application reads before → after the optimize step (median of %d runs)", queryRuns)
+	}
+	return r, nil
+}
+
+// compareQueries lists each read timed both times as "name: before →
+// after" (medians), and those that got slower by more than pct percent
+// and by more than a millisecond, below which timing noise rules.
+func compareQueries(before, after queryTimings, pct float64) (lines, slower []string) {
+	for _, name := range queryNames(after) {
+		a, b := after[name], before[name]
+		if a.Runs == 0 || b.Runs == 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s: %s → %s", name, human.Duration(b.Median.D()), human.Duration(a.Median.D()))
+		lines = append(lines, line)
+		grew := a.Median.D() - b.Median.D()
+		if grew > time.Millisecond && float64(grew) > float64(b.Median.D())*pct/100 {
+			slower = append(slower, line)
+		}
+	}
+	return lines, slower
+}
+
+// timeQueries runs the benchmark on a read-only maintenance connection
+// and records each query's median and p95 as metrics named by when.
+func (ph *databasePhase) timeQueries(ctx context.Context, when string) (queryTimings, runbook.Result, error) {
+	db, err := ph.openDB(ctx)
+	if err != nil {
+		return nil, runbook.Result{}, err
+	}
+	defer db.Close()
+	list, err := db.BenchQueries(ctx, sqlitedb.AppQueries, queryRuns, queryBudget)
+	if err != nil {
+		return nil, runbook.Result{}, err
+	}
+	var r runbook.Result
+	out := queryTimings{}
+	var skipped []string
+	for _, q := range list {
+		out[q.Name] = q
+		if q.Skipped != "" {
+			skipped = append(skipped, q.Name+": "+q.Skipped)
+			continue
+		}
+		r.Metric("query_median_seconds:"+q.Name, q.Median.D().Seconds(), "s")
+		r.Metric("query_p95_seconds:"+q.Name, q.P95.D().Seconds(), "s")
+	}
+	if len(skipped) > 0 {
+		r.Note = fmt.Sprintf("%s not timed %s: %s", human.Count(len(skipped), "query", "queries"), when, strings.Join(skipped, "; "))
+	}
+	return out, r, nil
+}
+
+// queryNames lists the timed queries in AppQueries' order.
+func queryNames(t queryTimings) []string {
+	var out []string
+	for _, q := range sqlitedb.AppQueries {
+		if _, ok := t[q.Name]; ok {
+			out = append(out, q.Name)
+		}
+	}
+	return out
+}

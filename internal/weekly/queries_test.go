@@ -1,0 +1,74 @@
+package weekly
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
+	"github.com/fossawork/fossamaint/internal/testkit"
+)
+
+func TestCompareQueries(t *testing.T) {
+	ms := func(name string, d time.Duration, runs int) sqlitedb.QueryTiming {
+		return sqlitedb.QueryTiming{Name: name, Runs: runs, Median: human.Seconds(d)}
+	}
+	before := queryTimings{
+		"work_orders_by_date":      ms("work_orders_by_date", 10*time.Millisecond, 20),
+		"user_lookup":              ms("user_lookup", 40*time.Microsecond, 20),
+		"newest_work_orders":       ms("newest_work_orders", 14*time.Millisecond, 20),
+		"dispensers_of_work_order": ms("dispensers_of_work_order", time.Millisecond, 0), // skipped before
+	}
+	after := queryTimings{
+		"work_orders_by_date":      ms("work_orders_by_date", 16*time.Millisecond, 20), // +60%, +6 ms
+		"user_lookup":              ms("user_lookup", 400*time.Microsecond, 20),        // 10x, but under 1 ms
+		"newest_work_orders":       ms("newest_work_orders", 9*time.Millisecond, 20),   // faster
+		"dispensers_of_work_order": ms("dispensers_of_work_order", time.Millisecond, 20),
+	}
+	lines, slower := compareQueries(before, after, 50)
+	wantLines := []string{"work_orders_by_date: 10 ms → 16 ms", "user_lookup: 40 µs → 0.4 ms", "newest_work_orders: 14 ms → 9.0 ms"}
+	if !slices.Equal(lines, wantLines) {
+		t.Errorf("lines %q, want %q", lines, wantLines)
+	}
+	if !slices.Equal(slower, wantLines[:1]) {
+		t.Errorf("slower %q, want only the date range (60%% and 6 ms)", slower)
+	}
+	if _, slower := compareQueries(before, after, 80); len(slower) != 0 {
+		t.Errorf("at 80%% nothing is slower enough: %q", slower)
+	}
+}
+
+// The database phase times the application's reads before and after the
+// optimize step, on the real file, and says what changed; queries the
+// schema cannot run are named in the note, not failures.
+func TestDatabasePhaseTimesTheApplicationsReads(t *testing.T) {
+	tr := newTree(t, 0)
+	testkit.Exec(t, tr.root+"/backend/fossawork_v2.db", `ALTER TABLE work_orders ADD COLUMN status TEXT;
+		ALTER TABLE work_orders ADD COLUMN created_at DATETIME; UPDATE work_orders SET status = 'pending', created_at = datetime('now')`)
+	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"queries-before", "queries-after"} {
+		st, ok := run.Step("database", step)
+		if !ok || st.Status == "skipped" {
+			t.Fatalf("%s: %+v", step, st)
+		}
+		for _, q := range []string{"dispensers_of_work_order", "work_orders_by_status", "newest_work_orders"} {
+			if m, ok := st.Metrics["query_median_seconds:"+q]; !ok || m.Value <= 0 || m.Unit != "s" {
+				t.Errorf("%s: no median for %s: %+v", step, q, st.Metrics)
+			}
+		}
+		if !strings.Contains(st.Note, "user_lookup: cannot run on this database") {
+			t.Errorf("%s: note %q should name the query the schema cannot run", step, st.Note)
+		}
+	}
+	after, _ := run.Step("database", "queries-after")
+	if len(after.Findings) != 1 || !strings.Contains(after.Findings[0].Evidence, "newest_work_orders: ") ||
+		!strings.Contains(after.Findings[0].Evidence, " → ") {
+		t.Errorf("queries-after findings %+v, want the before → after of each read", after.Findings)
+	}
+}
