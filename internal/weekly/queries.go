@@ -33,9 +33,9 @@ func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (run
 }
 
 // queriesAfter times them again after the optimize step and says what
-// ANALYZE and VACUUM did to each, in the same units: a read that got
-// slower by more than the latency threshold (and by more than a
-// millisecond, below which timing noise rules) is a warning.
+// ANALYZE and VACUUM did to each, in the same units, naming the reads that
+// got slower by more than the latency threshold (and by more than a
+// millisecond, below which timing noise rules).
 func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	after, r, err := ph.timeQueries(ctx, "after")
 	if err != nil {
@@ -46,13 +46,22 @@ func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runb
 		return r, nil
 	}
 	lines, slower := compareQueries(before, after, ph.regressionPercent)
-	if len(slower) > 0 {
-		r.Finding(runbook.Warning, strings.Join(lines, "\n"), "%s slower after the optimize step (median above %s): %s",
-			human.Count(len(slower), "application read is", "application reads are"), human.Percent(ph.regressionPercent), strings.Join(slower, "; "))
-		r.Recommend("Run `fossamaint db bench` again once the service is warm; if a read stays slower, compare `EXPLAIN QUERY PLAN` with last week's.")
-	} else if len(lines) > 0 {
-		r.Finding(runbook.Info, strings.Join(lines, "\n"), "application reads before → after the optimize step (median of %d runs)", queryRuns)
+	if len(lines) == 0 {
+		return r, nil
 	}
+	// Information, never a warning: two timings minutes apart on a
+	// machine that is also running the maintenance differ by more than
+	// what an optimisation changes (a CI run at load 4 doubled a 1 ms
+	// read). A week-over-week regression is judged against history.
+	msg := fmt.Sprintf("application reads before → after the optimize step (median of %d runs)", queryRuns)
+	if len(slower) > 0 {
+		msg += fmt.Sprintf("; %s slower by more than %s: %s", human.Count(len(slower), "read", "reads"),
+			human.Percent(ph.regressionPercent), strings.Join(slower, "; "))
+		r.Finding(runbook.Info, strings.Join(lines, "\n"), "%s", msg)
+		r.Recommend("If a read stays slower in `fossamaint db bench` once the service is warm, compare `EXPLAIN QUERY PLAN` with last week's.")
+		return r, nil
+	}
+	r.Finding(runbook.Info, strings.Join(lines, "\n"), "%s", msg)
 	return r, nil
 }
 
