@@ -108,7 +108,7 @@ func (m *Monitor) Run(ctx context.Context) (written int, err error) {
 func (m *Monitor) once(ctx context.Context, at time.Time) error {
 	rec, err := m.Sampler.Sample(ctx)
 	if err != nil {
-		m.note(fmt.Sprintf("sample at %s: %v", at.Format(time.RFC3339), err))
+		m.note("incomplete sample (what could be read is written): " + err.Error())
 	}
 	rec.Timestamp = FormatTimestamp(at)
 	line, err := json.Marshal(rec)
