@@ -57,7 +57,7 @@ lines with exit 0. Disk figures are of the installation root's file system.`,
 			if count < 0 || keep < 1 || rotateBytes < 0 {
 				return usageErr("--count, --rotate-bytes must not be negative and --keep must be at least 1")
 			}
-			in, err := a.monitorInstallation(out)
+			in, err := a.monitorInstallation(out, "--out")
 			if err != nil {
 				return err
 			}
@@ -80,8 +80,8 @@ lines with exit 0. Disk figures are of the installation root's file system.`,
 }
 
 // monitorInstallation is the config's installation, or without a config
-// file and with --out the defaults (no backend process then).
-func (a *app) monitorInstallation(out string) (*install.Installation, error) {
+// file and with a file named by flag the defaults (no backend process then).
+func (a *app) monitorInstallation(out, flag string) (*install.Installation, error) {
 	in, err := a.installation()
 	switch {
 	case err == nil:
@@ -94,8 +94,10 @@ func (a *app) monitorInstallation(out string) (*install.Installation, error) {
 		in.Root = filepath.Dir(out)
 		in.Services.Units = nil
 		return in, nil
+	case errors.Is(err, config.ErrNotFound):
+		return nil, withCode(ExitUsage, fmt.Errorf("%w (or name the metrics file with %s)", err, flag))
 	}
-	return nil, withCode(ExitUsage, fmt.Errorf("%w (or name the metrics file with --out)", err))
+	return nil, err
 }
 
 func (a *app) runMonitor(cmd *cobra.Command, in *install.Installation, m perf.Monitor) error {
@@ -156,7 +158,7 @@ running. Exit 0 when all is well, 1 on any warning: for scripts and timers.`,
 			if window <= 0 || newest < 0 {
 				return usageErr("--window must be positive and --samples not negative")
 			}
-			in, err := a.monitorInstallation(metrics)
+			in, err := a.monitorInstallation(metrics, "--metrics")
 			if err != nil {
 				return err
 			}
