@@ -141,7 +141,7 @@ func (a *app) perfCheckCmd() *cobra.Command {
 	var newest int
 	var metrics string
 	c := &cobra.Command{
-		Use:   "check [--json] [--window 1h | --samples N] [--metrics FILE]",
+		Use:   "check [--json] [--window 1h] [--samples N] [--metrics FILE]",
 		Short: "Grade the latest metrics samples against the thresholds (exit 0 ok, 1 warnings)",
 		Long: `Reads the metrics file (logs.metrics_file, or --metrics, and its rotated
 FILE.1) and grades the samples of the last --window (default 1h), or the
