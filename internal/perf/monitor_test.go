@@ -179,3 +179,27 @@ func TestHostSamplerReadsThisProcess(t *testing.T) {
 		t.Errorf("without the pid file: process %+v, err %v; want none and a note naming pid_file", rec.Process, err)
 	}
 }
+
+// A wall-clock step (backwards an hour, then forwards a day) changes the
+// timestamps only: the ticker is monotonic, so every line is still written
+// on schedule and none is skipped or doubled.
+func TestMonitorSurvivesClockSteps(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.jsonl")
+	base := time.Date(2025, 1, 11, 14, 0, 0, 0, time.UTC)
+	steps := []time.Duration{0, -time.Hour, 24 * time.Hour, 24*time.Hour + time.Second}
+	var i atomic.Int64
+	m := &Monitor{Interval: 3 * time.Millisecond, Count: len(steps), Sampler: &fakeSampler{}, Out: &Appender{Path: out},
+		Now: func() time.Time { return base.Add(steps[i.Add(1)-1]) }}
+	start := time.Now()
+	if n, err := m.Run(context.Background()); err != nil || n != len(steps) {
+		t.Fatalf("Run = %d, %v", n, err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %s: the schedule followed the wall clock", el)
+	}
+	data, _ := os.ReadFile(out)
+	got := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(got) != len(steps) || !strings.Contains(got[1], "T13:00:00") || !strings.Contains(got[2], "2025-01-12T14:00:00") {
+		t.Fatalf("lines:\n%s", data)
+	}
+}
