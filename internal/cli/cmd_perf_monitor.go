@@ -42,7 +42,9 @@ restart appends, never truncates. When the file would pass --rotate-bytes
 it becomes FILE.1 (FILE.1 becomes FILE.2, ... --keep files), so readers of
 FILE (perf trends, perf check) always find the newest samples. The schedule
 runs on a monotonic clock, so a wall-clock step neither bunches nor skips
-lines; timestamps are the wall clock's. SIGTERM or Ctrl-C stops it between
+lines; timestamps are the wall clock's, naive as upstream writes them, in
+the installation's zone (window.timezone), which perf trends and perf check
+read them in. SIGTERM or Ctrl-C stops it between
 lines with exit 0. Disk figures are of the installation root's file system.`,
 		Example: `  fossamaint perf monitor
   fossamaint perf monitor --interval 5m --out /var/log/fossawork/metrics.jsonl
@@ -112,7 +114,7 @@ func (a *app) runMonitor(cmd *cobra.Command, in *install.Installation, m perf.Mo
 		fmt.Fprintln(a.stderr, "perf monitor: no services.units[].pid_file in the config: the backend's \"process\" figures are left out")
 	}
 	m.Sampler = perf.NewHostSampler(cmd.Context(), in.Root, pidFile)
-	m.Now = a.now
+	m.Now, m.Zone = a.now, in.Zone
 	m.Note = onceNoter(func(s string) { fmt.Fprintln(a.stderr, "perf monitor: "+s) })
 	fmt.Fprintf(a.stderr, "perf monitor: a line every %s to %s\n", human.Duration(m.Interval), m.Out.Path)
 	n, err := m.Run(cmd.Context())
@@ -167,7 +169,7 @@ running. Exit 0 when all is well, 1 on any warning: for scripts and timers.`,
 			}
 			th := in.Thresholds
 			rep, err := perf.Check(cmd.Context(), metrics, perf.CheckOptions{Now: a.now(), Window: window, Newest: newest,
-				Loc: time.Local, Th: perf.CheckThresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent,
+				Loc: in.Zone, Th: perf.CheckThresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent,
 					DiskPercent: th.DiskPercent, LoadPercent: th.LoadPercent}})
 			if err != nil {
 				return err

@@ -12,7 +12,7 @@ import (
 
 func metricsLine(at time.Time, cpu, mem, disk, load1 float64) string {
 	return fmt.Sprintf(`{"timestamp":%q,"system":{"cpu_percent":%v,"memory_percent":%v,"disk_percent":%v},"load":{"load1":%v,"cpus":2}}`,
-		FormatTimestamp(at), cpu, mem, disk, load1) + "\n"
+		FormatTimestamp(at, time.UTC), cpu, mem, disk, load1) + "\n"
 }
 
 func TestCheck(t *testing.T) {

@@ -69,6 +69,9 @@ type Monitor struct {
 	// Now stamps the lines (the wall clock); the schedule itself runs on
 	// a monotonic ticker, so a clock step neither bunches nor skips lines.
 	Now func() time.Time
+	// Zone is the zone of the naive timestamps (the installation's, which
+	// the readers are given too); nil is time.Local.
+	Zone *time.Location
 	// Note receives what the operator should know (a sample that failed,
 	// a missing process); nil drops it.
 	Note func(string)
@@ -110,7 +113,7 @@ func (m *Monitor) once(ctx context.Context, at time.Time) error {
 	if err != nil {
 		m.note("incomplete sample (what could be read is written): " + err.Error())
 	}
-	rec.Timestamp = FormatTimestamp(at)
+	rec.Timestamp = FormatTimestamp(at, m.Zone)
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encoding a metrics line: %w", err)
@@ -127,8 +130,14 @@ func (m *Monitor) note(s string) {
 	}
 }
 
-// FormatTimestamp writes t as Python's isoformat() with its zone offset,
-// which upstream's readers and ParseTimestamp both read.
-func FormatTimestamp(t time.Time) string {
-	return t.Format("2006-01-02T15:04:05.000000-07:00")
+// FormatTimestamp writes t in zone (time.Local when nil) as upstream's
+// datetime.now().isoformat(): naive, with microseconds. A zone offset would
+// be more exact, but upstream's Python compares these with naive
+// datetimes, which fails on an aware one; fossamaint's readers are given
+// the installation's zone instead.
+func FormatTimestamp(t time.Time, zone *time.Location) string {
+	if zone == nil {
+		zone = time.Local
+	}
+	return t.In(zone).Format("2006-01-02T15:04:05.000000")
 }

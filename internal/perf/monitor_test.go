@@ -29,7 +29,7 @@ func TestMonitorWritesLinesTrendsReads(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "metrics.jsonl")
 	base := time.Date(2025, 1, 11, 14, 0, 0, 0, time.UTC)
 	var i atomic.Int64
-	m := &Monitor{Interval: 5 * time.Millisecond, Count: 5, Sampler: &fakeSampler{}, Out: &Appender{Path: out},
+	m := &Monitor{Interval: 5 * time.Millisecond, Count: 5, Sampler: &fakeSampler{}, Out: &Appender{Path: out}, Zone: time.UTC,
 		Now: func() time.Time { return base.Add(time.Duration(i.Add(1)) * time.Minute) }}
 	n, err := m.Run(context.Background())
 	if err != nil || n != 5 {
@@ -48,7 +48,7 @@ func TestMonitorWritesLinesTrendsReads(t *testing.T) {
 	}
 	data, _ := os.ReadFile(out)
 	first := strings.SplitN(string(data), "\n", 2)[0]
-	for _, key := range []string{`"timestamp":"2025-01-11T14:01:00.000000+00:00"`, `"network_sent_mb":1.5`, `"memory_vms_mb":900.1`,
+	for _, key := range []string{`"timestamp":"2025-01-11T14:01:00.000000"`, `"network_sent_mb":1.5`, `"memory_vms_mb":900.1`,
 		`"num_threads":12`, `"open_files":9`, `"load":{"load1":0.5`} {
 		if !strings.Contains(first, key) {
 			t.Errorf("line %s lacks %s", first, key)
@@ -188,7 +188,7 @@ func TestMonitorSurvivesClockSteps(t *testing.T) {
 	base := time.Date(2025, 1, 11, 14, 0, 0, 0, time.UTC)
 	steps := []time.Duration{0, -time.Hour, 24 * time.Hour, 24*time.Hour + time.Second}
 	var i atomic.Int64
-	m := &Monitor{Interval: 3 * time.Millisecond, Count: len(steps), Sampler: &fakeSampler{}, Out: &Appender{Path: out},
+	m := &Monitor{Interval: 3 * time.Millisecond, Count: len(steps), Sampler: &fakeSampler{}, Out: &Appender{Path: out}, Zone: time.UTC,
 		Now: func() time.Time { return base.Add(steps[i.Add(1)-1]) }}
 	start := time.Now()
 	if n, err := m.Run(context.Background()); err != nil || n != len(steps) {
