@@ -3,7 +3,9 @@
 // them, evaluating that report against thresholds, and the top processes by
 // CPU and memory right now: the whole host's (TopProcesses), or only given
 // process trees (TopProcessesOf: an installation's services by their pid
-// files). (HTTP and database benchmarks join it later.)
+// files); and the sampler that writes that JSON-lines file (Monitor,
+// HostSampler, Appender) with the threshold check of its latest samples
+// (Check). (HTTP and database benchmarks join it later.)
 //
 // It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
 // turns them into runbook Results, graded with internal/finding's
@@ -42,6 +44,14 @@
 // hourly slots starting at from; a slot is covered when at least one sample
 // falls in it. Missing slots, not raw line counts, measure gaps, so a sampler
 // that runs more often than hourly does not hide a silent day.
+//
+// # The sampler
+//
+// Monitor writes upstream's line shape (plus a "load" object) on a
+// monotonic ticker, stamping lines with the wall clock; Appender opens the
+// file O_APPEND per line, writes the line in one write, fsyncs, and rotates
+// FILE to FILE.1 by size, so the file is never truncated and a reader of
+// FILE always finds the newest samples. Check reads FILE.1 and FILE.
 //
 // # What we never do
 //

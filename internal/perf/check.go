@@ -1,0 +1,231 @@
+package perf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/lines"
+)
+
+// DefaultCheckWindow is how far back `perf check` looks: the last hour.
+const DefaultCheckWindow = time.Hour
+
+// Check statuses.
+const (
+	CheckOK      = "ok"
+	CheckWarning = "warning"
+	CheckNoData  = "no data" // no sample carried the figure: not a warning by itself
+)
+
+// CheckThresholds are the warn levels in percent; zero or less disables one.
+// LoadPercent is load1 per CPU in percent, as the config's load_percent.
+type CheckThresholds struct {
+	CPUPercent, MemoryPercent, DiskPercent, LoadPercent float64
+}
+
+// CheckItem is one figure against its threshold.
+type CheckItem struct {
+	Name      string  `json:"name"`
+	Value     float64 `json:"value_percent"`
+	Threshold float64 `json:"threshold_percent"`
+	Basis     string  `json:"basis"` // how Value was taken from the samples
+	Status    string  `json:"status"`
+}
+
+// CheckReport is what the latest samples say against the thresholds.
+type CheckReport struct {
+	Path     string      `json:"path"`
+	From     time.Time   `json:"from,omitzero"` // window start (time-window mode)
+	To       time.Time   `json:"to"`
+	Samples  int         `json:"samples"`
+	First    time.Time   `json:"first,omitzero"`
+	Latest   time.Time   `json:"latest,omitzero"`
+	Checks   []CheckItem `json:"checks"`
+	Warnings int         `json:"warnings"`
+	Note     string      `json:"note,omitempty"`
+}
+
+// CheckOptions choose the samples: the newest Newest when above zero,
+// else those in (Now-Window, Now]. Naive timestamps are read in Loc.
+type CheckOptions struct {
+	Now    time.Time
+	Window time.Duration
+	Newest int
+	Loc    *time.Location
+	Th     CheckThresholds
+}
+
+// checkSample is the part of a line the check reads.
+type checkSample struct {
+	s       Sample
+	load1   float64
+	cpus    float64
+	hasLoad bool
+}
+
+// Check reads the metrics file (and its newest rotated file FILE.1, so a
+// rotation just now does not empty the window) and grades the latest
+// samples: CPU and load as averages over them, memory and disk as the
+// newest sample says. A missing file is a report with a warning.
+func Check(ctx context.Context, path string, o CheckOptions) (CheckReport, error) {
+	if o.Window <= 0 {
+		o.Window = DefaultCheckWindow
+	}
+	rep := CheckReport{Path: path, To: o.Now}
+	if o.Newest <= 0 {
+		rep.From = o.Now.Add(-o.Window)
+	}
+	var picked []checkSample
+	keep := func(cs checkSample) {
+		if o.Newest > 0 {
+			picked = append(picked, cs)
+			if len(picked) > 2*o.Newest {
+				picked = append(picked[:0], picked[len(picked)-o.Newest:]...)
+			}
+			return
+		}
+		if cs.s.Time.After(rep.From) && !cs.s.Time.After(o.Now) {
+			picked = append(picked, cs)
+		}
+	}
+	found := false
+	for _, p := range []string{rotated(path, 1), path} {
+		err := readCheckSamples(ctx, p, o.Loc, keep)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("reading metrics %s: %w", p, err)
+		}
+		found = true
+	}
+	if o.Newest > 0 && len(picked) > o.Newest {
+		picked = picked[len(picked)-o.Newest:]
+	}
+	grade(&rep, picked, o)
+	if !found {
+		rep.Note = fmt.Sprintf("no metrics file %s: is `fossamaint perf monitor` running? (logs.metrics_file)", path)
+		rep.Warnings++
+	} else if len(picked) == 0 {
+		rep.Note = "no sample in the last " + human.Duration(o.Window) + ": is `fossamaint perf monitor` running?"
+		if o.Newest > 0 {
+			rep.Note = "no sample in the metrics file: is `fossamaint perf monitor` running?"
+		}
+		rep.Warnings++
+	}
+	return rep, nil
+}
+
+func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep func(checkSample)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lr := lines.NewReader(f, MaxLineBytes)
+	var p, q fastjson.Parser
+	for i := 0; ; i++ {
+		if i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		line, tooLong, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if tooLong || isBlank(line) {
+			continue
+		}
+		s, err := parseSample(&p, line, loc)
+		if err != nil {
+			continue // perf trends counts malformed lines; the check skips them
+		}
+		cs := checkSample{s: s}
+		if v, err := q.ParseBytes(line); err == nil {
+			if ld := v.Get("load"); ld != nil {
+				l1, e1 := ld.Get("load1").Float64()
+				n, e2 := ld.Get("cpus").Float64()
+				if ld.Get("load1") != nil && ld.Get("cpus") != nil && e1 == nil && e2 == nil && n > 0 {
+					cs.load1, cs.cpus, cs.hasLoad = l1, n, true
+				}
+			}
+		}
+		keep(cs)
+	}
+}
+
+// grade fills the report's checks from the picked samples (oldest first).
+func grade(rep *CheckReport, picked []checkSample, o CheckOptions) {
+	rep.Samples = len(picked)
+	if len(picked) > 0 {
+		rep.First, rep.Latest = picked[0].s.Time, picked[len(picked)-1].s.Time
+	}
+	var cpuSum, loadSum float64
+	var cpuN, loadN int
+	var mem, dsk *Sample
+	for i := range picked {
+		cs := &picked[i]
+		if cs.s.Has(FieldCPU) {
+			cpuSum += cs.s.CPU
+			cpuN++
+		}
+		if cs.hasLoad {
+			loadSum += cs.load1 / cs.cpus * 100
+			loadN++
+		}
+		if cs.s.Has(FieldMemory) {
+			mem = &cs.s
+		}
+		if cs.s.Has(FieldDisk) {
+			dsk = &cs.s
+		}
+	}
+	add := func(name string, v float64, n int, basis string, th float64) {
+		it := CheckItem{Name: name, Threshold: th, Status: CheckNoData, Basis: "no sample carried it"}
+		if n > 0 {
+			it.Value, it.Basis, it.Status = round2(v), basis, CheckOK
+			if th > 0 && v > th {
+				it.Status = CheckWarning
+				rep.Warnings++
+			}
+		}
+		rep.Checks = append(rep.Checks, it)
+	}
+	add("cpu", safeDiv(cpuSum, cpuN), cpuN, fmt.Sprintf("average of %d samples", cpuN), o.Th.CPUPercent)
+	add("memory", pick(mem, func(s *Sample) float64 { return s.Memory }), count(mem), "latest sample", o.Th.MemoryPercent)
+	add("disk", pick(dsk, func(s *Sample) float64 { return s.Disk }), count(dsk), "latest sample", o.Th.DiskPercent)
+	add("load", safeDiv(loadSum, loadN), loadN, fmt.Sprintf("load1 per CPU, average of %d samples", loadN), o.Th.LoadPercent)
+}
+
+func safeDiv(sum float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func pick(s *Sample, f func(*Sample) float64) float64 {
+	if s == nil {
+		return 0
+	}
+	return f(s)
+}
+
+func count(s *Sample) int {
+	if s == nil {
+		return 0
+	}
+	return 1
+}
