@@ -3,7 +3,7 @@
 // them, evaluating that report against thresholds, and the top processes by
 // CPU and memory right now: the whole host's (TopProcesses), or only given
 // process trees (TopProcessesOf: an installation's services by their pid
-// files). (HTTP and database benchmarks join it later.)
+// files); and the HTTP benchmark of the configured endpoints (Bench).
 //
 // It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
 // turns them into runbook Results, graded with internal/finding's
@@ -42,6 +42,26 @@
 // hourly slots starting at from; a slot is covered when at least one sample
 // falls in it. Missing slots, not raw line counts, measure gaps, so a sampler
 // that runs more often than hourly does not hide a silent day.
+//
+// # HTTP benchmark without coordinated omission
+//
+// Bench is open-loop: request i is due at start + i/rate whether or not
+// the earlier ones have answered, and its latency runs from that due time
+// to the end of the response body. A closed-loop client (hey, ab, wrk)
+// waits for each answer before sending the next request, so a server
+// stall of 500 ms costs it one slow sample where real users would have
+// queued 25 requests behind it (at 50/s); its p99 hides the stall. The
+// stall-server test (bench_stall_test.go) shows both side by side.
+// Latencies go to an HDR histogram (github.com/HdrHistogram/hdrhistogram-go,
+// 1 µs to 10 min at 3 significant digits: fixed memory, exact merging of
+// the endpoints into the overall figures). Bench is bounded: at most
+// MaxBenchRequests, MaxBenchDuration and MaxBenchRate, and MaxInFlight
+// requests at once; when that cap is reached the later requests wait and
+// the result says the rate was not sustained (their latency still counts
+// from their due time). Only GET is ever sent; the auth header value is
+// never part of a result or an error. A cancelled context stops the
+// schedule and returns what was measured; requests cut by it are not
+// samples.
 //
 // # What we never do
 //
