@@ -64,6 +64,8 @@ func (a *app) subcommands(parent string) []*cobra.Command {
 		return a.backupCmds()
 	case "logs":
 		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsErrorsCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
+	case "perf":
+		return []*cobra.Command{a.perfBenchCmd()}
 	case "security":
 		return []*cobra.Command{a.securityScanCmd(), a.securityAuthlogCmd(), a.securityTLSCmd(), a.securityPermsCmd()}
 	}

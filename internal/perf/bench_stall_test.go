@@ -10,29 +10,9 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// stallServer answers in service time, except that a request arriving in
-// the last quarter of each cycle waits until the cycle ends (up to
-// cycle/4) first: a checkpoint or a long query that stalls every request.
-// now is the server's clock; the cycle starts at epoch.
-type stallServer struct {
-	now     func() time.Time
-	epoch   time.Time
-	cycle   time.Duration
-	service time.Duration
-}
-
-func (s stallServer) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	phase := s.now().Sub(s.epoch) % s.cycle
-	if stallFrom := s.cycle - s.cycle/4; phase >= stallFrom {
-		time.Sleep(s.cycle - phase)
-	}
-	time.Sleep(s.service)
-	_, _ = w.Write([]byte("ok\n"))
-}
-
 func newStallServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(stallServer{now: time.Now, epoch: time.Now(), cycle: 2 * time.Second, service: 5 * time.Millisecond})
+	srv := httptest.NewServer(StallHandler{Now: time.Now, Epoch: time.Now(), Cycle: 2 * time.Second, Service: 5 * time.Millisecond})
 	t.Cleanup(srv.Close)
 	return srv
 }
