@@ -48,6 +48,9 @@ was not sustained.`,
   fossamaint perf bench --requests 200 --json http://127.0.0.1:8000/health`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("requests") && !cmd.Flags().Changed("duration") {
+				f.duration = perf.MaxBenchDuration.String() // --requests alone: the count ends it
+			}
 			bc, err := a.benchConfig(f, args)
 			if err != nil {
 				return err
@@ -75,8 +78,8 @@ was not sustained.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.rate, "rate", "50/s", "requests per second over all endpoints (50, 50/s, 3000/m)")
-	fl.StringVar(&f.duration, "duration", "10s", "how long to send requests (bounded by "+perf.MaxBenchDuration.String()+")")
-	fl.IntVar(&f.requests, "requests", 0, "stop after this many requests (with --duration, whichever comes first)")
+	fl.StringVar(&f.duration, "duration", "10s", "how long to send requests (at most "+perf.MaxBenchDuration.String()+")")
+	fl.IntVar(&f.requests, "requests", 0, "send this many requests (with --duration too, whichever ends first)")
 	fl.IntVar(&f.maxInFlight, "max-in-flight", perf.DefaultMaxInFlight, "requests outstanding at once; beyond it the rate is not sustained")
 	fl.DurationVar(&f.timeout, "timeout", perf.DefaultBenchTimeout, "timeout of one request")
 	fl.BoolVar(&f.asJSON, "json", false, "print JSON (latencies in seconds)")

@@ -51,7 +51,8 @@
 // waits for each answer before sending the next request, so a server
 // stall of 500 ms costs it one slow sample where real users would have
 // queued 25 requests behind it (at 50/s); its p99 hides the stall. The
-// stall-server test (bench_stall_test.go) shows both side by side.
+// stall-server test (bench_stall_test.go, on StallHandler, which
+// bench/perfserve also serves to hey and vegeta) shows both side by side.
 // Latencies go to an HDR histogram (github.com/HdrHistogram/hdrhistogram-go,
 // 1 µs to 10 min at 3 significant digits: fixed memory, exact merging of
 // the endpoints into the overall figures). Bench is bounded: at most
