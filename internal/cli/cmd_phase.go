@@ -65,7 +65,7 @@ func (a *app) subcommands(parent string) []*cobra.Command {
 	case "logs":
 		return []*cobra.Command{a.logsAnalyzeCmd(), a.logsErrorsCmd(), a.logsPatternsCmd(), a.logsRotateCmd()}
 	case "perf":
-		return []*cobra.Command{a.perfMonitorCmd(), a.perfCheckCmd()}
+		return []*cobra.Command{a.perfBenchCmd(), a.perfMonitorCmd(), a.perfCheckCmd()}
 	case "security":
 		return []*cobra.Command{a.securityScanCmd(), a.securityAuthlogCmd(), a.securityTLSCmd(), a.securityPermsCmd()}
 	}
@@ -76,7 +76,7 @@ var parentShort = map[string]string{
 	"updates":  "OS and application dependency updates",
 	"db":       "The application's SQLite database",
 	"logs":     "The application's logs",
-	"perf":     "Performance trends",
+	"perf":     "Performance: trends, HTTP benchmark, resource sampler and its check",
 	"security": "Security review",
 	"backup":   "Backups",
 }

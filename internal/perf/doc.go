@@ -3,9 +3,9 @@
 // them, evaluating that report against thresholds, and the top processes by
 // CPU and memory right now: the whole host's (TopProcesses), or only given
 // process trees (TopProcessesOf: an installation's services by their pid
-// files); and the sampler that writes that JSON-lines file (Monitor,
+// files); the sampler that writes that JSON-lines file (Monitor,
 // HostSampler, Appender) with the threshold check of its latest samples
-// (Check). (HTTP and database benchmarks join it later.)
+// (Check); and the HTTP benchmark of the configured endpoints (Bench).
 //
 // It returns plain domain structs (TrendReport, Finding, Proc); internal/weekly
 // turns them into runbook Results, graded with internal/finding's
@@ -52,6 +52,27 @@
 // file O_APPEND per line, writes the line in one write, fsyncs, and rotates
 // FILE to FILE.1 by size, so the file is never truncated and a reader of
 // FILE always finds the newest samples. Check reads FILE.1 and FILE.
+//
+// # HTTP benchmark without coordinated omission
+//
+// Bench is open-loop: request i is due at start + i/rate whether or not
+// the earlier ones have answered, and its latency runs from that due time
+// to the end of the response body. A closed-loop client (hey, ab, wrk)
+// waits for each answer before sending the next request, so a server
+// stall of 500 ms costs it one slow sample where real users would have
+// queued 25 requests behind it (at 50/s); its p99 hides the stall. The
+// stall-server test (bench_stall_test.go, on StallHandler, which
+// bench/perfserve also serves to hey and vegeta) shows both side by side.
+// Latencies go to an HDR histogram (github.com/HdrHistogram/hdrhistogram-go,
+// 1 µs to 10 min at 3 significant digits: fixed memory, exact merging of
+// the endpoints into the overall figures). Bench is bounded: at most
+// MaxBenchRequests, MaxBenchDuration and MaxBenchRate, and MaxInFlight
+// requests at once; when that cap is reached the later requests wait and
+// the result says the rate was not sustained (their latency still counts
+// from their due time). Only GET is ever sent; the auth header value is
+// never part of a result or an error. A cancelled context stops the
+// schedule and returns what was measured; requests cut by it are not
+// samples.
 //
 // # What we never do
 //
