@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/fossawork/fossamaint/internal/human"
-	"github.com/fossawork/fossamaint/internal/lines"
 )
 
 // DefaultCheckWindow is how far back `perf check` looks: the last hour.
@@ -130,27 +128,14 @@ func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep
 		return err
 	}
 	defer f.Close()
-	lr := lines.NewReader(f, MaxLineBytes)
 	var p, q fastjson.Parser
-	for i := 0; ; i++ {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		line, tooLong, err := lr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachLine(ctx, f, func(line []byte, _ int, tooLong bool) {
 		if tooLong || isBlank(line) {
-			continue
+			return
 		}
 		s, err := parseSample(&p, line, loc)
 		if err != nil {
-			continue // perf trends counts malformed lines; the check skips them
+			return // perf trends counts malformed lines; the check skips them
 		}
 		cs := checkSample{s: s}
 		if v, err := q.ParseBytes(line); err == nil {
@@ -163,7 +148,7 @@ func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep
 			}
 		}
 		keep(cs)
-	}
+	})
 }
 
 // grade fills the report's checks from the picked samples (oldest first).

@@ -146,8 +146,30 @@ func newTrendAcc(path string, from, to time.Time) *trendAcc {
 const ctxCheckEvery = 4096
 
 func (a *trendAcc) read(ctx context.Context, r io.Reader, loc *time.Location) error {
-	lr := lines.NewReader(r, MaxLineBytes)
 	var p fastjson.Parser
+	return eachLine(ctx, r, func(line []byte, n int, tooLong bool) {
+		if !tooLong && isBlank(line) {
+			return
+		}
+		a.rep.Lines++
+		if tooLong {
+			a.malformed(n)
+			return
+		}
+		s, err := parseSample(&p, line, loc)
+		if err != nil {
+			a.malformed(n)
+			return
+		}
+		a.add(s)
+	})
+}
+
+// eachLine calls fn with every line of r (bounded by MaxLineBytes; a
+// longer one comes cut, with tooLong) and its number from 1, checking ctx
+// every ctxCheckEvery lines: the one loop of the metrics file's readers.
+func eachLine(ctx context.Context, r io.Reader, fn func(line []byte, n int, tooLong bool)) error {
+	lr := lines.NewReader(r, MaxLineBytes)
 	for i := 0; ; i++ {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -161,20 +183,7 @@ func (a *trendAcc) read(ctx context.Context, r io.Reader, loc *time.Location) er
 		if err != nil {
 			return err
 		}
-		if !tooLong && isBlank(line) {
-			continue
-		}
-		a.rep.Lines++
-		if tooLong {
-			a.malformed(lr.Line())
-			continue
-		}
-		s, err := parseSample(&p, line, loc)
-		if err != nil {
-			a.malformed(lr.Line())
-			continue
-		}
-		a.add(s)
+		fn(line, lr.Line(), tooLong)
 	}
 }
 
