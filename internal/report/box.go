@@ -129,7 +129,15 @@ func needsHuman(v *view) string {
 	if out == "" {
 		out = "no finding"
 	}
-	if n := len(v.Recommendations); n > 0 {
+	// Postponed steps have a recommendation of their own in the run (run
+	// it in the next window): count them once, as postponed steps.
+	n := 0
+	for _, rec := range v.Recommendations {
+		if rec.Where != "" {
+			n++
+		}
+	}
+	if n > 0 {
 		out += "; " + plural(n, "recommendation")
 	}
 	if len(v.Special) > 0 {

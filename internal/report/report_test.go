@@ -436,3 +436,17 @@ func TestWildcardShownAsCode(t *testing.T) {
 		t.Error("a report without templates explains <*>")
 	}
 }
+
+// A postponed step is counted once: Summarize gives it a recommendation
+// of its own ("Run the postponed step ..."), which the summary box counts
+// as the postponed step, not also as a recommendation.
+func TestPostponedStepCountedOnce(t *testing.T) {
+	run := sampleRun(t)
+	run.Summarize() // the recommendations as a real run has them
+	md := renderString(t, FormatMarkdown, run, Options{})
+	want := "> - **Needs a human:** 2 critical findings, 3 warnings; 4 recommendations; 1 postponed step\n"
+	if !strings.Contains(md, want) {
+		i := strings.Index(md, "Needs a human")
+		t.Fatalf("report lacks %q; it has %q", want, md[i:i+120])
+	}
+}
