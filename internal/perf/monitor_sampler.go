@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"strconv"
@@ -127,7 +128,7 @@ func (s *HostSampler) process(ctx context.Context) (*ProcessRecord, error) {
 	if s.PidFile == "" {
 		return nil, nil
 	}
-	pid, err := readPidFile(s.PidFile)
+	pid, err := ReadPidFile(s.PidFile)
 	if err != nil {
 		s.proc = nil
 		return nil, err
@@ -171,11 +172,15 @@ func (s *HostSampler) readProcess(ctx context.Context) (*ProcessRecord, error) {
 	return pr, nil
 }
 
-// readPidFile reads one positive decimal pid, blanks around it allowed.
-func readPidFile(path string) (int32, error) {
+// ReadPidFile reads a service's pid file (services.units[].pid_file): one
+// positive decimal number, blanks around it allowed.
+func ReadPidFile(path string) (int32, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("pid file %s does not exist: is the service running? (services.units[].pid_file)", path)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("backend pid file: %w (is the service running? services.units[].pid_file)", err)
+		return 0, fmt.Errorf("reading pid file %s: %w", path, err)
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 32)
 	if err != nil || n <= 0 {

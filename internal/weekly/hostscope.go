@@ -2,14 +2,8 @@ package weekly
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
@@ -49,31 +43,6 @@ func pidFilesOf(units []config.Service) []string {
 		}
 	}
 	return out
-}
-
-// readPid reads a pid file: one positive decimal number, blanks around it
-// allowed.
-func readPid(path string) (int32, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, fmt.Errorf("pid file %s does not exist: is the service running? (services.units[].pid_file)", path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("reading pid file %s: %w", path, err)
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 32)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("pid file %s holds %q, not a process id", path, clipText(string(data), 40))
-	}
-	return int32(n), nil
-}
-
-func clipText(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return strings.ToValidUTF8(s[:n], "") + "…"
-	}
-	return s
 }
 
 // resources is postflight's look at the machine after maintenance: disk,

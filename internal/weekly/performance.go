@@ -111,7 +111,7 @@ func (ph *performancePhase) topProcesses(ctx context.Context, _ *runbook.Env) (r
 	r.Scope = scopeOf(ph.root, ph.pidFiles...)
 	var roots []int32
 	for _, f := range ph.pidFiles {
-		pid, err := readPid(f)
+		pid, err := perf.ReadPidFile(f)
 		if err != nil {
 			r.Finding(runbook.Warning, err.Error(), "a service's processes could not be found")
 			continue
