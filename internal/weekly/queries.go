@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
@@ -34,8 +35,7 @@ func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (run
 
 // queriesAfter times them again after the optimize step and says what
 // ANALYZE and VACUUM did to each, in the same units, naming the reads that
-// got slower by more than the latency threshold (and by more than a
-// millisecond, below which timing noise rules).
+// got slower by the rule endpoint latencies use (health.Regression).
 func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	after, r, err := ph.timeQueries(ctx, "after")
 	if err != nil {
@@ -66,8 +66,8 @@ func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runb
 }
 
 // compareQueries lists each read timed both times as "name: before →
-// after" (medians), and those that got slower by more than pct percent
-// and by more than a millisecond, below which timing noise rules.
+// after" (medians), and those that got slower by the endpoints' rule
+// (health.Regression: more than pct percent and at least its floor).
 func compareQueries(before, after queryTimings, pct float64) (lines, slower []string) {
 	for _, name := range queryNames(after) {
 		a, b := after[name], before[name]
@@ -76,8 +76,10 @@ func compareQueries(before, after queryTimings, pct float64) (lines, slower []st
 		}
 		line := fmt.Sprintf("%s: %s → %s", name, human.Duration(b.Median.D()), human.Duration(a.Median.D()))
 		lines = append(lines, line)
-		grew := a.Median.D() - b.Median.D()
-		if grew > time.Millisecond && float64(grew) > float64(b.Median.D())*pct/100 {
+		stats := func(q sqlitedb.QueryTiming) health.LatencyStats {
+			return health.LatencyStats{Samples: q.Runs, Median: q.Median.D()}
+		}
+		if _, regressed := health.Regression(stats(b), stats(a), pct); regressed {
 			slower = append(slower, line)
 		}
 	}
