@@ -61,14 +61,6 @@ type CheckOptions struct {
 	Th     CheckThresholds
 }
 
-// checkSample is the part of a line the check reads.
-type checkSample struct {
-	s       Sample
-	load1   float64
-	cpus    float64
-	hasLoad bool
-}
-
 // Check reads the metrics file (and its newest rotated file FILE.1, so a
 // rotation just now does not empty the window) and grades the latest
 // samples: CPU and load as averages over them, memory and disk as the
@@ -81,8 +73,8 @@ func Check(ctx context.Context, path string, o CheckOptions) (CheckReport, error
 	if o.Newest <= 0 {
 		rep.From = o.Now.Add(-o.Window)
 	}
-	var picked []checkSample
-	keep := func(cs checkSample) {
+	var picked []Sample
+	keep := func(cs Sample) {
 		if o.Newest > 0 {
 			picked = append(picked, cs)
 			if len(picked) > 2*o.Newest {
@@ -90,7 +82,7 @@ func Check(ctx context.Context, path string, o CheckOptions) (CheckReport, error
 			}
 			return
 		}
-		if cs.s.Time.After(rep.From) && !cs.s.Time.After(o.Now) {
+		if cs.Time.After(rep.From) && !cs.Time.After(o.Now) {
 			picked = append(picked, cs)
 		}
 	}
@@ -122,13 +114,13 @@ func Check(ctx context.Context, path string, o CheckOptions) (CheckReport, error
 	return rep, nil
 }
 
-func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep func(checkSample)) error {
+func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep func(Sample)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	var p, q fastjson.Parser
+	var p fastjson.Parser
 	return eachLine(ctx, f, func(line []byte, _ int, tooLong bool) {
 		if tooLong || isBlank(line) {
 			return
@@ -137,44 +129,34 @@ func readCheckSamples(ctx context.Context, path string, loc *time.Location, keep
 		if err != nil {
 			return // perf trends counts malformed lines; the check skips them
 		}
-		cs := checkSample{s: s}
-		if v, err := q.ParseBytes(line); err == nil {
-			if ld := v.Get("load"); ld != nil {
-				l1, e1 := ld.Get("load1").Float64()
-				n, e2 := ld.Get("cpus").Float64()
-				if ld.Get("load1") != nil && ld.Get("cpus") != nil && e1 == nil && e2 == nil && n > 0 {
-					cs.load1, cs.cpus, cs.hasLoad = l1, n, true
-				}
-			}
-		}
-		keep(cs)
+		keep(s)
 	})
 }
 
 // grade fills the report's checks from the picked samples (oldest first).
-func grade(rep *CheckReport, picked []checkSample, o CheckOptions) {
+func grade(rep *CheckReport, picked []Sample, o CheckOptions) {
 	rep.Samples = len(picked)
 	if len(picked) > 0 {
-		rep.First, rep.Latest = picked[0].s.Time, picked[len(picked)-1].s.Time
+		rep.First, rep.Latest = picked[0].Time, picked[len(picked)-1].Time
 	}
 	var cpuSum, loadSum float64
 	var cpuN, loadN int
 	var mem, dsk *Sample
 	for i := range picked {
 		cs := &picked[i]
-		if cs.s.Has(FieldCPU) {
-			cpuSum += cs.s.CPU
+		if cs.Has(FieldCPU) {
+			cpuSum += cs.CPU
 			cpuN++
 		}
-		if cs.hasLoad {
-			loadSum += cs.load1 / cs.cpus * 100
+		if cs.Has(FieldLoad1) && cs.Has(FieldCPUs) && cs.CPUs > 0 {
+			loadSum += cs.Load1 / cs.CPUs * 100
 			loadN++
 		}
-		if cs.s.Has(FieldMemory) {
-			mem = &cs.s
+		if cs.Has(FieldMemory) {
+			mem = cs
 		}
-		if cs.s.Has(FieldDisk) {
-			dsk = &cs.s
+		if cs.Has(FieldDisk) {
+			dsk = cs
 		}
 	}
 	add := func(name string, v float64, n int, basis string, th float64) {

@@ -13,7 +13,7 @@ import (
 )
 
 // Field names one measurement of a Sample; a Sample records which it carries.
-type Field uint8
+type Field uint16
 
 // The measurements a metrics line may carry. Upstream writes all of them, but
 // a sampler that failed to read one (e.g. disk on a vanished mount) leaves it
@@ -26,6 +26,8 @@ const (
 	FieldDiskFreeGB
 	FieldProcRSSMB
 	FieldProcCPU
+	FieldLoad1 // load.load1, which fossamaint's monitor adds
+	FieldCPUs  // load.cpus, the CPUs load1 is shared by
 )
 
 // Sample is one line of logs/performance/performance-metrics.jsonl.
@@ -39,6 +41,8 @@ type Sample struct {
 	DiskFreeGB        float64 // system.disk_free_gb
 	ProcRSSMB         float64 // process.memory_rss_mb (the backend itself)
 	ProcCPU           float64 // process.cpu_percent
+	Load1             float64 // load.load1 (not upstream's: perf monitor's)
+	CPUs              float64 // load.cpus
 	// Present says which of the fields above the line actually carried; an
 	// absent field is zero, which must not be read as "0 %".
 	Present Field
@@ -78,6 +82,8 @@ var sampleFields = []fieldSpec{
 	{0, "system", "disk_free_gb", FieldDiskFreeGB, func(s *Sample) *float64 { return &s.DiskFreeGB }},
 	{1, "process", "memory_rss_mb", FieldProcRSSMB, func(s *Sample) *float64 { return &s.ProcRSSMB }},
 	{1, "process", "cpu_percent", FieldProcCPU, func(s *Sample) *float64 { return &s.ProcCPU }},
+	{2, "load", "load1", FieldLoad1, func(s *Sample) *float64 { return &s.Load1 }},
+	{2, "load", "cpus", FieldCPUs, func(s *Sample) *float64 { return &s.CPUs }},
 }
 
 // fastjson parsers are not safe for concurrent use but are costly to
@@ -111,8 +117,8 @@ func parseSample(p *fastjson.Parser, line []byte, loc *time.Location) (Sample, e
 		return s, err
 	}
 	// Look each parent object up once: this runs for every line of the file.
-	var objs [2]*fastjson.Value
-	for i, name := range [...]string{"system", "process"} {
+	var objs [3]*fastjson.Value
+	for i, name := range [...]string{"system", "process", "load"} {
 		if objs[i], err = childObject(v, name); err != nil {
 			return Sample{}, err
 		}
