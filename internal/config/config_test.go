@@ -229,8 +229,15 @@ func FuzzParse(f *testing.F) {
 		}
 		sameAsLibrary(t, d)
 		for _, p := range d.cfg.problems() {
-			// Every problem of a decoded document can be positioned.
-			_ = d.tree.errorAt("fuzz.yaml", p.key, p.msg)
+			// Every problem of a decoded document is positioned at its
+			// key when the document spells the key out.
+			e := d.tree.errorAt("fuzz.yaml", p.key, p.msg)
+			if _, exact := d.tree.locate(p.key); exact && e.Line <= 0 {
+				t.Fatalf("%s is in the document but its problem has no line: %v", p.key, e)
+			}
+			if e.Key != p.key || e.Line < 0 || e.Column < 0 {
+				t.Fatalf("problem of %s positioned as %+v", p.key, e)
+			}
 		}
 		for _, e := range d.errs {
 			if e.Line < 0 || e.Column < 0 {

@@ -181,8 +181,11 @@ func TestHostSamplerReadsThisProcess(t *testing.T) {
 }
 
 // A wall-clock step (backwards an hour, then forwards a day) changes the
-// timestamps only: the ticker is monotonic, so every line is still written
-// on schedule and none is skipped or doubled.
+// timestamps only: every line is written once, stamped with the clock as
+// it reads, none skipped or doubled because a stamp went backwards. The
+// time bound guards the design, not today's code (Run schedules with a
+// monotonic ticker and reads Now only for stamps): a scheduler that slept
+// until a wall-clock instant would wait an hour after the backward step.
 func TestMonitorSurvivesClockSteps(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.jsonl")
 	base := time.Date(2025, 1, 11, 14, 0, 0, 0, time.UTC)
