@@ -139,12 +139,17 @@ func (d *DB) benchOne(ctx context.Context, q AppQuery, runs int, deadline time.T
 		took = append(took, time.Since(start))
 		t.Rows = n
 	}
-	slices.Sort(took)
 	t.Runs = len(took)
-	t.Median = human.Seconds(took[(len(took)-1)/2])
-	t.P95 = human.Seconds(took[min(len(took)-1, (len(took)*95+99)/100-1)])
-	t.Max = human.Seconds(took[len(took)-1])
+	t.Median, t.P95, t.Max = summarize(took)
 	return t, nil
+}
+
+// summarize returns the median (the lower middle of an even count), the
+// nearest-rank 95th percentile and the maximum of took (not empty).
+func summarize(took []time.Duration) (median, p95, maxi human.Seconds) {
+	s := slices.Sorted(slices.Values(took))
+	n := len(s)
+	return human.Seconds(s[(n-1)/2]), human.Seconds(s[(n*95+99)/100-1]), human.Seconds(s[n-1])
 }
 
 // readAll runs query and reads every row, as the application does.

@@ -101,3 +101,33 @@ func TestBenchQueriesSkipWhatCannotRun(t *testing.T) {
 		t.Error("a cancelled context ran the queries")
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	ms := func(xs ...int) []time.Duration {
+		out := make([]time.Duration, len(xs))
+		for i, x := range xs {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = 100 - i // 100..1, unsorted
+	}
+	for _, tc := range []struct {
+		name                 string
+		took                 []time.Duration
+		median, p95, wantMax time.Duration
+	}{
+		{"one run", ms(7), 7 * time.Millisecond, 7 * time.Millisecond, 7 * time.Millisecond},
+		{"even count: lower middle", ms(4, 1, 3, 2), 2 * time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond},
+		{"twenty runs: p95 is the 19th", ms(20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1),
+			10 * time.Millisecond, 19 * time.Millisecond, 20 * time.Millisecond},
+		{"a hundred: p95 is the 95th", ms(hundred...), 50 * time.Millisecond, 95 * time.Millisecond, 100 * time.Millisecond},
+	} {
+		med, p95, mx := summarize(tc.took)
+		if med.D() != tc.median || p95.D() != tc.p95 || mx.D() != tc.wantMax {
+			t.Errorf("%s: median %v p95 %v max %v, want %v %v %v", tc.name, med.D(), p95.D(), mx.D(), tc.median, tc.p95, tc.wantMax)
+		}
+	}
+}
