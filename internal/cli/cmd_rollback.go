@@ -97,7 +97,6 @@ Exit 0 when nothing had died, 1 when a dead run was found and dealt with,
 				return err
 			}
 			res, err := a.recovery(in).Recover(cmd.Context(), dryRun)
-			res = settled(res)
 			if asJSON {
 				if jerr := a.encodeJSON(res); jerr != nil {
 					return jerr
@@ -142,25 +141,6 @@ func (a *app) encodeRollback(res recovery.RollbackResult, cfg config.Config) err
 		out.Run = b.Bytes()
 	}
 	return a.encodeJSON(out)
-}
-
-// settled gives a result that recorded nothing its real status (ok, as the
-// engine gives a step) and empty lists rather than nulls, so that
-// `recover --json` has "status": "ok" and "actions": [].
-func settled(r runbook.Result) runbook.Result {
-	if r.Status == "" {
-		r.Status = runbook.StatusOK
-	}
-	if r.Findings == nil {
-		r.Findings = []runbook.Finding{}
-	}
-	if r.Actions == nil {
-		r.Actions = []string{}
-	}
-	if r.Metrics == nil {
-		r.Metrics = map[string]runbook.Metric{}
-	}
-	return r
 }
 
 // printRestoreRun prints what a rollback or restore did (report.Restore).

@@ -163,5 +163,5 @@ func (k *Kit) Recover(ctx context.Context, dryRun bool) (runbook.Result, error) 
 	if len(dead) == 0 {
 		r.Note = "no run died unfinished"
 	}
-	return r, err
+	return r.Settled(), err
 }

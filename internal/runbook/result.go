@@ -184,6 +184,25 @@ func (r *Result) Action(format string, a ...any) {
 	r.Actions = append(r.Actions, fmt.Sprintf(format, a...))
 }
 
+// Settled is r as a finished result reads: a step that recorded nothing
+// is ok (as the engine rates it), and lists and maps are empty, not nil,
+// so that JSON has "status": "ok" and "actions": [].
+func (r Result) Settled() Result {
+	if r.Status == "" {
+		r.Status = StatusOK
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.Actions == nil {
+		r.Actions = []string{}
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]Metric{}
+	}
+	return r
+}
+
 // Skipped returns a result for a step that could not apply, with the reason.
 func Skipped(format string, a ...any) Result {
 	return Result{Status: StatusSkipped, Note: fmt.Sprintf(format, a...)}
