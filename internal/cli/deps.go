@@ -11,8 +11,17 @@ import (
 
 // installation reads the config and resolves it, once, into the options
 // every command takes.
+// The installation is read and resolved once per command (db stats, for
+// one, needs it for the database path and again for the root).
 func (a *app) installation() (*install.Installation, error) {
-	return a.resolve(config.Load)
+	if a.in == nil {
+		in, err := a.resolve(config.Load)
+		if err != nil {
+			return nil, err
+		}
+		a.in = in
+	}
+	return a.in, nil
 }
 
 // checkedInstallation is installation with the checks of `config

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/redact"
 )
 
@@ -23,7 +24,9 @@ type app struct {
 	secretsOf  string
 	secretList []string
 	configPath string
-	now        func() time.Time
+	// in is the installation once installation() has resolved it.
+	in  *install.Installation
+	now func() time.Time
 	// noColor is --no-color (see progress.go for NO_COLOR and TERM=dumb).
 	noColor bool
 }
