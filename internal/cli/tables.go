@@ -38,7 +38,7 @@ func underRoot(root, path string) string {
 		return path
 	}
 	rel, err := filepath.Rel(root, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
 		return path
 	}
 	return rel
