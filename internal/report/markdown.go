@@ -154,6 +154,7 @@ func writeMarkdownMetrics(b *bytes.Buffer, v *view) {
 	for _, c := range v.Charts {
 		mdField(b, c.Title, c.Text)
 	}
+	writeMarkdownTables(b, v.Tables)
 	if len(v.StepMetrics) > 0 {
 		fmt.Fprintf(b, "\nEvery measurement (%d) is in the appendix.\n", len(v.StepMetrics))
 	}

@@ -103,5 +103,13 @@ func (r *redactor) step(in runbook.StepResult) runbook.StepResult {
 			Points: append(make([]runbook.Point, 0, len(se.Points)), se.Points...),
 		})
 	}
+	out.Tables = nil
+	for _, t := range in.Tables {
+		rt := runbook.Table{Title: r.str(t.Title), Columns: r.strs(t.Columns), Note: r.str(t.Note)}
+		for _, row := range t.Rows {
+			rt.Rows = append(rt.Rows, r.strs(row))
+		}
+		out.Tables = append(out.Tables, rt)
+	}
 	return out
 }

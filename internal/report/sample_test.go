@@ -124,6 +124,16 @@ func laterPhases(at func(h, m, s int) time.Time) []runbook.PhaseResult {
 		}},
 		{Name: "memory_avg_percent", Unit: "%", Points: []runbook.Point{{At: day(6), Value: 61.2}}}, // one point: no chart
 	}
+	perf.Tables = []runbook.Table{{
+		Title:   "API latency, week over week (against 2026-11-21)",
+		Columns: []string{"endpoint", "requests (this week)", "errors", "p50", "p95", "p99"},
+		Rows: [][]string{
+			{"health", "120", "0", "0.8 ms → 0.9 ms (+12%)", "2.1 ms → 2.4 ms (+14%)", "6.5 ms → 4.1 ms (-37%)"},
+			{"work-orders", "120", "3 (503: 3)", "6.2 ms → 3.1 ms (-50%)", "15 ms → 6.0 ms (-60%)", "41 ms → 7.2 ms"},
+			{"a | pipe <b>", "1"}, // short rows are padded; cells are escaped
+		},
+		Note: "last week → this week, from `performance-benchmark-20261121.json`.",
+	}}
 	procs := step("top-processes", runbook.StatusOK, at(2, 3, 1), 1.0)
 	procs.Scope = runbook.ScopeHost
 	procs.Finding(runbook.Info, "    811 uvicorn              cpu  12.0% mem  3.1% rss  250.0 MiB\n   1022 kworker/0:2H-kblockd cpu   1.0% mem  0.0% rss      0 B", "top %d processes by CPU", 2)

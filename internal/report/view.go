@@ -32,6 +32,7 @@ type view struct {
 	Actions         []actionGroup
 	Headlines       []labelled
 	Charts          []chart
+	Tables          []table
 	Recommendations []recommendation
 	NextScheduled   string
 	Special         []string
@@ -126,6 +127,7 @@ func buildView(run *runbook.Run) *view {
 		Activities:      activities(run.Phases),
 		Headlines:       headlines(run.Metrics, run.Phases),
 		Charts:          charts(run.Phases),
+		Tables:          tables(run.Phases),
 		Recommendations: recommendations(run, r),
 		NextScheduled:   formatTime(run.NextMaintenance),
 		Operator:        orNA(run.Operator),

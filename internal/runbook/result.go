@@ -115,6 +115,10 @@ type Result struct {
 	Tallies []Tally `json:"tallies,omitempty"`
 	// Series are measurements over time (a trend) that reports chart.
 	Series []Series `json:"series,omitempty"`
+	// Tables are measurements side by side (an endpoint's latency before
+	// and after, a query's timings) that reports show as tables under
+	// Performance Metrics; their figures are also in Metrics.
+	Tables []Table `json:"tables,omitempty"`
 }
 
 // Tally counts actions of one kind: Count objects Verb'ed, and for
@@ -140,6 +144,16 @@ type Series struct {
 	Name   string  `json:"name"`
 	Unit   string  `json:"unit"`
 	Points []Point `json:"points"`
+}
+
+// Table is a small table of text cells, already formatted for people:
+// Columns name them, each row has one cell per column (the first names
+// the row), and Note says how to read it (units, what "before" means).
+type Table struct {
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+	Note    string     `json:"note,omitempty"`
 }
 
 // Point is one value of a series and the instant it describes.
