@@ -3,9 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,7 +128,7 @@ func (a *app) benchConfig(f benchFlags, args []string) (perf.BenchConfig, error)
 // together, then the notes.
 func writeBench(w io.Writer, r *perf.BenchResult) error {
 	row := func(name string, n, errs int, rate float64, byStatus map[string]int, l perf.Latency) []string {
-		return []string{name, strconv.Itoa(n), errorsCell(errs, byStatus), fmt.Sprintf("%.1f/s", rate),
+		return []string{name, strconv.Itoa(n), perf.ErrorsText(errs, byStatus), fmt.Sprintf("%.1f/s", rate),
 			human.Duration(l.P50.D()), human.Duration(l.P90.D()), human.Duration(l.P95.D()),
 			human.Duration(l.P99.D()), human.Duration(l.P999.D()), human.Duration(l.Max.D())}
 	}
@@ -158,16 +156,4 @@ func writeBench(w io.Writer, r *perf.BenchResult) error {
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
 	return err
-}
-
-// errorsCell is "0", or the count and its breakdown: "12 (503: 10, timeout: 2)".
-func errorsCell(n int, byStatus map[string]int) string {
-	if n == 0 {
-		return "0"
-	}
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(byStatus)) {
-		parts = append(parts, fmt.Sprintf("%s: %d", k, byStatus[k]))
-	}
-	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, ", "))
 }

@@ -23,6 +23,8 @@ const (
 	MaxBenchRate        = 20_000
 	DefaultMaxInFlight  = 256
 	DefaultBenchTimeout = 5 * time.Second
+	// DefaultBenchUserAgent is the User-Agent of every benchmark request.
+	DefaultBenchUserAgent = "fossamaint-bench"
 	// histMax is the largest latency the histogram holds (µs); a request
 	// is cancelled by its timeout long before.
 	histMax = int64(10 * time.Minute / time.Microsecond)
@@ -50,8 +52,11 @@ type BenchConfig struct {
 	Timeout     time.Duration
 	// Auth is sent as the Authorization header's value; it never appears
 	// in a result or an error.
-	Auth   string
-	Client *http.Client
+	Auth string
+	// UserAgent names the benchmark in the application's access log
+	// (default DefaultBenchUserAgent), so its requests can be told apart.
+	UserAgent string
+	Client    *http.Client
 }
 
 // Latency are the percentiles of one histogram, in seconds in JSON.
@@ -200,6 +205,9 @@ func (c BenchConfig) withDefaults() BenchConfig {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultBenchTimeout
 	}
+	if c.UserAgent == "" {
+		c.UserAgent = DefaultBenchUserAgent
+	}
 	if c.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = c.MaxInFlight
@@ -219,6 +227,7 @@ func (c BenchConfig) one(ctx context.Context, t BenchTarget, due time.Time) (tim
 	if err != nil {
 		return time.Since(due), "request"
 	}
+	req.Header.Set("User-Agent", c.UserAgent)
 	if c.Auth != "" {
 		req.Header.Set("Authorization", c.Auth)
 	}

@@ -170,10 +170,10 @@ func grade(rep *CheckReport, picked []Sample, o CheckOptions) {
 		}
 		rep.Checks = append(rep.Checks, it)
 	}
-	add("cpu", safeDiv(cpuSum, cpuN), cpuN, fmt.Sprintf("average of %d samples", cpuN), o.Th.CPUPercent)
+	add("cpu", safeDiv(cpuSum, cpuN), cpuN, "average of "+human.Count(cpuN, "sample", "samples"), o.Th.CPUPercent)
 	add("memory", pick(mem, func(s *Sample) float64 { return s.Memory }), count(mem), "latest sample", o.Th.MemoryPercent)
 	add("disk", pick(dsk, func(s *Sample) float64 { return s.Disk }), count(dsk), "latest sample", o.Th.DiskPercent)
-	add("load", safeDiv(loadSum, loadN), loadN, fmt.Sprintf("load1 per CPU, average of %d samples", loadN), o.Th.LoadPercent)
+	add("load", safeDiv(loadSum, loadN), loadN, "load1 per CPU, average of "+human.Count(loadN, "sample", "samples"), o.Th.LoadPercent)
 }
 
 func safeDiv(sum float64, n int) float64 {

@@ -72,7 +72,19 @@
 // from their due time). Only GET is ever sent; the auth header value is
 // never part of a result or an error. A cancelled context stops the
 // schedule and returns what was measured; requests cut by it are not
-// samples.
+// samples. Requests carry the User-Agent fossamaint-bench, so the
+// application's access log tells them apart.
+//
+// # Week over week
+//
+// BenchFile is reports/performance-benchmark-YYYYMMDD.json (the seed's
+// name): the weekly run's benchmark with its preflight and postflight
+// ones; PreviousBenchFile finds the newest of an earlier day. CompareBench
+// compares p50, p95 and p99 per endpoint: a percentile regressed when it
+// is slower by more than the threshold percentage and by at least a floor,
+// and it is compared at all only when both sides answered enough requests
+// for it (10, 100, 500): the p99 of 40 requests is their maximum, and two
+// maxima differ by chance.
 //
 // # What we never do
 //
