@@ -214,6 +214,19 @@ type Service struct {
 type Health struct {
 	Timeout   Duration   `yaml:"timeout"`
 	Endpoints []Endpoint `yaml:"endpoints"`
+	// Benchmark is the weekly run's open-loop benchmark of the endpoints.
+	Benchmark Benchmark `yaml:"benchmark"`
+}
+
+// Benchmark sets the weekly run's benchmark of health.endpoints (GET
+// only): Rate requests per second in total, spread over the endpoints,
+// for Duration in the performance phase and for BaselineDuration before
+// (preflight) and after (postflight) maintenance.
+type Benchmark struct {
+	Enabled          bool     `yaml:"enabled"`
+	Rate             float64  `yaml:"rate"`
+	Duration         Duration `yaml:"duration"`
+	BaselineDuration Duration `yaml:"baseline_duration"`
 }
 
 // Endpoint is one HTTP check: the statuses that count as healthy.
@@ -328,7 +341,8 @@ func defaultSecurity() Security {
 // defaultHealth is Default().Health: the upstream endpoints.
 func defaultHealth() Health {
 	return Health{
-		Timeout: Duration(5 * time.Second),
+		Timeout:   Duration(5 * time.Second),
+		Benchmark: Benchmark{Enabled: true, Rate: 50, Duration: Duration(time.Minute), BaselineDuration: Duration(10 * time.Second)},
 		Endpoints: []Endpoint{
 			{Name: "health", URL: "http://localhost:8000/api/health", Expect: []int{200}, Critical: true},
 			{Name: "work-orders", URL: "http://localhost:8000/api/work-orders", Expect: []int{200}, Critical: true},

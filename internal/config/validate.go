@@ -223,6 +223,29 @@ func (c Config) validateHealth(add addFunc) {
 			}
 		}
 	}
+	c.validateBenchmark(add)
+}
+
+// Bounds of health.benchmark: the weekly benchmark is a measurement
+// inside the window, never a load test (perf.Bench has the same bounds).
+const (
+	maxBenchRate     = 20_000
+	maxBenchDuration = 10 * time.Minute
+)
+
+func (c Config) validateBenchmark(add addFunc) {
+	b := c.Health.Benchmark
+	if b.Rate <= 0 || b.Rate > maxBenchRate {
+		add("health.benchmark.rate", "%v requests per second is out of range (0, %d]", b.Rate, maxBenchRate)
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"health.benchmark.duration", b.Duration.D()}, {"health.benchmark.baseline_duration", b.BaselineDuration.D()}} {
+		if d.v <= 0 || d.v > maxBenchDuration {
+			add(d.key, "%s is out of range (0, %s]", d.v, maxBenchDuration)
+		}
+	}
 }
 
 func (c Config) validateDatabase(add addFunc) {

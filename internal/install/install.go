@@ -134,6 +134,8 @@ type Health struct {
 	Checks []health.Check
 	// Timeout bounds one probe (also a unit's readiness probe).
 	Timeout time.Duration
+	// Benchmark is the weekly run's benchmark of Checks (GET only).
+	Benchmark config.Benchmark
 }
 
 // Resolve turns cfg (already validated by config.Load) into an
@@ -191,7 +193,8 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Updates:  resolveUpdates(cfg),
 		Services: Services{ManagerName: cfg.Services.Manager, Manager: mgr,
 			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: resolveUnits(cfg)},
-		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D()), Timeout: cfg.Health.Timeout.D()},
+		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D()), Timeout: cfg.Health.Timeout.D(),
+			Benchmark: cfg.Health.Benchmark},
 	}
 	if in.Zone == nil {
 		in.Zone = time.Local

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/perf"
 )
 
 func TestResolveMakesEveryPathAbsoluteOnce(t *testing.T) {
@@ -96,5 +97,28 @@ func TestManagedUnits(t *testing.T) {
 	}
 	if _, ok := in.Services.Unit(in.Database.Service); ok {
 		t.Error("manager none still has a database unit to stop")
+	}
+}
+
+// TestBenchmarkBoundsAgree: health.benchmark is refused at load time
+// exactly where perf.Bench would refuse it at run time.
+func TestBenchmarkBoundsAgree(t *testing.T) {
+	for _, tc := range []struct {
+		rate float64
+		d    time.Duration
+		ok   bool
+	}{
+		{perf.MaxBenchRate, perf.MaxBenchDuration, true},
+		{perf.MaxBenchRate + 1, time.Second, false},
+		{1, perf.MaxBenchDuration + time.Second, false},
+	} {
+		cfg := config.Default()
+		cfg.Root = t.TempDir()
+		cfg.Health.Benchmark.Rate, cfg.Health.Benchmark.Duration = tc.rate, config.Duration(tc.d)
+		cfgErr := cfg.Validate()
+		benchErr := perf.BenchConfig{Targets: []perf.BenchTarget{{URL: "http://127.0.0.1/"}}, Rate: tc.rate, Duration: tc.d}.Validate()
+		if (cfgErr == nil) != tc.ok || (benchErr == nil) != tc.ok {
+			t.Errorf("rate %g duration %s: config says %v, perf says %v; want ok=%v", tc.rate, tc.d, cfgErr, benchErr, tc.ok)
+		}
 	}
 }
