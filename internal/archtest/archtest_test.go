@@ -58,7 +58,7 @@ var rules = map[string]rule{
 	"internal/updates":          {may: helpers},
 	"internal/service":          {may: with(helpers, "config")},
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
-	"internal/sandbox":          {may: with(helpers, "config")},
+	"internal/sandbox":          {may: with(helpers, "config", "perf")},
 
 	// Rendering: a finished run, nothing of the domain.
 	"internal/report": {may: with(helpers, "runbook")},

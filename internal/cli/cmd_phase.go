@@ -14,23 +14,26 @@ import (
 // procedure on its own, as the seed's /tools/operations scripts could.
 type phaseCmd struct {
 	parent, use, phase, short, example string
+	// skipSteps are steps of the phase the command leaves out
+	// ("phase/step").
+	skipSteps []string
 }
 
 var phaseCommands = []phaseCmd{
 	{"", "preflight", "preflight", "Pre-maintenance verification: today's backup, resources, recent errors, latency baseline",
-		"  fossamaint preflight --config fossamaint.yaml --json"},
+		"  fossamaint preflight --config fossamaint.yaml --json", nil},
 	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
-		"  fossamaint updates check --json"},
+		"  fossamaint updates check --json", nil},
 	{"logs", "tidy", "logs", "The logs phase alone: the week's analysis (kept in the reports directory), then rotation: compress, archive, delete",
-		"  fossamaint logs tidy --dry-run"},
-	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now",
-		"  fossamaint perf trends"},
+		"  fossamaint logs tidy --dry-run", nil},
+	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now (the weekly run's benchmark is `perf bench`)",
+		"  fossamaint perf trends", []string{"performance/api-benchmark"}},
 	{"security", "review", "security", "File modes, certificate expiry and the week's failed logins",
-		"  fossamaint security review --json"},
+		"  fossamaint security review --json", nil},
 	{"backup", "check", "backups", "Backup inventory, verification of the newest daily and weekly (with a restore test) and retention",
-		"  fossamaint backup check --dry-run"},
+		"  fossamaint backup check --dry-run", nil},
 	{"", "postflight", "postflight", "Post-maintenance verification: services up, endpoints healthy, latency",
-		"  fossamaint postflight --dry-run"},
+		"  fossamaint postflight --dry-run", nil},
 }
 
 // phaseCmds returns the top-level commands: phases that stand alone and
@@ -95,7 +98,7 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.runPhaseCommand(cmd, in, pc.phase, weeklyFlags{dryRun: dryRun, forceWindow: true}, asJSON)
+			return a.runPhaseCommand(cmd, in, pc.phase, weeklyFlags{dryRun: dryRun, forceWindow: true, skipSteps: pc.skipSteps}, asJSON)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -109,7 +112,7 @@ func (a *app) onePhaseCmd(pc phaseCmd) *cobra.Command {
 func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phase string, f weeklyFlags, asJSON bool) error {
 	pr := a.newProgress()
 	run, err := a.procedure(in).Execute(cmd.Context(), weekly.Options{
-		DryRun: f.dryRun, Only: []string{phase}, ForceWindow: f.forceWindow,
+		DryRun: f.dryRun, Only: []string{phase}, ForceWindow: f.forceWindow, SkipSteps: f.skipSteps,
 		ToolVersion: Version, Progress: pr.event, Command: commandName(cmd),
 	})
 	if run == nil {

@@ -18,6 +18,8 @@ import (
 type weeklyFlags struct {
 	dryRun, forceWindow, asJSON bool
 	only, skip                  []string
+	// skipSteps are "phase/step" names a phase command leaves out.
+	skipSteps []string
 }
 
 func (a *app) weeklyCmd() *cobra.Command {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/install"
@@ -56,5 +58,7 @@ func (a *app) procedure(in *install.Installation) *weekly.Procedure {
 		Checker: &health.Checker{},
 		Runner:  updates.ExecRunner{},
 		Now:     a.now,
+		// The weekly benchmark authenticates as perf bench does.
+		BenchAuth: os.Getenv(benchAuthEnv),
 	})
 }

@@ -45,6 +45,10 @@ thresholds:
 		`{"timestamp": "2026-11-27T01:00:00", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order 1001"}
 {"timestamp": "2026-11-27T02:00:00", "level": "ERROR", "logger": "fossawork.api", "message": "Database locked while updating work order 1002"}
 `), 0o600)
+	testkit.WriteFile(t, filepath.Join(dir, "logs", "performance", "performance-metrics.jsonl"), []byte(
+		`{"timestamp": "2026-11-28T01:00:00", "system": {"cpu_percent": 12.0, "memory_percent": 40.0, "memory_available_mb": 9120.4, "disk_percent": 60.0, "disk_free_gb": 100.0}, "process": {"memory_rss_mb": 310.2, "cpu_percent": 3.1}}
+{"timestamp": "2026-11-28T02:00:00", "system": {"cpu_percent": 95.0, "memory_percent": 41.0, "memory_available_mb": 9020.1, "disk_percent": 60.0, "disk_free_gb": 100.0}, "process": {"memory_rss_mb": 311.0, "cpu_percent": 3.3}}
+`), 0o600)
 	testkit.WriteFile(t, filepath.Join(dir, "snaps.json"), []byte(
 		`[{"time": "2026-11-21T02:00:00Z", "kind": "weekly", "path": "a.db"}, {"time": "2026-11-28T02:00:00Z", "kind": "weekly", "path": "b.db"}]`), 0o600)
 	return dir, cfg
@@ -70,6 +74,7 @@ func TestJSONHygiene(t *testing.T) {
 		{"backup", "check", "--dry-run"},
 		{"logs", "analyze"}, {"logs", "errors"}, {"logs", "rotate", "--dry-run"}, {"logs", "rotate"},
 		{"logs", "tidy", "--dry-run"},
+		{"perf", "check", "--window", "6h"},
 		{"preflight", "--dry-run"},
 		{"report", "--list"}, {"report", "--list", "--all"},
 		{"recover", "--dry-run"}, {"recover"},

@@ -8,8 +8,10 @@
 // keeps writing to it and to its logs; StartDaemon, StopDaemon and
 // DaemonStatus let the exec service manager drive it through a pidfile.
 //
-// It imports internal/config (to write the demo's fossamaint.yaml), may use
-// the leaf helpers, and imports no other fossamaint package: in particular
+// It imports internal/config (to write the demo's fossamaint.yaml) and
+// internal/perf (to plant last week's API benchmark in the format the
+// weekly run reads), may use the leaf helpers, and imports no other
+// fossamaint package: in particular
 // not internal/runbook, internal/weekly or internal/cli (internal/archtest
 // checks this). It never sends traffic anywhere but to
 // its own loopback listener; the "attacker" addresses it logs are TEST-NET

@@ -115,6 +115,9 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr); err != nil {
 		return nil, err
 	}
+	if err := writeLastWeekBenchmark(filepath.Join(dir, "logs", "reports"), opts.Now); err != nil {
+		return nil, fmt.Errorf("planting last week's benchmark: %w", err)
+	}
 	return inst, nil
 }
 

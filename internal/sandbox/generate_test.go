@@ -134,10 +134,18 @@ func TestGenerateModes(t *testing.T) {
 			t.Errorf(".env lacks %s", k)
 		}
 	}
-	for _, d := range []string{"logs/sessions", "logs/reports", "backups/maintenance"} {
+	for _, d := range []string{"logs/sessions", "backups/maintenance"} {
 		if entries, err := os.ReadDir(filepath.Join(inst.Dir, d)); err != nil || len(entries) != 0 {
 			t.Errorf("%s: want an empty dir, got %d entries, %v", d, len(entries), err)
 		}
+	}
+	// The reports directory holds only last week's benchmark, private.
+	lastWeek := filepath.Join(inst.Dir, "logs/reports", "performance-benchmark-"+testNow.AddDate(0, 0, -7).Format("20060102")+".json")
+	if entries, err := os.ReadDir(filepath.Join(inst.Dir, "logs/reports")); err != nil || len(entries) != 1 {
+		t.Errorf("logs/reports: want last week's benchmark only, got %v, %v", entries, err)
+	}
+	if fi, err := os.Stat(lastWeek); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("last week's benchmark: %v %v", fi, err)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(inst.Dir, "*", "*.generating*"))
 	tmps, _ := filepath.Glob(filepath.Join(inst.Dir, "backups", "*", "*", "*.tmp"))

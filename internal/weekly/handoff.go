@@ -36,9 +36,6 @@ func (h *handoff[T]) get() T {
 	return h.v
 }
 
-// latencyBaseline is each critical endpoint's latency before maintenance.
-type latencyBaseline map[string]health.LatencyStats
-
 // integrityVerdict is what the integrity check found.
 type integrityVerdict struct {
 	// corrupt holds SQLite's messages when the check failed (nil: passed

@@ -32,6 +32,9 @@ type Deps struct {
 	Now func() time.Time
 	// TopSample is how long CPU use of processes is sampled (default 1s).
 	TopSample time.Duration
+	// BenchAuth is sent as the Authorization header of the benchmark's
+	// requests (never shown).
+	BenchAuth string
 }
 
 // Procedure is the weekly run of one installation.
@@ -102,6 +105,7 @@ type wired struct {
 	bk         *backupsPhase
 	post       *postflightPhase
 	secUpdates *securityUpdates
+	bench      *apiBench
 }
 
 func (p *Procedure) wire(names []string, inputs runInputs) *wired {
@@ -109,7 +113,6 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	owner := ownership(names)
 	// Handoffs, each written by one step and read by later ones.
 	var (
-		baseline  handoff[latencyBaseline]  // preflight/latency-baseline -> postflight/latency
 		pointA    handoff[string]           // database/backup -> database/integrity, corruption, optimize
 		queries   handoff[queryTimings]     // database/queries-before -> database/queries-after
 		integrity handoff[integrityVerdict] // database/integrity -> database/corruption, optimize
@@ -122,8 +125,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	backups := &backupMaker{in: in, now: p.d.Now}
 	return &wired{
 		pre: &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
-			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc, checks: in.Health.Checks,
-			checker: p.d.Checker, baseline: &baseline},
+			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc},
 		upd: &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt},
 		db: &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
 			configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,
@@ -138,8 +140,11 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 			pinned: inputs.pinned, pointA: &pointA},
 		post: &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
 			endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
-			owner: owner, baseline: &baseline},
+			owner: owner},
 		secUpdates: &securityUpdates{enabled: in.Updates.Apt.Enabled, apt: apt, owner: owner},
+		// preflight/latency-baseline -> performance/api-benchmark -> postflight/latency
+		bench: &apiBench{clock: clk, cfg: in.Health.Benchmark, checks: in.Health.Checks, timeout: in.Health.Timeout,
+			auth: p.d.BenchAuth, reportsDir: in.ReportsDir, regressionPercent: in.Thresholds.LatencyRegressionPercent},
 	}
 }
 
@@ -155,8 +160,8 @@ func (w *wired) preflight() runbook.Phase {
 		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: pre.resources},
 		{Name: "recent-errors", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: pre.recentErrors},
 		{Name: "security-updates", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: w.secUpdates.step("preflight")},
-		// -> baseline
-		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: pre.latencyBaseline},
+		// -> bench (the short benchmark before maintenance)
+		{Name: "latency-baseline", Kind: runbook.ReadOnly, Budget: w.bench.budget(w.bench.cfg.BaselineDuration), Critical: true, Run: w.bench.baseline},
 	}}
 }
 
@@ -213,12 +218,15 @@ func (w *wired) logs() runbook.Phase {
 	}}
 }
 
-// performance is the trends part of the seed's "Performance Analysis": the
-// week's samples chosen by timestamp, and the processes using most CPU and
-// memory now. Caches are never dropped.
+// performance is the seed's "Performance Analysis": the week's API
+// benchmark (open loop, against last week's and this run's preflight),
+// the week's samples chosen by timestamp, and the processes using most CPU
+// and memory now. Caches are never dropped.
 func (w *wired) performance() runbook.Phase {
 	perf := w.perf
 	return runbook.Phase{Name: "performance", Title: "Performance analysis", Steps: []runbook.Step{
+		// bench: the full benchmark, compared with last week's and preflight's, written
+		{Name: "api-benchmark", Kind: runbook.Mutating, Budget: w.bench.budget(w.bench.cfg.Duration), Run: w.bench.benchmark},
 		{Name: "trends", Kind: runbook.ReadOnly, Budget: 10 * time.Minute, Run: perf.trends},
 		{Name: "top-processes", Kind: runbook.ReadOnly, Budget: time.Minute, Run: perf.topProcesses},
 	}}
@@ -262,8 +270,8 @@ func (w *wired) postflight() runbook.Phase {
 		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.comprehensive},
 		// the host's disks, memory and load (Scope host)
 		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.resources},
-		// baseline ->
-		{Name: "latency", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.latencyCompare},
+		// bench: the short benchmark after maintenance, compared with preflight's, written
+		{Name: "latency", Kind: runbook.Mutating, Budget: w.bench.budget(w.bench.cfg.BaselineDuration), Critical: true, Run: w.bench.after},
 	}}
 }
 

@@ -3,7 +3,6 @@ package weekly
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/config"
@@ -26,8 +25,6 @@ type postflightPhase struct {
 	comprehensiveInput func([]health.Result, []health.ServiceState) health.ComprehensiveInput
 	thresholds         config.Thresholds
 	owner              ownership
-	// baseline is preflight's, compared by the latency step.
-	baseline *handoff[latencyBaseline]
 }
 
 func (ph *postflightPhase) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
@@ -114,36 +111,5 @@ func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (r
 	}
 	r.Metric("items_ok", float64(ok), "count")
 	r.Metric("items", float64(items), "count")
-	return r, nil
-}
-
-func (ph *postflightPhase) latencyCompare(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	var r runbook.Result
-	compared := 0
-	var lines []string
-	base := ph.baseline.get()
-	for _, c := range criticalOf(ph.checks) {
-		before, ok := base[c.Name]
-		if !ok {
-			continue
-		}
-		after, err := ph.checker.Measure(ctx, c, 5)
-		if err != nil {
-			r.Finding(runbook.Critical, err.Error(), "%s did not answer after maintenance", c.URL)
-			continue
-		}
-		compared++
-		pct, regressed := health.Regression(before, after, ph.thresholds.LatencyRegressionPercent)
-		r.Metric("latency_change_percent:"+c.Name, pct, "%")
-		lines = append(lines, fmt.Sprintf("%s: median %s -> %s (%s)", c.Name, human.Duration(before.Median), human.Duration(after.Median), signedPercent(pct)))
-		if regressed {
-			r.Finding(runbook.Warning, fmt.Sprintf("median %s before, %s after", human.Duration(before.Median), human.Duration(after.Median)),
-				"%s is %s slower than before maintenance (warn above %s)", c.URL, human.Percent(pct), limitPercent(ph.thresholds.LatencyRegressionPercent))
-		}
-	}
-	if compared == 0 {
-		return runbook.Skipped("no preflight latency baseline to compare with (run preflight in the same run)"), nil
-	}
-	r.Finding(runbook.Info, strings.Join(lines, "\n"), "endpoint latency compared with preflight")
 	return r, nil
 }

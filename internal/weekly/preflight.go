@@ -27,10 +27,6 @@ type preflightPhase struct {
 	dbPath     string
 	thresholds config.Thresholds
 	logs       *logSource
-	checks     []health.Check
-	checker    *health.Checker
-	// baseline is handed to postflight/latency.
-	baseline *handoff[latencyBaseline]
 }
 
 func (ph *preflightPhase) servicesActive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
@@ -212,36 +208,5 @@ func (su *securityUpdates) run(ctx context.Context, _ *runbook.Env, self string)
 	}
 	r.Finding(runbook.Warning, "", "%s pending", human.Count(sec, "security update is", "security updates are"))
 	r.Recommend("Apply the %s (apt-get upgrade with the security sources) in the next window; fossamaint updates check lists them.", human.Count(sec, "security update", "security updates"))
-	return r, nil
-}
-
-// criticalOf are the critical checks: the ones whose latency is compared.
-func criticalOf(checks []health.Check) []health.Check {
-	var out []health.Check
-	for _, c := range checks {
-		if c.Critical {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (ph *preflightPhase) latencyBaseline(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	var r runbook.Result
-	checks := criticalOf(ph.checks)
-	if len(checks) == 0 {
-		return runbook.Skipped("no critical endpoints configured"), nil
-	}
-	base := latencyBaseline{}
-	for _, c := range checks {
-		st, err := ph.checker.Measure(ctx, c, 5)
-		if err != nil {
-			r.Finding(runbook.Warning, err.Error(), "%s did not answer before maintenance", c.URL)
-			continue
-		}
-		base[c.Name] = st
-		r.Metric("latency_median_seconds:"+c.Name, st.Median.Seconds(), "s")
-	}
-	ph.baseline.put(base)
 	return r, nil
 }

@@ -33,9 +33,10 @@ func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (run
 	return r, err
 }
 
-// queriesAfter times them again after the optimize step and says what
-// ANALYZE and VACUUM did to each, in the same units, naming the reads that
-// got slower by the rule endpoint latencies use (health.Regression).
+// queriesAfter times them again after the optimize step and shows what
+// ANALYZE and VACUUM did to each, in a table of the medians and p95s, and
+// names the reads that got slower by the rule endpoint latencies use
+// (health.Regression).
 func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	after, r, err := ph.timeQueries(ctx, "after")
 	if err != nil {
@@ -45,45 +46,51 @@ func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runb
 	if len(before) == 0 {
 		return r, nil
 	}
-	lines, slower := compareQueries(before, after, ph.regressionPercent)
-	if len(lines) == 0 {
+	rows, slower := compareQueries(before, after, ph.regressionPercent)
+	if len(rows) == 0 {
 		return r, nil
 	}
-	// Information, never a warning: two timings minutes apart on a
-	// machine that is also running the maintenance differ by more than
-	// what an optimisation changes (a CI run at load 4 doubled a 1 ms
-	// read). A week-over-week regression is judged against history.
-	msg := fmt.Sprintf("application reads before → after the optimize step (median of %d runs)", queryRuns)
+	r.Tables = append(r.Tables, runbook.Table{
+		Title:   "Application reads, before → after the optimize step",
+		Columns: []string{"read", "rows", "median", "p95"},
+		Rows:    rows,
+		Note:    fmt.Sprintf("Each read run %d times on the maintenance connection; the change in brackets is the median's.", queryRuns),
+	})
 	if len(slower) > 0 {
-		msg += fmt.Sprintf("; %s slower by more than %s: %s", human.Count(len(slower), "read", "reads"),
-			human.Percent(ph.regressionPercent), strings.Join(slower, "; "))
-		r.Finding(runbook.Info, strings.Join(lines, "\n"), "%s", msg)
+		// Information, never a warning: two timings minutes apart on a
+		// machine that is also running the maintenance differ by more
+		// than what an optimisation changes (a CI run at load 4 doubled
+		// a 1 ms read). A week-over-week regression is judged against
+		// history.
+		r.Finding(runbook.Info, strings.Join(slower, "\n"), "%s slower after the optimize step by more than %s (median of %d runs)",
+			human.Count(len(slower), "read", "reads"), human.Percent(ph.regressionPercent), queryRuns)
 		r.Recommend("If a read stays slower in `fossamaint db bench` once the service is warm, compare `EXPLAIN QUERY PLAN` with last week's.")
-		return r, nil
 	}
-	r.Finding(runbook.Info, strings.Join(lines, "\n"), "%s", msg)
 	return r, nil
 }
 
-// compareQueries lists each read timed both times as "name: before →
-// after" (medians), and those that got slower by the endpoints' rule
-// (health.Regression: more than pct percent and at least its floor).
-func compareQueries(before, after queryTimings, pct float64) (lines, slower []string) {
+// compareQueries is one table row per read timed both times (name, rows,
+// median and p95 as "before → after"), and the reads that got slower by
+// the endpoints' rule (health.Regression: more than pct percent and at
+// least its floor) as "name: before → after".
+func compareQueries(before, after queryTimings, pct float64) (rows [][]string, slower []string) {
 	for _, name := range queryNames(after) {
 		a, b := after[name], before[name]
 		if a.Runs == 0 || b.Runs == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s: %s → %s", name, human.Duration(b.Median.D()), human.Duration(a.Median.D()))
-		lines = append(lines, line)
 		stats := func(q sqlitedb.QueryTiming) health.LatencyStats {
 			return health.LatencyStats{Samples: q.Runs, Median: q.Median.D()}
 		}
-		if _, regressed := health.Regression(stats(b), stats(a), pct); regressed {
-			slower = append(slower, line)
+		change, regressed := health.Regression(stats(b), stats(a), pct)
+		median := human.Duration(b.Median.D()) + " → " + human.Duration(a.Median.D())
+		rows = append(rows, []string{name, fmt.Sprint(a.Rows), median + " (" + signedPercent(change) + ")",
+			human.Duration(b.P95.D()) + " → " + human.Duration(a.P95.D())})
+		if regressed {
+			slower = append(slower, name+": "+median)
 		}
 	}
-	return lines, slower
+	return rows, slower
 }
 
 // timeQueries runs the benchmark on a read-only maintenance connection

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
@@ -17,6 +18,10 @@ type Options struct {
 	DryRun      bool
 	Only, Skip  []string
 	ForceWindow bool
+	// SkipSteps leaves out steps of the selected phases, named
+	// "phase/step" (perf trends runs the performance phase without its
+	// benchmark).
+	SkipSteps   []string
 	ToolVersion string
 	// Command is what the history records as the run's command:
 	// runbook.CommandWeekly when empty, else a single command ("preflight",
@@ -71,7 +76,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
 	}
-	plan := p.withRecovery(p.plan(names, inputs), abandoned, mark)
+	plan := p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
@@ -90,6 +95,19 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		}
 	}
 	return run, execErr
+}
+
+// withoutSteps is plan without the steps named "phase/step" in skip.
+func withoutSteps(plan runbook.Plan, skip []string) runbook.Plan {
+	if len(skip) == 0 {
+		return plan
+	}
+	for i, ph := range plan.Phases {
+		plan.Phases[i].Steps = slices.DeleteFunc(slices.Clone(ph.Steps), func(s runbook.Step) bool {
+			return slices.Contains(skip, ph.Name+"/"+s.Name)
+		})
+	}
+	return plan
 }
 
 // withRecovery puts two steps first into preflight, before this run

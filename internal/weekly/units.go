@@ -4,7 +4,7 @@ import "strings"
 
 // MetricUnits is the vocabulary of the units a step's metrics carry (see
 // the package doc): every metric names one, never "".
-var MetricUnits = []string{"s", "bytes", "%", "ratio", "count", "rows", "files", "pages", "days", "load", "bool"}
+var MetricUnits = []string{"s", "bytes", "%", "ratio", "count", "rows", "files", "pages", "days", "load", "bool", "req/s"}
 
 // unitSuffixes are the name endings that promise a unit: a metric named
 // "x_seconds" holds seconds, "x_bytes" bytes, "x_percent" a percentage

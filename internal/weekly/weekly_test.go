@@ -17,6 +17,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/install"
+	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/service"
 	"github.com/fossawork/fossamaint/internal/testkit"
@@ -108,6 +109,11 @@ func newTree(t *testing.T, errors int) *tree {
 		{Name: "health", URL: srv.URL + "/api/health", Expect: []int{200}, Critical: true},
 		{Name: "work-orders", URL: srv.URL + "/api/work-orders", Expect: []int{200}, Critical: true},
 	}
+	// A short benchmark: 20 requests an endpoint before and after
+	// maintenance (enough to compare p50 and p95), 30 in between.
+	cfg.Health.Benchmark.Rate = 200
+	cfg.Health.Benchmark.Duration = config.Duration(300 * time.Millisecond)
+	cfg.Health.Benchmark.BaselineDuration = config.Duration(200 * time.Millisecond)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -459,12 +465,17 @@ func TestHostAuthLogs(t *testing.T) {
 }
 
 // TestPostflightProbesEachEndpointOnce: the endpoints step and the
-// comprehensive check report the same probe.
+// comprehensive check report the same probe (the latency step's
+// benchmark requests, named by their User-Agent, are not probes).
 func TestPostflightProbesEachEndpointOnce(t *testing.T) {
 	t.Parallel()
 	tr := newTree(t, 0)
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.UserAgent() != perf.DefaultBenchUserAgent {
+			hits.Add(1)
+		}
+	}))
 	defer srv.Close()
 	tr.cfg.Health.Endpoints = []config.Endpoint{{Name: "health", URL: srv.URL, Expect: []int{200}, Critical: true}}
 	run, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"postflight"}})
