@@ -35,8 +35,14 @@ type Window struct {
 	Timezone string   `yaml:"timezone"`
 	// Notice is how long before the window stakeholders are told.
 	Notice Duration `yaml:"notice"`
-	// Overrun is the policy when a step's budget no longer fits: postpone.
+	// Overrun is the policy when a step's budget no longer fits in the
+	// time left: postpone (the step), extend (the window, up to
+	// MaxExtension, telling stakeholders the revised end) or rollback
+	// (the run, to its rollback point).
 	Overrun string `yaml:"overrun"`
+	// MaxExtension is how far past its planned end overrun: extend may
+	// move the window's end.
+	MaxExtension Duration `yaml:"max_extension"`
 }
 
 // Thresholds are the seed's warning levels, in percent.
@@ -239,6 +245,9 @@ func Default() Config {
 			Timezone: "Local",
 			Notice:   Duration(24 * time.Hour),
 			Overrun:  "postpone",
+			// An hour: the seed's Emergency Procedures spend 30 minutes
+			// assessing, telling and deciding before continuing.
+			MaxExtension: Duration(time.Hour),
 		},
 		Thresholds: Thresholds{
 			DiskPercent:              85,

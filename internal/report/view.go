@@ -23,6 +23,9 @@ type view struct {
 	DryRun      bool
 
 	Start, End, Duration, Window, Downtime string
+	// WindowEnds is the planned and the actual end; WindowDecision what
+	// the overrun policy decided (window.go).
+	WindowEnds, WindowDecision string
 
 	Box box
 
@@ -38,8 +41,10 @@ type view struct {
 	// Wildcard is true when some text shows a log template's "<*>":
 	// the report explains it once.
 	Wildcard bool
-	// notRun counts the steps an interruption kept from running.
+	// notRun counts the steps an interruption (or a rollback at the
+	// window's end) kept from running.
 	notRun    int
+	notRunWhy string
 	Operator  string
 	Generated string
 
@@ -122,6 +127,8 @@ func buildView(run *runbook.Run) *view {
 		End:             formatTime(run.FinishedAt),
 		Duration:        formatSpan(run.StartedAt, run.FinishedAt),
 		Window:          formatWindow(run.Window),
+		WindowEnds:      windowEnds(run),
+		WindowDecision:  windowDecision(run),
 		Downtime:        formatDowntime(run.DowntimeSeconds),
 		Activities:      activities(run.Phases),
 		Headlines:       headlines(run.Metrics, run.Phases),
@@ -151,6 +158,10 @@ func buildView(run *runbook.Run) *view {
 			}
 		}
 	}
+	v.notRunWhy = "interrupted"
+	if o := run.Overrun; o != nil && !o.RolledBackAt.IsZero() && run.Interrupted == nil {
+		v.notRunWhy = "rolled back at the window's end"
+	}
 	v.Box = buildBox(run, v, r)
 	v.Wildcard = showsWildcard(run)
 	return v
@@ -171,7 +182,7 @@ func stepStatus(s runbook.StepResult) string {
 	switch {
 	case s.NotNeeded():
 		return statusNotNeeded
-	case s.Status == runbook.StatusSkipped && s.Reason == runbook.SkipInterrupted:
+	case s.Status == runbook.StatusSkipped && (s.Reason == runbook.SkipInterrupted || s.Reason == runbook.SkipRolledBack):
 		return statusNotRun
 	}
 	return string(s.Status)
