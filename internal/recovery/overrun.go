@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"os"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -17,6 +18,11 @@ import (
 func (k *Kit) RollbackInRun(ctx context.Context, env *runbook.Env, point string) (runbook.Result, error) {
 	src := restoreSource{db: point, config: k.SnapshotDir(env.RunID()), what: "rollback point of run " + env.RunID()}
 	r, err := k.verifySource(src)(ctx, env)
+	// In order with the actions that follow.
+	for _, a := range r.Actions {
+		env.Record("%s", a)
+	}
+	r.Actions = nil
 	if err != nil {
 		return r, err
 	}
@@ -24,6 +30,10 @@ func (k *Kit) RollbackInRun(ctx context.Context, env *runbook.Env, point string)
 		return k.restoreConfig(ctx, env, src.config, &r)
 	}); err != nil {
 		return r, err
+	}
+	// The database's size is that of the restored file again.
+	if fi, err := os.Stat(k.in.Database.Path); err == nil {
+		r.Headline(runbook.HeadlineDatabaseSizeBytes, float64(fi.Size()), "bytes")
 	}
 	h, err := k.restoredHealth(ctx, env)
 	r.Actions = append(r.Actions, h.Actions...)

@@ -188,6 +188,10 @@ func stepStatus(s runbook.StepResult) string {
 	return string(s.Status)
 }
 
+// notRunRolledBack counts, in phaseDetail, the steps a rollback at the
+// window's end kept from running.
+const notRunRolledBack = "not run, rolled back"
+
 // Display statuses of steps (stepStatus) and template lines.
 const (
 	statusNotNeeded = "not needed"
@@ -341,11 +345,17 @@ func phaseDetail(p runbook.PhaseResult) string {
 				notable++
 			}
 		}
+		if s.Reason == runbook.SkipRolledBack {
+			count[notRunRolledBack]++ // a rollback at the window's end
+			continue
+		}
 		count[stepStatus(s)]++
 	}
 	parts := []string{string(p.Status)}
 	if p.Status == runbook.StatusSkipped && count[statusNotRun] == len(p.Steps) {
 		parts[0] = "not run (interrupted)"
+	} else if p.Status == runbook.StatusSkipped && count[notRunRolledBack] == len(p.Steps) {
+		parts[0] = "not run (rolled back)"
 	} else if p.Status == runbook.StatusSkipped && count[statusNotNeeded] == len(p.Steps) {
 		parts[0] = statusNotNeeded
 	}
@@ -358,7 +368,7 @@ func phaseDetail(p runbook.PhaseResult) string {
 	for _, c := range []struct{ status, what string }{
 		{string(runbook.StatusFail), "failed"}, {string(runbook.StatusInterrupted), "interrupted"},
 		{string(runbook.StatusPostponed), "postponed"}, {string(runbook.StatusSkipped), "skipped"},
-		{statusNotRun, "not run (interrupted)"},
+		{statusNotRun, "not run (interrupted)"}, {notRunRolledBack, "not run (rolled back)"},
 	} {
 		// "interrupted, 1 step interrupted" says it twice.
 		n := count[c.status]
