@@ -41,7 +41,8 @@ type Window struct {
 	// (the run, to its rollback point).
 	Overrun string `yaml:"overrun"`
 	// MaxExtension is how far past its planned end overrun: extend may
-	// move the window's end.
+	// move the window's end. The default, an hour: the seed's Emergency
+	// Procedures spend 30 minutes assessing, telling and deciding alone.
 	MaxExtension Duration `yaml:"max_extension"`
 }
 
@@ -239,14 +240,12 @@ func Default() Config {
 		ReportsDir: "logs/reports",
 		Operator:   "fossamaint",
 		Window: Window{
-			Weekday:  "saturday",
-			Start:    "02:00",
-			Duration: Duration(4 * time.Hour),
-			Timezone: "Local",
-			Notice:   Duration(24 * time.Hour),
-			Overrun:  "postpone",
-			// An hour: the seed's Emergency Procedures spend 30 minutes
-			// assessing, telling and deciding before continuing.
+			Weekday:      "saturday",
+			Start:        "02:00",
+			Duration:     Duration(4 * time.Hour),
+			Timezone:     "Local",
+			Notice:       Duration(24 * time.Hour),
+			Overrun:      "postpone",
 			MaxExtension: Duration(time.Hour),
 		},
 		Thresholds: Thresholds{

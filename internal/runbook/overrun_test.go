@@ -155,22 +155,23 @@ func statuses(run *Run) []string {
 	return out
 }
 
-func TestEngineOverrunPolicies(t *testing.T) {
-	start := time.Date(2026, 11, 28, 5, 50, 0, 0, time.UTC)
-	end := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name      string
-		policy    OverrunPolicy
-		max       time.Duration
-		past      map[string][]time.Duration
-		notifyErr error
-		want      []string
-		status    RunStatus
-		// outEnd is the window's end at the run's finish.
-		outEnd    time.Time
-		postponed []string
-		calls     []string
-	}{
+// overrunCase is one policy's run of overrunPlan and what it must do.
+type overrunCase struct {
+	name      string
+	policy    OverrunPolicy
+	max       time.Duration
+	past      map[string][]time.Duration
+	notifyErr error
+	want      []string
+	status    RunStatus
+	// outEnd is the window's end at the run's finish.
+	outEnd    time.Time
+	postponed []string
+	calls     []string
+}
+
+func overrunCases(end time.Time) []overrunCase {
+	return []overrunCase{
 		{name: "postpone", policy: OverrunPostpone,
 			want:   []string{"database/optimize ok", "logs/analyze postponed", "logs/rotate postponed", "postflight/services ok"},
 			status: RunWarn, outEnd: end, postponed: []string{"logs/analyze", "logs/rotate"}},
@@ -193,7 +194,12 @@ func TestEngineOverrunPolicies(t *testing.T) {
 			status: RunRolledBack, outEnd: end, postponed: []string{},
 			calls: []string{"rolled_back 05:55: The maintenance was stopped at Sat 2026-11-28 05:55 UTC and rolled back"}},
 	}
-	for _, tt := range tests {
+}
+
+func TestEngineOverrunPolicies(t *testing.T) {
+	start := time.Date(2026, 11, 28, 5, 50, 0, 0, time.UTC)
+	end := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
+	for _, tt := range overrunCases(end) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &fakeClock{t: start}
 			n := &notifier{err: tt.notifyErr}
@@ -209,41 +215,48 @@ func TestEngineOverrunPolicies(t *testing.T) {
 				t.Fatal(err)
 			}
 			run.Summarize()
-			if got := statuses(run); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("steps\n%q\nwant\n%q", got, tt.want)
-			}
-			if run.Status != tt.status {
-				t.Errorf("run status %s, want %s", run.Status, tt.status)
-			}
-			o := run.Overrun
-			if o == nil {
-				t.Fatal("no overrun outcome recorded")
-			}
-			if o.Policy != tt.policy || !o.PlannedEnd.Equal(end) || !o.End.Equal(tt.outEnd) || o.Extended.D() != tt.outEnd.Sub(end) {
-				t.Errorf("outcome %+v, want policy %s, end %s", o, tt.policy, tt.outEnd.Format("15:04"))
-			}
-			if !reflect.DeepEqual(o.Postponed, tt.postponed) {
-				t.Errorf("postponed %q, want %q", o.Postponed, tt.postponed)
-			}
-			if len(n.calls) != len(tt.calls) || len(o.Notifications) != len(tt.calls) {
-				t.Fatalf("notifier calls %q, recorded %+v, want %q", n.calls, o.Notifications, tt.calls)
-			}
-			for i, want := range tt.calls {
-				if !strings.HasPrefix(n.calls[i], want) {
-					t.Errorf("notification %q, want it to start %q", n.calls[i], want)
-				}
-				if got := o.Notifications[i].Error; (got != "") != (tt.notifyErr != nil) {
-					t.Errorf("notification error %q, want %v", got, tt.notifyErr)
-				}
-			}
+			checkOverrun(t, tt, run, end, n)
 			if tt.policy == OverrunRollback {
-				if !reflect.DeepEqual(restored, []string{"/b/point-b.db"}) || o.RolledBackAt.IsZero() {
-					t.Errorf("restored %q at %s, want the run's rollback point", restored, o.RolledBackAt)
+				if !reflect.DeepEqual(restored, []string{"/b/point-b.db"}) || run.Overrun.RolledBackAt.IsZero() {
+					t.Errorf("restored %q at %s, want the run's rollback point", restored, run.Overrun.RolledBackAt)
 				}
 			} else if restored != nil {
 				t.Errorf("restored %q under %s", restored, tt.policy)
 			}
 		})
+	}
+}
+
+// checkOverrun compares a run's steps, status, outcome and notifications
+// with tt's.
+func checkOverrun(t *testing.T, tt overrunCase, run *Run, end time.Time, n *notifier) {
+	t.Helper()
+	if got := statuses(run); !reflect.DeepEqual(got, tt.want) {
+		t.Errorf("steps\n%q\nwant\n%q", got, tt.want)
+	}
+	if run.Status != tt.status {
+		t.Errorf("run status %s, want %s", run.Status, tt.status)
+	}
+	o := run.Overrun
+	if o == nil {
+		t.Fatal("no overrun outcome recorded")
+	}
+	if o.Policy != tt.policy || !o.PlannedEnd.Equal(end) || !o.End.Equal(tt.outEnd) || o.Extended.D() != tt.outEnd.Sub(end) {
+		t.Errorf("outcome %+v, want policy %s, end %s", o, tt.policy, tt.outEnd.Format("15:04"))
+	}
+	if !reflect.DeepEqual(o.Postponed, tt.postponed) {
+		t.Errorf("postponed %q, want %q", o.Postponed, tt.postponed)
+	}
+	if len(n.calls) != len(tt.calls) || len(o.Notifications) != len(tt.calls) {
+		t.Fatalf("notifier calls %q, recorded %+v, want %q", n.calls, o.Notifications, tt.calls)
+	}
+	for i, want := range tt.calls {
+		if !strings.HasPrefix(n.calls[i], want) {
+			t.Errorf("notification %q, want it to start %q", n.calls[i], want)
+		}
+		if got := o.Notifications[i].Error; (got != "") != (tt.notifyErr != nil) {
+			t.Errorf("notification error %q, want %v", got, tt.notifyErr)
+		}
 	}
 }
 
@@ -285,5 +298,42 @@ func TestEngineDryRunDoesNotNotify(t *testing.T) {
 	}
 	if a := run.Phases[0].Steps[0].Actions; len(a) != 2 || !strings.HasPrefix(a[1], "would: notify stakeholders (overrun)") {
 		t.Fatalf("actions %q", a)
+	}
+}
+
+// blockingNotifier waits until its context ends.
+type blockingNotifier struct{}
+
+func (blockingNotifier) Overrun(ctx context.Context, _ time.Time, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (blockingNotifier) RolledBack(ctx context.Context, _ time.Time, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A notifier that hangs costs the run NotifyTimeout, no more: the run
+// goes on and the failure is a warning.
+func TestEngineNotifierTimeout(t *testing.T) {
+	c := &fakeClock{t: time.Date(2026, 11, 28, 5, 59, 0, 0, time.UTC)}
+	e := &Engine{Now: c.Now, Deadline: c.t.Add(time.Minute), Overrun: Overrun{Policy: OverrunExtend, MaxExtension: time.Hour,
+		Notifier: blockingNotifier{}, NotifyTimeout: 20 * time.Millisecond}}
+	plan := Plan{Phases: []Phase{{Name: "logs", Steps: []Step{step("analyze", Mutating, 15*time.Minute, false, okAfter(c, time.Minute))}}}}
+	run := &Run{RunID: "r1"}
+	began := time.Now()
+	if err := e.Execute(context.Background(), plan, run); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Fatalf("the run waited %s for the notifier", took)
+	}
+	ext, analyze := run.Phases[0].Steps[0], run.Phases[0].Steps[1]
+	if ext.Status != StatusWarn || analyze.Status != StatusOK {
+		t.Fatalf("steps %q", statuses(run))
+	}
+	if got := run.Overrun.Notifications[0].Error; !strings.Contains(got, "deadline exceeded") {
+		t.Errorf("notification error %q", got)
 	}
 }
