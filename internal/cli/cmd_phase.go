@@ -113,7 +113,7 @@ func (a *app) runPhaseCommand(cmd *cobra.Command, in *install.Installation, phas
 	pr := a.newProgress()
 	run, err := a.procedure(in).Execute(cmd.Context(), weekly.Options{
 		DryRun: f.dryRun, Only: []string{phase}, ForceWindow: f.forceWindow, SkipSteps: f.skipSteps,
-		ToolVersion: Version, Progress: pr.event, Command: commandName(cmd),
+		ToolVersion: Version, Progress: pr.event, Command: commandName(cmd), Notifier: weekly.PrintNotifier(a.stderr),
 	})
 	if run == nil {
 		return err

@@ -67,7 +67,7 @@ func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyF
 	pr := a.newProgress()
 	run, err := proc.Execute(ctx, weekly.Options{
 		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
-		ToolVersion: Version, Progress: pr.event,
+		ToolVersion: Version, Progress: pr.event, Notifier: weekly.PrintNotifier(a.stderr),
 	})
 	if errors.Is(err, weekly.ErrPhaseSelection) {
 		return nil, withCode(ExitUsage, err)

@@ -25,7 +25,7 @@ import (
 // scripts (and as the demo backend the exec manager starts).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"fossamaint": func() { os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"fossamaint": func() { scriptClock(); os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
 }
 

@@ -35,8 +35,15 @@ type Window struct {
 	Timezone string   `yaml:"timezone"`
 	// Notice is how long before the window stakeholders are told.
 	Notice Duration `yaml:"notice"`
-	// Overrun is the policy when a step's budget no longer fits: postpone.
+	// Overrun is the policy when a step's budget no longer fits in the
+	// time left: postpone (the step), extend (the window, up to
+	// MaxExtension, telling stakeholders the revised end) or rollback
+	// (the run, to its rollback point).
 	Overrun string `yaml:"overrun"`
+	// MaxExtension is how far past its planned end overrun: extend may
+	// move the window's end. The default, an hour: the seed's Emergency
+	// Procedures spend 30 minutes assessing, telling and deciding alone.
+	MaxExtension Duration `yaml:"max_extension"`
 }
 
 // Thresholds are the seed's warning levels, in percent.
@@ -246,12 +253,13 @@ func Default() Config {
 		ReportsDir: "logs/reports",
 		Operator:   "fossamaint",
 		Window: Window{
-			Weekday:  "saturday",
-			Start:    "02:00",
-			Duration: Duration(4 * time.Hour),
-			Timezone: "Local",
-			Notice:   Duration(24 * time.Hour),
-			Overrun:  "postpone",
+			Weekday:      "saturday",
+			Start:        "02:00",
+			Duration:     Duration(4 * time.Hour),
+			Timezone:     "Local",
+			Notice:       Duration(24 * time.Hour),
+			Overrun:      "postpone",
+			MaxExtension: Duration(time.Hour),
 		},
 		Thresholds: Thresholds{
 			DiskPercent:              85,

@@ -92,7 +92,22 @@ func (c Config) validateWindow(add addFunc) {
 			add("window.timezone", "%q is not an IANA time zone (e.g. UTC, Europe/Berlin, Local)", w.Timezone)
 		}
 	}
-	oneOf(add, "window.overrun", w.Overrun, "postpone")
+	oneOf(add, "window.overrun", w.Overrun, "postpone", "extend", "rollback")
+	validateExtension(add, w)
+}
+
+// validateExtension: an extended window must end before the next one
+// opens, and overrun: extend needs room to extend.
+func validateExtension(add addFunc, w Window) {
+	m, d := w.MaxExtension.D(), w.Duration.D()
+	switch {
+	case m < 0:
+		add("window.max_extension", "%s must not be negative", w.MaxExtension)
+	case d > 0 && d <= 7*24*time.Hour && d+m > 7*24*time.Hour:
+		add("window.max_extension", "%s makes the window (window.duration %s) longer than 7d: an extended window must end before the next one opens", w.MaxExtension, w.Duration)
+	case m == 0 && w.Overrun == "extend":
+		add("window.max_extension", "must be more than 0 with window.overrun: extend (e.g. 1h)")
+	}
 }
 
 func (c Config) validateThresholds(add addFunc) {

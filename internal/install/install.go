@@ -34,6 +34,9 @@ type Installation struct {
 	// names, calendar days and archive months are read in it.
 	Zone   *time.Location
 	Window runbook.Window
+	// Overrun is window.overrun and window.max_extension (the engine adds
+	// the past durations, the notifier and the rollback).
+	Overrun runbook.Overrun
 
 	Thresholds config.Thresholds
 	Database   Database
@@ -165,6 +168,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Zone:       spec.Location,
 		Window: runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute,
 			Duration: spec.Duration, Location: spec.Location},
+		Overrun:    runbook.Overrun{Policy: runbook.OverrunPolicy(cfg.Window.Overrun), MaxExtension: cfg.Window.MaxExtension.D()},
 		Thresholds: cfg.Thresholds,
 		Database: Database{
 			Path: p(cfg.Database.Path), CountTables: slices.Clone(cfg.Database.CountTables),

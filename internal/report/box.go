@@ -144,7 +144,7 @@ func needsHuman(v *view) string {
 		out += "; " + plural(len(v.Special), "postponed step")
 	}
 	if n := v.notRun; n > 0 {
-		out += "; " + plural(n, "step") + " not run (interrupted): run again in the next window"
+		out += "; " + plural(n, "step") + " not run (" + v.notRunWhy + "): run again in the next window"
 	}
 	return out
 }

@@ -25,6 +25,8 @@ func writeMarkdown(b *bytes.Buffer, v *view) {
 	mdField(b, "End Time", v.End)
 	mdField(b, "Duration", v.Duration)
 	mdField(b, "Planned Window", v.Window)
+	mdField(b, "Planned End / Actual End", v.WindowEnds)
+	mdField(b, "Window Decision", v.WindowDecision)
 	mdField(b, "Downtime", v.Downtime)
 
 	b.WriteString("\n## Activities Completed\n")

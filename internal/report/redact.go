@@ -50,6 +50,7 @@ func (r *redactor) run(in *runbook.Run) *runbook.Run {
 		out.Metrics[r.str(k)] = v
 	}
 	out.Recommendations = r.strs(in.Recommendations)
+	out.Overrun = r.overrun(in.Overrun)
 	return &out
 }
 
@@ -112,4 +113,22 @@ func (r *redactor) step(in runbook.StepResult) runbook.StepResult {
 		out.Tables = append(out.Tables, rt)
 	}
 	return out
+}
+
+// overrun copies the overrun outcome with its texts redacted: a failed
+// notification's error may quote the URL it was sent to.
+func (r *redactor) overrun(in *runbook.OverrunOutcome) *runbook.OverrunOutcome {
+	if in == nil {
+		return nil
+	}
+	out := *in
+	out.Policy = runbook.OverrunPolicy(r.str(string(in.Policy)))
+	out.Reason = r.str(in.Reason)
+	out.Postponed = r.strs(in.Postponed)
+	out.Notifications = make([]runbook.Notification, len(in.Notifications))
+	for i, n := range in.Notifications {
+		n.Event, n.Message, n.Error = r.str(n.Event), r.str(n.Message), r.str(n.Error)
+		out.Notifications[i] = n
+	}
+	return &out
 }

@@ -58,6 +58,10 @@ func sampleRun(t testing.TB) *runbook.Run {
 			"Run `fossamaint security perms --fix` (or chmod 0600 /srv/fossawork/backend/.env).",
 		},
 		NextMaintenance: time.Date(2026, 12, 12, 2, 0, 0, 0, loc),
+		Overrun: &runbook.OverrunOutcome{Policy: runbook.OverrunPostpone, PlannedEnd: at(6, 0, 0), End: at(6, 0, 0),
+			Postponed:     []string{"backups/verify-restore"},
+			Reason:        "backups/verify-restore: its budget of 20m 00s exceeds the 12m 00s left in the window",
+			Notifications: []runbook.Notification{}},
 	}
 }
 

@@ -23,6 +23,9 @@ type view struct {
 	DryRun      bool
 
 	Start, End, Duration, Window, Downtime string
+	// WindowEnds is the planned and the actual end; WindowDecision what
+	// the overrun policy decided (window.go).
+	WindowEnds, WindowDecision string
 
 	Box box
 
@@ -39,8 +42,10 @@ type view struct {
 	// Wildcard is true when some text shows a log template's "<*>":
 	// the report explains it once.
 	Wildcard bool
-	// notRun counts the steps an interruption kept from running.
+	// notRun counts the steps an interruption (or a rollback at the
+	// window's end) kept from running.
 	notRun    int
+	notRunWhy string
 	Operator  string
 	Generated string
 
@@ -123,6 +128,8 @@ func buildView(run *runbook.Run) *view {
 		End:             formatTime(run.FinishedAt),
 		Duration:        formatSpan(run.StartedAt, run.FinishedAt),
 		Window:          formatWindow(run.Window),
+		WindowEnds:      windowEnds(run),
+		WindowDecision:  windowDecision(run),
 		Downtime:        formatDowntime(run.DowntimeSeconds),
 		Activities:      activities(run.Phases),
 		Headlines:       headlines(run.Metrics, run.Phases),
@@ -153,6 +160,10 @@ func buildView(run *runbook.Run) *view {
 			}
 		}
 	}
+	v.notRunWhy = "interrupted"
+	if o := run.Overrun; o != nil && !o.RolledBackAt.IsZero() && run.Interrupted == nil {
+		v.notRunWhy = "rolled back at the window's end"
+	}
 	v.Box = buildBox(run, v, r)
 	v.Wildcard = showsWildcard(run)
 	return v
@@ -173,11 +184,15 @@ func stepStatus(s runbook.StepResult) string {
 	switch {
 	case s.NotNeeded():
 		return statusNotNeeded
-	case s.Status == runbook.StatusSkipped && s.Reason == runbook.SkipInterrupted:
+	case s.Status == runbook.StatusSkipped && (s.Reason == runbook.SkipInterrupted || s.Reason == runbook.SkipRolledBack):
 		return statusNotRun
 	}
 	return string(s.Status)
 }
+
+// notRunRolledBack counts, in phaseDetail, the steps a rollback at the
+// window's end kept from running.
+const notRunRolledBack = "not run, rolled back"
 
 // Display statuses of steps (stepStatus) and template lines.
 const (
@@ -332,11 +347,17 @@ func phaseDetail(p runbook.PhaseResult) string {
 				notable++
 			}
 		}
+		if s.Reason == runbook.SkipRolledBack {
+			count[notRunRolledBack]++ // a rollback at the window's end
+			continue
+		}
 		count[stepStatus(s)]++
 	}
 	parts := []string{string(p.Status)}
 	if p.Status == runbook.StatusSkipped && count[statusNotRun] == len(p.Steps) {
 		parts[0] = "not run (interrupted)"
+	} else if p.Status == runbook.StatusSkipped && count[notRunRolledBack] == len(p.Steps) {
+		parts[0] = "not run (rolled back)"
 	} else if p.Status == runbook.StatusSkipped && count[statusNotNeeded] == len(p.Steps) {
 		parts[0] = statusNotNeeded
 	}
@@ -349,7 +370,7 @@ func phaseDetail(p runbook.PhaseResult) string {
 	for _, c := range []struct{ status, what string }{
 		{string(runbook.StatusFail), "failed"}, {string(runbook.StatusInterrupted), "interrupted"},
 		{string(runbook.StatusPostponed), "postponed"}, {string(runbook.StatusSkipped), "skipped"},
-		{statusNotRun, "not run (interrupted)"},
+		{statusNotRun, "not run (interrupted)"}, {notRunRolledBack, "not run (rolled back)"},
 	} {
 		// "interrupted, 1 step interrupted" says it twice.
 		n := count[c.status]

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/fossawork/fossamaint/internal/human"
 )
 
 // Event reports progress to whoever watches the run (a TTY, a log).
@@ -24,9 +22,11 @@ type Engine struct {
 	// Journal receives durable records of the run. Optional.
 	Journal Journal
 	DryRun  bool
-	// Deadline is when the window closes; steps whose budget does not fit
-	// in the time left are postponed unless critical.
+	// Deadline is when the window closes; what happens to a step whose
+	// budget no longer fits in the time left is Overrun's policy.
 	Deadline time.Time
+	// Overrun is the overrun policy (zero: postpone non-critical steps).
+	Overrun Overrun
 	// UndoTimeout bounds an Undo run after cancellation (default 2m).
 	UndoTimeout time.Duration
 	// Progress, if set, is called as each step starts and ends.
@@ -38,7 +38,11 @@ var ErrInterrupted = errors.New("run interrupted")
 
 // Execute runs every step of plan in order and fills run. It returns
 // ErrInterrupted (wrapped) when ctx is cancelled; the run is then complete
-// up to that point, with an in-flight mutating step undone.
+// up to that point, with an in-flight mutating step undone. Before each
+// step the overrun policy (Engine.Overrun) compares its budget with the
+// time left in the window: it runs, or is postponed, or the window is
+// extended first, or the run is rolled back (see OverrunPolicy);
+// run.Overrun records what was decided.
 func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 	run.Status = RunRunning
 	if e.Journal != nil {
@@ -46,42 +50,35 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 			return fmt.Errorf("journal: %w", err)
 		}
 	}
+	w := newWindow(e.Overrun, e.Deadline, plan)
 	interrupted := false
 	for _, ph := range plan.Phases {
 		pr := PhaseResult{Name: ph.Name, Title: ph.Title}
 		for _, st := range ph.Steps {
-			var sr StepResult
+			var results []StepResult
 			if interrupted || ctx.Err() != nil {
-				if run.Interrupted == nil {
-					// Stopped between two steps: before this one.
-					run.Interrupted = &Interruption{Phase: ph.Name, Step: st.Name, Cause: causeText(ctx)}
-				}
 				interrupted = true
-				sr = e.notRun(st, StatusSkipped, "not run (interrupted)")
-				sr.Reason = SkipInterrupted
+				results = []StepResult{e.notRunInterrupted(ctx, run, ph.Name, st)}
 			} else {
-				var point string
-				sr, point = e.runStep(ctx, ph.Name, st, run.RunID)
-				if point != "" {
-					run.RollbackPoint = point
-				}
-				if sr.Status == StatusInterrupted {
-					run.Interrupted = &Interruption{Phase: ph.Name, Step: st.Name, During: true, Cause: causeText(ctx)}
-				}
+				results = e.stepInWindow(ctx, w, run, ph.Name, st)
 				// Cancelled during the step, even the last one: the run
 				// was interrupted.
 				interrupted = ctx.Err() != nil
 			}
-			pr.Steps = append(pr.Steps, sr)
-			if e.Journal != nil {
-				if err := e.Journal.StepFinished(context.WithoutCancel(ctx), run, ph.Name, sr); err != nil {
-					return fmt.Errorf("journal: %w", err)
+			w.rest = w.rest[1:]
+			for _, sr := range results {
+				pr.Steps = append(pr.Steps, sr)
+				if e.Journal != nil {
+					if err := e.Journal.StepFinished(context.WithoutCancel(ctx), run, ph.Name, sr); err != nil {
+						return fmt.Errorf("journal: %w", err)
+					}
 				}
 			}
 		}
 		pr.Status = PhaseStatus(pr.Steps)
 		run.Phases = append(run.Phases, pr)
 	}
+	run.Overrun = w.out
 	run.FinishedAt = e.Now()
 	if run.Status == RunRunning {
 		run.Status = Overall(run.Phases)
@@ -105,6 +102,58 @@ func (e *Engine) Execute(ctx context.Context, plan Plan, run *Run) error {
 	return nil
 }
 
+// notRunInterrupted is a step the run's cancellation kept from running;
+// the first one records where the run stopped.
+func (e *Engine) notRunInterrupted(ctx context.Context, run *Run, phase string, st Step) StepResult {
+	if run.Interrupted == nil {
+		// Stopped between two steps: before this one.
+		run.Interrupted = &Interruption{Phase: phase, Step: st.Name, Cause: causeText(ctx)}
+	}
+	sr := e.notRun(st, StatusSkipped, "not run (interrupted)")
+	sr.Reason = SkipInterrupted
+	return sr
+}
+
+// stepInWindow runs st, or not, as the overrun policy decides: the step's
+// result, preceded by the window-extension or window-rollback step the
+// decision added.
+func (e *Engine) stepInWindow(ctx context.Context, w *window, run *Run, phase string, st Step) []StepResult {
+	if w.stopped {
+		return []StepResult{e.notRunRolledBack(st)}
+	}
+	d := w.decide(e.Now(), st)
+	var out []StepResult
+	switch d.act {
+	case actPostpone:
+		sr := e.notRun(st, StatusPostponed, d.note)
+		o := w.outcome(phase + "/" + st.Name + ": " + d.note)
+		o.Postponed = append(o.Postponed, phase+"/"+st.Name)
+		e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
+		return []StepResult{sr}
+	case actExtend:
+		out = append(out, e.extendStep(ctx, w, run, phase, st, d))
+	case actRollback:
+		return []StepResult{e.rollbackStep(ctx, w, run, phase, st, d), e.notRunRolledBack(st)}
+	}
+	sr, point := e.runStep(ctx, phase, st, run.RunID, w.end)
+	return append(out, e.track(ctx, w, run, phase, sr, point))
+}
+
+// track notes what a step that ran means for the run: its rollback point,
+// whether it undid the run's changes, whether it was cut short.
+func (e *Engine) track(ctx context.Context, w *window, run *Run, phase string, sr StepResult, point string) StepResult {
+	if point != "" {
+		run.RollbackPoint, w.point = point, point
+	}
+	if sr.Rolled || (sr.Undone && sr.Kind == Downtime) {
+		w.restored = true
+	}
+	if sr.Status == StatusInterrupted {
+		run.Interrupted = &Interruption{Phase: phase, Step: sr.Name, During: true, Cause: causeText(ctx)}
+	}
+	return sr
+}
+
 // causeText is why ctx was cancelled: "interrupt signal received" for
 // a context of signal.NotifyContext.
 func causeText(ctx context.Context) string {
@@ -120,16 +169,12 @@ func (e *Engine) notRun(st Step, status Status, note string) StepResult {
 		Result: Result{Status: status, Note: note}}
 }
 
-func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string) (StepResult, string) {
-	if left := e.Deadline.Sub(e.Now()); !e.Deadline.IsZero() && !st.Critical && st.Budget > left {
-		sr := e.notRun(st, StatusPostponed, fmt.Sprintf("its budget of %s exceeds the %s left in the window",
-			human.Duration(st.Budget), human.Duration(max(left, 0))))
-		e.emit(Event{Phase: phase, Step: st.Name, Done: true, Result: &sr})
-		return sr, ""
-	}
+// runStep runs st with the window ending at deadline; it returns the
+// step's result and the rollback point it recorded, if any.
+func (e *Engine) runStep(ctx context.Context, phase string, st Step, runID string, deadline time.Time) (StepResult, string) {
 	e.emit(Event{Phase: phase, Step: st.Name})
 	var acc Result
-	env := &Env{DryRun: e.DryRun, Now: e.Now, Deadline: e.Deadline, journal: e.Journal,
+	env := &Env{DryRun: e.DryRun, Now: e.Now, Deadline: deadline, journal: e.Journal,
 		runID: runID, phase: phase, step: st.Name, result: &acc}
 	start := e.Now()
 	var res Result

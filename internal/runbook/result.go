@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/finding"
@@ -308,7 +309,11 @@ type Run struct {
 	// cancelled (a signal); nil for a run that went to its end. The
 	// status stays what the run's state is (fail, or rolled_back when the
 	// step cut short was undone): rollback relies on it.
-	Interrupted     *Interruption      `json:"interrupted,omitempty"`
+	Interrupted *Interruption `json:"interrupted,omitempty"`
+	// Overrun is what the overrun policy decided when the window ran
+	// short (steps postponed, the window extended, the run rolled back);
+	// nil when every step fit. Its schema is OverrunOutcome's.
+	Overrun         *OverrunOutcome    `json:"overrun,omitempty"`
 	Phases          []PhaseResult      `json:"phases"`
 	Metrics         map[string]float64 `json:"metrics"`
 	Recommendations []string           `json:"recommendations"`
@@ -373,5 +378,21 @@ func (r Run) In(loc *time.Location) *Run {
 	r.StartedAt, r.FinishedAt = r.StartedAt.In(loc), r.FinishedAt.In(loc)
 	r.Window = Span{Start: r.Window.Start.In(loc), End: r.Window.End.In(loc)}
 	r.NextMaintenance = r.NextMaintenance.In(loc)
+	if r.Overrun != nil {
+		o := *r.Overrun
+		o.PlannedEnd, o.End = o.PlannedEnd.In(loc), o.End.In(loc)
+		if !o.RolledBackAt.IsZero() {
+			o.RolledBackAt = o.RolledBackAt.In(loc)
+		}
+		o.Notifications = slices.Clone(o.Notifications)
+		for i := range o.Notifications {
+			n := &o.Notifications[i]
+			n.At = n.At.In(loc)
+			if !n.RevisedEnd.IsZero() {
+				n.RevisedEnd = n.RevisedEnd.In(loc)
+			}
+		}
+		r.Overrun = &o
+	}
 	return &r
 }

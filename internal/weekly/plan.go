@@ -63,6 +63,9 @@ type runInputs struct {
 	// pinned are the rollback points of the latest earlier run, which
 	// retention must keep (`fossamaint rollback` restores from them).
 	pinned map[string]string
+	// past are the durations of each step in earlier runs ("phase/step"):
+	// what window.overrun: extend expects of the steps left.
+	past map[string][]time.Duration
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty

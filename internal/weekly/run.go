@@ -29,6 +29,39 @@ type Options struct {
 	Command string
 	// Progress, if set, sees each step start and end.
 	Progress func(runbook.Event)
+	// Notifier is told when the window is extended or the run rolled
+	// back at the window's end (window.overrun). Optional: without it
+	// the report says nobody was told.
+	Notifier runbook.OverrunNotifier
+}
+
+// pastRuns is how many earlier weekly runs the overrun policy's
+// estimates look at: two months of weekly runs.
+const pastRuns = 8
+
+// readHistory reads what the history knows before a run: the runs that
+// died (returned), when the integrity check began failing, the pinned
+// rollback points and, for window.overrun: extend, how long each step
+// took in the last runs.
+func (p *Procedure) readHistory(ctx context.Context, store *history.Store, inputs *runInputs) ([]history.Abandoned, error) {
+	abandoned, err := store.Abandoned(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Corruption is dated from the first failed check, which may be
+	// an earlier run's: backups taken since then are not trusted.
+	if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
+		inputs.failingSince = since
+	}
+	if inputs.pinned, err = store.PinnedRollbackPoints(ctx); err != nil {
+		return nil, err
+	}
+	if p.in.Overrun.Policy == runbook.OverrunExtend {
+		if inputs.past, err = store.StepDurations(ctx, pastRuns); err != nil {
+			return nil, err
+		}
+	}
+	return abandoned, nil
 }
 
 // Execute performs one run: it takes the state-dir lock, records any run
@@ -59,15 +92,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	var inputs runInputs
 	if store != nil {
 		defer store.Close()
-		if abandoned, err = store.Abandoned(ctx); err != nil {
-			return nil, err
-		}
-		// Corruption is dated from the first failed check, which may be
-		// an earlier run's: backups taken since then are not trusted.
-		if since, ok, err := store.FailingSince(ctx, "database", "integrity"); err == nil && ok {
-			inputs.failingSince = since
-		}
-		if inputs.pinned, err = store.PinnedRollbackPoints(ctx); err != nil {
+		if abandoned, err = p.readHistory(ctx, store, &inputs); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +110,9 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 		NextMaintenance: win.Next(now).Start,
 	}
 	// A dry run has no journal: it changes nothing, not even the history.
-	eng := &runbook.Engine{Now: p.d.Now, Journal: journal, DryRun: opts.DryRun, Deadline: span.End, Progress: opts.Progress}
+	overrun := p.in.Overrun
+	overrun.Past, overrun.Notifier, overrun.Rollback = inputs.past, opts.Notifier, p.rec.RollbackInRun
+	eng := &runbook.Engine{Now: p.d.Now, Journal: journal, DryRun: opts.DryRun, Deadline: span.End, Overrun: overrun, Progress: opts.Progress}
 	execErr := eng.Execute(ctx, plan, run)
 	run.Summarize()
 	if journal != nil {
