@@ -227,11 +227,6 @@ func TestReviewFindings(t *testing.T) {
 				`3:3: thresholds.memory_percent: 150 is out of range (0, 100]`,
 				`4:3: thresholds.cpu_percent: 100.5 is out of range (0, 100]`}},
 		{"latency may more than double", "thresholds:\n  latency_regression_percent: 300\n", nil},
-		{"benchmark bounds", "health:\n  benchmark:\n    rate: 0\n    duration: 11m\n    baseline_duration: 0s\n",
-			[]string{`3:5: health.benchmark.rate: 0 requests per second is out of range (0, 20000]`,
-				`4:5: health.benchmark.duration: 11m0s is out of range (0, 10m0s]`,
-				`5:5: health.benchmark.baseline_duration: 0s is out of range (0, 10m0s]`}},
-		{"benchmark may be turned off", "health:\n  benchmark: {enabled: false, rate: 5}\n", nil},
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "cfg.yaml")
@@ -261,5 +256,33 @@ func TestReviewFindings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBenchmarkKeys: health.benchmark's bounds are refused with the
+// key's position; turning it off is fine.
+func TestBenchmarkKeys(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cfg.yaml")
+	for _, tc := range []struct {
+		yaml string
+		want []string
+	}{
+		{"health:\n  benchmark:\n    rate: 0\n    duration: 11m\n    baseline_duration: 0s\n",
+			[]string{`4:5: health.benchmark.rate: 0 requests per second is out of range (0, 20000]`,
+				`5:5: health.benchmark.duration: 11m0s is out of range (0, 10m0s]`,
+				`6:5: health.benchmark.baseline_duration: 0s is out of range (0, 10m0s]`}},
+		{"health:\n  benchmark: {enabled: false, rate: 5}\n", nil},
+	} {
+		if err := os.WriteFile(p, []byte("root: .\n"+tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(p)
+		var got []string
+		for _, e := range All(err) {
+			got = append(got, strings.TrimPrefix(e.Error(), p+":"))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q:\n got %q\nwant %q", tc.yaml, got, tc.want)
+		}
 	}
 }
