@@ -73,30 +73,41 @@ func (b *apiBench) skip() string {
 	return ""
 }
 
-// baseline is preflight's short benchmark: what the endpoints answer
-// before anything is touched.
-func (b *apiBench) baseline(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	if why := b.skip(); why != "" {
-		return runbook.Skipped("%s", why), nil
-	}
-	res, err := b.run(ctx, b.cfg.BaselineDuration.D())
+// measure runs a benchmark of d, keeps it in this run's file by keep,
+// and records its metrics and failed requests in r (when: "before
+// maintenance"; an endpoint that answered nothing gets severity sev).
+func (b *apiBench) measure(ctx context.Context, d time.Duration, r *runbook.Result, when string, sev func(name string) runbook.Severity,
+	keep func(*perf.BenchFile, *perf.BenchResult)) (*perf.BenchResult, perf.BenchFile, error) {
+	res, err := b.run(ctx, d)
 	if err != nil {
-		return runbook.Result{}, err
+		return nil, perf.BenchFile{}, err
 	}
 	f := b.file.get()
-	f.Preflight = res
+	keep(&f, res)
 	b.file.put(f)
-	var r runbook.Result
-	benchMetrics(&r, res)
+	benchMetrics(r, res)
 	for _, e := range res.Endpoints {
 		switch {
 		case e.Requests > 0 && e.Errors == e.Requests:
-			r.Finding(runbook.Warning, perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s did not answer before maintenance", e.URL)
+			r.Finding(sev(e.Name), perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s did not answer %s", e.URL, when)
 		case e.Errors > 0:
-			r.Finding(runbook.Warning, perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s failed %d of %d requests before maintenance", e.URL, e.Errors, e.Requests)
+			r.Finding(runbook.Warning, perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s failed %d of %d requests %s", e.URL, e.Errors, e.Requests, when)
 		}
 	}
-	return r, nil
+	return res, f, nil
+}
+
+func warning(string) runbook.Severity { return runbook.Warning }
+
+// baseline is preflight's short benchmark: what the endpoints answer
+// before anything is touched.
+func (b *apiBench) baseline(ctx context.Context, _ *runbook.Env) (r runbook.Result, err error) {
+	if why := b.skip(); why != "" {
+		return runbook.Skipped("%s", why), nil
+	}
+	_, _, err = b.measure(ctx, b.cfg.BaselineDuration.D(), &r, "before maintenance", warning,
+		func(f *perf.BenchFile, res *perf.BenchResult) { f.Preflight = res })
+	return r, err
 }
 
 // benchmark is the performance phase's full benchmark: compared with
@@ -111,15 +122,11 @@ func (b *apiBench) benchmark(ctx context.Context, env *runbook.Env) (runbook.Res
 	if err != nil {
 		r.Finding(runbook.Warning, err.Error(), "last week's benchmark could not be read: no week-over-week comparison")
 	}
-	res, err := b.run(ctx, b.cfg.Duration.D())
+	res, f, err := b.measure(ctx, b.cfg.Duration.D(), &r, "during the benchmark", warning,
+		func(f *perf.BenchFile, res *perf.BenchResult) { f.Benchmark, f.Rate = res, b.cfg.Rate })
 	if err != nil {
 		return r, err
 	}
-	f := b.file.get()
-	f.Benchmark, f.Rate = res, b.cfg.Rate
-	b.file.put(f)
-	benchMetrics(&r, res)
-	benchErrors(&r, res, "during the benchmark")
 	if !res.Sustained {
 		r.Finding(runbook.Info, res.Note, "the benchmark could not keep its rate: the percentiles count every request from its scheduled time, so they stay honest")
 	}
@@ -138,34 +145,25 @@ func (b *apiBench) benchmark(ctx context.Context, env *runbook.Env) (runbook.Res
 }
 
 // after is postflight's short benchmark: compared with the baseline, and
-// written as the reference after maintenance.
-func (b *apiBench) after(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+// written as the reference after maintenance. A critical endpoint that
+// answers nothing is critical.
+func (b *apiBench) after(ctx context.Context, env *runbook.Env) (r runbook.Result, err error) {
 	if why := b.skip(); why != "" {
 		return runbook.Skipped("%s", why), nil
 	}
-	res, err := b.run(ctx, b.cfg.BaselineDuration.D())
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	f := b.file.get()
-	f.Postflight = res
-	b.file.put(f)
-	var r runbook.Result
-	benchMetrics(&r, res)
-	critical := map[string]bool{}
-	for _, c := range b.checks {
-		critical[c.Name] = c.Critical
-	}
-	for _, e := range res.Endpoints {
-		if e.Requests > 0 && e.Errors == e.Requests {
-			sev := runbook.Warning
-			if critical[e.Name] {
-				sev = runbook.Critical
+	sev := func(name string) runbook.Severity {
+		for _, c := range b.checks {
+			if c.Name == name && c.Critical {
+				return runbook.Critical
 			}
-			r.Finding(sev, perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s did not answer after maintenance", e.URL)
 		}
+		return runbook.Warning
 	}
-	benchErrors(&r, res, "after maintenance")
+	res, f, err := b.measure(ctx, b.cfg.BaselineDuration.D(), &r, "after maintenance", sev,
+		func(f *perf.BenchFile, res *perf.BenchResult) { f.Postflight = res })
+	if err != nil {
+		return r, err
+	}
 	if f.Preflight == nil {
 		r.Note = "no preflight benchmark in this run to compare with"
 	} else {
@@ -241,15 +239,6 @@ func benchMetrics(r *runbook.Result, res *perf.BenchResult) {
 		r.Metric("latency_p50_seconds:"+e.Name, e.Latency.P50.D().Seconds(), "s")
 		r.Metric("latency_p95_seconds:"+e.Name, e.Latency.P95.D().Seconds(), "s")
 		r.Metric("latency_p99_seconds:"+e.Name, e.Latency.P99.D().Seconds(), "s")
-	}
-}
-
-// benchErrors warns about endpoints that failed some (not all) requests.
-func benchErrors(r *runbook.Result, res *perf.BenchResult, when string) {
-	for _, e := range res.Endpoints {
-		if e.Errors > 0 && e.Errors < e.Requests {
-			r.Finding(runbook.Warning, perf.ErrorsText(e.Errors, e.ErrorsByStatus), "%s failed %d of %d requests %s", e.URL, e.Errors, e.Requests, when)
-		}
 	}
 }
 
