@@ -318,6 +318,9 @@ type Run struct {
 	Metrics         map[string]float64 `json:"metrics"`
 	Recommendations []string           `json:"recommendations"`
 	NextMaintenance time.Time          `json:"next_maintenance"`
+	// WeekOverWeek is this run against the previous one (see the type);
+	// nil when there is none.
+	WeekOverWeek *WeekOverWeek `json:"week_over_week,omitempty"`
 }
 
 // Interruption is where a run was stopped, and by what. Phase and Step
