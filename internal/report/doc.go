@@ -11,7 +11,10 @@
 // are shown relative to it; actions are grouped by their tallies
 // (Result.Tallies: "368 log files compressed (3.7 MiB → 0.6 MiB)"); a
 // series of two points or more (Result.Series) is a trend, drawn in HTML
-// as an inline SVG chart. The HTML page is self-contained (no script, no
+// as an inline SVG chart. The Performance Metrics section shows each
+// headline measure next to last week's with the change when the run
+// carries the comparison (Run.WeekOverWeek, filled from the history by the
+// commands: this package reads no history). The HTML page is self-contained (no script, no
 // external asset) and prints on A4.
 //
 // JSON is for programs: the run's own struct tags are the schema, with

@@ -157,6 +157,7 @@ func writeMarkdownMetrics(b *bytes.Buffer, v *view) {
 		mdField(b, c.Title, c.Text)
 	}
 	writeMarkdownTables(b, v.Tables)
+	writeMarkdownWeekOverWeek(b, v.WeekOverWeek)
 	if len(v.StepMetrics) > 0 {
 		fmt.Fprintf(b, "\nEvery measurement (%d) is in the appendix.\n", len(v.StepMetrics))
 	}

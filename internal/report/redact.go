@@ -51,6 +51,7 @@ func (r *redactor) run(in *runbook.Run) *runbook.Run {
 	}
 	out.Recommendations = r.strs(in.Recommendations)
 	out.Overrun = r.overrun(in.Overrun)
+	out.WeekOverWeek = r.weekOverWeek(in.WeekOverWeek)
 	return &out
 }
 

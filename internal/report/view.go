@@ -34,6 +34,7 @@ type view struct {
 	HostSteps       []hostStep
 	Actions         []actionGroup
 	Headlines       []labelled
+	WeekOverWeek    *weekView
 	Charts          []chart
 	Tables          []table
 	Recommendations []recommendation
@@ -135,6 +136,7 @@ func buildView(run *runbook.Run) *view {
 		Headlines:       headlines(run.Metrics, run.Phases),
 		Charts:          charts(run.Phases),
 		Tables:          tables(run.Phases),
+		WeekOverWeek:    weekOverWeek(run),
 		Recommendations: recommendations(run, r),
 		NextScheduled:   formatTime(run.NextMaintenance),
 		Operator:        orNA(run.Operator),
