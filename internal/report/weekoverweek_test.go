@@ -64,7 +64,7 @@ func TestWeekOverWeek(t *testing.T) {
 	}
 
 	html := renderString(t, FormatHTML, weekRun(t), opts)
-	for _, w := range []string{"<h3>Week over week</h3>", "<tr><th>Work Orders</th><td>1,234</td><td>1,100</td><td>&#43;134 (&#43;12%)</td></tr>"} {
+	for _, w := range []string{"<h3>Week over week</h3>", `<tr><th>Work Orders</th><td class="num">1,234</td><td class="num">1,100</td><td class="num">&#43;134 (&#43;12%)</td></tr>`} {
 		if !strings.Contains(html, w) {
 			t.Errorf("HTML lacks %q", w)
 		}
