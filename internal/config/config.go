@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+)
 
 // Config is the whole of fossamaint's configuration. Paths that are not
 // absolute resolve against Root (see Resolve), so the same file maintains an
@@ -24,6 +27,25 @@ type Config struct {
 	Updates    Updates    `yaml:"updates"`
 	Services   Services   `yaml:"services"`
 	Health     Health     `yaml:"health"`
+	Metrics    Metrics    `yaml:"metrics"`
+}
+
+// Metrics is what monitoring reads of the runs.
+type Metrics struct {
+	// Textfile is the Prometheus textfile-collector file every weekly
+	// run (not a dry run) rewrites atomically; relative to state_dir
+	// unless absolute; "" writes none. Point it into node_exporter's
+	// --collector.textfile.directory.
+	Textfile string `yaml:"textfile"`
+}
+
+// TextfilePath is the textfile's path given the resolved state_dir, or ""
+// when it is disabled.
+func (m Metrics) TextfilePath(stateDir string) string {
+	if m.Textfile == "" || filepath.IsAbs(m.Textfile) {
+		return m.Textfile
+	}
+	return filepath.Join(stateDir, m.Textfile)
 }
 
 // Window is the weekly maintenance window (gatus-style: weekday, hh:mm,
@@ -324,7 +346,8 @@ func Default() Config {
 				{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
 			},
 		},
-		Health: defaultHealth(),
+		Health:  defaultHealth(),
+		Metrics: Metrics{Textfile: "fossamaint.prom"},
 	}
 }
 

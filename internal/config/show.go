@@ -102,4 +102,5 @@ var sectionComments = map[string]string{
 	"updates":    "Report-only update checks. A missing tool makes its check skipped.",
 	"services":   "How to stop/start/probe services: systemd, exec (argv arrays) or none.",
 	"health":     "HTTP endpoints and the statuses that count as healthy.",
+	"metrics":    "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",
 }
