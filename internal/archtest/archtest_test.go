@@ -63,6 +63,10 @@ var rules = map[string]rule{
 	// Rendering: a finished run, nothing of the domain.
 	"internal/report": {may: with(helpers, "runbook")},
 
+	// Prometheus metrics of a finished run: the run, and history for the
+	// one definition of its headline measures.
+	"internal/promexport": {may: with(helpers, "runbook", "history")},
+
 	// Test helpers, imported by _test files only.
 	"internal/testkit": {may: with(helpers, "sqlitedb")},
 
