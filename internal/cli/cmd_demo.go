@@ -91,6 +91,9 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := a.plantLastWeek(ctx, in, inst); err != nil {
+		return err
+	}
 	stop, err := a.startDemoBackend(ctx, in.Services, inst)
 	if err != nil {
 		return err

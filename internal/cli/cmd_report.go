@@ -75,6 +75,7 @@ Reading the history changes nothing.`,
 				format = "json"
 			}
 			run = run.In(in.Zone)
+			a.compareWithLastWeek(cmd.Context(), in.StateDir, store, run)
 			if err := report.Render(a.stdout, format, run, report.Options{Secrets: a.secrets(in.Config)}); err != nil {
 				return withCode(ExitUsage, err)
 			}

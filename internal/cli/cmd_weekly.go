@@ -78,6 +78,7 @@ func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyF
 // finishWeekly writes the three reports (a dry run's only to stdout),
 // prints the summary and maps the run to an exit code.
 func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *runbook.Run, asJSON bool, runErr error) error {
+	a.afterRun(ctx, in, run) // week over week; the metrics textfile
 	opts := report.Options{Secrets: a.secrets(in.Config)}
 	var where string
 	if run.DryRun {

@@ -154,6 +154,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.configCmd(),
 		a.weeklyCmd(),
 		a.reportCmd(),
+		a.historyCmd(),
 		a.healthCmd(),
 		a.demoCmd(),
 		a.demoBackendCmd(),

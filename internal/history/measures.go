@@ -128,8 +128,8 @@ func MeasureNames(ms ...Measures) []string {
 }
 
 // Compare is the week-over-week comparison of a run's measures with the
-// previous run's, in report order (a latency only one of them measured
-// is still listed, with the other value nil).
+// previous run's, in report order: each measure either run took (one
+// only one of them took is listed with the other value nil).
 func Compare(cur Measures, prev *Week) *runbook.WeekOverWeek {
 	if prev == nil {
 		return nil
@@ -143,7 +143,9 @@ func Compare(cur Measures, prev *Week) *runbook.WeekOverWeek {
 		if v, ok := prev.Measures[name]; ok {
 			c.Previous = &v
 		}
-		w.Measures = append(w.Measures, c)
+		if c.Current != nil || c.Previous != nil {
+			w.Measures = append(w.Measures, c)
+		}
 	}
 	return w
 }

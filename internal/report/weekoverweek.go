@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -44,7 +46,9 @@ func weekOverWeek(run *runbook.Run) *weekView {
 	}
 	v := &weekView{Against: fmt.Sprintf("the run of %s (%s)", formatTime(w.PreviousStartedAt.In(run.StartedAt.Location())), w.PreviousRunID)}
 	if !run.StartedAt.IsZero() && !w.PreviousStartedAt.IsZero() {
-		v.Against += ", " + human.Age(run.StartedAt.Sub(w.PreviousStartedAt)) + " earlier"
+		// Rounded to the hour: runs started a few ms off the hour are a
+		// whole number of hours apart for the reader.
+		v.Against += ", " + human.Age(run.StartedAt.Sub(w.PreviousStartedAt).Round(time.Hour)) + " earlier"
 	}
 	for _, m := range w.Measures {
 		label, ok := measureLabels[m.Name]
@@ -92,7 +96,7 @@ func change(m runbook.Compared) string {
 	}
 	abs := math.Abs(d)
 	if m.Unit == "%" {
-		return sign + formatNumber(abs) + " points"
+		return sign + strconv.FormatFloat(abs, 'f', 1, 64) + " points"
 	}
 	out := sign + measureValue(&abs, m.Unit)
 	if prev != 0 {
