@@ -7,6 +7,11 @@
 // Only weekly runs are runs: single commands (preflight, db optimize,
 // rollback, ...) are recorded under their own command name, listed apart,
 // and never "latest", nor is a run that starts after the wall clock.
+// Week over week (measures.go): a run's headline measures are read from
+// its stored report (MeasuresOf), not kept in a second table that could
+// drift from it; Previous finds the run a new one is compared with (one
+// row), Compare makes the comparison the report shows, and Weeks the rows
+// of `fossamaint history`.
 // Of fossamaint it imports runbook for the Run type, may open its store
 // through internal/sqlitedb, and may use the leaf helpers; nothing else
 // (internal/archtest checks this).
