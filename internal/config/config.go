@@ -66,6 +66,10 @@ type Window struct {
 	// move the window's end. The default, an hour: the seed's Emergency
 	// Procedures spend 30 minutes assessing, telling and deciding alone.
 	MaxExtension Duration `yaml:"max_extension"`
+	// Blackout are days on which the window does not open: "2026-12-24"
+	// or an inclusive range "2026-12-24..2027-01-02", dates in the
+	// window's zone.
+	Blackout []string `yaml:"blackout"`
 }
 
 // Thresholds are the seed's warning levels, in percent.
@@ -282,6 +286,7 @@ func Default() Config {
 			Notice:       Duration(24 * time.Hour),
 			Overrun:      "postpone",
 			MaxExtension: Duration(time.Hour),
+			Blackout:     []string{},
 		},
 		Thresholds: Thresholds{
 			DiskPercent:              85,

@@ -93,7 +93,7 @@ func Commented() ([]byte, error) {
 var sectionComments = map[string]string{
 	"root":       "The installation directory.",
 	"state_dir":  "Lock file and run history (history.db). Relative to root unless absolute.",
-	"window":     "The weekly maintenance window. Runs outside it are refused unless --force-window. overrun: postpone, extend (by at most max_extension) or rollback.",
+	"window":     "The weekly maintenance window. Runs outside it, or on a blackout date (blackout: [\"2026-12-24..2027-01-02\"]), are refused unless --force-window. overrun: postpone, extend (by at most max_extension) or rollback.",
 	"thresholds": "Warning levels (percentages, counts per week, days).",
 	"database":   "The application's SQLite database.",
 	"logs":       "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",

@@ -94,6 +94,14 @@ func (c Config) validateWindow(add addFunc) {
 	}
 	oneOf(add, "window.overrun", w.Overrun, "postpone", "extend", "rollback")
 	validateExtension(add, w)
+	if n := w.Notice.D(); n < 0 || n >= 7*24*time.Hour {
+		add("window.notice", "%s must be 0 (no notice) or more, and less than 7d (the window is weekly)", w.Notice)
+	}
+	for i, entry := range w.Blackout {
+		if _, err := ParseBlackout(entry); err != nil {
+			add(fmt.Sprintf("window.blackout[%d]", i), "%v", err)
+		}
+	}
 }
 
 // validateExtension: an extended window must end before the next one
@@ -108,6 +116,39 @@ func validateExtension(add addFunc, w Window) {
 	case m == 0 && w.Overrun == "extend":
 		add("window.max_extension", "must be more than 0 with window.overrun: extend (e.g. 1h)")
 	}
+}
+
+// BlackoutDays is a parsed window.blackout entry: the inclusive run of
+// calendar days First to Last (midnight UTC of each; only the date counts,
+// read in the window's zone), and the entry as written.
+type BlackoutDays struct {
+	First, Last time.Time
+	Entry       string
+}
+
+// maxBlackoutDays bounds one range: a longer one is more likely a typo in
+// the year than a plan to stop maintenance for more than a year.
+const maxBlackoutDays = 366
+
+// ParseBlackout parses "2026-12-24" or "2026-12-24..2027-01-02".
+func ParseBlackout(entry string) (BlackoutDays, error) {
+	const hint = "write a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD (e.g. \"2026-12-24..2027-01-02\")"
+	s := strings.TrimSpace(entry)
+	from, to, isRange := strings.Cut(s, "..")
+	if !isRange {
+		to = from
+	}
+	first, err1 := time.Parse(time.DateOnly, strings.TrimSpace(from))
+	last, err2 := time.Parse(time.DateOnly, strings.TrimSpace(to))
+	switch {
+	case err1 != nil || err2 != nil:
+		return BlackoutDays{}, fmt.Errorf("%q is not a date: %s", entry, hint)
+	case last.Before(first):
+		return BlackoutDays{}, fmt.Errorf("%q ends before it starts: %s", entry, hint)
+	case last.Sub(first) >= maxBlackoutDays*24*time.Hour:
+		return BlackoutDays{}, fmt.Errorf("%q is longer than %d days: check the years", entry, maxBlackoutDays)
+	}
+	return BlackoutDays{First: first, Last: last, Entry: entry}, nil
 }
 
 func (c Config) validateThresholds(add addFunc) {
@@ -326,6 +367,7 @@ type WindowSpec struct {
 	Minute   int
 	Duration time.Duration
 	Location *time.Location
+	Blackout []BlackoutDays
 }
 
 // weekdayNames are the weekdays in the order people list them.
@@ -363,5 +405,12 @@ func (w Window) Spec() (WindowSpec, error) {
 		return s, fmt.Errorf("timezone %q is not an IANA zone: %v", tz, err)
 	}
 	s.Location = loc
+	for _, entry := range w.Blackout {
+		b, err := ParseBlackout(entry)
+		if err != nil {
+			return s, fmt.Errorf("blackout: %w", err)
+		}
+		s.Blackout = append(s.Blackout, b)
+	}
 	return s, nil
 }

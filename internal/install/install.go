@@ -167,7 +167,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 		Operator:   cfg.Operator,
 		Zone:       spec.Location,
 		Window: runbook.Window{Weekday: spec.Weekday, Hour: spec.Hour, Minute: spec.Minute,
-			Duration: spec.Duration, Location: spec.Location},
+			Duration: spec.Duration, Location: spec.Location, Blackout: blackout(spec.Blackout)},
 		Overrun:    runbook.Overrun{Policy: runbook.OverrunPolicy(cfg.Window.Overrun), MaxExtension: cfg.Window.MaxExtension.D()},
 		Thresholds: cfg.Thresholds,
 		Database: Database{
@@ -291,3 +291,12 @@ func (in *Installation) ComprehensiveInput(endpoints []health.Result, states []h
 
 // Secrets are this installation's secret values (see the function Secrets).
 func (in *Installation) Secrets() ([]string, error) { return Secrets(in.Config) }
+
+// blackout converts the parsed window.blackout entries for the engine.
+func blackout(days []config.BlackoutDays) []runbook.Blackout {
+	var out []runbook.Blackout
+	for _, d := range days {
+		out = append(out, runbook.Blackout{First: d.First, Last: d.Last, Entry: d.Entry})
+	}
+	return out
+}

@@ -6,13 +6,39 @@ import (
 )
 
 // Window is a weekly maintenance window: a weekday, a start time of day and
-// a duration, in a time zone.
+// a duration, in a time zone, with the calendar days on which it does not
+// open (Blackout).
 type Window struct {
 	Weekday  time.Weekday
 	Hour     int
 	Minute   int
 	Duration time.Duration
 	Location *time.Location
+	// Blackout are the days (holidays, quarter close) whose window does
+	// not open: a window is blacked out when the calendar day of its
+	// start, in Location, is in one of them.
+	Blackout []Blackout
+}
+
+// Blackout is an inclusive run of calendar days, First to Last, as the
+// config entry Entry wrote it ("2026-12-24" or "2026-12-24..2027-01-02").
+// First and Last are midnight UTC of their day: only the date counts, and
+// it is read in the window's zone.
+type Blackout struct {
+	First, Last time.Time
+	Entry       string
+}
+
+// Covers tells whether the calendar day of t, in loc, is in b.
+func (b Blackout) Covers(t time.Time, loc *time.Location) bool {
+	d := dayOf(t, loc)
+	return !d.Before(b.First) && !d.After(b.Last)
+}
+
+// dayOf is the calendar day of t in loc, as midnight UTC.
+func dayOf(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // startOn returns the window start on the calendar day of t (in the
@@ -23,24 +49,65 @@ func (w Window) startOn(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), w.Hour, w.Minute, 0, 0, w.Location)
 }
 
-// Current returns the most recent window that started at or before t, and
-// whether t falls inside it.
-func (w Window) Current(t time.Time) (Span, bool) {
+// calendarCurrent is the most recent window by the weekly calendar alone
+// that started at or before t.
+func (w Window) calendarCurrent(t time.Time) Span {
 	local := t.In(w.Location)
 	back := (int(local.Weekday()) - int(w.Weekday) + 7) % 7
 	start := w.startOn(local.AddDate(0, 0, -back))
 	if start.After(t) {
 		start = w.startOn(local.AddDate(0, 0, -back-7))
 	}
-	span := Span{Start: start, End: start.Add(w.Duration)}
-	return span, !t.Before(span.Start) && t.Before(span.End)
+	return Span{Start: start, End: start.Add(w.Duration)}
 }
 
-// Next returns the first window that starts after t.
-func (w Window) Next(t time.Time) Span {
-	cur, _ := w.Current(t)
+// calendarNext is the first window by the weekly calendar alone that
+// starts after t.
+func (w Window) calendarNext(t time.Time) Span {
+	cur := w.calendarCurrent(t)
 	start := w.startOn(cur.Start.In(w.Location).AddDate(0, 0, 7))
 	return Span{Start: start, End: start.Add(w.Duration)}
+}
+
+// Current returns the most recent window that started at or before t, and
+// whether t falls inside it. A blacked-out window is never inside: a run
+// then is refused as outside the window (see BlackedOut for why).
+func (w Window) Current(t time.Time) (Span, bool) {
+	span := w.calendarCurrent(t)
+	inside := !t.Before(span.Start) && t.Before(span.End)
+	if _, out := w.BlackedOut(span); out {
+		inside = false
+	}
+	return span, inside
+}
+
+// BlackedOut returns the blackout entry that keeps the window s from
+// opening, if any: the first one covering the day s starts on.
+func (w Window) BlackedOut(s Span) (Blackout, bool) {
+	for _, b := range w.Blackout {
+		if b.Covers(s.Start, w.Location) {
+			return b, true
+		}
+	}
+	return Blackout{}, false
+}
+
+// Next returns the first window that starts after t and is not blacked
+// out. A blackout range is stepped over as a whole, so a long one costs
+// no more than a short one.
+func (w Window) Next(t time.Time) Span {
+	span := w.calendarNext(t)
+	// Each pass leaves one blackout range behind for good, so the loop
+	// ends; the bound is only a guard.
+	for range len(w.Blackout) + 1 {
+		b, out := w.BlackedOut(span)
+		if !out {
+			return span
+		}
+		lastDay := time.Date(b.Last.Year(), b.Last.Month(), b.Last.Day(), 23, 59, 59, 0, w.Location)
+		span = w.calendarNext(lastDay)
+	}
+	return span
 }
 
 // String describes the window, e.g. "Saturday 02:00 for 4h0m0s (Europe/Berlin)".
@@ -48,13 +115,42 @@ func (w Window) String() string {
 	return fmt.Sprintf("%s %02d:%02d for %s (%s)", w.Weekday, w.Hour, w.Minute, w.Duration, w.Location)
 }
 
-// ErrOutsideWindow is returned when a run starts outside the window.
+// Refusal is the error of a run refused at now: outside the window, or
+// in a blacked-out one or on a blackout day (the error then names the
+// blackout entry).
+func (w Window) Refusal(now time.Time) *ErrOutsideWindow {
+	e := &ErrOutsideWindow{Now: now.In(w.Location), Next: w.Next(now)}
+	if span := w.calendarCurrent(now); now.Before(span.End) {
+		if b, out := w.BlackedOut(span); out {
+			e.Blackout = b.Entry
+			return e
+		}
+	}
+	for _, b := range w.Blackout {
+		if b.Covers(now, w.Location) {
+			e.Blackout = b.Entry
+			break
+		}
+	}
+	return e
+}
+
+// ErrOutsideWindow is returned when a run starts outside the window, or
+// in a window that a blackout entry keeps closed.
 type ErrOutsideWindow struct {
 	Now  time.Time
 	Next Span
+	// Blackout is the window.blackout entry that closed the current
+	// window, "" when the run is simply outside the window.
+	Blackout string
 }
 
 func (e *ErrOutsideWindow) Error() string {
+	const layout = "Mon 2006-01-02 15:04 MST"
+	if e.Blackout != "" {
+		return fmt.Sprintf("blackout date: window.blackout %q keeps the maintenance window closed: now %s, next window opens %s (use --force-window to run anyway)",
+			e.Blackout, e.Now.Format(layout), e.Next.Start.Format(layout))
+	}
 	return fmt.Sprintf("outside the maintenance window: now %s, next window opens %s (use --force-window to run anyway)",
-		e.Now.Format("Mon 2006-01-02 15:04 MST"), e.Next.Start.Format("Mon 2006-01-02 15:04 MST"))
+		e.Now.Format(layout), e.Next.Start.Format(layout))
 }

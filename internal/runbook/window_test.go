@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +63,70 @@ func TestWindowLongerThanADayWrapsWeek(t *testing.T) {
 	span, inside := w.Current(sunday)
 	if !inside || span.Start.Weekday() != time.Saturday {
 		t.Fatalf("Sunday noon should be inside a 30h Saturday-22:00 window, got %v %s", inside, span.Start)
+	}
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// TestWindowBlackout: a window whose start day is in a blackout entry does
+// not open (Current is never inside it), Next steps over whole ranges, and
+// the refusal names the entry, on the window's day and on any blackout day.
+func TestWindowBlackout(t *testing.T) {
+	berlin := mustLoc(t, "Europe/Berlin")
+	w := Window{Weekday: time.Saturday, Hour: 2, Duration: 4 * time.Hour, Location: berlin, Blackout: []Blackout{
+		{First: day(2026, 12, 5), Last: day(2026, 12, 5), Entry: "2026-12-05"},
+		{First: day(2026, 12, 24), Last: day(2027, 1, 2), Entry: "2026-12-24..2027-01-02"},
+	}}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, berlin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name     string
+		now      time.Time
+		inside   bool
+		next     time.Time
+		blackout string // the refusal's entry
+	}{
+		{"an ordinary window", at("2026-11-28 03:00"), true, at("2026-12-12 02:00"), ""},
+		{"a blacked-out single day", at("2026-12-05 03:00"), false, at("2026-12-12 02:00"), "2026-12-05"},
+		{"a range's first window", at("2026-12-26 02:00"), false, at("2027-01-09 02:00"), "2026-12-24..2027-01-02"},
+		{"the range's last day is blacked out", at("2027-01-02 05:59"), false, at("2027-01-09 02:00"), "2026-12-24..2027-01-02"},
+		{"a blackout day outside the window hours", at("2026-12-24 12:00"), false, at("2027-01-09 02:00"), "2026-12-24..2027-01-02"},
+		{"before a range, outside the window", at("2026-12-20 12:00"), false, at("2027-01-09 02:00"), ""},
+		{"after the range", at("2027-01-09 02:30"), true, at("2027-01-16 02:00"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, inside := w.Current(tt.now); inside != tt.inside {
+				t.Errorf("Current(%s) inside = %v, want %v", tt.now, inside, tt.inside)
+			}
+			if next := w.Next(tt.now); !next.Start.Equal(tt.next) {
+				t.Errorf("Next(%s) = %s, want %s", tt.now, next.Start, tt.next)
+			}
+			e := w.Refusal(tt.now)
+			if e.Blackout != tt.blackout || !e.Next.Start.Equal(tt.next) {
+				t.Errorf("Refusal(%s) = %q next %s, want %q next %s", tt.now, e.Blackout, e.Next.Start, tt.blackout, tt.next)
+			}
+			if tt.blackout != "" && !strings.Contains(e.Error(), `window.blackout "`+tt.blackout+`"`) {
+				t.Errorf("refusal %q does not name the entry", e.Error())
+			}
+		})
+	}
+}
+
+// TestBlackoutDayIsTheZones: the day is read in the window's zone, not in
+// UTC: 23:30 UTC on the 4th is already the 5th in Berlin.
+func TestBlackoutDayIsTheZones(t *testing.T) {
+	berlin := mustLoc(t, "Europe/Berlin")
+	b := Blackout{First: day(2026, 12, 5), Last: day(2026, 12, 5)}
+	if !b.Covers(time.Date(2026, 12, 4, 23, 30, 0, 0, time.UTC), berlin) {
+		t.Error("23:30 UTC on the 4th is the 5th in Berlin")
+	}
+	if b.Covers(time.Date(2026, 12, 5, 23, 30, 0, 0, time.UTC), berlin) {
+		t.Error("23:30 UTC on the 5th is the 6th in Berlin")
 	}
 }

@@ -79,7 +79,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	span, inside := win.Current(now)
 	if !inside {
 		if !opts.ForceWindow {
-			return nil, &runbook.ErrOutsideWindow{Now: now.In(win.Location), Next: win.Next(now)}
+			return nil, win.Refusal(now)
 		}
 		span = runbook.Span{Start: now, End: now.Add(win.Duration)}
 	}
