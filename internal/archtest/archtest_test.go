@@ -90,6 +90,11 @@ var rules = map[string]rule{
 		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
 		"service", "health", "sqlitedb", "perf", "updates")},
 
+	// Schedules: the systemd units, the calendar and the daemon's loop, from
+	// the resolver's window and paths; the CLI hands the daemon what it
+	// runs, so not weekly, recovery, cli or report. Its tests load configs.
+	"internal/schedule": {may: with(helpers, "install", "runbook"), testMay: in("config")},
+
 	// The commands: anything but the test-only packages. Nothing but
 	// cmd/fossamaint imports cli.
 	"internal/cli":   {anyBut: in("testkit", "archtest")},

@@ -286,3 +286,40 @@ func TestBenchmarkKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowFindings: window.blackout entries and window.notice, each
+// problem at its item or key.
+func TestWindowFindings(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cfg.yaml")
+	const hint = `write a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD (e.g. "2026-12-24..2027-01-02")`
+	for _, tc := range []struct {
+		yaml string
+		want []string // after "cfg.yaml:"; "root: ." is line 1
+	}{
+		{"window:\n  blackout: [\"2026-12-24\", \"2026-12-24..2027-01-02\", 2027-03-31]\n", nil},
+		{"window:\n  blackout:\n    - 2026-12-32\n    - \"2027-01-02..2026-12-24\"\n    - \"2026-01-01..2028-01-01\"\n    - christmas\n",
+			[]string{`4:7: window.blackout[0]: "2026-12-32" is not a date: ` + hint,
+				`5:7: window.blackout[1]: "2027-01-02..2026-12-24" ends before it starts: ` + hint,
+				`6:7: window.blackout[2]: "2026-01-01..2028-01-01" is longer than 366 days: check the years`,
+				`7:7: window.blackout[3]: "christmas" is not a date: ` + hint}},
+		{"window:\n  blackout: 2026-12-24\n",
+			[]string{`3:3: window.blackout: "2026-12-24" is a string, not a list`}},
+		{"window:\n  notice: 7d\n",
+			[]string{`3:3: window.notice: 7d must be 0 (no notice) or more, and less than 7d (the window is weekly)`}},
+		{"window:\n  notice: 90s\n",
+			[]string{`3:3: window.notice: 1m30s is not whole minutes (the notice timer runs on the minute)`}},
+		{"window:\n  notice: 0s\n", nil},
+	} {
+		if err := os.WriteFile(p, []byte("root: .\n"+tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(p)
+		var got []string
+		for _, e := range All(err) {
+			got = append(got, strings.TrimPrefix(e.Error(), p+":"))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q:\n got %q\nwant %q", tc.yaml, got, tc.want)
+		}
+	}
+}

@@ -96,6 +96,8 @@ func (c Config) validateWindow(add addFunc) {
 	validateExtension(add, w)
 	if n := w.Notice.D(); n < 0 || n >= 7*24*time.Hour {
 		add("window.notice", "%s must be 0 (no notice) or more, and less than 7d (the window is weekly)", w.Notice)
+	} else if n%time.Minute != 0 {
+		add("window.notice", "%s is not whole minutes (the notice timer runs on the minute)", w.Notice)
 	}
 	for i, entry := range w.Blackout {
 		if _, err := ParseBlackout(entry); err != nil {
