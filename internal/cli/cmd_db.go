@@ -263,8 +263,8 @@ func (a *app) optimizeWindow(win runbook.Window, f weeklyFlags) error {
 	}
 	next := win.Next(now).Start.Format("Mon 2006-01-02 15:04 MST")
 	if !f.forceWindow {
-		return withCode(ExitOutside, fmt.Errorf("db optimize stops the service, and it is outside the maintenance window (%s %02d:%02d for %s, %s): now %s, next window opens %s; run it then, see what it would do with --dry-run, or stop the service now with --force-window",
-			win.Weekday, win.Hour, win.Minute, human.Duration(win.Duration), win.Location, now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), next))
+		return withCode(ExitOutside, fmt.Errorf("db optimize stops the service, and it is %s (%s %02d:%02d for %s, %s): now %s, next window opens %s; run it then, see what it would do with --dry-run, or stop the service now with --force-window",
+			closedWhy(win, now), win.Weekday, win.Hour, win.Minute, human.Duration(win.Duration), win.Location, now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), next))
 	}
 	fmt.Fprintf(a.stderr, "warning: outside the maintenance window (next opens %s): --force-window, so db optimize runs now and may stop the service\n", next)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -151,7 +152,16 @@ func (a *app) dryRunWindow(win runbook.Window, f weeklyFlags) bool {
 	if f.asJSON {
 		w = a.stderr
 	}
-	fmt.Fprintf(w, "note: outside the maintenance window: a real run now (%s) would be refused (exit 3); the next window opens %s. This dry run goes ahead: it changes nothing.\n",
-		now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), win.Next(now).Start.In(win.Location).Format("Mon 2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "note: %s: a real run now (%s) would be refused (exit 3); the next window opens %s. This dry run goes ahead: it changes nothing.\n",
+		closedWhy(win, now), now.In(win.Location).Format("Mon 2006-01-02 15:04 MST"), win.Next(now).Start.In(win.Location).Format("Mon 2006-01-02 15:04 MST"))
 	return true
+}
+
+// closedWhy is why no window is open at now: "outside the maintenance
+// window", or the blackout entry that closed it.
+func closedWhy(win runbook.Window, now time.Time) string {
+	if b := win.Refusal(now).Blackout; b != "" {
+		return fmt.Sprintf("a blackout date (window.blackout %q)", b)
+	}
+	return "outside the maintenance window"
 }

@@ -32,7 +32,7 @@ var exitTable = []struct {
 	{ExitOK, "all ok"},
 	{ExitWarn, "finished with warnings: findings need a look (every command that reports findings; `recover` that dealt with a dead run)"},
 	{ExitFail, "failed: a critical finding or an error (rolled back or not; the report says)"},
-	{ExitOutside, "outside the maintenance window, or a step was postponed"},
+	{ExitOutside, "outside the maintenance window or on a blackout date, or a step was postponed"},
 	{ExitUsage, "usage or config error: unknown command or flag (with a suggestion), missing subcommand, missing or extra argument, bad config; or nothing to act on (no run to report on or roll back, no such backup)"},
 	{ExitLocked, "another run holds the lock (the message names its pid)"},
 	{ExitInterrupted, "interrupted (Ctrl-C, SIGTERM, or SIGHUP from a closed session); the report of what ran is still written"},

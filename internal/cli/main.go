@@ -162,6 +162,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.recoverCmd(),
 		a.versionCmd(),
 		a.manCmd(),
+		a.scheduleCmd(),
+		a.daemonCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)

@@ -11,6 +11,15 @@ import (
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
+// JobArgs are the fossamaint arguments (after --config) of each job, for
+// the units and the daemon alike. notice is `fossamaint notice`, the
+// stakeholder message.
+var JobArgs = map[string][]string{
+	"weekly":       {"weekly"},
+	"notice":       {"notice"},
+	"daily-backup": {"backup", "create", "--kind", "daily"},
+}
+
 func weeklyTimer(w runbook.Window) *timerSpec {
 	return &timerSpec{
 		description: "fossamaint weekly maintenance, " + windowText(w),
@@ -69,7 +78,7 @@ const dbDirWhy = "The database's directory is among them: SQLite writes its -wal
 func weeklyService(w runbook.Window, writable []string) *serviceSpec {
 	return &serviceSpec{
 		description: "fossamaint weekly maintenance of FossaWork",
-		argv:        []string{"weekly"},
+		argv:        JobArgs["weekly"],
 		// The engine postpones what no longer fits the window; this only
 		// bounds a hung run. SIGTERM stops it between steps (the
 		// in-flight step undone, the report written).
@@ -84,7 +93,7 @@ func weeklyService(w runbook.Window, writable []string) *serviceSpec {
 func noticeService(writable []string) *serviceSpec {
 	return &serviceSpec{
 		description: "fossamaint stakeholder notice of the next maintenance window",
-		argv:        []string{"notice"},
+		argv:        JobArgs["notice"],
 		timeout:     15 * time.Minute,
 		writable:    writable,
 		writableWhy: dbDirWhy,
@@ -94,7 +103,7 @@ func noticeService(writable []string) *serviceSpec {
 func dailyService(writable []string) *serviceSpec {
 	return &serviceSpec{
 		description: "fossamaint daily backup (verified, with a manifest)",
-		argv:        []string{"backup", "create", "--kind", "daily"},
+		argv:        JobArgs["daily-backup"],
 		// A hung backup holds a read transaction, which keeps SQLite
 		// from checkpointing the WAL: bound it.
 		timeout:     3 * time.Hour,

@@ -161,3 +161,15 @@ func (t *timerSpec) render(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "Persistent=%t\nUnit=%s\n\n[Install]\nWantedBy=timers.target\n", t.persistent, t.service)
 }
+
+// ToEnable are the units of the set that `systemctl enable --now` starts:
+// the timers (each starts its service) and the long-running sampler.
+func ToEnable(units []Unit) []string {
+	var out []string
+	for _, u := range units {
+		if strings.HasSuffix(u.Name, ".timer") || u.Name == MonitorService {
+			out = append(out, u.Name)
+		}
+	}
+	return out
+}
