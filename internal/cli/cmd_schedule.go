@@ -139,6 +139,9 @@ func (a *app) installAdvice(in *install.Installation, unitDir, binary string, un
 	if within(binary, os.TempDir()) {
 		fmt.Fprintf(a.stdout, "note: the units run %s, in %s (go run?): give the installed binary with --binary\n", binary, os.TempDir())
 	}
+	if in.Services.ManagerName == "exec" {
+		fmt.Fprintln(a.stderr, "warning: services.manager is exec: a service the weekly run starts would run inside the unit's sandbox (read-only file system) and be killed when the run ends; with systemd timers use services.manager: systemd, or run fossamaint daemon instead")
+	}
 	enable := strings.Join(schedule.ToEnable(units), " ")
 	if filepath.Clean(unitDir) != defaultUnitDir {
 		fmt.Fprintf(a.stdout, "next: the units are in %s; link them (systemctl link %s/*.timer %s/*.service) or copy them to %s, then:\n",

@@ -194,6 +194,14 @@ LockPersonality=yes
 SystemCallArchitectures=native
 # Unix sockets (systemctl), IP (endpoint probes), netlink (network counters).
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+PrivateMounts=yes
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+# Root's powers it uses: read and write files of the application's user
+# (DAC_*, FOWNER), keep owners and modes when it swaps a file (CHOWN, FSETID),
+# read the backend's /proc entries (SYS_PTRACE), signal and drop privileges
+# in service commands (KILL, SETUID, SETGID). No others.
+CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETUID CAP_SETGID CAP_SYS_PTRACE
 UMask=0077
 `)
 }
