@@ -77,7 +77,7 @@ systemctl: it prints the commands to run next.`,
 				return fmt.Errorf("%w: run it as root for %s, or choose --unit-dir", err, defaultUnitDir)
 			}
 			a.printChanges(changes, dryRun)
-			a.installAdvice(in, unitDir, opts.Binary, units)
+			a.installAdvice(in, unitDir, opts.Binary, units, removedUnits(changes))
 			return nil
 		},
 	}
@@ -130,7 +130,7 @@ func within(path, dir string) bool {
 
 // installAdvice prints the systemctl commands to run next, and what the
 // sandbox will not find.
-func (a *app) installAdvice(in *install.Installation, unitDir, binary string, units []schedule.Unit) {
+func (a *app) installAdvice(in *install.Installation, unitDir, binary string, units []schedule.Unit, removed []string) {
 	for _, p := range schedule.WritablePaths(in) {
 		if _, err := os.Stat(p); err != nil {
 			fmt.Fprintf(a.stdout, "note: %s does not exist yet; create it (mkdir -p) so that the sandboxed services may write there\n", p)
@@ -149,6 +149,9 @@ func (a *app) installAdvice(in *install.Installation, unitDir, binary string, un
 	} else {
 		fmt.Fprintln(a.stdout, "next:")
 	}
+	if len(removed) > 0 {
+		fmt.Fprintf(a.stdout, "  systemctl stop %s\n", strings.Join(removed, " "))
+	}
 	fmt.Fprintf(a.stdout, "  systemctl daemon-reload && systemctl enable --now %s\n", enable)
 	fmt.Fprintln(a.stdout, "  systemctl list-timers 'fossamaint-*'")
 }
@@ -160,11 +163,11 @@ func (a *app) scheduleRemoveCmd() *cobra.Command {
 		Use:   "remove [--unit-dir D] [--dry-run]",
 		Short: "Delete the unit files schedule install wrote",
 		Long: `Deletes the fossamaint-*.timer and fossamaint-*.service files in --unit-dir
-whose first line says schedule install wrote them; any other file is left
-alone. Disable the units first (systemctl disable --now ...), since
-systemctl cannot disable a unit whose file is gone; it prints the command.`,
-		Example: `  sudo systemctl disable --now fossamaint-weekly.timer fossamaint-notice.timer fossamaint-daily-backup.timer fossamaint-monitor.service
-  sudo fossamaint schedule remove
+whose first line says schedule install wrote them, and the links systemctl
+enable made to them (in *.wants/ and *.requires/ of --unit-dir); any other
+file is left alone. It prints the systemctl commands that stop the units
+and reload systemd.`,
+		Example: `  sudo fossamaint schedule remove
   fossamaint schedule remove --unit-dir /tmp/units --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -184,13 +187,25 @@ systemctl cannot disable a unit whose file is gone; it prints the command.`,
 				return nil
 			}
 			a.printChanges(changes, dryRun)
-			fmt.Fprintln(a.stdout, "next:\n  systemctl daemon-reload && systemctl reset-failed")
+			fmt.Fprintf(a.stdout, "next:\n  systemctl stop %s\n  systemctl daemon-reload && systemctl reset-failed\n",
+				strings.Join(removedUnits(changes), " "))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&unitDir, "unit-dir", defaultUnitDir, "directory the unit files are in")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be removed; remove nothing")
 	return c
+}
+
+// removedUnits are the unit names that changes remove.
+func removedUnits(changes []schedule.Change) []string {
+	var out []string
+	for _, c := range changes {
+		if c.Action == "remove" {
+			out = append(out, filepath.Base(c.Path))
+		}
+	}
+	return out
 }
 
 // showJSON is schedule show --json.

@@ -78,6 +78,9 @@ func apply(changes []Change, units []Unit) error {
 			err = durable.WriteFile(c.Path, []byte(content[filepath.Base(c.Path)]), 0o644, "unit")
 		case "remove":
 			err = os.Remove(c.Path)
+			if err == nil {
+				err = unlinkEnablement(c.Path)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Path, err)
@@ -137,4 +140,33 @@ func startsWithHeader(p string) (bool, error) {
 		return false, nil
 	}
 	return strings.HasPrefix(line, Header), nil
+}
+
+// unlinkEnablement removes the links `systemctl enable` made to the unit
+// file path in its directory's *.wants/ and *.requires/ directories, which
+// would dangle once the file is gone (and systemctl cannot disable a unit
+// whose file is gone). Links to anything else are left alone.
+func unlinkEnablement(path string) error {
+	dir, name := filepath.Split(path)
+	for _, pattern := range []string{"*.wants", "*.requires"} {
+		links, err := filepath.Glob(filepath.Join(dir, pattern, name))
+		if err != nil {
+			return err
+		}
+		for _, l := range links {
+			target, err := os.Readlink(l)
+			if err != nil {
+				continue // not a link: not ours to remove
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(l), target)
+			}
+			if filepath.Clean(target) == filepath.Clean(path) {
+				if err := os.Remove(l); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

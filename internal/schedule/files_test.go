@@ -46,6 +46,17 @@ func TestInstallAndRemove(t *testing.T) {
 			noNotice = append(noNotice, u)
 		}
 	}
+	// systemctl enable's link, which must not dangle, and someone else's.
+	wants := filepath.Join(dir, "timers.target.wants")
+	if err := os.Mkdir(wants, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, NoticeTimer), filepath.Join(wants, NoticeTimer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/elsewhere/"+WeeklyTimer, filepath.Join(wants, WeeklyTimer)); err != nil {
+		t.Fatal(err)
+	}
 	changes, err := Install(dir, noNotice, false)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +69,12 @@ func TestInstallAndRemove(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, NoticeTimer)); removed != 2 || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the notice pair was not removed: %+v", changes)
+	}
+	if _, err := os.Lstat(filepath.Join(wants, NoticeTimer)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the enablement link of the removed timer is left: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(wants, WeeklyTimer)); err != nil {
+		t.Errorf("a link to another file was removed: %v", err)
 	}
 
 	theirs := filepath.Join(dir, "fossamaint-custom.service")
@@ -77,8 +94,8 @@ func TestInstallAndRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("after remove %d files are left, want the 2 that are not ours", len(entries))
+	if len(entries) != 3 {
+		t.Errorf("after remove %d entries are left, want the 2 files that are not ours and timers.target.wants", len(entries))
 	}
 	if _, err := Install(filepath.Join(dir, "nope"), units, false); err == nil {
 		t.Error("install into a missing directory succeeded")
