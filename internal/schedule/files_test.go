@@ -7,11 +7,10 @@ import (
 	"testing"
 )
 
-// TestInstallAndRemove: install writes 0644 files, a second install
-// changes nothing, a set without the notice removes the notice pair, a
-// file without our header is never replaced or removed, and a dry run
-// touches nothing.
-func TestInstallAndRemove(t *testing.T) {
+// TestInstall: install writes 0644 files, a second install changes
+// nothing, a set without the notice removes the notice pair and the link
+// systemctl enable made to it, and a dry run touches nothing.
+func TestInstall(t *testing.T) {
 	in := installation(t, "  timezone: UTC\n")
 	dir := t.TempDir()
 	units, err := Units(in, Options{Binary: "/usr/bin/fossamaint", Config: in.ConfigPath})
@@ -76,7 +75,26 @@ func TestInstallAndRemove(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(wants, WeeklyTimer)); err != nil {
 		t.Errorf("a link to another file was removed: %v", err)
 	}
+}
 
+// TestRemoveOnlyOurs: a file without our header is neither replaced by
+// install nor deleted by remove; a dry run deletes nothing.
+func TestRemoveOnlyOurs(t *testing.T) {
+	in := installation(t, "  timezone: UTC\n")
+	dir := t.TempDir()
+	units, err := Units(in, Options{Binary: "/usr/bin/fossamaint", Config: in.ConfigPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noNotice []Unit
+	for _, u := range units {
+		if u.Name != NoticeTimer && u.Name != NoticeService {
+			noNotice = append(noNotice, u)
+		}
+	}
+	if _, err := Install(dir, noNotice, false); err != nil {
+		t.Fatal(err)
+	}
 	theirs := filepath.Join(dir, "fossamaint-custom.service")
 	if err := os.WriteFile(theirs, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -94,8 +112,8 @@ func TestInstallAndRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
-		t.Errorf("after remove %d entries are left, want the 2 files that are not ours and timers.target.wants", len(entries))
+	if len(entries) != 2 {
+		t.Errorf("after remove %d files are left, want the 2 that are not ours", len(entries))
 	}
 	if _, err := Install(filepath.Join(dir, "nope"), units, false); err == nil {
 		t.Error("install into a missing directory succeeded")
