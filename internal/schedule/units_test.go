@@ -135,6 +135,7 @@ func TestOnCalendarAgreesWithSystemd(t *testing.T) {
 	const n = 4
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each waits on systemd-analyze processes
 			in := installation(t, tt.window)
 			base, err := time.Parse(time.RFC3339, tt.base)
 			if err != nil {
