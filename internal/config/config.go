@@ -271,6 +271,21 @@ type Endpoint struct {
 	Critical bool `yaml:"critical"`
 }
 
+// defaultWindow is the seed's window: Saturday 02:00 for 4 hours, a day's
+// notice, no blackout dates.
+func defaultWindow() Window {
+	return Window{
+		Weekday:      "saturday",
+		Start:        "02:00",
+		Duration:     Duration(4 * time.Hour),
+		Timezone:     "Local",
+		Notice:       Duration(24 * time.Hour),
+		Overrun:      "postpone",
+		MaxExtension: Duration(time.Hour),
+		Blackout:     []string{},
+	}
+}
+
 // Default is the FossaWork V2 layout and the seed's thresholds and schedule.
 func Default() Config {
 	return Config{
@@ -278,16 +293,7 @@ func Default() Config {
 		StateDir:   "/var/lib/fossamaint",
 		ReportsDir: "logs/reports",
 		Operator:   "fossamaint",
-		Window: Window{
-			Weekday:      "saturday",
-			Start:        "02:00",
-			Duration:     Duration(4 * time.Hour),
-			Timezone:     "Local",
-			Notice:       Duration(24 * time.Hour),
-			Overrun:      "postpone",
-			MaxExtension: Duration(time.Hour),
-			Blackout:     []string{},
-		},
+		Window:     defaultWindow(),
 		Thresholds: Thresholds{
 			DiskPercent:              85,
 			LoadPercent:              80,
