@@ -83,13 +83,22 @@ func TestDaemonEscalates(t *testing.T) {
 		t.Skip("SIGTERM escalation is unix-only")
 	}
 	dir, _ := tinyInstall(t, nil)
-	t.Setenv(envStubborn, "1")
+	ready := filepath.Join(t.TempDir(), "ignoring-sigterm")
+	t.Setenv(envStubborn, ready)
 	ctx := context.Background()
 	if err := StartDaemon(ctx, dir, []string{os.Args[0], "-test.run=^$"}); err != nil {
 		t.Fatal(err)
 	}
-	// Let the child install its SIGTERM handler before we signal it.
-	time.Sleep(300 * time.Millisecond)
+	// Signal only once the child ignores SIGTERM (however slow the
+	// machine is to start it).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stubborn child never said it ignores SIGTERM")
+		}
+	}
 	start := time.Now()
 	if err := StopDaemon(ctx, dir, 200*time.Millisecond); err != nil {
 		t.Fatal(err)

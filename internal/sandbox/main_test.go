@@ -12,7 +12,8 @@ import (
 
 // The daemon tests re-execute this test binary as the daemon: with
 // envServe set it runs RunBackend on that dir instead of the tests; with
-// envStubborn it ignores SIGTERM so StopDaemon has to escalate.
+// envStubborn it ignores SIGTERM so StopDaemon has to escalate (and
+// creates the file the variable names once it does).
 const (
 	envServe    = "FOSSAMAINT_SANDBOX_TEST_SERVE"
 	envStubborn = "FOSSAMAINT_SANDBOX_TEST_STUBBORN"
@@ -22,8 +23,10 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(envServe); dir != "" {
 		os.Exit(serveForTest(dir))
 	}
-	if os.Getenv(envStubborn) != "" {
+	if ready := os.Getenv(envStubborn); ready != "" {
 		signal.Ignore(syscall.SIGTERM)
+		// Says it now ignores SIGTERM: the test signals only then.
+		_ = os.WriteFile(ready, nil, 0o600)
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}
