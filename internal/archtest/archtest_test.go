@@ -59,6 +59,7 @@ var rules = map[string]rule{
 	"internal/service":          {may: with(helpers, "config")},
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
 	"internal/sandbox":          {may: with(helpers, "config", "perf")},
+	"internal/notify":           {may: with(helpers, "config")},
 
 	// Rendering: a finished run, nothing of the domain.
 	"internal/report": {may: with(helpers, "runbook")},
@@ -88,7 +89,7 @@ var rules = map[string]rule{
 	// service units), not to read fields. Not cli, report or sandbox.
 	"internal/weekly": {may: with(helpers, "config", "runbook", "history", "install", "recovery",
 		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
-		"service", "health", "sqlitedb", "perf", "updates")},
+		"service", "health", "sqlitedb", "perf", "updates", "notify")},
 
 	// Schedules: the systemd units, the calendar and the daemon's loop, from
 	// the resolver's window and paths; the CLI hands the daemon what it

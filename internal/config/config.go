@@ -28,6 +28,7 @@ type Config struct {
 	Services   Services   `yaml:"services"`
 	Health     Health     `yaml:"health"`
 	Metrics    Metrics    `yaml:"metrics"`
+	Notify     Notify     `yaml:"notify"`
 }
 
 // Metrics is what monitoring reads of the runs.
@@ -359,6 +360,7 @@ func Default() Config {
 		},
 		Health:  defaultHealth(),
 		Metrics: Metrics{Textfile: "fossamaint.prom"},
+		Notify:  defaultNotify(),
 	}
 }
 

@@ -31,6 +31,7 @@ func Redacted(cfg Config) Config {
 		u.Start, u.Stop, u.Status = redact.Args(u.Start), redact.Args(u.Stop), redact.Args(u.Status)
 		out.Services.Units[i] = u
 	}
+	out.Notify = cfg.Notify.redacted()
 	return out
 }
 
@@ -63,6 +64,9 @@ func Secrets(cfg Config) []string {
 		for _, argv := range [][]string{u.Start, u.Stop, u.Status} {
 			out = append(out, redact.ArgSecrets(argv)...)
 		}
+	}
+	for _, u := range cfg.Notify.URLs {
+		out = append(out, NotifyURLSecrets(u)...)
 	}
 	// Not a TTL or a port from a service command: those would be
 	// redacted out of every count and timestamp holding their digits.
@@ -103,4 +107,5 @@ var sectionComments = map[string]string{
 	"services":   "How to stop/start/probe services: systemd, exec (argv arrays) or none.",
 	"health":     "HTTP endpoints and the statuses that count as healthy.",
 	"metrics":    "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",
+	"notify":     "Notifications: shoutrrr URLs (one per destination), the events sent, and the time a send may take.",
 }

@@ -63,6 +63,7 @@ var validators = []func(Config, addFunc){
 	Config.validateSecurity,
 	Config.validateServices,
 	Config.validateHealth,
+	Config.validateNotify,
 }
 
 func (c Config) validateRequired(add addFunc) {
