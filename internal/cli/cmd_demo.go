@@ -22,6 +22,7 @@ type demoFlags struct {
 	keep      bool
 	asJSON    bool
 	quiet     bool
+	notify    []string
 }
 
 func (a *app) demoCmd() *cobra.Command {
@@ -52,6 +53,7 @@ logs/reports directory, so the printed report path stays valid.`,
 	c.Flags().StringVar(&f.size, "size", "small", "small (~20k work orders), medium (~200k) or large (~2M)")
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
+	c.Flags().StringArrayVar(&f.notify, "notify", nil, "also send the run's notifications to this shoutrrr URL (repeatable), e.g. generic+http://127.0.0.1:8080/hook")
 	c.Flags().BoolVar(&f.quiet, "quiet-backend", false, "the backend commits nothing on its own (by default it writes a work order every 200 ms)")
 	return c
 }
@@ -94,6 +96,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err := a.plantLastWeek(ctx, in, inst); err != nil {
 		return err
 	}
+	in.Config.Notify.URLs = append(in.Config.Notify.URLs, f.notify...)
 	stop, err := a.startDemoBackend(ctx, in.Services, inst)
 	if err != nil {
 		return err

@@ -68,7 +68,8 @@ func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyF
 	pr := a.newProgress()
 	run, err := proc.Execute(ctx, weekly.Options{
 		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
-		ToolVersion: Version, Progress: pr.event, Notifier: weekly.PrintNotifier(a.stderr),
+		ToolVersion: Version, Progress: pr.event, Notify: a.sender(in),
+		Notifier: weekly.PrintNotifier(a.stderr),
 	})
 	if errors.Is(err, weekly.ErrPhaseSelection) {
 		return nil, withCode(ExitUsage, err)
@@ -93,6 +94,7 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 			return fmt.Errorf("writing the report: %w", err)
 		}
 		where = paths.Markdown
+		a.notifyEnd(ctx, in, run, where)
 		if asJSON {
 			if err := report.Render(a.stdout, "json", run, opts); err != nil {
 				return err

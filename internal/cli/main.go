@@ -164,6 +164,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.manCmd(),
 		a.scheduleCmd(),
 		a.daemonCmd(),
+		a.notifyCmd(),
+		a.noticeCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)

@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			"mtime":       setMtime,
 			"jsonvalid":   jsonValid,
 			"exits":       exits,
+			"webhook":     webhook,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")

@@ -68,8 +68,8 @@ func (c Config) validateNotify(add addFunc) {
 }
 
 // NotifyURLSecrets returns the secrets a shoutrrr URL holds, for the
-// redaction layer: its user name and password (telegram://TOKEN@telegram,
-// pushover://shoutrrr:TOKEN@user), header and secret-named query values
+// redaction layer: its password and a user name that looks like a token
+// (telegram://TOKEN@telegram, pushover://shoutrrr:TOKEN@user), header and secret-named query values
 // (generic's @Authorization=Bearer%20x), and path segments that look
 // random (a Slack or Discord webhook's token). Values that are not
 // redact.Plausible are left out.
@@ -80,7 +80,11 @@ func NotifyURLSecrets(raw string) []string {
 	}
 	var out []string
 	if u.User != nil {
-		out = append(out, u.User.Username())
+		// A user name is a secret when it looks like a token
+		// (telegram://123456:ABC...@telegram), not a login (mailer).
+		if name := u.User.Username(); randomLooking(name) {
+			out = append(out, name)
+		}
 		if pw, ok := u.User.Password(); ok {
 			out = append(out, pw)
 		}
@@ -105,8 +109,8 @@ func NotifyURLSecrets(raw string) []string {
 	return slices.DeleteFunc(out, func(v string) bool { return !redact.Plausible(v) })
 }
 
-// randomLooking is a path segment that is likely a token: long, or at
-// least 8 characters with a digit (not "webhook" or "api").
+// randomLooking is a path segment or user name that is likely a token:
+// long, or at least 8 characters with a digit (not "webhook" or "mailer").
 func randomLooking(seg string) bool {
 	return len(seg) >= 16 || (len(seg) >= 8 && strings.ContainsAny(seg, "0123456789"))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/notify"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -33,6 +34,9 @@ type Options struct {
 	// back at the window's end (window.overrun). Optional: without it
 	// the report says nobody was told.
 	Notifier runbook.OverrunNotifier
+	// Notify, if set (`weekly`), adds preflight's notifications step:
+	// whether the notice went out, and the started message.
+	Notify *notify.Sender
 }
 
 // pastRuns is how many earlier weekly runs the overrun policy's
@@ -101,7 +105,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
 	}
-	plan := p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark)
+	plan := p.withNotify(p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark), opts.Notify, store)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
