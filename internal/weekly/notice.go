@@ -135,13 +135,19 @@ func (p *Procedure) expectDowntime(ctx context.Context) (Expected, error) {
 	if len(ds) == 0 {
 		return Expected{Note: "unknown: no finished run in the history yet"}, nil
 	}
-	slices.Sort(ds)
-	med := ds[len(ds)/2]
-	if len(ds)%2 == 0 {
-		med = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
-	}
+	med, worst := medianWorst(ds)
 	sec := func(v float64) human.Seconds { return human.Seconds(time.Duration(v * float64(time.Second))) }
-	return Expected{Runs: len(ds), Median: sec(med), Worst: sec(ds[len(ds)-1])}, nil
+	return Expected{Runs: len(ds), Median: sec(med), Worst: sec(worst)}, nil
+}
+
+// medianWorst are the median and the largest of a non-empty list.
+func medianWorst(ds []float64) (median, worst float64) {
+	ds = slices.Sorted(slices.Values(ds))
+	median = ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	return median, ds[len(ds)-1]
 }
 
 // expectVacuum is the database phase's VACUUM decision on today's file:

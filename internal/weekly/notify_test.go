@@ -1,0 +1,65 @@
+package weekly
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fossawork/fossamaint/internal/notify"
+	"github.com/fossawork/fossamaint/internal/runbook"
+)
+
+func TestEndMessage(t *testing.T) {
+	start := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		status runbook.RunStatus
+		event  notify.Event
+	}{
+		{runbook.RunOK, notify.Finished},
+		{runbook.RunWarn, notify.Finished},
+		{runbook.RunFail, notify.Failed},
+		{runbook.RunRolledBack, notify.RolledBack},
+	} {
+		t.Run(string(tc.status), func(t *testing.T) {
+			run := &runbook.Run{RunID: "r1", Host: "fw1", Root: "/opt/fossawork", Status: tc.status,
+				StartedAt: start, FinishedAt: start.Add(14 * time.Minute), DowntimeSeconds: 3.2,
+				Phases: []runbook.PhaseResult{{Name: "database", Steps: []runbook.StepResult{{Name: "optimize",
+					Result: runbook.Result{Findings: []runbook.Finding{{Severity: runbook.Warning}, {Severity: runbook.Critical}, {Severity: runbook.Warning}}}}}}}}
+			berlin, _ := time.LoadLocation("Europe/Berlin")
+			m := EndMessage(run, berlin, "/opt/fossawork/logs/reports/maintenance-20261128-020000.md")
+			if m.Event != tc.event || EndEvent(run) != tc.event {
+				t.Errorf("event %s, want %s", m.Event, tc.event)
+			}
+			for _, want := range []string{
+				"Weekly maintenance of /opt/fossawork on fw1: " + string(tc.event) + " (status " + string(tc.status) + ").",
+				"Run r1: Sat 2026-11-28 03:00 CET to Sat 2026-11-28 03:14 CET (14m",
+				"Downtime: 3.2 s.",
+				"Findings: 1 critical, 2 warning, 0 info.",
+				"Report: /opt/fossawork/logs/reports/maintenance-20261128-020000.md",
+			} {
+				if !strings.Contains(m.Body, want) {
+					t.Errorf("body lacks %q:\n%s", want, m.Body)
+				}
+			}
+			if !strings.Contains(m.Title, "(status "+string(tc.status)+")") {
+				t.Errorf("title %q", m.Title)
+			}
+		})
+	}
+}
+
+func TestMedianWorst(t *testing.T) {
+	for _, tc := range []struct {
+		in            []float64
+		median, worst float64
+	}{
+		{[]float64{5}, 5, 5},
+		{[]float64{9, 1, 4}, 4, 9},
+		{[]float64{0, 10, 2, 4}, 3, 10},
+	} {
+		m, w := medianWorst(tc.in)
+		if m != tc.median || w != tc.worst {
+			t.Errorf("medianWorst(%v) = %v, %v; want %v, %v", tc.in, m, w, tc.median, tc.worst)
+		}
+	}
+}
