@@ -21,9 +21,21 @@
 // through internal/human (Duration for spans, Age for ages, Bytes,
 // Percent, Count), never a Go value's own formatting.
 //
+// Notifications (notify.go, notice.go): with Options.Notify (`weekly`
+// sets it), preflight gets a "notifications" step after the recovery
+// steps: whether the stakeholder notice went out in the week before (the
+// history's notifications), and the started message (a dry run only says
+// it would); a destination that does not take it is a Warning finding.
+// EndMessage and NotifyEnd are the end of a run (finished, failed,
+// rolled_back), sent by cli once the report is written. Notice is the
+// stakeholder notice, read from the plan, the history (past downtimes)
+// and the database (fragmentation) as a run reads them, which is why it
+// lives here and not in notify (the transport).
+//
 // It may import runbook, install, recovery, history, config (for value
 // types such as the thresholds, not to read fields), the domain packages
 // (backup, sqlitedb, logs and its analysis, perf, security, health,
-// updates, redact) and the helpers (durable, fault); never cli or report
-// (internal/archtest checks this).
+// updates, redact), notify (the transport of its messages) and the
+// helpers (durable, fault); never cli or report (internal/archtest checks
+// this).
 package weekly
