@@ -26,6 +26,7 @@ var dryRuns = [][]string{
 	{"security", "perms", "--fix", "--dry-run"},
 	{"recover", "--dry-run"},
 	{"rollback", "--dry-run"},
+	{"notice", "--dry-run"},
 }
 
 // TestDryRunsWriteNothing: on a generated installation, every dry run

@@ -79,6 +79,7 @@ func TestJSONHygiene(t *testing.T) {
 		{"report", "--list"}, {"report", "--list", "--all"},
 		{"recover", "--dry-run"}, {"recover"},
 		{"rollback", "--dry-run"}, {"rollback"}, {"rollback"}, {"report"},
+		{"notice", "--dry-run"}, {"notice"},
 	}
 	// A weekly run to report on; it recorded a rollback point (the
 	// online optimize of this installation makes none, so it is added).
