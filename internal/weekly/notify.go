@@ -72,7 +72,7 @@ func (p *Procedure) checkNotice(ctx context.Context, store *history.Store, s *no
 		}
 		r.Findings = append(r.Findings, runbook.Finding{Severity: sev,
 			Message:        "no stakeholder notice went out before this window (none recorded in the last 7 days)",
-			Recommendation: "send it window.notice before the window with `fossamaint notice` (the notice timer of `fossamaint schedule install` does)"})
+			Recommendation: "run `fossamaint notice` window.notice ahead of the window (from a timer), so stakeholders know when the application stops"})
 		r.Status = runbook.Worse(r.Status, runbook.StatusOf(sev))
 		return
 	}
