@@ -66,10 +66,11 @@ outside the window it first says that a real run now would be refused.`,
 func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyFlags) (*runbook.Run, error) {
 	proc := a.procedure(in)
 	pr := a.newProgress()
+	sender := a.sender(in)
 	run, err := proc.Execute(ctx, weekly.Options{
 		DryRun: f.dryRun, Only: f.only, Skip: f.skip, ForceWindow: f.forceWindow,
-		ToolVersion: Version, Progress: pr.event, Notify: a.sender(in),
-		Notifier: weekly.PrintNotifier(a.stderr),
+		ToolVersion: Version, Progress: pr.event, Notify: sender,
+		Notifier: weekly.Notifiers(weekly.PrintNotifier(a.stderr), sender),
 	})
 	if errors.Is(err, weekly.ErrPhaseSelection) {
 		return nil, withCode(ExitUsage, err)

@@ -15,10 +15,12 @@
 // error, attempts, time); the caller records the failures (Failures), e.g.
 // as a Warning finding of the run. An event notify.events does not list,
 // or no URL, sends nothing (Wants says so beforehand); a nil *Sender sends
-// nothing either. The window-extension work sends Overrun the same way:
-// inside a run the sender is weekly.Options.Notify (nil for single
-// commands), and a failed Result is a Warning finding of the step that
-// sent it (weekly's addSendResults does that for started).
+// nothing either. *Sender is also the engine's overrun notifier
+// (runbook.OverrunNotifier: Overrun when window.overrun extends the
+// window, RolledBack when it rolls the run back), by its method set alone,
+// without importing runbook: `weekly` passes it, beside the stderr
+// printer, as weekly.Options.Notifier (weekly.Notifiers); a failure there
+// is the error the engine records as a warning.
 //
 // Secrets: every URL's secrets (config.NotifyURLSecrets) and the values
 // New is given (the .env values) are removed from each message before it

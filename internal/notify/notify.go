@@ -199,3 +199,30 @@ func attempt(ctx context.Context, svc types.Service, m Message) error {
 func Failures(rs []Result) []Result {
 	return slices.DeleteFunc(slices.Clone(rs), func(r Result) bool { return r.OK })
 }
+
+// Overrun sends the overrun event: the window now ends at revisedEnd, and
+// why (runbook.OverrunNotifier, which the engine calls when
+// window.overrun extends the window). A destination that did not take it
+// makes the error, which names it; nothing wanted is no error.
+func (s *Sender) Overrun(ctx context.Context, revisedEnd time.Time, reason string) error {
+	return sendErr(s.Send(ctx, Message{Event: Overrun,
+		Title: "FossaWork maintenance window extended to " + revisedEnd.Format("Mon 15:04 MST"),
+		Body:  fmt.Sprintf("The maintenance window now ends %s.\n%s", revisedEnd.Format("Mon 2006-01-02 15:04 MST"), reason)}))
+}
+
+// RolledBack sends the rolled_back event when the run stops at the
+// window's end and restores its rollback point (runbook.OverrunNotifier).
+func (s *Sender) RolledBack(ctx context.Context, at time.Time, reason string) error {
+	return sendErr(s.Send(ctx, Message{Event: RolledBack,
+		Title: "FossaWork maintenance rolled back",
+		Body:  fmt.Sprintf("The maintenance run stopped at %s and is restoring its rollback point.\n%s", at.Format("Mon 2006-01-02 15:04 MST"), reason)}))
+}
+
+// sendErr is the error of a send's failures, each with its destination.
+func sendErr(rs []Result) error {
+	var errs []error
+	for _, f := range Failures(rs) {
+		errs = append(errs, fmt.Errorf("%s: %s", f.URL, f.Error))
+	}
+	return errors.Join(errs...)
+}

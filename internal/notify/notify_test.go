@@ -183,3 +183,31 @@ func TestConfigServicesAreShoutrrrs(t *testing.T) {
 		t.Errorf("events %q, config.NotifyEvents %q", events, config.NotifyEvents)
 	}
 }
+
+// Sender is the engine's overrun notifier (runbook.OverrunNotifier): an
+// extension or rollback goes to every destination; one that does not take
+// it is the error, named.
+func TestOverrunAndRolledBack(t *testing.T) {
+	h, base := newHook(t, 0, 0)
+	end := time.Date(2026, 11, 28, 7, 30, 0, 0, time.UTC)
+	s := sender([]string{"generic+" + base + "/o"}, time.Second)
+	if err := s.Overrun(context.Background(), end, "3 steps left need 1h 30m"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RolledBack(context.Background(), end, "the window closed during database/optimize"); err != nil {
+		t.Fatal(err)
+	}
+	got := h.got()
+	if len(got) != 2 || !strings.Contains(got[0], "now ends Sat 2026-11-28 07:30 UTC") || !strings.Contains(got[0], "3 steps left") ||
+		!strings.Contains(got[1], "restoring its rollback point") {
+		t.Errorf("delivered %q", got)
+	}
+	bad := sender([]string{"generic+http://127.0.0.1:1/x"}, 100*time.Millisecond)
+	if err := bad.Overrun(context.Background(), end, "x"); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("a refused overrun: %v", err)
+	}
+	var none *Sender
+	if err := none.Overrun(context.Background(), end, "x"); err != nil {
+		t.Errorf("a nil Sender: %v", err)
+	}
+}

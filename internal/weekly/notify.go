@@ -2,6 +2,7 @@ package weekly
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -203,3 +204,37 @@ func NotifyEnd(ctx context.Context, in *install.Installation, s *notify.Sender, 
 	defer store.Close()
 	return rs, store.RecordNotification(ctx, sentRecord(now(), msg.Event, run.RunID, rs))
 }
+
+// Notifiers tells every notifier of an overrun (the operator's stderr,
+// the notify.urls destinations), each whatever the others did; the error
+// joins theirs. A nil *notify.Sender among them is skipped.
+func Notifiers(ns ...runbook.OverrunNotifier) runbook.OverrunNotifier {
+	var keep []runbook.OverrunNotifier
+	for _, n := range ns {
+		if s, ok := n.(*notify.Sender); n == nil || (ok && s == nil) {
+			continue
+		}
+		keep = append(keep, n)
+	}
+	return notifiers(keep)
+}
+
+type notifiers []runbook.OverrunNotifier
+
+func (ns notifiers) Overrun(ctx context.Context, revisedEnd time.Time, reason string) error {
+	var errs []error
+	for _, n := range ns {
+		errs = append(errs, n.Overrun(ctx, revisedEnd, reason))
+	}
+	return errors.Join(errs...)
+}
+
+func (ns notifiers) RolledBack(ctx context.Context, at time.Time, reason string) error {
+	var errs []error
+	for _, n := range ns {
+		errs = append(errs, n.RolledBack(ctx, at, reason))
+	}
+	return errors.Join(errs...)
+}
+
+var _ runbook.OverrunNotifier = (*notify.Sender)(nil)

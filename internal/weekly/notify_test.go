@@ -1,6 +1,8 @@
 package weekly
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +64,31 @@ func TestMedianWorst(t *testing.T) {
 			t.Errorf("medianWorst(%v) = %v, %v; want %v, %v", tc.in, m, w, tc.median, tc.worst)
 		}
 	}
+}
+
+// notifiers tells each, whatever the others did, and joins the errors.
+func TestNotifiers(t *testing.T) {
+	var a, b strings.Builder
+	failing := failingNotifier{}
+	n := Notifiers(PrintNotifier(&a), nil, (*notify.Sender)(nil), failing, PrintNotifier(&b))
+	err := n.Overrun(context.Background(), time.Time{}, "extended")
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("error %v, want the failing notifier's", err)
+	}
+	if a.String() != "overrun: extended\n" || b.String() != "overrun: extended\n" {
+		t.Errorf("printed %q and %q", a.String(), b.String())
+	}
+	if err := Notifiers(PrintNotifier(&a)).RolledBack(context.Background(), time.Time{}, "closed"); err != nil || !strings.HasSuffix(a.String(), "rolled back: closed\n") {
+		t.Errorf("rolled back: %v, %q", err, a.String())
+	}
+}
+
+type failingNotifier struct{}
+
+func (failingNotifier) Overrun(context.Context, time.Time, string) error {
+	return errors.New("refused")
+}
+
+func (failingNotifier) RolledBack(context.Context, time.Time, string) error {
+	return errors.New("refused")
 }

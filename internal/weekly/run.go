@@ -116,6 +116,10 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	// A dry run has no journal: it changes nothing, not even the history.
 	overrun := p.in.Overrun
 	overrun.Past, overrun.Notifier, overrun.Rollback = inputs.past, opts.Notifier, p.rec.RollbackInRun
+	if t := opts.Notify.Timeout(); t > 0 {
+		// The sender keeps to notify.timeout; the engine's bound is a backstop.
+		overrun.NotifyTimeout = t + time.Second
+	}
 	eng := &runbook.Engine{Now: p.d.Now, Journal: journal, DryRun: opts.DryRun, Deadline: span.End, Overrun: overrun, Progress: opts.Progress}
 	execErr := eng.Execute(ctx, plan, run)
 	run.Summarize()
