@@ -23,9 +23,10 @@
 //
 // Notifications (notify.go, notice.go): with Options.Notify (`weekly`
 // sets it), preflight gets a "notifications" step after the recovery
-// steps: whether the stakeholder notice went out in the week before (the
-// history's notifications), and the started message (a dry run only says
-// it would); a destination that does not take it is a Warning finding.
+// steps when notify.urls is set or a notice went out in the week before:
+// whether and when the stakeholder notice went out (the history's
+// notifications), and the started message (a dry run only says it
+// would); a destination that does not take it is a Warning finding.
 // EndMessage and NotifyEnd are the end of a run (finished, failed,
 // rolled_back), sent by cli once the report is written. Notice is the
 // stakeholder notice, read from the plan, the history (past downtimes)

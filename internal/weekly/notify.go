@@ -25,16 +25,32 @@ const timeLayout = "Mon 2006-01-02 15:04 MST"
 
 // withNotify puts the notifications step into preflight, after the
 // recovery steps: it says whether the stakeholder notice of this window
-// went out (history), and sends `started` (not in a dry run). A nil sender
-// (a single command, not `weekly`) adds nothing.
-func (p *Procedure) withNotify(plan runbook.Plan, s *notify.Sender, store *history.Store) runbook.Plan {
+// went out (history), and sends `started` (not in a dry run). It is added
+// only when there is something to say: notify.urls is set, or a notice
+// went out in the week before; so an installation that uses neither keeps
+// its reports as they were. A nil sender (a single command, not
+// `weekly`) adds nothing.
+func (p *Procedure) withNotify(ctx context.Context, plan runbook.Plan, s *notify.Sender, store *history.Store) runbook.Plan {
 	if s == nil {
 		return plan
 	}
-	step := runbook.Step{Name: "notifications", Kind: runbook.ReadOnly, Budget: s.Timeout() + time.Minute, Critical: true,
+	now := p.d.Now()
+	var notice noticeLookup
+	if store != nil {
+		notice.n, notice.found, notice.err = store.LastNotification(ctx, string(notify.Notice), now.Add(-noticeLookback), now)
+	}
+	configured := len(s.Destinations()) > 0
+	if !configured && !notice.found && notice.err == nil {
+		return plan
+	}
+	budget := 10 * time.Second
+	if s.Wants(notify.Started) {
+		budget += s.Timeout()
+	}
+	step := runbook.Step{Name: "notifications", Kind: runbook.ReadOnly, Budget: budget, Critical: true,
 		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 			var r runbook.Result
-			p.checkNotice(ctx, store, s, &r)
+			p.reportNotice(notice, &r)
 			p.sendStarted(ctx, env, s, store, &r)
 			return r, nil
 		}}
@@ -52,32 +68,31 @@ func (p *Procedure) withNotify(plan runbook.Plan, s *notify.Sender, store *histo
 	return plan
 }
 
-// checkNotice reports whether the stakeholder notice went out in the week
-// before the run, and when: a Warning when it did not though notify.urls
-// are set, or when a destination did not take it.
-func (p *Procedure) checkNotice(ctx context.Context, store *history.Store, s *notify.Sender, r *runbook.Result) {
-	now := p.d.Now()
-	var n history.Notification
-	var ok bool
-	if store != nil {
-		var err error
-		if n, ok, err = store.LastNotification(ctx, string(notify.Notice), now.Add(-noticeLookback), now); err != nil {
-			r.Finding(runbook.Warning, err.Error(), "could not read whether the stakeholder notice went out")
-			return
-		}
-	}
-	if !ok {
-		sev := runbook.Info
-		if len(s.Destinations()) > 0 {
-			sev = runbook.Warning
-		}
-		r.Findings = append(r.Findings, runbook.Finding{Severity: sev,
-			Message:        "no stakeholder notice went out before this window (none recorded in the last 7 days)",
-			Recommendation: "run `fossamaint notice` window.notice ahead of the window (from a timer), so stakeholders know when the application stops"})
-		r.Status = runbook.Worse(r.Status, runbook.StatusOf(sev))
+// noticeLookup is the newest notice of the week before the run.
+type noticeLookup struct {
+	n     history.Notification
+	found bool
+	err   error
+}
+
+// reportNotice says whether the stakeholder notice went out in the week
+// before the run, and when: a Warning when it did not (notify.urls is
+// set), or when a destination did not take it.
+func (p *Procedure) reportNotice(l noticeLookup, r *runbook.Result) {
+	if l.err != nil {
+		r.Finding(runbook.Warning, l.err.Error(), "could not read whether the stakeholder notice went out")
 		return
 	}
-	line := fmt.Sprintf("the stakeholder notice went out %s, %s before this run, ", n.At.In(p.in.Window.Location).Format(timeLayout), human.Age(now.Sub(n.At)))
+	n := l.n
+	if !l.found {
+		// notify.urls is set (withNotify), so stakeholders expected one.
+		r.Findings = append(r.Findings, runbook.Finding{Severity: runbook.Warning,
+			Message:        "no stakeholder notice went out before this window (none recorded in the last 7 days)",
+			Recommendation: "run `fossamaint notice` window.notice ahead of the window (from a timer), so stakeholders know when the application stops"})
+		r.Status = runbook.Worse(r.Status, runbook.StatusWarn)
+		return
+	}
+	line := fmt.Sprintf("the stakeholder notice went out %s, %s before this run, ", n.At.In(p.in.Window.Location).Format(timeLayout), human.Age(p.d.Now().Sub(n.At)))
 	if n.Destinations == 0 {
 		line += "printed only (no notify.urls took the notice event)"
 	} else {

@@ -105,7 +105,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
 	}
-	plan := p.withNotify(p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark), opts.Notify, store)
+	plan := p.withNotify(ctx, p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark), opts.Notify, store)
 
 	host, _ := os.Hostname()
 	run := &runbook.Run{
