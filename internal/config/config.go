@@ -350,17 +350,22 @@ func Default() Config {
 				Watch: []string{"fastapi", "uvicorn", "sqlalchemy", "requests"}},
 			Npm: NpmUpdates{Enabled: true, Dir: "frontend"},
 		},
-		Services: Services{
-			Manager:      "systemd",
-			ReadyTimeout: Duration(60 * time.Second),
-			Units: []Service{
-				{Name: "fossawork-backend", HealthURL: "http://localhost:8000/api/health"},
-				{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
-			},
+		Services: defaultServices(),
+		Health:   defaultHealth(),
+		Metrics:  Metrics{Textfile: "fossamaint.prom"},
+		Notify:   defaultNotify(),
+	}
+}
+
+// defaultServices is Default().Services: the upstream units under systemd.
+func defaultServices() Services {
+	return Services{
+		Manager:      "systemd",
+		ReadyTimeout: Duration(60 * time.Second),
+		Units: []Service{
+			{Name: "fossawork-backend", HealthURL: "http://localhost:8000/api/health"},
+			{Name: "fossawork-frontend", HealthURL: "http://localhost:5173/"},
 		},
-		Health:  defaultHealth(),
-		Metrics: Metrics{Textfile: "fossamaint.prom"},
-		Notify:  defaultNotify(),
 	}
 }
 
