@@ -142,7 +142,7 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 	sem := make(chan struct{}, c.MaxInFlight)
 	interval := time.Duration(float64(time.Second) / c.Rate)
 	start := time.Now()
-	capHit, interrupted := false, false
+	capHit, interrupted, down := false, false, false
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -175,6 +175,12 @@ schedule:
 		ti := i % len(c.Targets)
 		sent := time.Now()
 		mu.Lock()
+		if nothingAnswers(states) {
+			mu.Unlock()
+			<-sem
+			down = true
+			break
+		}
 		st := states[ti]
 		if st.firstSent.IsZero() {
 			st.firstSent = sent
@@ -195,7 +201,31 @@ schedule:
 	if ctx.Err() != nil {
 		interrupted = true
 	}
-	return c.result(states, time.Since(start), capHit, interrupted), nil
+	res := c.result(states, time.Since(start), capHit, interrupted)
+	if down {
+		res.Sustained = false
+		res.Note = fmt.Sprintf("stopped early: the first %d requests all failed to connect, no endpoint accepts connections", res.Requests)
+	}
+	return res, nil
+}
+
+// downAfter is how many requests, all refused a connection with not one
+// answer, end a benchmark early: measuring an endpoint that is down for
+// the whole duration says nothing more, and a weekly run whose backend is
+// down has better things to do with its window.
+const downAfter = 20
+
+// nothingAnswers is true once every endpoint has had requests and the
+// first downAfter of them all failed to connect (the caller holds mu).
+func nothingAnswers(states []*epState) bool {
+	n := 0
+	for _, st := range states {
+		if st.requests == 0 || st.requests != st.byStatus["connection"] {
+			return false
+		}
+		n += st.requests
+	}
+	return n >= downAfter
 }
 
 func (c BenchConfig) withDefaults() BenchConfig {

@@ -125,3 +125,28 @@ func TestBenchCancel(t *testing.T) {
 		t.Errorf("%d requests measured", res.Requests)
 	}
 }
+
+// TestBenchStopsWhenNothingAnswers: when every endpoint refuses every
+// connection, the benchmark stops after a few requests instead of
+// sending the whole duration's into nothing; one endpoint that answers
+// keeps it going.
+func TestBenchStopsWhenNothingAnswers(t *testing.T) {
+	res, err := Bench(context.Background(), BenchConfig{Targets: []BenchTarget{{Name: "closed", URL: "http://127.0.0.1:1/"}},
+		Rate: 1000, Requests: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests >= 5000 || res.Errors != res.Requests || res.Sustained || !strings.Contains(res.Note, "stopped early") {
+		t.Fatalf("got %d requests, %d errors, note %q: want an early stop", res.Requests, res.Errors, res.Note)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	res, err = Bench(context.Background(), BenchConfig{Targets: []BenchTarget{{Name: "closed", URL: "http://127.0.0.1:1/"}, {Name: "ok", URL: srv.URL}},
+		Rate: 1000, Requests: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 200 || strings.Contains(res.Note, "stopped early") {
+		t.Fatalf("got %d requests, note %q: want all 200", res.Requests, res.Note)
+	}
+}

@@ -72,7 +72,9 @@
 // from their due time). Only GET is ever sent; the auth header value is
 // never part of a result or an error. A cancelled context stops the
 // schedule and returns what was measured; requests cut by it are not
-// samples. Requests carry the User-Agent fossamaint-bench, so the
+// samples. When the first 20 requests all failed to connect (every
+// endpoint down), the benchmark stops there and says so. Requests carry
+// the User-Agent fossamaint-bench, so the
 // application's access log tells them apart.
 //
 // # Week over week
