@@ -92,14 +92,21 @@ func (w Window) BlackedOut(s Span) (Blackout, bool) {
 	return Blackout{}, false
 }
 
-// Next returns the first window that starts after t and is not blacked
-// out. A blackout range is stepped over as a whole, so a long one costs
-// no more than a short one.
+// Next returns the first window that starts after t, is not blacked out
+// and whose start exists: a start time that falls into a DST gap that day
+// (02:30 on the night clocks spring from 02:00 to 03:00) never comes, and
+// systemd's timer, which starts the run, does not fire then either, so
+// that week has no window. A blackout range is stepped over as a whole,
+// so a long one costs no more than a short one.
 func (w Window) Next(t time.Time) Span {
 	span := w.calendarNext(t)
-	// Each pass leaves one blackout range behind for good, so the loop
-	// ends; the bound is only a guard.
-	for range len(w.Blackout) + 1 {
+	// Each pass leaves one blackout range or one DST gap behind for good
+	// (gaps are months apart), so the loop ends; the bound is a guard.
+	for range 2*len(w.Blackout) + 3 {
+		if !w.startExists(span) {
+			span = w.calendarNext(span.Start)
+			continue
+		}
 		b, out := w.BlackedOut(span)
 		if !out {
 			return span
@@ -110,7 +117,13 @@ func (w Window) Next(t time.Time) Span {
 	return span
 }
 
-// String describes the window, e.g. "Saturday 02:00 for 4h0m0s (Europe/Berlin)".
+// startExists is false when the window's start time did not exist on its
+// day (time.Date moved it out of a DST gap).
+func (w Window) startExists(s Span) bool {
+	local := s.Start.In(w.Location)
+	return local.Hour() == w.Hour && local.Minute() == w.Minute
+}
+
 func (w Window) String() string {
 	return fmt.Sprintf("%s %02d:%02d for %s (%s)", w.Weekday, w.Hour, w.Minute, w.Duration, w.Location)
 }

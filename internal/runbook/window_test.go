@@ -130,3 +130,24 @@ func TestBlackoutDayIsTheZones(t *testing.T) {
 		t.Error("23:30 UTC on the 5th is the 6th in Berlin")
 	}
 }
+
+// TestNextSkipsAStartInADSTGap: a Sunday 02:30 window in Berlin does not
+// open on 2027-03-28 (clocks go from 02:00 to 03:00), as systemd's timer
+// does not fire: the next window is the week after.
+func TestNextSkipsAStartInADSTGap(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no zone database:", err)
+	}
+	w := Window{Weekday: time.Sunday, Hour: 2, Minute: 30, Duration: 4 * time.Hour, Location: berlin}
+	for _, tc := range []struct{ now, want time.Time }{
+		{time.Date(2027, 3, 27, 12, 0, 0, 0, berlin), time.Date(2027, 4, 4, 2, 30, 0, 0, berlin)},
+		{time.Date(2027, 3, 20, 12, 0, 0, 0, berlin), time.Date(2027, 3, 21, 2, 30, 0, 0, berlin)},
+		// The autumn change repeats 02:30: the window opens at the first.
+		{time.Date(2027, 10, 30, 12, 0, 0, 0, berlin), time.Date(2027, 10, 31, 2, 30, 0, 0, berlin)},
+	} {
+		if got := w.Next(tc.now).Start; !got.Equal(tc.want) {
+			t.Errorf("Next(%s) = %s, want %s", tc.now, got, tc.want)
+		}
+	}
+}
