@@ -11,6 +11,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/notify"
+	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -29,6 +30,10 @@ type Notice struct {
 	WindowStart time.Time `json:"window_start"`
 	WindowEnd   time.Time `json:"window_end"`
 	Zone        string    `json:"zone"`
+	// Cancelled says that the calendar's next window does not open (a
+	// blackout date), when it does not: the notice then announces a later
+	// window, and says so.
+	Cancelled string `json:"cancelled,omitempty"`
 	// Phases are what will run, in order.
 	Phases []NoticePhase `json:"phases"`
 	// SkippedByConfig are the parts the configuration turns off.
@@ -73,6 +78,7 @@ func (p *Procedure) Notice(ctx context.Context) (*Notice, error) {
 	n := &Notice{Host: host, Root: in.Root, WindowStart: span.Start.In(loc), WindowEnd: span.End.In(loc), Zone: loc.String(),
 		SkippedByConfig: p.skippedByConfig(), Vacuum: p.expectVacuum(ctx),
 		Updates: "checked and reported only: no update is applied in this window"}
+	n.Cancelled = cancelled(in.Window, now, span)
 	for _, ph := range p.plan(PhaseNames, runInputs{}).Phases {
 		np := NoticePhase{Name: ph.Name, Title: ph.Title}
 		for _, st := range ph.Steps {
@@ -176,9 +182,25 @@ func (p *Procedure) expectVacuum(ctx context.Context) Vacuum {
 	return Vacuum{Expected: need, Reason: reason}
 }
 
+// cancelled names the blackout that keeps the calendar's next window
+// after now from opening, "" when none does.
+func cancelled(w runbook.Window, now time.Time, open runbook.Span) string {
+	cal := w
+	cal.Blackout = nil
+	first := cal.Next(now)
+	b, out := w.BlackedOut(first)
+	if !first.Start.Before(open.Start) || !out {
+		return ""
+	}
+	return fmt.Sprintf("no maintenance on %s: window.blackout %s", first.Start.In(w.Location).Format("Monday 2006-01-02"), b.Entry)
+}
+
 // Text is the notice as people read it (the message sent and printed).
 func (n *Notice) Text() string {
 	var b strings.Builder
+	if n.Cancelled != "" {
+		fmt.Fprintf(&b, "Note: %s; the next window is the one below.\n", n.Cancelled)
+	}
 	fmt.Fprintf(&b, "Maintenance window: %s to %s (%s, %s).\n", n.WindowStart.Format(timeLayout), n.WindowEnd.Format(timeLayout),
 		human.Duration(n.WindowEnd.Sub(n.WindowStart)), n.Zone)
 	fmt.Fprintf(&b, "Installation: %s on %s.\n", n.Root, n.Host)

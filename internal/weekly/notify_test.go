@@ -92,3 +92,25 @@ func (failingNotifier) Overrun(context.Context, time.Time, string) error {
 func (failingNotifier) RolledBack(context.Context, time.Time, string) error {
 	return errors.New("refused")
 }
+
+// TestNoticeNamesTheBlackout: on the Friday before a blacked-out
+// Saturday the notice announces the window after it and says why.
+func TestNoticeNamesTheBlackout(t *testing.T) {
+	tr := newTree(t, 0)
+	tr.cfg.Window.Blackout = []string{"2026-12-05"}
+	friday := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	n, err := tr.procedure(nil, friday).Notice(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 12, 12, 2, 0, 0, 0, time.UTC); !n.WindowStart.Equal(want) {
+		t.Errorf("window %s, want %s", n.WindowStart, want)
+	}
+	if want := "no maintenance on Saturday 2026-12-05: window.blackout 2026-12-05"; n.Cancelled != want || !strings.HasPrefix(n.Text(), "Note: "+want) {
+		t.Errorf("cancelled %q, text:\n%s", n.Cancelled, n.Text())
+	}
+	tr.cfg.Window.Blackout = nil
+	if n, err = tr.procedure(nil, friday).Notice(context.Background()); err != nil || n.Cancelled != "" {
+		t.Errorf("without a blackout: %q %v", n.Cancelled, err)
+	}
+}
