@@ -194,6 +194,11 @@ type Updates struct {
 	Apt AptUpdates `yaml:"apt"`
 	Pip PipUpdates `yaml:"pip"`
 	Npm NpmUpdates `yaml:"npm"`
+	// Reboot is what happens when an update asks for a reboot: never
+	// (report it), window-end (scheduled for the end of the maintenance
+	// steps, inside the window) or now (after the report and the
+	// notification).
+	Reboot string `yaml:"reboot"`
 }
 
 // AptUpdates checks the OS packages.
@@ -206,6 +211,11 @@ type AptUpdates struct {
 	// apt (or the demo's generated package state). Under root it is the
 	// installation's own state; elsewhere, the host's.
 	ListFile string `yaml:"list_file,omitempty"`
+	// Apply is what the weekly run installs: none (report only), security
+	// (candidates from a security origin) or all.
+	Apply string `yaml:"apply"`
+	// Exclude are packages never upgraded (held packages never are).
+	Exclude []string `yaml:"exclude"`
 }
 
 // PipUpdates checks the backend's virtualenv.
@@ -213,12 +223,22 @@ type PipUpdates struct {
 	Enabled bool     `yaml:"enabled"`
 	Venv    string   `yaml:"venv"`
 	Watch   []string `yaml:"watch"`
+	// Apply is none (report only), patch, minor (upgrades within that
+	// semver range) or all.
+	Apply   string   `yaml:"apply"`
+	Exclude []string `yaml:"exclude"`
 }
 
 // NpmUpdates audits the frontend's dependencies.
 type NpmUpdates struct {
 	Enabled bool   `yaml:"enabled"`
 	Dir     string `yaml:"dir"`
+	// Apply is none (report only), patch, minor or all.
+	Apply   string   `yaml:"apply"`
+	Exclude []string `yaml:"exclude"`
+	// Build is the frontend's build command (argv), run after an
+	// applied update; empty: none.
+	Build []string `yaml:"build"`
 }
 
 // Services says how fossamaint stops, starts and probes the application.
@@ -345,10 +365,11 @@ func Default() Config {
 		},
 		Security: defaultSecurity(),
 		Updates: Updates{
-			Apt: AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required"},
+			Reboot: "window-end",
+			Apt:    AptUpdates{Enabled: true, RebootRequiredFile: "/var/run/reboot-required", Apply: "none", Exclude: []string{}},
 			Pip: PipUpdates{Enabled: true, Venv: "backend/venv",
-				Watch: []string{"fastapi", "uvicorn", "sqlalchemy", "requests"}},
-			Npm: NpmUpdates{Enabled: true, Dir: "frontend"},
+				Watch: []string{"fastapi", "uvicorn", "sqlalchemy", "requests"}, Apply: "none", Exclude: []string{}},
+			Npm: NpmUpdates{Enabled: true, Dir: "frontend", Apply: "none", Exclude: []string{}, Build: []string{}},
 		},
 		Services: defaultServices(),
 		Health:   defaultHealth(),

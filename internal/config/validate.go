@@ -64,6 +64,7 @@ var validators = []func(Config, addFunc){
 	Config.validateServices,
 	Config.validateHealth,
 	Config.validateNotify,
+	Config.validateUpdates,
 }
 
 func (c Config) validateRequired(add addFunc) {
@@ -416,4 +417,24 @@ func (w Window) Spec() (WindowSpec, error) {
 		s.Blackout = append(s.Blackout, b)
 	}
 	return s, nil
+}
+
+// validateUpdates checks the update policies: what each manager may
+// install by itself, and what happens when an update asks for a reboot.
+func (c Config) validateUpdates(add addFunc) {
+	u := c.Updates
+	oneOf(add, "updates.apt.apply", u.Apt.Apply, "none", "security", "all")
+	oneOf(add, "updates.pip.apply", u.Pip.Apply, "none", "patch", "minor", "all")
+	oneOf(add, "updates.npm.apply", u.Npm.Apply, "none", "patch", "minor", "all")
+	oneOf(add, "updates.reboot", u.Reboot, "never", "window-end", "now")
+	for _, l := range []struct {
+		key  string
+		list []string
+	}{{"updates.apt.exclude", u.Apt.Exclude}, {"updates.pip.exclude", u.Pip.Exclude}, {"updates.npm.exclude", u.Npm.Exclude}} {
+		for i, name := range l.list {
+			if strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t\n") {
+				add(fmt.Sprintf("%s[%d]", l.key, i), "%q is not a package name", name)
+			}
+		}
+	}
 }
