@@ -262,17 +262,47 @@ func TestReviewFindings(t *testing.T) {
 // TestBenchmarkKeys: health.benchmark's bounds are refused with the
 // key's position; turning it off is fine.
 func TestBenchmarkKeys(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "cfg.yaml")
-	for _, tc := range []struct {
-		yaml string
-		want []string
-	}{
+	checkFindings(t, []findingCase{
 		{"health:\n  benchmark:\n    rate: 0\n    duration: 11m\n    baseline_duration: 0s\n",
 			[]string{`4:5: health.benchmark.rate: 0 requests per second is out of range (0, 20000]`,
 				`5:5: health.benchmark.duration: 11m0s is out of range (0, 10m0s]`,
 				`6:5: health.benchmark.baseline_duration: 0s is out of range (0, 10m0s]`}},
 		{"health:\n  benchmark: {enabled: false, rate: 5}\n", nil},
-	} {
+	})
+}
+
+// TestWindowFindings: window.blackout entries and window.notice, each
+// problem at its item or key.
+func TestWindowFindings(t *testing.T) {
+	const hint = `write a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD (e.g. "2026-12-24..2027-01-02")`
+	checkFindings(t, []findingCase{
+		{"window:\n  blackout: [\"2026-12-24\", \"2026-12-24..2027-01-02\", 2027-03-31]\n", nil},
+		{"window:\n  blackout:\n    - 2026-12-32\n    - \"2027-01-02..2026-12-24\"\n    - \"2026-01-01..2028-01-01\"\n    - christmas\n",
+			[]string{`4:7: window.blackout[0]: "2026-12-32" is not a date: ` + hint,
+				`5:7: window.blackout[1]: "2027-01-02..2026-12-24" ends before it starts: ` + hint,
+				`6:7: window.blackout[2]: "2026-01-01..2028-01-01" is longer than 366 days: check the years`,
+				`7:7: window.blackout[3]: "christmas" is not a date: ` + hint}},
+		{"window:\n  blackout: 2026-12-24\n",
+			[]string{`3:3: window.blackout: "2026-12-24" is a string, not a list`}},
+		{"window:\n  notice: 7d\n",
+			[]string{`3:3: window.notice: 7d must be 0 (no notice) or more, and less than 7d (the window is weekly)`}},
+		{"window:\n  notice: 90s\n",
+			[]string{`3:3: window.notice: 1m30s is not whole minutes (the notice timer runs on the minute)`}},
+		{"window:\n  notice: 0s\n", nil},
+	})
+}
+
+// findingCase is a config after "root: .\n" and the problems Load finds
+// in it, each after "cfg.yaml:" (so "root: ." is line 1).
+type findingCase struct {
+	yaml string
+	want []string
+}
+
+func checkFindings(t *testing.T, cases []findingCase) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "cfg.yaml")
+	for _, tc := range cases {
 		if err := os.WriteFile(p, []byte("root: .\n"+tc.yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -287,39 +317,15 @@ func TestBenchmarkKeys(t *testing.T) {
 	}
 }
 
-// TestWindowFindings: window.blackout entries and window.notice, each
-// problem at its item or key.
-func TestWindowFindings(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "cfg.yaml")
-	const hint = `write a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD (e.g. "2026-12-24..2027-01-02")`
-	for _, tc := range []struct {
-		yaml string
-		want []string // after "cfg.yaml:"; "root: ." is line 1
-	}{
-		{"window:\n  blackout: [\"2026-12-24\", \"2026-12-24..2027-01-02\", 2027-03-31]\n", nil},
-		{"window:\n  blackout:\n    - 2026-12-32\n    - \"2027-01-02..2026-12-24\"\n    - \"2026-01-01..2028-01-01\"\n    - christmas\n",
-			[]string{`4:7: window.blackout[0]: "2026-12-32" is not a date: ` + hint,
-				`5:7: window.blackout[1]: "2027-01-02..2026-12-24" ends before it starts: ` + hint,
-				`6:7: window.blackout[2]: "2026-01-01..2028-01-01" is longer than 366 days: check the years`,
-				`7:7: window.blackout[3]: "christmas" is not a date: ` + hint}},
-		{"window:\n  blackout: 2026-12-24\n",
-			[]string{`3:3: window.blackout: "2026-12-24" is a string, not a list`}},
-		{"window:\n  notice: 7d\n",
-			[]string{`3:3: window.notice: 7d must be 0 (no notice) or more, and less than 7d (the window is weekly)`}},
-		{"window:\n  notice: 90s\n",
-			[]string{`3:3: window.notice: 1m30s is not whole minutes (the notice timer runs on the minute)`}},
-		{"window:\n  notice: 0s\n", nil},
-	} {
-		if err := os.WriteFile(p, []byte("root: .\n"+tc.yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, err := Load(p)
-		var got []string
-		for _, e := range All(err) {
-			got = append(got, strings.TrimPrefix(e.Error(), p+":"))
-		}
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%q:\n got %q\nwant %q", tc.yaml, got, tc.want)
-		}
-	}
+// TestUpdatesKeys: the update policies and the reboot choice are closed
+// vocabularies; package names in exclude lists are single words.
+func TestUpdatesKeys(t *testing.T) {
+	checkFindings(t, []findingCase{
+		{"updates:\n  pip: {apply: minor, exclude: [fastapi]}\n  npm: {apply: patch, build: [npm, run, build]}\n  apt: {apply: security}\n  reboot: never\n", nil},
+		{"updates:\n  pip:\n    apply: major\n  apt:\n    apply: minor\n    exclude: [\"linux image\"]\n  reboot: later\n",
+			[]string{`4:5: updates.pip.apply: "major" is not one of none, patch, minor, all`,
+				`6:5: updates.apt.apply: "minor" is not one of none, security, all`,
+				`7:15: updates.apt.exclude[0]: "linux image" is not a package name`,
+				`8:3: updates.reboot: "later" is not one of never, window-end, now`}},
+	})
 }
