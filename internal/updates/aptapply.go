@@ -162,6 +162,12 @@ func (a *aptApplier) origins(ctx context.Context, pending []Package) (map[string
 	if err != nil {
 		return nil, err
 	}
+	return joinOrigins(files, pkgs), nil
+}
+
+// joinOrigins gives each package's candidate the Release fields of the
+// package files it comes from.
+func joinOrigins(files map[string]aptRelease, pkgs map[string]aptCandidate) map[string]aptOrigin {
 	origins := map[string]aptOrigin{}
 	for name, c := range pkgs {
 		o := aptOrigin{Candidate: c.Candidate}
@@ -172,7 +178,7 @@ func (a *aptApplier) origins(ctx context.Context, pending []Package) (map[string
 		}
 		origins[name] = o
 	}
-	return origins, nil
+	return origins
 }
 
 // decide says whether the policy selects pkg, and why.
@@ -192,7 +198,7 @@ func (a *aptApplier) decide(pkg Package, held map[string]bool, o aptOrigin) Plan
 	switch {
 	case held[pkg.Name]:
 		it.Why = "held (apt-mark showhold)"
-	case slices.Contains(a.exclude, pkg.Name):
+	case slices.Contains(a.exclude, pkg.Name) || slices.Contains(a.exclude, strings.Split(pkg.Name, ":")[0]):
 		it.Why = "excluded by updates.apt.exclude"
 	case a.policy == PolicyNone:
 		it.Why = "policy none: report only"

@@ -149,7 +149,11 @@ func parseAptPolicyPackages(out string) (map[string]aptCandidate, error) {
 			pkgs[name] = c
 		case trimmed == "Version table:" || strings.HasPrefix(trimmed, "Package pin: "):
 		case strings.HasPrefix(trimmed, "***") || (indent < 8 && strings.Count(trimmed, " ") == 1):
-			version = strings.Fields(strings.TrimPrefix(trimmed, "***"))[0]
+			f := strings.Fields(strings.TrimPrefix(trimmed, "***"))
+			if len(f) != 2 {
+				return nil, fmt.Errorf("apt-cache policy %s: unexpected version line %q", name, clip(trimmed))
+			}
+			version = f[0]
 		case indent >= 8 && version != "":
 			desc, ok := cutPriority(trimmed)
 			if !ok {
