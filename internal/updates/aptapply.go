@@ -349,7 +349,8 @@ func (a *aptApplier) undoCommands(changes []Change) [][]string {
 		if c.From == "" {
 			args = append(args, c.Name+"-")
 		} else {
-			args = append(args, c.Name+"="+c.From)
+			version, _, _ := strings.Cut(c.From, " (") // "1.0 (half-configured)"
+			args = append(args, c.Name+"="+version)
 		}
 	}
 	return [][]string{a.argv("apt-get", args...)}

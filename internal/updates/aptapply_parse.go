@@ -216,8 +216,10 @@ func parseAptSimulation(out string) ([]aptSimStep, error) {
 }
 
 // parseDpkgQuery reads `dpkg-query -W -f '${binary:Package}\t${Version}\t
-// ${db:Status-Status}\n'` into the installed packages' versions; packages
-// only known to dpkg (removed, config files left) are not installed.
+// ${db:Status-Status}\n'` into the installed packages' versions. Packages
+// only known to dpkg (removed, config files left) are not installed; one
+// that a failed run left unpacked or half-configured keeps its version
+// with the state, "1.1 (half-configured)", so that the record says so.
 func parseDpkgQuery(out string) (map[string]string, error) {
 	installed := map[string]string{}
 	for line := range strings.SplitSeq(out, "\n") {
@@ -228,8 +230,12 @@ func parseDpkgQuery(out string) (map[string]string, error) {
 		if len(f) != 3 || f[0] == "" {
 			return nil, fmt.Errorf("dpkg-query: unexpected line %q", clip(line))
 		}
-		if f[2] == "installed" {
+		switch f[2] {
+		case "not-installed", "config-files":
+		case "installed", "triggers-pending", "triggers-awaited":
 			installed[f[0]] = f[1]
+		default:
+			installed[f[0]] = f[1] + " (" + f[2] + ")"
 		}
 	}
 	return installed, nil

@@ -1,6 +1,7 @@
 package updates
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -119,23 +120,26 @@ func TestAptApplyParsersReject(t *testing.T) {
 }
 
 func TestParseDpkgQuery(t *testing.T) {
-	got, err := parseDpkgQuery("bash\t5.2.15-2+b8\tinstalled\nlibc6:i386\t2.36-9\tinstalled\nold\t1.0\tconfig-files\n\n")
+	got, err := parseDpkgQuery("bash\t5.2.15-2+b8\tinstalled\nlibc6:i386\t2.36-9\tinstalled\nold\t1.0\tconfig-files\n" +
+		"gone\t\tnot-installed\nbroken\t1.1\thalf-configured\ntrig\t2\ttriggers-pending\n\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got["bash"] != "5.2.15-2+b8" || got["libc6:i386"] != "2.36-9" {
+	want := map[string]string{"bash": "5.2.15-2+b8", "libc6:i386": "2.36-9", "broken": "1.1 (half-configured)", "trig": "2"}
+	if !maps.Equal(got, want) {
 		t.Errorf("got %v", got)
 	}
 }
 
 func TestDiffInstalled(t *testing.T) {
-	got := diffInstalled(map[string]string{"a": "1", "b": "1", "gone": "3"}, map[string]string{"a": "2", "b": "1", "new": "1"})
-	want := []Change{{"apt", "a", "1", "2"}, {"apt", "gone", "3", ""}, {"apt", "new", "", "1"}}
+	got := diffInstalled(map[string]string{"a": "1", "b": "1", "gone": "3", "h": "2 (half-configured)"},
+		map[string]string{"a": "2", "b": "1", "new": "1", "h": "3"})
+	want := []Change{{"apt", "a", "1", "2"}, {"apt", "gone", "3", ""}, {"apt", "h", "2 (half-configured)", "3"}, {"apt", "new", "", "1"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	undo := (&aptApplier{}).undoCommands(got)
-	if len(undo) != 1 || strings.Join(undo[0], " ") != "apt-get install a=1 gone=3 new-" {
+	if len(undo) != 1 || strings.Join(undo[0], " ") != "apt-get install a=1 gone=3 h=2 new-" {
 		t.Errorf("undo = %q", undo)
 	}
 }

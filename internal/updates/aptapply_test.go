@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,8 +60,8 @@ func mustRun(t *testing.T, dir string, env []string, argv ...string) string {
 func buildDeb(t *testing.T, work, outDir string, d aptDeb) {
 	t.Helper()
 	tree := filepath.Join(work, "build", d.name+"_"+d.version)
-	share := filepath.Join(tree, "usr", "share", "fmtest")
-	for _, dir := range []string{filepath.Join(tree, "DEBIAN"), share} {
+	share, etc := filepath.Join(tree, "usr", "share", "fmtest"), filepath.Join(tree, "etc", "fmtest")
+	for _, dir := range []string{filepath.Join(tree, "DEBIAN"), share, etc} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -69,6 +70,10 @@ func buildDeb(t *testing.T, work, outDir string, d aptDeb) {
 		d.name, d.version, d.control)
 	writeFile(t, filepath.Join(tree, "DEBIAN", "control"), control)
 	writeFile(t, filepath.Join(share, d.name), d.name+" "+d.version+"\n")
+	// A conffile that changes with every version: Apply must keep an
+	// edited one without asking.
+	writeFile(t, filepath.Join(etc, d.name+".conf"), d.name+" "+d.version+" default\n")
+	writeFile(t, filepath.Join(tree, "DEBIAN", "conffiles"), "/etc/fmtest/"+d.name+".conf\n")
 	mustRun(t, "", nil, "dpkg-deb", "--root-owner-group", "--build", tree, filepath.Join(outDir, d.name+"_"+d.version+"_all.deb"))
 }
 
@@ -218,6 +223,7 @@ func TestAptPlanPrivateRoot(t *testing.T) {
 	r := newAptRoot(t)
 	ctx := testCtx(t)
 	before := r.dpkgList(t)
+	status := snapshotFiles(t, []string{filepath.Join(r.admin, "status")})
 	tests := []struct {
 		name, policy string
 		exclude      []string
@@ -274,6 +280,9 @@ func TestAptPlanPrivateRoot(t *testing.T) {
 	if after := r.dpkgList(t); !slices.Equal(before, after) {
 		t.Errorf("Plan changed the private root's packages:\nbefore %q\nafter  %q", before, after)
 	}
+	if after := snapshotFiles(t, []string{filepath.Join(r.admin, "status")}); !maps.Equal(after, status) {
+		t.Error("Plan changed the private dpkg status file")
+	}
 }
 
 func TestAptPlanBadPolicy(t *testing.T) {
@@ -293,10 +302,14 @@ func TestAptApplyPrivateRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The operator edited fmtest-sec's config file: the upgrade keeps it,
+	// without a prompt, and leaves the new default next to it.
+	conf := filepath.Join(r.dir, "etc", "fmtest", "fmtest-sec.conf")
+	writeFile(t, conf, "edited by the operator\n")
 	cmd := p.Commands[0]
 	wantTail := []string{"install", "-y", "--no-remove", "--only-upgrade", "-o", "Dpkg::Options::=--force-confold",
 		"-o", "Dpkg::Options::=--force-confdef", "fmtest-sec=1.1"}
-	if cmd[0] != "apt-get" || !slices.Equal(cmd[len(cmd)-len(wantTail):], wantTail) {
+	if len(cmd) < len(wantTail) || cmd[0] != "apt-get" || !slices.Equal(cmd[len(cmd)-len(wantTail):], wantTail) {
 		t.Errorf("command = %q", cmd)
 	}
 	done, err := app.Apply(ctx, p, t.TempDir())
@@ -314,18 +327,28 @@ func TestAptApplyPrivateRoot(t *testing.T) {
 	if !slices.Equal(after, wantAfter) {
 		t.Errorf("dpkg-query after apply = %q, want %q (before %q)", after, wantAfter, before)
 	}
+	if got := mustRun(t, "", nil, "dpkg-query", "--admindir="+r.admin, "-W", "-f=${db:Status-Want}", "fmtest-held"); got != "hold" {
+		t.Errorf("fmtest-held is %q after apply, want hold", got)
+	}
+	if data, err := os.ReadFile(conf); err != nil || string(data) != "edited by the operator\n" {
+		t.Errorf("config file after apply: %q, %v", data, err)
+	}
+	if data, err := os.ReadFile(conf + ".dpkg-dist"); err != nil || string(data) != "fmtest-sec 1.1 default\n" {
+		t.Errorf("new default config file: %q, %v", data, err)
+	}
 	if err := app.Undo(ctx, done); !errors.Is(err, ErrNoAutomaticUndo) {
 		t.Errorf("Undo = %v, want ErrNoAutomaticUndo", err)
 	}
 	if got := r.dpkgList(t); !slices.Equal(got, wantAfter) {
 		t.Error("Undo changed packages")
 	}
-	// The listed undo command, run as an operator would (with -y and
-	// --allow-downgrades added), restores the exact previous state.
-	if len(done.UndoCommands) != 1 || !slices.Equal(done.UndoCommands[0][len(done.UndoCommands[0])-3:], []string{"install", "fmtest-dep-", "fmtest-sec=1.0"}) {
+	// The listed undo command, run as an operator would (answering yes
+	// and keeping the edited config file: -y, --allow-downgrades and
+	// --force-confold added), restores the exact previous state.
+	if len(done.UndoCommands) != 1 || !strings.HasSuffix(strings.Join(done.UndoCommands[0], " "), " install fmtest-dep- fmtest-sec=1.0") {
 		t.Fatalf("undo commands = %q", done.UndoCommands)
 	}
-	mustRun(t, "", append(r.env(), "DEBIAN_FRONTEND=noninteractive"), append(slices.Clone(done.UndoCommands[0]), "-y", "--allow-downgrades")...)
+	mustRun(t, "", append(r.env(), "DEBIAN_FRONTEND=noninteractive"), append(slices.Clone(done.UndoCommands[0]), "-y", "--allow-downgrades", "-o", "Dpkg::Options::=--force-confold")...)
 	if got := r.dpkgList(t); !slices.Equal(got, before) {
 		t.Errorf("after the undo command: %q, want %q", got, before)
 	}
@@ -350,6 +373,12 @@ func TestAptApplyRefused(t *testing.T) {
 	p.Items = []PlanItem{{Name: "--allow-remove-essential", To: "1", Selected: true}}
 	if _, err := app.Apply(ctx, p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "is not a package name and version") {
 		t.Fatalf("Apply of a forged plan: %v", err)
+	}
+	// apt-get fails (no such version): the error says so, nothing changed.
+	p.Items = []PlanItem{{Name: "fmtest-sec", From: "1.0", To: "9.9", Selected: true}}
+	done, err = app.Apply(ctx, p, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "applying apt upgrades (0 packages changed") || !strings.Contains(err.Error(), "9.9") || len(done.Changes) != 0 {
+		t.Fatalf("Apply of a missing version = %+v, %v", done, err)
 	}
 	if _, err := app.Apply(ctx, Plan{Manager: "pip"}, t.TempDir()); err == nil {
 		t.Fatal("Apply took a pip plan")
