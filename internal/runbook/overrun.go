@@ -68,6 +68,11 @@ type Overrun struct {
 	// services stopped, then starts and verifies them, recording its
 	// actions in env (OverrunRollback). Without it the policy postpones.
 	Rollback func(ctx context.Context, env *Env, point string) (Result, error)
+	// Unsafe, when set, says why restoring the rollback point now would
+	// lose data (the application wrote to the database since the point's
+	// step restarted it), or "": OverrunRollback then postpones instead,
+	// saying why.
+	Unsafe func() string
 }
 
 // OverrunOutcome is what the engine did when the window ran short
@@ -239,6 +244,11 @@ func (w *window) decide(now time.Time, st Step) decision {
 		case st.Critical:
 			return decision{act: actRun}
 		case w.point != "" && !w.restored && w.cfg.Rollback != nil:
+			if w.cfg.Unsafe != nil {
+				if why := w.cfg.Unsafe(); why != "" {
+					return decision{act: actPostpone, note: doesNotFit + " (not rolled back: " + why + ")"}
+				}
+			}
 			return decision{act: actRollback, note: doesNotFit}
 		case w.restored:
 			return decision{act: actPostpone, note: doesNotFit + " (this run's changes were already undone: nothing to roll back)"}

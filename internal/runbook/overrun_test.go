@@ -71,6 +71,11 @@ func TestOverrunDecide(t *testing.T) {
 			st: analyze, point: "/b/point-b.db", undone: true, want: actPostpone, note: "already undone"},
 		{name: "rollback: critical runs", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback}, now: end.Add(-time.Minute),
 			st: critical, point: "/b/point-b.db", want: actRun},
+		{name: "rollback: the application wrote since", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback,
+			Unsafe: func() string { return "the application has written to db-wal" }}, now: end.Add(-time.Minute),
+			st: analyze, point: "/b/point-b.db", want: actPostpone, note: "(not rolled back: the application has written to db-wal)"},
+		{name: "rollback: nothing written since", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback,
+			Unsafe: func() string { return "" }}, now: end.Add(-time.Minute), st: analyze, point: "/b/point-b.db", want: actRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

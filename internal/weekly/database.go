@@ -38,6 +38,9 @@ type databasePhase struct {
 	// downtime is what the optimize step has done so far, for its Undo
 	// and for recover.
 	downtime downtimeState
+	// served is the database as optimize left it, once restarted (nil:
+	// not recorded).
+	served *handoff[servedState]
 }
 
 // downtimeState is what the optimize step has done so far.

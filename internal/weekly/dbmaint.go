@@ -86,6 +86,10 @@ func (ph *databasePhase) dbOptimize(ctx context.Context, env *runbook.Env) (runb
 			return r, err
 		}
 		d.rollback(ctx, err)
+		return r, nil
+	}
+	if ph.served != nil && ph.downtime.restarted {
+		ph.served.put(stampDB(ph.db.Path, ph.now()))
 	}
 	return r, nil
 }

@@ -66,6 +66,9 @@ type runInputs struct {
 	// past are the durations of each step in earlier runs ("phase/step"):
 	// what window.overrun: extend expects of the steps left.
 	past map[string][]time.Duration
+	// served is the live database as the optimize step left it (written
+	// by database/optimize, read by window.overrun: rollback).
+	served *handoff[servedState]
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty
@@ -133,7 +136,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 		db: &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
 			configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,
 			failingSince: inputs.failingSince, pointA: &pointA, verdict: &integrity,
-			queries: &queries, regressionPercent: in.Thresholds.LatencyRegressionPercent},
+			queries: &queries, regressionPercent: in.Thresholds.LatencyRegressionPercent, served: inputs.served},
 		lg: &logsPhase{clock: clk, logs: logSrc, secrets: secrets, reportsDir: in.ReportsDir,
 			errorsPerWeek: in.Thresholds.ErrorsPerWeek, rotation: in.Logs},
 		perf: &performancePhase{clock: clk, metricsFile: in.Logs.MetricsFile, thresholds: in.Thresholds, topSample: p.d.TopSample,

@@ -93,7 +93,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	}
 	defer lock.Release()
 	var abandoned []history.Abandoned
-	var inputs runInputs
+	inputs := runInputs{served: &handoff[servedState]{}}
 	if store != nil {
 		defer store.Close()
 		if abandoned, err = p.readHistory(ctx, store, &inputs); err != nil {
@@ -116,6 +116,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	// A dry run has no journal: it changes nothing, not even the history.
 	overrun := p.in.Overrun
 	overrun.Past, overrun.Notifier, overrun.Rollback = inputs.past, opts.Notifier, p.rec.RollbackInRun
+	overrun.Unsafe = func() string { return inputs.served.get().writtenSince(p.in.Database.Path) }
 	if t := opts.Notify.Timeout(); t > 0 {
 		// The sender keeps to notify.timeout; the engine's bound is a backstop.
 		overrun.NotifyTimeout = t + time.Second
