@@ -42,28 +42,25 @@ func component(nums []int, i int) int {
 	return 0
 }
 
-// upgradeKind says how far to is from from: "major", "minor", "patch"
-// (any later release number), or "" when to is not later or either is not
-// made of release numbers.
+// upgradeKind says how far to is above from: "major", "minor" or
+// "patch" (any later release number), by the first release number that
+// differs; "" when to is not later or either is not release numbers.
 func upgradeKind(from, to string) string {
 	f, okF := ReleaseNumbers(from)
 	t, okT := ReleaseNumbers(to)
 	if !okF || !okT {
 		return ""
 	}
-	switch {
-	case component(t, 0) != component(f, 0):
-		return "major"
-	case component(t, 1) != component(f, 1):
-		return "minor"
-	}
-	n := max(len(f), len(t))
-	for i := 2; i < n; i++ {
-		if c := component(t, i) - component(f, i); c != 0 {
-			if c > 0 {
-				return "patch"
-			}
+	for i := range max(len(f), len(t)) {
+		switch c := component(t, i) - component(f, i); {
+		case c < 0:
 			return ""
+		case c > 0 && i == 0:
+			return "major"
+		case c > 0 && i == 1:
+			return "minor"
+		case c > 0:
+			return "patch"
 		}
 	}
 	return ""

@@ -122,21 +122,38 @@ func parseFreeze(t *testing.T, b []byte) PipFreeze {
 	return f
 }
 
-// TestPipApplierRealVenv: policy minor upgrades alpha and beta within 1.x
-// (never to 2.0.0), leaves the excluded gamma and the pre-release delta
-// alone, records what pip freeze shows, and Undo restores the exact freeze.
+// pipInstall installs pinned wheels of the offline index directly.
+func pipInstall(t *testing.T, venv string, env []string, reqs ...string) {
+	t.Helper()
+	args := append([]string{"-m", "pip", "install", "--disable-pip-version-check"}, reqs...)
+	_, stderr, code, err := ExecRunner{}.Run(context.Background(), "", env, append([]string{venvPython(venv)}, args...)...)
+	if err != nil || code != 0 {
+		t.Fatalf("pip install %v: exit %d, %v: %s", reqs, code, err, stderr)
+	}
+}
+
+// TestPipApplierRealVenv runs the real pip of one fresh virtualenv,
+// offline, through a sequence: apply and undo under minor, a failed
+// install, a refused plan, and the plans of every policy.
 func TestPipApplierRealVenv(t *testing.T) {
 	venv := realVenv(t)
 	env := offlineWheels(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, stderr, code, err := ExecRunner{}.Run(ctx, "", env, venvPython(venv), "-m", "pip", "install", "--disable-pip-version-check",
-		"alpha==1.0.0", "beta==1.0.0", "gamma==1.0.0", "delta==1.0.0rc1")
-	if err != nil || code != 0 {
-		t.Fatalf("installing the 1.0.0 wheels: exit %d, %v: %s", code, err, stderr)
-	}
-	before := freezeOf(t, venv, env)
+	pipInstall(t, venv, env, "alpha==1.0.0", "beta==1.0.0", "gamma==1.0.0", "delta==1.0.0rc1")
+	t.Run("minor apply and undo", func(t *testing.T) { testPipMinorApplyUndo(ctx, t, venv, env) })
+	t.Run("failed install", func(t *testing.T) { testPipFailedInstall(ctx, t, venv, env) })
+	t.Run("excluded dependency", func(t *testing.T) { testPipExcludedDependency(ctx, t, venv, env) })
+	pipInstall(t, venv, env, "gamma==1.1.0")
+	t.Run("policies", func(t *testing.T) { testPipPolicies(ctx, t, venv, env) })
+}
 
+// testPipMinorApplyUndo: policy minor upgrades alpha and beta within 1.x
+// (never to 2.0.0), leaves the excluded gamma and the pre-release delta
+// alone, records what pip freeze shows, and Undo restores the exact
+// freeze, uninstalling epsilon, which beta 1.1.0 pulled in.
+func testPipMinorApplyUndo(ctx context.Context, t *testing.T, venv string, env []string) {
+	before := freezeOf(t, venv, env)
 	a := NewPipApplier(ExecRunner{}, venv, PolicyMinor, []string{"Gamma"})
 	a.Env = env
 	plan, err := a.Plan(ctx)
@@ -174,6 +191,81 @@ func TestPipApplierRealVenv(t *testing.T) {
 	}
 }
 
+// testPipFailedInstall: a pin pip cannot satisfy fails Apply, which still
+// returns the snapshot; nothing changed, and Undo is harmless.
+func testPipFailedInstall(ctx context.Context, t *testing.T, venv string, env []string) {
+	before := freezeOf(t, venv, env)
+	a := NewPipApplier(ExecRunner{}, venv, PolicyMinor, nil)
+	a.Env = env
+	plan := Plan{Manager: "pip", Policy: PolicyMinor, Commands: [][]string{a.installCommand([]PlanItem{{Name: "alpha", To: "9.9.9"}})}}
+	done, err := a.Apply(ctx, plan, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "alpha==9.9.9") || !strings.Contains(err.Error(), "Undo restores it") {
+		t.Fatalf("err = %v; want pip's complaint about alpha==9.9.9", err)
+	}
+	if done.Snapshot == "" || len(done.Changes) != 0 {
+		t.Fatalf("applied %+v; want a snapshot and no changes", done)
+	}
+	if err := a.Undo(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	if got := freezeOf(t, venv, env); !bytes.Equal(got, before) {
+		t.Fatalf("pip freeze is\n%s\nwant\n%s", got, before)
+	}
+}
+
+// testPipExcludedDependency: beta 1.1.0 needs epsilon, which is excluded,
+// so the plan is refused and Apply installs nothing.
+func testPipExcludedDependency(ctx context.Context, t *testing.T, venv string, env []string) {
+	before := freezeOf(t, venv, env)
+	a := NewPipApplier(ExecRunner{}, venv, PolicyMinor, []string{"EPSILON"})
+	a.Env = env
+	plan, err := a.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.Refused, "epsilon ((new) -> 1.0.0), excluded") {
+		t.Fatalf("refused %q; want epsilon named", plan.Refused)
+	}
+	snapDir := t.TempDir()
+	if _, err := a.Apply(ctx, plan, snapDir); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("Apply of a refused plan: %v", err)
+	}
+	if left, _ := os.ReadDir(snapDir); len(left) != 0 || !bytes.Equal(freezeOf(t, venv, env), before) {
+		t.Fatalf("a refused plan left %v or changed pip freeze", left)
+	}
+}
+
+// testPipPolicies plans, without applying, under each policy, with alpha
+// 1.0.0, beta 1.0.0, gamma 1.1.0 and delta 1.0.0rc1 installed.
+func testPipPolicies(ctx context.Context, t *testing.T, venv string, env []string) {
+	for _, tt := range []struct {
+		policy string
+		want   map[string]string // selected name -> to
+	}{
+		{PolicyNone, map[string]string{}},
+		{PolicyPatch, map[string]string{"alpha": "1.0.1", "beta": "1.0.1"}},
+		{PolicyMinor, map[string]string{"alpha": "1.1.0", "beta": "1.1.0"}},
+		{PolicyAll, map[string]string{"alpha": "2.0.0", "beta": "2.0.0", "delta": "1.0.0", "gamma": "2.0.0"}},
+	} {
+		a := NewPipApplier(ExecRunner{}, venv, tt.policy, nil)
+		a.Env = env
+		plan, err := a.Plan(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.policy, err)
+		}
+		got := map[string]string{}
+		for _, it := range plan.Selected() {
+			got[it.Name] = it.To
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) || len(plan.Items) != 4 || (len(got) == 0) != (len(plan.Commands) == 0) {
+			t.Errorf("%s: selected %v, want %v; plan %+v", tt.policy, got, tt.want, plan)
+		}
+		if tt.policy == PolicyPatch {
+			checkPlanGolden(t, "pip_plan_patch", plan, venv)
+		}
+	}
+}
+
 // checkSnapshot: the snapshot is a private file in dir holding the freeze.
 func checkSnapshot(t *testing.T, path, dir string, freeze []byte) {
 	t.Helper()
@@ -206,43 +298,4 @@ func checkPlanGolden(t *testing.T, name string, p Plan, venv string) {
 		t.Fatal(err)
 	}
 	checkGolden(t, name, v)
-}
-
-// TestPipApplierPolicies plans, without applying, under each policy.
-func TestPipApplierPolicies(t *testing.T) {
-	venv := realVenv(t)
-	env := offlineWheels(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	_, stderr, code, err := ExecRunner{}.Run(ctx, "", env, venvPython(venv), "-m", "pip", "install", "--disable-pip-version-check",
-		"alpha==1.0.0", "gamma==1.1.0", "delta==1.0.0rc1")
-	if err != nil || code != 0 {
-		t.Fatalf("installing the wheels: exit %d, %v: %s", code, err, stderr)
-	}
-	for _, tt := range []struct {
-		policy string
-		want   map[string]string // selected name -> to
-	}{
-		{PolicyNone, map[string]string{}},
-		{PolicyPatch, map[string]string{"alpha": "1.0.1"}},
-		{PolicyMinor, map[string]string{"alpha": "1.1.0"}},
-		{PolicyAll, map[string]string{"alpha": "2.0.0", "delta": "1.0.0", "gamma": "2.0.0"}},
-	} {
-		a := NewPipApplier(ExecRunner{}, venv, tt.policy, nil)
-		a.Env = env
-		plan, err := a.Plan(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.policy, err)
-		}
-		got := map[string]string{}
-		for _, it := range plan.Selected() {
-			got[it.Name] = it.To
-		}
-		if fmt.Sprint(got) != fmt.Sprint(tt.want) || len(plan.Items) != 3 || (len(got) == 0) != (len(plan.Commands) == 0) {
-			t.Errorf("%s: selected %v, want %v; plan %+v", tt.policy, got, tt.want, plan)
-		}
-		if tt.policy == PolicyPatch {
-			checkPlanGolden(t, "pip_plan_patch", plan, venv)
-		}
-	}
 }
