@@ -195,6 +195,9 @@ func (a *PipApplier) dryRun(ctx context.Context, specs map[string]string) ([]Pip
 		args = append(args, specs[name])
 	}
 	out, stderr, err := a.pipStderr(ctx, args...)
+	if err != nil && bytes.Contains(stderr, []byte("no such option")) {
+		return nil, fmt.Errorf("planning the pip upgrades: the virtualenv's pip is older than 22.2 (no --dry-run --report); upgrade it with %s -m pip install --upgrade pip: %w", venvPython(a.venv), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("planning the pip upgrades (a dry run, nothing installed): %w", err)
 	}
@@ -265,6 +268,9 @@ func (a *PipApplier) decide(it *PlanItem, requested map[string]string) {
 		return
 	case a.policy == PolicyAll:
 		it.To, it.Selected, it.Why = to, true, "policy all"
+		if kind := upgradeKind(it.From, to); kind != "" {
+			it.Why = kind + " upgrade, policy all"
+		}
 		return
 	}
 	kind := upgradeKind(it.From, to)

@@ -232,3 +232,15 @@ func FuzzReleaseNumbers(f *testing.F) {
 		}
 	})
 }
+
+// TestPipPlanOldPip: a pip without --dry-run --report says to upgrade it.
+func TestPipPlanOldPip(t *testing.T) {
+	venv := fakeVenv(t, `case "$*" in
+*"list --outdated"*) echo '[{"name": "alpha", "version": "1.0.0", "latest_version": "1.0.1"}]';;
+*) printf '\nUsage:\n  python -m pip install [options]\n\nno such option: --dry-run\n' >&2; exit 2;;
+esac`)
+	_, err := NewPipApplier(ExecRunner{}, venv, PolicyPatch, nil).Plan(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "older than 22.2") {
+		t.Fatalf("err = %v", err)
+	}
+}
