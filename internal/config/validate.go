@@ -423,10 +423,21 @@ func (w Window) Spec() (WindowSpec, error) {
 // install by itself, and what happens when an update asks for a reboot.
 func (c Config) validateUpdates(add addFunc) {
 	u := c.Updates
-	oneOf(add, "updates.apt.apply", u.Apt.Apply, "none", "security", "all")
-	oneOf(add, "updates.pip.apply", u.Pip.Apply, "none", "patch", "minor", "all")
-	oneOf(add, "updates.npm.apply", u.Npm.Apply, "none", "patch", "minor", "all")
-	oneOf(add, "updates.reboot", u.Reboot, "never", "window-end", "now")
+	// Empty (a Config built in code, not read from a file) is the
+	// report-only default: none, and never for the reboot.
+	for _, k := range []struct {
+		key, v string
+		allowed []string
+	}{
+		{"updates.apt.apply", u.Apt.Apply, []string{"none", "security", "all"}},
+		{"updates.pip.apply", u.Pip.Apply, []string{"none", "patch", "minor", "all"}},
+		{"updates.npm.apply", u.Npm.Apply, []string{"none", "patch", "minor", "all"}},
+		{"updates.reboot", u.Reboot, []string{"never", "window-end", "now"}},
+	} {
+		if k.v != "" {
+			oneOf(add, k.key, k.v, k.allowed...)
+		}
+	}
 	for _, l := range []struct {
 		key  string
 		list []string

@@ -42,12 +42,37 @@ func dayOf(t time.Time, loc *time.Location) time.Time {
 }
 
 // startOn returns the window start on the calendar day of t (in the
-// window's zone), whatever weekday that is. time.Date normalises times that
-// fall into a DST gap, so the start always exists.
+// window's zone), whatever weekday that is (see WallTime: a start in a DST
+// gap is moved forward, startExists tells; a repeated time is its first).
 func (w Window) startOn(t time.Time) time.Time {
 	t = t.In(w.Location)
-	return time.Date(t.Year(), t.Month(), t.Day(), w.Hour, w.Minute, 0, 0, w.Location)
+	start, _ := WallTime(t.Year(), t.Month(), t.Day(), w.Hour, w.Minute, w.Location)
+	return start
 }
+
+// WallTime is hh:mm on a calendar day in loc as systemd's timers read it:
+// when the clocks go back and the time happens twice, its first
+// occurrence (time.Date may pick either); when it does not exist that day
+// (a DST gap), time.Date's time moved forward past the gap and false.
+func WallTime(y int, m time.Month, d, hour, minute int, loc *time.Location) (time.Time, bool) {
+	t := time.Date(y, m, d, hour, minute, 0, 0, loc)
+	if t.Hour() != hour || t.Minute() != minute {
+		return t, false
+	}
+	// An hour (or 30 minutes, Lord Howe) earlier reads the same: the
+	// first of two.
+	for _, back := range []time.Duration{time.Hour, 30 * time.Minute} {
+		if e := t.Add(-back); e.Hour() == hour && e.Minute() == minute && e.Day() == d {
+			return e, true
+		}
+	}
+	return t, true
+}
+
+// NextOnCalendar is the first window of the weekly calendar that starts
+// after t, blacked out or not, its start existing that day or not (see
+// Next): what `schedule show` lists, skipped ones included.
+func (w Window) NextOnCalendar(t time.Time) Span { return w.calendarNext(t) }
 
 // calendarCurrent is the most recent window by the weekly calendar alone
 // that started at or before t.

@@ -143,8 +143,9 @@ func TestNextSkipsAStartInADSTGap(t *testing.T) {
 	for _, tc := range []struct{ now, want time.Time }{
 		{time.Date(2027, 3, 27, 12, 0, 0, 0, berlin), time.Date(2027, 4, 4, 2, 30, 0, 0, berlin)},
 		{time.Date(2027, 3, 20, 12, 0, 0, 0, berlin), time.Date(2027, 3, 21, 2, 30, 0, 0, berlin)},
-		// The autumn change repeats 02:30: the window opens at the first.
-		{time.Date(2027, 10, 30, 12, 0, 0, 0, berlin), time.Date(2027, 10, 31, 2, 30, 0, 0, berlin)},
+		// The autumn change repeats 02:30: the window opens at the first
+		// (02:30 CEST, 00:30 UTC), when systemd's timer fires.
+		{time.Date(2027, 10, 30, 12, 0, 0, 0, berlin), time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC)},
 	} {
 		if got := w.Next(tc.now).Start; !got.Equal(tc.want) {
 			t.Errorf("Next(%s) = %s, want %s", tc.now, got, tc.want)

@@ -141,7 +141,7 @@ func Upcoming(w runbook.Window, notice time.Duration, now time.Time, n int) []Oc
 	// bound the walk.
 	limit := n + 53*(len(w.Blackout)+1)
 	for t, opened := now, 0; opened < n && len(out) < limit; {
-		span := cal.Next(t)
+		span := cal.NextOnCalendar(t)
 		t = span.Start
 		o := Occurrence{Window: span}
 		if b, out := w.BlackedOut(span); out {
@@ -165,8 +165,8 @@ func Upcoming(w runbook.Window, notice time.Duration, now time.Time, n int) []Oc
 func noticeFor(start time.Time, notice time.Duration) time.Time {
 	loc := start.Location()
 	wall := time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, time.UTC).Add(-notice)
-	n := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), 0, 0, loc)
-	if !onTheHour(n, wall.Hour(), wall.Minute()) {
+	n, ok := runbook.WallTime(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), loc)
+	if !ok {
 		return time.Time{}
 	}
 	return n
