@@ -426,7 +426,7 @@ func (c Config) validateUpdates(add addFunc) {
 	// Empty (a Config built in code, not read from a file) is the
 	// report-only default: none, and never for the reboot.
 	for _, k := range []struct {
-		key, v string
+		key, v  string
 		allowed []string
 	}{
 		{"updates.apt.apply", u.Apt.Apply, []string{"none", "security", "all"}},
