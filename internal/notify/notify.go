@@ -143,9 +143,9 @@ func (s *Sender) Send(ctx context.Context, m Message) []Result {
 	return out
 }
 
-func (s *Sender) sendOne(ctx context.Context, rawURL string, m Message) Result {
+func (s *Sender) sendOne(ctx context.Context, rawURL string, m Message) (res Result) {
 	start := time.Now()
-	res := Result{URL: config.NotifyURLRedacted(rawURL)}
+	res = Result{URL: config.NotifyURLRedacted(rawURL)}
 	defer func() { res.Elapsed = human.Seconds(time.Since(start)) }()
 	svc, err := (&router.ServiceRouter{}).Locate(rawURL)
 	if err != nil {
@@ -215,7 +215,7 @@ func (s *Sender) Overrun(ctx context.Context, revisedEnd time.Time, reason strin
 func (s *Sender) RolledBack(ctx context.Context, at time.Time, reason string) error {
 	return sendErr(s.Send(ctx, Message{Event: RolledBack,
 		Title: "FossaWork maintenance rolled back",
-		Body:  fmt.Sprintf("The maintenance run stopped at %s and is restoring its rollback point.\n%s", at.Format("Mon 2006-01-02 15:04 MST"), reason)}))
+		Body:  fmt.Sprintf("The maintenance run stopped at %s and restored its rollback point (the report says what was restored and checked).\n%s", at.Format("Mon 2006-01-02 15:04 MST"), reason)}))
 }
 
 // sendErr is the error of a send's failures, each with its destination.

@@ -199,7 +199,7 @@ func TestOverrunAndRolledBack(t *testing.T) {
 	}
 	got := h.got()
 	if len(got) != 2 || !strings.Contains(got[0], "now ends Sat 2026-11-28 07:30 UTC") || !strings.Contains(got[0], "3 steps left") ||
-		!strings.Contains(got[1], "restoring its rollback point") {
+		!strings.Contains(got[1], "restored its rollback point") {
 		t.Errorf("delivered %q", got)
 	}
 	bad := sender([]string{"generic+http://127.0.0.1:1/x"}, 100*time.Millisecond)

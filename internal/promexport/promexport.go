@@ -143,12 +143,12 @@ func backupMetrics(r *registry, backups []Backup, now time.Time) {
 	if len(backups) == 0 {
 		return
 	}
-	at := r.vec("fossamaint_backup_last_timestamp_seconds", "When the newest backup of each kind was taken (Unix time).", "kind")
-	age := r.vec("fossamaint_backup_age_seconds", "Age of the newest backup of each kind when the metrics were written.", "kind")
+	// No age gauge: the file is written once a week, so an age would
+	// stay what it was then; alert on time() - the timestamp instead.
+	at := r.vec("fossamaint_backup_last_timestamp_seconds", "When the newest backup of each kind was taken (Unix time); its age is time() minus this.", "kind")
 	size := r.vec("fossamaint_backup_size_bytes", "Size of the newest backup of each kind.", "kind")
 	for _, b := range backups {
 		at.WithLabelValues(b.Kind).Set(unix(b.Time))
-		age.WithLabelValues(b.Kind).Set(now.Sub(b.Time).Seconds())
 		size.WithLabelValues(b.Kind).Set(float64(b.Size))
 	}
 }

@@ -75,14 +75,20 @@ const (
 const dbDirWhy = "The database's directory is among them: SQLite writes its -wal and -shm files\n" +
 	"beside the database, and the VACUUM copy is swapped in by a rename there."
 
-func weeklyService(w runbook.Window, writable []string) *serviceSpec {
+func weeklyService(w runbook.Window, o runbook.Overrun, writable []string) *serviceSpec {
+	limit := w.Duration + time.Hour
+	if o.Policy == runbook.OverrunExtend {
+		// A legal extension must not run into the kill.
+		limit += o.MaxExtension
+	}
 	return &serviceSpec{
 		description: "fossamaint weekly maintenance of FossaWork",
 		argv:        JobArgs["weekly"],
-		// The engine postpones what no longer fits the window; this only
-		// bounds a hung run. SIGTERM stops it between steps (the
-		// in-flight step undone, the report written).
-		timeout:     w.Duration + time.Hour,
+		// The engine postpones what no longer fits the window (or extends
+		// it by at most window.max_extension); this only bounds a hung
+		// run, an hour past the latest end. SIGTERM stops it between
+		// steps (the in-flight step undone, the report written).
+		timeout:     limit,
 		success:     exitWarn + " " + exitOutside,
 		successWhy:  "1 (warnings, the report says what) and 3 (outside the window, a blackout date,\npostponed steps) are outcomes of the run, not failures of the unit.",
 		writable:    writable,

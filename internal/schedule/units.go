@@ -46,7 +46,7 @@ func Units(in *install.Installation, o Options) ([]Unit, error) {
 	writable := WritablePaths(in)
 	specs := []unitSpec{
 		{name: WeeklyTimer, timer: weeklyTimer(w)},
-		{name: WeeklyService, service: weeklyService(w, writable)},
+		{name: WeeklyService, service: weeklyService(w, in.Overrun, writable)},
 	}
 	if notice := in.Config.Window.Notice.D(); notice > 0 {
 		specs = append(specs,
@@ -73,8 +73,8 @@ func Units(in *install.Installation, o Options) ([]Unit, error) {
 // directory (lock, history, config snapshots), the reports, the
 // database's directory (the VACUUM copy and its swap; SQLite writes the
 // -wal and -shm files beside the database even to read it), the log tree
-// and its archive (rotation), the metrics file's directory (the sampler)
-// and the backup tree. Not the rest of root: the application's code,
+// and its archive (rotation), the metrics file's directory (the sampler),
+// the Prometheus textfile's directory and the backup tree. Not the rest of root: the application's code,
 // .env and data directory are only read on a schedule (a restore or a
 // rollback, which write them, are run by hand).
 func WritablePaths(in *install.Installation) []string {
@@ -82,6 +82,10 @@ func WritablePaths(in *install.Installation) []string {
 	paths := []string{in.StateDir, in.ReportsDir, filepath.Dir(in.Database.Path),
 		in.Logs.Dir, in.Logs.ErrorsDir, in.Logs.ArchiveDir, filepath.Dir(in.Logs.MetricsFile),
 		b.Dir, b.Layout.DailyDir, b.Layout.WeeklyDir, b.Layout.MaintenanceDir, b.PreRecoveryDir}
+	if tf := in.Config.Metrics.TextfilePath(in.StateDir); tf != "" {
+		// The Prometheus textfile, often in node_exporter's directory.
+		paths = append(paths, filepath.Dir(tf))
+	}
 	return outermost(paths)
 }
 

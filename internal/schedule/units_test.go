@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -166,5 +168,23 @@ func TestOnCalendarAgreesWithSystemd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWeeklyTimeoutCoversTheExtension: systemd never kills a run that
+// window.overrun: extend lets go past the window's end.
+func TestWeeklyTimeoutCoversTheExtension(t *testing.T) {
+	w := runbook.Window{Duration: 4 * time.Hour}
+	for _, tc := range []struct {
+		o    runbook.Overrun
+		want time.Duration
+	}{
+		{runbook.Overrun{}, 5 * time.Hour},
+		{runbook.Overrun{Policy: runbook.OverrunExtend, MaxExtension: 3 * time.Hour}, 8 * time.Hour},
+		{runbook.Overrun{Policy: runbook.OverrunRollback, MaxExtension: 3 * time.Hour}, 5 * time.Hour},
+	} {
+		if got := weeklyService(w, tc.o, nil).timeout; got != tc.want {
+			t.Errorf("%s: timeout %s, want %s", tc.o.Policy, got, tc.want)
+		}
 	}
 }

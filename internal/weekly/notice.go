@@ -95,6 +95,13 @@ func (p *Procedure) Notice(ctx context.Context) (*Notice, error) {
 		"the database swap keeps the original file (rollback point B, " + in.Backups.Layout.MaintenanceDir + "); any failure after the service stops restores it, restarts the service and checks it",
 		"afterwards, `fossamaint rollback` restores the run's rollback point and its .env snapshot, starts the services and probes the endpoints",
 	}
+	switch o := in.Overrun; o.Policy {
+	case runbook.OverrunExtend:
+		n.Rollback = append(n.Rollback, fmt.Sprintf("if the work outgrows the window it may run until %s (window.overrun: extend, window.max_extension %s); stakeholders are told the revised end",
+			n.WindowEnd.Add(o.MaxExtension).Format("15:04"), human.Duration(o.MaxExtension)))
+	case runbook.OverrunRollback:
+		n.Rollback = append(n.Rollback, "if the window closes before the work is done, the run stops and restores its rollback point, unless the application has written to the database since (window.overrun: rollback)")
+	}
 	return n, nil
 }
 
