@@ -101,12 +101,25 @@ func NotifyURLSecrets(raw string) []string {
 			}
 		}
 	}
-	for seg := range strings.SplitSeq(u.Path, "/") {
-		if randomLooking(seg) {
+	generic := strings.HasPrefix(u.Scheme, "generic")
+	for i, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		// A generic webhook's path after its first segment is its
+		// credential (Zapier's /hooks/catch/12345/abc9def/): shorter
+		// tokens count there, when they are not a plain word.
+		if randomLooking(seg) || (generic && i > 0 && len(seg) >= 5 && !plainWord(seg)) {
 			out = append(out, seg)
 		}
 	}
+	if u.Scheme == "pushover" {
+		// pushover://shoutrrr:TOKEN@USERKEY/: the host is the user key.
+		out = append(out, u.Hostname())
+	}
 	return slices.DeleteFunc(out, func(v string) bool { return !redact.Plausible(v) })
+}
+
+// plainWord is all lower-case letters and dashes ("catch", "webhook").
+func plainWord(seg string) bool {
+	return strings.Trim(seg, "abcdefghijklmnopqrstuvwxyz-") == ""
 }
 
 // randomLooking is a path segment or user name that is likely a token:
@@ -118,8 +131,21 @@ func randomLooking(seg string) bool {
 // NotifyURLRedacted is a notification URL safe to print: its secrets
 // (NotifyURLSecrets) replaced by redact.Marker.
 func NotifyURLRedacted(raw string) string {
-	if _, err := url.Parse(raw); err != nil {
+	u, err := url.Parse(raw)
+	if err != nil {
 		return redact.Marker
+	}
+	if strings.HasPrefix(u.Scheme, "generic") {
+		// Short numeric tokens are not Plausible secrets for the
+		// redaction of every output, but in this URL's path they are.
+		segs := strings.Split(u.Path, "/")
+		for i, seg := range segs {
+			if i > 1 && seg != "" && !plainWord(seg) {
+				segs[i] = redact.Marker
+			}
+		}
+		u.Path, u.RawPath = strings.Join(segs, "/"), ""
+		raw = u.String()
 	}
 	return redact.New(NotifyURLSecrets(raw)).URL(raw)
 }

@@ -63,6 +63,11 @@ func TestNotifyURLSecrets(t *testing.T) {
 		{"generic://h.example.com/webhook?@Authorization=Bearer%20tok3nvalue&template=json",
 			[]string{"Bearer tok3nvalue", "tok3nvalue"}, []string{"webhook", "json"}},
 		{"ntfy://user:s3cretpw@ntfy.example.com/alerts?token=tk_abcdef", []string{"s3cretpw", "tk_abcdef"}, []string{"alerts", "user"}},
+		// 12345 is not Plausible for every output's redaction; the
+		// URL's own display hides it (TestNotifyURLRedacted).
+		{"generic+https://hooks.zapier.com/hooks/catch/12345/b9xq2/", []string{"b9xq2"}, []string{"hooks", "catch"}},
+		{"pushover://shoutrrr:azGDORePK8gMaC0QOYAMyEEuzJnyUi@uQiRzpo4DXghDmr9QzzfQu27cmVRsG/?devices=phone",
+			[]string{"azGDORePK8gMaC0QOYAMyEEuzJnyUi", "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"}, []string{"shoutrrr", "phone"}},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			got := NotifyURLSecrets(tc.url)
@@ -100,5 +105,19 @@ func TestNotifySecretsReachRedaction(t *testing.T) {
 	}
 	if !strings.Contains(cfg.Notify.URLs[0], "Pa55word") {
 		t.Error("Redacted changed the original config")
+	}
+}
+
+// TestNotifyURLRedacted: a generic webhook's path after its first
+// segment is shown redacted, short numeric tokens included.
+func TestNotifyURLRedacted(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"generic+https://hooks.zapier.com/hooks/catch/12345/b9xq2/", "generic+https://hooks.zapier.com/hooks/catch/[REDACTED]/[REDACTED]/"},
+		{"generic+http://127.0.0.1:8080/hook", "generic+http://127.0.0.1:8080/hook"},
+		{"smtp://mailer:Pa55word@mail.example.com:587/?to=b@example.com", "smtp://mailer:[REDACTED]@mail.example.com:587/?to=b@example.com"},
+	} {
+		if got := NotifyURLRedacted(tc.url); got != tc.want {
+			t.Errorf("NotifyURLRedacted(%q) = %q, want %q", tc.url, got, tc.want)
+		}
 	}
 }
