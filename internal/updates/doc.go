@@ -1,10 +1,20 @@
 // Package updates reports pending updates of the maintained host and
 // application: OS packages (apt list --upgradable), the backend's Python
 // virtualenv (pip list --outdated) and the frontend's npm dependencies
-// (npm audit). It is report-only: nothing here installs, upgrades, fixes or
-// even refreshes package lists. The seed's `apt upgrade -y` and
-// `npm audit fix --force` break things inside a maintenance window; applying
-// updates is a policy decision taken elsewhere, if ever.
+// (npm audit). The checks are report-only: they install, upgrade, fix or
+// even refresh nothing.
+//
+// Applying is separate and by policy (apply.go, issue 14): an Applier per
+// manager (NewAptApplier, NewPipApplier, NewNpmApplier) makes a Plan that
+// changes nothing (what the policy selects and why, the exact commands,
+// what else they pull in; apt's simulation, pip's and npm's dry runs),
+// applies exactly that plan after taking what undoing it needs (pip
+// freeze, package.json and its lockfile), records each change as the tool
+// reports it afterwards (dpkg-query, pip freeze, the lockfile), and undoes
+// it (pip, npm) or lists the downgrade commands (apt: OS packages are
+// never downgraded automatically). The default policy, none, is the old
+// report-only behaviour. The seed's `apt upgrade -y` and `npm audit fix
+// --force` are never run: only selected packages at pinned versions.
 //
 // Commands run through the Runner interface, with argv only (never a shell
 // string) and bounded output. A tool, virtualenv, directory or lockfile that
