@@ -181,7 +181,11 @@ func (s *applyStep) apply(ctx context.Context, env *runbook.Env) (runbook.Result
 			errs = append(errs, err)
 		}
 	}
-	r.Tally(runbook.Tally{Verb: "upgraded", Object: "packages", Count: changed})
+	object := "packages"
+	if changed == 1 {
+		object = "package"
+	}
+	r.Tally(runbook.Tally{Verb: "upgraded", Object: object, Count: changed})
 	r.Metric("packages_upgraded", float64(changed), "count")
 	if !env.DryRun && !rebootBefore && exists(s.rebootFile) {
 		pkgs := rebootPackages(s.rebootFile)
