@@ -23,6 +23,9 @@ type fileApplier struct {
 	candidates map[string]string
 	exclude    []string
 	rebootFile string
+	// os makes it behave as apt's: no snapshot, the downgrade commands
+	// in UndoCommands, Undo refused with updates.ErrNoAutomaticUndo.
+	os bool
 }
 
 func (f *fileApplier) Manager() string { return f.manager }
@@ -71,11 +74,20 @@ func (f *fileApplier) Apply(_ context.Context, p updates.Plan, snapshotDir strin
 			_ = os.WriteFile(f.rebootFile+".pkgs", []byte("kernel\n"), 0o644)
 		}
 		a.Changes = append(a.Changes, updates.Change{Manager: f.manager, Name: it.Name, From: it.From, To: f.installed(it.Name)})
+		if f.os {
+			a.UndoCommands = append(a.UndoCommands, []string{"apt-get", "install", it.Name + "=" + it.From})
+		}
+	}
+	if f.os {
+		a.Snapshot = ""
 	}
 	return a, nil
 }
 
 func (f *fileApplier) Undo(_ context.Context, a updates.Applied) error {
+	if f.os {
+		return updates.ErrNoAutomaticUndo
+	}
 	if err := os.RemoveAll(f.pkgs()); err != nil {
 		return err
 	}

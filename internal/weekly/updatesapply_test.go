@@ -39,14 +39,16 @@ func applyTree(t *testing.T, policy string, candidates map[string]string, exclud
 	return tr, fa, recorder
 }
 
-func (tr *tree) applyProcedure(fa *fileApplier, recorder string, delay time.Duration) *Procedure {
+func (tr *tree) applyProcedure(fa *fileApplier, recorder string, delay time.Duration, more ...*fileApplier) *Procedure {
 	p := tr.procedure(nil, saturday)
 	p.d.Appliers = func(manager, policy string) (updates.Applier, error) {
-		if manager != fa.manager {
-			return nil, ErrNoApplier
+		for _, f := range append([]*fileApplier{fa}, more...) {
+			if manager == f.manager {
+				f.policy = policy
+				return f, nil
+			}
 		}
-		fa.policy = policy
-		return fa, nil
+		return nil, ErrNoApplier
 	}
 	def := RebootCommands{}.withDefaults()
 	p.d.Reboot = RebootCommands{Delay: delay, Now: []string{recorder, "systemctl", "reboot"},
@@ -220,5 +222,36 @@ func TestRebootAfterApply(t *testing.T) {
 				t.Errorf("findings %q, want %q", f, tt.finding)
 			}
 		})
+	}
+}
+
+// TestUndoLeavesOSPackages: when health fails after apt and pip updates,
+// pip's are undone and apt's are listed with their downgrade commands,
+// never run.
+func TestUndoLeavesOSPackages(t *testing.T) {
+	t.Parallel()
+	tr, fa, rec := applyTree(t, "minor", map[string]string{"flask": "broken"})
+	osDir := filepath.Join(tr.root, "os")
+	testkit.WriteFile(t, filepath.Join(osDir, "pkgs", "openssl"), []byte("3.0.14-1\n"), 0o644)
+	apt := &fileApplier{manager: "apt", dir: osDir, candidates: map[string]string{"openssl": "3.0.15-1"}, os: true}
+	tr.cfg.Updates.Apt.Enabled, tr.cfg.Updates.Apt.Apply = true, "security"
+	tr.cfg.Updates.Apt.ListFile = "no-list" // the report-only apt check reads a file, not the host
+	run, err := tr.applyProcedure(fa, rec, time.Minute, apt).Execute(context.Background(), Options{Only: []string{"updates", "postflight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, fa, "flask"); v != "3.0.0" {
+		t.Errorf("flask is %s after the undo", v)
+	}
+	if v := version(t, apt, "openssl"); v != "3.0.15-1" {
+		t.Errorf("openssl is %s: OS packages must not be downgraded", v)
+	}
+	undo, _ := run.Step("postflight", "undo-updates")
+	var evidence []string
+	for _, f := range undo.Findings {
+		evidence = append(evidence, f.Evidence)
+	}
+	if !slices.Contains(evidence, "apt-get install openssl=3.0.14-1") || !undo.Rolled || run.Status != runbook.RunRolledBack {
+		t.Errorf("undo-updates: rolled %v, run %s, findings %+v", undo.Rolled, run.Status, undo.Findings)
 	}
 }
