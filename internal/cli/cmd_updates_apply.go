@@ -77,10 +77,15 @@ func appliers(in *install.Installation, r updates.Runner) weekly.ApplierFactory 
 		if testAppliers != nil {
 			return testAppliers(in, manager, policy)
 		}
-		_ = r // the real Appliers run their commands through r
 		switch manager {
-		// The Appliers of issue 14 are wired here at merge, e.g.:
-		// case "pip": return updates.NewPipApplier(r, in.Updates.Pip.Venv, policy, in.UpdatePolicies.Pip.Exclude), nil
+		case "apt":
+			if in.Updates.Apt.ListFile != "" {
+				// The package state is a file (the demo's): apt's answer
+				// is not this installation's, so nothing is applied.
+				return nil, fmt.Errorf("apt: updates.apt.list_file is set, so apt's updates are only reported: %w", weekly.ErrNoApplier)
+			}
+			return updates.NewAptApplier(r, policy, in.UpdatePolicies.Apt.Exclude, updates.AptOptions{}), nil
+			// pip and npm are wired here at merge, one line each.
 		}
 		return nil, fmt.Errorf("%s: %w", manager, weekly.ErrNoApplier)
 	}
