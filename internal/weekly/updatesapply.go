@@ -339,3 +339,17 @@ func rebootPackages(rebootFile string) []string {
 	}
 	return out
 }
+
+// noticeUpdates is what the stakeholder notice says of updates: reported
+// only (every policy none), or which managers apply which policy.
+func noticeUpdates(pol install.UpdatePolicies) string {
+	active := pol.Active()
+	if len(active) == 0 {
+		return "checked and reported only: no update is applied in this window"
+	}
+	var parts []string
+	for _, m := range active {
+		parts = append(parts, m+" "+pol.For(m).Apply)
+	}
+	return "applied by policy (" + strings.Join(parts, ", ") + "), pip and npm undone if the application is unhealthy afterwards; a reboot they ask for: " + pol.Reboot
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/testkit"
 	"github.com/fossawork/fossamaint/internal/updates"
@@ -253,5 +254,18 @@ func TestUndoLeavesOSPackages(t *testing.T) {
 	}
 	if !slices.Contains(evidence, "apt-get install openssl=3.0.14-1") || !undo.Rolled || run.Status != runbook.RunRolledBack {
 		t.Errorf("undo-updates: rolled %v, run %s, findings %+v", undo.Rolled, run.Status, undo.Findings)
+	}
+}
+
+func TestNoticeUpdates(t *testing.T) {
+	none := install.UpdatePolicies{Apt: install.ManagerPolicy{Enabled: true, Apply: "none"}, Reboot: "window-end"}
+	if got := noticeUpdates(none); got != "checked and reported only: no update is applied in this window" {
+		t.Errorf("none: %q", got)
+	}
+	pol := none
+	pol.Apt.Apply, pol.Pip = "security", install.ManagerPolicy{Enabled: true, Apply: "minor"}
+	want := "applied by policy (apt security, pip minor), pip and npm undone if the application is unhealthy afterwards; a reboot they ask for: window-end"
+	if got := noticeUpdates(pol); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
