@@ -66,6 +66,9 @@ func (f *fileApplier) Apply(_ context.Context, p updates.Plan, snapshotDir strin
 		if err := os.WriteFile(filepath.Join(f.pkgs(), it.Name), []byte(it.To+"\n"), 0o644); err != nil {
 			return a, err
 		}
+		if it.To == "fails" {
+			return a, fmt.Errorf("installing %s: exit status 1", it.Name)
+		}
 		if it.To == "broken" {
 			_ = os.Remove(filepath.Join(f.pkgs(), "healthy"))
 		}

@@ -145,6 +145,12 @@ func (s *appliedSet) add(a appliedUpdate) {
 	s.list = append(s.list, a)
 }
 
+func (s *appliedSet) replace(list []appliedUpdate) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = list
+}
+
 func (s *appliedSet) all() []appliedUpdate {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -266,8 +272,8 @@ func (s *applyStep) recordChanges(ctx context.Context, runID string, changes []u
 // undo is the apply step's Undo (it failed or was interrupted): the
 // application updates applied so far are put back.
 func (s *applyStep) undo(ctx context.Context, env *runbook.Env) error {
-	_, err := undoApplied(ctx, env, s.set)
-	return err
+	_, undone, err := undoApplied(ctx, env, s.set)
+	return errors.Join(err, recordReversal(ctx, s.record, env.RunID(), undone))
 }
 
 // snapshotDir makes state_dir/updates/<run>/<manager>, each level 0700.

@@ -269,3 +269,24 @@ func TestNoticeUpdates(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestApplyFailureUndone: an Apply that fails halfway fails the step,
+// and the step's Undo puts the snapshot back.
+func TestApplyFailureUndone(t *testing.T) {
+	t.Parallel()
+	tr, fa, rec := applyTree(t, "all", map[string]string{"flask": "3.0.3", "requests": "fails"})
+	run, err := tr.applyProcedure(fa, rec, time.Minute).Execute(context.Background(), Options{Only: []string{"updates"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := run.Step("updates", "apply")
+	if st.Status != runbook.StatusFail || !st.Undone {
+		t.Errorf("apply: status %s, undone %v, error %q", st.Status, st.Undone, st.Error)
+	}
+	if v := version(t, fa, "flask"); v != "3.0.0" {
+		t.Errorf("flask is %s after the undo", v)
+	}
+	if got, want := recorded(t, tr, run.RunID), []string{"flask 3.0.0 3.0.3", "flask 3.0.3 3.0.0"}; !slices.Equal(got, want) {
+		t.Errorf("history %q, want %q", got, want)
+	}
+}

@@ -77,14 +77,13 @@ func (u *updatesUndo) run(ctx context.Context, env *runbook.Env) (runbook.Result
 	if app == 0 {
 		return r, nil
 	}
-	reverted, err := undoApplied(ctx, env, u.set)
+	reverted, undone, err := undoApplied(ctx, env, u.set)
+	if rerr := recordReversal(ctx, u.record, env.RunID(), undone); rerr != nil {
+		r.Finding(runbook.Warning, rerr.Error(), "the undone changes could not be recorded in the history")
+	}
 	if err != nil {
 		r.Finding(runbook.Critical, err.Error(), "undoing the application updates failed: the application may need manual attention")
 		return r, err
-	}
-	u.set.markUndone(reverted)
-	if rerr := u.recordReverted(ctx, env.RunID(), applied); rerr != nil {
-		r.Finding(runbook.Warning, rerr.Error(), "the undone changes could not be recorded in the history")
 	}
 	r.RolledBack()
 	r.Finding(runbook.Warning, strings.Join(reverted, "\n"), "postflight health failed (%s) after the application updates: reverted %d packages",
@@ -129,8 +128,10 @@ func (u *updatesUndo) verify(ctx context.Context, env *runbook.Env, r *runbook.R
 	}
 }
 
-func (u *updatesUndo) recordReverted(ctx context.Context, runID string, applied []appliedUpdate) error {
-	if u.record == nil {
+// recordReversal records the undone application changes as changes back
+// (from the upgraded version to the previous one).
+func recordReversal(ctx context.Context, record func(context.Context, []history.UpdateChange) error, runID string, applied []appliedUpdate) error {
+	if record == nil {
 		return nil
 	}
 	var rows []history.UpdateChange
@@ -142,36 +143,46 @@ func (u *updatesUndo) recordReverted(ctx context.Context, runID string, applied 
 			rows = append(rows, history.UpdateChange{RunID: runID, Manager: c.Manager, Package: c.Name, From: c.To, To: c.From})
 		}
 	}
-	return u.record(context.WithoutCancel(ctx), rows)
+	if len(rows) == 0 {
+		return nil
+	}
+	return record(context.WithoutCancel(ctx), rows)
 }
 
 // undoApplied undoes the application updates in set, newest first, and
-// returns what was reverted ("pip requests 2.32.3 -> 2.31.0"). OS
+// returns what was reverted ("pip requests 2.32.3 -> 2.31.0") and the
+// updates undone, which leave set (so nothing is undone twice). OS
 // packages (updates.ErrNoAutomaticUndo) are left alone.
-func undoApplied(ctx context.Context, env *runbook.Env, set *appliedSet) ([]string, error) {
+func undoApplied(ctx context.Context, env *runbook.Env, set *appliedSet) ([]string, []appliedUpdate, error) {
 	all := set.all()
 	var reverted []string
+	var undone, kept []appliedUpdate
 	var errs []error
 	for i := len(all) - 1; i >= 0; i-- {
 		a := all[i]
 		if a.applied.Manager == "apt" {
+			kept = append(kept, a)
 			continue
 		}
 		err := env.Do(ctx, fmt.Sprintf("undo the %s updates from %s", a.applied.Manager, a.applied.Snapshot), func(ctx context.Context) error {
 			return a.applier.Undo(ctx, a.applied)
 		})
-		if errors.Is(err, updates.ErrNoAutomaticUndo) {
-			continue
-		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("undoing the %s updates: %w", a.applied.Manager, err))
+			kept = append(kept, a)
+			if !errors.Is(err, updates.ErrNoAutomaticUndo) {
+				errs = append(errs, fmt.Errorf("undoing the %s updates: %w", a.applied.Manager, err))
+			}
 			continue
 		}
+		undone = append(undone, a)
 		for _, c := range a.applied.Changes {
 			reverted = append(reverted, fmt.Sprintf("%s %s %s -> %s", c.Manager, c.Name, c.To, c.From))
 		}
 	}
-	return reverted, errors.Join(errs...)
+	slices.Reverse(kept)
+	set.replace(kept)
+	set.markUndone(reverted)
+	return reverted, undone, errors.Join(errs...)
 }
 
 func commandLines(cmds [][]string) string {
