@@ -101,9 +101,7 @@ func newTree(t *testing.T, errors int) *tree {
 	cfg.Root = root
 	cfg.StateDir = "state"
 	cfg.Window.Timezone = "UTC"
-	// The checks are off; the policies are the defaults (apply: none).
-	cfg.Updates = config.Updates{Reboot: "window-end", Apt: config.AptUpdates{Apply: "none"},
-		Pip: config.PipUpdates{Apply: "none"}, Npm: config.NpmUpdates{Apply: "none"}}
+	cfg.Updates = config.Updates{}
 	cfg.Security.TLSCerts = nil
 	cfg.Security.HostLogs = []string{"host/auth.log"}
 	cfg.Services = config.Services{Manager: "none", ReadyTimeout: config.Duration(5 * time.Second)}
