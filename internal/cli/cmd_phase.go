@@ -23,7 +23,7 @@ var phaseCommands = []phaseCmd{
 	{"", "preflight", "preflight", "Pre-maintenance verification: today's backup, resources, recent errors, latency baseline",
 		"  fossamaint preflight --config fossamaint.yaml --json", nil},
 	{"updates", "check", "updates", "Report pending apt, pip and npm updates (nothing is installed)",
-		"  fossamaint updates check --json", nil},
+		"  fossamaint updates check --json", []string{"updates/apply"}},
 	{"logs", "tidy", "logs", "The logs phase alone: the week's analysis (kept in the reports directory), then rotation: compress, archive, delete",
 		"  fossamaint logs tidy --dry-run", nil},
 	{"perf", "trends", "performance", "CPU, memory and disk trends of the last 7 days; top processes now (the weekly run's benchmark is `perf bench`)",
@@ -61,6 +61,8 @@ func (a *app) phaseCmds() []*cobra.Command {
 // subcommands are a parent's commands beyond its phase command.
 func (a *app) subcommands(parent string) []*cobra.Command {
 	switch parent {
+	case "updates":
+		return []*cobra.Command{a.updatesPlanCmd(), a.updatesApplyCmd()}
 	case "db":
 		return a.dbCmds()
 	case "backup":

@@ -65,6 +65,7 @@ outside the window it first says that a real run now would be refused.`,
 
 func (a *app) runWeekly(ctx context.Context, in *install.Installation, f weeklyFlags) (*runbook.Run, error) {
 	proc := a.procedure(in)
+	a.weekly = proc
 	pr := a.newProgress()
 	sender := a.sender(in)
 	run, err := proc.Execute(ctx, weekly.Options{
@@ -96,6 +97,7 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		}
 		where = paths.Markdown
 		a.notifyEnd(ctx, in, run, where)
+		defer a.rebootIfDue(ctx) // updates.reboot: now, after the summary too
 		if asJSON {
 			if err := report.Render(a.stdout, "json", run, opts); err != nil {
 				return err

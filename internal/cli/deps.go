@@ -53,11 +53,14 @@ func (a *app) recovery(in *install.Installation) *recovery.Kit {
 
 // procedure wires the real side effects for the installation.
 func (a *app) procedure(in *install.Installation) *weekly.Procedure {
+	runner := updates.ExecRunner{}
 	return weekly.New(weekly.Deps{
-		Install: in,
-		Checker: &health.Checker{},
-		Runner:  updates.ExecRunner{},
-		Now:     a.now,
+		Install:  in,
+		Checker:  &health.Checker{},
+		Runner:   runner,
+		Appliers: appliers(in, runner),
+		Reboot:   testReboot,
+		Now:      a.now,
 		// The weekly benchmark authenticates as perf bench does.
 		BenchAuth: os.Getenv(benchAuthEnv),
 	})

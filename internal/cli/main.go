@@ -12,6 +12,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/redact"
+	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
 // app carries what every command shares; no globals.
@@ -29,6 +30,9 @@ type app struct {
 	now func() time.Time
 	// noColor is --no-color (see progress.go for NO_COLOR and TERM=dumb).
 	noColor bool
+	// weekly is the procedure of the run `weekly` made, for its reboot
+	// after the report (updates.reboot: now).
+	weekly *weekly.Procedure
 }
 
 // Main runs the CLI with args (without the program name) and returns the

@@ -12,6 +12,9 @@
 // drift from it; Previous finds the run a new one is compared with (one
 // row), Compare makes the comparison the report shows, and Weeks the rows
 // of `fossamaint history`.
+// Updates (updates.go): every package a run upgraded, or put back when it
+// undid its updates, is a row of update_changes (run, manager, package,
+// from, to), created on first use.
 // Of fossamaint it imports runbook for the Run type, may open its store
 // through internal/sqlitedb, and may use the leaf helpers; nothing else
 // (internal/archtest checks this).

@@ -44,8 +44,11 @@ type Installation struct {
 	Logs       Logs
 	Security   Security
 	Updates    config.Updates
-	Services   Services
-	Health     Health
+	// UpdatePolicies are updates.*.apply, exclude, build and reboot: what
+	// the weekly run and `updates apply` install (policies.go).
+	UpdatePolicies UpdatePolicies
+	Services       Services
+	Health         Health
 }
 
 // Database is the application's SQLite database and how it is maintained.
@@ -193,8 +196,9 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 			CompressAfter: cfg.Logs.CompressAfter.D(), ArchiveAfter: cfg.Logs.ArchiveAfter.D(),
 			DeleteAfter: cfg.Logs.DeleteArchivesAfter.D(),
 		},
-		Security: resolveSecurity(cfg),
-		Updates:  resolveUpdates(cfg),
+		Security:       resolveSecurity(cfg),
+		Updates:        resolveUpdates(cfg),
+		UpdatePolicies: resolvePolicies(cfg),
 		Services: Services{ManagerName: cfg.Services.Manager, Manager: mgr,
 			ReadyTimeout: cfg.Services.ReadyTimeout.D(), Units: resolveUnits(cfg)},
 		Health: Health{Checks: health.FromConfig(cfg.Health.Endpoints, cfg.Health.Timeout.D()), Timeout: cfg.Health.Timeout.D(),

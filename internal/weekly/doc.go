@@ -10,6 +10,13 @@
 // the installation (its load, memory, disks, packages, processes, auth
 // logs) set Result.Scope to runbook.ScopeHost (hostscope.go).
 //
+// Updates (updatesapply.go, updatesundo.go, reboot.go): updates/apply runs
+// the Appliers (package updates, made by Deps.Appliers) of the managers
+// whose updates.*.apply is not none and hands what it applied to
+// postflight: undo-updates puts pip and npm back when the endpoints or the
+// comprehensive check failed (the run is rolled back), reboot acts on a
+// reboot-required file the updates made, per updates.reboot.
+//
 // Metrics (Result.Metric) carry full-precision values in one of a small
 // vocabulary of units (MetricUnits, units.go), never "": "s" for every
 // duration and age (never ms or hours), "bytes", "%" for a percentage

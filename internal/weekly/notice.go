@@ -77,7 +77,7 @@ func (p *Procedure) Notice(ctx context.Context) (*Notice, error) {
 	host, _ := os.Hostname()
 	n := &Notice{Host: host, Root: in.Root, WindowStart: span.Start.In(loc), WindowEnd: span.End.In(loc), Zone: loc.String(),
 		SkippedByConfig: p.skippedByConfig(), Vacuum: p.expectVacuum(ctx),
-		Updates: "checked and reported only: no update is applied in this window"}
+		Updates: noticeUpdates(in.UpdatePolicies)}
 	n.Cancelled = cancelled(in.Window, now, span)
 	for _, ph := range p.plan(PhaseNames, runInputs{}).Phases {
 		np := NoticePhase{Name: ph.Name, Title: ph.Title}

@@ -1,13 +1,16 @@
 package weekly
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/health"
+	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -35,6 +38,11 @@ type Deps struct {
 	// BenchAuth is sent as the Authorization header of the benchmark's
 	// requests (never shown).
 	BenchAuth string
+	// Appliers make the Applier of each package manager whose updates
+	// are applied (updates.*.apply); nil: none can be (cli wires them).
+	Appliers ApplierFactory
+	// Reboot are the reboot commands (zero: the real ones).
+	Reboot RebootCommands
 }
 
 // Procedure is the weekly run of one installation.
@@ -42,6 +50,8 @@ type Procedure struct {
 	d   Deps
 	in  *install.Installation
 	rec *recovery.Kit
+	// rebootDue is set by postflight/reboot under updates.reboot: now.
+	rebootDue atomic.Bool
 }
 
 // New returns the procedure for deps.
@@ -52,6 +62,7 @@ func New(d Deps) *Procedure {
 	if d.Checker == nil {
 		d.Checker = &health.Checker{}
 	}
+	d.Reboot = d.Reboot.withDefaults()
 	return &Procedure{d: d, in: d.Install, rec: recovery.New(d.Install, d.Checker, d.Now)}
 }
 
@@ -69,6 +80,9 @@ type runInputs struct {
 	// served is the live database as the optimize step left it (written
 	// by database/optimize, read by window.overrun: rollback).
 	served *handoff[servedState]
+	// recordUpdates writes the packages this run changes into the
+	// history (nil: a dry run).
+	recordUpdates func(context.Context, []history.UpdateChange) error
 }
 
 // Plan returns the phases selected by only and skip (phase names; empty
@@ -112,6 +126,11 @@ type wired struct {
 	post       *postflightPhase
 	secUpdates *securityUpdates
 	bench      *apiBench
+	// applied updates: updates/apply -> postflight/undo-updates, reboot
+	apply  *applyStep
+	undo   *updatesUndo
+	reboot *rebootStep
+	health *healthWatch
 }
 
 func (p *Procedure) wire(names []string, inputs runInputs) *wired {
@@ -129,6 +148,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	secrets := &secretSource{in: in}
 	endpoints := &endpointSource{checker: p.d.Checker, checks: in.Health.Checks}
 	backups := &backupMaker{in: in, now: p.d.Now}
+	applied, watch := &appliedSet{}, &healthWatch{}
 	return &wired{
 		pre: &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
 			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc},
@@ -151,6 +171,13 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 		// preflight/latency-baseline -> performance/api-benchmark -> postflight/latency
 		bench: &apiBench{clock: clk, cfg: in.Health.Benchmark, checks: in.Health.Checks, timeout: in.Health.Timeout,
 			auth: p.d.BenchAuth, reportsDir: in.ReportsDir, regressionPercent: in.Thresholds.LatencyRegressionPercent},
+		apply: &applyStep{planner: planner{policies: in.UpdatePolicies, factory: p.d.Appliers}, stateDir: in.StateDir,
+			rebootFile: in.UpdatePolicies.RebootRequiredFile, record: inputs.recordUpdates, set: applied, owner: owner},
+		undo: &updatesUndo{set: applied, health: watch, rec: p.rec, services: in.Services, checker: p.d.Checker,
+			checks: in.Health.Checks, record: inputs.recordUpdates},
+		reboot: &rebootStep{set: applied, policy: in.UpdatePolicies.Reboot, file: in.UpdatePolicies.RebootRequiredFile,
+			runner: p.d.Runner, cmds: p.d.Reboot, due: &p.rebootDue},
+		health: watch,
 	}
 }
 
@@ -171,15 +198,20 @@ func (w *wired) preflight() runbook.Phase {
 	}}
 }
 
-// updates is the seed's "System Updates and Security Patches", report-only:
-// the seed's unconditional `apt upgrade -y` and `npm audit fix --force`
-// break things inside a window, so nothing here installs anything.
+// updates is the seed's "System Updates and Security Patches": the
+// report-only checks, then what updates.*.apply allows, never more (the
+// seed's unconditional `apt upgrade -y` and `npm audit fix --force`
+// break things inside a window). With every policy none (the default)
+// nothing is installed.
 func (w *wired) updates() runbook.Phase {
 	upd := w.upd
 	return runbook.Phase{Name: "updates", Title: "System updates and security patches", Steps: []runbook.Step{
 		{Name: "apt", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.aptUpdates},
 		{Name: "pip", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.pipUpdates},
 		{Name: "npm", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Run: upd.npmAudit},
+		// -> applied (each Applied with its snapshot, the reboot flag);
+		// its Undo puts the application updates back
+		{Name: "apply", Kind: runbook.Mutating, Budget: 20 * time.Minute, Run: w.apply.apply, Undo: w.apply.undo},
 	}}
 }
 
@@ -272,12 +304,17 @@ func (w *wired) postflight() runbook.Phase {
 	post := w.post
 	return runbook.Phase{Name: "postflight", Title: "Post-maintenance verification", Steps: []runbook.Step{
 		{Name: "services", Kind: runbook.Mutating, Budget: 2 * time.Minute, Critical: true, Run: post.ensureServices},
-		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.endpointsUp},
-		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: post.comprehensive},
+		// -> health (whether they failed)
+		{Name: "endpoints", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: w.health.watch("endpoints", post.endpointsUp)},
+		{Name: "comprehensive-health", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Critical: true, Run: w.health.watch("comprehensive-health", post.comprehensive)},
+		// applied, health: undo the application updates when health failed
+		{Name: "undo-updates", Kind: runbook.Mutating, Budget: 10 * time.Minute, Critical: true, Run: w.undo.run},
 		// the host's disks, memory and load (Scope host)
 		{Name: "resources", Kind: runbook.ReadOnly, Budget: time.Minute, Critical: true, Run: post.resources},
 		// bench: the short benchmark after maintenance, compared with preflight's, written
 		{Name: "latency", Kind: runbook.Mutating, Budget: w.bench.budget(w.bench.cfg.BaselineDuration), Critical: true, Run: w.bench.after},
+		// applied (the reboot flag, undone): per updates.reboot, last
+		{Name: "reboot", Kind: runbook.Mutating, Budget: time.Minute, Critical: true, Run: w.reboot.run},
 	}}
 }
 

@@ -104,6 +104,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	var journal runbook.Journal
 	if store != nil && !opts.DryRun {
 		mark, journal = store, store
+		inputs.recordUpdates = store.RecordUpdateChanges
 	}
 	plan := p.withNotify(ctx, p.withRecovery(withoutSteps(p.plan(names, inputs), opts.SkipSteps), abandoned, mark), opts.Notify, store)
 

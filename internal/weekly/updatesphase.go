@@ -12,8 +12,9 @@ import (
 	"github.com/fossawork/fossamaint/internal/updates"
 )
 
-// updatesPhase is the seed's "System Updates and Security Patches",
-// report-only.
+// updatesPhase is the report-only checks of the seed's "System Updates
+// and Security Patches"; applying by policy is updates/apply
+// (updatesapply.go).
 type updatesPhase struct {
 	upd    config.Updates
 	runner updates.Runner
