@@ -85,7 +85,8 @@ func appliers(in *install.Installation, r updates.Runner) weekly.ApplierFactory 
 				return nil, fmt.Errorf("apt: updates.apt.list_file is set, so apt's updates are only reported: %w", weekly.ErrNoApplier)
 			}
 			return updates.NewAptApplier(r, policy, in.UpdatePolicies.Apt.Exclude, updates.AptOptions{}), nil
-			// pip and npm are wired here at merge, one line each.
+		case "pip":
+			return updates.NewPipApplier(r, in.Updates.Pip.Venv, policy, in.UpdatePolicies.Pip.Exclude), nil
 		}
 		return nil, fmt.Errorf("%s: %w", manager, weekly.ErrNoApplier)
 	}
