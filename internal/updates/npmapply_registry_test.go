@@ -26,6 +26,8 @@ import (
 // testRegistry is a local npm registry.
 type testRegistry struct {
 	URL string
+	// Close stops serving: npm then finds the registry down.
+	Close func()
 	// dir holds the tarballs npm pack wrote.
 	dir string
 	// tarballs maps a package name to its versions' tarball file names.
@@ -91,7 +93,7 @@ func newTestRegistry(t *testing.T, pkgs map[string][]string) *testRegistry {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(reg.serve))
 	t.Cleanup(srv.Close)
-	reg.URL = srv.URL
+	reg.URL, reg.Close = srv.URL, srv.Close
 	return reg
 }
 

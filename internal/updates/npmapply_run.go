@@ -44,6 +44,7 @@ func (a *npmApplier) Apply(ctx context.Context, p Plan, snapshotDir string) (App
 	if out.Snapshot, err = a.snapshot(snapshotDir); err != nil {
 		return out, err
 	}
+	out.UndoCommands = a.undoCommands(out.Snapshot)
 	undo := fmt.Sprintf("undo restores package.json and the lockfile from %s", out.Snapshot)
 	for _, argv := range p.Commands[:2] { // npm install, npm ci
 		if err := a.run(ctx, argv); err != nil {
@@ -95,6 +96,19 @@ func (a *npmApplier) Undo(ctx context.Context, ap Applied) error {
 		}
 	}
 	return nil
+}
+
+// undoCommands are Undo's steps as commands an operator can run from
+// anywhere (the report lists them): the snapshot's files copied back, and
+// npm ci in the frontend; then the build, if configured, in dir.
+func (a *npmApplier) undoCommands(snapshot string) [][]string {
+	var cmds [][]string
+	for _, name := range append([]string{"package.json"}, npmLockfiles...) {
+		if exists(filepath.Join(snapshot, name)) {
+			cmds = append(cmds, []string{"cp", filepath.Join(snapshot, name), filepath.Join(a.dir, name)})
+		}
+	}
+	return append(cmds, []string{"npm", "ci", "--prefix", a.dir, "--no-audit", "--no-fund"})
 }
 
 // run runs one command in the frontend directory; a non-zero exit is an

@@ -37,6 +37,11 @@ func parseSemver(s string) (semver, bool) {
 			return semver{}, false
 		}
 		v.pre = strings.Split(pre, ".")
+		for _, id := range v.pre {
+			if id == "" || strings.Trim(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
+				return semver{}, false
+			}
+		}
 	}
 	return v, true
 }

@@ -1,12 +1,15 @@
 package updates
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseSemver(t *testing.T) {
 	for s, ok := range map[string]bool{
 		"1.2.3": true, "v1.2.3": true, "0.0.0": true, "1.2.3-beta.1": true, "1.2.3+build.5": true,
 		"1.2": false, "1.2.3.4": false, "01.2.3": false, "1.2.x": false, "^1.2.3": false, "": false,
-		"1.2.3-": false, "git": false, "-1.2.3": false, "1.-2.3": false,
+		"1.2.3-": false, "1.2.3-a b": false, "1.2.3-a..b": false, "1.2.3-ok-1.x": true, "git": false, "-1.2.3": false, "1.-2.3": false,
 	} {
 		if _, got := parseSemver(s); got != ok {
 			t.Errorf("parseSemver(%q) ok = %v; want %v", s, got, ok)
@@ -94,4 +97,30 @@ func TestInSemverRange(t *testing.T) {
 			t.Errorf("inSemverRange(%s, %q) = %v, %v; want %v, %v", tt.v, tt.rng, in, ok, tt.in, tt.ok)
 		}
 	}
+}
+
+// FuzzNpmSemver: versions and ranges from a registry or an advisory are
+// input; none may panic, and a parsed version is in its own exact range
+// (its string without build metadata, a comparator of its own).
+func FuzzNpmSemver(f *testing.F) {
+	for _, s := range []string{"1.2.3", "1.0.0-rc.1", "<1.0.1", ">=2.0.0 <2.3.1 || 1.0.0 - 1.2.0", "<=1.2.3.4", ">=1", "-", "||", "<"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, version, rng string) {
+		_, _ = inSemverRange(semver{major: 1}, rng)
+		v, ok := parseSemver(version)
+		if !ok {
+			return
+		}
+		if compareSemver(v, v) != 0 {
+			t.Errorf("%q is not equal to itself", version)
+		}
+		if _, kind := npmPolicyAllows(PolicyMinor, v, v); kind == "" {
+			t.Errorf("no kind for %q", version)
+		}
+		exact, _, _ := strings.Cut(strings.TrimLeft(strings.TrimSpace(version), "v="), "+")
+		if in, ok := inSemverRange(v, exact); !strings.ContainsAny(exact, " |<>=") && (!in || !ok) {
+			t.Errorf("%q is not in its own range %q: %v, %v", version, exact, in, ok)
+		}
+	})
 }

@@ -166,8 +166,8 @@ func equalMaps(a, b map[string]string) bool {
 
 // TestNpmApplierApplyUndo applies policy minor with beta excluded: alpha
 // and zeta move within the policy, nothing reaches 2.0.0, beta stays;
-// the record is the lockfile's; Undo brings back the exact lockfile,
-// package.json, node_modules and build.
+// the record is the lockfile's; Undo, with the registry down, brings
+// back the exact lockfile, package.json, node_modules and build.
 func TestNpmApplierApplyUndo(t *testing.T) {
 	f := newTestFrontend(t)
 	pkgJSON, lock := f.read(t, "package.json"), f.read(t, "package-lock.json")
@@ -208,6 +208,8 @@ func TestNpmApplierApplyUndo(t *testing.T) {
 		}
 	}
 
+	// The old tarballs are in npm's cache: Undo needs no registry.
+	f.reg.Close()
 	if err := ap.Undo(ctx, applied); err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +243,15 @@ func TestNpmApplierBuildFails(t *testing.T) {
 	}
 	if len(applied.Changes) != 3 || applied.Snapshot == "" {
 		t.Fatalf("applied = %+v; want the three patch upgrades and a snapshot", applied)
+	}
+	// The commands the report lists undo it by hand, from anywhere.
+	for _, argv := range applied.UndoCommands {
+		if out, stderr, code, err := (envRunner{f.env}).Run(ctx, t.TempDir(), nil, argv...); err != nil || code != 0 {
+			t.Fatalf("%q: exit %d, %v\n%s%s", argv, code, err, out, stderr)
+		}
+	}
+	if f.read(t, "package-lock.json") != lock || f.installed(t, "alpha") != "1.0.0" {
+		t.Errorf("the undo commands %q did not restore the lockfile and node_modules", applied.UndoCommands)
 	}
 	// The build fails on the old versions too: Undo says so, after
 	// restoring them.
