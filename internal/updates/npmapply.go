@@ -66,8 +66,8 @@ type npmOutdated struct {
 	Latest  string `json:"latest"`
 }
 
-// Plan implements Applier. It changes nothing, not even the cache's idea
-// of what is installed.
+// Plan implements Applier. It changes nothing in the frontend (npm
+// refreshes its own cache of the registry's answers).
 func (a *npmApplier) Plan(ctx context.Context) (Plan, error) {
 	p := Plan{Manager: "npm", Policy: a.policy, Items: []PlanItem{}, Commands: [][]string{}, Also: []string{}}
 	switch a.policy {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // auditNotes runs `npm audit --json` and adds to the Why of the items
@@ -31,8 +32,11 @@ func (a *npmApplier) auditNotes(ctx context.Context, items []PlanItem) {
 	_ = json.Unmarshal(stdout, &raw) // ParseNpmAudit read it: it is JSON
 	for _, v := range audit.Vulnerabilities {
 		what := v.Severity
-		if len(v.Via) > 0 {
+		switch {
+		case len(v.URLs) > 0 && len(v.Via) > 0: // advisory titles
 			what += " " + v.Via[0]
+		case len(v.Via) > 0: // only through other packages
+			what += " through " + strings.Join(v.Via, ", ")
 		}
 		fixed := false
 		for i := range items {

@@ -1,6 +1,7 @@
 package updates
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -120,6 +121,44 @@ func TestNpmErrorObject(t *testing.T) {
 			t.Errorf("%s: no error object", tt.fixture)
 		case e != nil && (e.Code != tt.code || e.registry() != tt.registry || e.Summary == ""):
 			t.Errorf("%s: %+v registry %v; want code %q registry %v and a summary", tt.fixture, e, e.registry(), tt.code, tt.registry)
+		}
+	}
+}
+
+// TestNpmAuditFixedBy: an upgrade fixes a finding in its own package when
+// it leaves every advisory's range, and one in another package when it
+// reaches the version npm names as the fix.
+func TestNpmAuditFixedBy(t *testing.T) {
+	vulns := map[string]string{
+		"direct":     `{"via": [{"title": "t", "range": "<1.0.1"}, {"title": "u", "range": ">=1.0.5 <1.0.7"}], "fixAvailable": true}`,
+		"unreadable": `{"via": [{"title": "t", "range": "^1.0.0"}], "fixAvailable": {"name": "alpha", "version": "2.0.0", "isSemVerMajor": true}}`,
+		"transitive": `{"via": ["alpha"], "fixAvailable": {"name": "alpha", "version": "1.1.0", "isSemVerMajor": false}}`,
+		"nofix":      `{"via": ["alpha"], "fixAvailable": false}`,
+	}
+	tests := []struct {
+		vuln, vulnPkg, item, to string
+		want                    bool
+	}{
+		{"direct", "alpha", "alpha", "1.0.1", true},
+		{"direct", "alpha", "alpha", "1.0.0", false},
+		{"direct", "alpha", "alpha", "1.0.6", false}, // back into the second advisory
+		{"direct", "alpha", "alpha", "1.1.0", true},
+		{"direct", "alpha", "beta", "9.0.0", false},
+		{"unreadable", "alpha", "alpha", "1.1.0", false},
+		{"unreadable", "alpha", "alpha", "2.0.0", true},
+		{"transitive", "gamma", "alpha", "1.1.0", true},
+		{"transitive", "gamma", "alpha", "1.0.1", false},
+		{"transitive", "gamma", "beta", "1.1.0", false},
+		{"nofix", "gamma", "alpha", "2.0.0", false},
+		{"direct", "alpha", "alpha", "git", false},
+	}
+	for _, tt := range tests {
+		var f npmAuditFix
+		if err := json.Unmarshal([]byte(vulns[tt.vuln]), &f); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.fixedBy(tt.vulnPkg, PlanItem{Name: tt.item, To: tt.to, Selected: true}); got != tt.want {
+			t.Errorf("%s vulnerability in %s, %s to %s: fixed %v; want %v", tt.vuln, tt.vulnPkg, tt.item, tt.to, got, tt.want)
 		}
 	}
 }

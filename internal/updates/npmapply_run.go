@@ -55,12 +55,30 @@ func (a *npmApplier) Apply(ctx context.Context, p Plan, snapshotDir string) (App
 	if out.Changes, err = a.changes(before); err != nil {
 		return out, fmt.Errorf("%w; %s", err, undo)
 	}
+	if err := a.checkPlanned(p.Selected()); err != nil {
+		return out, fmt.Errorf("%w; %s", err, undo)
+	}
 	if len(p.Commands) > 2 {
 		if err := a.run(ctx, p.Commands[2]); err != nil {
 			return out, fmt.Errorf("the frontend build failed after the upgrade: %w; %s", err, undo)
 		}
 	}
 	return out, nil
+}
+
+// checkPlanned says when the lockfile does not hold a selected package at
+// its planned version: the registry changed between plan and apply.
+func (a *npmApplier) checkPlanned(sel []PlanItem) error {
+	lock, err := readLock(a.dir)
+	if err != nil {
+		return err
+	}
+	for _, it := range sel {
+		if got := lock["node_modules/"+it.Name].Version; got != it.To {
+			return fmt.Errorf("npm installed %s %q, not the planned %s: make a new plan", it.Name, got, it.To)
+		}
+	}
+	return nil
 }
 
 // Undo implements Applier: package.json and the lockfile back from the
