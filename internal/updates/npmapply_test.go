@@ -77,6 +77,7 @@ func selectedTo(p Plan) map[string]string {
 }
 
 func TestNpmApplierPlan(t *testing.T) {
+	t.Parallel() // its own registry, npm cache and frontend
 	f := newTestFrontend(t)
 	pkgJSON, lock := f.read(t, "package.json"), f.read(t, "package-lock.json")
 	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact"}
@@ -169,6 +170,7 @@ func equalMaps(a, b map[string]string) bool {
 // the record is the lockfile's; Undo, with the registry down, brings
 // back the exact lockfile, package.json, node_modules and build.
 func TestNpmApplierApplyUndo(t *testing.T) {
+	t.Parallel() // its own registry, npm cache and frontend
 	f := newTestFrontend(t)
 	pkgJSON, lock := f.read(t, "package.json"), f.read(t, "package-lock.json")
 	ap := f.applier(PolicyMinor, []string{"beta"}, []string{"node", "build.js"})
@@ -229,6 +231,7 @@ func TestNpmApplierApplyUndo(t *testing.T) {
 // TestNpmApplierBuildFails: a failing build is Apply's error, and the
 // Applied it returns undoes the upgrade.
 func TestNpmApplierBuildFails(t *testing.T) {
+	t.Parallel() // its own registry, npm cache and frontend
 	f := newTestFrontend(t)
 	lock := f.read(t, "package-lock.json")
 	ap := f.applier(PolicyPatch, nil, []string{"node", "-e", "console.error('vite: cannot bundle'); process.exit(3)"})
