@@ -23,7 +23,10 @@ import (
 // exactly as the new lockfile says, as a fresh deployment gets it) and the
 // build command if configured. Never --force, and no `npm audit fix`: it
 // picks versions by package.json's ranges, not by the policy or the
-// exclude list. --save-exact writes the version installed into
+// exclude list. Plan runs the install with --dry-run: what else it would
+// add, change or remove (dependencies of the new versions) goes into
+// Also, and an install npm would refuse (a peer dependency conflict)
+// refuses the plan. --save-exact writes the version installed into
 // package.json, so that a later `npm install` cannot move past what the
 // policy chose.
 //
@@ -95,6 +98,9 @@ func (a *npmApplier) Plan(ctx context.Context) (Plan, error) {
 	}
 	a.auditNotes(ctx, p.Items)
 	p.Commands = a.commands(p.Selected())
+	if err := a.simulate(ctx, &p); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 

@@ -32,6 +32,9 @@ type testRegistry struct {
 	dir string
 	// tarballs maps a package name to its versions' tarball file names.
 	tarballs map[string]map[string]packed
+	// manifests are fields of "name@version"'s package.json beyond its
+	// name and version: dependencies, peerDependencies.
+	manifests map[string]map[string]any
 	// advisories is what the bulk audit endpoint answers, by package.
 	advisories map[string][]map[string]any
 
@@ -59,12 +62,13 @@ func needNpm(t *testing.T) {
 }
 
 // newTestRegistry packs every name@version of pkgs with npm pack (a
-// package.json and an index.js naming the version) and serves them.
-func newTestRegistry(t *testing.T, pkgs map[string][]string) *testRegistry {
+// package.json with the fields manifests["name@version"], an index.js
+// naming the version) and serves them.
+func newTestRegistry(t *testing.T, pkgs map[string][]string, manifests map[string]map[string]any) *testRegistry {
 	t.Helper()
 	needNpm(t)
 	root := t.TempDir()
-	reg := &testRegistry{dir: filepath.Join(root, "tarballs"), tarballs: map[string]map[string]packed{}}
+	reg := &testRegistry{dir: filepath.Join(root, "tarballs"), tarballs: map[string]map[string]packed{}, manifests: manifests}
 	if err := os.Mkdir(reg.dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +76,12 @@ func newTestRegistry(t *testing.T, pkgs map[string][]string) *testRegistry {
 	for name, versions := range pkgs {
 		for _, v := range versions {
 			src := filepath.Join(root, "src", name+"-"+v)
+			pkgJSON, err := json.Marshal(reg.manifest(name, v))
+			if err != nil {
+				t.Fatal(err)
+			}
 			writeFiles(t, src, map[string]string{
-				"package.json": fmt.Sprintf(`{"name": %q, "version": %q, "main": "index.js", "license": "MIT"}`, name, v),
+				"package.json": string(pkgJSON),
 				"index.js":     fmt.Sprintf("module.exports = %q;\n", name+"@"+v),
 			})
 			srcs = append(srcs, src)
@@ -121,15 +129,23 @@ func (reg *testRegistry) packument(base, name string) map[string]any {
 	versions := map[string]any{}
 	latest := ""
 	for v, p := range reg.tarballs[name] {
-		versions[v] = map[string]any{
-			"name": name, "version": v, "main": "index.js",
-			"dist": map[string]any{"tarball": base + "/" + name + "/-/" + p.Filename, "shasum": p.Shasum, "integrity": p.Integrity},
-		}
+		m := reg.manifest(name, v)
+		m["dist"] = map[string]any{"tarball": base + "/" + name + "/-/" + p.Filename, "shasum": p.Shasum, "integrity": p.Integrity}
+		versions[v] = m
 		if latest == "" || compareSemver(mustSemver(v), mustSemver(latest)) > 0 {
 			latest = v
 		}
 	}
 	return map[string]any{"name": name, "dist-tags": map[string]string{"latest": latest}, "versions": versions}
+}
+
+// manifest is name@version's package.json.
+func (reg *testRegistry) manifest(name, version string) map[string]any {
+	m := map[string]any{"name": name, "version": version, "main": "index.js", "license": "MIT"}
+	for k, v := range reg.manifests[name+"@"+version] {
+		m[k] = v
+	}
+	return m
 }
 
 // serveAdvisories answers npm audit's bulk request ({"name": [versions]})

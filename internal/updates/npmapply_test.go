@@ -20,16 +20,20 @@ type testFrontend struct {
 }
 
 // testPackages are what the test registry serves: for each, the patch,
-// the minor and the major upgrade of the installed version.
+// the minor and the major upgrade of the installed version; alpha 1.1.0
+// brings a new dependency, gamma.
 var testPackages = map[string][]string{
 	"alpha": {"1.0.0", "1.0.1", "1.1.0", "2.0.0"},
 	"beta":  {"1.0.0", "1.0.1", "1.1.0", "2.0.0"},
 	"zeta":  {"0.1.0", "0.1.1", "0.2.0"},
+	"gamma": {"1.0.0"},
 }
+
+var testManifests = map[string]map[string]any{"alpha@1.1.0": {"dependencies": map[string]string{"gamma": "^1.0.0"}}}
 
 func newTestFrontend(t *testing.T) *testFrontend {
 	t.Helper()
-	reg := newTestRegistry(t, testPackages)
+	reg := newTestRegistry(t, testPackages, testManifests)
 	reg.advisories = map[string][]map[string]any{
 		"alpha": {{"id": 1001, "url": "https://example.invalid/advisories/1001", "title": "alpha leaks its input",
 			"severity": "high", "vulnerable_versions": "<1.0.1", "cwe": []string{}, "cvss": map[string]any{"score": 7.5, "vectorString": nil}}},
@@ -86,19 +90,20 @@ func TestNpmApplierPlan(t *testing.T) {
 		exclude []string
 		want    map[string]string
 		why     map[string]string // the start of an item's Why
+		also    []string
 	}{
 		{PolicyNone, nil, map[string]string{}, map[string]string{
-			"alpha": "policy none: report only; npm audit: high alpha leaks its input, not fixed by this plan"}},
+			"alpha": "policy none: report only; npm audit: high alpha leaks its input, not fixed by this plan"}, nil},
 		{PolicyPatch, []string{"beta"}, map[string]string{"alpha": "1.0.1", "zeta": "0.1.1"}, map[string]string{
 			"alpha": "patch upgrade, policy patch (latest 2.0.0 is a major upgrade); fixes npm audit high alpha leaks its input in alpha",
-			"beta":  "excluded by updates.npm.exclude"}},
+			"beta":  "excluded by updates.npm.exclude"}, nil},
 		{PolicyMinor, []string{"beta"}, map[string]string{"alpha": "1.1.0", "zeta": "0.1.1"}, map[string]string{
 			"alpha": "minor upgrade, policy minor (latest 2.0.0 is a major upgrade)",
-			"zeta":  "patch upgrade, policy minor (latest 0.2.0 is a major upgrade)"}},
-		{PolicyMinor, nil, map[string]string{"alpha": "1.1.0", "beta": "1.1.0", "zeta": "0.1.1"}, nil},
+			"zeta":  "patch upgrade, policy minor (latest 0.2.0 is a major upgrade)"}, []string{"gamma none -> 1.0.0"}},
+		{PolicyMinor, nil, map[string]string{"alpha": "1.1.0", "beta": "1.1.0", "zeta": "0.1.1"}, nil, []string{"gamma none -> 1.0.0"}},
 		{PolicyAll, []string{"zeta"}, map[string]string{"alpha": "2.0.0", "beta": "2.0.0"}, map[string]string{
 			"alpha": "major upgrade, policy all; package.json's range allows up to 1.1.0: it becomes 2.0.0; fixes npm audit",
-			"zeta":  "excluded by updates.npm.exclude"}},
+			"zeta":  "excluded by updates.npm.exclude"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.policy+"-"+strings.Join(tt.exclude, ","), func(t *testing.T) {
@@ -111,6 +116,12 @@ func TestNpmApplierPlan(t *testing.T) {
 			}
 			if got := selectedTo(p); !equalMaps(got, tt.want) {
 				t.Errorf("selected = %v; want %v", got, tt.want)
+			}
+			if !slices.Equal(p.Also, tt.also) && len(p.Also)+len(tt.also) > 0 {
+				t.Errorf("also = %q; want %q", p.Also, tt.also)
+			}
+			if p.Refused != "" {
+				t.Errorf("refused: %s", p.Refused)
 			}
 			for _, it := range p.Items {
 				if want, ok := tt.why[it.Name]; ok && !strings.HasPrefix(it.Why, want) {
@@ -184,7 +195,7 @@ func TestNpmApplierApplyUndo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Change{{"npm", "alpha", "1.0.0", "1.1.0"}, {"npm", "zeta", "0.1.0", "0.1.1"}}
+	want := []Change{{"npm", "alpha", "1.0.0", "1.1.0"}, {"npm", "gamma", "", "1.0.0"}, {"npm", "zeta", "0.1.0", "0.1.1"}}
 	if !slices.Equal(applied.Changes, want) {
 		t.Errorf("changes = %+v; want %+v", applied.Changes, want)
 	}
@@ -222,6 +233,9 @@ func TestNpmApplierApplyUndo(t *testing.T) {
 		if got := f.installed(t, name); got != v {
 			t.Errorf("after Undo node_modules/%s is %s; want %s", name, got, v)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "node_modules", "gamma")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Undo node_modules/gamma, which alpha 1.1.0 brought, is still there (%v)", err)
 	}
 	if got := f.read(t, "dist.txt"); got != "alpha@1.0.0 zeta@0.1.0\n" {
 		t.Errorf("build output after Undo = %q; want the previous versions' build", got)
@@ -292,5 +306,39 @@ func TestNpmApplierRefusesForeignPlan(t *testing.T) {
 	}
 	if _, err := ap.Plan(context.Background()); !strings.Contains(err.Error(), "no package.json") {
 		t.Errorf("Plan without a frontend: %v", err)
+	}
+}
+
+// TestNpmApplierPeerConflict: an upgrade npm would refuse (delta 1.1.0
+// wants alpha 2, which the policy does not allow) refuses the plan, and
+// Apply refuses a refused plan.
+func TestNpmApplierPeerConflict(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry(t, map[string][]string{"alpha": {"1.0.0", "2.0.0"}, "delta": {"1.0.0", "1.1.0"}},
+		map[string]map[string]any{
+			"delta@1.0.0": {"peerDependencies": map[string]string{"alpha": "^1.0.0"}},
+			"delta@1.1.0": {"peerDependencies": map[string]string{"alpha": "^2.0.0"}},
+		})
+	f := &testFrontend{reg: reg, dir: filepath.Join(t.TempDir(), "frontend"), env: npmTestEnv(t, reg.URL)}
+	writeFiles(t, f.dir, map[string]string{"package.json": `{"name": "frontend", "version": "1.0.0", "private": true}`})
+	runNpm(t, f.dir, f.env, "install", "--no-audit", "alpha@1.0.0", "delta@1.0.0")
+	lock := f.read(t, "package-lock.json")
+	ap := f.applier(PolicyMinor, nil, nil)
+	p, err := ap.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := selectedTo(p); !equalMaps(got, map[string]string{"delta": "1.1.0"}) {
+		t.Errorf("selected = %v; want delta 1.1.0", got)
+	}
+	t.Logf("refused: %s", p.Refused)
+	if !strings.Contains(p.Refused, "npm install would fail") || !strings.Contains(p.Refused, "ERESOLVE") {
+		t.Errorf("refused = %q; want npm's ERESOLVE", p.Refused)
+	}
+	if _, err := ap.Apply(context.Background(), p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Apply of a refused plan: %v", err)
+	}
+	if f.read(t, "package-lock.json") != lock {
+		t.Error("the lockfile changed")
 	}
 }
