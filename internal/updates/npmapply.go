@@ -14,9 +14,11 @@ import (
 // Plan runs `npm outdated --json` (direct dependencies only; it exits 1
 // when something is outdated) and, for patch and minor, `npm view NAME
 // versions --json` to find the highest version the policy allows, never
-// above the registry's "latest" tag and never a prerelease. It also runs
-// `npm audit` and says, in an item's Why, which finding its upgrade fixes
-// (npm's own fixAvailable version) when the registry answers.
+// above the registry's "latest" tag and never a prerelease (when the
+// policy allows latest itself, npm view is not needed). It also runs `npm
+// audit` and says, in an item's Why, which finding its upgrade fixes (its
+// new version is outside the advisories' ranges, or reaches npm's
+// fixAvailable version) when the registry answers.
 //
 // The commands are `npm install --no-audit --no-fund --save-exact
 // name@version ...` of the selected packages only, `npm ci` (node_modules
@@ -33,9 +35,12 @@ import (
 // Apply first copies package.json and the lockfile into snapshotDir/npm
 // (0600); Undo puts them back, runs `npm ci` (the old tarballs are in
 // npm's cache), checks that the lockfile is the snapshot byte for byte and
-// node_modules holds the old versions, and rebuilds. The Changes are read
-// from the lockfile before and after, every package whose version moved,
-// transitive ones included.
+// node_modules holds the old versions, and rebuilds; Applied.UndoCommands
+// are the same steps for an operator (cp, npm ci --prefix). The Changes
+// are read from the lockfile before and after, every package whose
+// version moved, transitive ones included, and Apply fails when a
+// selected package did not end at its planned version. A failing command
+// or build is Apply's error, with an Applied that Undo takes.
 
 // npmApplier is the Applier of NewNpmApplier.
 type npmApplier struct {
