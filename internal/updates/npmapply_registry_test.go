@@ -209,20 +209,10 @@ func npmTestEnv(t *testing.T, registry string) []string {
 	return env
 }
 
-// envRunner is the real ExecRunner with the test's npm environment added
-// to every command.
-type envRunner struct {
-	env []string
-}
-
-func (e envRunner) Run(ctx context.Context, dir string, env []string, argv ...string) ([]byte, []byte, int, error) {
-	return ExecRunner{}.Run(ctx, dir, append(slices.Clone(e.env), env...), argv...)
-}
-
 // runNpm runs npm in dir and fails the test unless it exits 0.
 func runNpm(t *testing.T, dir string, env []string, args ...string) []byte {
 	t.Helper()
-	stdout, stderr, code, err := envRunner{env}.Run(context.Background(), dir, nil, append([]string{"npm"}, args...)...)
+	stdout, stderr, code, err := envRunner{ExecRunner{}, env}.Run(context.Background(), dir, nil, append([]string{"npm"}, args...)...)
 	if err != nil || code != 0 {
 		t.Fatalf("npm %s: exit %d, %v\n%s\n%s", strings.Join(args, " "), code, err, stdout, stderr)
 	}

@@ -50,7 +50,7 @@ func newTestFrontend(t *testing.T) *testFrontend {
 }
 
 func (f *testFrontend) applier(policy string, exclude, build []string) Applier {
-	return NewNpmApplier(envRunner{f.env}, f.dir, policy, exclude, build)
+	return NewNpmApplier(envRunner{ExecRunner{}, f.env}, f.dir, policy, exclude, build)
 }
 
 func (f *testFrontend) read(t *testing.T, name string) string {
@@ -84,7 +84,6 @@ func TestNpmApplierPlan(t *testing.T) {
 	t.Parallel() // its own registry, npm cache and frontend
 	f := newTestFrontend(t)
 	pkgJSON, lock := f.read(t, "package.json"), f.read(t, "package-lock.json")
-	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact"}
 	tests := []struct {
 		policy  string
 		exclude []string
@@ -131,26 +130,11 @@ func TestNpmApplierPlan(t *testing.T) {
 					t.Errorf("%s: from = %q", it.Name, it.From)
 				}
 			}
-			if len(tt.want) == 0 {
-				if len(p.Commands) != 0 {
-					t.Errorf("commands = %q; want none", p.Commands)
-				}
-			} else {
-				wantInstall := slices.Clone(install)
-				for _, name := range []string{"alpha", "beta", "zeta"} {
-					if to, ok := tt.want[name]; ok {
-						wantInstall = append(wantInstall, name+"@"+to)
-					}
-				}
-				want := [][]string{wantInstall, npmCI, {"node", "build.js"}}
-				if !slices.EqualFunc(p.Commands, want, slices.Equal) {
-					t.Errorf("commands = %q; want %q", p.Commands, want)
-				}
-			}
+			wantNpmCommands(t, p, tt.want)
 		})
 	}
 	t.Run("registry down", func(t *testing.T) {
-		down := envRunner{append(slices.Clone(f.env), "npm_config_registry=http://"+closedPort(t)+"/")}
+		down := envRunner{ExecRunner{}, append(slices.Clone(f.env), "npm_config_registry=http://"+closedPort(t)+"/")}
 		_, err := NewNpmApplier(down, f.dir, PolicyMinor, nil, nil).Plan(context.Background())
 		if !errors.Is(err, ErrUnknown) || !strings.Contains(err.Error(), "ECONNREFUSED") {
 			t.Errorf("err = %v; want ErrUnknown saying the registry refused", err)
@@ -161,6 +145,28 @@ func TestNpmApplierPlan(t *testing.T) {
 	}
 	if f.installed(t, "alpha") != "1.0.0" {
 		t.Error("Plan changed node_modules")
+	}
+}
+
+// wantNpmCommands checks the plan installs exactly the selected
+// versions, then runs npm ci and the build; nothing when none is.
+func wantNpmCommands(t *testing.T, p Plan, selected map[string]string) {
+	t.Helper()
+	if len(selected) == 0 {
+		if len(p.Commands) != 0 {
+			t.Errorf("commands = %q; want none", p.Commands)
+		}
+		return
+	}
+	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact"}
+	for _, name := range []string{"alpha", "beta", "zeta"} {
+		if to, ok := selected[name]; ok {
+			install = append(install, name+"@"+to)
+		}
+	}
+	want := [][]string{install, npmCI, {"node", "build.js"}}
+	if !slices.EqualFunc(p.Commands, want, slices.Equal) {
+		t.Errorf("commands = %q; want %q", p.Commands, want)
 	}
 }
 
@@ -263,7 +269,7 @@ func TestNpmApplierBuildFails(t *testing.T) {
 	}
 	// The commands the report lists undo it by hand, from anywhere.
 	for _, argv := range applied.UndoCommands {
-		if out, stderr, code, err := (envRunner{f.env}).Run(ctx, t.TempDir(), nil, argv...); err != nil || code != 0 {
+		if out, stderr, code, err := (envRunner{ExecRunner{}, f.env}).Run(ctx, t.TempDir(), nil, argv...); err != nil || code != 0 {
 			t.Fatalf("%q: exit %d, %v\n%s%s", argv, code, err, out, stderr)
 		}
 	}
