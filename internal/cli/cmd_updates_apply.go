@@ -87,6 +87,8 @@ func appliers(in *install.Installation, r updates.Runner) weekly.ApplierFactory 
 			return updates.NewAptApplier(r, policy, in.UpdatePolicies.Apt.Exclude, updates.AptOptions{}), nil
 		case "pip":
 			return updates.NewPipApplier(r, in.Updates.Pip.Venv, policy, in.UpdatePolicies.Pip.Exclude), nil
+		case "npm":
+			return updates.NewNpmApplier(r, in.Updates.Npm.Dir, policy, in.UpdatePolicies.Npm.Exclude, in.UpdatePolicies.Build), nil
 		}
 		return nil, fmt.Errorf("%s: %w", manager, weekly.ErrNoApplier)
 	}

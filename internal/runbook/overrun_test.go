@@ -71,11 +71,6 @@ func TestOverrunDecide(t *testing.T) {
 			st: analyze, point: "/b/point-b.db", undone: true, want: actPostpone, note: "already undone"},
 		{name: "rollback: critical runs", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback}, now: end.Add(-time.Minute),
 			st: critical, point: "/b/point-b.db", want: actRun},
-		{name: "rollback: the application wrote since", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback,
-			Unsafe: func() string { return "the application has written to db-wal" }}, now: end.Add(-time.Minute),
-			st: analyze, point: "/b/point-b.db", want: actPostpone, note: "(not rolled back: the application has written to db-wal)"},
-		{name: "rollback: nothing written since", cfg: Overrun{Policy: OverrunRollback, Rollback: noRollback,
-			Unsafe: func() string { return "" }}, now: end.Add(-time.Minute), st: analyze, point: "/b/point-b.db", want: actRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +91,25 @@ func TestOverrunDecide(t *testing.T) {
 }
 
 func noRollback(context.Context, *Env, string) (Result, error) { return Result{}, nil }
+
+// TestOverrunDecideUnsafe: rollback asks whether restoring would lose the
+// application's writes, and postpones, saying why, when it would.
+func TestOverrunDecideUnsafe(t *testing.T) {
+	end := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
+	analyze := Step{Name: "analyze", Budget: 15 * time.Minute}
+	plan := Plan{Phases: []Phase{{Name: "logs", Steps: []Step{analyze}}}}
+	for _, tc := range []struct {
+		unsafe string
+		want   action
+	}{{"the application has written to db-wal", actPostpone}, {"", actRollback}} {
+		w := newWindow(Overrun{Policy: OverrunRollback, Rollback: noRollback, Unsafe: func() string { return tc.unsafe }}, end, plan)
+		w.point = "/b/point-b.db"
+		d := w.decide(end.Add(-time.Minute), analyze)
+		if d.act != tc.want || (tc.unsafe != "" && !strings.Contains(d.note, "(not rolled back: "+tc.unsafe+")")) {
+			t.Errorf("unsafe %q: action %d note %q, want %d", tc.unsafe, d.act, d.note, tc.want)
+		}
+	}
+}
 
 func TestMedian(t *testing.T) {
 	for _, tt := range []struct {
