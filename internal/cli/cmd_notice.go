@@ -28,7 +28,7 @@ func (a *app) noticeCmd() *cobra.Command {
 and closes (in the window's zone), what will run and what the
 configuration leaves out, the expected downtime (median and worst of the
 last runs' measured downtime), whether a VACUUM is expected from the
-database's fragmentation today, updates (report-only: none is applied) and
+database's fragmentation today, the updates the window applies (updates.*.apply; none by default) and
 the rollback plan. It prints it, sends it to notify.urls (event notice)
 and records in the history that it went out: the next weekly report says
 whether and when. With --dry-run it only prints it. Exit 1 when a
