@@ -19,6 +19,12 @@ func (a *app) afterRun(ctx context.Context, in *install.Installation, run *runbo
 	if run.DryRun {
 		return
 	}
+	if path := in.Config.Metrics.TextfilePath(in.StateDir); run.Partial && path != "" {
+		// Some phases only: its gauges would be missing the others'
+		// measures; the last whole run's stay.
+		fmt.Fprintf(a.stderr, "metrics: %s not rewritten (a run of some phases only)\n", path)
+		return
+	}
 	if err := a.writeMetrics(ctx, in, run); err != nil {
 		// Monitoring sees a stale fossamaint_last_run_timestamp_seconds;
 		// the run's own outcome stays what it was.

@@ -158,9 +158,14 @@ type Week struct {
 	Measures  Measures  `json:"measures"`
 }
 
-// finished is a procedure run (procedureRun) that ended: a run still
-// running, or one that died, has no final measures.
-const finished = procedureRun + ` AND status != 'running'`
+// finished is a procedure run (procedureRun) of the whole procedure
+// that ended: a run still running, or one that died, has no final
+// measures, and one that ran some phases only (--only, --skip) measured
+// part of the week.
+const finished = procedureRun + ` AND status != 'running'` + wholeRun
+
+// wholeRun leaves out the runs of some phases only (Run.Partial).
+const wholeRun = ` AND coalesce(json_extract(report, '$.partial'), 0) = 0`
 
 // Previous returns the run that `run` is compared with: the newest
 // finished real weekly run that started before it, other than itself. It

@@ -84,14 +84,17 @@ func TestPreviousAndWeeks(t *testing.T) {
 	// Two runs in week 48: the newer stands for the week.
 	save(measuredRun("w48-early", now.AddDate(0, 0, -8), 0.85, false))
 	save(measuredRun("w48", now.AddDate(0, 0, -7), 0.9, true))
-	// Neither a dry run, a single command, a run that died nor one in
-	// the future is a week.
+	// Neither a dry run, a single command, a run of some phases only, a
+	// run that died nor one in the future is a week.
 	dry := measuredRun("dry", now.AddDate(0, 0, -1), 5, false)
 	dry.DryRun = true
 	save(dry)
 	single := measuredRun("single", now.AddDate(0, 0, -1), 5, false)
 	single.Command = "preflight"
 	save(single)
+	partial := measuredRun("partial", now.AddDate(0, 0, -1), 5, false)
+	partial.Partial = true // weekly --only database
+	save(partial)
 	dead := measuredRun("dead", now.AddDate(0, 0, -2), 5, false)
 	dead.Status = runbook.RunRunning
 	must(t, s.RunStarted(ctx, dead))

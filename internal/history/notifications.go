@@ -87,7 +87,7 @@ func (s *Store) LastNotification(ctx context.Context, event string, from, to tim
 // finished procedure runs, at most n, newest first.
 func (s *Store) RecentDowntimes(ctx context.Context, n int) ([]float64, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(json_extract(report, '$.downtime_seconds'), 0) FROM runs
-		WHERE `+procedureRun+` AND status != 'running' AND finished_at IS NOT NULL
+		WHERE `+procedureRun+wholeRun+` AND status != 'running' AND finished_at IS NOT NULL
 		ORDER BY julianday(started_at) DESC, id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)

@@ -294,10 +294,14 @@ type Run struct {
 	Host    string `json:"host"`
 	// Root is the installation's root directory: reports show paths
 	// under it relative to it.
-	Root            string    `json:"root,omitempty"`
-	Operator        string    `json:"operator"`
-	ToolVersion     string    `json:"tool_version"`
-	DryRun          bool      `json:"dry_run"`
+	Root        string `json:"root,omitempty"`
+	Operator    string `json:"operator"`
+	ToolVersion string `json:"tool_version"`
+	DryRun      bool   `json:"dry_run"`
+	// Partial is true when only some phases ran (weekly --only/--skip):
+	// such a run is not a week's measure (history's week over week, the
+	// notice's downtime, the metrics textfile leave it out).
+	Partial         bool      `json:"partial,omitempty"`
 	StartedAt       time.Time `json:"started_at"`
 	FinishedAt      time.Time `json:"finished_at"`
 	Status          RunStatus `json:"status"`

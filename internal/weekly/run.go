@@ -111,7 +111,7 @@ func (p *Procedure) Execute(ctx context.Context, opts Options) (*runbook.Run, er
 	host, _ := os.Hostname()
 	run := &runbook.Run{
 		RunID: runbook.NewRunID(now), Command: cmp.Or(opts.Command, runbook.CommandWeekly), Host: host, Operator: p.in.Operator, ToolVersion: opts.ToolVersion,
-		DryRun: opts.DryRun, StartedAt: now, Window: span, Root: p.in.Root, SchemaVersion: runbook.SchemaVersion,
+		DryRun: opts.DryRun, Partial: len(opts.Only) > 0 || len(opts.Skip) > 0, StartedAt: now, Window: span, Root: p.in.Root, SchemaVersion: runbook.SchemaVersion,
 		NextMaintenance: win.Next(now).Start,
 	}
 	// A dry run has no journal: it changes nothing, not even the history.
