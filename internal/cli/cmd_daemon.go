@@ -26,7 +26,9 @@ stakeholder notice window.notice before it, and the daily backup one hour
 before the window's start time every day. Blackout dates skip the window
 and its notice. Each job is the fossamaint command the unit would run
 (weekly; notice; backup create --kind daily), in this process, one at a
-time; a job that runs past another's time does not make that one run late.
+time; a job whose time passes while another runs (two at the same minute,
+a long weekly run over the daily backup's hour) runs when that one is
+done, and the log says it is late: none skips its turn.
 
 It logs one line per event on stdout (the time in the window's zone, the
 job, its exit code and report), the jobs' own output on stderr. SIGTERM or

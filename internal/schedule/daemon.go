@@ -131,17 +131,32 @@ type Daemon struct {
 
 // Run is the daemon's loop. It returns nil when ctx ends while it waits,
 // ctx's error when ctx ended a job that was running.
+//
+// Each job keeps its own clock, as independent timers do: a job that ran
+// past another's time (a long weekly run over the daily backup's hour, or
+// two jobs at the same minute) does not make that one skip its turn: it
+// runs as soon as the first is done, and the log says it is late.
 func (d *Daemon) Run(ctx context.Context) error {
-	after := d.Clock.Now()
+	start := d.Clock.Now()
+	after := make([]time.Time, len(d.Jobs))
+	for i := range after {
+		after[i] = start
+	}
 	for events := 0; d.MaxEvents <= 0 || events < d.MaxEvents; events++ {
-		job, at := d.next(after)
-		if job == nil {
-			return fmt.Errorf("no job has a next time after %s: check the window in the config", after.Format(timeLayout))
+		i, at := d.next(after)
+		if i < 0 {
+			return fmt.Errorf("no job has a next time after %s: check the window in the config", start.Format(timeLayout))
 		}
-		d.logf(d.Clock.Now(), "next: %s at %s", job.Name, at.In(d.Location).Format(timeLayout))
-		if err := d.Clock.SleepUntil(ctx, at); err != nil {
-			d.logf(d.Clock.Now(), "stopped while waiting (%v)", context.Cause(ctx))
-			return nil
+		job := &d.Jobs[i]
+		now := d.Clock.Now()
+		if at.Before(now) {
+			d.logf(now, "%s: due at %s, late behind the job before it: starting now", job.Name, at.In(d.Location).Format(timeLayout))
+		} else {
+			d.logf(now, "next: %s at %s", job.Name, at.In(d.Location).Format(timeLayout))
+			if err := d.Clock.SleepUntil(ctx, at); err != nil {
+				d.logf(d.Clock.Now(), "stopped while waiting (%v)", context.Cause(ctx))
+				return nil
+			}
 		}
 		d.logf(d.Clock.Now(), "%s: start", job.Name)
 		outcome, err := job.Run(ctx, at)
@@ -153,20 +168,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.logf(d.Clock.Now(), "stopped during %s (%v)", job.Name, context.Cause(ctx))
 			return ctx.Err()
 		}
-		// A job that ran past another's time does not make that one run
-		// late: it waits for its next time, as a timer does.
-		after = maxTime(at, d.Clock.Now())
+		// This job's next turn is after this one ended; the others keep
+		// theirs.
+		after[i] = maxTime(at, d.Clock.Now())
 	}
 	return nil
 }
 
-// next is the job due first after t (the first listed on a tie), logging
-// what the jobs skipped.
-func (d *Daemon) next(t time.Time) (*Job, time.Time) {
-	var best *Job
+// next is the index of the job due first, each after its own time in
+// after (the first listed on a tie), and its time; -1 when none has one.
+// It logs what the jobs skipped, each note once.
+func (d *Daemon) next(after []time.Time) (int, time.Time) {
+	best := -1
 	var at time.Time
 	for i := range d.Jobs {
-		n, notes := d.Jobs[i].Next(t)
+		n, notes := d.Jobs[i].Next(after[i])
 		for _, note := range notes {
 			if line := d.Jobs[i].Name + ": " + note; !d.noted[line] {
 				if d.noted == nil {
@@ -176,8 +192,8 @@ func (d *Daemon) next(t time.Time) (*Job, time.Time) {
 				d.logf(d.Clock.Now(), "%s", line)
 			}
 		}
-		if !n.IsZero() && (best == nil || n.Before(at)) {
-			best, at = &d.Jobs[i], n
+		if !n.IsZero() && (best < 0 || n.Before(at)) {
+			best, at = i, n
 		}
 	}
 	return best, at

@@ -11,7 +11,8 @@ import (
 // TestDaemonScenario runs two simulated weeks around a blackout in
 // milliseconds: every job at its time in the window's zone, the
 // blacked-out window and its notice skipped (said once), and a long
-// weekly run that passes a daily backup's time does not make it run late.
+// weekly run that passes a daily backup's time makes it run late, not
+// skip its day (preflight looks for today's daily backup).
 func TestDaemonScenario(t *testing.T) {
 	in := installation(t, "  timezone: Europe/Berlin\n  blackout: [\"2026-12-12\"]\n")
 	berlin := mustLoc(t, "Europe/Berlin")
@@ -33,11 +34,13 @@ func TestDaemonScenario(t *testing.T) {
 	}
 	want := []string{
 		"daily-backup Fri 12-04 01:00", "notice Fri 12-04 02:00", "daily-backup Sat 12-05 01:00", "weekly Sat 12-05 02:00",
-		// Sunday 01:00's backup fell inside the weekly run: not run late.
+		// Sunday 01:00's backup fell inside the weekly run: it runs
+		// when the weekly run is done.
+		"daily-backup Sun 12-06 01:00",
 		"daily-backup Mon 12-07 01:00", "daily-backup Tue 12-08 01:00", "daily-backup Wed 12-09 01:00",
-		"daily-backup Thu 12-10 01:00", "daily-backup Fri 12-11 01:00",
+		"daily-backup Thu 12-10 01:00",
 		// No notice on Friday 02:00: Saturday's window is blacked out.
-		"daily-backup Sat 12-12 01:00",
+		"daily-backup Fri 12-11 01:00",
 	}
 	if strings.Join(ran, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ran\n  %s\nwant\n  %s\nlog:\n%s", strings.Join(ran, "\n  "), strings.Join(want, "\n  "), log.String())
@@ -49,6 +52,9 @@ func TestDaemonScenario(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339, strings.Fields(line)[0]); err != nil {
 			t.Errorf("log line %q does not start with its time: %v", line, err)
 		}
+	}
+	if !strings.Contains(log.String(), "2026-12-06T02:00:00+01:00 daily-backup: due at Sun 2026-12-06 01:00 CET, late behind the job before it: starting now") {
+		t.Errorf("the late backup is not said:\n%s", log.String())
 	}
 	if !strings.Contains(log.String(), "2026-12-05T02:00:00+01:00 weekly: start") {
 		t.Errorf("no weekly start at the window's start:\n%s", log.String())
