@@ -1,87 +1,19 @@
 package updates
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
-
-// writeWheel builds a pure-Python wheel of name==version in dir, with
-// optional Requires-Dist lines: a zip of the package, METADATA, WHEEL and
-// RECORD, which is all pip needs to install it, offline.
-func writeWheel(t *testing.T, dir, name, version string, requires ...string) {
-	t.Helper()
-	info := name + "-" + version + ".dist-info/"
-	meta := "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"
-	for _, r := range requires {
-		meta += "Requires-Dist: " + r + "\n"
-	}
-	files := [][2]string{
-		{name + "/__init__.py", fmt.Sprintf("VERSION = %q\n", version)},
-		{info + "METADATA", meta},
-		{info + "WHEEL", "Wheel-Version: 1.0\nGenerator: fossamaint-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-	}
-	var record strings.Builder
-	for _, f := range files {
-		record.WriteString(f[0] + ",,\n")
-	}
-	record.WriteString(info + "RECORD,,\n")
-	files = append(files, [2]string{info + "RECORD", record.String()})
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		w, err := zw.Create(f[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+"-"+version+"-py3-none-any.whl"), buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// realVenv makes a virtualenv with its own pip (python3 -m venv, 5-20 s
-// here). It skips without a working venv module, unless CI is set.
-func realVenv(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: making a virtualenv is slow")
-	}
-	python := "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		if python, err = exec.LookPath("python3"); err != nil {
-			skipUnlessCI(t, "no python3: %v", err)
-		}
-	}
-	venv := filepath.Join(t.TempDir(), "venv")
-	if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
-		skipUnlessCI(t, "%s -m venv does not work here (Debian: apt-get install python3-venv): %v: %s", python, err, out)
-	}
-	return venv
-}
-
-func skipUnlessCI(t *testing.T, format string, a ...any) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set but: "+format, a...)
-	}
-	t.Skipf(format, a...)
-}
 
 // offlineWheels are the test's package index: alpha, beta and gamma
 // 1.0.0, 1.0.1, 1.1.0 and 2.0.0 (beta 1.1.0 needs epsilon), and delta
@@ -95,12 +27,12 @@ func offlineWheels(t *testing.T) (pipEnv []string) {
 			if name == "beta" && v == "1.1.0" {
 				req = []string{"epsilon>=1.0"}
 			}
-			writeWheel(t, dir, name, v, req...)
+			testkit.PyWheel(t, dir, name, v, req...)
 		}
 	}
-	writeWheel(t, dir, "delta", "1.0.0rc1")
-	writeWheel(t, dir, "delta", "1.0.0")
-	writeWheel(t, dir, "epsilon", "1.0.0")
+	testkit.PyWheel(t, dir, "delta", "1.0.0rc1")
+	testkit.PyWheel(t, dir, "delta", "1.0.0")
+	testkit.PyWheel(t, dir, "epsilon", "1.0.0")
 	return []string{"PIP_CONFIG_FILE=" + os.DevNull, "PIP_NO_INDEX=1", "PIP_FIND_LINKS=" + dir}
 }
 
@@ -136,7 +68,7 @@ func pipInstall(t *testing.T, venv string, env []string, reqs ...string) {
 // offline, through a sequence: apply and undo under minor, a failed
 // install, a refused plan, and the plans of every policy.
 func TestPipApplierRealVenv(t *testing.T) {
-	venv := realVenv(t)
+	venv := testkit.PyVenv(t)
 	env := offlineWheels(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
