@@ -3,6 +3,8 @@ package updates
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // Applying updates by policy (issue 14). Each package manager (apt, pip,
@@ -103,3 +105,23 @@ type Applied struct {
 // ErrNoAutomaticUndo is Undo's answer for OS packages: they are not
 // downgraded automatically; Applied.UndoCommands say how.
 var ErrNoAutomaticUndo = errors.New("OS packages are not downgraded automatically: run the listed apt-get install commands if needed")
+
+// DiffVersions is what changed from before to after (name -> version, as
+// the tool lists them afterwards: dpkg-query, pip freeze, a lockfile),
+// sorted by name: From is "" for a package that appeared, To "" for one
+// that went. Never nil, so a run that changed nothing says [] in JSON.
+func DiffVersions(manager string, before, after map[string]string) []Change {
+	out := []Change{}
+	for name, was := range before {
+		if now, ok := after[name]; !ok || now != was {
+			out = append(out, Change{Manager: manager, Name: name, From: was, To: now})
+		}
+	}
+	for name, now := range after {
+		if _, ok := before[name]; !ok {
+			out = append(out, Change{Manager: manager, Name: name, To: now})
+		}
+	}
+	slices.SortFunc(out, func(a, b Change) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}

@@ -298,7 +298,7 @@ func (a *aptApplier) Apply(ctx context.Context, p Plan, _ string) (Applied, erro
 	if err != nil {
 		return done, errors.Join(runErr, err)
 	}
-	done.Changes = diffInstalled(before, after)
+	done.Changes = DiffVersions("apt", before, after)
 	done.UndoCommands = a.undoCommands(done.Changes)
 	if runErr != nil {
 		return done, fmt.Errorf("applying apt upgrades (%d packages changed, see the record): %w", len(done.Changes), runErr)
@@ -318,23 +318,6 @@ func (a *aptApplier) installed(ctx context.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("listing installed packages: %w", err)
 	}
 	return parseDpkgQuery(out)
-}
-
-// diffInstalled lists what changed between two dpkg-query lists, by name.
-func diffInstalled(before, after map[string]string) []Change {
-	var out []Change
-	for name, to := range after {
-		if from := before[name]; from != to {
-			out = append(out, Change{Manager: "apt", Name: name, From: from, To: to})
-		}
-	}
-	for name, from := range before {
-		if _, ok := after[name]; !ok {
-			out = append(out, Change{Manager: "apt", Name: name, From: from})
-		}
-	}
-	slices.SortFunc(out, func(x, y Change) int { return strings.Compare(x.Name, y.Name) })
-	return out
 }
 
 // undoCommands is the one apt-get install that puts changes back: each

@@ -132,7 +132,7 @@ func TestParseDpkgQuery(t *testing.T) {
 }
 
 func TestDiffInstalled(t *testing.T) {
-	got := diffInstalled(map[string]string{"a": "1", "b": "1", "gone": "3", "h": "2 (half-configured)"},
+	got := DiffVersions("apt", map[string]string{"a": "1", "b": "1", "gone": "3", "h": "2 (half-configured)"},
 		map[string]string{"a": "2", "b": "1", "new": "1", "h": "3"})
 	want := []Change{{"apt", "a", "1", "2"}, {"apt", "gone", "3", ""}, {"apt", "h", "2 (half-configured)", "3"}, {"apt", "new", "", "1"}}
 	if !slices.Equal(got, want) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -223,20 +222,14 @@ func (a *npmApplier) changes(before map[string]lockEntry) ([]Change, error) {
 	if err != nil {
 		return []Change{}, err
 	}
-	keys := slices.Sorted(maps.Keys(before))
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			keys = append(keys, k)
+	versions := func(lock map[string]lockEntry) map[string]string {
+		m := make(map[string]string, len(lock))
+		for k, e := range lock {
+			m[strings.TrimPrefix(k, "node_modules/")] = e.Version
 		}
+		return m
 	}
-	slices.Sort(keys)
-	out := []Change{}
-	for _, k := range keys {
-		from, to := before[k].Version, after[k].Version
-		if from != to {
-			out = append(out, Change{Manager: "npm", Name: strings.TrimPrefix(k, "node_modules/"), From: from, To: to})
-		}
-	}
+	out := DiffVersions("npm", versions(before), versions(after))
 	return out, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -145,24 +144,6 @@ func ParsePipFreeze(r io.Reader) (PipFreeze, error) {
 // isProject says whether key is a project name rather than a whole line.
 func (PipFreeze) isProject(key string) bool {
 	return key != "" && !strings.ContainsAny(key, " \t=@/") && !strings.HasPrefix(key, "-")
-}
-
-// diffFreeze lists what differs from before to after, by name: From is ""
-// for a package that appeared, To "" for one that went.
-func diffFreeze(before, after PipFreeze) []Change {
-	var out []Change
-	for name, was := range before {
-		if now, ok := after[name]; !ok || now != was {
-			out = append(out, Change{Manager: "pip", Name: name, From: was, To: now})
-		}
-	}
-	for name, now := range after {
-		if _, ok := before[name]; !ok {
-			out = append(out, Change{Manager: "pip", Name: name, To: now})
-		}
-	}
-	slices.SortFunc(out, func(a, b Change) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }
 
 // describeChanges writes changes for people: "alpha 1.0.0 -> 1.1.0, beta

@@ -101,7 +101,7 @@ func TestParsePipFreeze(t *testing.T) {
 		t.Error("isProject tells names from whole lines wrongly")
 	}
 	after := PipFreeze{"alpha": "1.1.0", "beta-pkg": "1.0.0", "new": "0.1"}
-	got := describeChanges(diffFreeze(PipFreeze{"alpha": "1.0.0", "beta-pkg": "1.0.0", "old": "2"}, after))
+	got := describeChanges(DiffVersions("pip", PipFreeze{"alpha": "1.0.0", "beta-pkg": "1.0.0", "old": "2"}, after))
 	if got != "alpha 1.0.0 -> 1.1.0, new (absent) -> 0.1, old 2 -> (absent)" {
 		t.Errorf("diff described as %q", got)
 	}
@@ -212,7 +212,7 @@ func FuzzParsePipFreeze(f *testing.F) {
 				t.Fatalf("empty key or value %q=%q from %q", k, v, data)
 			}
 		}
-		if d := diffFreeze(fr, fr); len(d) != 0 {
+		if d := DiffVersions("pip", fr, fr); len(d) != 0 {
 			t.Fatalf("a freeze differs from itself: %v", d)
 		}
 	})

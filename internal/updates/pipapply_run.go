@@ -43,7 +43,7 @@ func (a *PipApplier) Apply(ctx context.Context, p Plan, snapshotDir string) (App
 	if err != nil {
 		return done, errors.Join(runErr, fmt.Errorf("reading pip freeze after upgrading, so what changed is unknown; the state before is in %s: %w", done.Snapshot, err))
 	}
-	done.Changes = diffFreeze(before, after)
+	done.Changes = DiffVersions("pip", before, after)
 	return done, runErr
 }
 
@@ -130,7 +130,7 @@ func (a *PipApplier) Undo(ctx context.Context, done Applied) error {
 			return fmt.Errorf("pip undo: %w", err)
 		}
 	}
-	if diff := diffFreeze(want, now); len(diff) > 0 {
+	if diff := DiffVersions("pip", want, now); len(diff) > 0 {
 		return fmt.Errorf("pip undo: pip freeze still differs from the snapshot %s: %s; reinstall those versions by hand", done.Snapshot, describeChanges(diff))
 	}
 	return nil
