@@ -23,9 +23,8 @@ type BenchFile struct {
 	SchemaVersion int       `json:"schema_version"`
 	Date          string    `json:"date"`
 	GeneratedAt   time.Time `json:"generated_at"`
-	// Rate and Duration are the configuration of Benchmark: figures taken
-	// at another rate are not comparable.
-	Rate       float64      `json:"rate"`
+	// Each result says the rate it was asked for (target_rate): figures
+	// taken at another rate are not comparable.
 	Benchmark  *BenchResult `json:"benchmark,omitempty"`
 	Preflight  *BenchResult `json:"preflight,omitempty"`
 	Postflight *BenchResult `json:"postflight,omitempty"`

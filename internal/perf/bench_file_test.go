@@ -21,7 +21,7 @@ func benchOf(name string, requests int, p50, p95, p99 time.Duration) *BenchResul
 func TestBenchFileRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
 	day := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
-	in := &BenchFile{GeneratedAt: day, Rate: 20, Benchmark: benchOf("health", 120, time.Millisecond, 2*time.Millisecond, 9*time.Millisecond)}
+	in := &BenchFile{GeneratedAt: day, Benchmark: benchOf("health", 120, time.Millisecond, 2*time.Millisecond, 9*time.Millisecond)}
 	path, err := WriteBenchFile(dir, in, day)
 	if err != nil {
 		t.Fatal(err)

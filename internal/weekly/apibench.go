@@ -123,7 +123,7 @@ func (b *apiBench) benchmark(ctx context.Context, env *runbook.Env) (runbook.Res
 		r.Finding(runbook.Warning, err.Error(), "last week's benchmark could not be read: no week-over-week comparison")
 	}
 	res, f, err := b.measure(ctx, b.cfg.Duration.D(), &r, "during the benchmark", warning,
-		func(f *perf.BenchFile, res *perf.BenchResult) { f.Benchmark, f.Rate = res, b.cfg.Rate })
+		func(f *perf.BenchFile, res *perf.BenchResult) { f.Benchmark = res })
 	if err != nil {
 		return r, err
 	}
@@ -205,7 +205,7 @@ func mergeBench(old, now perf.BenchFile) perf.BenchFile {
 		old.Preflight = now.Preflight
 	}
 	if now.Benchmark != nil {
-		old.Benchmark, old.Rate = now.Benchmark, now.Rate
+		old.Benchmark = now.Benchmark
 	}
 	if now.Postflight != nil {
 		old.Postflight = now.Postflight

@@ -28,7 +28,7 @@ func lastWeek(t *testing.T, dir string, names ...string) {
 		res.Endpoints = append(res.Endpoints, perf.EndpointBench{Name: n, URL: "http://x/" + n, Requests: 200,
 			Latency: perf.Latency{P50: ms, P90: ms, P95: ms, P99: ms, P999: ms, Max: ms}})
 	}
-	if _, err := perf.WriteBenchFile(dir, &perf.BenchFile{Rate: 200, Benchmark: res}, saturday.AddDate(0, 0, -7)); err != nil {
+	if _, err := perf.WriteBenchFile(dir, &perf.BenchFile{Benchmark: res}, saturday.AddDate(0, 0, -7)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -76,7 +76,7 @@ func TestAPIBenchmarkWeekOverWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if file.Preflight == nil || file.Benchmark == nil || file.Postflight == nil || file.Rate != 200 {
+	if file.Preflight == nil || file.Benchmark == nil || file.Postflight == nil || file.Benchmark.TargetRate != 200 {
 		t.Fatalf("today's file: %+v", file)
 	}
 }
