@@ -86,6 +86,20 @@ type TrendReport struct {
 	MissingSamples  int     `json:"missing_samples"`
 	Gaps            []Gap   `json:"gaps,omitempty"` // longest first
 	MaxCPU          *Sample `json:"max_cpu,omitempty"`
+	// Daily are the CPU and memory averages of each 24 h from From
+	// (the last may be shorter), in the same pass: the trend reports
+	// chart.
+	Daily []DayAvg `json:"daily"`
+}
+
+// DayAvg is one 24 h of the window: the averages of the samples that
+// carried CPU and memory (N: how many; 0 for a day without).
+type DayAvg struct {
+	Start  time.Time `json:"start"`
+	CPU    float64   `json:"cpu_avg_percent"`
+	CPUN   int       `json:"cpu_samples"`
+	Memory float64   `json:"memory_avg_percent"`
+	MemN   int       `json:"memory_samples"`
 }
 
 // Span is the time the window's samples cover, first to last.
@@ -131,11 +145,18 @@ type trendAcc struct {
 	maxCPU      Sample
 	hasMaxCPU   bool
 	lastDiskSet bool
+	// daily holds sums until finish turns them into averages.
+	daily []DayAvg
 }
 
 func newTrendAcc(path string, from, to time.Time) *trendAcc {
 	slots := int((to.Sub(from) + Cadence - 1) / Cadence)
+	days := make([]DayAvg, int((to.Sub(from)+day-1)/day))
+	for i := range days {
+		days[i].Start = from.Add(time.Duration(i) * day)
+	}
 	return &trendAcc{
+		daily:   days,
 		rep:     TrendReport{Path: path, From: from, To: to, ExpectedSamples: slots},
 		covered: make([]bool, slots),
 	}
@@ -217,13 +238,18 @@ func (a *trendAcc) add(s Sample) {
 		r.Last = s.Time
 	}
 	a.covered[int(s.Time.Sub(r.From)/Cadence)] = true
+	d := &a.daily[int(s.Time.Sub(r.From)/day)]
 	if s.Has(FieldCPU) {
+		d.CPU += s.CPU
+		d.CPUN++
 		a.cpu = append(a.cpu, s.CPU)
 		if !a.hasMaxCPU || s.CPU > a.maxCPU.CPU {
 			a.maxCPU, a.hasMaxCPU = s, true
 		}
 	}
 	if s.Has(FieldMemory) {
+		d.Memory += s.Memory
+		d.MemN++
 		a.mem = append(a.mem, s.Memory)
 	}
 	if s.Has(FieldDisk) {
@@ -258,8 +284,16 @@ func (a *trendAcc) finish() TrendReport {
 		r.MaxCPU = &m
 	}
 	r.MissingSamples, r.Gaps = gaps(a.covered, r.From)
+	r.Daily = a.daily
+	for i := range r.Daily {
+		d := &r.Daily[i]
+		d.CPU, d.Memory = safeDiv(d.CPU, d.CPUN), safeDiv(d.Memory, d.MemN)
+	}
 	return r
 }
+
+// day is the length of one TrendReport.Daily entry.
+const day = 24 * time.Hour
 
 // summarise sorts vals in place and returns avg, nearest-rank p95 and max.
 func summarise(vals []float64) Stat {

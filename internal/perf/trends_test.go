@@ -234,3 +234,25 @@ func FuzzTrendsRead(f *testing.F) {
 		}
 	})
 }
+
+// TestTrendsDaily: the daily averages come from the same pass, one per
+// 24 h from the window's start; a day without samples has N 0.
+func TestTrendsDaily(t *testing.T) {
+	from := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	acc := newTrendAcc("m.jsonl", from, from.Add(7*24*time.Hour))
+	for _, s := range []Sample{
+		{Time: from.Add(time.Hour), CPU: 10, Memory: 40, Present: FieldCPU | FieldMemory},
+		{Time: from.Add(25 * time.Hour), CPU: 30, Present: FieldCPU},
+		{Time: from.Add(26 * time.Hour), CPU: 50, Memory: 60, Present: FieldCPU | FieldMemory},
+		{Time: from.Add(-time.Hour), CPU: 99, Present: FieldCPU}, // outside
+	} {
+		acc.add(s)
+	}
+	d := acc.finish().Daily
+	if len(d) != 7 || !d[1].Start.Equal(from.Add(24*time.Hour)) {
+		t.Fatalf("days %+v", d)
+	}
+	if d[0].CPU != 10 || d[0].CPUN != 1 || d[0].Memory != 40 || d[1].CPU != 40 || d[1].CPUN != 2 || d[1].Memory != 60 || d[1].MemN != 1 || d[2].CPUN != 0 {
+		t.Errorf("days %+v", d[:3])
+	}
+}

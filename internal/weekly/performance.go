@@ -60,7 +60,7 @@ func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook
 		r.Metric("disk_avg_percent", tr.Disk.Avg, "%")
 		r.Metric("disk_last_percent", tr.Disk.Last, "%")
 	}
-	r.Series = dailyAverages(ctx, path, now, ph.zone)
+	r.Series = dailyAverages(tr)
 	th := ph.thresholds
 	for _, f := range perf.Evaluate(tr, perf.Thresholds{CPUPercent: th.CPUPercent, MemoryPercent: th.MemoryPercent, DiskPercent: th.DiskPercent}) {
 		r.Finding(f.Severity, f.Evidence, "%s", f.Message)
@@ -69,22 +69,18 @@ func (ph *performancePhase) trends(ctx context.Context, _ *runbook.Env) (runbook
 }
 
 // dailyAverages is the week's CPU and memory use, one average per 24 h
-// (oldest first, each point at the start of its 24 h): the trend the
-// report charts. A day without samples has no point.
-func dailyAverages(ctx context.Context, path string, now time.Time, zone *time.Location) []runbook.Series {
+// (oldest first, each point at the start of its 24 h), from the trend's
+// own pass over the file: the trend the report charts. A day without
+// samples has no point.
+func dailyAverages(tr perf.TrendReport) []runbook.Series {
 	cpu := runbook.Series{Name: "cpu_avg_percent", Unit: "%"}
 	mem := runbook.Series{Name: "memory_avg_percent", Unit: "%"}
-	for d := 7; d > 0; d-- {
-		from := now.Add(-time.Duration(d) * 24 * time.Hour)
-		day, err := perf.Trends(ctx, path, from, from.Add(24*time.Hour), zone)
-		if err != nil {
-			return nil
+	for _, d := range tr.Daily {
+		if d.CPUN > 0 {
+			cpu.Points = append(cpu.Points, runbook.Point{At: d.Start, Value: d.CPU})
 		}
-		if day.CPU.N > 0 {
-			cpu.Points = append(cpu.Points, runbook.Point{At: from, Value: day.CPU.Avg})
-		}
-		if day.Memory.N > 0 {
-			mem.Points = append(mem.Points, runbook.Point{At: from, Value: day.Memory.Avg})
+		if d.MemN > 0 {
+			mem.Points = append(mem.Points, runbook.Point{At: d.Start, Value: d.Memory})
 		}
 	}
 	var out []runbook.Series
