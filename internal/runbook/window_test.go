@@ -15,16 +15,22 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func TestWindowCurrentAndNext(t *testing.T) {
-	ny := mustLoc(t, "America/New_York")
-	w := Window{Weekday: time.Saturday, Hour: 2, Minute: 0, Duration: 4 * time.Hour, Location: ny}
-	at := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, ny)
+// wallClock reads "2006-01-02 15:04" in loc.
+func wallClock(t *testing.T, loc *time.Location) func(string) time.Time {
+	return func(s string) time.Time {
+		t.Helper()
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
+}
+
+func TestWindowCurrentAndNext(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	w := Window{Weekday: time.Saturday, Hour: 2, Minute: 0, Duration: 4 * time.Hour, Location: ny}
+	at := wallClock(t, ny)
 	tests := []struct {
 		name      string
 		now       time.Time
@@ -77,13 +83,7 @@ func TestWindowBlackout(t *testing.T) {
 		{First: day(2026, 12, 5), Last: day(2026, 12, 5), Entry: "2026-12-05"},
 		{First: day(2026, 12, 24), Last: day(2027, 1, 2), Entry: "2026-12-24..2027-01-02"},
 	}}
-	at := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, berlin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	at := wallClock(t, berlin)
 	tests := []struct {
 		name     string
 		now      time.Time
