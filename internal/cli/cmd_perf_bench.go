@@ -103,9 +103,7 @@ func (a *app) benchConfig(f benchFlags, args []string) (perf.BenchConfig, error)
 	}
 	var targets []perf.BenchTarget
 	if len(args) == 0 {
-		for _, ch := range in.Health.Checks {
-			targets = append(targets, perf.BenchTarget{Name: ch.Name, URL: ch.URL, Expect: ch.Expect})
-		}
+		targets = in.Health.BenchTargets()
 	}
 	var configured []string
 	for _, ch := range in.Health.Checks {

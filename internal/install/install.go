@@ -9,6 +9,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/service"
@@ -142,6 +143,16 @@ type Health struct {
 	Timeout time.Duration
 	// Benchmark is the weekly run's benchmark of Checks (GET only).
 	Benchmark config.Benchmark
+}
+
+// BenchTargets are the probes as benchmark targets (GET, the same
+// accepted statuses): what perf bench and the weekly benchmark send to.
+func (h Health) BenchTargets() []perf.BenchTarget {
+	var out []perf.BenchTarget
+	for _, c := range h.Checks {
+		out = append(out, perf.BenchTarget{Name: c.Name, URL: c.URL, Expect: c.Expect})
+	}
+	return out
 }
 
 // Resolve turns cfg (already validated by config.Load) into an

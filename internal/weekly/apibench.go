@@ -12,6 +12,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -26,9 +27,9 @@ import (
 // reports/performance-benchmark-YYYYMMDD.json.
 type apiBench struct {
 	clock
-	cfg        config.Benchmark
-	checks     []health.Check
-	timeout    time.Duration
+	cfg config.Benchmark
+	// health are the endpoints benchmarked and their probe timeout.
+	health     install.Health
 	auth       string
 	reportsDir string
 	// regressionPercent is thresholds.latency_regression_percent.
@@ -47,12 +48,8 @@ func (b *apiBench) budget(d config.Duration) time.Duration { return d.D() + benc
 
 // run benchmarks every endpoint for d at the configured rate.
 func (b *apiBench) run(ctx context.Context, d time.Duration) (*perf.BenchResult, error) {
-	var targets []perf.BenchTarget
-	for _, c := range b.checks {
-		targets = append(targets, perf.BenchTarget{Name: c.Name, URL: c.URL, Expect: c.Expect})
-	}
-	res, err := perf.Bench(ctx, perf.BenchConfig{Targets: targets, Rate: b.cfg.Rate, Duration: d,
-		Timeout: b.timeout, Auth: b.auth})
+	res, err := perf.Bench(ctx, perf.BenchConfig{Targets: b.health.BenchTargets(), Rate: b.cfg.Rate, Duration: d,
+		Timeout: b.health.Timeout, Auth: b.auth})
 	if err != nil {
 		return nil, fmt.Errorf("benchmarking the endpoints: %w", err)
 	}
@@ -67,7 +64,7 @@ func (b *apiBench) skip() string {
 	switch {
 	case !b.cfg.Enabled:
 		return "health.benchmark.enabled is false"
-	case len(b.checks) == 0:
+	case len(b.health.Checks) == 0:
 		return "no endpoint configured (health.endpoints)"
 	}
 	return ""
@@ -152,7 +149,7 @@ func (b *apiBench) after(ctx context.Context, env *runbook.Env) (r runbook.Resul
 		return runbook.Skipped("%s", why), nil
 	}
 	sev := func(name string) runbook.Severity {
-		for _, c := range b.checks {
+		for _, c := range b.health.Checks {
 			if c.Name == name && c.Critical {
 				return runbook.Critical
 			}

@@ -169,7 +169,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 			owner: owner},
 		secUpdates: &securityUpdates{enabled: in.Updates.Apt.Enabled, apt: apt, owner: owner},
 		// preflight/latency-baseline -> performance/api-benchmark -> postflight/latency
-		bench: &apiBench{clock: clk, cfg: in.Health.Benchmark, checks: in.Health.Checks, timeout: in.Health.Timeout,
+		bench: &apiBench{clock: clk, cfg: in.Health.Benchmark, health: in.Health,
 			auth: p.d.BenchAuth, reportsDir: in.ReportsDir, regressionPercent: in.Thresholds.LatencyRegressionPercent},
 		apply: &applyStep{planner: planner{policies: in.UpdatePolicies, factory: p.d.Appliers}, stateDir: in.StateDir,
 			rebootFile: in.UpdatePolicies.RebootRequiredFile, record: inputs.recordUpdates, set: applied, owner: owner},
