@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNameAndOwner(t *testing.T) {
@@ -186,5 +187,33 @@ func TestSweepHonoursCancellation(t *testing.T) {
 	}
 	if _, err := Sweep(ctx, []Dir{{Path: dir}}, SweepOptions{Alive: func(int) bool { return false }}); err == nil {
 		t.Fatal("a cancelled sweep reported success")
+	}
+}
+
+func TestNewestBefore(t *testing.T) {
+	day := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	for _, n := range []string{"r-20261114.json", "r-20261121.json", "r-20261128.json", "r-20261205.json",
+		"r-20261399.json", "r-2026112.json", "r-20261127.json.tmp", "x-20261127.json"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "r-20261126.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		dir  string
+		day  time.Time
+		want string
+	}{
+		{dir, day, filepath.Join(dir, "r-20261121.json")},
+		{dir, day.AddDate(0, 0, -14), ""},
+		{filepath.Join(dir, "none"), day, ""},
+	} {
+		got, err := NewestBefore(tc.dir, "r-", ".json", tc.day)
+		if err != nil || got != tc.want {
+			t.Errorf("NewestBefore(%s, %s) = %q, %v; want %q", tc.dir, tc.day.Format(time.DateOnly), got, err, tc.want)
+		}
 	}
 }

@@ -2,13 +2,9 @@ package perf
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/durable"
@@ -86,45 +82,15 @@ func parseBenchFile(path string, b []byte) (*BenchFile, error) {
 // day that cannot be read is an error naming it, so a week-over-week
 // comparison is never silently against an older week.
 func PreviousBenchFile(dir string, day time.Time) (*BenchFile, string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
+	path, err := durable.NewestBefore(dir, benchFilePrefix, benchFileSuffix, day)
+	if err != nil || path == "" {
+		return nil, "", err
 	}
-	if err != nil {
-		return nil, "", fmt.Errorf("listing %s: %w", dir, err)
-	}
-	today := BenchFileName(day)
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.Type().IsRegular() && isBenchFileName(n) && n < today {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		return nil, "", nil
-	}
-	path := filepath.Join(dir, slices.Max(names))
 	f, err := ReadBenchFile(path)
 	if err != nil {
 		return nil, "", err
 	}
 	return f, path, nil
-}
-
-// isBenchFileName is true for performance-benchmark-YYYYMMDD.json with a
-// real date.
-func isBenchFileName(n string) bool {
-	d, ok := strings.CutPrefix(n, benchFilePrefix)
-	if !ok {
-		return false
-	}
-	d, ok = strings.CutSuffix(d, benchFileSuffix)
-	if !ok || len(d) != 8 {
-		return false
-	}
-	_, err := time.Parse("20060102", d)
-	return err == nil
 }
 
 // Reference is the file's figure a later week is compared with: the

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/durable"
@@ -39,29 +37,20 @@ func Write(dir string, a *Analysis, day time.Time) (string, error) {
 // day's; nil without error when there is none. A damaged file is an error
 // naming it (new_patterns would otherwise be wrong silently).
 func Previous(dir string, day time.Time) (*Analysis, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "weekly-log-analysis-*.json"))
-	if err != nil {
+	path, err := durable.NewestBefore(dir, "weekly-log-analysis-", ".json", day)
+	if err != nil || path == "" {
 		return nil, err
 	}
-	today := FileName(day)
-	sort.Strings(names)
-	for i := len(names) - 1; i >= 0; i-- {
-		base := filepath.Base(names[i])
-		if len(base) != len(today) || base >= today || !strings.HasPrefix(base, "weekly-log-analysis-") {
-			continue
-		}
-		b, err := os.ReadFile(names[i])
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the previous analysis %s: %w", names[i], err)
-		}
-		var a Analysis
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("previous analysis %s is not valid JSON (%v): move it aside to start new_patterns afresh", names[i], err)
-		}
-		return &a, nil
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // removed since it was listed
 	}
-	return nil, nil
+	if err != nil {
+		return nil, fmt.Errorf("reading the previous analysis %s: %w", path, err)
+	}
+	var a Analysis
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("previous analysis %s is not valid JSON (%v): move it aside to start new_patterns afresh", path, err)
+	}
+	return &a, nil
 }
