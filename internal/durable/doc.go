@@ -32,5 +32,9 @@
 // hard link where NTFS supports one, else checks and renames. FileOwner
 // reports no owner and ProcessAlive asks gopsutil.
 //
+// NewestBefore finds the newest dated file of a kind
+// (prefix+YYYYMMDD+suffix) before a day: the previous week's report that
+// the log analysis and the benchmark compare with.
+//
 // It imports nothing of fossamaint (internal/archtest checks this).
 package durable
