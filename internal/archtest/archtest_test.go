@@ -68,6 +68,11 @@ var rules = map[string]rule{
 	// one definition of its headline measures.
 	"internal/promexport": {may: with(helpers, "runbook", "history")},
 
+	// The dashboard: the history it reads, the report it renders, the
+	// resolver for the window and the backups, the metrics registry. The
+	// CLI hands it what it runs: not weekly, recovery or cli.
+	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport")},
+
 	// Test helpers, imported by _test files only.
 	"internal/testkit": {may: with(helpers, "sqlitedb")},
 
