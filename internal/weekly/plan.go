@@ -127,10 +127,11 @@ type wired struct {
 	secUpdates *securityUpdates
 	bench      *apiBench
 	// applied updates: updates/apply -> postflight/undo-updates, reboot
-	apply  *applyStep
-	undo   *updatesUndo
-	reboot *rebootStep
-	health *healthWatch
+	apply   *applyStep
+	restart *restartStep
+	undo    *updatesUndo
+	reboot  *rebootStep
+	health  *healthWatch
 }
 
 func (p *Procedure) wire(names []string, inputs runInputs) *wired {
@@ -173,6 +174,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 			auth: p.d.BenchAuth, reportsDir: in.ReportsDir, regressionPercent: in.Thresholds.LatencyRegressionPercent},
 		apply: &applyStep{planner: planner{policies: in.UpdatePolicies, factory: p.d.Appliers}, stateDir: in.StateDir,
 			rebootFile: in.UpdatePolicies.RebootRequiredFile, record: inputs.recordUpdates, set: applied, owner: owner},
+		restart: &restartStep{set: applied, rec: p.rec, services: in.Services, now: p.d.Now, record: inputs.recordUpdates},
 		undo: &updatesUndo{set: applied, health: watch, rec: p.rec, services: in.Services, checker: p.d.Checker,
 			checks: in.Health.Checks, record: inputs.recordUpdates},
 		reboot: &rebootStep{set: applied, policy: in.UpdatePolicies.Reboot, file: in.UpdatePolicies.RebootRequiredFile,
@@ -212,6 +214,9 @@ func (w *wired) updates() runbook.Phase {
 		// -> applied (each Applied with its snapshot, the reboot flag);
 		// its Undo puts the application updates back
 		{Name: "apply", Kind: runbook.Mutating, Budget: 20 * time.Minute, Run: w.apply.apply, Undo: w.apply.undo},
+		// applied: the services load the upgraded application packages;
+		// its Undo puts them back when a service does not come back
+		{Name: "restart", Kind: runbook.Downtime, Budget: 5 * time.Minute, Run: w.restart.run, Undo: w.restart.undo},
 	}}
 }
 

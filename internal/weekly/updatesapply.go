@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -113,6 +114,41 @@ type appliedSet struct {
 	// undone are the changes postflight undid ("pip requests 2.32.3 ->
 	// 2.31.0"): the run was rolled back.
 	undone []string
+	// planned are the managers a dry run would have changed packages of.
+	planned []string
+}
+
+// isApplication says whether a manager's packages are the application's
+// (undone from a snapshot, loaded by a restart), not the OS's.
+func isApplication(manager string) bool { return manager != "apt" }
+
+// applicationManagers are the application managers (pip, npm) whose
+// packages this run changed, in the order they were applied.
+func (s *appliedSet) applicationManagers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, a := range s.list {
+		if isApplication(a.applied.Manager) && len(a.applied.Changes) > 0 && !slices.Contains(out, a.applied.Manager) {
+			out = append(out, a.applied.Manager)
+		}
+	}
+	return out
+}
+
+// plan notes, in a dry run, that manager's packages would change.
+func (s *appliedSet) plan(manager string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if isApplication(manager) && !slices.Contains(s.planned, manager) {
+		s.planned = append(s.planned, manager)
+	}
+}
+
+func (s *appliedSet) plannedApplicationManagers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.planned)
 }
 
 func (s *appliedSet) askReboot(pkgs []string) {
@@ -228,6 +264,7 @@ func (s *applyStep) applyOne(ctx context.Context, env *runbook.Env, mp ManagerPl
 		return 0, nil
 	}
 	if env.DryRun {
+		s.set.plan(mp.Manager)
 		for _, line := range PlanLines(*mp.Plan) {
 			r.Action("would: %s", line)
 		}
