@@ -189,7 +189,8 @@ type TLSKey struct {
 	Key  string `yaml:"key"`
 }
 
-// Updates configures the report-only update checks.
+// Updates configures the update checks and what the weekly run applies
+// of them (updates.*.apply: none, the default, reports only).
 type Updates struct {
 	Apt AptUpdates `yaml:"apt"`
 	Pip PipUpdates `yaml:"pip"`
