@@ -39,6 +39,11 @@ func (s *restartStep) run(ctx context.Context, env *runbook.Env) (runbook.Result
 		return runbook.NotNeeded("no application package (pip, npm) changed in this run"), nil
 	}
 	units := s.services.Managed()
+	if len(units) == 0 && env.DryRun {
+		var r runbook.Result
+		r.Action("would: leave the restart to you (services.manager is none): the application runs the old code until it is restarted")
+		return r, nil
+	}
 	if len(units) == 0 {
 		var r runbook.Result
 		r.Finding(runbook.Warning, "", "the %s packages changed, but services.manager is none: the application runs the old code until it is restarted, and postflight checked that old code",
