@@ -138,7 +138,7 @@ func TestOpenDashboardFollowsTheWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	live := testkit.PlantedRun(1, plantStart.AddDate(0, 0, 7))
+	live := testkit.PlantedRun(1, plantStart.AddDate(0, 0, 7), filepath.Dir(dir))
 	if err := w.RunStarted(ctx, &runbook.Run{RunID: live.RunID, Command: runbook.CommandWeekly, StartedAt: live.StartedAt, Status: runbook.RunRunning}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +173,7 @@ func TestVerifications(t *testing.T) {
 	if len(vs) != 3 || vs[0].RunID != ids[4] || vs[1].RunID != ids[3] || vs[1].Severity != "critical" || vs[0].Severity != "info" {
 		t.Fatalf("verifications %+v", vs)
 	}
-	at := plantStart.AddDate(0, 0, 7*3).Add(-24 * time.Hour)
-	if !strings.Contains(vs[1].Message, testkit.PlantedBackup("/srv/fossawork/backups", at)) || vs[1].At.IsZero() {
+	if !strings.Contains(vs[1].Message, testkit.PlantedBackup(filepath.Dir(dir), plantStart.AddDate(0, 0, 7*3))) || vs[1].At.IsZero() {
 		t.Errorf("verification %+v does not name its backup", vs[1])
 	}
 }

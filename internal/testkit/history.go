@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
@@ -15,22 +16,24 @@ import (
 var PlantedStatuses = []runbook.RunStatus{runbook.RunOK, runbook.RunWarn, runbook.RunOK, runbook.RunFail,
 	runbook.RunOK, runbook.RunWarn, runbook.RunRolledBack}
 
-// PlantedBackup is the weekly backup that planted run i verified (its
-// backups/verify finding names it).
-func PlantedBackup(dir string, at time.Time) string {
-	return fmt.Sprintf("%s/weekly/fossawork_v2_%s.db", dir, at.UTC().Format("20060102_150405"))
+// PlantedBackup is the weekly backup a planted run of the installation
+// under root that started at runStart verified (its backups/verify
+// finding names it): <root>/backups/weekly/fossawork_v2_<day before>.db.
+func PlantedBackup(root string, runStart time.Time) string {
+	return filepath.Join(root, "backups", "weekly", "fossawork_v2_"+runStart.Add(-24*time.Hour).UTC().Format("20060102_150405")+".db")
 }
 
-// PlantedRun is the i-th weekly run PlantRuns writes, started at at: a
+// PlantedRun is the i-th weekly run PlantRuns writes, of the
+// installation under root, started at at: a
 // whole procedure (preflight, database, backups, logs, security,
 // performance, postflight) whose findings, measures and downtime vary with
 // i, and whose status is PlantedStatuses[i%len]. The measures grow week
 // by week, so trends have a shape.
-func PlantedRun(i int, at time.Time) *runbook.Run {
+func PlantedRun(i int, at time.Time, root string) *runbook.Run {
 	status := PlantedStatuses[i%len(PlantedStatuses)]
 	f := float64(i)
 	run := &runbook.Run{SchemaVersion: runbook.SchemaVersion, RunID: at.UTC().Format("20060102T150405Z") + fmt.Sprintf("-%03d", i),
-		Command: runbook.CommandWeekly, Host: "fossa-test", Root: "/srv/fossawork", Operator: "fossamaint", ToolVersion: "test",
+		Command: runbook.CommandWeekly, Host: "fossa-test", Root: root, Operator: "fossamaint", ToolVersion: "test",
 		StartedAt: at, Status: status, Window: runbook.Span{Start: at, End: at.Add(2 * time.Hour)},
 		DowntimeSeconds: 18 + float64(i%5),
 		Metrics: map[string]float64{runbook.HeadlineDatabaseSizeBytes: 50e6 + f*1.5e6, runbook.HeadlineWorkOrders: 12000 + f*140,
@@ -48,7 +51,7 @@ func PlantedRun(i int, at time.Time) *runbook.Run {
 		return r
 	}
 	var verify runbook.Result
-	backup := PlantedBackup("/srv/fossawork/backups", at.Add(-24*time.Hour))
+	backup := PlantedBackup(root, at)
 	if status == runbook.RunFail {
 		verify.Finding(runbook.Critical, "sha256 mismatch", "the newest weekly backup %s failed verification", backup)
 	} else {
@@ -94,7 +97,8 @@ func PlantedRun(i int, at time.Time) *runbook.Run {
 // PlantRuns writes n weekly runs (PlantedRun) a week apart from start
 // into the history under stateDir, through the journal as `weekly` writes
 // them (run started, each step started and finished, run finished), and
-// returns their ids, oldest first.
+// returns their ids, oldest first. Their installation root is stateDir's
+// parent (see PlantedBackup).
 func PlantRuns(t T, stateDir string, n int, start time.Time) []string {
 	helper(t)
 	ctx := context.Background()
@@ -106,7 +110,7 @@ func PlantRuns(t T, stateDir string, n int, start time.Time) []string {
 	defer s.Close()
 	var ids []string
 	for i := range n {
-		run := PlantedRun(i, start.AddDate(0, 0, 7*i))
+		run := PlantedRun(i, start.AddDate(0, 0, 7*i), filepath.Dir(stateDir))
 		if err := JournalRun(ctx, s, run, func(at time.Time) { clock = at }); err != nil {
 			t.Fatalf("planting run %d: %v", i, err)
 		}
