@@ -21,7 +21,7 @@ import (
 
 // runSummary is what the columns hold.
 type runSummary struct {
-	downtime               float64
+	downtime                float64
 	critical, warning, info int
 }
 

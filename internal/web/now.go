@@ -28,9 +28,9 @@ type nowView struct {
 	HasWindow bool
 	Window    string
 	// OpenUntil is set while a window is open.
-	OpenUntil                       string
+	OpenUntil                        string
 	NextStart, NextEnd, NextStartISO string
-	NextIn                          string
+	NextIn                           string
 	// Skipped are calendar windows before the next one that do not open
 	// (a blackout, a start lost to a DST change).
 	Skipped []string
