@@ -62,18 +62,17 @@ type StepRow struct {
 // running until `fossamaint recover`; since keeps such a run from being
 // shown as live for ever.
 func (s *Store) LiveRun(ctx context.Context, since time.Time) (RunRow, bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, '', status, dry_run, 1, 0, 0, 0, 0, 0, ''
+	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, '', status, dry_run, 1, 0, 0, 0, 0, 0
 		FROM runs WHERE status = 'running' AND julianday(started_at) >= julianday(?)
 		ORDER BY julianday(started_at) DESC, id DESC LIMIT 1`, ts(since))
 	if err != nil {
 		return RunRow{}, false, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return RunRow{}, false, rows.Err()
+	out, _, err := s.scanRunRows(rows)
+	if err != nil || len(out) == 0 {
+		return RunRow{}, false, err
 	}
-	r, err := s.scanRunRow(rows)
-	return r, err == nil, err
+	return out[0], true, nil
 }
 
 // Steps returns a run's journalled steps in the order they started.

@@ -42,10 +42,19 @@ func summaryOf(run *runbook.Run) runSummary {
 	return sm
 }
 
+// runsList is a covering index of the run list's columns: the columns
+// added by migrations sit after the report in each row, so reading them
+// from the table would walk every report's overflow pages.
+const runsList = `CREATE INDEX IF NOT EXISTS runs_list ON runs(started_at, id, command, status, dry_run, finished_at,
+	summarised, partial, downtime_seconds, findings_critical, findings_warning, findings_info)`
+
 // backfillSummaries fills the summary columns of rows written before
 // they existed. It runs on every read-write open and finds nothing to do
 // after the first.
 func backfillSummaries(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, runsList); err != nil {
+		return err
+	}
 	rows, err := db.QueryContext(ctx, `SELECT id, report FROM runs WHERE summarised = 0`)
 	if err != nil {
 		return err
@@ -92,8 +101,34 @@ type RunFilter struct {
 	All bool
 	// Query keeps the runs whose id contains it (case-insensitive).
 	Query string
-	// Limit is the number of rows, newest first (0: no limit).
-	Limit int
+	// Limit is the number of rows, newest first (0: no limit), after
+	// skipping Offset rows.
+	Limit, Offset int
+}
+
+// where is the filter's WHERE clause and its arguments.
+func (f RunFilter) where() (string, []any) {
+	where, args := []string{"1"}, []any{}
+	if !f.All {
+		where = append(where, procedureRun)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where, args = append(where, "instr(lower(id), lower(?)) > 0"), append(args, q)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// CountRuns counts the runs f selects (Limit and Offset aside).
+func (s *Store) CountRuns(ctx context.Context, f RunFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	return n, nil
 }
 
 // RunRow is one line of the dashboard's run list.
@@ -121,77 +156,86 @@ func (r RunRow) Duration() time.Duration {
 	return r.FinishedAt.Sub(r.StartedAt)
 }
 
-// Runs returns the runs f selects, newest first, never nil. It decodes no
-// report of a history this release wrote or upgraded.
+// Runs returns the runs f selects, newest first, never nil. It reads the
+// covering index runs_list, and no report, of a history this release
+// wrote or upgraded.
 func (s *Store) Runs(ctx context.Context, f RunFilter) ([]RunRow, error) {
 	summarised, err := s.hasColumn(ctx, "runs", "summarised")
 	if err != nil {
 		return nil, err
 	}
 	// An older history read-only: every row is decoded.
-	cols := `0 AS summarised, 0, 0, 0, 0, 0, report`
+	cols := `0, 0, 0, 0, 0, 0`
 	if summarised {
-		cols = `summarised, partial, downtime_seconds, findings_critical, findings_warning, findings_info,
-			CASE WHEN summarised = 0 THEN report ELSE '' END`
+		cols = `summarised, partial, downtime_seconds, findings_critical, findings_warning, findings_info`
 	}
-	where, args := []string{"1"}, []any{}
-	if !f.All {
-		where = append(where, procedureRun)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where, args = append(where, "instr(lower(id), lower(?)) > 0"), append(args, q)
-	}
+	where, args := f.where()
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	args = append(args, limit)
+	args = append(args, limit, max(f.Offset, 0))
 	rows, err := s.db.QueryContext(ctx, `SELECT id, command, started_at, coalesce(finished_at, ''), status, dry_run, `+cols+
-		` FROM runs WHERE `+strings.Join(where, " AND ")+` ORDER BY julianday(started_at) DESC, id DESC LIMIT ?`, args...)
+		` FROM runs WHERE `+where+` ORDER BY julianday(started_at) DESC, id DESC LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
-	defer rows.Close()
-	out := []RunRow{}
-	wall := s.wall()
-	for rows.Next() {
-		r, err := s.scanRunRow(rows)
-		if err != nil {
+	out, todo, err := s.scanRunRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range todo {
+		if err := s.summarise(ctx, &out[i]); err != nil {
 			return nil, err
 		}
-		r.Future = r.StartedAt.After(wall)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
 	return out, nil
 }
 
-func (s *Store) scanRunRow(rows *sql.Rows) (RunRow, error) {
-	var r RunRow
-	var started, finished, blob string
-	var summarised bool
-	if err := rows.Scan(&r.ID, &r.Command, &started, &finished, &r.Status, &r.DryRun, &summarised, &r.Partial,
-		&r.Downtime, &r.Critical, &r.Warning, &r.Info, &blob); err != nil {
-		return r, fmt.Errorf("reading history %s: %w", s.path, err)
-	}
-	r.StartedAt = parseTS(started)
-	if finished != "" {
-		r.FinishedAt = parseTS(finished)
-	}
-	if !summarised {
-		var run runbook.Run
-		if err := json.Unmarshal([]byte(blob), &run); err != nil {
-			return r, fmt.Errorf("decoding run %s from %s: %w (move %s aside if it is damaged; it holds only past reports)", r.ID, s.path, err, s.path)
+// scanRunRows reads the rows of Runs and LiveRun and closes them; todo
+// are the indexes of the rows without a summary.
+func (s *Store) scanRunRows(rows *sql.Rows) (out []RunRow, todo []int, err error) {
+	defer rows.Close()
+	out = []RunRow{}
+	wall := s.wall()
+	for rows.Next() {
+		var r RunRow
+		var started, finished string
+		var summarised bool
+		if err := rows.Scan(&r.ID, &r.Command, &started, &finished, &r.Status, &r.DryRun, &summarised, &r.Partial,
+			&r.Downtime, &r.Critical, &r.Warning, &r.Info); err != nil {
+			return nil, nil, fmt.Errorf("reading history %s: %w", s.path, err)
 		}
-		sm := summaryOf(&run)
-		r.Partial, r.Downtime, r.Critical, r.Warning, r.Info = run.Partial, sm.downtime, sm.critical, sm.warning, sm.info
+		r.StartedAt = parseTS(started)
+		if finished != "" {
+			r.FinishedAt = parseTS(finished)
+		}
+		r.Future = r.StartedAt.After(wall)
+		if !summarised {
+			todo = append(todo, len(out))
+		}
+		out = append(out, r)
 	}
-	return r, nil
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	return out, todo, nil
+}
+
+// summarise fills r's summary from its stored report, for a row an older
+// release wrote.
+func (s *Store) summarise(ctx context.Context, r *RunRow) error {
+	var blob string
+	if err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, r.ID).Scan(&blob); err != nil {
+		return fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	var run runbook.Run
+	if err := json.Unmarshal([]byte(blob), &run); err != nil {
+		return fmt.Errorf("decoding run %s from %s: %w (move %s aside if it is damaged; it holds only past reports)", r.ID, s.path, err, s.path)
+	}
+	sm := summaryOf(&run)
+	r.Partial, r.Downtime, r.Critical, r.Warning, r.Info = run.Partial, sm.downtime, sm.critical, sm.warning, sm.info
+	return nil
 }
 
 // hasColumn tells whether table has the column (a history an older

@@ -44,6 +44,7 @@ func TestRunsSummaryAndFilters(t *testing.T) {
 		{"warn", history.RunFilter{Status: "warn"}, []string{ids[5], ids[1]}},
 		{"id search, any case", history.RunFilter{Query: strings.ToLower(ids[2][:15])}, []string{ids[2]}},
 		{"nothing", history.RunFilter{Query: "zzz"}, []string{}},
+		{"second page", history.RunFilter{Limit: 3, Offset: 3}, []string{ids[4], ids[3], ids[2]}},
 	}
 	for _, tt := range tests {
 		rows, err := s.Runs(ctx, tt.f)
@@ -56,6 +57,11 @@ func TestRunsSummaryAndFilters(t *testing.T) {
 		}
 		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	for f, want := range map[history.RunFilter]int{{}: 8, {All: true}: 9, {Status: "warn", Limit: 1}: 2, {Query: "nope"}: 0} {
+		if n, err := s.CountRuns(ctx, f); err != nil || n != want {
+			t.Errorf("CountRuns(%+v) = %d, %v; want %d", f, n, err, want)
 		}
 	}
 	rows, _ := s.Runs(ctx, history.RunFilter{Status: "fail"})

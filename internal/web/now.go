@@ -77,7 +77,8 @@ func (s *Server) nowPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) windowView(v *nowView, win runbook.Window, now time.Time) {
 	loc := s.zone()
-	v.HasWindow, v.Window = true, win.String()
+	v.HasWindow = true
+	v.Window = fmt.Sprintf("%s %02d:%02d for %s (%s)", win.Weekday, win.Hour, win.Minute, human.Duration(win.Duration), win.Location)
 	if cur, open := win.Current(now); open {
 		v.OpenUntil = cur.End.In(loc).Format(timeLayout)
 	}

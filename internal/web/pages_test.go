@@ -134,6 +134,43 @@ func TestRunsPageAndFilters(t *testing.T) {
 	}
 }
 
+func TestRunsPagePaging(t *testing.T) {
+	defer func(n int) { pageSize = n }(pageSize)
+	pageSize = 3
+	f := newFixture(t, t.TempDir(), 7, afterRuns(7))
+	id := func(i int) string { return f.ids[i] }
+	tests := []struct {
+		query        string
+		want         []string
+		newer, older string
+	}{
+		{"", []string{id(6), id(5), id(4)}, "", "/?page=2"},
+		{"?page=2", []string{id(3), id(2), id(1)}, "/", "/?page=3"},
+		{"?page=3", []string{id(0)}, "/?page=2", ""},
+		{"?status=ok", []string{id(4), id(2), id(0)}, "", ""},
+		{"?page=2&q=2026", []string{id(3), id(2), id(1)}, "/?q=2026", "/?page=3&amp;q=2026"},
+	}
+	for _, tt := range tests {
+		_, body := f.get(t, "/"+tt.query)
+		var got []string
+		for _, r := range runRows(body) {
+			got = append(got, strings.Fields(r)[0])
+		}
+		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("GET /%s: %v, want %v", tt.query, got, tt.want)
+		}
+		if tt.newer != "" && !strings.Contains(body, `<a href="`+tt.newer+`" rel="prev">`) || tt.newer == "" && strings.Contains(body, `rel="prev"`) {
+			t.Errorf("GET /%s: the newer page's link is not %q", tt.query, tt.newer)
+		}
+		if tt.older != "" && !strings.Contains(body, `<a href="`+tt.older+`" rel="next">`) || tt.older == "" && strings.Contains(body, `rel="next"`) {
+			t.Errorf("GET /%s: the older page's link is not %q", tt.query, tt.older)
+		}
+	}
+	if _, body := f.get(t, "/?page=9"); !strings.Contains(body, "There is no page 9.") {
+		t.Error("a page past the end says nothing")
+	}
+}
+
 // No history when the dashboard starts: the page says so, and shows the
 // runs once a weekly run wrote them, without a restart.
 func TestRunsPagePicksUpANewHistory(t *testing.T) {

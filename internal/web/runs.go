@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 	"github.com/fossawork/fossamaint/internal/human"
 )
 
-// maxRuns is the most rows the run list shows (ten years of weekly runs).
-const maxRuns = 1000
+// pageSize is the number of runs a page of the run list shows (two years
+// of weekly runs): rendering is what costs, not reading the history.
+var pageSize = 100 // a variable for the paging test
 
 // statuses are the run statuses the filter offers, with their labels.
 var statuses = []struct{ value, label string }{
@@ -44,8 +46,11 @@ type runsView struct {
 	Rows     []runRow
 	// NoHistory: there is no run at all yet.
 	NoHistory bool
-	Truncated bool
 	Error     string
+	// Total runs the filters select, on Pages pages; Newer and Older
+	// link to the pages beside this one ("" : none).
+	Total, Page, Pages, First, Last int
+	Newer, Older                    string
 }
 
 type runRow struct {
@@ -60,8 +65,12 @@ type runRow struct {
 // status, command (weekly or all) and q (part of the run id).
 func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := history.RunFilter{Status: q.Get("status"), All: q.Get("command") == "all", Query: strings.TrimSpace(q.Get("q")), Limit: maxRuns}
-	v := runsView{All: f.All, Query: f.Query, Filtered: f.Status != "" || f.All || f.Query != ""}
+	f := history.RunFilter{Status: q.Get("status"), All: q.Get("command") == "all", Query: strings.TrimSpace(q.Get("q")), Limit: pageSize}
+	v := runsView{All: f.All, Query: f.Query, Filtered: f.Status != "" || f.All || f.Query != "", Page: 1}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
+		v.Page = p
+	}
+	f.Offset = (v.Page - 1) * pageSize
 	for _, st := range statuses {
 		v.Statuses = append(v.Statuses, option{Value: st.value, Label: st.label, Selected: st.value == f.Status})
 	}
@@ -73,20 +82,46 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
 		v.NoHistory = true
 	default:
 		rows, err := store.Runs(r.Context(), f)
+		if err == nil {
+			v.Total, err = store.CountRuns(r.Context(), f)
+		}
 		if err != nil {
 			v.Error = err.Error()
 			break
 		}
-		v.Truncated = len(rows) == maxRuns
+		v.paging(r.URL.Query(), len(rows))
 		loc := s.zone()
 		for _, row := range rows {
 			v.Rows = append(v.Rows, s.runRow(row, loc))
 		}
-		if len(rows) == 0 && !v.Filtered {
+		if v.Total == 0 && !v.Filtered {
 			v.NoHistory = true
 		}
 	}
 	s.render(w, r, "runs.html", "Runs", "runs", v)
+}
+
+// paging fills the page counts and the links to the pages beside this
+// one, keeping the filters.
+func (v *runsView) paging(q url.Values, shown int) {
+	v.Pages = max((v.Total+pageSize-1)/pageSize, 1)
+	v.First, v.Last = (v.Page-1)*pageSize+1, (v.Page-1)*pageSize+shown
+	link := func(page int) string {
+		q.Set("page", strconv.Itoa(page))
+		if page == 1 {
+			q.Del("page")
+		}
+		if len(q) == 0 {
+			return "/"
+		}
+		return "/?" + q.Encode()
+	}
+	if v.Page > 1 {
+		v.Newer = link(min(v.Page-1, v.Pages))
+	}
+	if v.Page < v.Pages {
+		v.Older = link(v.Page + 1)
+	}
 }
 
 func (s *Server) runRow(row history.RunRow, loc *time.Location) runRow {

@@ -1,6 +1,6 @@
 // The Now page's live steps: follows /now/events (server-sent events fed
 // from the run journal) and adds or updates one li per step in
-// ol#live-steps. No framework, no inline script, no eval, no innerHTML:
+// ol#live-steps. No framework, no inline script, no eval, no HTML parsing:
 // every text goes in through textContent. Without it the page still
 // shows the state it loaded with, and its Reload link.
 (function () {
