@@ -29,9 +29,9 @@ type backupRow struct {
 	Path, Shown, Kind, Time, Age, Size, Note string
 	// Verified: the newest verification of this backup by a weekly run
 	// (its backups/verify step), when there is one.
-	Verified                         bool
-	Result, ResultClass, When, RunID string
-	RunHref                          string
+	Verified                              bool
+	Result, ResultClass, When, Ago, RunID string
+	RunHref                               string
 }
 
 // backupsPage is GET /backups: the inventory `backup list` shows, with
@@ -64,7 +64,7 @@ func (s *Server) backupsPage(w http.ResponseWriter, r *http.Request) {
 			Time: b.Time.In(loc).Format(timeLayout), Age: human.Age(b.Age.D()), Size: human.Bytes(b.Size), Note: b.Note}
 		if vf, ok := lastVerification(verifs, b.Path); ok {
 			row.Verified, row.RunID, row.RunHref = true, vf.RunID, "/runs/"+url.PathEscape(vf.RunID)
-			row.When = vf.At.In(loc).Format(timeLayout) + " (" + human.Age(now.Sub(vf.At)) + " ago)"
+			row.When, row.Ago = vf.At.In(loc).Format(timeLayout), human.Age(now.Sub(vf.At))
 			row.Result, row.ResultClass = verifyResult(vf.Severity)
 		}
 		v.Rows = append(v.Rows, row)

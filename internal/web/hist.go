@@ -14,6 +14,19 @@ import (
 type lazyHistory struct {
 	mu    sync.Mutex
 	store *history.Store
+	// stop is closed by Close: the live streams end (stopping).
+	stop   chan struct{}
+	closed bool
+}
+
+// stopping is closed when the server closes.
+func (s *Server) stopping() <-chan struct{} {
+	s.hist.mu.Lock()
+	defer s.hist.mu.Unlock()
+	if s.hist.stop == nil {
+		s.hist.stop = make(chan struct{})
+	}
+	return s.hist.stop
 }
 
 // history returns the store to read: Options.History, or the one opened
@@ -39,11 +52,20 @@ func (s *Server) history(ctx context.Context) (*history.Store, error) {
 	return st, nil
 }
 
-// Close closes the history the dashboard opened itself (not
+// Close ends the live event streams (http.Server.Shutdown waits for
+// them otherwise: register Close with RegisterOnShutdown, or call it
+// first) and closes the history the dashboard opened itself (not
 // Options.History, which its opener closes).
 func (s *Server) Close() error {
 	s.hist.mu.Lock()
 	defer s.hist.mu.Unlock()
+	if !s.hist.closed {
+		s.hist.closed = true
+		if s.hist.stop == nil {
+			s.hist.stop = make(chan struct{})
+		}
+		close(s.hist.stop)
+	}
 	if s.hist.store == nil {
 		return nil
 	}

@@ -14,7 +14,8 @@ import (
 // steps table the weekly process writes as each step starts and ends) and
 // sends what changed. Polling a local SQLite file twice a second costs
 // little, and needs nothing from the writer.
-const (
+// pollEvery and heartbeatEvery are variables for the tests.
+var (
 	pollEvery = 500 * time.Millisecond
 	// heartbeatEvery: a comment line now and then, so proxies keep an
 	// idle stream open.
@@ -51,6 +52,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	// A server's WriteTimeout would cut the stream: it has none.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -58,6 +61,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "retry: 3000\n: fossamaint live steps\n\n")
 	fl.Flush()
 	ctx := r.Context()
+	stop := s.stopping()
 	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
 	beat := time.NewTicker(heartbeatEvery)
@@ -79,6 +83,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		fl.Flush()
 		select {
 		case <-ctx.Done():
+			return
+		case <-stop:
 			return
 		case <-beat.C:
 			fmt.Fprint(w, ": heartbeat\n\n")

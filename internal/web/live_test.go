@@ -35,7 +35,7 @@ func TestNowPage(t *testing.T) {
 	_, body := f.get(t, "/now")
 	for _, s := range []string{
 		`<section class="card" id="next-window">`,
-		`<time datetime="2027-01-02T08:00:00Z">Sat 2027-01-02 02:00 CST</time> – Sat 2027-01-02 04:00 CST`,
+		`<time datetime="2027-01-02T08:00:00Z">Sat 2027-01-02 02:00 CST</time> – 04:00 CST`,
 		`<li>Sat 2026-12-26: blackout 2026-12-24..2027-01-01</li>`,
 		`<span class="badge status-warn">not sent</span> No notice went out in the last 8 days.`,
 		`<p id="no-live">No run is in progress. The last one: <a href="/runs/` + f.ids[1] + `">`,
@@ -189,5 +189,40 @@ func TestLiveScriptIsCSPClean(t *testing.T) {
 		if strings.Contains(js, bad) {
 			t.Errorf("live.js uses %s", bad)
 		}
+	}
+}
+
+// An idle stream carries heartbeat comments, and closing the server ends
+// it (so http.Server.Shutdown can finish).
+func TestEventsHeartbeatAndClose(t *testing.T) {
+	defer func(d time.Duration) { heartbeatEvery = d }(heartbeatEvery)
+	heartbeatEvery = 50 * time.Millisecond
+	f := newFixture(t, t.TempDir(), 0, afterRuns(1))
+	res, err := http.Get(f.srv.URL + "/now/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	beats := 0
+	for beats < 2 && sc.Scan() {
+		if sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	if beats < 2 {
+		t.Fatalf("no heartbeats: %v", sc.Err())
+	}
+	must(t, f.s.Close())
+	done := make(chan struct{})
+	go func() {
+		for sc.Scan() {
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the stream")
 	}
 }

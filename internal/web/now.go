@@ -41,6 +41,9 @@ type nowView struct {
 	Live    *liveView
 	LastRun *runRow
 	Error   string
+	// Zone is the IANA name of the zone times are shown in, for
+	// static/live.js ("" : the browser's).
+	Zone string
 }
 
 type liveView struct {
@@ -61,6 +64,9 @@ func (s *Server) nowPage(w http.ResponseWriter, r *http.Request) {
 	loc := s.zone()
 	now := s.o.Now().In(loc)
 	var v nowView
+	if name := loc.String(); name != "Local" {
+		v.Zone = name
+	}
 	if in := s.o.Installation; in != nil && in.Window.Location != nil && in.Window.Duration > 0 {
 		s.windowView(&v, in.Window, now)
 	}
@@ -84,6 +90,9 @@ func (s *Server) windowView(v *nowView, win runbook.Window, now time.Time) {
 	}
 	next := win.Next(now)
 	v.NextStart, v.NextEnd = next.Start.In(loc).Format(timeLayout), next.End.In(loc).Format(timeLayout)
+	if next.Start.In(loc).Format(time.DateOnly) == next.End.In(loc).Format(time.DateOnly) {
+		v.NextEnd = next.End.In(loc).Format("15:04 MST") // the same day
+	}
 	v.NextStartISO, v.NextIn = next.Start.UTC().Format(time.RFC3339), human.Age(next.Start.Sub(now))
 	for span, i := win.NextOnCalendar(now), 0; span.Start.Before(next.Start) && i < 60; span, i = win.NextOnCalendar(span.Start), i+1 {
 		why := "its start time does not exist that day (a clock change)"

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
@@ -73,7 +72,7 @@ func TestRunPageEscapesAndRedacts(t *testing.T) {
 	root := t.TempDir()
 	f := newFixture(t, root, 1, afterRuns(2))
 	env := testkit.WriteFile(t, filepath.Join(root, ".env"), []byte("DB_PASSWORD=Tr0ub4dor-and-3\n"), 0o600)
-	f.in.Config = config.Config{Root: root}
+	f.in.Config.Root = root
 	f.in.Config.Security.EnvFile = env
 	run := testkit.PlantedRun(1, plantStart.AddDate(0, 0, 7), root)
 	run.RunID = "evil-<b>run</b>"

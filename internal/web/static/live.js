@@ -11,6 +11,7 @@
   }
   var statusLine = document.getElementById('live-status');
   var mode = document.getElementById('live-mode');
+  var zone = section.getAttribute('data-zone');
   var known = { ok: 1, warn: 1, fail: 1, skipped: 1, postponed: 1, interrupted: 1, running: 1 };
 
   function el(tag, cls, text) {
@@ -23,7 +24,14 @@
     if (!iso) { return ''; }
     var d = new Date(iso);
     if (isNaN(d.getTime())) { return ''; }
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    var o = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+    if (zone) { o.timeZone = zone; } // the installation's, as the page shows times
+    try {
+      return d.toLocaleTimeString('en-GB', o);
+    } catch (e) {
+      delete o.timeZone;
+      return d.toLocaleTimeString('en-GB', o);
+    }
   }
   function list(runID) {
     var ol = document.getElementById('live-steps');
