@@ -15,6 +15,14 @@
 // Updates (updates.go): every package a run upgraded, or put back when it
 // undid its updates, is a row of update_changes (run, manager, package,
 // from, to), created on first use.
+// The dashboard (runs.go, dashboard.go): the run list's downtime and
+// findings by severity are kept beside each report in columns of runs
+// when it is saved (and filled once for rows an older release wrote), and
+// read through a covering index, so Runs lists 500 runs without decoding
+// one report. OpenDashboard opens the history for a long-running reader
+// while weekly runs write it (read-only but not immutable, unlike
+// OpenReadOnly); LiveRun and Steps read a running run's journal, and
+// Verifications the backups/verify findings of the newest runs.
 // Of fossamaint it imports runbook for the Run type, may open its store
 // through internal/sqlitedb, and may use the leaf helpers; nothing else
 // (internal/archtest checks this).

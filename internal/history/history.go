@@ -95,6 +95,14 @@ func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error)
 var columns = []struct{ table, name, def string }{
 	{"runs", "command", "TEXT NOT NULL DEFAULT 'weekly'"},
 	{"steps", "kind", "TEXT NOT NULL DEFAULT ''"},
+	// The run list's summary (runs.go), kept at save time so that listing
+	// 500 runs decodes no report; backfilled once for older rows.
+	{"runs", "summarised", "INTEGER NOT NULL DEFAULT 0"},
+	{"runs", "partial", "INTEGER NOT NULL DEFAULT 0"},
+	{"runs", "downtime_seconds", "REAL NOT NULL DEFAULT 0"},
+	{"runs", "findings_critical", "INTEGER NOT NULL DEFAULT 0"},
+	{"runs", "findings_warning", "INTEGER NOT NULL DEFAULT 0"},
+	{"runs", "findings_info", "INTEGER NOT NULL DEFAULT 0"},
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -110,7 +118,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			}
 		}
 	}
-	return nil
+	return backfillSummaries(ctx, db)
 }
 
 // OpenReadOnly opens an existing <dir>/history.db for reading only, for a
@@ -167,10 +175,15 @@ func (s *Store) saveRun(ctx context.Context, run *runbook.Run) error {
 	if cmd == "" {
 		cmd = runbook.CommandWeekly
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO runs(id, started_at, finished_at, status, dry_run, report, command)
-		VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET finished_at=excluded.finished_at,
-		status=excluded.status, report=excluded.report`,
-		run.RunID, ts(run.StartedAt), fin, string(run.Status), run.DryRun, string(blob), cmd)
+	sm := summaryOf(run)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO runs(id, started_at, finished_at, status, dry_run, report, command,
+		summarised, partial, downtime_seconds, findings_critical, findings_warning, findings_info)
+		VALUES(?,?,?,?,?,?,?,1,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET finished_at=excluded.finished_at,
+		status=excluded.status, report=excluded.report, summarised=1, partial=excluded.partial,
+		downtime_seconds=excluded.downtime_seconds, findings_critical=excluded.findings_critical,
+		findings_warning=excluded.findings_warning, findings_info=excluded.findings_info`,
+		run.RunID, ts(run.StartedAt), fin, string(run.Status), run.DryRun, string(blob), cmd,
+		run.Partial, sm.downtime, sm.critical, sm.warning, sm.info)
 	if err != nil {
 		return fmt.Errorf("writing run %s to %s: %w", run.RunID, s.path, err)
 	}

@@ -21,6 +21,11 @@
 // schema_version first, full precision, durations in seconds, every
 // action however many, empty lists [] and never null, no empty status.
 //
+// The dashboard (internal/web) shows the same HTML report inside its own
+// page: HTMLBody is the page's body alone and CSS its style sheet scoped
+// to the element that holds it (fragment.go), both from the one template,
+// so the standalone file and the dashboard cannot drift apart.
+//
 // It also renders the plain text the commands print when a run finished
 // (Summary, Steps, Restore). Steps never print: reports are rendered only
 // from results. Every rendered output goes through redaction first

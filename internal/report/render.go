@@ -83,6 +83,10 @@ func render(format string, run *runbook.Run, r *redactor) ([]byte, error) {
 		if err := writeHTML(&b, buildView(clean)); err != nil {
 			return nil, fmt.Errorf("rendering html report: %w", err)
 		}
+	case formatHTMLBody:
+		if err := writeHTMLBody(&b, buildView(clean)); err != nil {
+			return nil, fmt.Errorf("rendering html report: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("unknown report format %q (valid: %s)", format, strings.Join(Formats, ", "))
 	}

@@ -3,6 +3,12 @@
 // damage database files, and file helpers that fail the test rather than
 // return an error. One copy of each, instead of one per package.
 //
-// It is imported only from _test.go files; it imports no fossamaint
-// package, so any package's tests may use it.
+// It also plants run histories (history.go: PlantRuns, PlantedRun,
+// JournalRun): weeks of weekly runs written through the journal, for the
+// dashboard's and the trends' tests.
+//
+// It is imported only from _test.go files. It imports sqlitedb, runbook
+// and history (and what they import) and no other fossamaint package, so
+// the tests of any package but those (in-package tests would make a
+// cycle) may use it.
 package testkit

@@ -10,6 +10,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	// pages (webpages)
+	mux.HandleFunc("GET /{$}", s.runsPage)
+	mux.HandleFunc("GET /runs/{id}", s.runPage)
+	mux.HandleFunc("GET /backups", s.backupsPage)
+	mux.HandleFunc("GET /now", s.nowPage)
+	mux.HandleFunc("GET /now/events", s.events)
+	mux.HandleFunc("GET /static/report.css", s.reportCSS)
 	if s.o.Metrics != nil {
 		mux.Handle("GET /metrics", s.o.Metrics)
 	}

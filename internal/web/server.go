@@ -40,6 +40,9 @@ type Options struct {
 type Server struct {
 	o     Options
 	pages map[string]*template.Template
+	// hist is the history opened once it exists (hist.go), when
+	// Options.History is nil.
+	hist lazyHistory
 }
 
 // New parses the templates; an error is a bug in them.
