@@ -36,6 +36,29 @@ const (
 	// performance phase's api-benchmark step measured
 	// ("latency_p95_seconds:work-orders"); absent without a benchmark.
 	MeasureLatencyP95 = "latency_p95_seconds:"
+
+	// The measures below are charted over the weeks (the dashboard's
+	// trends) but not compared week over week: the report's table and
+	// `fossamaint history` keep the headline ones above.
+
+	// MeasureNewPatterns is the count of error patterns the log analysis
+	// (logs/analyze) had not seen the week before.
+	MeasureNewPatterns = "new_patterns"
+	// MeasureFailedLoginSources is how many sources the failed logins of
+	// the application's logs came from (security/app-logs).
+	MeasureFailedLoginSources = "failed_login_sources"
+	// MeasureBruteForce is the count of brute-force bursts (one source
+	// failing too often too fast) in the application's logs.
+	MeasureBruteForce = "brute_force_bursts"
+	// MeasureWeeklyBackupSize is the size of the week's full backup, the
+	// rollback point (database/backup's backup_bytes).
+	MeasureWeeklyBackupSize = "weekly_backup_bytes"
+	// MeasureDailyBackupSize is the size of the day's backup the
+	// preflight checked (preflight/daily-backup).
+	MeasureDailyBackupSize = "daily_backup_bytes"
+	// MeasureLatencyP99 prefixes the p99 latency of each benchmarked
+	// endpoint, as MeasureLatencyP95 does the p95.
+	MeasureLatencyP99 = "latency_p99_seconds:"
 )
 
 // measureUnits are the fixed measures in the order reports show them,
@@ -50,12 +73,27 @@ var measureUnits = []struct{ name, unit string }{
 	{MeasureDowntime, "s"},
 }
 
-// the steps whose metrics are measures besides the headlines: a metric
-// of the same name in another step (a host's failed logins) is another
-// quantity.
-var measureSteps = map[string]string{
-	MeasureFreelist:     "database/stats",
-	MeasureFailedLogins: "security/app-logs",
+// trendUnits are the measures charted but not compared (see
+// MeasureNewPatterns), in the order the trends show them.
+var trendUnits = []struct{ name, unit string }{
+	{MeasureNewPatterns, "count"},
+	{MeasureFailedLoginSources, "count"},
+	{MeasureBruteForce, "count"},
+	{MeasureWeeklyBackupSize, "bytes"},
+	{MeasureDailyBackupSize, "bytes"},
+}
+
+// measureSteps are the step metrics that are measures besides the
+// headlines, by the step that records them: a metric of the same name in
+// another step (a host's failed logins) is another quantity.
+var measureSteps = []struct{ measure, step, metric string }{
+	{MeasureFreelist, "database/stats", MeasureFreelist},
+	{MeasureFailedLogins, "security/app-logs", MeasureFailedLogins},
+	{MeasureNewPatterns, "logs/analyze", MeasureNewPatterns},
+	{MeasureFailedLoginSources, "security/app-logs", MeasureFailedLoginSources},
+	{MeasureBruteForce, "security/app-logs", MeasureBruteForce},
+	{MeasureWeeklyBackupSize, "database/backup", "backup_bytes"},
+	{MeasureDailyBackupSize, "preflight/daily-backup", MeasureDailyBackupSize},
 }
 
 // Measures are one run's headline numbers by measure name. A measure the
@@ -64,8 +102,8 @@ type Measures map[string]float64
 
 // MeasuresOf reads the measures of a run from its results: the headline
 // metrics the run summarised (Run.Metrics), the step metrics named in
-// measureSteps, every p95 latency an api-benchmark step recorded, and the
-// downtime of a run that reached a step able to cause it.
+// measureSteps, every p95 and p99 latency an api-benchmark step recorded,
+// and the downtime of a run that reached a step able to cause it.
 func MeasuresOf(run *runbook.Run) Measures {
 	m := Measures{}
 	for _, name := range []string{MeasureDatabaseSize, MeasureWorkOrders, MeasureDispensers, MeasureErrors} {
@@ -77,13 +115,13 @@ func MeasuresOf(run *runbook.Run) Measures {
 	for _, p := range run.Phases {
 		for _, s := range p.Steps {
 			where := p.Name + "/" + s.Name
-			for name, step := range measureSteps {
-				if v, ok := s.Metrics[name]; ok && step == where {
-					m[name] = v.Value
+			for _, ms := range measureSteps {
+				if v, ok := s.Metrics[ms.metric]; ok && ms.step == where {
+					m[ms.measure] = v.Value
 				}
 			}
 			for name, v := range s.Metrics {
-				if strings.HasPrefix(name, MeasureLatencyP95) && s.Name == "api-benchmark" {
+				if isLatency(name) && s.Name == "api-benchmark" {
 					m[name] = v.Value
 				}
 			}
@@ -96,17 +134,60 @@ func MeasuresOf(run *runbook.Run) Measures {
 	return m
 }
 
+func isLatency(name string) bool {
+	return strings.HasPrefix(name, MeasureLatencyP95) || strings.HasPrefix(name, MeasureLatencyP99)
+}
+
 // unitOf is the unit of a measure name.
 func unitOf(name string) string {
-	for _, u := range measureUnits {
+	for _, u := range slices.Concat(measureUnits, trendUnits) {
 		if u.name == name {
 			return u.unit
 		}
 	}
-	if strings.HasPrefix(name, MeasureLatencyP95) {
+	if isLatency(name) {
 		return "s"
 	}
 	return ""
+}
+
+// Unit is the unit of a measure: "bytes", "rows", "count", "%" (0–100)
+// or "s"; "" for a name that is no measure.
+func Unit(name string) string { return unitOf(name) }
+
+// TrendNames returns the names the given measures hold that the trends
+// chart: MeasureNames, then the charted-only ones (MeasureNewPatterns,
+// ...) and the p99 latencies by endpoint, each only when one of the
+// measures holds it.
+func TrendNames(ms ...Measures) []string {
+	held := func(name string) bool {
+		for _, m := range ms {
+			if _, ok := m[name]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, name := range MeasureNames(ms...) {
+		if held(name) {
+			out = append(out, name)
+		}
+	}
+	for _, u := range trendUnits {
+		if held(u.name) {
+			out = append(out, u.name)
+		}
+	}
+	p99 := map[string]bool{}
+	for _, m := range ms {
+		for name := range m {
+			if strings.HasPrefix(name, MeasureLatencyP99) {
+				p99[name] = true
+			}
+		}
+	}
+	return append(out, slices.Sorted(maps.Keys(p99))...)
 }
 
 // MeasureNames returns the names the given measures hold, in report
