@@ -286,8 +286,14 @@ func num(x float64) string {
 	return s
 }
 
-// raw is a value as data-value holds it: the number, in full.
-func raw(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// raw is a value as data-value holds it: the number in full, without
+// an exponent up to 1e21 (a size in bytes reads 59768832).
+func raw(v float64) string {
+	if math.Abs(v) < 1e21 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
 
 func weekLabel(t time.Time) string { return t.Format("Jan 2") }
 

@@ -84,9 +84,12 @@ type trendChart struct {
 
 // trendRow is a week of a chart's table, newest first.
 type trendRow struct {
-	Week  time.Time
-	RunID string
-	Cells []trendCell
+	// ISO is the week's start as data-week holds it, Label as people
+	// read it (formatted here: a method call per cell in the template
+	// is a fifth of a 52-week page's time).
+	ISO, Label string
+	RunID      string
+	Cells      []trendCell
 }
 
 // trendCell is a value: Raw for data-value ("" when the week has none),
@@ -214,7 +217,8 @@ func chartID(name string) string { return notID.ReplaceAllString(name, "-") }
 func tableRows(c *lineChart, byWeek map[time.Time]history.Week) []trendRow {
 	rows := make([]trendRow, 0, len(c.Weeks))
 	for i := len(c.Weeks) - 1; i >= 0; i-- {
-		row := trendRow{Week: c.Weeks[i], RunID: byWeek[c.Weeks[i]].RunID}
+		wk := c.Weeks[i]
+		row := trendRow{ISO: wk.Format("2006-01-02"), Label: wk.Format("Jan 2, 2006"), RunID: byWeek[wk].RunID}
 		for _, se := range c.Series {
 			cell := trendCell{Text: "no run"}
 			if row.RunID != "" {
