@@ -34,7 +34,9 @@ type weekOpts struct {
 func plantedRun(at time.Time, k int, o weekOpts) *runbook.Run {
 	f := float64(k)
 	m := func(v float64, unit string) runbook.Metric { return runbook.Metric{Value: v, Unit: unit} }
-	h := func(v float64, unit string) runbook.Metric { return runbook.Metric{Value: v, Unit: unit, Headline: true} }
+	h := func(v float64, unit string) runbook.Metric {
+		return runbook.Metric{Value: v, Unit: unit, Headline: true}
+	}
 	step := func(name string, kind runbook.Kind, metrics map[string]runbook.Metric) runbook.StepResult {
 		return runbook.StepResult{Name: name, Kind: kind, StartedAt: at, FinishedAt: at.Add(time.Minute),
 			Result: runbook.Result{Status: runbook.StatusOK, Findings: []runbook.Finding{}, Actions: []string{}, Metrics: metrics}}
