@@ -233,7 +233,8 @@ func (p plot) y(a axis, v float64) float64 {
 
 // xLabels are the weeks labelled under the axis: at most maxXLabels,
 // evenly spaced, the first and the last always (the one before the last
-// left out when they would overlap: the last is anchored at its end).
+// left out when they would overlap: the last is anchored at its end, the
+// first at its start).
 func xLabels(n int) []int {
 	if n <= maxXLabels {
 		out := make([]int, n)
@@ -323,8 +324,14 @@ func (c *lineChart) SVG() template.HTML {
 	}
 	b.WriteString("</g>\n<g class=\"x-axis\" fill=\"#5b6574\">")
 	for _, i := range xLabels(len(c.Weeks)) {
+		// The first starts at its week and the last ends at its own:
+		// neither runs into the y labels or off the view box.
 		anchor := "middle"
-		if i == len(c.Weeks)-1 && i > 0 {
+		switch {
+		case len(c.Weeks) == 1:
+		case i == 0:
+			anchor = "start"
+		case i == len(c.Weeks)-1:
 			anchor = "end"
 		}
 		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s">%s</text>`, num(p.x(i, len(c.Weeks))), svgH-10, anchor, esc(weekLabel(c.Weeks[i])))
@@ -351,7 +358,7 @@ func (c *lineChart) legend(b *strings.Builder) {
 		fmt.Fprintf(b, `<line x1="%s" y1="%d" x2="%s" y2="%d" stroke="%s" stroke-width="2"%s/>`,
 			num(x), padT, num(x+22), padT, st.colour, dashAttr(st.dash))
 		fmt.Fprintf(b, `<text x="%s" y="%d" fill="#1d2430">%s</text>`, num(x+27), padT+4, template.HTMLEscapeString(s.Label))
-		x += 27 + 7*float64(len([]rune(s.Label))) + 16
+		x += 27 + 8*float64(len([]rune(s.Label))) + 16 // room for 14-unit text on phones
 	}
 	b.WriteString("</g>\n")
 }
