@@ -190,3 +190,43 @@ func TestChartGolden(t *testing.T) {
 	checkTrendsGolden(t, "chart_size.svg", string(size.SVG())+"\n")
 	checkTrendsGolden(t, "chart_latency.svg", string(lat.SVG())+"\n")
 }
+
+// FuzzChart: whatever the values, the chart is drawn inside its view box,
+// with no NaN or Inf in its coordinates, and a point per finite value.
+func FuzzChart(f *testing.F) {
+	f.Add(1.0, 2.0, 3.0, "count")
+	f.Add(0.0, 0.0, 0.0, "bytes")
+	f.Add(-math.MaxFloat64, math.NaN(), math.MaxFloat64, "s")
+	f.Add(5e-324, 1e-300, 0.0, "%")
+	f.Fuzz(func(t *testing.T, a, b, c float64, unit string) {
+		ch := lineChart{ID: "chart-f", Title: "F", Unit: unit, Weeks: weeksFrom(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), 3),
+			Series: []series{{Name: "f", Label: "f", Values: []float64{a, b, c}}}}
+		svg := string(ch.SVG())
+		n := 0
+		for _, v := range []float64{a, b, c} {
+			if finite(v) {
+				n++
+			}
+		}
+		if n == 0 {
+			if svg != "" {
+				t.Errorf("no value, yet a chart")
+			}
+			return
+		}
+		if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+			t.Errorf("NaN or Inf in the SVG:\n%s", svg)
+		}
+		pts := pointRe.FindAllStringSubmatch(svg, -1)
+		if len(pts) != n {
+			t.Errorf("%d points for %d values", len(pts), n)
+		}
+		for _, m := range pts {
+			for _, xy := range m[1:3] {
+				if v, err := strconv.ParseFloat(xy, 64); err != nil || v < 0 || v > svgW {
+					t.Errorf("point at %s,%s: outside the view box", m[1], m[2])
+				}
+			}
+		}
+	})
+}
