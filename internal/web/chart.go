@@ -296,7 +296,19 @@ func raw(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-func weekLabel(t time.Time) string { return t.Format("Jan 2") }
+// weekLabel is a week in words: "Oct 5, 2026".
+func weekLabel(t time.Time) string { return t.Format("Jan 2, 2006") }
+
+// axisLabel is week i's label under the axis: "Oct 5", with the year
+// when the weeks run over two years and it is the first label or the
+// year changed since the label before (prev, -1 for none).
+func (c *lineChart) axisLabel(i, prev int) string {
+	w := c.Weeks[i]
+	if c.Weeks[0].Year() != c.Weeks[len(c.Weeks)-1].Year() && (prev < 0 || c.Weeks[prev].Year() != w.Year()) {
+		return w.Format("Jan 2, 2006")
+	}
+	return w.Format("Jan 2")
+}
 
 // SVG draws the chart. Every text in it is escaped; styling is by
 // presentation attributes and the stylesheet, never a style attribute
@@ -323,6 +335,7 @@ func (c *lineChart) SVG() template.HTML {
 		fmt.Fprintf(&b, `<text x="%s" y="%s">%s</text>`, num(p.x0-6), num(p.y(a, t)+4), esc(a.label(t)))
 	}
 	b.WriteString("</g>\n<g class=\"x-axis\" fill=\"#5b6574\">")
+	prev := -1
 	for _, i := range xLabels(len(c.Weeks)) {
 		// The first starts at its week and the last ends at its own:
 		// neither runs into the y labels or off the view box.
@@ -334,7 +347,8 @@ func (c *lineChart) SVG() template.HTML {
 		case i == len(c.Weeks)-1:
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s">%s</text>`, num(p.x(i, len(c.Weeks))), svgH-10, anchor, esc(weekLabel(c.Weeks[i])))
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s">%s</text>`, num(p.x(i, len(c.Weeks))), svgH-10, anchor, esc(c.axisLabel(i, prev)))
+		prev = i
 	}
 	b.WriteString("</g>\n")
 	c.legend(&b)

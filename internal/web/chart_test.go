@@ -166,7 +166,7 @@ func TestChartOnePointAndNone(t *testing.T) {
 	one := lineChart{ID: "chart-one", Title: "One", Unit: "bytes", Weeks: weeksFrom(mon, 1),
 		Series: []series{{Name: "s", Label: "size", Values: []float64{48 << 20}}}}
 	svg := string(one.SVG())
-	if !strings.Contains(svg, `cx="234"`) || !strings.Contains(svg, "size: 48.0 MiB in the week of Oct 5 only.") {
+	if !strings.Contains(svg, `cx="234"`) || !strings.Contains(svg, "size: 48.0 MiB in the week of Oct 5, 2026 only.") {
 		t.Errorf("a single week is a point in the middle, described as such:\n%s", svg)
 	}
 	none := lineChart{ID: "chart-none", Weeks: weeksFrom(mon, 3), Series: []series{{Values: []float64{nan, nan, nan}}}}
@@ -229,4 +229,24 @@ func FuzzChart(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAxisLabelsOverNewYear: weeks over two years name the year where
+// it changes, and only there.
+func TestAxisLabelsOverNewYear(t *testing.T) {
+	ch := lineChart{ID: "chart-y", Unit: "count", Weeks: weeksFrom(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), 8),
+		Series: []series{{Name: "y", Label: "y", Values: []float64{1, 2, 3, 4, 5, 6, 7, 8}}}}
+	got := regexp.MustCompile(`text-anchor="(?:start|middle|end)">([^<]+)</text>`).FindAllStringSubmatch(string(ch.SVG()), -1)
+	var labels []string
+	for _, m := range got {
+		labels = append(labels, m[1])
+	}
+	want := []string{"Dec 1, 2025", "Dec 15", "Dec 29", "Jan 19, 2026"}
+	if !reflect.DeepEqual(labels, want) {
+		t.Errorf("labels %q, want %q", labels, want)
+	}
+	ch.Weeks = weeksFrom(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), 8)
+	if svg := string(ch.SVG()); strings.Contains(svg, ", 2026</text>") {
+		t.Errorf("weeks of one year need no year under the axis")
+	}
 }

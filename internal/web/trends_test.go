@@ -204,7 +204,7 @@ func TestTrendsPage(t *testing.T) {
 	}
 	for _, hook := range []string{`role="img"`, `aria-labelledby="chart-database_size_bytes-title"`, `<title id="chart-database_size_bytes-title">Database size</title>`,
 		`<path class="series" d="M`, `data-value="59768832"`, `<table class="data chart-data">`,
-		"from 48.0 MiB in the week of Sep 21 to 57.0 MiB in the week of Nov 23, over 10 weeks (1 without a value)"} {
+		"from 48.0 MiB in the week of Sep 21, 2026 to 57.0 MiB in the week of Nov 23, 2026, over 10 weeks (1 without a value)"} {
 		if !strings.Contains(size, hook) {
 			t.Errorf("the size figure has no %s", hook)
 		}
