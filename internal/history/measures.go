@@ -3,13 +3,14 @@ package history
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
@@ -36,6 +37,29 @@ const (
 	// performance phase's api-benchmark step measured
 	// ("latency_p95_seconds:work-orders"); absent without a benchmark.
 	MeasureLatencyP95 = "latency_p95_seconds:"
+
+	// The measures below are charted over the weeks (the dashboard's
+	// trends) but not compared week over week: the report's table and
+	// `fossamaint history` keep the headline ones above.
+
+	// MeasureNewPatterns is the count of error patterns the log analysis
+	// (logs/analyze) had not seen the week before.
+	MeasureNewPatterns = "new_patterns"
+	// MeasureFailedLoginSources is how many sources the failed logins of
+	// the application's logs came from (security/app-logs).
+	MeasureFailedLoginSources = "failed_login_sources"
+	// MeasureBruteForce is the count of brute-force bursts (one source
+	// failing too often too fast) in the application's logs.
+	MeasureBruteForce = "brute_force_bursts"
+	// MeasureWeeklyBackupSize is the size of the week's full backup, the
+	// rollback point (database/backup's backup_bytes).
+	MeasureWeeklyBackupSize = "weekly_backup_bytes"
+	// MeasureDailyBackupSize is the size of the day's backup the
+	// preflight checked (preflight/daily-backup).
+	MeasureDailyBackupSize = "daily_backup_bytes"
+	// MeasureLatencyP99 prefixes the p99 latency of each benchmarked
+	// endpoint, as MeasureLatencyP95 does the p95.
+	MeasureLatencyP99 = "latency_p99_seconds:"
 )
 
 // measureUnits are the fixed measures in the order reports show them,
@@ -50,12 +74,27 @@ var measureUnits = []struct{ name, unit string }{
 	{MeasureDowntime, "s"},
 }
 
-// the steps whose metrics are measures besides the headlines: a metric
-// of the same name in another step (a host's failed logins) is another
-// quantity.
-var measureSteps = map[string]string{
-	MeasureFreelist:     "database/stats",
-	MeasureFailedLogins: "security/app-logs",
+// trendUnits are the measures charted but not compared (see
+// MeasureNewPatterns), in the order the trends show them.
+var trendUnits = []struct{ name, unit string }{
+	{MeasureNewPatterns, "count"},
+	{MeasureFailedLoginSources, "count"},
+	{MeasureBruteForce, "count"},
+	{MeasureWeeklyBackupSize, "bytes"},
+	{MeasureDailyBackupSize, "bytes"},
+}
+
+// measureSteps are the step metrics that are measures besides the
+// headlines, by the step that records them: a metric of the same name in
+// another step (a host's failed logins) is another quantity.
+var measureSteps = []struct{ measure, step, metric string }{
+	{MeasureFreelist, "database/stats", MeasureFreelist},
+	{MeasureFailedLogins, "security/app-logs", MeasureFailedLogins},
+	{MeasureNewPatterns, "logs/analyze", MeasureNewPatterns},
+	{MeasureFailedLoginSources, "security/app-logs", MeasureFailedLoginSources},
+	{MeasureBruteForce, "security/app-logs", MeasureBruteForce},
+	{MeasureWeeklyBackupSize, "database/backup", "backup_bytes"},
+	{MeasureDailyBackupSize, "preflight/daily-backup", MeasureDailyBackupSize},
 }
 
 // Measures are one run's headline numbers by measure name. A measure the
@@ -64,8 +103,8 @@ type Measures map[string]float64
 
 // MeasuresOf reads the measures of a run from its results: the headline
 // metrics the run summarised (Run.Metrics), the step metrics named in
-// measureSteps, every p95 latency an api-benchmark step recorded, and the
-// downtime of a run that reached a step able to cause it.
+// measureSteps, every p95 and p99 latency an api-benchmark step recorded,
+// and the downtime of a run that reached a step able to cause it.
 func MeasuresOf(run *runbook.Run) Measures {
 	m := Measures{}
 	for _, name := range []string{MeasureDatabaseSize, MeasureWorkOrders, MeasureDispensers, MeasureErrors} {
@@ -77,13 +116,13 @@ func MeasuresOf(run *runbook.Run) Measures {
 	for _, p := range run.Phases {
 		for _, s := range p.Steps {
 			where := p.Name + "/" + s.Name
-			for name, step := range measureSteps {
-				if v, ok := s.Metrics[name]; ok && step == where {
-					m[name] = v.Value
+			for _, ms := range measureSteps {
+				if v, ok := s.Metrics[ms.metric]; ok && ms.step == where {
+					m[ms.measure] = v.Value
 				}
 			}
 			for name, v := range s.Metrics {
-				if strings.HasPrefix(name, MeasureLatencyP95) && s.Name == "api-benchmark" {
+				if isLatency(name) && s.Name == "api-benchmark" {
 					m[name] = v.Value
 				}
 			}
@@ -96,17 +135,60 @@ func MeasuresOf(run *runbook.Run) Measures {
 	return m
 }
 
+func isLatency(name string) bool {
+	return strings.HasPrefix(name, MeasureLatencyP95) || strings.HasPrefix(name, MeasureLatencyP99)
+}
+
 // unitOf is the unit of a measure name.
 func unitOf(name string) string {
-	for _, u := range measureUnits {
+	for _, u := range slices.Concat(measureUnits, trendUnits) {
 		if u.name == name {
 			return u.unit
 		}
 	}
-	if strings.HasPrefix(name, MeasureLatencyP95) {
+	if isLatency(name) {
 		return "s"
 	}
 	return ""
+}
+
+// Unit is the unit of a measure: "bytes", "rows", "count", "%" (0–100)
+// or "s"; "" for a name that is no measure.
+func Unit(name string) string { return unitOf(name) }
+
+// TrendNames returns the names the given measures hold that the trends
+// chart: MeasureNames, then the charted-only ones (MeasureNewPatterns,
+// ...) and the p99 latencies by endpoint, each only when one of the
+// measures holds it.
+func TrendNames(ms ...Measures) []string {
+	held := func(name string) bool {
+		for _, m := range ms {
+			if _, ok := m[name]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, name := range MeasureNames(ms...) {
+		if held(name) {
+			out = append(out, name)
+		}
+	}
+	for _, u := range trendUnits {
+		if held(u.name) {
+			out = append(out, u.name)
+		}
+	}
+	p99 := map[string]bool{}
+	for _, m := range ms {
+		for name := range m {
+			if strings.HasPrefix(name, MeasureLatencyP99) {
+				p99[name] = true
+			}
+		}
+	}
+	return append(out, slices.Sorted(maps.Keys(p99))...)
 }
 
 // MeasureNames returns the names the given measures hold, in report
@@ -156,6 +238,8 @@ type Week struct {
 	StartedAt time.Time `json:"started_at"`
 	Status    string    `json:"status"`
 	Measures  Measures  `json:"measures"`
+	// partial is Run.Partial: Weeks leaves such runs out itself.
+	partial bool
 }
 
 // finished is a procedure run (procedureRun) of the whole procedure
@@ -193,8 +277,15 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 		loc = time.UTC
 	}
 	since := weekStart(s.now().In(loc)).AddDate(0, 0, -7*(n-1))
-	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, status, report FROM runs WHERE `+finished+
-		` AND julianday(started_at) >= julianday(?) ORDER BY julianday(started_at) DESC, id DESC`, ts(since))
+	// The date first, and through the index runs_started: started_at is
+	// RFC 3339 text, whose date prefix compares as text, so two days
+	// earlier than since (whatever the offset written) bounds the scan
+	// and julianday is exact. The partial runs (wholeRun) are left out
+	// below: in SQL, json_extract would parse every report once more.
+	// Over years of runs either costs more than the rest of the trends
+	// page.
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, status, report FROM runs WHERE started_at >= ? AND julianday(started_at) >= julianday(?) AND `+
+		procedureRun+` AND status != 'running' ORDER BY julianday(started_at) DESC, id DESC`, since.UTC().AddDate(0, 0, -2).Format("2006-01-02"), ts(since))
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
@@ -208,7 +299,7 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 			return nil, err
 		}
 		key := weekStart(w.StartedAt.In(loc))
-		if w.StartedAt.After(wall) || seen[key] {
+		if w.partial || w.StartedAt.After(wall) || seen[key] {
 			continue
 		}
 		seen[key] = true
@@ -236,11 +327,52 @@ func (s *Store) scanWeek(row interface{ Scan(...any) error }) (*Week, error) {
 		}
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
-	var run runbook.Run
-	if err := json.Unmarshal([]byte(blob), &run); err != nil {
+	run, err := measuredReport(blob)
+	if err != nil {
 		return nil, fmt.Errorf("decoding run %s from %s: %w (move %s aside if it is damaged; it holds only past reports)", w.RunID, s.path, err, s.path)
 	}
 	w.StartedAt = parseTS(started)
-	w.Measures = MeasuresOf(&run)
+	w.Measures = MeasuresOf(run)
+	w.partial = run.Partial
 	return &w, nil
+}
+
+var reportParsers fastjson.ParserPool
+
+// measuredReport reads the part of a stored report (a runbook.Run's JSON)
+// MeasuresOf reads, and Partial: skipping the findings, actions and
+// tables with fastjson rather than decoding them with encoding/json makes
+// the trends of a year of runs several times faster.
+func measuredReport(blob string) (*runbook.Run, error) {
+	p := reportParsers.Get()
+	defer reportParsers.Put(p)
+	v, err := p.Parse(blob)
+	if err != nil {
+		return nil, err
+	}
+	run := &runbook.Run{Partial: v.GetBool("partial"), DowntimeSeconds: v.GetFloat64("downtime_seconds")}
+	if o := v.GetObject("metrics"); o != nil {
+		run.Metrics = map[string]float64{}
+		o.Visit(func(k []byte, x *fastjson.Value) {
+			if f, err := x.Float64(); err == nil {
+				run.Metrics[string(k)] = f
+			}
+		})
+	}
+	for _, pv := range v.GetArray("phases") {
+		ph := runbook.PhaseResult{Name: string(pv.GetStringBytes("name"))}
+		for _, sv := range pv.GetArray("steps") {
+			st := runbook.StepResult{Name: string(sv.GetStringBytes("name")), Kind: runbook.Kind(sv.GetStringBytes("kind")),
+				Result: runbook.Result{Status: runbook.Status(sv.GetStringBytes("status"))}}
+			if o := sv.GetObject("metrics"); o != nil {
+				st.Metrics = map[string]runbook.Metric{}
+				o.Visit(func(k []byte, x *fastjson.Value) {
+					st.Metrics[string(k)] = runbook.Metric{Value: x.GetFloat64("value"), Unit: string(x.GetStringBytes("unit"))}
+				})
+			}
+			ph.Steps = append(ph.Steps, st)
+		}
+		run.Phases = append(run.Phases, ph)
+	}
+	return run, nil
 }

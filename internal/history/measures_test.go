@@ -159,3 +159,57 @@ func TestCompare(t *testing.T) {
 		t.Errorf("latency %+v", m)
 	}
 }
+
+// trendRun is a run that measured what only the trends chart: new log
+// patterns, failed-login sources and brute-force bursts, the backups'
+// sizes and p99 latencies, with look-alike metrics in other steps.
+func trendRun() *runbook.Run {
+	step := func(name string, metrics map[string]runbook.Metric) runbook.StepResult {
+		return runbook.StepResult{Name: name, Result: runbook.Result{Metrics: metrics}}
+	}
+	return &runbook.Run{RunID: "t", Command: runbook.CommandWeekly, Phases: []runbook.PhaseResult{
+		{Name: "preflight", Steps: []runbook.StepResult{step("daily-backup", map[string]runbook.Metric{"daily_backup_bytes": {Value: 3 << 20, Unit: "bytes"}})}},
+		{Name: "database", Steps: []runbook.StepResult{
+			step("backup", map[string]runbook.Metric{"backup_bytes": {Value: 5 << 20, Unit: "bytes"}}),
+			step("stats", map[string]runbook.Metric{"backup_bytes": {Value: 1, Unit: "bytes"}}),
+		}},
+		{Name: "logs", Steps: []runbook.StepResult{step("analyze", map[string]runbook.Metric{"new_patterns": {Value: 3, Unit: "count"}})}},
+		{Name: "security", Steps: []runbook.StepResult{
+			step("app-logs", map[string]runbook.Metric{"failed_login_sources": {Value: 7, Unit: "count"}, "brute_force_bursts": {Value: 2, Unit: "count"}}),
+			step("host-auth", map[string]runbook.Metric{"brute_force_bursts": {Value: 99, Unit: "count"}}),
+		}},
+		{Name: "performance", Steps: []runbook.StepResult{step("api-benchmark", map[string]runbook.Metric{
+			"latency_p95_seconds:a": {Value: 0.02, Unit: "s"}, "latency_p99_seconds:a": {Value: 0.05, Unit: "s"},
+			"latency_p50_seconds:a": {Value: 0.01, Unit: "s"}})}},
+	}}
+}
+
+func TestMeasuresOfTrends(t *testing.T) {
+	got := MeasuresOf(trendRun())
+	want := Measures{"daily_backup_bytes": 3 << 20, "weekly_backup_bytes": 5 << 20, "new_patterns": 3,
+		"failed_login_sources": 7, "brute_force_bursts": 2, "latency_p95_seconds:a": 0.02, "latency_p99_seconds:a": 0.05}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MeasuresOf = %v\nwant %v", got, want)
+	}
+	names := TrendNames(got, Measures{"work_orders": 1})
+	wantNames := []string{"work_orders", "latency_p95_seconds:a", "new_patterns", "failed_login_sources", "brute_force_bursts",
+		"weekly_backup_bytes", "daily_backup_bytes", "latency_p99_seconds:a"}
+	if !reflect.DeepEqual(names, wantNames) {
+		t.Errorf("TrendNames = %q\nwant %q", names, wantNames)
+	}
+	units := map[string]string{"weekly_backup_bytes": "bytes", "new_patterns": "count", "latency_p99_seconds:a": "s",
+		"freelist_percent": "%", "work_orders": "rows", "nonsense": ""}
+	for name, want := range units {
+		if got := Unit(name); got != want {
+			t.Errorf("Unit(%q) = %q, want %q", name, got, want)
+		}
+	}
+	// The week over week compares the headline measures only: the
+	// charted-only ones are not rows of its table.
+	w := Compare(got, &Week{RunID: "p", Measures: got})
+	for _, c := range w.Measures {
+		if c.Name != "latency_p95_seconds:a" {
+			t.Errorf("Compare lists %s, a measure it did not compare before", c.Name)
+		}
+	}
+}

@@ -17,6 +17,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /now", s.nowPage)
 	mux.HandleFunc("GET /now/events", s.events)
 	mux.HandleFunc("GET /static/report.css", s.reportCSS)
+	mux.HandleFunc("GET /trends", s.trends)
 	if s.o.Metrics != nil {
 		mux.Handle("GET /metrics", s.o.Metrics)
 	}
