@@ -34,12 +34,15 @@ type Options struct {
 	Now func() time.Time
 	// Version is fossamaint's version, shown in the footer.
 	Version string
+	// Actions are offered at /actions when authentication is on (see Protect).
+	Actions []Action
 }
 
 // Server is the dashboard.
 type Server struct {
 	o     Options
 	pages map[string]*template.Template
+	guard *guard // set by Protect; nil: no login, no actions
 }
 
 // New parses the templates; an error is a bug in them.
@@ -86,6 +89,9 @@ type page struct {
 	Version string
 	Now     time.Time
 	Data    any
+
+	// Actions shows the Actions entry; SignedIn the sign-out button.
+	Actions, SignedIn bool
 }
 
 // render writes the page template name (e.g. "runs.html") with data.
@@ -95,7 +101,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav
 		http.Error(w, "no template "+name, http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now(), Data: data}
+	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now(), Data: data,
+		Actions: s.guard != nil && s.guard.cfg.Enabled() && len(s.o.Actions) > 0, SignedIn: signedIn(r.Context())}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
 		// Headers are gone; the truncated page shows the failure.
