@@ -64,12 +64,15 @@ func (c Config) validateServe(add addFunc) {
 		add("serve.addr", "host %q of %q is not an IP address or a host name", host, s.Addr)
 	}
 	if t := s.Auth.Token; t != "" && len(t) < MinServeTokenLen {
-		// Never quote the token, even a bad one.
-		add("serve.auth.token", "is %d characters: use at least %d (e.g. the output of `openssl rand -hex 32`)", len(t), MinServeTokenLen)
+		// Never quote the token, even a bad one. The message starts with
+		// the count: after "token:" a word would read as the secret and
+		// be redacted from the message.
+		add("serve.auth.token", "%d characters are too few: use at least %d (e.g. the output of `openssl rand -hex 32`)", len(t), MinServeTokenLen)
 	}
 	if h := s.Auth.PasswordHash; h != "" {
 		if _, err := bcrypt.Cost([]byte(h)); err != nil {
-			add("serve.auth.password_hash", "is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters): make one with `htpasswd -nbBC 12 \"\" PASSWORD | cut -d: -f2`")
+			// Starts with a number, for the same reason as the token's.
+			add("serve.auth.password_hash", "%d characters that are not a bcrypt hash (60 characters starting $2a$, $2b$ or $2y$): make one with `htpasswd -nbBC 12 \"\" PASSWORD | cut -d: -f2`", len(h))
 		}
 	}
 	if ttl := s.Auth.SessionTTL.D(); ttl < time.Minute || ttl > 30*24*time.Hour {
