@@ -287,7 +287,8 @@ func (a *app) dryRunAction(in *install.Installation, limit time.Duration) func(c
 		if _, inside := in.Window.Current(now); inside {
 			return "", errors.New("the maintenance window is open: no dry run from the dashboard now (it would share the lock the weekly run takes)")
 		}
-		if next := in.Window.Next(now).Start; next.Sub(now) < limit {
+		// A minute's margin for the cancelled run to release the lock.
+		if next := in.Window.Next(now).Start; next.Sub(now) < limit+time.Minute {
 			return "", fmt.Errorf("the maintenance window opens at %s, within %s: no dry run from the dashboard now (it could hold up the weekly run)",
 				next.In(in.Window.Location).Format("Mon 2006-01-02 15:04 MST"), limit)
 		}

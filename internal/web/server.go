@@ -83,8 +83,8 @@ type page struct {
 	Title string
 	// Nav is the navigation entry to mark current ("runs", "trends", ...).
 	Nav string
-	// CSRF is the token a form must post back; empty when actions are
-	// off (no authentication configured).
+	// CSRF is the token a form must post back (set by Protect's guard,
+	// with or without authentication); empty without Protect.
 	CSRF    string
 	Version string
 	Now     time.Time
