@@ -241,10 +241,10 @@ func (a *app) serveActions(in *install.Installation) []web.Action {
 	}
 	return []web.Action{
 		{Name: "verify-backup", Title: "Verify the newest backup",
-			Description: "As `fossamaint backup verify`: its sha256 against the manifest, an integrity check and a restore test in a private temp dir. Reads the backup, changes nothing.",
+			Description: "What fossamaint backup verify does: its sha256 against the manifest, an integrity check and a restore test in a private temp dir. Reads the backup, changes nothing.",
 			Run:         redacted(a.verifyNewestBackup(in)), Timeout: 10 * time.Minute},
 		{Name: "dry-run", Title: "Weekly dry run",
-			Description: "As `fossamaint weekly --dry-run`: every step says what it would do; nothing is changed or recorded. Refused close to the maintenance window, which it must not hold up.",
+			Description: "What fossamaint weekly --dry-run does: every step says what it would do; nothing is changed or recorded. Refused close to the maintenance window, which it must not hold up.",
 			Run:         redacted(a.dryRunAction(in, dryRunTimeout)), Timeout: dryRunTimeout},
 	}
 }
