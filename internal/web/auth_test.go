@@ -122,8 +122,9 @@ func (as *authServer) do(t *testing.T, q req) resp {
 	for _, c := range q.cookies {
 		r.AddCookie(c)
 	}
-	cl := as.Client()
-	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// A client of its own (the server's, for TLS): no redirects followed.
+	cl := &http.Client{Transport: as.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := cl.Do(r)
 	if err != nil {
 		t.Fatal(err)
