@@ -111,6 +111,8 @@ func (a *app) serve(ctx context.Context, in *install.Installation, addr string) 
 	scheme := "http"
 	if tlsConf != nil {
 		scheme, ln = "https", tls.NewListener(ln, tlsConf)
+	} else if !isLoopback(addr) {
+		fmt.Fprintln(a.stderr, "warning: no serve.tls: logins and tokens cross the network in clear; set serve.tls.cert and serve.tls.key, or put a TLS proxy in front")
 	}
 	fmt.Fprintf(a.stdout, "serving the dashboard on %s://%s/ (Ctrl-C stops)\n", scheme, ln.Addr())
 	return a.runServer(ctx, h, ln)
@@ -158,10 +160,7 @@ func checkServeAddr(addr string, auth bool) error {
 	if err != nil {
 		return usageErr("--addr %q is not host:port (e.g. 127.0.0.1:8090)", addr)
 	}
-	if auth || host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if auth || isLoopback(addr) {
 		return nil
 	}
 	where := host
@@ -169,6 +168,16 @@ func checkServeAddr(addr string, auth bool) error {
 		where = "every interface"
 	}
 	return usageErr("refusing to serve on %s (%s) without authentication: anyone who reaches it would see the runs and the backups; set serve.auth.token (e.g. ${FOSSAMAINT_SERVE_TOKEN}) or serve.auth.password_hash, or serve on 127.0.0.1", addr, where)
+}
+
+// isLoopback: addr's host is localhost or a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // serveTLS loads serve.tls.cert and key: nil without them, exit 64 when
