@@ -170,6 +170,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.daemonCmd(),
 		a.notifyCmd(),
 		a.noticeCmd(),
+		a.serveCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/promexport"
@@ -39,10 +41,20 @@ func (a *app) writeMetrics(ctx context.Context, in *install.Installation, run *r
 	if path == "" {
 		return nil
 	}
+	reg, err := a.metricsRegistry(ctx, in, run)
+	if err != nil {
+		return err
+	}
+	return promexport.WriteTextfile(path, reg)
+}
+
+// metricsRegistry is the Prometheus registry of run with the newest
+// backup of each kind as it is now: the textfile's, and serve's /metrics.
+func (a *app) metricsRegistry(ctx context.Context, in *install.Installation, run *runbook.Run) (*prometheus.Registry, error) {
 	now := a.now()
 	list, err := backup.List(ctx, in.Backups.Layout, now.In(in.Zone))
 	if err != nil {
-		return fmt.Errorf("listing the backups for the metrics: %w", err)
+		return nil, fmt.Errorf("listing the backups for the metrics: %w", err)
 	}
 	var newest []promexport.Backup
 	seen := map[backup.Kind]bool{}
@@ -53,9 +65,5 @@ func (a *app) writeMetrics(ctx context.Context, in *install.Installation, run *r
 		seen[b.Kind] = true
 		newest = append(newest, promexport.Backup{Kind: string(b.Kind), Time: b.Time, Size: b.Size})
 	}
-	reg, err := promexport.NewRegistry(promexport.Input{Run: run, Backups: newest, Now: now})
-	if err != nil {
-		return err
-	}
-	return promexport.WriteTextfile(path, reg)
+	return promexport.NewRegistry(promexport.Input{Run: run, Backups: newest, Now: now})
 }

@@ -43,6 +43,8 @@ func TestScripts(t *testing.T) {
 			"jsonvalid":   jsonValid,
 			"exits":       exits,
 			"webhook":     webhook,
+			"freeport":    freePort,
+			"httpget":     httpGet,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")

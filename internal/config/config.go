@@ -29,6 +29,7 @@ type Config struct {
 	Health     Health     `yaml:"health"`
 	Metrics    Metrics    `yaml:"metrics"`
 	Notify     Notify     `yaml:"notify"`
+	Serve      Serve      `yaml:"serve"`
 }
 
 // Metrics is what monitoring reads of the runs.
@@ -376,6 +377,7 @@ func Default() Config {
 		Health:   defaultHealth(),
 		Metrics:  Metrics{Textfile: "fossamaint.prom"},
 		Notify:   defaultNotify(),
+		Serve:    defaultServe(),
 	}
 }
 

@@ -32,6 +32,7 @@ func Redacted(cfg Config) Config {
 		out.Services.Units[i] = u
 	}
 	out.Notify = cfg.Notify.redacted()
+	out.Serve = cfg.Serve.redacted()
 	return out
 }
 
@@ -68,6 +69,7 @@ func Secrets(cfg Config) []string {
 	for _, u := range cfg.Notify.URLs {
 		out = append(out, NotifyURLSecrets(u)...)
 	}
+	out = append(out, cfg.Serve.secrets()...)
 	// Not a TTL or a port from a service command: those would be
 	// redacted out of every count and timestamp holding their digits.
 	return slices.DeleteFunc(out, func(v string) bool { return !redact.Plausible(v) })
@@ -108,4 +110,5 @@ var sectionComments = map[string]string{
 	"health":     "HTTP endpoints and the statuses that count as healthy.",
 	"metrics":    "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",
 	"notify":     "Notifications: shoutrrr URLs (one per destination), the events sent, and the time a send may take.",
+	"serve":      "The dashboard (fossamaint serve): addr host:port (loopback by default; any other address needs auth), auth.token (a bearer token, e.g. ${FOSSAMAINT_SERVE_TOKEN}; redacted everywhere) and/or auth.password_hash (bcrypt: htpasswd -nbBC 12 \"\" PASSWORD | cut -d: -f2), auth.session_ttl, tls.cert and tls.key (both or neither), actions (verify a backup, a dry run: only with auth).",
 }

@@ -45,6 +45,8 @@ var relatedKeys = map[string]string{
 	"thresholds.tls_critical_days": "thresholds.tls_warn_days",
 	"logs.compress_after":          "logs.archive_after",
 	"logs.delete_archives_after":   "logs.archive_after",
+	"serve.tls.key":                "serve.tls.cert",
+	"serve.tls.cert":               "serve.tls.key",
 }
 
 // addFunc records one problem of a field.
@@ -65,6 +67,7 @@ var validators = []func(Config, addFunc){
 	Config.validateHealth,
 	Config.validateNotify,
 	Config.validateUpdates,
+	Config.validateServe,
 }
 
 func (c Config) validateRequired(add addFunc) {

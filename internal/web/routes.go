@@ -21,4 +21,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.o.Metrics != nil {
 		mux.Handle("GET /metrics", s.o.Metrics)
 	}
+	// Login and actions (webauth): only behind Protect with authentication.
+	if s.guard != nil && s.guard.cfg.Enabled() {
+		mux.HandleFunc("GET /login", s.loginPage)
+		mux.HandleFunc("POST /login", s.login)
+		mux.HandleFunc("POST /logout", s.logout)
+		if len(s.o.Actions) > 0 {
+			mux.HandleFunc("GET /actions", s.actionsPage)
+			mux.HandleFunc("POST /actions/{name}", s.runAction)
+		}
+	}
 }

@@ -34,6 +34,8 @@ type Options struct {
 	Now func() time.Time
 	// Version is fossamaint's version, shown in the footer.
 	Version string
+	// Actions are offered at /actions when authentication is on (see Protect).
+	Actions []Action
 }
 
 // Server is the dashboard.
@@ -42,7 +44,8 @@ type Server struct {
 	pages map[string]*template.Template
 	// hist is the history opened once it exists (hist.go), when
 	// Options.History is nil.
-	hist lazyHistory
+	hist  lazyHistory
+	guard *guard // set by Protect; nil: no login, no actions
 }
 
 // New parses the templates; an error is a bug in them.
@@ -83,12 +86,15 @@ type page struct {
 	Title string
 	// Nav is the navigation entry to mark current ("runs", "trends", ...).
 	Nav string
-	// CSRF is the token a form must post back; empty when actions are
-	// off (no authentication configured).
+	// CSRF is the token a form must post back (set by Protect's guard,
+	// with or without authentication); empty without Protect.
 	CSRF    string
 	Version string
 	Now     time.Time
 	Data    any
+
+	// Actions shows the Actions entry; SignedIn the sign-out button.
+	Actions, SignedIn bool
 }
 
 // render writes the page template name (e.g. "runs.html") with data.
@@ -98,7 +104,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav
 		http.Error(w, "no template "+name, http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now(), Data: data}
+	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now(), Data: data,
+		Actions: s.guard != nil && s.guard.cfg.Enabled() && len(s.o.Actions) > 0, SignedIn: signedIn(r.Context())}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
 		// Headers are gone; the truncated page shows the failure.

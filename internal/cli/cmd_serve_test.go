@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeTLS: with serve.tls the dashboard speaks HTTPS with the given
+// certificate (made here), its login cookie is Secure, and a cancelled
+// context (the signal) stops it gracefully with exit 0.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	pool := writeSelfSigned(t, filepath.Join(dir, "dash.crt"), filepath.Join(dir, "dash.key"))
+	if err := os.MkdirAll(filepath.Join(dir, "inst"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const token = "tls-test-token-0123456789abcdef"
+	cfg := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfg, []byte("root: inst\nstate_dir: state\nservices:\n  manager: none\nserve:\n  auth:\n    token: "+token+
+		"\n  tls:\n    cert: "+filepath.Join(dir, "dash.crt")+"\n    key: "+filepath.Join(dir, "dash.key")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	outR, outW := io.Pipe()
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, []string{"serve", "--config", cfg, "--addr", "127.0.0.1:0"}, outW, &stderr)
+		outW.Close()
+	}()
+	line := make([]byte, 256)
+	n, err := outR.Read(line)
+	if err != nil {
+		t.Fatalf("no URL printed: %v (stderr %s)", err, stderr.String())
+	}
+	m := regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(string(line[:n]))
+	if m == nil {
+		t.Fatalf("printed %q, want an https URL", line[:n])
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get("https://" + m[1] + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(res.Cookies()) == 0 || !res.Cookies()[0].Secure {
+		t.Fatalf("GET /login over TLS: %d, cookies %v: want 200 and a Secure cookie", res.StatusCode, res.Cookies())
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://"+m[1]+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "no finished weekly run") {
+		t.Fatalf("/metrics with an empty history: %d %q", res.StatusCode, body)
+	}
+	cancel()
+	rest, _ := io.ReadAll(outR)
+	if c := <-code; c != ExitOK || !strings.Contains(string(rest), "dashboard stopped") {
+		t.Fatalf("after the signal: exit %d, stdout %q, stderr %q", c, rest, stderr.String())
+	}
+	if strings.Contains(stderr.String(), token) {
+		t.Fatal("the token is in serve's log")
+	}
+}
+
+// writeSelfSigned writes a certificate for 127.0.0.1 and its key (PEM)
+// and returns a pool that trusts it.
+func writeSelfSigned(t *testing.T, certPath, keyPath string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "fossamaint serve test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return pool
+}
