@@ -24,10 +24,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/web"
 )
 
-// openServeHistory opens the history for the dashboard, read-only, for
-// as long as serve runs (nil and no error when there is none yet).
-var openServeHistory = history.OpenReadOnly
-
 // shutdownTimeout bounds the graceful stop: requests in flight finish,
 // the live pages' event streams and a running action are cancelled.
 const shutdownTimeout = 10 * time.Second
@@ -83,22 +79,20 @@ func (a *app) serve(ctx context.Context, in *install.Installation, addr string) 
 	if err != nil {
 		return err
 	}
-	store, err := openServeHistory(ctx, in.StateDir, a.now)
-	if err != nil {
-		return err
-	}
-	if store != nil {
-		defer store.Close()
-	}
 	var actions []web.Action
 	if sc.Actions && sc.Auth.Enabled() {
 		actions = a.serveActions(in)
 	}
-	srv, err := web.New(web.Options{History: store, Installation: in, Metrics: a.metricsHandler(in, store),
-		Now: a.now, Version: Version, Actions: actions})
+	// The dashboard opens the history itself (read-only, following the
+	// weekly run's writes, picked up once it exists); /metrics reads the
+	// same store.
+	var srv *web.Server
+	metrics := a.metricsHandler(in, func(ctx context.Context) (*history.Store, error) { return srv.History(ctx) })
+	srv, err = web.New(web.Options{Installation: in, Metrics: metrics, Now: a.now, Version: Version, Actions: actions})
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	h, err := srv.Protect(web.AuthConfig{Token: sc.Auth.Token, PasswordHash: sc.Auth.PasswordHash,
 		SessionTTL: sc.Auth.SessionTTL.D(), Secure: tlsConf != nil})
 	if err != nil {
@@ -198,9 +192,13 @@ func serveTLS(in *install.Installation) (*tls.Config, error) {
 // metricsHandler serves the Prometheus registry of the latest finished
 // weekly run, built per scrape (the textfile's metrics, backups as they
 // are now); a comment alone while there is none.
-func (a *app) metricsHandler(in *install.Installation, store *history.Store) http.Handler {
+func (a *app) metricsHandler(in *install.Installation, open func(context.Context) (*history.Store, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		run, err := latestFinished(r.Context(), store)
+		store, err := open(r.Context())
+		var run *runbook.Run
+		if err == nil {
+			run, err = latestFinished(r.Context(), store)
+		}
 		if err == nil && run != nil {
 			reg, rerr := a.metricsRegistry(r.Context(), in, run)
 			if rerr == nil {

@@ -32,6 +32,12 @@ func (s *Server) stopping() <-chan struct{} {
 // history returns the store to read: Options.History, or the one opened
 // from the installation's state dir once it exists; nil (and no error)
 // while there is none.
+// History is the history the dashboard reads: Options.History, or the
+// state dir's history opened read-only (not immutable: a weekly run
+// writes it meanwhile) once it exists; nil and no error before that.
+// The serve command's /metrics reads the same store.
+func (s *Server) History(ctx context.Context) (*history.Store, error) { return s.history(ctx) }
+
 func (s *Server) history(ctx context.Context) (*history.Store, error) {
 	if s.o.History != nil {
 		return s.o.History, nil
