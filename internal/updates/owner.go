@@ -96,7 +96,7 @@ func (r ExecRunner) runsAs() (*Owner, error) {
 	return &o, nil
 }
 
-// ownerEnv is what a command run as o finds in its environment beyond
+// env is what a command run as o finds in its environment beyond
 // fossamaint's (without the XDG directories, which are root's): its home
 // and the tools' caches there.
 func (o Owner) env(home string) []string {
