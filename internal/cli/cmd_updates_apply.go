@@ -85,10 +85,11 @@ func appliers(in *install.Installation, r updates.Runner) weekly.ApplierFactory 
 				return nil, fmt.Errorf("apt: updates.apt.list_file is set, so apt's updates are only reported: %w", weekly.ErrNoApplier)
 			}
 			return updates.NewAptApplier(r, policy, in.UpdatePolicies.Apt.Exclude, updates.AptOptions{}), nil
-		case "pip":
-			return updates.NewPipApplier(r, in.Updates.Pip.Venv, policy, in.UpdatePolicies.Pip.Exclude), nil
+		case "pip": // as root, pip and npm run as the owner of the venv, the frontend
+			return updates.NewPipApplier(updates.AsOwnerOf(r, in.Updates.Pip.Venv), in.Updates.Pip.Venv, policy, in.UpdatePolicies.Pip.Exclude), nil
 		case "npm":
-			return updates.NewNpmApplier(r, in.Updates.Npm.Dir, policy, in.UpdatePolicies.Npm.Exclude, in.UpdatePolicies.Build), nil
+			return updates.NewNpmApplier(updates.AsOwnerOf(r, in.Updates.Npm.Dir), in.Updates.Npm.Dir, policy, in.UpdatePolicies.Npm.Exclude, in.UpdatePolicies.Build,
+				updates.NpmInstallScripts(in.Updates.Npm.InstallScripts)), nil
 		}
 		return nil, fmt.Errorf("%s: %w", manager, weekly.ErrNoApplier)
 	}

@@ -241,6 +241,10 @@ type NpmUpdates struct {
 	// Build is the frontend's build command (argv), run after an
 	// applied update; empty: none.
 	Build []string `yaml:"build"`
+	// InstallScripts lets the applied npm install and npm ci run the
+	// packages' lifecycle scripts (postinstall...); false (the default)
+	// passes --ignore-scripts: they are code from the registry.
+	InstallScripts bool `yaml:"install_scripts"`
 }
 
 // Services says how fossamaint stops, starts and probes the application.

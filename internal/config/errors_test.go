@@ -321,7 +321,8 @@ func checkFindings(t *testing.T, cases []findingCase) {
 // vocabularies; package names in exclude lists are single words.
 func TestUpdatesKeys(t *testing.T) {
 	checkFindings(t, []findingCase{
-		{"updates:\n  pip: {apply: minor, exclude: [fastapi]}\n  npm: {apply: patch, build: [npm, run, build]}\n  apt: {apply: security}\n  reboot: never\n", nil},
+		{"updates:\n  pip: {apply: minor, exclude: [fastapi]}\n  npm: {apply: patch, build: [npm, run, build], install_scripts: true}\n  apt: {apply: security}\n  reboot: never\n", nil},
+		{"updates:\n  npm:\n    install_scripts: sometimes\n", []string{`4:5: updates.npm.install_scripts: "sometimes" is a string, not true or false`}},
 		{"updates:\n  pip:\n    apply: major\n  apt:\n    apply: minor\n    exclude: [\"linux image\"]\n  reboot: later\n",
 			[]string{`4:5: updates.pip.apply: "major" is not one of none, patch, minor, all`,
 				`6:5: updates.apt.apply: "minor" is not one of none, security, all`,

@@ -105,7 +105,7 @@ var sectionComments = map[string]string{
 	"logs":       "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",
 	"backups":    "Backup tree (upstream runbook layout) and retention.",
 	"security":   "Most permissive allowed modes, the secrets file, and TLS certificates to watch.",
-	"updates":    "Update checks (a missing tool makes its check skipped) and what the weekly run applies: apply none (report only, the default), security (apt), patch, minor (pip, npm) or all; exclude lists; reboot never, window-end or now.",
+	"updates":    "Update checks (a missing tool makes its check skipped) and what the weekly run applies: apply none (report only, the default), security (apt), patch, minor (pip, npm) or all; exclude lists; npm's install_scripts (false: npm install/ci get --ignore-scripts; the build still runs); reboot never, window-end or now.",
 	"services":   "How to stop/start/probe services: systemd, exec (argv arrays) or none.",
 	"health":     "HTTP endpoints and the statuses that count as healthy.",
 	"metrics":    "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",

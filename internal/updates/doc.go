@@ -17,7 +17,13 @@
 // --force` are never run: only selected packages at pinned versions.
 //
 // Commands run through the Runner interface, with argv only (never a shell
-// string) and bounded output. A tool, virtualenv, directory or lockfile that
+// string) and bounded output. When fossamaint runs as root, pip and npm
+// (checks, plans, apply, undo, the frontend build) run as the owner of
+// the virtualenv or frontend directory, with that user's groups, HOME and
+// caches (owner.go: AsOwnerOf, OwnerOf), so that no root-owned file lands
+// in the application's tree and no package's install step runs as root;
+// npm install and npm ci also get --ignore-scripts unless
+// updates.npm.install_scripts allows lifecycle scripts. A tool, virtualenv, directory or lockfile that
 // is not there is not a failure of the check but a reason to skip it: such
 // errors match ErrToolMissing (errors.Is) and carry the reason to print.
 //

@@ -25,12 +25,14 @@ var lockfiles = []string{"package-lock.json", "npm-shrinkwrap.json"}
 // vulnerabilities: that is the report, not a failure. A missing npm, dir,
 // package.json or lockfile matches ErrToolMissing; a registry npm could
 // not reach or that refused the audit matches ErrUnknown; another error
-// object from npm becomes an *NpmError.
+// object from npm becomes an *NpmError. When fossamaint is root and dir
+// is another user's, npm runs as that user (AsOwnerOf).
 func CheckNpm(ctx context.Context, r Runner, dir string) (NpmReport, error) {
 	rep := NpmReport{Dir: dir}
 	if err := npmPrerequisites(dir); err != nil {
 		return rep, err
 	}
+	r = AsOwnerOf(r, dir) // as root, npm runs as the frontend's owner
 	env := []string{"LC_ALL=C", "NO_COLOR=1", "npm_config_update_notifier=false", "npm_config_fund=false"}
 	stdout, stderr, code, err := r.Run(ctx, dir, env, "npm", "audit", "--json")
 	if err != nil {

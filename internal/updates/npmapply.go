@@ -21,9 +21,16 @@ import (
 // fixAvailable version) when the registry answers.
 //
 // The commands are `npm install --no-audit --no-fund --save-exact
-// name@version ...` of the selected packages only, `npm ci` (node_modules
-// exactly as the new lockfile says, as a fresh deployment gets it) and the
-// build command if configured. Never --force, and no `npm audit fix`: it
+// --ignore-scripts name@version ...` of the selected packages only, `npm
+// ci --ignore-scripts` (node_modules exactly as the new lockfile says, as
+// a fresh deployment gets it) and the build command if configured.
+// --ignore-scripts, unless updates.npm.install_scripts is true
+// (NpmInstallScripts): a package's lifecycle scripts (preinstall,
+// install, postinstall) are arbitrary code from the registry, and an
+// unattended night run should not run whatever a new version brings, not
+// even as the frontend's owner (they run as that user, see owner.go). A
+// package that needs one (a native module built by node-gyp) needs the
+// key. The build command is the operator's own and always runs. Never --force, and no `npm audit fix`: it
 // picks versions by package.json's ranges, not by the policy or the
 // exclude list. Plan runs the install with --dry-run: what else it would
 // add, change or remove (dependencies of the new versions) goes into
@@ -49,6 +56,18 @@ type npmApplier struct {
 	policy  string
 	exclude []string
 	build   []string
+	// installScripts lets npm install and npm ci run lifecycle scripts.
+	installScripts bool
+}
+
+// NpmOption is an option of NewNpmApplier.
+type NpmOption func(*npmApplier)
+
+// NpmInstallScripts is updates.npm.install_scripts: on, npm install and
+// npm ci run the packages' lifecycle scripts; off (the default), they get
+// --ignore-scripts.
+func NpmInstallScripts(on bool) NpmOption {
+	return func(a *npmApplier) { a.installScripts = on }
 }
 
 // NewNpmApplier is the npm Applier of the frontend in dir (the directory
@@ -57,8 +76,12 @@ type npmApplier struct {
 // never selected) and build updates.npm.build (an argv run in dir after
 // the upgrade and after an undo, e.g. ["npm", "run", "build"]; empty: no
 // build). A policy npm does not have is reported by Plan.
-func NewNpmApplier(r Runner, dir string, policy string, exclude []string, build []string) Applier {
-	return &npmApplier{r: r, dir: dir, policy: policy, exclude: slices.Clone(exclude), build: slices.Clone(build)}
+func NewNpmApplier(r Runner, dir string, policy string, exclude []string, build []string, opts ...NpmOption) Applier {
+	a := &npmApplier{r: r, dir: dir, policy: policy, exclude: slices.Clone(exclude), build: slices.Clone(build)}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
 }
 
 func (a *npmApplier) Manager() string { return "npm" }
@@ -263,15 +286,27 @@ func (a *npmApplier) commands(sel []PlanItem) [][]string {
 		return [][]string{}
 	}
 	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact"}
+	if !a.installScripts {
+		install = append(install, "--ignore-scripts")
+	}
 	for _, it := range sel {
 		install = append(install, it.Name+"@"+it.To)
 	}
-	cmds := [][]string{install, npmCI}
+	cmds := [][]string{install, a.ci()}
 	if len(a.build) > 0 {
 		cmds = append(cmds, slices.Clone(a.build))
 	}
 	return cmds
 }
 
-// npmCI installs node_modules exactly as the lockfile says.
-var npmCI = []string{"npm", "ci", "--no-audit", "--no-fund"}
+// npmCI installs node_modules exactly as the lockfile says, without
+// lifecycle scripts.
+var npmCI = []string{"npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"}
+
+// ci is npmCI, with the lifecycle scripts when they are allowed.
+func (a *npmApplier) ci() []string {
+	if a.installScripts {
+		return slices.DeleteFunc(slices.Clone(npmCI), func(s string) bool { return s == "--ignore-scripts" })
+	}
+	return slices.Clone(npmCI)
+}

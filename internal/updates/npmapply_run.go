@@ -95,7 +95,7 @@ func (a *npmApplier) Undo(ctx context.Context, ap Applied) error {
 	if err != nil {
 		return err
 	}
-	if err := a.run(ctx, npmCI); err != nil {
+	if err := a.run(ctx, a.ci()); err != nil {
 		return fmt.Errorf("npm undo: %w (package.json and the lockfile are restored: fix the cause and run npm ci in %s)", err, a.dir)
 	}
 	for name, want := range restored {
@@ -125,7 +125,7 @@ func (a *npmApplier) undoCommands(snapshot string) [][]string {
 			cmds = append(cmds, []string{"cp", filepath.Join(snapshot, name), filepath.Join(a.dir, name)})
 		}
 	}
-	return append(cmds, []string{"npm", "ci", "--prefix", a.dir, "--no-audit", "--no-fund"})
+	return append(cmds, append([]string{"npm", "ci", "--prefix", a.dir}, a.ci()[2:]...))
 }
 
 // run runs one command in the frontend directory; a non-zero exit is an
@@ -169,9 +169,15 @@ func (a *npmApplier) snapshot(snapshotDir string) (string, error) {
 }
 
 // restore copies the snapshot's files back into the frontend directory,
-// keeping each file's current mode, and returns what it wrote by name.
+// keeping each file's current mode and owner (the directory's for a file
+// that is gone: fossamaint, as root, must not leave root's files in the
+// frontend), and returns what it wrote by name.
 func (a *npmApplier) restore(snapshot string) (map[string][]byte, error) {
 	restored := map[string][]byte{}
+	dirSt, err := os.Stat(a.dir)
+	if err != nil {
+		return nil, fmt.Errorf("npm undo: %w", err)
+	}
 	for _, name := range append([]string{"package.json"}, npmLockfiles...) {
 		data, err := os.ReadFile(filepath.Join(snapshot, name))
 		if errors.Is(err, fs.ErrNotExist) && name != "package.json" {
@@ -180,11 +186,15 @@ func (a *npmApplier) restore(snapshot string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("npm undo: reading the snapshot: %w", err)
 		}
-		dst, mode := filepath.Join(a.dir, name), os.FileMode(0o644)
+		dst, mode, was := filepath.Join(a.dir, name), os.FileMode(0o644), dirSt
 		if st, err := os.Stat(dst); err == nil {
-			mode = st.Mode().Perm()
+			mode, was = st.Mode().Perm(), st
 		}
-		if err := durable.WriteFile(dst, data, mode, "npm-undo"); err != nil {
+		err = durable.WriteFile(dst, data, mode, "npm-undo")
+		if err == nil {
+			err = keepOwner(dst, was)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("npm undo: %w (copy %s back by hand)", err, filepath.Join(snapshot, name))
 		}
 		restored[name] = data

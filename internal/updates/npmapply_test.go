@@ -158,7 +158,7 @@ func wantNpmCommands(t *testing.T, p Plan, selected map[string]string) {
 		}
 		return
 	}
-	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact"}
+	install := []string{"npm", "install", "--no-audit", "--no-fund", "--save-exact", "--ignore-scripts"}
 	for _, name := range []string{"alpha", "beta", "zeta"} {
 		if to, ok := selected[name]; ok {
 			install = append(install, name+"@"+to)

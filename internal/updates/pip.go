@@ -48,6 +48,8 @@ func venvPython(venv string) string {
 // and flags those on watch (names compared as PEP 503 normalises them). A
 // missing virtualenv, interpreter or pip matches ErrToolMissing; an index
 // pip could not reach (it then still prints "[]") matches ErrUnknown.
+// When fossamaint is root and the virtualenv is another user's, pip runs
+// as that user (AsOwnerOf).
 func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipReport, error) {
 	rep := PipReport{Venv: venv}
 	if st, err := os.Stat(venv); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
@@ -59,6 +61,7 @@ func CheckPip(ctx context.Context, r Runner, venv string, watch []string) (PipRe
 	if _, err := os.Stat(python); errors.Is(err, fs.ErrNotExist) {
 		return rep, toolMissing("pip", "no virtualenv at %s (no %s)", venv, python)
 	}
+	r = AsOwnerOf(r, venv) // as root, pip runs as the virtualenv's owner
 	env := []string{"LC_ALL=C", "PIP_NO_INPUT=1", "PYTHONIOENCODING=utf-8"}
 	// One retry, not pip's five with back-off (about 9 s per package when
 	// the index is down, past the step's budget for a real virtualenv),

@@ -108,8 +108,8 @@ func (a *PipApplier) Undo(ctx context.Context, done Applied) error {
 	if err != nil {
 		return fmt.Errorf("pip undo: reading the freeze snapshot %s: %w", done.Snapshot, err)
 	}
-	if _, err := a.pip(ctx, a.restoreCommand(done.Snapshot)[3:]...); err != nil {
-		return fmt.Errorf("pip undo: reinstalling %s: %w", done.Snapshot, err)
+	if err := a.reinstall(ctx, done.Snapshot); err != nil {
+		return err
 	}
 	_, now, err := a.freeze(ctx)
 	if err != nil {
@@ -132,6 +132,32 @@ func (a *PipApplier) Undo(ctx context.Context, done Applied) error {
 	}
 	if diff := DiffVersions("pip", want, now); len(diff) > 0 {
 		return fmt.Errorf("pip undo: pip freeze still differs from the snapshot %s: %s; reinstall those versions by hand", done.Snapshot, describeChanges(diff))
+	}
+	return nil
+}
+
+// reinstall runs `pip install -r snapshot`. The snapshot is fossamaint's
+// (0600 under state_dir); when pip runs as the virtualenv's owner, it
+// reads a copy: a 0600 file of the owner's in a new private directory,
+// removed afterwards. Not stdin: pip's -r wants a path (/dev/stdin is
+// Linux's alone) and the Runner has no stdin. A copy the owner cannot
+// reach is an error saying so; pip never runs as root instead.
+func (a *PipApplier) reinstall(ctx context.Context, snapshot string) error {
+	owner, err := runsAs(a.r)
+	if err != nil {
+		return fmt.Errorf("pip undo: %w", err)
+	}
+	from := snapshot
+	if owner != nil {
+		copied, done, err := copyForOwner(*owner, snapshot)
+		if err != nil {
+			return fmt.Errorf("pip undo: %w", err)
+		}
+		defer done()
+		from = copied
+	}
+	if _, err := a.pip(ctx, a.restoreCommand(from)[3:]...); err != nil {
+		return fmt.Errorf("pip undo: reinstalling %s: %w", snapshot, err)
 	}
 	return nil
 }

@@ -77,6 +77,12 @@ var ErrOutputTooLarge = errors.New("output too large")
 type ExecRunner struct {
 	// MaxOutput bounds each of stdout and stderr; zero means DefaultMaxOutput.
 	MaxOutput int
+	// RunAsOwnerOf, when set, is the tree the commands change (the
+	// virtualenv, the frontend): when fossamaint runs as root and the
+	// tree is another user's, the commands run as that user, with that
+	// user's HOME and caches, and dir "" is that home (owner.go). Set it
+	// with AsOwnerOf.
+	RunAsOwnerOf string
 }
 
 var _ Runner = ExecRunner{}
@@ -89,6 +95,10 @@ const waitDelay = 5 * time.Second
 func (r ExecRunner) Run(ctx context.Context, dir string, env []string, argv ...string) ([]byte, []byte, int, error) {
 	if len(argv) == 0 {
 		return nil, nil, -1, errors.New("run: empty command")
+	}
+	owner, err := r.runsAs()
+	if err != nil {
+		return nil, nil, -1, fmt.Errorf("running %s: %w", argv[0], err)
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -105,6 +115,11 @@ func (r ExecRunner) Run(ctx context.Context, dir string, env []string, argv ...s
 	cmd := exec.CommandContext(ctx, path, argv[1:]...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr, cmd.WaitDelay = dir, stdout, stderr, waitDelay
 	cmd.Env = append(os.Environ(), env...)
+	if owner != nil {
+		if err := owner.asOwner(cmd, env); err != nil {
+			return nil, nil, -1, fmt.Errorf("running %s as %s, the owner of %s: %w", argv[0], owner, r.RunAsOwnerOf, err)
+		}
+	}
 	err = cmd.Run()
 	code := -1
 	if cmd.ProcessState != nil {
@@ -117,7 +132,7 @@ func (r ExecRunner) Run(ctx context.Context, dir string, env []string, argv ...s
 	case errors.As(err, &exitErr):
 		err = nil // the exit code says it
 	case err != nil:
-		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: %w", argv[0], err)
+		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: %w", argv[0], permissionHint(owner, err))
 	}
 	if stdout.truncated || stderr.truncated {
 		return stdout.Bytes(), stderr.Bytes(), code, fmt.Errorf("running %s: more than %s of output: %w", argv[0], human.Bytes(int64(limit)), ErrOutputTooLarge)
