@@ -31,6 +31,7 @@ var rules = map[string]rule{
 	"internal/redact":  {},
 	"internal/finding": {}, // severities, statuses: one vocabulary (issue 10)
 	"internal/human":   {}, // sizes, durations, ages as people read them (issue 11)
+	"internal/pywheel": {}, // stand-in Python wheels: the demo's venv, the pip tests (issue 14)
 
 	// This package: tests only, reading source, importing nothing of ours.
 	"internal/archtest": {},
@@ -58,7 +59,7 @@ var rules = map[string]rule{
 	"internal/updates":          {may: helpers},
 	"internal/service":          {may: with(helpers, "config")},
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
-	"internal/sandbox":          {may: with(helpers, "config", "perf")},
+	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel")},
 	"internal/notify":           {may: with(helpers, "config")},
 
 	// Rendering: a finished run, nothing of the domain.
@@ -74,7 +75,7 @@ var rules = map[string]rule{
 	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport")},
 
 	// Test helpers, imported by _test files only.
-	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history")}, // planted run histories (issue 15)
+	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel")}, // planted run histories (issue 15), stand-in wheels (issue 14)
 
 	// The resolver: config in, typed options of each domain package out.
 	// It must not import weekly, cli or report.

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ type demoFlags struct {
 	asJSON    bool
 	quiet     bool
 	notify    []string
+	apply     []string
 }
 
 func (a *app) demoCmd() *cobra.Command {
@@ -42,10 +45,28 @@ The installation has its own apt package list, auth log and process tree:
 nothing of this machine's packages, logs or other processes is reported.
 Only the machine's load, memory and disks are, as "this host".
 
+Its application packages are real and offline. The backend's virtualenv
+(backend/venv, made with this machine's python3) has the watched Python
+packages installed at old versions from backend/wheelhouse, stand-in wheels
+the demo writes, with newer patch, minor and major releases beside them; its
+pip.conf points pip there and nowhere else. The frontend's npm registry is
+the demo backend itself (/npm/): package.json, package-lock.json and
+node_modules name stand-in @fossawork-demo packages, one of them with a
+moderate advisory that npm audit reports. Without python3 (and its venv
+module) there is no virtualenv and the pip check says so; without npm the
+npm check does.
+
+By default updates are reported, not applied (updates.*.apply: none).
+--apply MANAGER=POLICY applies them for this run only, as the weekly run
+does with that policy (pip and npm take patch, minor or all; the demo's apt
+is only reported): the report's Actions Taken lists each upgrade, and the
+history records it.
+
 Without --keep the installation is removed afterwards except its
 logs/reports directory, so the printed report path stays valid.`,
 		Example: `  fossamaint demo
-  fossamaint demo --dir /tmp/fw --size medium --keep`,
+  fossamaint demo --dir /tmp/fw --size medium --keep
+  fossamaint demo --apply pip=minor --apply npm=minor`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f) },
 	}
@@ -54,6 +75,7 @@ logs/reports directory, so the printed report path stays valid.`,
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
 	c.Flags().StringArrayVar(&f.notify, "notify", nil, "also send the run's notifications to this shoutrrr URL (repeatable), e.g. generic+http://127.0.0.1:8080/hook")
+	c.Flags().StringArrayVar(&f.apply, "apply", nil, "apply MANAGER's updates with POLICY in this run (MANAGER=POLICY, repeatable, e.g. pip=minor; default none: report only)")
 	c.Flags().BoolVar(&f.quiet, "quiet-backend", false, "the backend commits nothing on its own (by default it writes a work order every 200 ms)")
 	return c
 }
@@ -62,6 +84,10 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	size := sandbox.Size(f.size)
 	if size != sandbox.Small && size != sandbox.Medium && size != sandbox.Large {
 		return usageErr("--size %q: use small, medium or large", f.size)
+	}
+	policies, err := parsePolicies("--apply", f.apply)
+	if err != nil {
+		return err
 	}
 	dir := f.dir
 	if dir == "" {
@@ -88,11 +114,15 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	}
 	fmt.Fprintf(a.stderr, "demo: %d work orders left, %d dispensers, %d log files, %d backups, built in %s\n",
 		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
+	if inst.NoVenv != "" {
+		fmt.Fprintf(a.stderr, "demo: no virtualenv (%s): updates/pip reports it missing\n", inst.NoVenv)
+	}
 	a.configPath = inst.ConfigPath
 	in, err := a.installation()
 	if err != nil {
 		return err
 	}
+	a.demoPolicies(in, policies)
 	if err := a.plantLastWeek(ctx, in, inst); err != nil {
 		return err
 	}
@@ -101,7 +131,9 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
+	restore := setEnv(inst.ToolEnv())
 	run, runErr := a.runWeekly(ctx, in, weeklyFlags{forceWindow: true})
+	restore()
 	stop()
 	if !f.keep {
 		defer a.pruneDemo(dir)
@@ -112,6 +144,53 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return runErr
 	}
 	return a.finishWeekly(ctx, in, run, f.asJSON, runErr)
+}
+
+// demoPolicies sets the installation's updates.<manager>.apply for this
+// run (the config file keeps none) and says so.
+func (a *app) demoPolicies(in *install.Installation, policies map[string]string) {
+	if len(policies) == 0 {
+		return
+	}
+	var set []string
+	for _, m := range slices.Sorted(maps.Keys(policies)) {
+		p := policies[m]
+		switch m {
+		case "apt":
+			in.UpdatePolicies.Apt.Apply, in.Config.Updates.Apt.Apply = p, p
+		case "pip":
+			in.UpdatePolicies.Pip.Apply, in.Config.Updates.Pip.Apply = p, p
+		case "npm":
+			in.UpdatePolicies.Npm.Apply, in.Config.Updates.Npm.Apply = p, p
+		}
+		set = append(set, m+"="+p)
+	}
+	fmt.Fprintf(a.stderr, "demo: applying updates in this run by policy %s (the config's updates.*.apply stay none)\n", strings.Join(set, ", "))
+}
+
+// setEnv sets the variables of env ("NAME=value") in this process, for
+// the tools it runs, and returns what puts the previous values back.
+func setEnv(env []string) (restore func()) {
+	type prev struct {
+		name, value string
+		set         bool
+	}
+	var olds []prev
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		old, set := os.LookupEnv(name)
+		olds = append(olds, prev{name, old, set})
+		_ = os.Setenv(name, value)
+	}
+	return func() {
+		for _, p := range olds {
+			if p.set {
+				_ = os.Setenv(p.name, p.value)
+			} else {
+				_ = os.Unsetenv(p.name)
+			}
+		}
+	}
 }
 
 // startDemoBackend starts the backend through the configured (exec)

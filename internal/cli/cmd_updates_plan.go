@@ -42,7 +42,7 @@ is refused or a manager's plan could not be made (the output says why);
   fossamaint updates plan --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			override, err := parsePolicies(policy)
+			override, err := parsePolicies("--policy", policy)
 			if err != nil {
 				return err
 			}
@@ -72,19 +72,20 @@ is refused or a manager's plan could not be made (the output says why);
 	return c
 }
 
-// parsePolicies reads --policy manager=policy flags.
-func parsePolicies(flags []string) (map[string]string, error) {
+// parsePolicies reads MANAGER=POLICY values of flag (--policy, demo's
+// --apply).
+func parsePolicies(flag string, values []string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, f := range flags {
+	for _, f := range values {
 		m, p, ok := strings.Cut(f, "=")
 		valid, known := policiesOf[m]
 		switch {
 		case !ok:
-			return nil, usageErr("--policy %q: give MANAGER=POLICY, e.g. --policy pip=minor", f)
+			return nil, usageErr("%s %q: give MANAGER=POLICY, e.g. %s pip=minor", flag, f, flag)
 		case !known:
-			return nil, usageErr("--policy %q: unknown manager %q (managers: %s)", f, m, strings.Join(slices.Sorted(maps.Keys(policiesOf)), ", "))
+			return nil, usageErr("%s %q: unknown manager %q (managers: %s)", flag, f, m, strings.Join(slices.Sorted(maps.Keys(policiesOf)), ", "))
 		case !slices.Contains(valid, p):
-			return nil, usageErr("--policy %q: %s takes %s", f, m, strings.Join(valid, ", "))
+			return nil, usageErr("%s %q: %s takes %s", flag, f, m, strings.Join(valid, ", "))
 		}
 		out[m] = p
 	}

@@ -22,6 +22,8 @@ type backend struct {
 	now     func() time.Time
 	api     *dayLog
 	general *dayLog
+	// npm is the demo frontend's registry, under /npm/.
+	npm *npmRegistry
 
 	mu     sync.Mutex
 	tokens map[string]string // bearer token -> username
@@ -48,6 +50,10 @@ func RunBackend(ctx context.Context, dir string) error {
 }
 
 func newBackend(s Settings, now func() time.Time) (*backend, error) {
+	npm, err := newNpmRegistry()
+	if err != nil {
+		return nil, err
+	}
 	db, err := OpenDB(s.DB, "busy_timeout(5000)", "journal_mode(WAL)")
 	if err != nil {
 		return nil, err
@@ -63,7 +69,7 @@ func newBackend(s Settings, now func() time.Time) (*backend, error) {
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	return &backend{s: s, db: db, now: now, api: api, general: general, tokens: map[string]string{}}, nil
+	return &backend{s: s, db: db, now: now, api: api, general: general, npm: npm, tokens: map[string]string{}}, nil
 }
 
 // serve runs the HTTP server and the two simulators on ln until ctx ends.

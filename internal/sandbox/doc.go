@@ -4,14 +4,22 @@
 // shapes, performance metrics, backups of various ages, a TLS certificate
 // close to expiry, a config pointing at all of it) with a few planted
 // findings, and the demo machine's own package list and auth log (so the
-// demo reads nothing of the real host's apt or /var/log); RunBackend is a small real HTTP backend over that database that
-// keeps writing to it and to its logs; StartDaemon, StopDaemon and
+// demo reads nothing of the real host's apt or /var/log), and real,
+// offline application packages: a virtualenv made with the machine's
+// python3 holding old versions of the watched Python packages from a
+// wheelhouse of stand-in wheels with newer ones (pyenv.go), and a
+// frontend whose package.json, lockfile and node_modules name stand-in
+// npm packages of the backend's own registry (frontend.go, npmreg.go);
+// RunBackend is a small real HTTP backend over that database that
+// keeps writing to it and to its logs, and serves that npm registry under
+// /npm/ (packuments, tarballs, npm audit's bulk advisories);
+// StartDaemon, StopDaemon and
 // DaemonStatus let the exec service manager drive it through a pidfile.
 //
-// It imports internal/config (to write the demo's fossamaint.yaml) and
+// It imports internal/config (to write the demo's fossamaint.yaml),
 // internal/perf (to plant last week's API benchmark in the format the
-// weekly run reads), may use the leaf helpers, and imports no other
-// fossamaint package: in particular
+// weekly run reads) and internal/pywheel (the wheels), may use the leaf
+// helpers, and imports no other fossamaint package: in particular
 // not internal/runbook, internal/weekly or internal/cli (internal/archtest
 // checks this). It never sends traffic anywhere but to
 // its own loopback listener; the "attacker" addresses it logs are TEST-NET

@@ -81,39 +81,6 @@ LOG_LEVEL=INFO
 	return writeFileTimes(filepath.Join(root, "backend", ".env"), []byte(env), 0o644, now.AddDate(0, -3, 0))
 }
 
-// writeFrontend stands in for the React app: enough for the npm check to
-// find a project, without node_modules.
-func writeFrontend(root string, now time.Time) error {
-	dir := filepath.Join(root, "frontend")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	pkg := `{
-  "name": "fossawork-frontend",
-  "version": "2.0.0",
-  "private": true,
-  "type": "module",
-  "scripts": {
-    "dev": "vite",
-    "build": "tsc && vite build",
-    "preview": "vite preview"
-  },
-  "dependencies": {
-    "axios": "^1.6.2",
-    "react": "^18.2.0",
-    "react-dom": "^18.2.0",
-    "react-router-dom": "^6.20.1"
-  },
-  "devDependencies": {
-    "@vitejs/plugin-react": "^4.2.1",
-    "typescript": "^5.3.3",
-    "vite": "^5.0.8"
-  }
-}
-`
-	return writeFileTimes(filepath.Join(dir, "package.json"), []byte(pkg), 0o644, now.AddDate(0, -2, 0))
-}
-
 // freeLoopbackAddr asks the kernel for a free loopback port. Another
 // process may take it before the backend binds it; the backend then fails
 // to start with a clear error rather than serving somewhere else.

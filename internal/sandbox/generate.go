@@ -76,6 +76,10 @@ type Installation struct {
 	CertNotAfter  time.Time
 	// Login is a demo credential the backend accepts.
 	Login Credential
+	// Venv is the virtualenv with PyPackages installed; "" when this
+	// machine has no usable Python, and NoVenv says why.
+	Venv   string
+	NoVenv string
 }
 
 // Generate builds a FossaWork-like installation under opts.Dir. The same
@@ -154,8 +158,9 @@ func prepareDir(dir string) (string, error) {
 	return abs, nil
 }
 
-// generateTree builds the database on one goroutine and everything else on
-// another: SQLite inserts are single-threaded, the rest is independent.
+// generateTree builds the database on one goroutine, the virtualenv on
+// another (python3 -m venv takes seconds of its own) and everything else
+// on a third: SQLite inserts are single-threaded, the rest is independent.
 func generateTree(ctx context.Context, inst *Installation, spec sizeSpec, opts Options, progress *syncWriter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -172,6 +177,14 @@ func generateTree(ctx context.Context, inst *Installation, spec sizeSpec, opts O
 	}
 	wg.Go(func() { fail(generateDB(ctx, inst, spec, opts, progress)) })
 	wg.Go(func() { fail(generateFiles(ctx, inst, spec, opts, progress)) })
+	wg.Go(func() {
+		venv, err := generatePython(ctx, inst.Dir, progress)
+		if errors.Is(err, errNoPython) {
+			inst.NoVenv, err = err.Error(), nil
+		}
+		inst.Venv = venv
+		fail(err)
+	})
 	wg.Wait()
 	return first
 }
@@ -223,7 +236,7 @@ func generateFiles(ctx context.Context, inst *Installation, spec sizeSpec, opts 
 	if err := writeHostState(inst.Dir, opts.Now); err != nil {
 		return err
 	}
-	return writeFrontend(inst.Dir, opts.Now)
+	return writeFrontend(inst.Dir, inst.Addr, opts.Now)
 }
 
 // syncWriter serialises progress lines from the two generator goroutines.

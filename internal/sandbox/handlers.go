@@ -32,7 +32,12 @@ func (b *backend) handler() http.Handler {
 	mux.HandleFunc("POST /api/auth/login", b.login)
 	mux.HandleFunc("GET /api/auth/validate", b.validate)
 	mux.HandleFunc("GET /{$}", index)
-	return b.accessLog(mux)
+	// The npm registry of the demo frontend is no part of the
+	// application: its requests stay out of the application's log.
+	top := http.NewServeMux()
+	top.Handle(npmPrefix, b.npm)
+	top.Handle("/", b.accessLog(mux))
+	return top
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

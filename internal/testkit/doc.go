@@ -7,8 +7,8 @@
 // JournalRun): weeks of weekly runs written through the journal, for the
 // dashboard's and the trends' tests.
 //
-// It is imported only from _test.go files. It imports sqlitedb, runbook
-// and history (and what they import) and no other fossamaint package, so
-// the tests of any package but those (in-package tests would make a
-// cycle) may use it.
+// It is imported only from _test.go files. It imports sqlitedb, runbook,
+// history and the wheel writer pywheel (PyWheel) (and what they import)
+// and no other fossamaint package, so the tests of any package but those
+// (in-package tests would make a cycle) may use it.
 package testkit

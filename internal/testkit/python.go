@@ -1,14 +1,12 @@
 package testkit
 
 import (
-	"archive/zip"
-	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/fossawork/fossamaint/internal/pywheel"
 )
 
 // SkipUnlessCI skips t with the reason, unless CI is set: CI installs
@@ -42,40 +40,13 @@ func PyVenv(t testing.TB) string {
 	return venv
 }
 
-// PyWheel writes name-version-py3-none-any.whl into dir: a pure-Python
-// package whose module holds VERSION, requiring requires (PEP 508
-// strings). pip installs it offline with --no-index --find-links dir.
+// PyWheel writes name-version-py3-none-any.whl into dir with
+// pywheel.Write (the demo's wheel writer): a pure-Python package whose
+// module holds VERSION, requiring requires (PEP 508 strings). pip
+// installs it offline with --no-index --find-links dir.
 func PyWheel(t testing.TB, dir, name, version string, requires ...string) {
 	t.Helper()
-	info := name + "-" + version + ".dist-info/"
-	meta := "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"
-	for _, r := range requires {
-		meta += "Requires-Dist: " + r + "\n"
-	}
-	files := [][2]string{
-		{name + "/__init__.py", fmt.Sprintf("VERSION = %q\n", version)},
-		{info + "METADATA", meta},
-		{info + "WHEEL", "Wheel-Version: 1.0\nGenerator: fossamaint-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-	}
-	var record strings.Builder
-	for _, f := range files {
-		record.WriteString(f[0] + ",,\n")
-	}
-	record.WriteString(info + "RECORD,,\n")
-	files = append(files, [2]string{info + "RECORD", record.String()})
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		w, err := zw.Create(f[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
+	if _, err := pywheel.Write(dir, name, version, requires...); err != nil {
 		t.Fatal(err)
 	}
-	WriteFile(t, filepath.Join(dir, name+"-"+version+"-py3-none-any.whl"), buf.Bytes(), 0o644)
 }
