@@ -211,7 +211,7 @@ func actions(where string, s runbook.StepResult, r rel) (actionGroup, bool) {
 	}
 	// A few actions are listed under their tallies ("1 weekly backup
 	// taken" and where it went); hundreds are only counted.
-	if len(g.Tallies) == 0 || len(s.Actions) <= maxListedWithTallies {
+	if len(g.Tallies) == 0 || len(s.Actions) <= maxListedWithTallies || itemized(s.Tallies) {
 		g.Items = mapStrings(s.Actions, r)
 	}
 	// The engine records "undid STEP" when the undo worked.
@@ -219,6 +219,10 @@ func actions(where string, s runbook.StepResult, r rel) (actionGroup, bool) {
 		g.Items = append(g.Items, "undone (reverted after the step failed or was interrupted)")
 	}
 	return g, len(g.Tallies) > 0 || len(g.Items) > 0
+}
+
+func itemized(ts []runbook.Tally) bool {
+	return slices.ContainsFunc(ts, func(t runbook.Tally) bool { return t.Itemized })
 }
 
 // maxListedWithTallies is how many actions a step with tallies may have

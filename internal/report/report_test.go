@@ -450,3 +450,32 @@ func TestPostponedStepCountedOnce(t *testing.T) {
 		t.Fatalf("report lacks %q; it has %q", want, md[i:i+120])
 	}
 }
+
+// TestItemizedTallyListsEveryAction: a step whose tally is itemized (the
+// upgraded packages) lists each action in Actions Taken, however many.
+func TestItemizedTallyListsEveryAction(t *testing.T) {
+	run := sampleRun(t)
+	var actions []string
+	for pi := range run.Phases {
+		for si := range run.Phases[pi].Steps {
+			st := &run.Phases[pi].Steps[si]
+			if run.Phases[pi].Name == "logs" && st.Name == "rotate" {
+				st.Tallies[0].Itemized = true
+				actions = st.Actions
+			}
+		}
+	}
+	if len(actions) <= maxListedWithTallies {
+		t.Fatalf("the sample's logs/rotate has %d actions; the test needs more than %d", len(actions), maxListedWithTallies)
+	}
+	md := renderString(t, FormatMarkdown, run, Options{})
+	if strings.Contains(md, "actions in the JSON report") {
+		t.Error("an itemized step's actions are counted, not listed")
+	}
+	for _, a := range actions {
+		// Paths under the installation are shown relative to it.
+		if a = strings.ReplaceAll(a, run.Root+"/", ""); !strings.Contains(md, "  - "+a+"\n") {
+			t.Errorf("action %q not listed", a)
+		}
+	}
+}

@@ -130,6 +130,11 @@ type Tally struct {
 	Count       int    `json:"count"`
 	BytesBefore int64  `json:"bytes_before,omitempty"`
 	BytesAfter  int64  `json:"bytes_after,omitempty"`
+	// Itemized says every action of the step is a change a reader must
+	// see (an upgraded package), listed under the tally however many
+	// there are; otherwise a report lists only a few and counts the rest
+	// (hundreds of compressed log files).
+	Itemized bool `json:"itemized,omitempty"`
 }
 
 // Tally records a count of actions of one kind; a zero count is not

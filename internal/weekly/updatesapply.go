@@ -227,7 +227,7 @@ func (s *applyStep) apply(ctx context.Context, env *runbook.Env) (runbook.Result
 	if changed == 1 {
 		object = "package"
 	}
-	r.Tally(runbook.Tally{Verb: "upgraded", Object: object, Count: changed})
+	r.Tally(runbook.Tally{Verb: "upgraded", Object: object, Count: changed, Itemized: true})
 	r.Metric("packages_upgraded", float64(changed), "count")
 	if !env.DryRun && !rebootBefore && exists(s.rebootFile) {
 		pkgs := rebootPackages(s.rebootFile)

@@ -104,14 +104,43 @@ func (ph *updatesPhase) npmAudit(ctx context.Context, _ *runbook.Env) (runbook.R
 		r.Metric("vulnerabilities_"+sev, float64(n), "count")
 	}
 	// updates.FindingSeverity is the one mapping of npm's levels to ours.
+	evidence := vulnerabilityLines(rep.Vulnerabilities)
 	switch sev := c.Worst(); {
 	case sev == runbook.Warning:
-		r.Finding(sev, "", "npm audit: %d high or critical vulnerabilities in the frontend", c.Critical+c.High)
+		r.Finding(sev, evidence, "npm audit: %d high or critical vulnerabilities in the frontend", c.Critical+c.High)
 		r.Recommend("Review `npm audit` in %s and upgrade without --force (breaking changes need testing).", cfg.Dir)
 	case c.Total > 0:
-		r.Finding(runbook.Info, "", "npm audit: %d low or moderate vulnerabilities", c.Total)
+		r.Finding(runbook.Info, evidence, "npm audit: %d low or moderate vulnerabilities", c.Total)
 	}
 	return r, nil
+}
+
+// vulnerabilityLines are the audit's vulnerable packages, one a line,
+// most severe first: "@scope/pkg (moderate, direct, affected <1.2.1): Prototype
+// pollution in ...; fix available".
+func vulnerabilityLines(vs []updates.Vulnerability) string {
+	var lines []string
+	for _, v := range vs {
+		attrs := []string{v.Severity}
+		if v.Direct {
+			attrs = append(attrs, "direct")
+		}
+		if v.Range != "" {
+			attrs = append(attrs, "affected "+v.Range)
+		}
+		line := fmt.Sprintf("%s (%s)", v.Name, strings.Join(attrs, ", "))
+		if len(v.Via) > 0 {
+			line += ": " + strings.Join(v.Via, "; ")
+		}
+		switch {
+		case v.FixIsBreaking:
+			line += "; the fix is a major upgrade"
+		case v.FixAvailable:
+			line += "; fix available"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func first(s []string, n int) []string {
