@@ -128,6 +128,19 @@ func (r *AptRootFixture) Install(debs ...AptDeb) {
 		argv = append(argv, r.build(dir, d))
 	}
 	r.Run(nil, argv...)
+	r.dropAptCache()
+}
+
+// dropAptCache removes apt's binary caches after dpkg changed the status
+// file behind apt's back: apt trusts them while the file's size and
+// mtime (in seconds) are the same, and a 1.1 -> 1.0 downgrade within the
+// second of apt's last run keeps both.
+func (r *AptRootFixture) dropAptCache() {
+	for _, name := range []string{"pkgcache.bin", "srcpkgcache.bin"} {
+		if err := os.Remove(filepath.Join(r.Dir, "var", "cache", "apt", name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			r.t.Fatal(err)
+		}
+	}
 }
 
 // Hold holds packages (dpkg --set-selections), as apt-mark hold does.
@@ -140,6 +153,7 @@ func (r *AptRootFixture) Hold(names ...string) {
 	}
 	WriteFile(r.t, sel, []byte(b.String()), 0o644)
 	r.Run(nil, "sh", "-c", `exec dpkg "$1" --set-selections <"$2"`, "sh", r.dpkgOpts[0], sel)
+	r.dropAptCache()
 }
 
 // Env is the environment apt needs to work in the root: LC_ALL=C and
