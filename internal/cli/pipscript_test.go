@@ -67,6 +67,7 @@ func mkwheel(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: mkwheel DIR NAME VERSION [FILE...]")
 	}
 	dir, name, version := ts.MkAbs(args[0]), args[1], args[2]
+	ts.Check(os.MkdirAll(dir, 0o755))
 	testkit.PyWheel(scriptTB{ts: ts}, dir, name, version)
 	if len(args) == 3 {
 		return
