@@ -47,13 +47,9 @@ updates applied so far were undone); 75 another run holds the lock.`,
 	return c
 }
 
-// testAppliers, when set (by the tests only), makes the Appliers instead
-// of the real ones; testReboot are the tests' reboot commands (a
-// harmless program); zero: the real ones.
-var (
-	testAppliers func(in *install.Installation, manager, policy string) (updates.Applier, error)
-	testReboot   weekly.RebootCommands
-)
+// testReboot are the tests' reboot commands (a harmless program given
+// the real argv); zero: the real ones.
+var testReboot weekly.RebootCommands
 
 // rebootIfDue reboots the host after `weekly` wrote its report and sent
 // the notification, when updates.reboot is now and an applied update
@@ -74,9 +70,6 @@ func (a *app) rebootIfDue(ctx context.Context) {
 // appliers makes the Applier of each package manager: one line each.
 func appliers(in *install.Installation, r updates.Runner) weekly.ApplierFactory {
 	return func(manager, policy string) (updates.Applier, error) {
-		if testAppliers != nil {
-			return testAppliers(in, manager, policy)
-		}
 		switch manager {
 		case "apt":
 			if in.Updates.Apt.ListFile != "" {

@@ -45,7 +45,10 @@ func TestScripts(t *testing.T) {
 			"webhook":     webhook,
 			"freeport":    freePort,
 			"httpget":     httpGet,
+			"mkvenv":      mkvenv,
+			"mkwheel":     mkwheel,
 		},
+		Condition: scriptCondition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
 			env.Setenv("TZ", "UTC")
