@@ -62,7 +62,7 @@ func (a *app) phaseCmds() []*cobra.Command {
 func (a *app) subcommands(parent string) []*cobra.Command {
 	switch parent {
 	case "updates":
-		return []*cobra.Command{a.updatesPlanCmd(), a.updatesApplyCmd()}
+		return []*cobra.Command{a.updatesPlanCmd(), a.updatesApplyCmd(), a.updatesHistoryCmd()}
 	case "db":
 		return a.dbCmds()
 	case "backup":

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // updateChangesSchema is created when the first change is recorded (IF
@@ -72,6 +73,53 @@ func (s *Store) UpdateChanges(ctx context.Context, runID string) ([]UpdateChange
 		if err := rows.Scan(&c.RunID, &c.Manager, &c.Package, &c.From, &c.To); err != nil {
 			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RecordedChange is an UpdateChange with when its run started.
+type RecordedChange struct {
+	UpdateChange
+	At time.Time `json:"at"`
+}
+
+// ChangeFilter narrows RecentUpdateChanges.
+type ChangeFilter struct {
+	// Package keeps one package's changes (exact name, any manager).
+	Package string
+	// Limit is the number of changes, newest first (0: 100).
+	Limit int
+}
+
+// RecentUpdateChanges are the recorded changes of every run, newest run
+// first (within a run, in the order they were made): which package moved
+// from which version to which, when. A history without the table holds
+// none; never nil.
+func (s *Store) RecentUpdateChanges(ctx context.Context, f ChangeFilter) ([]RecordedChange, error) {
+	out := []RecordedChange{}
+	var has int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'update_changes'`).Scan(&has); err != nil || has == 0 {
+		return out, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.run_id, c.manager, c.package, c.from_version, c.to_version, coalesce(r.started_at, '')
+		FROM update_changes c LEFT JOIN runs r ON r.id = c.run_id
+		WHERE ? = '' OR c.package = ?
+		ORDER BY r.started_at DESC, c.id LIMIT ?`, f.Package, f.Package, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c RecordedChange
+		var at string
+		if err := rows.Scan(&c.RunID, &c.Manager, &c.Package, &c.From, &c.To, &at); err != nil {
+			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+		}
+		c.At = parseTS(at)
 		out = append(out, c)
 	}
 	return out, rows.Err()
