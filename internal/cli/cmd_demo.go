@@ -26,6 +26,7 @@ type demoFlags struct {
 	quiet     bool
 	notify    []string
 	apply     []string
+	serve     demoServe // --serve, --addr: cmd_demo_serve.go
 }
 
 func (a *app) demoCmd() *cobra.Command {
@@ -76,6 +77,7 @@ logs/reports directory, so the printed report path stays valid.`,
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
 	c.Flags().StringArrayVar(&f.notify, "notify", nil, "also send the run's notifications to this shoutrrr URL (repeatable), e.g. generic+http://127.0.0.1:8080/hook")
 	c.Flags().StringArrayVar(&f.apply, "apply", nil, "apply MANAGER's updates with POLICY in this run (MANAGER=POLICY, repeatable, e.g. pip=minor; default none: report only)")
+	demoServeFlags(c, &f.serve)
 	c.Flags().BoolVar(&f.quiet, "quiet-backend", false, "the backend commits nothing on its own (by default it writes a work order every 200 ms)")
 	return c
 }
@@ -89,6 +91,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
+	f.keep = f.keep || f.serve.on
 	dir := f.dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "fossamaint-demo-")
@@ -143,7 +146,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if run == nil {
 		return runErr
 	}
-	return a.finishWeekly(ctx, in, run, f.asJSON, runErr)
+	return a.serveDemo(ctx, in, run, f.serve, a.finishWeekly(ctx, in, run, f.asJSON, runErr))
 }
 
 // demoPolicies sets the installation's updates.<manager>.apply for this

@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 			"httpget":     httpGet,
 			"mkvenv":      mkvenv,
 			"mkwheel":     mkwheel,
+			"httpsave":    httpSave, // demo_serve_test.go
 		},
 		Condition: scriptCondition,
 		Setup: func(env *testscript.Env) error {

@@ -14,41 +14,20 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumPath is Debian's chromium; .ci/run installs it.
-const chromiumPath = "/usr/bin/chromium"
+	"github.com/fossawork/fossamaint/internal/testkit"
+)
 
 var (
 	shotHTML = flag.String("shot-html", "", "with -shot-png: the HTML report to screenshot (default: the sample run's)")
 	shotPNG  = flag.String("shot-png", "", "write a screenshot of the HTML report's first screen here (docs/report.png)")
 )
 
-// browser starts headless Chromium with the flags this machine needs (no
-// sandbox as root, no network beyond loopback, a fresh profile). Without
-// Chromium the test is skipped, unless CI is set: CI installs it.
+// browser is the shared headless Chromium (testkit.Chromium): skipped
+// without it, failing under CI.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is missing: install it (apt-get install -y chromium): %v", chromiumPath, err)
-		}
-		t.Skipf("%s not installed (apt-get install -y chromium)", chromiumPath)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	return bctx
+	return testkit.Chromium(t, 90*time.Second)
 }
 
 // open writes html to a file and loads it at width × 900.

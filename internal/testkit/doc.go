@@ -5,7 +5,10 @@
 //
 // It also plants run histories (history.go: PlantRuns, PlantedRun,
 // JournalRun): weeks of weekly runs written through the journal, for the
-// dashboard's and the trends' tests.
+// dashboard's and the trends' tests. And it starts the headless Chromium
+// the browser tests drive (chromium.go: Chromium, with the flags this
+// machine needs; skipped without it, failing under CI), for the report's
+// and the dashboard's.
 //
 // It is imported only from _test.go files. It imports sqlitedb, runbook,
 // history and the wheel writer pywheel (PyWheel) (and what they import)

@@ -103,8 +103,13 @@ func (s *Server) trends(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := trendsView{Weeks: n, Ranges: weekRanges}
-	if s.o.History != nil {
-		weeks, err := s.o.History.Weeks(r.Context(), n, s.zone())
+	h, err := s.history(r.Context())
+	if err != nil {
+		http.Error(w, fmt.Sprintf("%v (the trends are read from the history; the other pages may still work)", err), http.StatusInternalServerError)
+		return
+	}
+	if h != nil {
+		weeks, err := h.Weeks(r.Context(), n, s.zone())
 		if err != nil {
 			http.Error(w, fmt.Sprintf("%v (the trends are read from the history; the other pages may still work)", err), http.StatusInternalServerError)
 			return
