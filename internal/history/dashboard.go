@@ -2,12 +2,7 @@ package history
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -19,32 +14,13 @@ import (
 // checkpoint. It returns a nil Store and no error when there is no history
 // yet: call it again later.
 func OpenDashboard(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
-	path := filepath.Join(dir, "history.db")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("opening history %s: %w", path, err)
-	}
-	dsn := "file:" + path + "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("opening history %s: %w", path, err)
-	}
 	// Pages and live streams read at once; each connection reads its own
 	// snapshot, never blocking the writer (WAL).
-	db.SetMaxOpenConns(4)
-	db.SetConnMaxIdleTime(time.Minute)
-	s := &Store{db: db, path: path, now: now, wall: time.Now}
-	ok, err := s.hasColumn(ctx, "runs", "command")
-	if err != nil {
-		db.Close()
-		return nil, err
+	s, err := openRead(ctx, dir, now, readMode{conns: 4, then: ", then reload"})
+	if s != nil {
+		s.db.SetConnMaxIdleTime(time.Minute)
 	}
-	if !ok {
-		db.Close()
-		return nil, fmt.Errorf("history %s was written by an older fossamaint: run `fossamaint recover` once (it upgrades it), then reload", path)
-	}
-	return s, nil
+	return s, err
 }
 
 // StepRow is one step of the journal (the steps table) as the run writes

@@ -123,8 +123,29 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // OpenReadOnly opens an existing <dir>/history.db for reading only, for a
 // dry run, which must not write even its own bookkeeping. It returns a nil
-// Store and no error when there is no history yet.
+// Store and no error when there is no history yet. The caller (a dry run)
+// holds the state-dir lock, so no run writes the history meanwhile:
+// closed cleanly (no -wal file), it is read as immutable, which makes no
+// -wal or -shm file beside it.
 func OpenReadOnly(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
+	return openRead(ctx, dir, now, readMode{immutableWhenClean: true, conns: 1, then: " before a dry run"})
+}
+
+// readMode is how openRead opens the history.
+type readMode struct {
+	// immutableWhenClean reads a history without a -wal file as
+	// immutable: only for a reader no run writes meanwhile.
+	immutableWhenClean bool
+	conns              int
+	// then ends the "older fossamaint" error: what to do after recover.
+	then string
+}
+
+// openRead opens <dir>/history.db read-only and query-only (nil, nil
+// when there is none). A history from an older release may lack the
+// newer columns; reading it read-only cannot add them, so the error says
+// what to do.
+func openRead(ctx context.Context, dir string, now func() time.Time, m readMode) (*Store, error) {
 	path := filepath.Join(dir, "history.db")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -132,29 +153,25 @@ func OpenReadOnly(ctx context.Context, dir string, now func() time.Time) (*Store
 		return nil, fmt.Errorf("opening history %s: %w", path, err)
 	}
 	dsn := "file:" + path + "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
-	// The caller (a dry run) holds the state-dir lock, so no run writes
-	// the history meanwhile: closed cleanly (no -wal file), it is read as
-	// immutable, which makes no -wal or -shm file beside it.
-	if _, err := os.Stat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path + "-wal"); m.immutableWhenClean && errors.Is(err, fs.ErrNotExist) {
 		dsn += "&immutable=1"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening history %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(1)
-	// A history from an older release may lack the newer columns; reading
-	// it read-only cannot add them, so say what to do.
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'command'`).Scan(&n); err != nil {
+	db.SetMaxOpenConns(m.conns)
+	s := &Store{db: db, path: path, now: now, wall: time.Now}
+	ok, err := s.hasColumn(ctx, "runs", "command")
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening history %s: %w", path, err)
+		return nil, err
 	}
-	if n == 0 {
+	if !ok {
 		db.Close()
-		return nil, fmt.Errorf("history %s was written by an older fossamaint: run `fossamaint recover` once (it upgrades it) before a dry run", path)
+		return nil, fmt.Errorf("history %s was written by an older fossamaint: run `fossamaint recover` once (it upgrades it)%s", path, m.then)
 	}
-	return &Store{db: db, path: path, now: now, wall: time.Now}, nil
+	return s, nil
 }
 
 // Close closes the database.
