@@ -104,7 +104,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav
 		http.Error(w, "no template "+name, http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now(), Data: data,
+	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now().In(s.zone()), Data: data,
 		Actions: s.guard != nil && s.guard.cfg.Enabled() && len(s.o.Actions) > 0, SignedIn: signedIn(r.Context())}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
