@@ -43,7 +43,7 @@ func BenchmarkPages(b *testing.B) {
 		{"run-oldest", "/runs/" + d.runs[benchRuns-1].RunID},
 		{"trends", "/trends"},
 		{"trends-52", "/trends?weeks=52"},
-		{"trends-520", "/trends?weeks=520"},
+		{"trends-260", "/trends?weeks=260"},
 		{"backups", "/backups"},
 		{"now", "/now"},
 	} {

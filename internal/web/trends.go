@@ -26,8 +26,10 @@ var weekRanges = []int{8, 12, 26, 52}
 
 const (
 	defaultWeeks = 12
-	// maxWeeks bounds ?weeks= (ten years): more is a typo.
-	maxWeeks = 520
+	// maxWeeks bounds ?weeks= (five years): a chart of more weeks has
+	// more points than pixels, and its tables make a page of megabytes
+	// (`fossamaint history --weeks N --json` has them all).
+	maxWeeks = 260
 )
 
 // parseWeeks reads ?weeks=: empty is the default, else a whole number of
