@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,15 @@ const (
 	maxFormBytes = 64 << 10
 )
 
+// postReadTimeout bounds reading a POST's body (a variable: the test of a
+// trickling client shortens it).
+var postReadTimeout = 30 * time.Second
+
+// bcryptSlots bounds the bcrypt checks running at once: each costs tens of
+// milliseconds of CPU, and attempts from many addresses must not take the
+// machine the weekly run needs.
+var bcryptSlots = make(chan struct{}, 2)
+
 // guard is the authentication and CSRF layer in front of the routes.
 type guard struct {
 	cfg      AuthConfig
@@ -87,7 +97,31 @@ func (s *Server) Protect(cfg AuthConfig) (http.Handler, error) {
 	}
 	g := &guard{cfg: cfg, csrf: key, sessions: newSessions(cfg.SessionTTL), limit: newLimiter(loginFailures, loginWindow, maxLimited)}
 	s.guard = g
-	return securityHeaders(s.guarded(s.Handler())), nil
+	h := s.guarded(s.Handler())
+	if !cfg.Enabled() {
+		h = loopbackHost(h)
+	}
+	return securityHeaders(h), nil
+}
+
+// loopbackHost answers 421 to a request whose Host is not localhost or a
+// loopback address. Without authentication the dashboard is only for the
+// machine's own browser; a web page on a name that resolves to 127.0.0.1
+// (DNS rebinding) would otherwise read it from the operator's browser.
+func loopbackHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+		ip := net.ParseIP(host)
+		if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "misdirected request: without serve.auth the dashboard answers only to localhost and loopback addresses", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type identityKey struct{}
@@ -113,6 +147,11 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 			return
 		}
 		if !safeMethod(r.Method) {
+			// serve has no ReadTimeout (it would end the live page's
+			// stream): a form body is read within postReadTimeout, so
+			// a client trickling one (anyone, at POST /login) cannot
+			// hold the connection.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(postReadTimeout))
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if !g.csrf.valid(id, submittedCSRF(r)) {
 				w.Header().Set("Cache-Control", "no-store")
@@ -143,15 +182,15 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	now := g.cfg.Now()
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		ip := clientIP(r)
-		if wait, blocked := g.limit.blocked(ip, now); blocked {
+		if wait, blocked := g.limit.attempt(ip, now); blocked {
 			tooMany(w, wait)
 			return "", false
 		}
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
 		if ok && g.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(g.cfg.Token)) == 1 {
+			g.limit.forgive(ip, now)
 			return "bearer", true
 		}
-		g.limit.fail(ip, now)
 		s.unauthorized(w, r, "wrong bearer token")
 		return "", false
 	}
@@ -229,9 +268,12 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 }
 
 // safeNext is a local path to go to after login: never another host
-// ("//evil", "https://...").
+// ("//evil", "https://...", "/\t/evil": browsers drop tabs and newlines
+// from a URL, and "/\\evil" is "//evil" to them).
 func safeNext(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.HasPrefix(p, "/login") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(p, "\t\r\n\\") ||
+		!strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/login") {
 		return "/"
 	}
 	return p
@@ -247,7 +289,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	g := s.guard
 	now, ip := g.cfg.Now(), clientIP(r)
-	if wait, blocked := g.limit.blocked(ip, now); blocked {
+	if wait, blocked := g.limit.attempt(ip, now); blocked {
 		tooMany(w, wait)
 		return
 	}
@@ -256,7 +298,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		secret = r.PostFormValue("token")
 	}
 	if !g.check(secret) {
-		g.limit.fail(ip, now)
 		s.renderLogin(w, r, http.StatusUnauthorized, r.PostFormValue("next"), "Wrong password or token.")
 		return
 	}
@@ -276,7 +317,12 @@ func (g *guard) check(secret string) bool {
 	if g.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(g.cfg.Token)) == 1 {
 		return true
 	}
-	return g.cfg.PasswordHash != "" && bcrypt.CompareHashAndPassword([]byte(g.cfg.PasswordHash), []byte(secret)) == nil
+	if g.cfg.PasswordHash == "" {
+		return false
+	}
+	bcryptSlots <- struct{}{}
+	defer func() { <-bcryptSlots }()
+	return bcrypt.CompareHashAndPassword([]byte(g.cfg.PasswordHash), []byte(secret)) == nil
 }
 
 // logout ends the session and goes to the login page.

@@ -117,6 +117,10 @@ func (as *authServer) do(t *testing.T, q req) resp {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for k, v := range q.header {
+		if k == "Host" {
+			r.Host = v
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	for _, c := range q.cookies {
@@ -383,7 +387,9 @@ func TestWithoutAuth(t *testing.T) {
 
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{"/trends": "/trends", "/runs/x?y=1": "/runs/x?y=1", "": "/", "//evil.test/": "/",
-		"https://evil.test/": "/", "/\\evil.test": "/", "/login?next=/x": "/", "trends": "/"} {
+		"https://evil.test/": "/", "/\\evil.test": "/", "/login?next=/x": "/", "trends": "/",
+		// Browsers drop tabs and newlines from a URL: "//evil.test".
+		"/\t/evil.test": "/", "/\n/evil.test": "/", "/\r/evil.test": "/", "javascript:alert(1)": "/"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
@@ -396,17 +402,22 @@ func TestLimiterBounded(t *testing.T) {
 	l := newLimiter(2, time.Minute, 3)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, ip := range []string{"a", "b", "c", "d"} {
-		l.fail(ip, now.Add(time.Duration(i)*time.Second))
+		l.attempt(ip, now.Add(time.Duration(i)*time.Second))
 	}
 	if len(l.fails) != 3 || l.fails["a"] != nil {
 		t.Fatalf("after 4 addresses: %v, want b c d", l.fails)
 	}
-	l.fail("d", now.Add(5*time.Second))
-	if wait, blocked := l.blocked("d", now.Add(6*time.Second)); !blocked || wait != 57*time.Second {
+	l.attempt("d", now.Add(5*time.Second))
+	if wait, blocked := l.attempt("d", now.Add(6*time.Second)); !blocked || wait != 57*time.Second {
 		t.Fatalf("d: %v %v, want blocked 57s", wait, blocked)
 	}
-	if _, blocked := l.blocked("d", now.Add(64*time.Second)); blocked {
+	if _, blocked := l.attempt("d", now.Add(64*time.Second)); blocked {
 		t.Fatal("d still blocked after the window")
+	}
+	// A right secret takes its attempt back: the 5 s failure stays.
+	l.forgive("d", now.Add(64*time.Second))
+	if got := l.fails["d"]; len(got) != 1 || !got[0].Equal(now.Add(5*time.Second)) {
+		t.Errorf("after forgive: d's attempts %v, want the 5 s one only", got)
 	}
 }
 

@@ -44,23 +44,43 @@ func (l *limiter) recent(ip string, now time.Time) []time.Time {
 	return f
 }
 
-// blocked says whether ip has used up its failures, and how long until
-// it may try again.
-func (l *limiter) blocked(ip string, now time.Time) (time.Duration, bool) {
+// attempt says whether ip has used up its failures, and how long until
+// it may try again; when it may, it counts the attempt as a failure
+// before its secret is checked, in one step under the lock:
+// parallel attempts cannot all pass the check before any failure is
+// counted (each bcrypt check costs tens of milliseconds). A right secret
+// then takes it back (forgive) or clears ip (reset).
+func (l *limiter) attempt(ip string, now time.Time) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.recent(ip, now)
-	if len(f) < l.max {
-		return 0, false
+	if len(f) >= l.max {
+		return f[len(f)-l.max].Add(l.window).Sub(now), true
 	}
-	return f[len(f)-l.max].Add(l.window).Sub(now), true
+	l.add(ip, f, now)
+	return 0, false
 }
 
-// fail counts a failure of ip.
-func (l *limiter) fail(ip string, now time.Time) {
+// forgive takes back one attempt of ip made at t (its secret was right).
+func (l *limiter) forgive(ip string, t time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f := l.recent(ip, now)
+	f := l.fails[ip]
+	for i := len(f) - 1; i >= 0; i-- {
+		if f[i].Equal(t) {
+			f = append(f[:i:i], f[i+1:]...)
+			break
+		}
+	}
+	if len(f) == 0 {
+		delete(l.fails, ip)
+	} else {
+		l.fails[ip] = f
+	}
+}
+
+// add appends a failure at now to ip's recent ones f; the caller holds mu.
+func (l *limiter) add(ip string, f []time.Time, now time.Time) {
 	if len(f) == 0 && len(l.fails) >= l.cap {
 		l.evict(now)
 	}

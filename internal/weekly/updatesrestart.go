@@ -82,6 +82,11 @@ func (s *restartStep) run(ctx context.Context, env *runbook.Env) (runbook.Result
 func (s *restartStep) undo(ctx context.Context, env *runbook.Env) error {
 	_, undone, err := undoApplied(ctx, env, s.set)
 	errs := []error{err, recordReversal(ctx, s.record, env.RunID(), undone)}
+	// The services come back even when the undo used up the engine's undo
+	// budget (a slow pip reinstall, npm ci and build): each start is
+	// bounded by services.ready_timeout, and a service left stopped here
+	// would stay down until postflight.
+	ctx = context.WithoutCancel(ctx)
 	for _, u := range s.services.Managed() {
 		if active, aerr := s.services.Manager.Active(ctx, u.Name); aerr == nil && active {
 			if serr := s.rec.StopUnit(ctx, env, u); serr != nil {
