@@ -12,6 +12,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
@@ -38,11 +39,7 @@ single commands are not runs. Reading the history changes nothing.`,
 			if weeks < 1 {
 				return usageErr("--weeks %d: give a number of weeks of 1 or more", weeks)
 			}
-			in, err := a.installation()
-			if err != nil {
-				return err
-			}
-			store, err := history.OpenReadOnly(cmd.Context(), in.StateDir, a.now)
+			in, store, err := a.historyReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -185,4 +182,16 @@ func (a *app) compareWithLastWeek(ctx context.Context, stateDir string, store *h
 		return
 	}
 	run.WeekOverWeek = history.Compare(history.MeasuresOf(run), prev)
+}
+
+// historyReadOnly is the installation and its history opened read-only
+// for a command that only reads it (nil when there is none yet); the
+// caller closes a non-nil store.
+func (a *app) historyReadOnly(ctx context.Context) (*install.Installation, *history.Store, error) {
+	in, err := a.installation()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := history.OpenReadOnly(ctx, in.StateDir, a.now)
+	return in, store, err
 }

@@ -37,11 +37,7 @@ Reading the history changes nothing.`,
 			if all && !list {
 				return usageErr("--all goes with --list")
 			}
-			in, err := a.installation()
-			if err != nil {
-				return err
-			}
-			store, err := history.OpenReadOnly(cmd.Context(), in.StateDir, a.now)
+			in, store, err := a.historyReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}

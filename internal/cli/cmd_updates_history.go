@@ -29,11 +29,7 @@ changes nothing.`,
 			if f.Limit < 1 {
 				return usageErr("--limit %d: give 1 or more", f.Limit)
 			}
-			in, err := a.installation()
-			if err != nil {
-				return err
-			}
-			store, err := history.OpenReadOnly(cmd.Context(), in.StateDir, a.now)
+			in, store, err := a.historyReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}
