@@ -2,16 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 // TestServeTLS: with serve.tls the dashboard speaks HTTPS with the given
@@ -26,7 +20,7 @@ import (
 // context (the signal) stops it gracefully with exit 0.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	pool := writeSelfSigned(t, filepath.Join(dir, "dash.crt"), filepath.Join(dir, "dash.key"))
+	pool := testkit.WriteSelfSigned(t, filepath.Join(dir, "dash.crt"), filepath.Join(dir, "dash.key"))
 	if err := os.MkdirAll(filepath.Join(dir, "inst"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -83,41 +77,4 @@ func TestServeTLS(t *testing.T) {
 	if strings.Contains(stderr.String(), token) {
 		t.Fatal("the token is in serve's log")
 	}
-}
-
-// writeSelfSigned writes a certificate for 127.0.0.1 and its key (PEM)
-// and returns a pool that trusts it.
-func writeSelfSigned(t *testing.T, certPath, keyPath string) *x509.CertPool {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "fossamaint serve test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return pool
 }

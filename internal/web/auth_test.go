@@ -2,15 +2,8 @@ package web
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
 const (
@@ -424,7 +419,7 @@ func TestLimiterBounded(t *testing.T) {
 // TestTLSCookiesSecure: behind TLS (a self-signed certificate made
 // here) the session cookie is Secure as well.
 func TestTLSCookiesSecure(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testkit.SelfSigned(t)
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -445,30 +440,4 @@ func TestTLSCookiesSecure(t *testing.T) {
 	if r.code != http.StatusSeeOther || c == nil || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("login over TLS: %d cookie %+v, want Secure, HttpOnly, SameSite=Strict", r.code, c)
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fossamaint test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
