@@ -32,21 +32,10 @@ func TestServeTLS(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	outR, outW := io.Pipe()
-	var stderr syncBuffer
-	code := make(chan int, 1)
-	go func() {
-		code <- Main(ctx, []string{"serve", "--config", cfg, "--addr", "127.0.0.1:0"}, outW, &stderr)
-		outW.Close()
-	}()
-	line := make([]byte, 256)
-	n, err := outR.Read(line)
-	if err != nil {
-		t.Fatalf("no URL printed: %v (stderr %s)", err, stderr.String())
-	}
-	m := regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(string(line[:n]))
+	srv := startServe(ctx, t, cfg)
+	m := regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(srv.url)
 	if m == nil {
-		t.Fatalf("printed %q, want an https URL", line[:n])
+		t.Fatalf("printed %q, want an https URL", srv.url)
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -70,11 +59,45 @@ func TestServeTLS(t *testing.T) {
 		t.Fatalf("/metrics with an empty history: %d %q", res.StatusCode, body)
 	}
 	cancel()
-	rest, _ := io.ReadAll(outR)
-	if c := <-code; c != ExitOK || !strings.Contains(string(rest), "dashboard stopped") {
-		t.Fatalf("after the signal: exit %d, stdout %q, stderr %q", c, rest, stderr.String())
+	c, rest := srv.wait()
+	if c != ExitOK || !strings.Contains(rest, "dashboard stopped") {
+		t.Fatalf("after the signal: exit %d, stdout %q, stderr %q", c, rest, srv.stderr.String())
 	}
-	if strings.Contains(stderr.String(), token) {
+	if strings.Contains(srv.stderr.String(), token) {
 		t.Fatal("the token is in serve's log")
 	}
+}
+
+// servedCmd is `fossamaint serve` running in the test's process.
+type servedCmd struct {
+	// url is the first line serve printed, with the URL it serves.
+	url    string
+	stderr *syncBuffer
+	out    io.Reader
+	code   chan int
+}
+
+// startServe runs `serve --config cfg --addr 127.0.0.1:0` until ctx ends
+// and waits for the line with its URL.
+func startServe(ctx context.Context, t *testing.T, cfg string) *servedCmd {
+	t.Helper()
+	outR, outW := io.Pipe()
+	s := &servedCmd{stderr: &syncBuffer{}, out: outR, code: make(chan int, 1)}
+	go func() {
+		s.code <- Main(ctx, []string{"serve", "--config", cfg, "--addr", "127.0.0.1:0"}, outW, s.stderr)
+		outW.Close()
+	}()
+	line := make([]byte, 256)
+	n, err := outR.Read(line)
+	if err != nil {
+		t.Fatalf("no URL printed: %v (stderr %s)", err, s.stderr.String())
+	}
+	s.url = string(line[:n])
+	return s
+}
+
+// wait is serve's exit code and the rest of its output, once ctx ended.
+func (s *servedCmd) wait() (int, string) {
+	rest, _ := io.ReadAll(s.out)
+	return <-s.code, string(rest)
 }

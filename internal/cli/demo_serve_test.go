@@ -78,23 +78,12 @@ func TestServeFollowsTheHistory(t *testing.T) {
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	outR, outW := io.Pipe()
-	var stderr syncBuffer
-	code := make(chan int, 1)
-	go func() {
-		code <- Main(sctx, []string{"serve", "--config", cfg, "--addr", "127.0.0.1:0"}, outW, &stderr)
-		outW.Close()
-	}()
-	line := make([]byte, 256)
-	n, err := outR.Read(line)
-	if err != nil {
-		t.Fatalf("no URL printed: %v (stderr %s)", err, stderr.String())
-	}
-	m := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`).Find(line[:n])
+	srv := startServe(sctx, t, cfg)
+	m := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`).Find([]byte(srv.url))
 	if m == nil {
-		t.Fatalf("printed %q, want the URL", line[:n])
+		t.Fatalf("printed %q, want the URL", srv.url)
 	}
-	go io.Copy(io.Discard, outR)
+	go io.Copy(io.Discard, srv.out)
 	get := func(path string) string {
 		t.Helper()
 		res, err := http.Get(string(m) + path[1:])
@@ -133,7 +122,7 @@ func TestServeFollowsTheHistory(t *testing.T) {
 		t.Errorf("/now does not show the running step of the run that started after serve")
 	}
 	cancel()
-	if c := <-code; c != 0 {
-		t.Errorf("serve exited %d after its context ended, want 0 (stderr %s)", c, stderr.String())
+	if c := <-srv.code; c != 0 {
+		t.Errorf("serve exited %d after its context ended, want 0 (stderr %s)", c, srv.stderr.String())
 	}
 }
