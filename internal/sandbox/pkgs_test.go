@@ -262,15 +262,7 @@ func TestGenerateVenv(t *testing.T) {
 	if err != nil || !bytes.Contains(conf, []byte("\nno-index = true\nfind-links = "+filepath.Join(inst.Dir, Wheelhouse)+"\n")) {
 		t.Errorf("pip.conf: %v\n%s", err, conf)
 	}
-	pip := func(args ...string) []byte {
-		cmd := exec.Command(venvPython(inst.Venv), append([]string{"-m", "pip"}, args...)...)
-		cmd.Env = append(os.Environ(), inst.ToolEnv()...)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("pip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	pip := func(args ...string) []byte { return testkit.Pip(t, inst.Venv, inst.ToolEnv(), args...) }
 	freeze := string(pip("freeze"))
 	var want []string
 	for _, p := range PyPackages {

@@ -1,9 +1,11 @@
 package testkit
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fossawork/fossamaint/internal/pywheel"
@@ -49,4 +51,19 @@ func PyWheel(t testing.TB, dir, name, version string, requires ...string) {
 	if _, err := pywheel.Write(dir, name, version, requires...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Pip runs venv's pip with args (env entries added to the environment,
+// e.g. PIP_NO_INDEX=1) and returns its output; a failure fails the test.
+func Pip(t testing.TB, venv string, env []string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(venv, "bin", "python"), append([]string{"-m", "pip", "--disable-pip-version-check"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pip %s: %v: %s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return out
 }

@@ -38,11 +38,7 @@ func offlineWheels(t *testing.T) (pipEnv []string) {
 
 func freezeOf(t *testing.T, venv string, env []string) []byte {
 	t.Helper()
-	out, _, code, err := ExecRunner{}.Run(context.Background(), "", env, venvPython(venv), "-m", "pip", "freeze", "--all")
-	if err != nil || code != 0 {
-		t.Fatalf("pip freeze: exit %d, %v", code, err)
-	}
-	return out
+	return testkit.Pip(t, venv, env, "freeze", "--all")
 }
 
 func parseFreeze(t *testing.T, b []byte) PipFreeze {
@@ -57,11 +53,7 @@ func parseFreeze(t *testing.T, b []byte) PipFreeze {
 // pipInstall installs pinned wheels of the offline index directly.
 func pipInstall(t *testing.T, venv string, env []string, reqs ...string) {
 	t.Helper()
-	args := append([]string{"-m", "pip", "install", "--disable-pip-version-check"}, reqs...)
-	_, stderr, code, err := ExecRunner{}.Run(context.Background(), "", env, append([]string{venvPython(venv)}, args...)...)
-	if err != nil || code != 0 {
-		t.Fatalf("pip install %v: exit %d, %v: %s", reqs, code, err, stderr)
-	}
+	testkit.Pip(t, venv, env, append([]string{"install"}, reqs...)...)
 }
 
 // TestPipApplierRealVenv runs the real pip of one fresh virtualenv,

@@ -96,12 +96,7 @@ func (e *applyEnv) withPip(t *testing.T, policy string, candidates ...wheel) {
 // pip runs the venv's pip and returns its output.
 func (e *applyEnv) pip(t *testing.T, args ...string) []byte {
 	t.Helper()
-	argv := append([]string{filepath.Join(e.venv, "bin", "python"), "-m", "pip", "--disable-pip-version-check"}, args...)
-	out, stderr, code, err := updates.ExecRunner{}.Run(context.Background(), "", e.pipEnv, argv...)
-	if err != nil || code != 0 {
-		t.Fatalf("pip %v: exit %d, %v: %s", args, code, err, stderr)
-	}
-	return out
+	return testkit.Pip(t, e.venv, e.pipEnv, args...)
 }
 
 func (e *applyEnv) freeze(t *testing.T) []byte {

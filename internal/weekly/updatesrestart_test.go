@@ -34,12 +34,7 @@ func TestRestartLoadsApplicationUpdates(t *testing.T) {
 	t.Setenv("PIP_FIND_LINKS", wheels)
 	pip := func(args ...string) []byte {
 		t.Helper()
-		out, stderr, code, err := updates.ExecRunner{}.Run(context.Background(), "", nil,
-			append([]string{filepath.Join(venv, "bin", "python"), "-m", "pip", "--disable-pip-version-check"}, args...)...)
-		if err != nil || code != 0 {
-			t.Fatalf("pip %v: exit %d, %v: %s", args, code, err, stderr)
-		}
-		return out
+		return testkit.Pip(t, venv, nil, args...)
 	}
 	for _, tt := range []struct {
 		policy     string
