@@ -58,8 +58,7 @@ func (s *Store) RecordUpdateChanges(ctx context.Context, changes []UpdateChange)
 // UpdateChanges are the changes recorded for runID, in the order they
 // were recorded. A history without the table holds none.
 func (s *Store) UpdateChanges(ctx context.Context, runID string) ([]UpdateChange, error) {
-	var has int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'update_changes'`).Scan(&has); err != nil || has == 0 {
+	if has, err := s.hasUpdateChanges(ctx); err != nil || !has {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT run_id, manager, package, from_version, to_version FROM update_changes WHERE run_id = ? ORDER BY id`, runID)
@@ -98,8 +97,7 @@ type ChangeFilter struct {
 // none; never nil.
 func (s *Store) RecentUpdateChanges(ctx context.Context, f ChangeFilter) ([]RecordedChange, error) {
 	out := []RecordedChange{}
-	var has int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'update_changes'`).Scan(&has); err != nil || has == 0 {
+	if has, err := s.hasUpdateChanges(ctx); err != nil || !has {
 		return out, err
 	}
 	if f.Limit <= 0 {
@@ -123,4 +121,14 @@ func (s *Store) RecentUpdateChanges(ctx context.Context, f ChangeFilter) ([]Reco
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// hasUpdateChanges says whether the table exists: it is made when the
+// first change is recorded, so a history without it holds none.
+func (s *Store) hasUpdateChanges(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'update_changes'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading history %s: %w", s.path, err)
+	}
+	return n > 0, nil
 }

@@ -102,6 +102,11 @@ type Applied struct {
 	UndoCommands [][]string `json:"undo_commands,omitempty"`
 }
 
+// Automatic says the Applier's Undo can put these changes back: it took
+// a snapshot first (pip, npm). Without one (apt) Undo answers
+// ErrNoAutomaticUndo and UndoCommands are for a person.
+func (a Applied) Automatic() bool { return a.Snapshot != "" }
+
 // ErrNoAutomaticUndo is Undo's answer for OS packages: they are not
 // downgraded automatically; Applied.UndoCommands say how.
 var ErrNoAutomaticUndo = errors.New("OS packages are not downgraded automatically: run the listed apt-get install commands if needed")

@@ -66,7 +66,7 @@ func (u *updatesUndo) run(ctx context.Context, env *runbook.Env) (runbook.Result
 	var r runbook.Result
 	app := 0
 	for _, a := range applied {
-		if a.applied.Manager == "apt" || len(a.applied.UndoCommands) > 0 && a.applied.Snapshot == "" {
+		if !a.applied.Automatic() {
 			r.Finding(runbook.Warning, commandLines(a.applied.UndoCommands),
 				"postflight health failed (%s) after %s OS package upgrades; they are not downgraded automatically", strings.Join(failed, ", "), a.applied.Manager)
 			r.Recommend("If the OS upgrades caused it, downgrade with the listed apt-get install commands.")
@@ -136,7 +136,7 @@ func recordReversal(ctx context.Context, record func(context.Context, []history.
 	}
 	var rows []history.UpdateChange
 	for _, a := range applied {
-		if a.applied.Manager == "apt" {
+		if !a.applied.Automatic() {
 			continue
 		}
 		for _, c := range a.applied.Changes {
@@ -160,7 +160,7 @@ func undoApplied(ctx context.Context, env *runbook.Env, set *appliedSet) ([]stri
 	var errs []error
 	for i := len(all) - 1; i >= 0; i-- {
 		a := all[i]
-		if a.applied.Manager == "apt" {
+		if !a.applied.Automatic() {
 			kept = append(kept, a)
 			continue
 		}
