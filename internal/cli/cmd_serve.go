@@ -216,18 +216,20 @@ func (a *app) metricsHandler(in *install.Installation, open func(context.Context
 	})
 }
 
-// latestFinished is the newest weekly run that has ended, or nil.
+// latestFinished is the newest whole weekly run that has ended, or nil.
 func latestFinished(ctx context.Context, store *history.Store) (*runbook.Run, error) {
 	if store == nil {
 		return nil, nil
 	}
-	list, err := store.List(ctx, history.ListOptions{Limit: 20})
+	// The run the textfile holds (afterRun): a whole weekly run that
+	// ended; one of some phases only leaves the last whole run's gauges.
+	rows, err := store.Runs(ctx, history.RunFilter{})
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range list {
-		if s.Run && !s.Future && s.Status != string(runbook.RunRunning) {
-			return store.Get(ctx, s.ID)
+	for _, r := range rows {
+		if !r.Future && !r.Partial && !r.DryRun && r.Status != string(runbook.RunRunning) {
+			return store.Get(ctx, r.ID)
 		}
 	}
 	return nil, nil

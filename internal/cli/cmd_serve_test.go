@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/history"
+	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
@@ -100,4 +103,37 @@ func startServe(ctx context.Context, t *testing.T, cfg string) *servedCmd {
 func (s *servedCmd) wait() (int, string) {
 	rest, _ := io.ReadAll(s.out)
 	return <-s.code, string(rest)
+}
+
+// TestLatestFinishedIsTheTextfilesRun: /metrics serves the run the
+// textfile holds: the newest whole weekly run that ended, not a newer run
+// of some phases only, nor one still running.
+func TestLatestFinishedIsTheTextfilesRun(t *testing.T) {
+	ctx := context.Background()
+	store, err := history.Open(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if run, err := latestFinished(ctx, store); err != nil || run != nil {
+		t.Fatalf("empty history: %v, %v; want none", run, err)
+	}
+	day := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	for i, r := range []struct {
+		partial bool
+		status  runbook.RunStatus
+	}{{false, runbook.RunWarn}, {true, runbook.RunOK}, {false, runbook.RunRunning}} {
+		run := &runbook.Run{RunID: fmt.Sprintf("run-%d", i), Command: runbook.CommandWeekly, Partial: r.partial,
+			StartedAt: day.Add(time.Duration(i) * time.Hour), Status: r.status}
+		if r.status != runbook.RunRunning {
+			run.FinishedAt = run.StartedAt.Add(time.Minute)
+		}
+		if err := store.RunFinished(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := latestFinished(ctx, store)
+	if err != nil || run == nil || run.RunID != "run-0" {
+		t.Fatalf("latest finished: %v, %v; want run-0 (run-1 is partial, run-2 running)", run, err)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // Running pip and npm as the owner of the tree they change.
@@ -153,7 +155,9 @@ func copyForOwner(o Owner, src string) (copied string, done func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp("", "fossamaint-owner-*") // 0700
+	// durable's temp name: the sweep of a later run removes a copy a
+	// crash left behind.
+	dir, err := durable.MkdirTemp(os.TempDir(), "owner") // 0700
 	if err != nil {
 		return "", nil, fmt.Errorf("copying %s for %s: %w (set TMPDIR to a writable directory)", src, o, err)
 	}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // Apply implements Applier. It refuses a plan of another manager, a
@@ -64,21 +67,15 @@ func (a *PipApplier) checkPlan(p Plan) error {
 	return nil
 }
 
-// writeSnapshot keeps a pip freeze in a new 0600 file of dir.
+// writeSnapshot keeps a pip freeze as dir/pip-freeze.txt (0600),
+// written durably (temp file, fsync, rename): the undo restores from it,
+// possibly after a crash.
 func writeSnapshot(dir string, freeze []byte) (string, error) {
-	f, err := os.CreateTemp(dir, "pip-freeze-*.txt") // mode 0600
-	if err != nil {
-		return "", fmt.Errorf("writing the pip freeze snapshot (nothing was installed): %w", err)
+	path := filepath.Join(dir, "pip-freeze.txt")
+	if err := durable.WriteFile(path, freeze, 0o600, "pip-snapshot"); err != nil {
+		return "", fmt.Errorf("writing the pip freeze snapshot %s (nothing was installed): %w", path, err)
 	}
-	_, err = f.Write(freeze)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing the pip freeze snapshot %s (nothing was installed): %w", f.Name(), err)
-	}
-	return f.Name(), nil
+	return path, nil
 }
 
 // restoreCommand reinstalls a snapshot.
