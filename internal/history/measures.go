@@ -276,7 +276,7 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 	if loc == nil {
 		loc = time.UTC
 	}
-	since := weekStart(s.now().In(loc)).AddDate(0, 0, -7*(n-1))
+	since := WeekStart(s.now().In(loc)).AddDate(0, 0, -7*(n-1))
 	// The date first, and through the index runs_started: started_at is
 	// RFC 3339 text, whose date prefix compares as text, so two days
 	// earlier than since (whatever the offset written) bounds the scan
@@ -298,7 +298,7 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 		if err != nil {
 			return nil, err
 		}
-		key := weekStart(w.StartedAt.In(loc))
+		key := WeekStart(w.StartedAt.In(loc))
 		if w.partial || w.StartedAt.After(wall) || seen[key] {
 			continue
 		}
@@ -311,8 +311,9 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 	return out, nil
 }
 
-// weekStart is 00:00 of the Monday of t's week, in t's zone.
-func weekStart(t time.Time) time.Time {
+// WeekStart is 00:00 of the Monday of t's week, in t's location: the
+// week Weeks keeps one run of.
+func WeekStart(t time.Time) time.Time {
 	back := (int(t.Weekday()) + 6) % 7
 	y, m, d := t.Date()
 	return time.Date(y, m, d-back, 0, 0, 0, 0, t.Location())

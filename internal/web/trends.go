@@ -128,7 +128,7 @@ func (s *Server) trends(w http.ResponseWriter, r *http.Request) {
 // returns them): the x axis runs from the oldest run's week to the
 // newest's, a week apart, so a week without a run is a gap.
 func trendCharts(weeks []history.Week, loc *time.Location) []trendChart {
-	oldest, newest := mondayOf(weeks[len(weeks)-1].StartedAt, loc), mondayOf(weeks[0].StartedAt, loc)
+	oldest, newest := history.WeekStart(weeks[len(weeks)-1].StartedAt.In(loc)), history.WeekStart(weeks[0].StartedAt.In(loc))
 	var axis []time.Time
 	for t := oldest; !t.After(newest) && len(axis) <= maxWeeks; t = t.AddDate(0, 0, 7) {
 		axis = append(axis, t)
@@ -136,7 +136,7 @@ func trendCharts(weeks []history.Week, loc *time.Location) []trendChart {
 	byWeek := map[time.Time]history.Week{}
 	ms := make([]history.Measures, len(weeks))
 	for i, wk := range weeks {
-		byWeek[mondayOf(wk.StartedAt, loc)] = wk
+		byWeek[history.WeekStart(wk.StartedAt.In(loc))] = wk
 		ms[i] = wk.Measures
 	}
 	var out []trendChart
@@ -231,14 +231,6 @@ func tableRows(c *lineChart, byWeek map[time.Time]history.Week) []trendRow {
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// mondayOf is 00:00 of the Monday of t's week in loc (history.Weeks
-// keeps one run per such week).
-func mondayOf(t time.Time, loc *time.Location) time.Time {
-	t = t.In(loc)
-	y, m, d := t.Date()
-	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, loc)
 }
 
 // formatValue is a value as people read it, through internal/human:
