@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,14 +56,13 @@ func printChanges(w io.Writer, changes []history.RecordedChange, loc *time.Locat
 		_, err := fmt.Fprintln(w, "No package change is recorded: updates.*.apply is none, or no run has applied one yet.")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tRUN\tMANAGER\tPACKAGE\tCHANGE")
+	var rows [][]string
 	for _, c := range changes {
 		when := "-"
 		if !c.At.IsZero() {
 			when = c.At.In(loc).Format("2006-01-02 15:04 MST")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s -> %s\n", when, c.RunID, c.Manager, c.Package, c.From, c.To)
+		rows = append(rows, []string{when, c.RunID, c.Manager, c.Package, c.From + " -> " + c.To})
 	}
-	return tw.Flush()
+	return writeTable(w, []string{"WHEN", "RUN", "MANAGER", "PACKAGE", "CHANGE"}, rows)
 }

@@ -106,7 +106,7 @@ func (s *Store) RecentUpdateChanges(ctx context.Context, f ChangeFilter) ([]Reco
 	rows, err := s.db.QueryContext(ctx, `SELECT c.run_id, c.manager, c.package, c.from_version, c.to_version, coalesce(r.started_at, '')
 		FROM update_changes c LEFT JOIN runs r ON r.id = c.run_id
 		WHERE ? = '' OR c.package = ?
-		ORDER BY r.started_at DESC, c.id LIMIT ?`, f.Package, f.Package, f.Limit)
+		ORDER BY julianday(r.started_at) DESC, c.id LIMIT ?`, f.Package, f.Package, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}

@@ -75,7 +75,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 			if err.Error() != lastProblem { // once, not twice a second
 				lastProblem = err.Error()
-				fmt.Fprintf(w, "event: problem\ndata: %s\n\n", jsonString(lastProblem))
+				_ = writeEvent(w, "problem", lastProblem)
 			}
 		} else {
 			lastProblem = ""
@@ -157,9 +157,4 @@ func writeEvent(w http.ResponseWriter, name string, data any) error {
 	}
 	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
 	return err
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
