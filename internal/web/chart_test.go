@@ -1,7 +1,6 @@
 package web
 
 import (
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,19 +12,12 @@ import (
 	"time"
 )
 
-func init() {
-	// Other test files of this package may define -update too.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files in testdata/")
-	}
-}
-
-// checkTrendsGolden compares got with testdata/name, or rewrites it with
-// -update.
-func checkTrendsGolden(t *testing.T, name string, got string) {
+// checkGolden compares got with testdata/name, or rewrites it with
+// -update (pages_test.go declares the flag).
+func checkGolden(t *testing.T, name string, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -187,8 +179,8 @@ func TestChartGolden(t *testing.T) {
 			{Name: "latency_p95_seconds:work-orders", Label: "p95", Values: []float64{0.021, 0.019, 0.024, 0.018}},
 			{Name: "latency_p99_seconds:work-orders", Label: "p99", Values: []float64{0.045, nan, 0.051, 0.038}},
 		}}
-	checkTrendsGolden(t, "chart_size.svg", string(size.SVG())+"\n")
-	checkTrendsGolden(t, "chart_latency.svg", string(lat.SVG())+"\n")
+	checkGolden(t, "chart_size.svg", string(size.SVG())+"\n")
+	checkGolden(t, "chart_latency.svg", string(lat.SVG())+"\n")
 }
 
 // FuzzChart: whatever the values, the chart is drawn inside its view box,

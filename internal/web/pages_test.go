@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,7 +19,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden pages under testdata")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // plantStart is a Saturday 02:00 in Chicago (CDT): the window's start.
 var plantStart = time.Date(2026, 9, 5, 7, 0, 0, 0, time.UTC)
@@ -195,20 +194,5 @@ func TestRunsPageGolden(t *testing.T) {
 	f.in.StateDir = f.state
 	testkit.PlantRuns(t, f.state, 4, plantStart)
 	_, body := f.get(t, "/")
-	path := filepath.Join("testdata", "runs.golden.html")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading the golden page (go test -update writes it): %v", err)
-	}
-	if body != string(want) {
-		t.Errorf("the runs page differs from %s; run go test -update and review the diff:\n%s", path, body)
-	}
+	checkGolden(t, "runs.golden.html", body)
 }
