@@ -294,12 +294,22 @@ func (s *Store) Weeks(ctx context.Context, n int, loc *time.Location) ([]Week, e
 	seen := map[time.Time]bool{}
 	wall := s.wall()
 	for rows.Next() {
-		w, err := s.scanWeek(rows)
+		var id, started, status, blob string
+		if err := rows.Scan(&id, &started, &status, &blob); err != nil {
+			return nil, fmt.Errorf("reading history %s: %w", s.path, err)
+		}
+		// A week already taken, or a run after the wall clock, is left
+		// out before its report is parsed: the parse is the cost.
+		at := parseTS(started)
+		key := WeekStart(at.In(loc))
+		if at.After(wall) || seen[key] {
+			continue
+		}
+		w, err := s.week(id, started, status, blob)
 		if err != nil {
 			return nil, err
 		}
-		key := WeekStart(w.StartedAt.In(loc))
-		if w.partial || w.StartedAt.After(wall) || seen[key] {
+		if w.partial {
 			continue
 		}
 		seen[key] = true
@@ -320,14 +330,20 @@ func WeekStart(t time.Time) time.Time {
 }
 
 func (s *Store) scanWeek(row interface{ Scan(...any) error }) (*Week, error) {
-	var w Week
-	var started, blob string
-	if err := row.Scan(&w.RunID, &started, &w.Status, &blob); err != nil {
+	var id, started, status, blob string
+	if err := row.Scan(&id, &started, &status, &blob); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("reading history %s: %w", s.path, err)
 	}
+	return s.week(id, started, status, blob)
+}
+
+// week is a stored run's row as a Week: its report parsed for the
+// measures.
+func (s *Store) week(id, started, status, blob string) (*Week, error) {
+	w := Week{RunID: id, Status: status}
 	run, err := measuredReport(blob)
 	if err != nil {
 		return nil, fmt.Errorf("decoding run %s from %s: %w (move %s aside if it is damaged; it holds only past reports)", w.RunID, s.path, err, s.path)
