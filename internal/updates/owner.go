@@ -113,7 +113,7 @@ func (o Owner) env(home string) []string {
 // own when it is a directory the user owns, else the private one.
 func (o Owner) homeDir() (string, error) {
 	if o.Home != "" && filepath.IsAbs(o.Home) {
-		if st, err := os.Stat(o.Home); err == nil && st.IsDir() && fileUID(st) == o.UID {
+		if st, err := os.Stat(o.Home); err == nil && st.IsDir() && fileUID(st) == int64(o.UID) {
 			return o.Home, nil
 		}
 	}
@@ -138,7 +138,7 @@ func (o Owner) privateDir(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("making a home for %s: %w", o, err)
 	}
-	if !st.IsDir() || fileUID(st) != o.UID || st.Mode().Perm() != 0o700 {
+	if !st.IsDir() || fileUID(st) != int64(o.UID) || st.Mode().Perm() != 0o700 {
 		return "", fmt.Errorf("%s, the home of %s (who has none of its own), is not a 0700 directory of that user (%s): remove it, or give the user a home", dir, o, st.Mode())
 	}
 	if err := o.canReach(dir, 0o7); err != nil {

@@ -18,7 +18,7 @@ func OwnerOf(path string) (Owner, error) { return Owner{}, errNoOwners }
 
 func (o *Owner) asOwner(*exec.Cmd, []string) error { return errNoOwners }
 
-func fileUID(fs.FileInfo) uint32 { return ^uint32(0) }
+func fileUID(fs.FileInfo) int64 { return -1 }
 
 func keepOwner(string, fs.FileInfo) error { return nil }
 

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/fossawork/fossamaint/internal/durable"
 )
 
 // OwnerOf is the user who owns path (following symbolic links), with the
@@ -25,11 +27,11 @@ func OwnerOf(path string) (Owner, error) {
 	if err != nil {
 		return Owner{}, fmt.Errorf("finding the owner of %s: %w", path, err)
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
+	uid, gid, ok := durable.FileOwner(st)
 	if !ok {
 		return Owner{}, fmt.Errorf("finding the owner of %s: no owner in its file information", path)
 	}
-	o := Owner{UID: sys.Uid, GID: sys.Gid}
+	o := Owner{UID: uint32(uid), GID: uint32(gid)}
 	u, err := user.LookupId(strconv.FormatUint(uint64(o.UID), 10))
 	var unknownUID user.UnknownUserIdError
 	switch {
@@ -71,23 +73,23 @@ func (o *Owner) asOwner(cmd *exec.Cmd, env []string) error {
 	return nil
 }
 
-// fileUID is the owner of the file st describes.
-func fileUID(st fs.FileInfo) uint32 {
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return sys.Uid
+// fileUID is the owner of the file st describes (none matches no uid).
+func fileUID(st fs.FileInfo) int64 {
+	if uid, _, ok := durable.FileOwner(st); ok {
+		return int64(uid)
 	}
-	return ^uint32(0)
+	return -1
 }
 
 // keepOwner gives path the owner and group of was (the file it
 // replaced, or its directory) when fossamaint is root: a file fossamaint
 // writes into the application's tree stays the application's.
 func keepOwner(path string, was fs.FileInfo) error {
-	sys, ok := was.Sys().(*syscall.Stat_t)
+	uid, gid, ok := durable.FileOwner(was)
 	if !ok || os.Geteuid() != 0 {
 		return nil
 	}
-	return os.Lchown(path, int(sys.Uid), int(sys.Gid))
+	return os.Lchown(path, uid, gid)
 }
 
 // canReach says whether o may reach path, by the mode bits (ACLs are not
@@ -115,19 +117,19 @@ func (o Owner) allowed(path string, want fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
+	uid, gid, ok := durable.FileOwner(st)
 	if !ok {
 		return nil
 	}
 	perm := st.Mode().Perm()
 	switch {
-	case sys.Uid == o.UID:
+	case uint32(uid) == o.UID:
 		perm >>= 6
-	case sys.Gid == o.GID || slices.Contains(o.Groups, sys.Gid):
+	case uint32(gid) == o.GID || slices.Contains(o.Groups, uint32(gid)):
 		perm >>= 3
 	}
 	if perm&want != want {
-		return fmt.Errorf("%s may not reach %s (mode %s, owner uid %d, group %d)", o, path, st.Mode(), sys.Uid, sys.Gid)
+		return fmt.Errorf("%s may not reach %s (mode %s, owner uid %d, group %d)", o, path, st.Mode(), uid, gid)
 	}
 	return nil
 }
