@@ -212,7 +212,7 @@ func (a *app) metricsHandler(in *install.Installation, open func(context.Context
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		io.WriteString(w, "# no finished weekly run in the history yet\n")
+		io.WriteString(w, "# no finished weekly run in the history yet (a run of some phases only does not count, as for the textfile)\n")
 	})
 }
 
