@@ -49,7 +49,8 @@ var rules = map[string]rule{
 
 	// Domain packages: the helpers, and only the domain packages named.
 	"internal/sqlitedb":         {may: helpers},
-	"internal/backup":           {may: with(helpers, "sqlitedb")},
+	"internal/pgdb":             {may: helpers},
+	"internal/backup":           {may: with(helpers, "sqlitedb", "pgdb")},
 	"internal/logs":             {may: helpers},
 	"internal/logs/patterns":    {may: with(helpers, "logs")},
 	"internal/logs/analysis":    {may: with(helpers, "logs", "logs/patterns")},
@@ -75,7 +76,7 @@ var rules = map[string]rule{
 	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport")},
 
 	// Test helpers, imported by _test files only.
-	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel")}, // planted run histories (issue 15), stand-in wheels (issue 14)
+	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel", "pgdb")}, // planted run histories (issue 15), stand-in wheels (issue 14)
 
 	// The resolver: config in, typed options of each domain package out.
 	// It must not import weekly, cli or report.
@@ -88,14 +89,14 @@ var rules = map[string]rule{
 	// the engine, the journal and the domain packages it drives; config for
 	// the service definitions. Not weekly, cli or report.
 	"internal/recovery": {may: with(helpers, "config", "install", "runbook", "history",
-		"backup", "sqlitedb", "service", "health")},
+		"backup", "sqlitedb", "pgdb", "service", "health")},
 
 	// The weekly procedure: the engine, the journal, the resolver, recovery
 	// and the domain packages; config for its value types (thresholds,
 	// service units), not to read fields. Not cli, report or sandbox.
 	"internal/weekly": {may: with(helpers, "config", "runbook", "history", "install", "recovery",
 		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
-		"service", "health", "sqlitedb", "perf", "updates", "notify")},
+		"service", "health", "sqlitedb", "pgdb", "perf", "updates", "notify")},
 
 	// Schedules: the systemd units, the calendar and the daemon's loop, from
 	// the resolver's window and paths; the CLI hands the daemon what it

@@ -83,6 +83,9 @@ type CreateOptions struct {
 	ToolVersion string
 	// Progress, if set, receives the online backup's page progress.
 	Progress func(done, total int)
+	// Postgres, when set, is backed up with pg_dump instead of the SQLite
+	// file (DBPath then only names the backups: the database's name).
+	Postgres *PostgresSource
 }
 
 // Created describes a written and verified backup.

@@ -58,8 +58,16 @@ type Manifest struct {
 	Check       string `json:"check"`
 	CheckResult string `json:"check_result"`
 	ToolVersion string `json:"tool_version,omitempty"`
-	// Tables holds row counts when the writer recorded them (version 1).
+	// Tables holds row counts when the writer recorded them (version 1,
+	// and every PostgreSQL dump: counted in the dump's snapshot).
 	Tables map[string]int64 `json:"tables,omitempty"`
+	// Engine is EnginePostgres for a pg_dump, empty for SQLite.
+	Engine string `json:"engine,omitempty"`
+	// ServerVersion and DumpVersion are the PostgreSQL server's and
+	// pg_dump's; TOC counts the dump's table-of-contents entries by type.
+	ServerVersion string         `json:"server_version,omitempty"`
+	DumpVersion   string         `json:"dump_version,omitempty"`
+	TOC           map[string]int `json:"toc,omitempty"`
 	Files  []ManifestFile   `json:"files,omitempty"`
 }
 

@@ -29,6 +29,9 @@ type RestoreOptions struct {
 	// DryRun verifies the backup and says what would happen, changing
 	// nothing.
 	DryRun bool
+	// Postgres, when set, is the database a .dump replaces (restored into
+	// a new database and switched in by rename; DBPath is unused).
+	Postgres *PostgresSource
 }
 
 // RestoreResult says what was (or, for a dry run, would be) done.

@@ -113,6 +113,34 @@ type Database struct {
 	OnCorruption string `yaml:"on_corruption"`
 	// Service is the unit stopped for the downtime part of the phase.
 	Service string `yaml:"service"`
+	// URL selects PostgreSQL (postgres://user@host/db, or a socket
+	// directory: postgres:///db?host=/run/postgresql). Empty: DATABASE_URL
+	// from security.env_file when it names PostgreSQL, as the application
+	// reads it; otherwise Path, the SQLite file.
+	URL string `yaml:"url,omitempty"`
+	// Postgres are the options of a PostgreSQL database.
+	Postgres Postgres `yaml:"postgres"`
+}
+
+// Postgres is how a PostgreSQL database is maintained.
+type Postgres struct {
+	// BinDir holds pg_dump, pg_restore and pg_amcheck; empty: PATH, then
+	// the newest /usr/lib/postgresql/*/bin.
+	BinDir string `yaml:"bin_dir,omitempty"`
+	// InstallExtensions lets check and stats CREATE EXTENSION amcheck and
+	// pgstattuple in the application's database when they are missing.
+	InstallExtensions bool `yaml:"install_extensions"`
+	// DeadTuplePercent is the share of dead tuples (0-100) above which a
+	// table gets VACUUM (ANALYZE), online.
+	DeadTuplePercent float64 `yaml:"dead_tuple_percent"`
+	// IndexBloatPercent is the estimated bloat (0-100) above which an
+	// index is rebuilt with REINDEX INDEX CONCURRENTLY, online.
+	IndexBloatPercent float64 `yaml:"index_bloat_percent"`
+	// VacuumFull is never (the default) or downtime: VACUUM FULL of each
+	// table above VacuumFullBloatPercent, with the service stopped, inside
+	// the window's budget, after the dump taken as the rollback point.
+	VacuumFull             string  `yaml:"vacuum_full"`
+	VacuumFullBloatPercent float64 `yaml:"vacuum_full_bloat_percent"`
 }
 
 // Logs describes the application's log tree and its retention.
@@ -342,6 +370,8 @@ func Default() Config {
 			Verify:              "quick",
 			OnCorruption:        "stop",
 			Service:             "fossawork-backend",
+			Postgres: Postgres{DeadTuplePercent: 10, IndexBloatPercent: 30,
+				VacuumFull: "never", VacuumFullBloatPercent: 50},
 		},
 		// Include and Exclude are logs.DefaultInclude and DefaultExclude,
 		// written out so that config imports no domain package

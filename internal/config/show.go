@@ -31,6 +31,7 @@ func Redacted(cfg Config) Config {
 		u.Start, u.Stop, u.Status = redact.Args(u.Start), redact.Args(u.Stop), redact.Args(u.Status)
 		out.Services.Units[i] = u
 	}
+	out.Database.URL = PostgresURLRedacted(cfg.Database.URL)
 	out.Notify = cfg.Notify.redacted()
 	out.Serve = cfg.Serve.redacted()
 	return out
@@ -60,6 +61,7 @@ func Secrets(cfg Config) []string {
 	for _, e := range cfg.Health.Endpoints {
 		addURL(e.URL)
 	}
+	out = append(out, PostgresURLSecrets(cfg.Database.URL)...)
 	for _, u := range cfg.Services.Units {
 		addURL(u.HealthURL)
 		for _, argv := range [][]string{u.Start, u.Stop, u.Status} {
@@ -101,7 +103,7 @@ var sectionComments = map[string]string{
 	"state_dir":  "Lock file and run history (history.db). Relative to root unless absolute.",
 	"window":     "The weekly maintenance window. Runs outside it, or on a blackout date (blackout: [\"2026-12-24..2027-01-02\"]), are refused unless --force-window. overrun: postpone, extend (by at most max_extension) or rollback.",
 	"thresholds": "Warning levels (percentages, counts per week, days).",
-	"database":   "The application's SQLite database.",
+	"database":   "The application's database: the SQLite file at path, or PostgreSQL at url (or DATABASE_URL in security.env_file).",
 	"logs":       "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",
 	"backups":    "Backup tree (upstream runbook layout) and retention.",
 	"security":   "Most permissive allowed modes, the secrets file, and TLS certificates to watch.",

@@ -317,6 +317,19 @@ func (c Config) validateDatabase(add addFunc) {
 	oneOf(add, "database.reindex", d.Reindex, "auto", "always")
 	oneOf(add, "database.verify", d.Verify, "quick", "full")
 	oneOf(add, "database.on_corruption", d.OnCorruption, "stop", "restore")
+	oneOf(add, "database.postgres.vacuum_full", d.Postgres.VacuumFull, "never", "downtime")
+	if d.URL != "" && !IsPostgresURL(d.URL) {
+		add("database.url", "%s is not a PostgreSQL URL (postgres://user@host:5432/dbname, or postgres:///dbname?host=/run/postgresql); a SQLite database is database.path", PostgresURLRedacted(d.URL))
+	}
+	for _, r := range []struct {
+		key string
+		v   float64
+	}{{"database.postgres.dead_tuple_percent", d.Postgres.DeadTuplePercent}, {"database.postgres.index_bloat_percent", d.Postgres.IndexBloatPercent},
+		{"database.postgres.vacuum_full_bloat_percent", d.Postgres.VacuumFullBloatPercent}} {
+		if r.v <= 0 || r.v > 100 {
+			add(r.key, "%v is out of range (0, 100]: a percentage such as 30", r.v)
+		}
+	}
 	for _, r := range []struct {
 		key string
 		v   float64

@@ -1,7 +1,10 @@
 package install
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"time"
 
@@ -68,6 +71,38 @@ type Database struct {
 	OnCorruption string
 	// Service is the unit whose process holds the database.
 	Service string
+	// URL is the PostgreSQL database (libpq form, normalised from
+	// SQLAlchemy's postgresql+driver://), from database.url or the
+	// DATABASE_URL of the application's .env; empty: the SQLite file at
+	// Path. It may hold a password: show it only through Redacted.
+	URL string
+	// URLFrom says where URL came from ("database.url" or the .env file).
+	URLFrom string
+	// Postgres are the PostgreSQL options.
+	Postgres config.Postgres
+}
+
+// Engines of Database.Engine.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgresql"
+)
+
+// Engine is EnginePostgres when URL is set, else EngineSQLite.
+func (d Database) Engine() string {
+	if d.URL != "" {
+		return EnginePostgres
+	}
+	return EngineSQLite
+}
+
+// Redacted is the database as reports name it: the URL without its
+// password, or the SQLite file's path.
+func (d Database) Redacted() string {
+	if d.URL != "" {
+		return config.PostgresURLRedacted(d.URL)
+	}
+	return d.Path
 }
 
 // Backups is the backup tree, what a set holds, and the retention policy.
@@ -189,6 +224,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 			Vacuum: cfg.Database.Vacuum, VacuumFreelistRatio: cfg.Database.VacuumFreelistRatio,
 			VacuumUnusedRatio: cfg.Database.VacuumUnusedRatio, Reindex: cfg.Database.Reindex,
 			Verify: cfg.Database.Verify, OnCorruption: cfg.Database.OnCorruption, Service: cfg.Database.Service,
+			Postgres: cfg.Database.Postgres,
 		},
 		Backups: Backups{
 			Dir:            p(b.Dir),
@@ -218,7 +254,35 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 	if in.Zone == nil {
 		in.Zone = time.Local
 	}
+	if err := in.resolveDatabaseURL(); err != nil {
+		return nil, err
+	}
 	return in, nil
+}
+
+// resolveDatabaseURL picks the PostgreSQL database: database.url, else
+// the DATABASE_URL the application's .env sets when it names PostgreSQL
+// (a sqlite:/// URL there, or no .env, keeps database.path).
+func (in *Installation) resolveDatabaseURL() error {
+	if u := in.Config.Database.URL; u != "" {
+		in.Database.URL, in.Database.URLFrom = config.NormalizePostgresURL(u), "database.url"
+		return nil
+	}
+	env := in.Backups.EnvFile
+	if env == "" {
+		return nil
+	}
+	data, err := os.ReadFile(env)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading DATABASE_URL from %s: %w (run as its owner or root, or set database.url)", env, err)
+	}
+	if u, ok := config.DatabaseURLFromEnv(data); ok && config.IsPostgresURL(u) {
+		in.Database.URL, in.Database.URLFrom = config.NormalizePostgresURL(u), env
+	}
+	return nil
 }
 
 func resolveSecurity(cfg config.Config) Security {

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/fossawork/fossamaint/internal/redact"
+)
+
+// IsPostgresURL reports whether s names a PostgreSQL database: the
+// postgres:// and postgresql:// schemes, and SQLAlchemy's
+// postgresql+driver:// forms the application's DATABASE_URL may use.
+func IsPostgresURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok {
+		return false
+	}
+	scheme, _, _ = strings.Cut(strings.ToLower(scheme), "+")
+	return scheme == "postgres" || scheme == "postgresql"
+}
+
+// NormalizePostgresURL turns SQLAlchemy's postgresql+psycopg2:// (or any
+// +driver) into the libpq form pg_dump and pgx read; other URLs are
+// returned as they are.
+func NormalizePostgresURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || !IsPostgresURL(s) {
+		return s
+	}
+	base, _, _ := strings.Cut(strings.ToLower(scheme), "+")
+	return base + "://" + rest
+}
+
+// PostgresURLSecrets are the password in a PostgreSQL URL, in its
+// user info or its password query value (socket URLs have no host, which
+// redact.URL needs).
+func PostgresURLSecrets(s string) []string {
+	if !IsPostgresURL(s) {
+		return nil
+	}
+	u, err := url.Parse(NormalizePostgresURL(s))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		out = append(out, pw)
+	}
+	for k, vs := range u.Query() {
+		if redact.IsSecretName(k) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+// PostgresURLRedacted is s with its password replaced by redact.Marker,
+// host or not.
+func PostgresURLRedacted(s string) string {
+	out := s
+	for _, sec := range PostgresURLSecrets(s) {
+		out = strings.ReplaceAll(out, sec, redact.Marker)
+		if esc := url.QueryEscape(sec); esc != sec {
+			out = strings.ReplaceAll(out, esc, redact.Marker)
+		}
+	}
+	return out
+}
+
+// DatabaseURLFromEnv is the DATABASE_URL an application .env file sets
+// (the last assignment wins, as python-dotenv does; quotes and an
+// `export ` prefix are accepted), and whether it sets one.
+func DatabaseURLFromEnv(content []byte) (string, bool) {
+	var val string
+	found := false
+	sc := bufio.NewScanner(bytes.NewReader(content))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "DATABASE_URL" {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		val, found = v, true
+	}
+	return val, found
+}
