@@ -60,7 +60,7 @@ var rules = map[string]rule{
 	"internal/updates":          {may: helpers},
 	"internal/service":          {may: with(helpers, "config")},
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
-	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel")},
+	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel", "pgdb")},
 	"internal/notify":           {may: with(helpers, "config")},
 
 	// Rendering: a finished run, nothing of the domain.
