@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/fossawork/fossamaint/internal/redact"
 )
 
 // Validate checks every field and reports all problems at once, each with
@@ -319,7 +320,7 @@ func (c Config) validateDatabase(add addFunc) {
 	oneOf(add, "database.on_corruption", d.OnCorruption, "stop", "restore")
 	oneOf(add, "database.postgres.vacuum_full", d.Postgres.VacuumFull, "never", "downtime")
 	if d.URL != "" && !IsPostgresURL(d.URL) {
-		add("database.url", "%s is not a PostgreSQL URL (postgres://user@host:5432/dbname, or postgres:///dbname?host=/run/postgresql); a SQLite database is database.path", PostgresURLRedacted(d.URL))
+		add("database.url", "%s is not a PostgreSQL URL (postgres://user@host:5432/dbname, or postgres:///dbname?host=/run/postgresql); a SQLite database is database.path", redact.URL(d.URL))
 	}
 	for _, r := range []struct {
 		key string

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,5 +121,48 @@ func TestBenchmarkBoundsAgree(t *testing.T) {
 		if (cfgErr == nil) != tc.ok || (benchErr == nil) != tc.ok {
 			t.Errorf("rate %g duration %s: config says %v, perf says %v; want ok=%v", tc.rate, tc.d, cfgErr, benchErr, tc.ok)
 		}
+	}
+}
+
+func TestDatabaseEngine(t *testing.T) {
+	for _, tc := range []struct {
+		name, env, url string
+		engine, want   string
+		from           string
+	}{
+		{"no env file: SQLite", "", "", EngineSQLite, "", ""},
+		{"sqlite URL in .env", "DATABASE_URL=sqlite:///./fossawork_v2.db\n", "", EngineSQLite, "", ""},
+		{"postgres in .env", "SECRET_KEY=k\nDATABASE_URL=postgresql+psycopg2://app:pw@db/fossawork\n", "", EnginePostgres, "postgresql://app:pw@db/fossawork", "ENV"},
+		{"database.url wins", "DATABASE_URL=postgresql://other@db/x\n", "postgres://app@db/fossawork", EnginePostgres, "postgres://app@db/fossawork", "database.url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			cfg := config.Default()
+			cfg.Root = root
+			cfg.Database.URL = tc.url
+			env := filepath.Join(root, cfg.Security.EnvFile)
+			if tc.env != "" {
+				if err := os.MkdirAll(filepath.Dir(env), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(env, []byte(tc.env), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			in, err := Resolve(cfg, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := in.Database
+			if d.Engine() != tc.engine || d.URL != tc.want {
+				t.Fatalf("engine %s URL %q, want %s %q", d.Engine(), d.URL, tc.engine, tc.want)
+			}
+			if from := strings.ReplaceAll(tc.from, "ENV", env); d.URLFrom != from {
+				t.Errorf("URLFrom %q, want %q", d.URLFrom, from)
+			}
+			if strings.Contains(d.Redacted(), ":pw@") {
+				t.Errorf("Redacted %q shows the password", d.Redacted())
+			}
+		})
 	}
 }
