@@ -68,7 +68,7 @@ type Manifest struct {
 	ServerVersion string         `json:"server_version,omitempty"`
 	DumpVersion   string         `json:"dump_version,omitempty"`
 	TOC           map[string]int `json:"toc,omitempty"`
-	Files  []ManifestFile   `json:"files,omitempty"`
+	Files         []ManifestFile `json:"files,omitempty"`
 }
 
 // ManifestFile is one extra file of a daily set: .env, the config file,
