@@ -102,7 +102,6 @@ func fill(t testing.TB, url string, n int) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-
 // databases lists the server's databases.
 func databases(t testing.TB, url string) []string {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -289,4 +290,37 @@ func waitForBlockedDump(t *testing.T, url string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// BenchmarkDumpVerify is one backup and its restore test of a database
+// of 10,000 work orders (and 5,000 users): Dump, then VerifyDump into a
+// scratch database and its drop.
+func BenchmarkDumpVerify(b *testing.B) {
+	c := testkit.Postgres(b)
+	url := testkit.PostgresDB(b, c, "fossawork")
+	seed(b, url, 5000)
+	db := openDB(b, url)
+	tools := findTools(b, db)
+	ctx := testCtx(b)
+	dir := b.TempDir()
+	var dump, verify time.Duration
+	var size int64
+	n := 0
+	for ; b.Loop(); n++ {
+		res, err := pgdb.Dump(ctx, tools, db, filepath.Join(dir, "fossawork-"+strconv.Itoa(n)+".dump"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := pgdb.VerifyDump(ctx, tools, db, res.Path, pgdb.VerifyOptions{Tables: res.Tables})
+		if err != nil || !v.OK {
+			b.Fatal(err, v.Problems)
+		}
+		dump += res.Duration
+		verify += v.Duration
+		size = res.Size
+		_ = os.Remove(res.Path)
+	}
+	b.ReportMetric(float64(dump.Milliseconds())/float64(n), "dump-ms/op")
+	b.ReportMetric(float64(verify.Milliseconds())/float64(n), "verify-ms/op")
+	b.ReportMetric(float64(size), "dump-bytes")
 }
