@@ -12,16 +12,15 @@ import (
 	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
-// The password of the database URL reaches pg_dump only in PGPASSWORD:
+// testPasswordNotInArgv: the password of the database URL reaches pg_dump only in PGPASSWORD:
 // a pg_dump that records its argv and environment (and prints the
 // password on stderr, as a careless tool might) shows it nowhere but
 // there, and the error carries it redacted. The real programs then
 // dump and verify through the same URL (the test server trusts the
 // socket, so the password is carried, not checked).
-func TestPasswordNotInArgv(t *testing.T) {
+func testPasswordNotInArgv(t *testing.T, c *pgdb.Cluster) {
 	const secret = "s3cret-Pw_42"
-	c := testkit.Postgres(t)
-	plain := testkit.PostgresDB(t, c, "fossawork")
+	plain := testkit.PostgresDB(t, c, "password")
 	seed(t, plain, 10)
 	u, err := url.Parse(plain)
 	if err != nil {

@@ -22,12 +22,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// A dump taken while a writer commits into two tables (one referencing
+// TestDumpAndVerify runs the backup and restore-test cases on one
+// server, each in its own database.
+func TestDumpAndVerify(t *testing.T) {
+	c := testkit.Postgres(t)
+	t.Run("while writing", func(t *testing.T) { testDumpWhileWriting(t, c) })
+	t.Run("bad dumps", func(t *testing.T) { testVerifyBadDumps(t, c) })
+	t.Run("check of the restored copy", func(t *testing.T) { testVerifyDumpCheck(t, c) })
+	t.Run("cancelled", func(t *testing.T) { testDumpCancelled(t, c) })
+	t.Run("password", func(t *testing.T) { testPasswordNotInArgv(t, c) })
+}
+
+// testDumpWhileWriting: a dump taken while a writer commits into two tables (one referencing
 // the other) restores to exactly the counts of its manifest: the counts
 // and the dump share one snapshot.
-func TestDumpWhileWriting(t *testing.T) {
-	c := testkit.Postgres(t)
-	url := testkit.PostgresDB(t, c, "fossawork")
+func testDumpWhileWriting(t *testing.T, c *pgdb.Cluster) {
+	url := testkit.PostgresDB(t, c, "writing")
 	seed(t, url, 500)
 	db := openDB(t, url)
 	tools := findTools(t, db)
@@ -37,12 +47,12 @@ func TestDumpWhileWriting(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { writer(t, url, stop, &wrote) })
-	for wrote.Load() < 20 {
+	for wrote.Load() < 20 && !t.Failed() {
 		time.Sleep(5 * time.Millisecond)
 	}
 	before := wrote.Load()
 	dir := t.TempDir()
-	dst := filepath.Join(dir, "fossawork.dump")
+	dst := filepath.Join(dir, db.Name+".dump")
 	res, err := pgdb.Dump(ctx, tools, db, dst)
 	during := wrote.Load() - before
 	close(stop)
@@ -95,8 +105,13 @@ func TestDumpWhileWriting(t *testing.T) {
 // writer commits a user and two of its work orders per transaction until
 // stop is closed.
 func writer(t *testing.T, url string, stop <-chan struct{}, wrote *atomic.Int64) {
-	conn := connectRaw(t, url)
 	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Errorf("writer: %v", err)
+		return
+	}
+	defer conn.Close(ctx)
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
@@ -145,12 +160,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// A dump whose counts the manifest does not match, a dump with a flipped
+// testVerifyBadDumps: a dump whose counts the manifest does not match, a dump with a flipped
 // byte, a truncated one and a file that is no dump: each a verdict
 // (ErrBadDump) naming the problem, with no scratch database left.
-func TestVerifyBadDumps(t *testing.T) {
-	c := testkit.Postgres(t)
-	url := testkit.PostgresDB(t, c, "fossawork")
+func testVerifyBadDumps(t *testing.T, c *pgdb.Cluster) {
+	url := testkit.PostgresDB(t, c, "baddumps")
 	seed(t, url, 2000)
 	db := openDB(t, url)
 	tools := findTools(t, db)
@@ -202,11 +216,10 @@ func TestVerifyBadDumps(t *testing.T) {
 	}
 }
 
-// Check on the restored copy is helper pgcheck's; until it is written the
+// testVerifyDumpCheck: Check on the restored copy is helper pgcheck's; until it is written the
 // call returns its placeholder error and this test says so.
-func TestVerifyDumpCheck(t *testing.T) {
-	c := testkit.Postgres(t)
-	url := testkit.PostgresDB(t, c, "fossawork")
+func testVerifyDumpCheck(t *testing.T, c *pgdb.Cluster) {
+	url := testkit.PostgresDB(t, c, "check")
 	seed(t, url, 100)
 	db := openDB(t, url)
 	tools := findTools(t, db)
@@ -225,14 +238,13 @@ func TestVerifyDumpCheck(t *testing.T) {
 	noScratch(t, url)
 }
 
-// A cancelled dump leaves neither the temporary file nor dst. pg_dump is
+// testDumpCancelled: a cancelled dump leaves neither the temporary file nor dst. pg_dump is
 // held mid-run by a lock on a view of no table (pg_dump reads its
 // definition; the row counts before it do not touch views, and a lock on
 // a view of tables would lock them too), so the cancel is mid-dump every
 // time.
-func TestDumpCancelled(t *testing.T) {
-	c := testkit.Postgres(t)
-	url := testkit.PostgresDB(t, c, "fossawork")
+func testDumpCancelled(t *testing.T, c *pgdb.Cluster) {
+	url := testkit.PostgresDB(t, c, "cancel")
 	seed(t, url, 100)
 	db := openDB(t, url)
 	tools := findTools(t, db)
@@ -249,7 +261,7 @@ func TestDumpCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(testCtx(t))
 	dir := t.TempDir()
-	dst := filepath.Join(dir, "fossawork.dump")
+	dst := filepath.Join(dir, db.Name+".dump")
 	done := make(chan error, 1)
 	go func() {
 		_, err := pgdb.Dump(ctx, tools, db, dst)
