@@ -126,7 +126,7 @@ func dumpInSnapshot(ctx context.Context, tools Tools, db *DB, tmp string) (strin
 	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snap); err != nil {
 		return "", nil, fmt.Errorf("exporting a snapshot of %s: %w", db.Name, err)
 	}
-	tables, err := countTables(ctx, tx)
+	tables, err := countUserRows(ctx, tx)
 	if err != nil {
 		return "", nil, fmt.Errorf("database %s: %w", db.Name, err)
 	}

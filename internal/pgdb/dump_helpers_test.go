@@ -32,8 +32,8 @@ func findTools(t testing.TB, db *pgdb.DB) pgdb.Tools {
 	return tools
 }
 
-// openDB opens the database at url for the rest of the test.
-func openDB(t testing.TB, url string) *pgdb.DB {
+// openPG opens the database at url for the rest of the test.
+func openPG(t testing.TB, url string) *pgdb.DB {
 	t.Helper()
 	db, err := pgdb.Open(testCtx(t), url)
 	if err != nil {
@@ -144,7 +144,7 @@ func noTemp(t testing.TB, dir string) {
 // dumpOf dumps the database at url into a new file.
 func dumpOf(t testing.TB, tools pgdb.Tools, url string) pgdb.DumpResult {
 	t.Helper()
-	db := openDB(t, url)
+	db := openPG(t, url)
 	res, err := pgdb.Dump(testCtx(t), tools, db, filepath.Join(t.TempDir(), db.Name+".dump"))
 	if err != nil {
 		t.Fatal(err)

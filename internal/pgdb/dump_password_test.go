@@ -28,7 +28,7 @@ func testPasswordNotInArgv(t *testing.T, c *pgdb.Cluster) {
 	}
 	u.User = url.UserPassword(u.User.Username(), secret)
 	withPW := u.String()
-	db := openDB(t, withPW)
+	db := openPG(t, withPW)
 
 	stub := t.TempDir()
 	record := filepath.Join(stub, "record")

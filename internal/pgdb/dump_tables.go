@@ -29,11 +29,11 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2`
 
-// countTables counts every user table's rows through q (in the dump's
+// countUserRows counts every user table's rows through q (in the dump's
 // snapshot when q is its transaction), keyed "schema.table". A
 // partitioned table counts its partitions' rows, and each partition its
 // own: the same on both sides of a comparison.
-func countTables(ctx context.Context, q querier) (map[string]int64, error) {
+func countUserRows(ctx context.Context, q querier) (map[string]int64, error) {
 	rows, err := q.Query(ctx, userTablesSQL)
 	if err != nil {
 		return nil, fmt.Errorf("listing the tables: %w", err)

@@ -39,7 +39,7 @@ func TestDumpAndVerify(t *testing.T) {
 func testDumpWhileWriting(t *testing.T, c *pgdb.Cluster) {
 	url := testkit.PostgresDB(t, c, "writing")
 	seed(t, url, 500)
-	db := openDB(t, url)
+	db := openPG(t, url)
 	tools := findTools(t, db)
 	ctx := testCtx(t)
 
@@ -166,7 +166,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func testVerifyBadDumps(t *testing.T, c *pgdb.Cluster) {
 	url := testkit.PostgresDB(t, c, "baddumps")
 	seed(t, url, 2000)
-	db := openDB(t, url)
+	db := openPG(t, url)
 	tools := findTools(t, db)
 	ctx := testCtx(t)
 	res := dumpOf(t, tools, url)
@@ -221,7 +221,7 @@ func testVerifyBadDumps(t *testing.T, c *pgdb.Cluster) {
 func testVerifyDumpCheck(t *testing.T, c *pgdb.Cluster) {
 	url := testkit.PostgresDB(t, c, "check")
 	seed(t, url, 100)
-	db := openDB(t, url)
+	db := openPG(t, url)
 	tools := findTools(t, db)
 	res := dumpOf(t, tools, url)
 	v, err := pgdb.VerifyDump(testCtx(t), tools, db, res.Path, pgdb.VerifyOptions{Tables: res.Tables, Check: true})
@@ -246,7 +246,7 @@ func testVerifyDumpCheck(t *testing.T, c *pgdb.Cluster) {
 func testDumpCancelled(t *testing.T, c *pgdb.Cluster) {
 	url := testkit.PostgresDB(t, c, "cancel")
 	seed(t, url, 100)
-	db := openDB(t, url)
+	db := openPG(t, url)
 	tools := findTools(t, db)
 	execSQL(t, url, "CREATE VIEW dump_gate AS SELECT 1 AS x")
 	locker := connectRaw(t, url)
@@ -311,7 +311,7 @@ func BenchmarkDumpVerify(b *testing.B) {
 	c := testkit.Postgres(b)
 	url := testkit.PostgresDB(b, c, "fossawork")
 	seed(b, url, 5000)
-	db := openDB(b, url)
+	db := openPG(b, url)
 	tools := findTools(b, db)
 	ctx := testCtx(b)
 	dir := b.TempDir()

@@ -20,7 +20,7 @@ func TestRestore(t *testing.T) {
 	c := testkit.Postgres(t)
 	url := testkit.PostgresDB(t, c, "fossawork")
 	seed(t, url, 300)
-	tools := findTools(t, openDB(t, url))
+	tools := findTools(t, openPG(t, url))
 	ctx := testCtx(t)
 	dump := dumpOf(t, tools, url)
 	fill(t, url, 50) // the live database moves on after the dump
@@ -112,7 +112,7 @@ func restoreSwitch(t *testing.T, e restoreEnv) {
 // dropped by retention; no other name is.
 func restoreKept(t *testing.T, e restoreEnv) {
 	ctx, url, now := e.ctx, e.url, e.now
-	db := openDB(t, url)
+	db := openPG(t, url)
 	kept, err := pgdb.ReplacedDatabases(ctx, db)
 	if err != nil || len(kept) != 1 || kept[0].Name != "fossawork_replaced_20261205_023000" || !kept[0].At.Equal(now) || kept[0].Size <= 0 {
 		t.Fatalf("ReplacedDatabases: %+v, %v", kept, err)
@@ -144,7 +144,7 @@ func restoreLongName(t *testing.T, e restoreEnv) {
 	if len(res.Replaced) > 63 || !strings.HasPrefix(res.Replaced, strings.Repeat("l", 38)+"_replaced_") {
 		t.Errorf("replaced %q", res.Replaced)
 	}
-	kept, err := pgdb.ReplacedDatabases(ctx, openDB(t, longURL))
+	kept, err := pgdb.ReplacedDatabases(ctx, openPG(t, longURL))
 	if err != nil || len(kept) != 1 || kept[0].Name != res.Replaced {
 		t.Errorf("ReplacedDatabases of %s: %+v, %v", long, kept, err)
 	}

@@ -118,5 +118,5 @@ func countDatabase(ctx context.Context, rawURL string) (map[string]int64, error)
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	return countTables(ctx, conn)
+	return countUserRows(ctx, conn)
 }
