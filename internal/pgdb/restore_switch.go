@@ -76,12 +76,14 @@ func (p *restorePlan) undo(stmts []string) error {
 // terminate ends every other connection to the target and waits until
 // they are gone (a terminated backend takes a moment to exit, and a
 // rename fails while it is there). It counts each backend once.
+// Autovacuum workers are left to the rename, which ends them itself (a
+// user that is not superuser may not).
 func (p *restorePlan) terminate(ctx context.Context) (int, error) {
 	ended := map[int32]bool{}
 	deadline := time.Now().Add(terminateWait)
 	for {
 		rows, err := p.admin.Query(ctx, `SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
-		  WHERE datname = $1 AND pid <> pg_backend_pid()`, p.target)
+		  WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type <> 'autovacuum worker'`, p.target)
 		if err != nil {
 			return len(ended), fmt.Errorf("restore: ending the connections to %s: %w", p.target, err)
 		}
