@@ -1,9 +1,9 @@
 package pgdb
 
-// CONTRACT (helper pgcore replaces this file's bodies; signatures fixed).
-
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -33,11 +33,104 @@ type VerifyResult struct {
 	Duration        time.Duration
 }
 
+// scratchPrefix begins the name of every database VerifyDump makes.
+const scratchPrefix = "fossamaint_verify_"
+
 // VerifyDump restores path into a new scratch database on db's server
 // (pg_restore --exit-on-error --single-transaction --no-owner), counts
 // every user table's rows and compares them with o.Tables, runs the
 // check when asked, and drops the scratch database: also after a
 // failure or a cancelled ctx (with a fresh context).
-func VerifyDump(ctx context.Context, tools Tools, db *DB, path string, o VerifyOptions) (VerifyResult, error) {
-	return VerifyResult{}, errContract
+func VerifyDump(ctx context.Context, tools Tools, db *DB, path string, o VerifyOptions) (res VerifyResult, err error) {
+	start := time.Now()
+	res = VerifyResult{Path: path, Scratch: scratchPrefix + randomHex(8)}
+	defer func() { res.Duration = time.Since(start) }()
+	adminURL, err := Sibling(db.URL(), "postgres")
+	if err != nil {
+		return res, err
+	}
+	scratchURL, err := Sibling(db.URL(), res.Scratch)
+	if err != nil {
+		return res, err
+	}
+	if err := createScratch(ctx, adminURL, db, res.Scratch); err != nil {
+		return res, err
+	}
+	defer func() {
+		if derr := dropDatabase(adminURL, db.Major, res.Scratch); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
+	t0 := time.Now()
+	_, rerr := runTool(ctx, tools, "pg_restore", scratchURL,
+		"--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", path)
+	res.RestoreDuration = time.Since(t0)
+	if rerr != nil {
+		var te *ToolError
+		if ctx.Err() != nil || !errors.As(rerr, &te) {
+			return res, fmt.Errorf("restore test of %s: %w", path, rerr)
+		}
+		res.Problems = append(res.Problems, "does not restore: "+rerr.Error())
+		return res, fmt.Errorf("%w: %s does not restore: %w", ErrBadDump, path, rerr)
+	}
+	if res.Tables, err = countDatabase(ctx, scratchURL); err != nil {
+		return res, fmt.Errorf("restore test of %s, scratch database %s: %w", path, res.Scratch, err)
+	}
+	if o.Tables != nil {
+		res.Problems = append(res.Problems, compareTables(o.Tables, res.Tables)...)
+	}
+	if o.Check {
+		if err := checkScratch(ctx, tools, scratchURL, &res); err != nil {
+			return res, err
+		}
+	}
+	if len(res.Problems) > 0 {
+		return res, fmt.Errorf("%w: %s: %s", ErrBadDump, path, summarise(res.Problems))
+	}
+	res.OK = true
+	return res, nil
+}
+
+// createScratch makes the empty scratch database, shaped like db's.
+func createScratch(ctx context.Context, adminURL string, db *DB, name string) error {
+	admin, err := connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(context.Background())
+	shape, found, err := readShape(ctx, admin, db.Major, db.Name)
+	if err != nil {
+		return err
+	}
+	if !found {
+		shape = dbShape{}
+	}
+	if _, err := admin.Exec(ctx, shape.createSQL(name, false)); err != nil {
+		return fmt.Errorf("creating the scratch database %s for the restore test: %w (the user needs CREATEDB)", name, err)
+	}
+	return nil
+}
+
+// checkScratch runs Check on the restored copy; corruption is a problem
+// of the dump, a check that could not run an error.
+func checkScratch(ctx context.Context, tools Tools, scratchURL string, res *VerifyResult) error {
+	sdb, err := Open(ctx, scratchURL)
+	if err != nil {
+		return fmt.Errorf("checking the restored copy: %w", err)
+	}
+	defer sdb.Close()
+	cr, err := Check(ctx, tools, sdb, CheckOptions{InstallExtension: true})
+	if err != nil {
+		return fmt.Errorf("checking the restored copy %s: %w", sdb.Name, err)
+	}
+	res.Check = &cr
+	if !cr.OK {
+		for _, f := range cr.Findings {
+			res.Problems = append(res.Problems, fmt.Sprintf("check of the restored copy: %s: %s", f.Relation, f.Message))
+		}
+		if len(cr.Findings) == 0 {
+			res.Problems = append(res.Problems, "check of the restored copy failed")
+		}
+	}
+	return nil
 }
