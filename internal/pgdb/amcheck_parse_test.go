@@ -31,7 +31,7 @@ func TestParseAmcheck(t *testing.T) {
 				{Corruption: true, Relation: "public.t", Message: "block 0, offset 2, attribute 3: toast value 16400 not found in toast table"},
 				{Corruption: true, Relation: "public.t", Message: "relation is corrupt"}}},
 		{name: "lost connection", db: "d",
-			in: "btree index \"d.public.ix\":\n    server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\nquery was: SELECT 1\n",
+			in:   "btree index \"d.public.ix\":\n    server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\nquery was: SELECT 1\n",
 			want: []CheckFinding{{Relation: "public.ix", Message: "server closed the connection unexpectedly This probably means the server terminated abnormally"}}},
 		{name: "unknown database prefix", db: "other",
 			in:   "btree index \"d.s.ix\":\r\n    ERROR:  item order invariant violated for index \"ix\"\r\n",
