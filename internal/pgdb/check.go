@@ -81,6 +81,8 @@ func Check(ctx context.Context, tools Tools, db *DB, o CheckOptions) (CheckResul
 			res.Findings = []CheckFinding{{Corruption: true, Message: "pg_amcheck reported problems (exit status 2) in a form fossamaint does not read: " +
 				strings.TrimSpace(tail(string(out)+" "+te.Stderr, 2000))}}
 		}
+	case ctx.Err() != nil:
+		return CheckResult{}, fmt.Errorf("checking %s: %w", db.Name, ctx.Err())
 	case err != nil:
 		return CheckResult{}, fmt.Errorf("checking %s with pg_amcheck: %w (is the server up, and may this user read every table?)", db.Name, err)
 	default:
