@@ -2,8 +2,11 @@ package pgdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // StatsOptions say what ReadStats counts.
@@ -251,12 +254,13 @@ func when(t *time.Time) time.Time {
 func countTables(ctx context.Context, db *DB, names []string, st *Stats) error {
 	for _, name := range names {
 		var rel *string
-		if err := db.conn.QueryRow(ctx, "SELECT to_regclass($1)::text", name).Scan(&rel); err != nil {
-			// A name that is not even an identifier is missing too.
-			st.Missing = append(st.Missing, name)
-			continue
+		err := db.conn.QueryRow(ctx, "SELECT to_regclass($1)::text", name).Scan(&rel)
+		var pgErr *pgconn.PgError
+		if err != nil && !errors.As(err, &pgErr) {
+			return fmt.Errorf("looking up table %s in %s: %w", name, db.Name, err)
 		}
-		if rel == nil {
+		// A name that is not even an identifier ("a.b.c.d") is missing too.
+		if err != nil || rel == nil {
 			st.Missing = append(st.Missing, name)
 			continue
 		}
