@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -37,6 +38,11 @@ func runTool(ctx context.Context, tools Tools, prog, rawURL string, args ...stri
 		var u string
 		u, env = Env(rawURL)
 		argv = append([]string{"--dbname=" + u}, args...)
+		if prog == "pg_amcheck" {
+			// pg_amcheck has no --dbname: its connection string is the
+			// DBNAME operand (and -d is a database pattern).
+			argv = append(slices.Clone(args), u)
+		}
 	}
 	cmd := exec.CommandContext(ctx, tools.Path(prog), argv...)
 	if env != nil {
