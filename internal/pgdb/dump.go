@@ -21,9 +21,6 @@ import (
 // opposed to "could not verify" (server down, cancelled).
 var ErrBadDump = errors.New("the dump is not sound")
 
-// errContract marks what a helper has not written yet.
-var errContract = errors.New("pgdb: not written yet")
-
 // DumpResult describes a dump Dump wrote.
 type DumpResult struct {
 	Path   string
