@@ -14,6 +14,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/fault"
+	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -131,7 +132,10 @@ func (o CreateOptions) validate() error {
 	if _, err := ParseKind(string(o.Kind)); err != nil {
 		return fmt.Errorf("creating backup: %w", err)
 	}
-	if o.DBPath == "" {
+	if o.Postgres != nil && o.Postgres.Name() == "" {
+		return fmt.Errorf("creating backup: database URL %s names no database", pgdb.Redact(o.Postgres.URL))
+	}
+	if o.DBPath == "" && o.Postgres == nil {
 		return errors.New("creating backup: no database path")
 	}
 	if o.Now.IsZero() {
@@ -159,10 +163,19 @@ func dbStem(dbPath string) (stem, ext string) {
 	return base, ".db"
 }
 
+// stemExt names the backups: the SQLite file's stem and extension, or
+// the PostgreSQL database's name and DumpExt.
+func (o CreateOptions) stemExt() (stem, ext string) {
+	if o.Postgres != nil {
+		return o.Postgres.Name(), DumpExt
+	}
+	return dbStem(o.DBPath)
+}
+
 // createSingle writes a weekly or pre-maintenance file:
-// <dir>/<stem><infix><YYYYMMDD_HHMMSS>.db plus <file>.manifest.json.
+// <dir>/<stem><infix><YYYYMMDD_HHMMSS>.db (.dump) plus <file>.manifest.json.
 func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Created, error) {
-	stem, ext := dbStem(o.DBPath)
+	stem, ext := o.stemExt()
 	final := filepath.Join(dir, stem+infix+o.Now.Format("20060102_150405")+ext)
 	c := Created{Path: final, Dir: dir, ManifestPath: ManifestPathFor(final)}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -199,6 +212,9 @@ func createSingle(ctx context.Context, o CreateOptions, dir, infix string) (Crea
 // backupAndVerify takes the online backup into dst, checks and hashes it,
 // and returns its manifest; a failed check is an ErrVerificationFailed.
 func backupAndVerify(ctx context.Context, o CreateOptions, dst string, c *Created) (Manifest, error) {
+	if o.Postgres != nil {
+		return dumpAndVerify(ctx, o, dst, c)
+	}
 	br, err := sqlitedb.Backup(ctx, o.DBPath, dst, sqlitedb.BackupOptions{Progress: o.Progress})
 	c.BackupDuration = br.Duration
 	if err != nil {
@@ -244,6 +260,9 @@ func createDaily(ctx context.Context, o CreateOptions) (c Created, err error) {
 	day := o.Now.Format("20060102")
 	final := filepath.Join(root, day)
 	dbName := filepath.Base(o.DBPath)
+	if o.Postgres != nil {
+		dbName = o.Postgres.Name() + DumpExt
+	}
 	c = Created{Dir: final, Path: filepath.Join(final, dbName), ManifestPath: filepath.Join(final, DailyManifestName)}
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return c, fmt.Errorf("creating backup directory: %w", err)

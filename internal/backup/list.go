@@ -76,7 +76,7 @@ type Listing struct {
 
 // stampedName matches "<anything>_YYYYMMDD_HHMMSS.<db ext>", the upstream
 // weekly and pre-maintenance names, without tying us to "fossawork_v2".
-var stampedName = regexp.MustCompile(`^.+_(\d{8}_\d{6})\.(?i:db|sqlite|sqlite3)$`)
+var stampedName = regexp.MustCompile(`^.+_(\d{8}_\d{6})\.(?i:db|sqlite|sqlite3|dump)$`)
 
 // List returns every backup in layout, newest first. Missing directories
 // are not errors; ListDetailed also says which were missing.
@@ -340,7 +340,7 @@ func NameTime(name string, loc *time.Location) (time.Time, string) {
 
 func isDatabaseName(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".db", ".sqlite", ".sqlite3":
+	case ".db", ".sqlite", ".sqlite3", DumpExt:
 		return true
 	}
 	return false

@@ -41,6 +41,9 @@ type RestoreResult struct {
 	// KeptAside is where the replaced database is (or would be) kept;
 	// empty when there was no database to replace.
 	KeptAside string `json:"kept_aside,omitempty"`
+	// KeptDatabase is the PostgreSQL database the replaced one is (or
+	// would be) kept as, on the same server, until it is dropped.
+	KeptDatabase string `json:"kept_database,omitempty"`
 	DryRun    bool   `json:"dry_run"`
 	// Backup is the verification of the backup before anything changed.
 	Backup       VerifyResult `json:"backup"`
@@ -62,6 +65,9 @@ type RestoreResult struct {
 func Restore(ctx context.Context, o RestoreOptions) (res RestoreResult, err error) {
 	start := time.Now()
 	defer func() { res.Duration = human.Seconds(time.Since(start)) }()
+	if o.Postgres != nil {
+		return res, restorePostgres(ctx, o, &res)
+	}
 	if o.BackupPath == "" || o.DBPath == "" || o.PreRecoveryDir == "" || o.Now.IsZero() {
 		return res, errors.New("restoring: backup path, database path, pre-recovery directory and time are all required")
 	}
@@ -122,7 +128,7 @@ func verifyForRestore(ctx context.Context, path string, res *RestoreResult) erro
 	}
 	res.ManifestPath = mp
 	if mp == "" {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s has no manifest: verified by quick_check only", path))
+		res.Notes = append(res.Notes, fmt.Sprintf("%s has no manifest: verified by %s only", path, vr.CheckName))
 	} else if m, err := ReadManifest(mp); err != nil {
 		problems = append(problems, err.Error())
 	} else if m.Database != "" && m.Database != filepath.Base(path) {

@@ -22,6 +22,8 @@ type ToOptions struct {
 	Tags        []string
 	ToolVersion string
 	Progress    func(done, total int)
+	// Postgres, when set, is dumped (pg_dump) instead of dbPath.
+	Postgres *PostgresSource
 }
 
 // BackupTo writes a verified online backup of dbPath to out with the same
@@ -31,7 +33,7 @@ type ToOptions struct {
 func BackupTo(ctx context.Context, dbPath, out string, o ToOptions) (Created, error) {
 	start := time.Now()
 	co := CreateOptions{Kind: KindManual, DBPath: dbPath, Now: o.Now, Tags: o.Tags, Verify: o.Verify,
-		ToolVersion: o.ToolVersion, Progress: o.Progress}
+		ToolVersion: o.ToolVersion, Progress: o.Progress, Postgres: o.Postgres}
 	if o.Now.IsZero() {
 		return Created{}, errors.New("backing up: no time given")
 	}

@@ -28,9 +28,11 @@ type VerifyResult struct {
 	PageSize      int64                `json:"page_size,omitempty"`
 	PageCount     int64                `json:"page_count,omitempty"`
 	SQLiteVersion string               `json:"sqlite_version,omitempty"`
-	OK            bool                 `json:"ok"`
-	Messages      []string             `json:"messages,omitempty"`
-	Duration      human.Seconds        `json:"duration_seconds"`
+	// TOC counts a PostgreSQL dump's table-of-contents entries by type.
+	TOC      map[string]int `json:"toc,omitempty"`
+	OK       bool           `json:"ok"`
+	Messages []string       `json:"messages,omitempty"`
+	Duration human.Seconds  `json:"duration_seconds"`
 }
 
 // Verify hashes path and runs quick_check and a table count on it, opened
@@ -51,6 +53,11 @@ func VerifyFull(ctx context.Context, path string) (VerifyResult, error) {
 // are bound by reading the same file, which the page cache serves once,
 // so on two cores the pair costs about as much as the slower of the two.
 func verifyFile(ctx context.Context, path string, full bool) (res VerifyResult, err error) {
+	if IsDump(path) {
+		// A dump's full check is a restore test, which needs its server:
+		// VerifyPostgres.
+		return verifyDump(ctx, path)
+	}
 	start := time.Now()
 	res.Path, res.CheckName = path, CheckQuick
 	if full {
