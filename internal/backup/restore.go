@@ -44,7 +44,7 @@ type RestoreResult struct {
 	// KeptDatabase is the PostgreSQL database the replaced one is (or
 	// would be) kept as, on the same server, until it is dropped.
 	KeptDatabase string `json:"kept_database,omitempty"`
-	DryRun    bool   `json:"dry_run"`
+	DryRun       bool   `json:"dry_run"`
 	// Backup is the verification of the backup before anything changed.
 	Backup       VerifyResult `json:"backup"`
 	ManifestPath string       `json:"manifest_path,omitempty"`
