@@ -7,7 +7,11 @@
 // and wait until ready, start everything) and the configuration snapshot a
 // rollback restores, and it opens the state dir (lock + history).
 //
-// It may import install, runbook, history, backup, sqlitedb, service,
+// With PostgreSQL (database.url), a restore goes into a new database
+// switched in by rename, the replaced one kept under a dated name, and
+// recover puts a name a dead restore left missing back (recoverPostgres).
+//
+// It may import install, runbook, history, backup, sqlitedb, pgdb, service,
 // health, config (service definitions) and the leaf helpers (durable,
 // fault); it must not import weekly, cli or report (internal/archtest
 // checks this).

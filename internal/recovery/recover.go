@@ -63,7 +63,12 @@ func commandOf(a history.Abandoned) string {
 // back if the file is missing or damaged; then every managed service is
 // started.
 func (k *Kit) recoverOne(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
-	if a.Mutating {
+	switch {
+	case a.Mutating && k.postgres() != nil:
+		if err := k.recoverPostgres(ctx, env, a, r); err != nil {
+			return err
+		}
+	case a.Mutating:
 		if err := k.recoverDatabase(ctx, env, a, r); err != nil {
 			return err
 		}

@@ -126,12 +126,14 @@ func (k *Kit) restorePlan(command string, src restoreSource) runbook.Plan {
 func (k *Kit) verifySource(src restoreSource) func(context.Context, *runbook.Env) (runbook.Result, error) {
 	return func(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 		var r runbook.Result
-		res, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: src.db, DBPath: k.in.Database.Path,
-			PreRecoveryDir: k.in.Backups.PreRecoveryDir, Now: k.localNow(), DryRun: true})
+		res, err := backup.Restore(ctx, k.restoreOptions(src.db, true))
 		if err != nil {
 			return r, err
 		}
 		r.Action("verified %s: %s %s, sha256 %s", src.what, res.Backup.CheckName, okWord(res.Backup.OK), short(res.Backup.SHA256))
+		if res.KeptDatabase != "" {
+			r.Action("the restore will keep the database it replaces as %s", res.KeptDatabase)
+		}
 		for _, n := range res.Notes {
 			if !strings.HasPrefix(n, "dry run:") {
 				r.Finding(runbook.Info, src.db, "%s", n)
@@ -202,11 +204,7 @@ func (k *Kit) RestoreWithService(ctx context.Context, env *runbook.Env, path str
 		err = fault.Hit(fault.RestoreStopped)
 	}
 	if err == nil {
-		err = env.Do(ctx, "restore "+path+" over "+k.in.Database.Path, func(ctx context.Context) error {
-			_, err := backup.Restore(ctx, backup.RestoreOptions{BackupPath: path, DBPath: k.in.Database.Path,
-				PreRecoveryDir: k.in.Backups.PreRecoveryDir, Now: k.localNow()})
-			return err
-		})
+		err = k.restoreDatabase(ctx, env, path)
 	}
 	if err == nil {
 		err = fault.Hit(fault.RestoreReplaced)
@@ -227,4 +225,45 @@ func (k *Kit) RestoreWithService(ctx context.Context, env *runbook.Env, path str
 		env.Downtime(k.now().Sub(stoppedAt))
 	}
 	return stoppedAt, err
+}
+
+// restoreOptions are backup.Restore's options for putting path in place
+// of the installation's database: the SQLite file, or the PostgreSQL
+// database when the installation has one and path is a dump.
+func (k *Kit) restoreOptions(path string, dryRun bool) backup.RestoreOptions {
+	o := backup.RestoreOptions{BackupPath: path, DBPath: k.in.Database.Path,
+		PreRecoveryDir: k.in.Backups.PreRecoveryDir, Now: k.localNow(), DryRun: dryRun}
+	if src := k.postgres(); src != nil && backup.IsDump(path) {
+		o.Postgres = src
+	}
+	return o
+}
+
+// postgres is the installation's PostgreSQL database, nil for SQLite.
+func (k *Kit) postgres() *backup.PostgresSource {
+	if k.in.Database.URL == "" {
+		return nil
+	}
+	return &backup.PostgresSource{URL: k.in.Database.URL, BinDir: k.in.Database.Postgres.BinDir}
+}
+
+// restoreDatabase restores path through the journal: over the SQLite
+// file, or into a new PostgreSQL database switched in by rename, the
+// replaced one kept under the name the step's actions then give.
+func (k *Kit) restoreDatabase(ctx context.Context, env *runbook.Env, path string) error {
+	o := k.restoreOptions(path, false)
+	what := "restore " + path + " over " + k.in.Database.Path
+	if o.Postgres != nil {
+		what = "restore " + path + " into a new database and switch it in as " + o.Postgres.Name()
+	}
+	var res backup.RestoreResult
+	err := env.Do(ctx, what, func(ctx context.Context) error {
+		var err error
+		res, err = backup.Restore(ctx, o)
+		return err
+	})
+	if res.KeptDatabase != "" {
+		env.Record("the replaced database is kept as %s (drop it once the restore is confirmed)", res.KeptDatabase)
+	}
+	return err
 }
