@@ -74,13 +74,24 @@ database, read-only, with a large cache and mmap. Corruption exits 2 and
 prints SQLite's messages. What is not a usable database exits 64: a
 missing file, a directory, a FIFO, a symlink loop, a URL, a file that is
 not an SQLite database, one that cannot be read, and an empty database (no
-tables, such as a 0-byte file), which db backup refuses too.`,
+tables, such as a 0-byte file), which db backup refuses too.
+
+With PostgreSQL (database.url, DATABASE_URL in the application's .env, or
+--db postgres://...) it runs pg_amcheck: every B-tree index and every
+table's heap (--full: also that every row has its index entries), with
+only the locks a read takes. Corruption exits 2; relations that could not
+be checked exit 1; a server that does not answer, missing programs, or no
+amcheck extension (CREATE EXTENSION amcheck, or
+database.postgres.install_extensions: true) exit 64.`,
 		Example: `  fossamaint db check --db backend/fossawork_v2.db
   fossamaint db check --full --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if full && quick {
 				return usageErr("--quick and --full exclude each other")
+			}
+			if src := a.pgSource(dbPath); src != nil {
+				return a.pgCheck(cmd.Context(), src, full, asJSON)
 			}
 			db, path, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {
@@ -130,10 +141,20 @@ func (a *app) dbStatsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats",
 		Short: "Size, pages, freelist, journal mode, tables with row counts, largest tables and unused bytes",
+		Long: `SQLite: size, pages, freelist ratio, journal mode, every table's rows,
+unused bytes inside pages and the largest objects (dbstat).
+
+PostgreSQL: the database's size, each table's live and dead tuples, size,
+bloat (pgstattuple when installed, else an estimate) and last (auto)vacuum,
+each index's size, bloat, validity and scans, and the transaction-ID age
+with the distance to wraparound protection.`,
 		Example: `  fossamaint db stats --db backend/fossawork_v2.db
   fossamaint db stats --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if src := a.pgSource(dbPath); src != nil {
+				return a.pgStats(cmd.Context(), src, asJSON)
+			}
 			db, _, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {
 				return err
@@ -207,7 +228,18 @@ would do nothing for the application.
 It stops the service, so outside the maintenance window it refuses (exit 3,
 saying when the window opens) unless --force-window is given; then it warns
 and proceeds. A dry run stops nothing and runs at any time. The history
-records it as the single command "db optimize", not as a run.`,
+records it as the single command "db optimize", not as a run.
+
+With PostgreSQL it reads the statistics and plans only what they warrant:
+VACUUM (ANALYZE) above database.postgres.dead_tuple_percent dead tuples,
+ANALYZE of tables never analysed, REINDEX INDEX CONCURRENTLY above
+index_bloat_percent, all while the application runs, at any time. VACUUM
+FULL only when database.postgres.vacuum_full is downtime (--vacuum always
+allows it, --vacuum never forbids it) for tables above
+vacuum_full_bloat_percent: a dump is taken first as the rollback point,
+the database's service is stopped, tables that would not finish before
+the window closes are left for the next one, and the service is started
+again. Only that step needs the window (or --force-window).`,
 		Example: `  fossamaint db optimize --dry-run
   fossamaint db optimize --vacuum always
   fossamaint db optimize --force-window     # outside the window, on purpose`,
@@ -216,6 +248,9 @@ records it as the single command "db optimize", not as a run.`,
 			in, err := a.installation()
 			if err != nil {
 				return err
+			}
+			if src := a.pgSource(""); src != nil {
+				return a.pgOptimize(cmd, in, src, vacuum, f)
 			}
 			if vacuum != "" {
 				cfg := in.Config
@@ -283,7 +318,13 @@ a temp name beside --out, fsynced, renamed and its directory fsynced, mode
 0600; then checked (quick_check, or integrity_check with --verify full),
 hashed, and described in <out>.manifest.json. What db check calls not a
 usable database (an empty one included) exits 64 before anything is
-written.`,
+written.
+
+With PostgreSQL it writes a pg_dump custom-format dump taken from one
+snapshot (the manifest's per-table row counts are counted in it), with
+the same guarantees; --verify quick reads its table of contents back,
+full restores it into a scratch database, compares the counts and runs
+pg_amcheck on the copy.`,
 		Example: `  fossamaint db backup --db backend/fossawork_v2.db --out /srv/backups/fw.db
   fossamaint db backup --out /tmp/fw.db --verify full --json`,
 		Args: cobra.NoArgs,
@@ -296,6 +337,9 @@ written.`,
 			}
 			if err := checkOut(out); err != nil {
 				return err
+			}
+			if src := a.pgSource(dbPath); src != nil {
+				return a.pgBackupTo(cmd.Context(), src, out, verify, asJSON)
 			}
 			// The checks of db check first: an empty database would
 			// only fail verification after a copy was written.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -26,13 +27,17 @@ dashboard's counts by status, the newest work orders), each --runs times,
 reading every row, on a read-only connection. Parameters come from the
 database itself (its busiest user, a real work order). A query this
 database cannot run (another release's schema) is skipped with the reason.
-Run it before and after ` + "`db optimize`" + ` to see what ANALYZE and VACUUM did.`,
+Run it before and after ` + "`db optimize`" + ` to see what ANALYZE and VACUUM did.
+SQLite only for now: on a PostgreSQL database it exits 64.`,
 		Example: `  fossamaint db bench
   fossamaint db bench --db backend/fossawork_v2.db --runs 50 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runs < 1 || runs > 10000 {
 				return usageErr("--runs %d: use 1 to 10000", runs)
+			}
+			if src := a.pgSource(dbPath); src != nil {
+				return usageErr("db bench times the application's reads on SQLite only for now, and %s is PostgreSQL: pg_stat_statements gives its query times", pgdb.Redact(src.URL))
 			}
 			db, _, err := a.openDB(cmd.Context(), dbPath)
 			if err != nil {

@@ -29,7 +29,10 @@ probes the endpoints. The rollback is journalled like a weekly run: if it is
 killed, ` + "`fossamaint recover`" + ` finishes it.
 A run already rolled back is left alone, so running this twice cannot throw
 away writes made since. A run that changed no database file has no rollback
-point: the command refuses and says how to restore a backup instead.`,
+point: the command refuses and says how to restore a backup instead.
+With PostgreSQL the rollback point is the run's dump: it is restored into
+a new database, switched in by rename, and the replaced database is kept
+under <db>_replaced_<stamp> (the output names it).`,
 		Example: `  fossamaint rollback                 # the latest weekly run (report --list marks it)
   fossamaint rollback --run 20261128-020001-ab12cd --dry-run`,
 		Args: cobra.NoArgs,
