@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,12 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
 
+	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
 	"github.com/fossawork/fossamaint/internal/testkit"
@@ -48,8 +51,16 @@ func TestScripts(t *testing.T) {
 			"mkvenv":      mkvenv,
 			"mkwheel":     mkwheel,
 			"httpsave":    httpSave, // demo_serve_test.go
+			"pgcluster":   pgCluster,
+			"pgcorrupt":   pgCorrupt,
+			"pgsql":       pgSQL,
 		},
-		Condition: scriptCondition,
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return postgresInstalled()
+			}
+			return scriptCondition(cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FOSSAMAINT_CONFIG", "")
 			env.Setenv("TZ", "UTC")
@@ -214,4 +225,122 @@ func setMtime(ts *testscript.TestScript, neg bool, args []string) {
 	t, err := time.Parse(time.RFC3339, args[1])
 	ts.Check(err)
 	ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
+}
+
+// postgresInstalled is the [postgres] condition: the server programs are
+// installed. In CI they must be (.ci/run installs them): an error then.
+func postgresInstalled() (bool, error) {
+	if _, err := pgdb.ServerBin(); err != nil {
+		if os.Getenv("CI") != "" {
+			return false, fmt.Errorf("CI is set but PostgreSQL is missing (apt-get install -y postgresql): %w", err)
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// scriptClusters are the servers pgcluster started, by script.
+var scriptClusters sync.Map // *testscript.TestScript -> *pgdb.Cluster
+
+// pgCluster starts a private PostgreSQL server for the script (socket
+// only, fsync off, as the postgres user when root), makes database
+// fossawork with a small FossaWork-shaped schema (work_orders with ROWS
+// rows and an index on status, dispensers, users), sets $PGURL to it and
+// stops the server when the script ends: pgcluster [ROWS]. Guard the
+// script with [!postgres] skip.
+func pgCluster(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: pgcluster [ROWS]")
+	}
+	rows := 300
+	if len(args) == 1 {
+		var err error
+		rows, err = strconv.Atoi(args[0])
+		ts.Check(err)
+	}
+	// Not under $WORK: its 0700 parent would keep the server's user out.
+	dir, err := os.MkdirTemp("", "fossamaint-pgscript-")
+	ts.Check(err)
+	ts.Check(os.Chmod(dir, 0o711))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := pgdb.StartCluster(ctx, pgdb.ClusterOptions{Dir: filepath.Join(dir, "cluster"),
+		Settings: []string{"fsync = off", "synchronous_commit = off", "full_page_writes = off"}})
+	if err != nil {
+		os.RemoveAll(dir)
+		ts.Fatalf("starting PostgreSQL: %v", err)
+	}
+	ts.Defer(func() {
+		scriptClusters.Delete(ts)
+		_ = c.Close()
+		_ = os.RemoveAll(dir)
+	})
+	scriptClusters.Store(ts, c)
+	ts.Check(c.CreateDatabase(ctx, "fossawork"))
+	db, err := pgdb.Open(ctx, c.URL("fossawork"))
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Conn().Exec(ctx, fmt.Sprintf(`
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE work_orders (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id),
+  status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX ix_work_orders_status ON work_orders (status);
+CREATE TABLE dispensers (id serial PRIMARY KEY, work_order_id int NOT NULL REFERENCES work_orders(id), label text);
+INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 10) g;
+INSERT INTO work_orders (user_id, status) SELECT 1 + g %% 10, (ARRAY['open','done','cancelled'])[1 + g %% 3] FROM generate_series(1, %d) g;
+INSERT INTO dispensers (work_order_id, label) SELECT id, 'D' || id FROM work_orders;
+ANALYZE;`, rows))
+	ts.Check(err)
+	ts.Setenv("PGURL", c.URL("fossawork"))
+}
+
+// scriptCluster is the server pgcluster started for ts.
+func scriptCluster(ts *testscript.TestScript) *pgdb.Cluster {
+	c, ok := scriptClusters.Load(ts)
+	if !ok {
+		ts.Fatalf("no PostgreSQL server: run pgcluster first")
+	}
+	return c.(*pgdb.Cluster)
+}
+
+// pgCorrupt damages an index of database fossawork as a disk would:
+// with the server stopped, its first leaf page's entries are overwritten
+// with a pattern, then the server is started again: pgcorrupt INDEX
+func pgCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: pgcorrupt INDEX")
+	}
+	c := scriptCluster(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	path, err := c.RelationFile(ctx, "fossawork", args[0])
+	ts.Check(err)
+	ts.Check(c.Stop(ctx))
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	ts.Check(err)
+	// Block 1 is the root leaf of a small B-tree (block 0 is its
+	// metapage); its tuples sit at the end of the page.
+	const page = 8192
+	_, err = f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", 256)), 2*page-1024-16)
+	ts.Check(err)
+	ts.Check(f.Close())
+	ts.Check(c.Start(ctx))
+}
+
+// pgSQL runs one query on $PGURL's database and compares its single
+// value with WANT: pgsql QUERY WANT
+func pgSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: pgsql QUERY WANT")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := pgdb.Open(ctx, ts.Getenv("PGURL"))
+	ts.Check(err)
+	defer db.Close()
+	var got any
+	ts.Check(db.Conn().QueryRow(ctx, args[0]).Scan(&got))
+	if (fmt.Sprint(got) == args[1]) == neg {
+		ts.Fatalf("%s: got %v, want %s%s", args[0], got, map[bool]string{true: "not ", false: ""}[neg], args[1])
+	}
 }
