@@ -156,7 +156,7 @@ func pgOnline(ctx context.Context, env *runbook.Env, db *pgdb.DB, plan pgdb.Plan
 	for _, act := range res.Actions {
 		env.Record("%s", act)
 	}
-	if res.BytesBefore > 0 {
+	if res.BytesBefore > res.BytesAfter {
 		r.Metric("db_bytes_reclaimed", float64(res.BytesBefore-res.BytesAfter), "B")
 	}
 	return r, err

@@ -327,17 +327,22 @@ func pgCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(c.Start(ctx))
 }
 
-// pgSQL runs one query on $PGURL's database and compares its single
-// value with WANT: pgsql QUERY WANT
+// pgSQL runs a statement on $PGURL's database; with WANT, a query whose
+// single value must be WANT: pgsql SQL [WANT]
 func pgSQL(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 2 {
-		ts.Fatalf("usage: pgsql QUERY WANT")
+	if len(args) < 1 || len(args) > 2 || (neg && len(args) == 1) {
+		ts.Fatalf("usage: pgsql SQL [WANT]")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db, err := pgdb.Open(ctx, ts.Getenv("PGURL"))
 	ts.Check(err)
 	defer db.Close()
+	if len(args) == 1 {
+		_, err := db.Conn().Exec(ctx, args[0])
+		ts.Check(err)
+		return
+	}
 	var got any
 	ts.Check(db.Conn().QueryRow(ctx, args[0]).Scan(&got))
 	if (fmt.Sprint(got) == args[1]) == neg {
