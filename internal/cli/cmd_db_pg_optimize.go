@@ -63,10 +63,13 @@ func (a *app) pgOptimize(cmd *cobra.Command, in *install.Installation, src *back
 			return err
 		}
 	}
-	deadline := a.now().Add(in.Window.Duration)
+	// The budget is the window's rest (its whole length when forced
+	// outside it), on the clock VacuumFull reads: the machine's.
+	budget := in.Window.Duration
 	if span, inside := in.Window.Current(a.now()); inside {
-		deadline = span.End
+		budget = span.End.Sub(a.now())
 	}
+	deadline := time.Now().Add(budget)
 	kit := a.recovery(in)
 	steps := []runbook.Step{
 		{Name: "plan", Kind: runbook.ReadOnly, Run: func(context.Context, *runbook.Env) (runbook.Result, error) {
