@@ -76,8 +76,8 @@ missing file, a directory, a FIFO, a symlink loop, a URL, a file that is
 not an SQLite database, one that cannot be read, and an empty database (no
 tables, such as a 0-byte file), which db backup refuses too.
 
-With PostgreSQL (database.url, DATABASE_URL in the application's .env, or
---db postgres://...) it runs pg_amcheck: every B-tree index and every
+With PostgreSQL (database.url, or DATABASE_URL in the application's .env;
+--db names an SQLite file only) it runs pg_amcheck: every B-tree index and every
 table's heap (--full: also that every row has its index entries), with
 only the locks a read takes. Corruption exits 2; relations that could not
 be checked exit 1; a server that does not answer, missing programs, or no

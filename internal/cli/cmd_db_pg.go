@@ -16,19 +16,13 @@ import (
 	"github.com/fossawork/fossamaint/internal/pgdb"
 )
 
-// pgSource is the PostgreSQL database a db command acts on: --db given
-// as a postgres:// URL, or, without --db, the installation's (database.url
-// or the application's DATABASE_URL). nil: SQLite, as before.
+// pgSource is the PostgreSQL database a db command acts on: without
+// --db, the installation's (database.url, or the application's
+// DATABASE_URL). nil: SQLite, as before; --db names an SQLite file only
+// (a URL there stays "not a database file", as db check has always said).
 func (a *app) pgSource(flag string) *backup.PostgresSource {
 	if flag != "" {
-		if !config.IsPostgresURL(flag) {
-			return nil
-		}
-		src := &backup.PostgresSource{URL: config.NormalizePostgresURL(flag)}
-		if in, err := a.installation(); err == nil {
-			src.BinDir = in.Database.Postgres.BinDir
-		}
-		return src
+		return nil
 	}
 	in, err := a.installation()
 	if err != nil || in.Database.URL == "" {
