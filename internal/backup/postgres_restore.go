@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/fossawork/fossamaint/internal/pgdb"
 )
@@ -82,4 +83,40 @@ func serverTools(ctx context.Context, src PostgresSource) (pgdb.Tools, bool, err
 	}
 	db2.Close()
 	return tools, false, nil
+}
+
+// ReplacedToDrop lists the databases a PostgreSQL restore kept aside
+// (<name>_replaced_<stamp>) that retention removes: those kept longer
+// than within (backups.keep_maintenance_within, the rollback window of a
+// maintenance backup) at now. within 0 keeps them all.
+func ReplacedToDrop(ctx context.Context, src PostgresSource, within time.Duration, now time.Time) ([]pgdb.Replaced, error) {
+	if within <= 0 {
+		return nil, nil
+	}
+	db, err := pgdb.Open(ctx, src.URL)
+	if err != nil {
+		return nil, fmt.Errorf("listing the databases restores kept: %w", err)
+	}
+	defer db.Close()
+	kept, err := pgdb.ReplacedDatabases(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out []pgdb.Replaced
+	for _, r := range kept {
+		if !r.At.IsZero() && now.Sub(r.At) > within {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// DropReplaced drops one database ReplacedToDrop listed.
+func DropReplaced(ctx context.Context, src PostgresSource, name string) error {
+	db, err := pgdb.Open(ctx, src.URL)
+	if err != nil {
+		return fmt.Errorf("dropping %s: %w", name, err)
+	}
+	defer db.Close()
+	return pgdb.DropReplaced(ctx, db, name)
 }

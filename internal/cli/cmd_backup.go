@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -354,7 +355,10 @@ func (a *app) backupPruneCmd() *cobra.Command {
 		Short: "Delete backups outside the retention policy (restic forget semantics per kind)",
 		Long: `Applies backups.keep_daily, keep_weekly, keep_monthly and
 keep_maintenance_within (each kind on its own) and deletes what the policy
-does not keep. Unknown files are never deleted.`,
+does not keep. Unknown files are never deleted. With PostgreSQL, dumps
+are pruned like database files, and the databases restores kept aside
+(<db>_replaced_<stamp>) are dropped once older than
+keep_maintenance_within.`,
 		Example: `  fossamaint backup prune --dry-run
   fossamaint backup prune --json`,
 		Args: cobra.NoArgs,
@@ -372,6 +376,7 @@ does not keep. Unknown files are never deleted.`,
 				return err
 			}
 			var plan backup.PrunePlan
+			var dropped []string
 			removed := []string{}
 			prune := runbook.Step{Name: "retention", Kind: runbook.Mutating, Critical: true,
 				Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
@@ -389,12 +394,14 @@ does not keep. Unknown files are never deleted.`,
 					return runbook.Result{}, nil
 				}}
 			run, err := a.recovery(in).Journaled(cmd.Context(), runbook.CommandPrune, dryRun, runbook.Plan{Phases: []runbook.Phase{
-				{Name: "prune", Title: "Delete backups outside the retention policy", Steps: []runbook.Step{prune}}}})
+				{Name: "prune", Title: "Delete backups outside the retention policy", Steps: a.pruneSteps(in, prune, &dropped)}}})
 			if err != nil {
 				return err
 			}
-			if st, _ := run.Step("prune", "retention"); st.Error != "" {
-				return withCode(ExitFail, fmt.Errorf("backup prune: %s", st.Error))
+			for _, name := range []string{"retention", "replaced_databases"} {
+				if st, _ := run.Step("prune", name); st.Error != "" {
+					return withCode(ExitFail, fmt.Errorf("backup prune: %s", st.Error))
+				}
 			}
 			if asJSON {
 				return a.encodeJSON(struct {
@@ -402,7 +409,8 @@ does not keep. Unknown files are never deleted.`,
 					Removed []string            `json:"removed"`
 					Kept    int                 `json:"kept"`
 					Reasons map[string][]string `json:"reasons"`
-				}{dryRun, removed, len(plan.Keep), plan.Reasons})
+					Dropped []string            `json:"dropped_databases,omitempty"`
+				}{dryRun, removed, len(plan.Keep), plan.Reasons, dropped})
 			}
 			verb := "removed"
 			if dryRun {
@@ -411,6 +419,7 @@ does not keep. Unknown files are never deleted.`,
 			for _, r := range removed {
 				fmt.Fprintf(a.stdout, "%s %s\n", verb, r)
 			}
+			printDropped(a.stdout, dropped, dryRun)
 			fmt.Fprintf(a.stdout, "%d kept, %d %s\n", len(plan.Keep), len(removed), verb)
 			return nil
 		},
@@ -433,4 +442,40 @@ func (a *app) retentionWithPins(ctx context.Context, in *install.Installation) (
 	defer store.Close()
 	pol.Pinned, err = store.PinnedRollbackPoints(ctx)
 	return pol, err
+}
+
+// pruneSteps are prune's steps: the retention of the backup files and,
+// with PostgreSQL, dropping the databases restores kept aside once older
+// than keep_maintenance_within (dropped lists them).
+func (a *app) pruneSteps(in *install.Installation, files runbook.Step, dropped *[]string) []runbook.Step {
+	src := a.pgSource("")
+	if src == nil {
+		return []runbook.Step{files}
+	}
+	within := in.Backups.Retention.KeepMaintenanceWithin
+	return []runbook.Step{files, {Name: "replaced_databases", Kind: runbook.Mutating, Critical: true,
+		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+			old, err := backup.ReplacedToDrop(ctx, *src, within, a.now())
+			if err != nil {
+				return runbook.Result{}, err
+			}
+			for _, r := range old {
+				what := fmt.Sprintf("drop database %s (kept by a restore on %s)", r.Name, r.At.Format(time.RFC3339))
+				if err := env.Do(ctx, what, func(ctx context.Context) error { return backup.DropReplaced(ctx, *src, r.Name) }); err != nil {
+					return runbook.Result{}, err
+				}
+				*dropped = append(*dropped, r.Name)
+			}
+			return runbook.Result{}, nil
+		}}}
+}
+
+func printDropped(w io.Writer, dropped []string, dryRun bool) {
+	verb := "dropped"
+	if dryRun {
+		verb = "would drop"
+	}
+	for _, d := range dropped {
+		fmt.Fprintf(w, "%s database %s\n", verb, d)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/pgdb"
@@ -34,16 +35,16 @@ func (k *Kit) recoverPostgres(ctx context.Context, env *runbook.Env, a history.A
 		return nil
 	}
 	defer db.Close()
-	names, err := databasesLike(ctx, db, name)
+	names, err := databasesLike(ctx, db, name, datedPrefix(name, "replaced"), datedPrefix(name, "restore"))
 	if err != nil {
 		return err
 	}
 	var replaced, copies []string
 	for _, n := range names {
 		switch {
-		case strings.HasPrefix(n, name+"_replaced_"):
+		case strings.HasPrefix(n, datedPrefix(name, "replaced")):
 			replaced = append(replaced, n)
-		case strings.HasPrefix(n, name+"_restore_"):
+		case strings.HasPrefix(n, datedPrefix(name, "restore")):
 			copies = append(copies, n)
 		}
 	}
@@ -75,10 +76,25 @@ func (k *Kit) recoverPostgres(ctx context.Context, env *runbook.Env, a history.A
 	})
 }
 
+// datedPrefix is how pgdb.Restore begins the names of its copies and
+// kept databases: <name>_<kind>_, name clipped so that the name with its
+// YYYYMMDD_HHMMSS fits PostgreSQL's 63 bytes.
+func datedPrefix(name, kind string) string {
+	suffix := "_" + kind + "_"
+	n := 63 - len(suffix) - len("20060102_150405")
+	if len(name) > n {
+		for n > 0 && !utf8.RuneStart(name[n]) {
+			n--
+		}
+		name = name[:n]
+	}
+	return name + suffix
+}
+
 // databasesLike lists the server's databases named name or beginning
-// with name + "_".
-func databasesLike(ctx context.Context, db *pgdb.DB, name string) ([]string, error) {
-	rows, err := db.Conn().Query(ctx, "SELECT datname FROM pg_database WHERE datname = $1 OR left(datname, length($1) + 1) = $1 || '_' ORDER BY datname", name)
+// with one of prefixes.
+func databasesLike(ctx context.Context, db *pgdb.DB, name string, prefixes ...string) ([]string, error) {
+	rows, err := db.Conn().Query(ctx, "SELECT datname FROM pg_database WHERE datname = $1 OR left(datname, char_length($2)) = $2 OR left(datname, char_length($3)) = $3 ORDER BY datname", name, prefixes[0], prefixes[1])
 	if err != nil {
 		return nil, fmt.Errorf("listing databases: %w", err)
 	}
