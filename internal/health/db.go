@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -60,4 +65,45 @@ func ProbeDB(ctx context.Context, path string) (DBProbe, error) {
 		return res, fmt.Errorf("querying database %s: %w", path, err)
 	}
 	return res, nil
+}
+
+// ProbePostgres is ProbeDB for a PostgreSQL database (database.url): it
+// connects, counts the tables of the public schema and refuses a
+// database without one, as ProbeDB refuses an empty SQLite file. Path is
+// the URL without its password; Exists is false when the server answers
+// but the database is not there. Errors never show the password.
+func ProbePostgres(ctx context.Context, rawURL string) (DBProbe, error) {
+	name := config.PostgresURLRedacted(rawURL)
+	res := DBProbe{Path: name, Exists: true}
+	ctx, cancel := context.WithTimeout(ctx, dbProbeTimeout)
+	defer cancel()
+	start := time.Now()
+	conn, err := pgx.Connect(ctx, rawURL)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "3D000" { // invalid_catalog_name
+			res.Exists = false
+			return res, fmt.Errorf("database %s does not exist", name)
+		}
+		return res, fmt.Errorf("cannot connect to database %s: %s", name, redactAll(err.Error(), rawURL))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`).Scan(&res.Objects)
+	res.Latency = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("querying database %s: %s", name, redactAll(err.Error(), rawURL))
+	}
+	if res.Objects == 0 {
+		return res, fmt.Errorf("database %s has no tables", name)
+	}
+	return res, nil
+}
+
+// redactAll removes rawURL's password from msg.
+func redactAll(msg, rawURL string) string {
+	for _, s := range config.PostgresURLSecrets(rawURL) {
+		msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+	}
+	return msg
 }

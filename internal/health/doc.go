@@ -8,7 +8,8 @@
 // It returns plain results, graded with internal/finding's severities, and
 // never prints. It may import internal/config, internal/finding,
 // internal/sqlitedb (the database probe opens through it, as every SQLite
-// access does), internal/security's exported API and the leaf helpers; it
+// access does), internal/security's exported API and the leaf helpers
+// (ProbePostgres connects with pgx itself: pgdb is not among them); it
 // must not import internal/runbook, internal/weekly, internal/cli or the
 // service package (service states arrive as plain values from the caller).
 // internal/archtest checks these rules.
