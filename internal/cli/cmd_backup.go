@@ -83,7 +83,6 @@ full restores each new dump into a scratch database before it counts.`,
 				return usageErr("--kind: %v", err)
 			}
 			o := in.CreateOptions(k, a.now())
-			o.Postgres = a.pgSource("")
 			created, err := backup.Create(cmd.Context(), o)
 			if err != nil {
 				return pgUnusable(unusable(err))

@@ -25,11 +25,11 @@ func (a *app) pgSource(flag string) *backup.PostgresSource {
 		return nil
 	}
 	in, err := a.installation()
-	if err != nil || in.Database.URL == "" {
+	if err != nil {
 		// The SQLite path gives the error its words.
 		return nil
 	}
-	return &backup.PostgresSource{URL: in.Database.URL, BinDir: in.Database.Postgres.BinDir}
+	return in.Database.PostgresSource()
 }
 
 // pgOptions are database.postgres of the installation, when there is one

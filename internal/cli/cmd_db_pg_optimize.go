@@ -174,7 +174,6 @@ func (a *app) pgVacuumFull(ctx context.Context, env *runbook.Env, in *install.In
 	}
 	var r runbook.Result
 	o := in.CreateOptions(backup.KindMaintenance, a.now())
-	o.Postgres = src
 	var created backup.Created
 	err := env.Do(ctx, "dump "+src.Name()+" into "+in.Backups.Layout.MaintenanceDir+" as the rollback point", func(ctx context.Context) error {
 		var err error

@@ -29,7 +29,10 @@ type ComprehensiveInput struct {
 	// probes, so a run that already probed its endpoints does not again.
 	Endpoints []Result
 	// DBPath is opened read-only; empty skips the database item.
-	DBPath   string
+	DBPath string
+	// DBURL, when set, is the PostgreSQL database probed instead of
+	// DBPath (the disk item then has no database file to look at).
+	DBURL    string
 	Services []ServiceState
 	// Modes are the file-mode limits with paths already made absolute.
 	Modes []config.FileMode
@@ -80,14 +83,17 @@ func Comprehensive(ctx context.Context, in ComprehensiveInput) Report {
 	for _, res := range in.Endpoints {
 		r.Items = append(r.Items, endpointItem(res))
 	}
-	if in.DBPath != "" {
+	switch {
+	case in.DBURL != "":
+		r.Items = append(r.Items, dbItem(ProbePostgres(ctx, in.DBURL)))
+	case in.DBPath != "":
 		r.Items = append(r.Items, dbItem(ProbeDB(ctx, in.DBPath)))
 	}
 	for _, s := range in.Services {
 		r.Items = append(r.Items, serviceItem(s))
 	}
 	var extra []string
-	if in.DBPath != "" {
+	if in.DBPath != "" && in.DBURL == "" {
 		extra = append(extra, in.DBPath)
 	}
 	snap, err := System(ctx, extra...)

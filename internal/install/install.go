@@ -332,8 +332,17 @@ func (in *Installation) CreateOptions(kind backup.Kind, now time.Time, tags ...s
 	return backup.CreateOptions{
 		Kind: kind, DBPath: in.Database.Path, EnvFile: in.Backups.EnvFile, DataDir: in.Backups.DataDir,
 		ConfigFile: in.ConfigPath, Layout: in.Backups.Layout, Now: now.In(in.Zone), Tags: tags,
-		Verify: in.Database.Verify, ToolVersion: in.ToolVersion,
+		Verify: in.Database.Verify, ToolVersion: in.ToolVersion, Postgres: in.Database.PostgresSource(),
 	}
+}
+
+// PostgresSource is the PostgreSQL database backups are taken from and
+// restored into; nil for SQLite.
+func (d Database) PostgresSource() *backup.PostgresSource {
+	if d.URL == "" {
+		return nil
+	}
+	return &backup.PostgresSource{URL: d.URL, BinDir: d.Postgres.BinDir}
 }
 
 // Secrets are the installation's secret values, for the redaction layer:
@@ -362,6 +371,7 @@ func (in *Installation) ComprehensiveInput(endpoints []health.Result, states []h
 	return health.ComprehensiveInput{
 		Endpoints:  endpoints,
 		DBPath:     in.Database.Path,
+		DBURL:      in.Database.URL,
 		Services:   states,
 		Modes:      in.Security.FileModes,
 		Thresholds: in.Thresholds,

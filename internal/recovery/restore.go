@@ -241,10 +241,7 @@ func (k *Kit) restoreOptions(path string, dryRun bool) backup.RestoreOptions {
 
 // postgres is the installation's PostgreSQL database, nil for SQLite.
 func (k *Kit) postgres() *backup.PostgresSource {
-	if k.in.Database.URL == "" {
-		return nil
-	}
-	return &backup.PostgresSource{URL: k.in.Database.URL, BinDir: k.in.Database.Postgres.BinDir}
+	return k.in.Database.PostgresSource()
 }
 
 // restoreDatabase restores path through the journal: over the SQLite
