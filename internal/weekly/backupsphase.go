@@ -22,6 +22,9 @@ type backupsPhase struct {
 	// rollback point A are never outside the policy: rollback needs them.
 	pinned map[string]string
 	pointA *handoff[string]
+	// pg is the PostgreSQL part: dumps are verified by a restore test,
+	// and the databases restores kept are under retention (nil: SQLite).
+	pg *pgBackups
 }
 
 func (ph *backupsPhase) backupInventory(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
@@ -67,10 +70,19 @@ func (ph *backupsPhase) verifyNewest(ctx context.Context, _ *runbook.Env) (runbo
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
 	var r runbook.Result
+	if ph.pg != nil {
+		list = dumpsOf(list) // a SQLite file from before PostgreSQL is no backup of it
+	}
 	for _, kind := range []backup.Kind{backup.KindDaily, backup.KindWeekly} {
 		b, ok := newestOf(list, kind)
 		if !ok {
 			r.Finding(runbook.Warning, ph.b.Dir, "there is no %s backup to verify", kind)
+			continue
+		}
+		if ph.pg != nil {
+			if err := ph.pg.verify(ctx, &r, kind, b); err != nil {
+				return r, err
+			}
 			continue
 		}
 		res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: ph.fullVerify})
@@ -104,8 +116,19 @@ func newestOf(list []backup.Backup, kind backup.Kind) (backup.Backup, bool) {
 }
 
 // retention applies the policy (restic forget semantics per kind): it
-// reports what is outside it and deletes that only when backups.prune is on.
+// reports what is outside it and deletes that only when backups.prune is
+// on. On PostgreSQL the databases restores kept aside are under
+// keep_maintenance_within too.
 func (ph *backupsPhase) retention(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	r, err := ph.retainFiles(ctx, env)
+	if err != nil || ph.pg == nil {
+		return r, err
+	}
+	return r, ph.pg.retainReplaced(ctx, env, &r, ph.now(), ph.b.Retention.KeepMaintenanceWithin, ph.b.Prune)
+}
+
+// retainFiles is the policy on the backup files.
+func (ph *backupsPhase) retainFiles(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	list, err := backup.List(ctx, ph.b.Layout, ph.now())
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)

@@ -41,6 +41,64 @@ type databasePhase struct {
 	// served is the database as optimize left it, once restarted (nil:
 	// not recorded).
 	served *handoff[servedState]
+	// engine does each step's work on the installation's database engine.
+	engine dbEngine
+}
+
+// dbEngine is what the database phase needs from the database's engine:
+// one method per step's work (stats, the timed reads, the backup that is
+// rollback point A, the check, the corruption procedure with its restore,
+// the optimisation and its undo), so the steps in plan.go are the same for
+// every engine and none of them branches on it. sqliteEngine is the
+// SQLite file's (the methods of databasePhase), pgEngine PostgreSQL's
+// (pg*.go); engineFor picks by install.Database.Engine.
+type dbEngine interface {
+	stats(context.Context, *runbook.Env) (runbook.Result, error)
+	timeQueries(ctx context.Context, when string) (queryTimings, runbook.Result, error)
+	backup(context.Context, *runbook.Env) (runbook.Result, error)
+	check(context.Context, *runbook.Env) (runbook.Result, error)
+	corruption(context.Context, *runbook.Env) (runbook.Result, error)
+	optimize(context.Context, *runbook.Env) (runbook.Result, error)
+	undoOptimize(context.Context, *runbook.Env) error
+}
+
+// engineFor is the engine of ph's database.
+func engineFor(ph *databasePhase) dbEngine {
+	if ph.db.Engine() == install.EnginePostgres {
+		return newPGEngine(ph)
+	}
+	return sqliteEngine{ph}
+}
+
+// sqliteEngine is the SQLite file's database phase.
+type sqliteEngine struct{ ph *databasePhase }
+
+func (e sqliteEngine) stats(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.ph.dbStats(ctx, env)
+}
+
+func (e sqliteEngine) timeQueries(ctx context.Context, when string) (queryTimings, runbook.Result, error) {
+	return e.ph.timeQueries(ctx, when)
+}
+
+func (e sqliteEngine) backup(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.ph.dbBackup(ctx, env)
+}
+
+func (e sqliteEngine) check(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.ph.dbIntegrity(ctx, env)
+}
+
+func (e sqliteEngine) corruption(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.ph.dbCorruption(ctx, env)
+}
+
+func (e sqliteEngine) optimize(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.ph.dbOptimize(ctx, env)
+}
+
+func (e sqliteEngine) undoOptimize(ctx context.Context, env *runbook.Env) error {
+	return e.ph.undoDowntime(ctx, env)
 }
 
 // downtimeState is what the optimize step has done so far.

@@ -150,7 +150,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	endpoints := &endpointSource{checker: p.d.Checker, checks: in.Health.Checks}
 	backups := &backupMaker{in: in, now: p.d.Now}
 	applied, watch := &appliedSet{}, &healthWatch{}
-	return &wired{
+	w := &wired{
 		pre: &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
 			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc},
 		upd: &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt},
@@ -181,6 +181,10 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 			runner: p.d.Runner, cmds: p.d.Reboot, due: &p.rebootDue},
 		health: watch,
 	}
+	// The database's engine: the SQLite file's or PostgreSQL's.
+	w.db.engine = engineFor(w.db)
+	w.bk.pg = newPGBackups(in)
+	return w
 }
 
 // preflight is the seed's "Pre-Maintenance Verification": is there a
@@ -231,19 +235,20 @@ func (w *wired) updates() runbook.Phase {
 // point B. The seed's per-connection pragmas are not set: they would do
 // nothing for the application's connections.
 func (w *wired) database() runbook.Phase {
-	db := w.db
+	db, eng := w.db, w.db.engine // eng: the SQLite file's or PostgreSQL's (engineFor)
 	return runbook.Phase{Name: "database", Title: "Database maintenance and optimization", Steps: []runbook.Step{
-		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: db.dbStats},
+		{Name: "stats", Kind: runbook.ReadOnly, Budget: 5 * time.Minute, Critical: true, Run: eng.stats},
 		// -> queries (the application's reads before optimize)
 		{Name: "queries-before", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: db.queriesBefore},
-		// -> pointA
-		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbBackup},
-		// pointA -> integrity
-		{Name: "integrity", Kind: runbook.ReadOnly, Budget: 30 * time.Minute, Critical: true, Run: db.dbIntegrity},
+		// -> pointA (PostgreSQL: pg_dump while the service runs)
+		{Name: "backup", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: eng.backup},
+		// pointA -> integrity (PostgreSQL: pg_amcheck on the live database)
+		{Name: "integrity", Kind: runbook.ReadOnly, Budget: 30 * time.Minute, Critical: true, Run: eng.check},
 		// integrity, pointA (cleared when it is a copy of a damaged file)
-		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: db.dbCorruption},
+		{Name: "corruption", Kind: runbook.Mutating, Budget: 20 * time.Minute, Critical: true, Run: eng.corruption},
 		// integrity, pointA; its Undo puts rollback point B back
-		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: db.dbOptimize, Undo: db.undoDowntime},
+		// (PostgreSQL: starts the service a VACUUM FULL stopped)
+		{Name: "optimize", Kind: runbook.Downtime, Budget: 30 * time.Minute, Run: eng.optimize, Undo: eng.undoOptimize},
 		// queries: the same reads after optimize, compared
 		{Name: "queries-after", Kind: runbook.ReadOnly, Budget: 2 * time.Minute, Run: db.queriesAfter},
 	}}

@@ -26,7 +26,7 @@ type queryTimings map[string]sqlitedb.QueryTiming
 // queriesBefore times the application's most frequent reads before the
 // database is optimised: the baseline of queriesAfter.
 func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	timings, r, err := ph.timeQueries(ctx, "before")
+	timings, r, err := ph.engine.timeQueries(ctx, "before")
 	if err == nil {
 		ph.queries.put(timings)
 	}
@@ -38,7 +38,7 @@ func (ph *databasePhase) queriesBefore(ctx context.Context, _ *runbook.Env) (run
 // names the reads that got slower by the rule endpoint latencies use
 // (health.Regression).
 func (ph *databasePhase) queriesAfter(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
-	after, r, err := ph.timeQueries(ctx, "after")
+	after, r, err := ph.engine.timeQueries(ctx, "after")
 	if err != nil {
 		return r, err
 	}
