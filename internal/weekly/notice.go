@@ -10,6 +10,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/notify"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
@@ -167,6 +168,12 @@ func medianWorst(ds []float64) (median, worst float64) {
 // database.vacuum, then the fragmentation against its thresholds.
 func (p *Procedure) expectVacuum(ctx context.Context) Vacuum {
 	d := p.in.Database
+	if d.Engine() == install.EnginePostgres {
+		if d.Postgres.VacuumFull != "downtime" {
+			return Vacuum{Reason: "PostgreSQL: VACUUM and REINDEX CONCURRENTLY run online; VACUUM FULL never runs (database.postgres.vacuum_full is never)"}
+		}
+		return Vacuum{Reason: "unknown: PostgreSQL decides per table during the run (VACUUM FULL, with downtime, above database.postgres.vacuum_full_bloat_percent)"}
+	}
 	switch d.Vacuum {
 	case "always":
 		return Vacuum{Expected: true, Reason: "database.vacuum is always"}

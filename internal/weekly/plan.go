@@ -152,7 +152,7 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	applied, watch := &appliedSet{}, &healthWatch{}
 	w := &wired{
 		pre: &preflightPhase{clock: clk, services: in.Services, layout: in.Backups.Layout, backups: backups,
-			dbPath: in.Database.Path, thresholds: in.Thresholds, logs: logSrc},
+			dbPath: in.Database.Path, postgres: in.Database.Engine() == install.EnginePostgres, thresholds: in.Thresholds, logs: logSrc},
 		upd: &updatesPhase{upd: in.Updates, runner: p.d.Runner, apt: apt},
 		db: &databasePhase{clock: clk, db: in.Database, layout: in.Backups.Layout, preRecoveryDir: in.Backups.PreRecoveryDir,
 			configPath: in.ConfigPath, toolVersion: in.ToolVersion, services: in.Services, backups: backups, rec: p.rec,

@@ -21,10 +21,13 @@ import (
 // preflightPhase is the seed's "Pre-Maintenance Verification".
 type preflightPhase struct {
 	clock
-	services   install.Services
-	layout     backup.Layout
-	backups    *backupMaker
-	dbPath     string
+	services install.Services
+	layout   backup.Layout
+	backups  *backupMaker
+	dbPath   string
+	// postgres: only a dump is a backup of the database (not a SQLite
+	// file from before it moved to PostgreSQL).
+	postgres   bool
 	thresholds config.Thresholds
 	logs       *logSource
 }
@@ -58,6 +61,9 @@ func (ph *preflightPhase) dailyBackup(ctx context.Context, env *runbook.Env) (ru
 	list, err := backup.List(ctx, ph.layout, now)
 	if err != nil {
 		return r, fmt.Errorf("listing backups: %w", err)
+	}
+	if ph.postgres {
+		list = dumpsOf(list)
 	}
 	if b, ok := backup.DailyFor(list, now); ok {
 		r.Metric("daily_backup_age_seconds", b.Age.D().Seconds(), "s")
