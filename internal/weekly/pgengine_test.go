@@ -1,0 +1,86 @@
+package weekly
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fossawork/fossamaint/internal/pgdb"
+	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/sqlitedb"
+)
+
+func TestXIDFindings(t *testing.T) {
+	tests := []struct {
+		name     string
+		age      int64
+		freeze   int64
+		want     runbook.Severity
+		none     bool
+		contains string
+	}{
+		{name: "young", age: 50_000_000, freeze: 200_000_000, none: true},
+		{name: "twice the freeze age: autovacuum behind", age: 450_000_000, freeze: 200_000_000, want: runbook.Warning, contains: "not keeping up"},
+		{name: "a tenth left: wraparound", age: xidWraparound - 3_000_000 - 200_000_000, freeze: 200_000_000, want: runbook.Critical, contains: "wraparound"},
+		{name: "100 million left", age: xidWraparound - 3_000_000 - 100_000_000, freeze: 2_000_000_000, want: runbook.Critical, contains: "wraparound"},
+		{name: "freeze age unknown", age: 450_000_000, none: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := pgdb.Stats{Database: "fossawork", XIDAge: tt.age, XIDLeft: xidWraparound - 3_000_000 - tt.age, FreezeMaxAge: tt.freeze}
+			var r runbook.Result
+			xidFindings(&r, st)
+			if tt.none {
+				if len(r.Findings) != 0 {
+					t.Fatalf("findings %v", r.Findings)
+				}
+				return
+			}
+			if len(r.Findings) != 1 || r.Findings[0].Severity != tt.want || !strings.Contains(r.Findings[0].Message, tt.contains) {
+				t.Fatalf("findings %+v, want one %s about %q", r.Findings, tt.want, tt.contains)
+			}
+			checkNoGoValues(t, tt.name, r)
+		})
+	}
+}
+
+func TestInvalidIndexFindings(t *testing.T) {
+	var r runbook.Result
+	invalidIndexFindings(&r, pgdb.Stats{Indexes: []pgdb.IndexStats{
+		{Name: "public.ix_ok", Table: "public.work_orders", Valid: true},
+		{Name: "public.ix_half", Table: "public.work_orders"},
+	}})
+	if len(r.Findings) != 1 || r.Findings[0].Severity != runbook.Warning || r.Findings[0].Evidence != "public.ix_half on public.work_orders" {
+		t.Fatalf("findings %+v", r.Findings)
+	}
+}
+
+// TestSQLiteOnlyQueries: the application's reads that use SQLite's SQL
+// are skipped on PostgreSQL with a reason; the portable ones run.
+func TestSQLiteOnlyQueries(t *testing.T) {
+	portable := map[string]bool{}
+	for _, q := range sqlitedb.AppQueries {
+		portable[q.Name] = sqliteOnly(q) == ""
+	}
+	for name, want := range map[string]bool{"work_orders_by_status": true, "newest_work_orders": true,
+		"user_lookup": false, "dispensers_of_work_order": false, "work_orders_by_date": false} {
+		if portable[name] != want {
+			t.Errorf("%s portable %v, want %v", name, portable[name], want)
+		}
+	}
+}
+
+func TestCountOf(t *testing.T) {
+	for _, tt := range []struct {
+		counts map[string]int64
+		n      int64
+		ok     bool
+	}{
+		{map[string]int64{"work_orders": 3}, 3, true},
+		{map[string]int64{"public.work_orders": 4}, 4, true},
+		{map[string]int64{"dispensers": 4}, 0, false},
+	} {
+		if n, ok := countOf(tt.counts, "work_orders"); n != tt.n || ok != tt.ok {
+			t.Errorf("%v: %d %v", tt.counts, n, ok)
+		}
+	}
+}
