@@ -40,6 +40,12 @@ func (e *pgEngine) optimize(ctx context.Context, env *runbook.Env) (runbook.Resu
 	if ph.verdict.get().corrupt != nil {
 		return runbook.Skipped("the integrity check failed: no optimisation of a damaged database"), nil
 	}
+	// The step's budget (the engine does not enforce it) and the window
+	// bound the VACUUM FULL: whichever ends first.
+	until := ph.now().Add(optimizeBudget)
+	if !env.Deadline.IsZero() && env.Deadline.Before(until) {
+		until = env.Deadline
+	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return runbook.Result{}, err
@@ -72,7 +78,7 @@ func (e *pgEngine) optimize(ctx context.Context, env *runbook.Env) (runbook.Resu
 		r.Finding(runbook.Info, "", "maintenance ran online (VACUUM, ANALYZE, REINDEX CONCURRENTLY), with no downtime")
 		return r, nil
 	}
-	return r, e.vacuumFull(ctx, env, db, plan, &r)
+	return r, e.vacuumFull(ctx, env, db, plan, until, &r)
 }
 
 // itemLines are items as evidence, one "name: reason" a line.
@@ -153,7 +159,7 @@ func onlineCounts(p pgdb.Plan) []string {
 // window, whichever ends first), start the service and wait until it is
 // ready. A service that does not come back gets rollback point A (the
 // dump) restored and is started again (rolled back).
-func (e *pgEngine) vacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB, plan pgdb.Plan, r *runbook.Result) error {
+func (e *pgEngine) vacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB, plan pgdb.Plan, until time.Time, r *runbook.Result) error {
 	ph := e.ph
 	unit, ok := ph.dbUnit()
 	switch {
@@ -182,7 +188,7 @@ func (e *pgEngine) vacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB
 	if err := ph.rec.StopUnit(ctx, env, unit); err != nil {
 		return e.afterFailedStop(ctx, env, err)
 	}
-	res, verr := e.runVacuumFull(ctx, env, db, plan)
+	res, verr := e.runVacuumFull(ctx, env, db, plan, until)
 	if verr != nil && ctx.Err() != nil {
 		return verr // the engine's Undo starts the service
 	}
@@ -200,20 +206,16 @@ func (e *pgEngine) vacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB
 	return nil
 }
 
-// runVacuumFull is VACUUM FULL with the service stopped, bounded by the
-// step's context and the window: the deadline handed to pgdb is the
-// earlier of the two.
-func (e *pgEngine) runVacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB, plan pgdb.Plan) (pgdb.OptimizeResult, error) {
+// runVacuumFull is VACUUM FULL with the service stopped until until (on
+// the run's clock): pgdb gets it as a deadline on the wall clock, through
+// a context that also ends a statement still running then.
+func (e *pgEngine) runVacuumFull(ctx context.Context, env *runbook.Env, db *pgdb.DB, plan pgdb.Plan, until time.Time) (pgdb.OptimizeResult, error) {
 	if err := fault.Hit(fault.AfterStop); err != nil {
 		return pgdb.OptimizeResult{}, err
 	}
-	vctx := ctx
-	if !env.Deadline.IsZero() {
-		var cancel context.CancelFunc
-		vctx, cancel = context.WithTimeout(ctx, env.Deadline.Sub(e.ph.now()))
-		defer cancel()
-	}
-	deadline, _ := vctx.Deadline() // zero: neither a budget nor a window
+	vctx, cancel := context.WithTimeout(ctx, until.Sub(e.ph.now()))
+	defer cancel()
+	deadline, _ := vctx.Deadline()
 	var res pgdb.OptimizeResult
 	what := "VACUUM (FULL, ANALYZE) of " + human.Count(len(plan.VacuumFull), "table", "tables") + " with the service stopped"
 	start := e.ph.now()

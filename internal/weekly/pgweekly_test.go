@@ -56,6 +56,17 @@ func newPGTree(t *testing.T) (*tree, string) {
 	return tr, url
 }
 
+// bloat adds 40,000 wide work orders (about 14 MB: VACUUM FULL leaves
+// tables under 8 MiB alone) and deletes nine in ten of them, so most of
+// the table is dead space and the live rows left among it keep a plain
+// VACUUM from truncating the table.
+func bloat(t *testing.T, url string) {
+	t.Helper()
+	pgExec(t, url, `INSERT INTO work_orders SELECT 'x' || i, 1, 'Site', 'open', NULL, timestamp '2026-10-01', repeat('b', 300)
+		FROM generate_series(1, 40000) i;
+		DELETE FROM work_orders WHERE id LIKE 'x%' AND substr(id, 2)::int % 10 <> 0;`)
+}
+
 func pgExec(t *testing.T, url, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -232,7 +243,7 @@ func TestPostgresVacuumFullWithDowntime(t *testing.T) {
 	tr, url := newPGTree(t)
 	mgr := withUnit(t, tr)
 	tr.cfg.Database.Postgres.VacuumFull = "downtime"
-	pgExec(t, url, `DELETE FROM work_orders WHERE (substr(id, 3)::int % 10) < 8`)
+	bloat(t, url)
 	before := pgInt(t, url, `SELECT pg_table_size('work_orders')`)
 	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
 	if err != nil {
@@ -268,12 +279,12 @@ func TestPostgresDryRunChangesNothing(t *testing.T) {
 	tr, url := newPGTree(t)
 	mgr := withUnit(t, tr)
 	tr.cfg.Database.Postgres.VacuumFull = "downtime"
-	pgExec(t, url, `DELETE FROM work_orders WHERE (substr(id, 3)::int % 10) < 8`)
+	bloat(t, url)
 	state := func() []int64 {
 		return []int64{
 			pgInt(t, url, `SELECT count(*) FROM work_orders`),
 			pgInt(t, url, `SELECT coalesce(sum(vacuum_count + analyze_count), 0) FROM pg_stat_user_tables`),
-			pgInt(t, url, `SELECT pg_relation_filenode('work_orders')`),
+			pgInt(t, url, `SELECT pg_relation_filenode('work_orders')::bigint`),
 			pgInt(t, url, `SELECT count(*) FROM pg_extension`),
 			pgInt(t, url, `SELECT count(*) FROM pg_database`),
 		}
