@@ -115,7 +115,7 @@ func (e *pgEngine) stats(ctx context.Context, env *runbook.Env) (runbook.Result,
 	}
 	r.Note = note
 	for _, n := range st.Notes {
-		r.Finding(runbook.Info, e.name(), "%s", n)
+		r.Finding(runbook.Info, st.Database, "%s", n)
 	}
 	return r, nil
 }

@@ -18,10 +18,8 @@ import (
 // (rowid) and it uses SQLite's ? placeholders.
 func sqliteOnly(q sqlitedb.AppQuery) string {
 	switch {
-	case q.Params != nil:
-		return "its parameters are chosen with SQLite-only SQL (rowid), so it is not timed on PostgreSQL"
-	case strings.Contains(q.SQL, "?"), strings.Contains(strings.ToLower(q.SQL), "rowid"):
-		return "its SQL is SQLite's (? placeholders, rowid), so it is not timed on PostgreSQL"
+	case q.Params != nil, strings.Contains(q.SQL, "?"), strings.Contains(strings.ToLower(q.SQL), "rowid"):
+		return "SQLite-only SQL (? placeholders, rowid)"
 	}
 	return ""
 }

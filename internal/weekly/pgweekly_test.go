@@ -315,4 +315,9 @@ func TestPostgresDryRunChangesNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(tr.root, "started")); err != nil {
 		t.Error("a dry run stopped the service")
 	}
+	// A dry run installs no extension: pg_amcheck cannot run, and the
+	// integrity step says how to allow it.
+	if f := findings(run, "database", "integrity"); len(f) != 1 || !strings.Contains(f[0], "warning: the amcheck extension is not installed") {
+		t.Errorf("integrity findings %v", f)
+	}
 }
