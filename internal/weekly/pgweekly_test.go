@@ -28,6 +28,13 @@ const pgRows = 4000
 // test makes are still there for the optimize step.
 func newPGTree(t *testing.T) (*tree, string) {
 	t.Helper()
+	tr, url, _ := newPGCluster(t)
+	return tr, url
+}
+
+// newPGCluster is newPGTree with its server.
+func newPGCluster(t *testing.T) (*tree, string, *pgdb.Cluster) {
+	t.Helper()
 	c := testkit.Postgres(t)
 	url := testkit.PostgresDB(t, c, "fossawork")
 	pgExec(t, url, `
@@ -53,7 +60,7 @@ func newPGTree(t *testing.T) (*tree, string) {
 	}
 	tr.cfg.Database.URL = url
 	tr.cfg.Database.Postgres.InstallExtensions = true
-	return tr, url
+	return tr, url, c
 }
 
 // bloat adds 40,000 wide work orders (about 14 MB: VACUUM FULL leaves
