@@ -28,6 +28,21 @@
 // through internal/human (Duration for spans, Age for ages, Bytes,
 // Percent, Count), never a Go value's own formatting.
 //
+// Database engines (database.go, pg*.go): the database phase's steps do
+// their work through dbEngine, one method a step (stats, the timed reads,
+// the backup that is rollback point A, the check, the corruption
+// procedure with its restore, the optimisation and its undo), so plan.go
+// lists the same steps for every engine. sqliteEngine is the SQLite
+// file's; pgEngine is PostgreSQL's (install.Database.Engine, from
+// database.url or the application's DATABASE_URL): pg_dump while the
+// service runs, pg_amcheck on the live database (AccessShareLock only, no
+// copy), VACUUM (ANALYZE) and REINDEX INDEX CONCURRENTLY online, VACUUM
+// FULL only with database.postgres.vacuum_full: downtime, after the dump,
+// inside the step's budget and the window. On PostgreSQL preflight's
+// daily backup and the backups phase count only dumps: the newest are
+// restore-tested (backup.VerifyPostgres), and the databases restores kept
+// under a dated name are under backups.keep_maintenance_within.
+//
 // Notifications (notify.go, notice.go): with Options.Notify (`weekly`
 // sets it), preflight gets a "notifications" step after the recovery
 // steps when notify.urls is set or a notice went out in the week before:
@@ -42,7 +57,7 @@
 //
 // It may import runbook, install, recovery, history, config (for value
 // types such as the thresholds, not to read fields), the domain packages
-// (backup, sqlitedb, logs and its analysis, perf, security, health,
+// (backup, sqlitedb, pgdb, logs and its analysis, perf, security, health,
 // updates, redact), notify (the transport of its messages) and the
 // helpers (durable, fault); never cli or report (internal/archtest checks
 // this).

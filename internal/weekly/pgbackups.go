@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/finding"
+	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/pgdb"
@@ -92,4 +94,40 @@ func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *run
 		}
 	}
 	return nil
+}
+
+// pgProbe is the comprehensive health check's database item on
+// PostgreSQL: a connection and a count of the application's relations,
+// timed, as the SQLite item opens the file and counts its schema.
+type pgProbe struct {
+	url, name string
+	now       func() time.Time
+}
+
+func newPGProbe(in *install.Installation, now func() time.Time) *pgProbe {
+	if in.Database.Engine() != install.EnginePostgres {
+		return nil
+	}
+	return &pgProbe{url: in.Database.URL, name: in.Database.Redacted(), now: now}
+}
+
+func (p *pgProbe) item(ctx context.Context) health.Item {
+	it := health.Item{Area: "database", Name: p.name}
+	start := p.now()
+	db, err := pgdb.Open(ctx, p.url)
+	var n int64
+	if err == nil {
+		err = db.Conn().QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+			WHERE s.nspname NOT IN ('pg_catalog', 'information_schema') AND s.nspname NOT LIKE 'pg_toast%'`).Scan(&n)
+		db.Close()
+	}
+	if err != nil {
+		it.Severity, it.Detail = finding.Critical, err.Error()
+		return it
+	}
+	took := p.now().Sub(start)
+	v := took.Seconds()
+	it.OK, it.Severity, it.Value, it.Unit = true, finding.OK, &v, "s"
+	it.Detail = fmt.Sprintf("PostgreSQL %s answers, %d relations, in %s", db.Version, n, human.Duration(took))
+	return it
 }

@@ -207,6 +207,18 @@ func TestPostgresWeeklyRun(t *testing.T) {
 	if verified != 2 || v.Metrics["weekly_verify_seconds"].Value <= 0 {
 		t.Errorf("backups/verify: %v %v", v.Findings, v.Metrics)
 	}
+	// The comprehensive check probes the PostgreSQL database, not the
+	// SQLite file: remove that, and it must not be missed.
+	if err := os.Remove(filepath.Join(tr.root, "backend/fossawork_v2.db")); err != nil {
+		t.Fatal(err)
+	}
+	post, err := tr.procedure(nil, saturday).Execute(context.Background(), Options{Only: []string{"postflight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findings(post, "postflight", "comprehensive-health"); len(f) != 0 {
+		t.Errorf("comprehensive-health on PostgreSQL: %v", f)
+	}
 	for _, step := range []string{"queries-before", "queries-after"} {
 		q, _ := run.Step("database", step)
 		if _, ok := q.Metrics["query_median_seconds:work_orders_by_status"]; !ok || !strings.Contains(q.Note, "not timed") {
