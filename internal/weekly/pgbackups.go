@@ -55,40 +55,31 @@ func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.K
 }
 
 // retainReplaced applies backups.keep_maintenance_within to the databases
-// restores kept under a dated name: older ones are listed, and dropped
-// only with backups.prune.
+// restores kept under a dated name (backup.ReplacedToDrop, as `backup
+// prune` does): older ones are listed, and dropped only with
+// backups.prune.
 func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *runbook.Result, now time.Time, within time.Duration, prune bool) error {
-	db, err := pgdb.Open(ctx, p.src.URL)
+	old, err := backup.ReplacedToDrop(ctx, p.src, within, now)
 	if err != nil {
 		return fmt.Errorf("listing the databases restores kept: %w", err)
 	}
-	defer db.Close()
-	reps, err := pgdb.ReplacedDatabases(ctx, db)
-	if err != nil {
-		return fmt.Errorf("listing the databases restores kept beside %s: %w", db.Name, err)
-	}
-	var old []pgdb.Replaced
-	var ev []string
-	for _, rep := range reps {
-		if now.Sub(rep.At) > within {
-			old = append(old, rep)
-			ev = append(ev, fmt.Sprintf("%s (%s, age %s)", rep.Name, human.Bytes(rep.Size), human.Age(now.Sub(rep.At))))
-		}
-	}
-	r.Metric("replaced_databases", float64(len(reps)), "count")
 	r.Metric("replaced_databases_outside_policy", float64(len(old)), "count")
 	if len(old) == 0 {
 		return nil
 	}
+	var ev []string
+	for _, rep := range old {
+		ev = append(ev, fmt.Sprintf("%s (%s, age %s)", rep.Name, human.Bytes(rep.Size), human.Age(now.Sub(rep.At))))
+	}
 	if !prune {
-		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%s kept by restores older than backups.keep_maintenance_within (%s)",
+		r.Finding(runbook.Warning, strings.Join(first(ev, 20), "\n"), "%s kept by restores for longer than backups.keep_maintenance_within (%s)",
 			human.Count(len(old), "database is", "databases are"), human.Duration(within))
-		r.Recommend("Set backups.prune: true to drop them in the next run, or DROP DATABASE each once you no longer need it.")
+		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to drop them, once you no longer need them.")
 		return nil
 	}
 	for _, rep := range old {
 		if err := env.Do(ctx, "drop the database "+rep.Name+" a restore kept", func(ctx context.Context) error {
-			return pgdb.DropReplaced(ctx, db, rep.Name)
+			return backup.DropReplaced(ctx, p.src, rep.Name)
 		}); err != nil {
 			return err
 		}
@@ -97,37 +88,25 @@ func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *run
 }
 
 // pgProbe is the comprehensive health check's database item on
-// PostgreSQL: a connection and a count of the application's relations,
-// timed, as the SQLite item opens the file and counts its schema.
-type pgProbe struct {
-	url, name string
-	now       func() time.Time
-}
+// PostgreSQL (health.ProbePostgres), in place of the SQLite file's.
+type pgProbe struct{ url string }
 
-func newPGProbe(in *install.Installation, now func() time.Time) *pgProbe {
+func newPGProbe(in *install.Installation) *pgProbe {
 	if in.Database.Engine() != install.EnginePostgres {
 		return nil
 	}
-	return &pgProbe{url: in.Database.URL, name: in.Database.Redacted(), now: now}
+	return &pgProbe{url: in.Database.URL}
 }
 
 func (p *pgProbe) item(ctx context.Context) health.Item {
-	it := health.Item{Area: "database", Name: p.name}
-	start := p.now()
-	db, err := pgdb.Open(ctx, p.url)
-	var n int64
-	if err == nil {
-		err = db.Conn().QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-			WHERE s.nspname NOT IN ('pg_catalog', 'information_schema') AND s.nspname NOT LIKE 'pg_toast%'`).Scan(&n)
-		db.Close()
-	}
+	res, err := health.ProbePostgres(ctx, p.url)
+	it := health.Item{Area: "database", Name: res.Path}
 	if err != nil {
 		it.Severity, it.Detail = finding.Critical, err.Error()
 		return it
 	}
-	took := p.now().Sub(start)
-	v := took.Seconds()
+	v := res.Latency.Seconds()
 	it.OK, it.Severity, it.Value, it.Unit = true, finding.OK, &v, "s"
-	it.Detail = fmt.Sprintf("PostgreSQL %s answers, %d relations, in %s", db.Version, n, human.Duration(took))
+	it.Detail = fmt.Sprintf("connected, %s, in %s", human.Count(res.Objects, "table", "tables"), human.Duration(res.Latency))
 	return it
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,28 @@ func TestPostgresCorruption(t *testing.T) {
 	}
 	if n := pgInt(t, url, `SELECT count(*) FROM work_orders`); n != pgRows {
 		t.Errorf("%d work orders after the restore", n)
+	}
+
+	// Sixty days on, the kept database is past keep_maintenance_within:
+	// listed, then dropped with backups.prune.
+	later := saturday.AddDate(0, 0, 60)
+	opts := Options{Only: []string{"backups"}, ForceWindow: true}
+	run, err = tr.procedure(mgr, later).Execute(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = run.Step("backups", "retention")
+	if st.Metrics["replaced_databases_outside_policy"].Value != 1 ||
+		!slices.ContainsFunc(st.Findings, func(f runbook.Finding) bool { return strings.Contains(f.Message, "1 database is kept by restores") }) {
+		t.Fatalf("retention: %v %v", st.Metrics, st.Findings)
+	}
+	tr.cfg.Backups.Prune = true
+	if run, err = tr.procedure(mgr, later).Execute(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if reps, err := pgdb.ReplacedDatabases(ctx, db); err != nil || len(reps) != 0 {
+		st, _ = run.Step("backups", "retention")
+		t.Errorf("kept databases after prune %v %v (%q)", reps, err, st.Actions)
 	}
 }
 
