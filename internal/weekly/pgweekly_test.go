@@ -197,6 +197,9 @@ func TestPostgresWeeklyRun(t *testing.T) {
 	if st.Status != runbook.StatusOK || st.Metrics["relations_checked"].Value == 0 {
 		t.Errorf("integrity: %s %v %v", st.Status, st.Metrics, st.Findings)
 	}
+	bk, _ := run.Step("database", "backup")
+	t.Logf("dump %v s (%v bytes, read back %v s); pg_amcheck %v s, %v relations", bk.Metrics["backup_seconds"].Value,
+		bk.Metrics["backup_bytes"].Value, bk.Metrics["verify_seconds"].Value, st.Metrics["amcheck_seconds"].Value, st.Metrics["relations_checked"].Value)
 	v, _ := run.Step("backups", "verify")
 	var verified int
 	for _, f := range v.Findings {
@@ -204,6 +207,7 @@ func TestPostgresWeeklyRun(t *testing.T) {
 			verified++
 		}
 	}
+	t.Logf("restore tests: daily %v s, weekly %v s", v.Metrics["daily_verify_seconds"].Value, v.Metrics["weekly_verify_seconds"].Value)
 	if verified != 2 || v.Metrics["weekly_verify_seconds"].Value <= 0 {
 		t.Errorf("backups/verify: %v %v", v.Findings, v.Metrics)
 	}
@@ -288,7 +292,9 @@ func TestPostgresVacuumFullWithDowntime(t *testing.T) {
 		!slices.ContainsFunc(st.Actions, func(a string) bool { return strings.Contains(a, "VACUUM (FULL") }) {
 		t.Errorf("actions %q", st.Actions)
 	}
-	if after := pgInt(t, url, `SELECT pg_table_size('work_orders')`); after >= before/2 {
+	after := pgInt(t, url, `SELECT pg_table_size('work_orders')`)
+	t.Logf("work_orders %d -> %d bytes; %q", before, after, st.Actions)
+	if after >= before/2 {
 		t.Errorf("work_orders %d bytes before VACUUM FULL, %d after", before, after)
 	}
 	if _, err := os.Stat(filepath.Join(tr.root, "started")); err != nil {
@@ -344,5 +350,51 @@ func TestPostgresDryRunChangesNothing(t *testing.T) {
 	// integrity step says how to allow it.
 	if f := findings(run, "database", "integrity"); len(f) != 1 || !strings.Contains(f[0], "warning: the amcheck extension is not installed") {
 		t.Errorf("integrity findings %v", f)
+	}
+}
+
+// TestPostgresVacuumFullRollsBack: the service does not come back after
+// the VACUUM FULL (its first start never becomes ready), so rollback
+// point A, this run's dump, is restored with the service stopped and the
+// service started again: the step is rolled back, the replaced database
+// kept, the rows the dump's.
+func TestPostgresVacuumFullRollsBack(t *testing.T) {
+	t.Parallel()
+	tr, url := newPGTree(t)
+	withUnit(t, tr)
+	once := filepath.Join(tr.root, "started-once")
+	flag := filepath.Join(tr.root, "started")
+	tr.cfg.Services.ReadyTimeout = config.Duration(2 * time.Second)
+	// The first start after the stop fails its readiness; the next works.
+	tr.cfg.Services.Units[0].Start = []string{"sh", "-c", "if [ -f " + once + " ]; then touch " + flag + "; else touch " + once + "; fi"}
+	mgr, err := service.New(tr.cfg.Services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.cfg.Database.Postgres.VacuumFull = "downtime"
+	bloat(t, url)
+	rows := pgInt(t, url, `SELECT count(*) FROM work_orders`)
+	run, err := tr.procedure(mgr, saturday).Execute(context.Background(), Options{Only: []string{"database"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := run.Step("database", "optimize")
+	if !st.Rolled || run.Status != runbook.RunRolledBack {
+		t.Fatalf("optimize: rolled %v, run %s; %s %v %q", st.Rolled, run.Status, st.Error, st.Findings, st.Actions)
+	}
+	if !slices.ContainsFunc(st.Findings, func(f runbook.Finding) bool { return strings.Contains(f.Message, "rollback point A") }) {
+		t.Errorf("findings %v", st.Findings)
+	}
+	if st.Metrics[runbook.MetricDowntimeSeconds].Value <= 0 {
+		t.Errorf("downtime not measured: %v", st.Metrics)
+	}
+	if _, err := os.Stat(flag); err != nil {
+		t.Error("the service was not started again")
+	}
+	if n := pgInt(t, url, `SELECT count(*) FROM work_orders`); n != rows {
+		t.Errorf("%d work orders after the rollback, want the dump's %d", n, rows)
+	}
+	if n := pgInt(t, url, `SELECT count(*) FROM pg_database WHERE datname LIKE 'fossawork_replaced_%'`); n != 1 {
+		t.Errorf("%d kept databases, want the one the rollback replaced", n)
 	}
 }
