@@ -78,22 +78,10 @@ type backupMaker struct {
 	now func() time.Time
 }
 
-// create takes one; on PostgreSQL it is a pg_dump (backup.CreateOptions.Postgres).
+// create takes one; on PostgreSQL it is a pg_dump (CreateOptions has the
+// installation's PostgresSource).
 func (b *backupMaker) create(ctx context.Context, kind backup.Kind, tags ...string) (backup.Created, error) {
-	o := b.in.CreateOptions(kind, b.now(), tags...)
-	if o.Postgres == nil {
-		o.Postgres = postgresSource(b.in)
-	}
-	return backup.Create(ctx, o)
-}
-
-// postgresSource is the installation's PostgreSQL database as package
-// backup takes it (nil: the database is the SQLite file).
-func postgresSource(in *install.Installation) *backup.PostgresSource {
-	if in.Database.Engine() != install.EnginePostgres {
-		return nil
-	}
-	return &backup.PostgresSource{URL: in.Database.URL, BinDir: in.Database.Postgres.BinDir}
+	return backup.Create(ctx, b.in.CreateOptions(kind, b.now(), tags...))
 }
 
 // The sources below are inputs several steps read: each reads (and

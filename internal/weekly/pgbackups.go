@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/backup"
-	"github.com/fossawork/fossamaint/internal/finding"
-	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/pgdb"
@@ -23,7 +21,7 @@ type pgBackups struct {
 }
 
 func newPGBackups(in *install.Installation) *pgBackups {
-	src := postgresSource(in)
+	src := in.Database.PostgresSource()
 	if src == nil {
 		return nil
 	}
@@ -85,28 +83,4 @@ func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *run
 		}
 	}
 	return nil
-}
-
-// pgProbe is the comprehensive health check's database item on
-// PostgreSQL (health.ProbePostgres), in place of the SQLite file's.
-type pgProbe struct{ url string }
-
-func newPGProbe(in *install.Installation) *pgProbe {
-	if in.Database.Engine() != install.EnginePostgres {
-		return nil
-	}
-	return &pgProbe{url: in.Database.URL}
-}
-
-func (p *pgProbe) item(ctx context.Context) health.Item {
-	res, err := health.ProbePostgres(ctx, p.url)
-	it := health.Item{Area: "database", Name: res.Path}
-	if err != nil {
-		it.Severity, it.Detail = finding.Critical, err.Error()
-		return it
-	}
-	v := res.Latency.Seconds()
-	it.OK, it.Severity, it.Value, it.Unit = true, finding.OK, &v, "s"
-	it.Detail = fmt.Sprintf("connected, %s, in %s", human.Count(res.Objects, "table", "tables"), human.Duration(res.Latency))
-	return it
 }

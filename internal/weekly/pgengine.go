@@ -31,7 +31,7 @@ type pgEngine struct {
 }
 
 func newPGEngine(ph *databasePhase) *pgEngine {
-	return &pgEngine{ph: ph, src: backup.PostgresSource{URL: ph.db.URL, BinDir: ph.db.Postgres.BinDir}, opt: ph.db.Postgres}
+	return &pgEngine{ph: ph, src: *ph.db.PostgresSource(), opt: ph.db.Postgres}
 }
 
 // name is the database as reports show it (no password).

@@ -184,7 +184,6 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 	// The database's engine: the SQLite file's or PostgreSQL's.
 	w.db.engine = engineFor(w.db)
 	w.bk.pg = newPGBackups(in)
-	w.post.pg = newPGProbe(in)
 	return w
 }
 

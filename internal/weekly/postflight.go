@@ -23,11 +23,8 @@ type postflightPhase struct {
 	checks             []health.Check
 	endpoints          *endpointSource
 	comprehensiveInput func([]health.Result, []health.ServiceState) health.ComprehensiveInput
-	// pg probes the PostgreSQL database in the comprehensive check
-	// instead of the SQLite file (nil: SQLite).
-	pg         *pgProbe
-	thresholds config.Thresholds
-	owner      ownership
+	thresholds         config.Thresholds
+	owner              ownership
 }
 
 func (ph *postflightPhase) ensureServices(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
@@ -91,14 +88,7 @@ func statusText(res health.Result) string {
 
 func (ph *postflightPhase) comprehensive(ctx context.Context, _ *runbook.Env) (runbook.Result, error) {
 	states := health.ServiceStates(ctx, ph.services.Manager, ph.services.UnitNames())
-	in := ph.comprehensiveInput(ph.endpoints.results(ctx), states)
-	if ph.pg != nil {
-		in.DBPath = "" // no SQLite file: the PostgreSQL database instead
-	}
-	rep := health.Comprehensive(ctx, in)
-	if ph.pg != nil {
-		rep.Items = append(rep.Items, ph.pg.item(ctx))
-	}
+	rep := health.Comprehensive(ctx, ph.comprehensiveInput(ph.endpoints.results(ctx), states))
 	var r runbook.Result
 	ok, items := 0, 0
 	for _, it := range rep.Items {
