@@ -257,7 +257,28 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 	if err := in.resolveDatabaseURL(); err != nil {
 		return nil, err
 	}
+	in.dropAbsentSQLiteMode()
 	return in, nil
+}
+
+// dropAbsentSQLiteMode leaves out the file-mode rule of the SQLite file
+// on a PostgreSQL installation that has no such file (the default rules
+// name it): "missing" would be a warning about nothing. A SQLite file
+// still there keeps its rule: it holds the data it held.
+func (in *Installation) dropAbsentSQLiteMode() {
+	if in.Database.URL == "" {
+		return
+	}
+	if _, err := os.Lstat(in.Database.Path); err == nil {
+		return
+	}
+	s := &in.Security
+	for i := len(s.FileModes) - 1; i >= 0; i-- {
+		if s.FileModes[i].Path == in.Database.Path {
+			s.FileModes = slices.Delete(s.FileModes, i, i+1)
+			s.Perms = slices.Delete(s.Perms, i, i+1)
+		}
+	}
 }
 
 // resolveDatabaseURL picks the PostgreSQL database: database.url, else

@@ -3,6 +3,7 @@ package install
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,10 @@ func TestDatabaseEngine(t *testing.T) {
 			}
 			if from := strings.ReplaceAll(tc.from, "ENV", env); d.URLFrom != from {
 				t.Errorf("URLFrom %q, want %q", d.URLFrom, from)
+			}
+			hasMode := slices.ContainsFunc(in.Security.FileModes, func(fm config.FileMode) bool { return fm.Path == d.Path })
+			if hasMode != (tc.engine == EngineSQLite) || len(in.Security.Perms) != len(in.Security.FileModes) {
+				t.Errorf("file-mode rule of the absent %s kept: %v (%d rules, %d perms)", d.Path, hasMode, len(in.Security.FileModes), len(in.Security.Perms))
 			}
 			if strings.Contains(d.Redacted(), ":pw@") {
 				t.Errorf("Redacted %q shows the password", d.Redacted())
