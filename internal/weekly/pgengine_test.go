@@ -1,6 +1,7 @@
 package weekly
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,18 +55,21 @@ func TestInvalidIndexFindings(t *testing.T) {
 	}
 }
 
-// TestSQLiteOnlyQueries: the application's reads that use SQLite's SQL
-// are skipped on PostgreSQL with a reason; the portable ones run.
-func TestSQLiteOnlyQueries(t *testing.T) {
-	portable := map[string]bool{}
+// TestPgQueriesAreTheApplicationReads: PostgreSQL times the same reads,
+// by name, as SQLite, so the report compares like with like.
+func TestPgQueriesAreTheApplicationReads(t *testing.T) {
+	var sqlite, pg []string
 	for _, q := range sqlitedb.AppQueries {
-		portable[q.Name] = sqliteOnly(q) == ""
+		sqlite = append(sqlite, q.Name)
 	}
-	for name, want := range map[string]bool{"work_orders_by_status": true, "newest_work_orders": true,
-		"user_lookup": false, "dispensers_of_work_order": false, "work_orders_by_date": false} {
-		if portable[name] != want {
-			t.Errorf("%s portable %v, want %v", name, portable[name], want)
+	for _, q := range pgAppQueries {
+		pg = append(pg, q.Name)
+		if strings.Contains(q.SQL+q.ParamsSQL, "?") || strings.Contains(strings.ToLower(q.SQL+q.ParamsSQL), "rowid") {
+			t.Errorf("%s uses SQLite's SQL", q.Name)
 		}
+	}
+	if !slices.Equal(sqlite, pg) {
+		t.Errorf("reads %v, SQLite's %v", pg, sqlite)
 	}
 }
 

@@ -214,8 +214,10 @@ func TestPostgresWeeklyRun(t *testing.T) {
 	checkPostflightProbesPostgres(t, tr)
 	for _, step := range []string{"queries-before", "queries-after"} {
 		q, _ := run.Step("database", step)
-		if _, ok := q.Metrics["query_median_seconds:work_orders_by_status"]; !ok || !strings.Contains(q.Note, "not timed") {
-			t.Errorf("%s: %v %q", step, q.Metrics, q.Note)
+		for _, read := range pgAppQueries {
+			if _, ok := q.Metrics["query_median_seconds:"+read.Name]; !ok {
+				t.Errorf("%s: %s not timed: %v %q", step, read.Name, q.Metrics, q.Note)
+			}
 		}
 	}
 }
