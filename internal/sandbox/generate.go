@@ -48,6 +48,11 @@ type Options struct {
 	Executable string
 	// Progress receives one line per stage; nil for silence.
 	Progress io.Writer
+	// DatabaseURL, when set, is an empty PostgreSQL database (a libpq
+	// URL) that gets the application's schema and rows instead of the
+	// SQLite file; backend/.env's DATABASE_URL names it, as the
+	// application reads it, and the backend serves from it.
+	DatabaseURL string
 	// QuietBackend turns off the backend's own writer (a work order every
 	// 200 ms by default, like an installation whose automation runs at
 	// night), for measuring what maintenance costs when nothing writes.
@@ -59,7 +64,10 @@ type Installation struct {
 	Dir          string
 	ConfigPath   string
 	SettingsPath string
-	DBPath       string
+	// DBPath is the SQLite database; DatabaseURL the PostgreSQL one
+	// (Options.DatabaseURL), and then DBPath is empty.
+	DBPath      string
+	DatabaseURL string
 	// Addr is the backend's loopback host:port; BaseURL is http://Addr.
 	Addr    string
 	BaseURL string
@@ -102,7 +110,10 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	}
 	progress := &syncWriter{w: opts.Progress}
 	inst := &Installation{Dir: dir, Addr: addr, BaseURL: "http://" + addr,
-		DBPath: filepath.Join(dir, "backend", "fossawork_v2.db")}
+		DBPath: filepath.Join(dir, "backend", "fossawork_v2.db"), DatabaseURL: opts.DatabaseURL}
+	if opts.DatabaseURL != "" {
+		inst.DBPath = ""
+	}
 	if err := generateTree(ctx, inst, spec, opts, progress); err != nil {
 		return nil, err
 	}
@@ -190,6 +201,9 @@ func generateTree(ctx context.Context, inst *Installation, spec sizeSpec, opts O
 }
 
 func generateDB(ctx context.Context, inst *Installation, spec sizeSpec, opts Options, progress *syncWriter) error {
+	if opts.DatabaseURL != "" {
+		return generatePG(ctx, inst, spec, opts, progress)
+	}
 	progress.printf("generating database: %d work orders\n", spec.workOrders)
 	tmp := inst.DBPath + ".generating"
 	removeDBFiles(tmp)
@@ -224,13 +238,18 @@ func generateFiles(ctx context.Context, inst *Installation, spec sizeSpec, opts 
 		return err
 	}
 	progress.printf("generating backups\n")
-	if inst.Backups, err = writeBackups(ctx, inst.Dir, opts.Now, newFaker(opts.Seed, 4)); err != nil {
+	if opts.DatabaseURL != "" {
+		inst.Backups, err = writePGBackups(ctx, inst.Dir, opts.DatabaseURL, opts.Now, newFaker(opts.Seed, 4))
+	} else {
+		inst.Backups, err = writeBackups(ctx, inst.Dir, opts.Now, newFaker(opts.Seed, 4))
+	}
+	if err != nil {
 		return err
 	}
 	if inst.CertNotAfter, err = writeCert(inst.Dir, opts.Now, newFaker(opts.Seed, 5)); err != nil {
 		return err
 	}
-	if err := writeEnv(inst.Dir, opts.Now, newFaker(opts.Seed, 6)); err != nil {
+	if err := writeEnv(inst.Dir, envDatabaseURL(opts.DatabaseURL), opts.Now, newFaker(opts.Seed, 6)); err != nil {
 		return err
 	}
 	if err := writeHostState(inst.Dir, opts.Now); err != nil {
