@@ -100,7 +100,7 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	if opts.Now.IsZero() || opts.Executable == "" || opts.Dir == "" {
 		return nil, errors.New("demo: Dir, Now and Executable must be set")
 	}
-	dir, err := prepareDir(opts.Dir)
+	dir, err := prepareDir(opts.Dir, opts.DatabaseURL != "")
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +136,14 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	return inst, nil
 }
 
-// prepareDir makes dir absolute and checks it is new or empty.
-func prepareDir(dir string) (string, error) {
+// PGClusterDir is where, inside the installation, `demo --db postgres`
+// keeps its private PostgreSQL cluster (started before Generate, which
+// accepts it as the directory's only entry).
+const PGClusterDir = "postgres"
+
+// prepareDir makes dir absolute and checks it is new or empty (but for
+// PGClusterDir when withCluster).
+func prepareDir(dir string, withCluster bool) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("demo dir %s: %w", dir, err)
@@ -147,7 +153,7 @@ func prepareDir(dir string) (string, error) {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return "", fmt.Errorf("reading demo dir %s: %w", abs, err)
-	case len(entries) > 0:
+	case len(entries) > 1 || len(entries) == 1 && (!withCluster || entries[0].Name() != PGClusterDir):
 		return "", fmt.Errorf("demo dir %s is not empty: choose a new directory", abs)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
