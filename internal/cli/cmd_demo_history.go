@@ -60,6 +60,9 @@ func lastWeekRun(start time.Time, inst *sandbox.Installation) *runbook.Run {
 		// The size a VACUUM left last week: the live pages, a little fewer.
 		size = math.Round(float64(fi.Size()) * (1 - inst.FreelistRatio) * 0.95)
 	}
+	if inst.DBPath == "" { // PostgreSQL: the server's size, a little less
+		size = math.Round(float64(inst.DBBytes) * 0.95)
+	}
 	step := func(name string, kind runbook.Kind, metrics map[string]runbook.Metric) runbook.StepResult {
 		return runbook.StepResult{Name: name, Kind: kind, StartedAt: start, FinishedAt: start,
 			Result: runbook.Result{Status: runbook.StatusOK, Findings: []runbook.Finding{}, Actions: []string{}, Metrics: metrics}}

@@ -28,6 +28,8 @@ type dbSpec struct {
 type dbStats struct {
 	WorkOrders, Dispensers, Users, Jobs int
 	PageCount, FreelistCount            int64
+	// Bytes is a PostgreSQL database's size (SQLite: 0, PageCount says it).
+	Bytes int64
 }
 
 // FreelistRatio is free pages over all pages.

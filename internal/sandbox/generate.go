@@ -68,6 +68,8 @@ type Installation struct {
 	// (Options.DatabaseURL), and then DBPath is empty.
 	DBPath      string
 	DatabaseURL string
+	// DBBytes is the PostgreSQL database's size (pg_database_size).
+	DBBytes int64
 	// Addr is the backend's loopback host:port; BaseURL is http://Addr.
 	Addr    string
 	BaseURL string

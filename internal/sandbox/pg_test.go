@@ -68,7 +68,10 @@ func TestPGSameRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lite.PageCount, lite.FreelistCount = 0, 0
+	if pg.Bytes <= 0 {
+		t.Errorf("PostgreSQL database size %d", pg.Bytes)
+	}
+	lite.PageCount, lite.FreelistCount, pg.Bytes = 0, 0, 0
 	if lite != pg {
 		t.Errorf("counts differ: SQLite %+v, PostgreSQL %+v", lite, pg)
 	}
@@ -142,8 +145,8 @@ func TestGeneratePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	if inst.DBPath != "" || inst.DatabaseURL != url {
-		t.Errorf("DBPath %q DatabaseURL %q", inst.DBPath, inst.DatabaseURL)
+	if inst.DBPath != "" || inst.DatabaseURL != url || inst.DBBytes < 10<<20 {
+		t.Errorf("DBPath %q DatabaseURL %q DBBytes %d", inst.DBPath, inst.DatabaseURL, inst.DBBytes)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "backend", "fossawork_v2.db")); !os.IsNotExist(err) {
 		t.Errorf("a SQLite file was written too: %v", err)

@@ -25,6 +25,7 @@ func generatePG(ctx context.Context, inst *Installation, spec sizeSpec, opts Opt
 		return fmt.Errorf("generating the PostgreSQL database %s: %w", pgdb.Redact(opts.DatabaseURL), err)
 	}
 	inst.WorkOrders, inst.Dispensers, inst.Users, inst.AutomationJobs = st.WorkOrders, st.Dispensers, st.Users, st.Jobs
+	inst.DBBytes = st.Bytes
 	progress.printf("database: %d work orders, %d dispensers (PostgreSQL; the purged rows are dead tuples until a VACUUM)\n",
 		st.WorkOrders, st.Dispensers)
 	return nil

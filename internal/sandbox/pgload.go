@@ -154,5 +154,8 @@ func countPG(ctx context.Context, conn *pgx.Conn) (dbStats, error) {
 			return st, fmt.Errorf("counting %s: %w", c.table, err)
 		}
 	}
+	if err := conn.QueryRow(ctx, "SELECT pg_database_size(current_database())").Scan(&st.Bytes); err != nil {
+		return st, fmt.Errorf("reading the database size: %w", err)
+	}
 	return st, nil
 }
