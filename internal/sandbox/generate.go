@@ -129,7 +129,7 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	inst.SettingsPath = filepath.Join(dir, SettingsFile)
 	inst.Login = settings.Users[0]
 	progress.printf("writing %s\n", ConfigFile)
-	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr); err != nil {
+	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr, opts.DatabaseURL != ""); err != nil {
 		return nil, err
 	}
 	if err := writeLastWeekBenchmark(filepath.Join(dir, "logs", "reports"), opts.Now); err != nil {

@@ -187,6 +187,9 @@ func checkPGEnv(t *testing.T, dir, url string) {
 	if cfg.Database.URL != "" {
 		t.Errorf("config names database.url %q: the demo must find DATABASE_URL in .env", cfg.Database.URL)
 	}
+	if !cfg.Database.Postgres.InstallExtensions {
+		t.Error("the demo's own server should let check and stats install amcheck and pgstattuple")
+	}
 }
 
 func checkPGBackups(t *testing.T, dir string) {

@@ -97,7 +97,9 @@ func writeSettings(dir string, s Settings) error {
 }
 
 // demoConfig is config.Default() pointed at the demo tree and its backend.
-func demoConfig(dir, exe, addr string) config.Config {
+// On PostgreSQL (pg) the database is not named here: fossamaint finds
+// DATABASE_URL in backend/.env, as the application does.
+func demoConfig(dir, exe, addr string, pg bool) config.Config {
 	base := "http://" + addr
 	cfg := config.Default()
 	cfg.Root = dir
@@ -133,12 +135,18 @@ func demoConfig(dir, exe, addr string) config.Config {
 	cfg.Health.Benchmark.Rate = 250
 	cfg.Health.Benchmark.Duration = config.Duration(2 * time.Second)
 	cfg.Health.Benchmark.BaselineDuration = config.Duration(time.Second)
+	if pg {
+		// The demo's server is its own: check and stats may create the
+		// amcheck and pgstattuple extensions (contrib, in Debian's
+		// postgresql package) for the integrity check and exact bloat.
+		cfg.Database.Postgres.InstallExtensions = true
+	}
 	return cfg
 }
 
 // writeConfig writes fossamaint.yaml and proves it loads and validates.
-func writeConfig(dir, exe, addr string) (string, error) {
-	data, err := config.Marshal(demoConfig(dir, exe, addr))
+func writeConfig(dir, exe, addr string, pg bool) (string, error) {
+	data, err := config.Marshal(demoConfig(dir, exe, addr, pg))
 	if err != nil {
 		return "", fmt.Errorf("encoding demo config: %w", err)
 	}
