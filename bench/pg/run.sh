@@ -4,6 +4,9 @@
 #   bash bench/pg/run.sh                 # pgbench scale 20 (~300 MB), 3 pairs
 #   bash bench/pg/run.sh --scale 40 --runs 5
 #   bash bench/pg/run.sh --plain-only    # only the pg_dump + pg_restore side
+#   bash bench/pg/run.sh --keep          # then leave the server up and write the two
+#                                        # commands to WORK/commands.sh, to time them with
+#                                        # another tool (hyperfine, /usr/bin/time -v)
 #
 # One private server (initdb + pg_ctl in a temp dir, Unix socket only, run as
 # the postgres user when this runs as root), one database built by
@@ -23,12 +26,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/bench/lib.sh"
 
-SCALE=20 RUNS=3 PLAIN_ONLY=0
+SCALE=20 RUNS=3 PLAIN_ONLY=0 KEEP=0
 while (($#)); do
 	case $1 in
 	--scale) SCALE=$2; shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
 	--plain-only) PLAIN_ONLY=1; shift ;;
+	--keep) KEEP=1; shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
@@ -54,6 +58,10 @@ PGDIR=$WORK/pg SOCK=$WORK/pg/sock DATA=$WORK/pg/data
 mkdir -m 700 "$PGDIR" "$SOCK" "$DATA"
 if ((EUID == 0)); then chown -R postgres: "$PGDIR"; fi
 cleanup() {
+	if ((KEEP)); then
+		log "kept: $WORK (commands.sh); stop the server with: ${AS[*]} $PGBIN/pg_ctl stop -D $DATA && rm -rf $WORK"
+		return
+	fi
 	"${AS[@]}" "$PGBIN/pg_ctl" stop -m fast -D "$DATA" >>"$LOG" 2>&1 || true
 	cp "$LOG" "${TMPDIR:-/tmp}/fossamaint-pgbench-last-run.log" 2>/dev/null || true
 	rm -rf "$WORK"
@@ -141,6 +149,9 @@ if [[ -n $OURS ]]; then
 	say "ratio A/B (median of the pairs): $(median "${R[@]}") ($(spread "${R[@]}"))"
 else
 	say "A not run (--plain-only)"
+fi
+if ((KEEP)); then
+	printf 'export PGHOST=%q PGUSER=postgres PGPORT=5432\nA=%q\nB=%q\n' "$SOCK" "$OURS" "$PLAIN" >"$WORK/commands.sh"
 fi
 mkdir -p "$ROOT/bench/results"
 cp "$REPORT" "$ROOT/bench/results/pg-latest.txt"
