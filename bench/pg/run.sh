@@ -3,6 +3,9 @@
 #
 #   bash bench/pg/run.sh                 # pgbench scale 20 (~300 MB), 3 pairs
 #   bash bench/pg/run.sh --scale 40 --runs 5
+#   bash bench/pg/run.sh --data fossawork --work-orders 100000
+#                                        # FossaWork V2's schema and rows instead (the
+#                                        # demo's generator: JSON, UUID keys, 18 indexes)
 #   bash bench/pg/run.sh --plain-only    # only the pg_dump + pg_restore side
 #   bash bench/pg/run.sh --keep          # then leave the server up and write the two
 #                                        # commands to WORK/commands.sh, to time them with
@@ -10,7 +13,7 @@
 #
 # One private server (initdb + pg_ctl in a temp dir, Unix socket only, run as
 # the postgres user when this runs as root), one database built by
-# `pgbench -i -s SCALE`, and two commands timed in turn, A B A B ..., so the
+# `pgbench -i -s SCALE` (or bench/pg/genpg), and two commands timed in turn, A B A B ..., so the
 # ratio of each pair is taken on the same machine state:
 #   A  fossamaint backup create --kind weekly + fossamaint backup verify --full
 #      (pg_dump -Fc from an exported snapshot with the row counts taken in it,
@@ -26,18 +29,22 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/bench/lib.sh"
 
-SCALE=20 RUNS=3 PLAIN_ONLY=0 KEEP=0
+SCALE=20 RUNS=3 PLAIN_ONLY=0 KEEP=0 DATA=pgbench WORK_ORDERS=100000
 while (($#)); do
 	case $1 in
 	--scale) SCALE=$2; shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
+	--data) DATA=$2; shift 2 ;;
+	--work-orders) WORK_ORDERS=$2; shift 2 ;;
 	--plain-only) PLAIN_ONLY=1; shift ;;
 	--keep) KEEP=1; shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
-[[ $SCALE =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ ]] && ((SCALE > 0 && RUNS > 0)) || die "--scale and --runs take positive integers"
+[[ $SCALE =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ && $WORK_ORDERS =~ ^[0-9]+$ ]] && ((SCALE > 0 && RUNS > 0 && WORK_ORDERS > 0)) ||
+	die "--scale, --runs and --work-orders take positive integers"
+[[ $DATA == pgbench || $DATA == fossawork ]] || die "--data is pgbench or fossawork"
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [[ -x $PGBIN/initdb ]] || apt_install postgresql || die "no PostgreSQL server: apt-get install -y postgresql"
@@ -76,9 +83,17 @@ export PGHOST=$SOCK PGUSER=postgres PGPORT=5432
 URL="postgresql://postgres@/bench?host=$SOCK"
 
 T0=$EPOCHREALTIME
-log "building the database: pgbench -i -s $SCALE"
 "$PGBIN/createdb" bench
-"$PGBIN/pgbench" -i -s "$SCALE" -q bench >>"$LOG" 2>&1 || die "pgbench -i failed"
+if [[ $DATA == pgbench ]]; then
+	log "building the database: pgbench -i -s $SCALE"
+	"$PGBIN/pgbench" -i -s "$SCALE" -q bench >>"$LOG" 2>&1 || die "pgbench -i failed"
+	WHAT="pgbench -i -s $SCALE"
+else
+	log "building the database: FossaWork V2, $WORK_ORDERS work orders (bench/pg/genpg)"
+	(cd "$ROOT" && go build -o "$WORK/genpg" ./bench/pg/genpg) || die "building bench/pg/genpg failed"
+	"$WORK/genpg" -url "$URL" -work-orders "$WORK_ORDERS" >>"$LOG" 2>&1 || die "genpg failed (see the log)"
+	WHAT="FossaWork V2 schema, $WORK_ORDERS work orders generated (bench/pg/genpg), the oldest 15 % deleted"
+fi
 "$PGBIN/psql" -q -d bench -c 'VACUUM ANALYZE' >>"$LOG" 2>&1
 DBSIZE=$("$PGBIN/psql" -Atq -d bench -c "SELECT pg_database_size('bench')")
 log "database: $(numfmt --to=iec "$DBSIZE") in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f s", b - a }')"
@@ -141,7 +156,7 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 
 say "PostgreSQL backup + restore test, $(date -u +%Y-%m-%d), $(nproc) cores, $("$PGBIN/postgres" --version)"
-say "database: pgbench -i -s $SCALE, $(numfmt --to=iec "$DBSIZE") (pg_database_size); dump $(numfmt --to=iec "$(stat -c %s "$WORK/plain.dump" 2>/dev/null || echo 0)")"
+say "database: $WHAT, $(numfmt --to=iec "$DBSIZE") (pg_database_size); dump $(numfmt --to=iec "$(stat -c %s "$WORK/plain.dump" 2>/dev/null || echo 0)")"
 say "runs: $RUNS pairs, wall seconds, median (min .. max)"
 say "B plain  pg_dump -Fc + createdb + pg_restore --single-transaction + dropdb: $(median "${B[@]}") s ($(spread "${B[@]}"))"
 if [[ -n $OURS ]]; then
