@@ -275,3 +275,36 @@ func checkPGBackend(t *testing.T, dir string, conn *pgx.Conn) {
 		t.Errorf("writer's insert: %v", err)
 	}
 }
+
+func TestEnvDatabaseURL(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, pgURL, wantEnv, wantBackend string
+	}{
+		{"sqlite", "", "sqlite:///./fossawork_v2.db", ""},
+		{"postgres socket", "postgres://postgres@/fossawork_v2?host=%2Ftmp%2Fs&port=5432",
+			"postgresql://postgres@/fossawork_v2?host=%2Ftmp%2Fs&port=5432", "postgresql://postgres@/fossawork_v2?host=%2Ftmp%2Fs&port=5432"},
+		{"postgresql kept", "postgresql://u:pw@db:5432/app", "postgresql://u:pw@db:5432/app", "postgresql://u:pw@db:5432/app"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := envDatabaseURL(tc.pgURL); got != tc.wantEnv {
+				t.Errorf("envDatabaseURL = %q, want %q", got, tc.wantEnv)
+			}
+			// The backend reads it back from the .env as the application would.
+			root := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if err := os.MkdirAll(filepath.Join(root, "backend"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeEnv(root, envDatabaseURL(tc.pgURL), testNow, newFaker(1, 6)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := envPostgresURL(filepath.Join(root, "backend", ".env"))
+			if err != nil || got != tc.wantBackend {
+				t.Errorf("envPostgresURL = %q, %v; want %q", got, err, tc.wantBackend)
+			}
+		})
+	}
+	if got, err := envPostgresURL(filepath.Join(dir, "missing", ".env")); got != "" || err != nil {
+		t.Errorf("a missing .env: %q, %v; want SQLite", got, err)
+	}
+}
