@@ -21,6 +21,7 @@ import (
 
 type demoFlags struct {
 	dir, size string
+	db        string
 	keep      bool
 	asJSON    bool
 	quiet     bool
@@ -63,16 +64,28 @@ does with that policy (pip and npm take patch, minor or all; the demo's apt
 is only reported): the report's Actions Taken lists each upgrade, and the
 history records it.
 
+--db postgres puts the application's database on PostgreSQL instead: a
+private server (initdb in the installation's postgres/ directory, Unix
+socket only, run as the postgres user when fossamaint is root) gets the
+same tables and rows, backend/.env's DATABASE_URL names it (as the
+application reads it; the config does not), the backend serves from it,
+and the weekly run backs it up with pg_dump, restores the dump into a
+scratch database to test it, checks and optimises it. It needs Debian's
+postgresql package (exit 64 without it). The server is stopped at the end,
+unless --keep or --serve keeps it: then the demo prints how to stop it.
+
 Without --keep the installation is removed afterwards except its
 logs/reports directory, so the printed report path stays valid.`,
 		Example: `  fossamaint demo
   fossamaint demo --dir /tmp/fw --size medium --keep
-  fossamaint demo --apply pip=minor --apply npm=minor`,
+  fossamaint demo --apply pip=minor --apply npm=minor
+  fossamaint demo --db postgres`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f) },
 	}
 	c.Flags().StringVar(&f.dir, "dir", "", "where to build the installation (default: a new temp dir)")
 	c.Flags().StringVar(&f.size, "size", "small", "small (~20k work orders), medium (~200k) or large (~2M)")
+	c.Flags().StringVar(&f.db, "db", "sqlite", "the application's database: sqlite, or postgres (a private PostgreSQL server in the installation; needs Debian's postgresql package)")
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
 	c.Flags().StringArrayVar(&f.notify, "notify", nil, "also send the run's notifications to this shoutrrr URL (repeatable), e.g. generic+http://127.0.0.1:8080/hook")
@@ -91,34 +104,34 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
+	pgBin, err := demoDB(f.db)
+	if err != nil {
+		return err
+	}
 	f.keep = f.keep || f.serve.on
-	dir := f.dir
+	dir, ours := f.dir, false
 	if dir == "" {
 		d, err := os.MkdirTemp("", "fossamaint-demo-")
 		if err != nil {
 			return fmt.Errorf("creating a temp dir for the demo: %w", err)
 		}
-		dir = d
+		dir, ours = d, true
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding the fossamaint binary for the demo backend: %w", err)
 	}
-	est, _ := sandbox.EstimateOf(size)
-	// The generator writes est.WorkOrders, then deletes the oldest as the
-	// application's cleanup does (leaving free pages to reclaim): the
-	// count after the build is lower, and this line must not contradict it.
-	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a database of about %s: %d work orders generated, then the oldest deleted as the application's cleanup does) in %s...\n",
-		size, human.Bytes(est.LogBytes), human.Bytes(est.DBBytes), est.WorkOrders, dir)
-	start := time.Now()
-	inst, err := sandbox.Generate(ctx, sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet})
-	if err != nil {
-		return fmt.Errorf("building the demo installation in %s: %w", dir, err)
+	var pg *demoPostgres
+	if pgBin != "" {
+		if pg, err = a.startDemoPostgres(ctx, pgBin, dir, ours, f.dir != ""); err != nil {
+			return err
+		}
+		// Stopped on every way out, unless the end keeps it.
+		defer a.stopDemoPostgres(pg)
 	}
-	fmt.Fprintf(a.stderr, "demo: %d work orders left, %d dispensers, %d log files, %d backups, built in %s\n",
-		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
-	if inst.NoVenv != "" {
-		fmt.Fprintf(a.stderr, "demo: no virtualenv (%s): updates/pip reports it missing\n", inst.NoVenv)
+	inst, err := a.generateDemo(ctx, f, dir, exe, pg)
+	if err != nil {
+		return err
 	}
 	a.configPath = inst.ConfigPath
 	in, err := a.installation()
@@ -139,14 +152,56 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	restore()
 	stop()
 	if !f.keep {
+		// The server first: pruneDemo removes its directory.
+		a.stopDemoPostgres(pg)
 		defer a.pruneDemo(dir)
 	} else {
 		a.keptDemo(exe, dir, inst.ConfigPath)
+		a.keepDemoPostgres(pg)
 	}
 	if run == nil {
 		return runErr
 	}
 	return a.serveDemo(ctx, in, run, f.serve, a.finishWeekly(ctx, in, run, f.asJSON, runErr))
+}
+
+// demoDB checks --db: "" for sqlite, the PostgreSQL server's bin
+// directory for postgres (exit 64 when none is installed).
+func demoDB(db string) (string, error) {
+	switch db {
+	case "sqlite":
+		return "", nil
+	case "postgres", "postgresql":
+		return demoPostgresBin()
+	}
+	return "", usageErr("--db %q: use sqlite or postgres", db)
+}
+
+// generateDemo builds the installation in dir (its database in pg's
+// server when pg is set) and says what it built.
+func (a *app) generateDemo(ctx context.Context, f demoFlags, dir, exe string, pg *demoPostgres) (*sandbox.Installation, error) {
+	size := sandbox.Size(f.size)
+	est, _ := sandbox.EstimateOf(size)
+	// The generator writes est.WorkOrders, then deletes the oldest as the
+	// application's cleanup does (leaving free pages to reclaim): the
+	// count after the build is lower, and this line must not contradict it.
+	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a database of about %s: %d work orders generated, then the oldest deleted as the application's cleanup does) in %s...\n",
+		size, human.Bytes(est.LogBytes), human.Bytes(est.DBBytes), est.WorkOrders, dir)
+	start := time.Now()
+	opts := sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet}
+	if pg != nil {
+		opts.DatabaseURL = pg.url
+	}
+	inst, err := sandbox.Generate(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("building the demo installation in %s: %w", dir, err)
+	}
+	fmt.Fprintf(a.stderr, "demo: %d work orders left, %d dispensers, %d log files, %d backups, built in %s\n",
+		inst.WorkOrders, inst.Dispensers, inst.LogFiles, inst.Backups, time.Since(start).Round(time.Millisecond))
+	if inst.NoVenv != "" {
+		fmt.Fprintf(a.stderr, "demo: no virtualenv (%s): updates/pip reports it missing\n", inst.NoVenv)
+	}
+	return inst, nil
 }
 
 // demoPolicies sets the installation's updates.<manager>.apply for this

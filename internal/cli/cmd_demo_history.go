@@ -60,6 +60,9 @@ func lastWeekRun(start time.Time, inst *sandbox.Installation) *runbook.Run {
 		// The size a VACUUM left last week: the live pages, a little fewer.
 		size = math.Round(float64(fi.Size()) * (1 - inst.FreelistRatio) * 0.95)
 	}
+	if inst.DBPath == "" { // PostgreSQL: the server's size, a little less
+		size = math.Round(float64(inst.DBBytes) * 0.95)
+	}
 	step := func(name string, kind runbook.Kind, metrics map[string]runbook.Metric) runbook.StepResult {
 		return runbook.StepResult{Name: name, Kind: kind, StartedAt: start, FinishedAt: start,
 			Result: runbook.Result{Status: runbook.StatusOK, Findings: []runbook.Finding{}, Actions: []string{}, Metrics: metrics}}
@@ -68,17 +71,20 @@ func lastWeekRun(start time.Time, inst *sandbox.Installation) *runbook.Run {
 		return runbook.Metric{Value: v, Unit: unit, Headline: true}
 	}
 	metric := func(v float64, unit string) runbook.Metric { return runbook.Metric{Value: v, Unit: unit} }
+	stats := map[string]runbook.Metric{
+		runbook.HeadlineWorkOrders: headline(float64(max(inst.WorkOrders-420, 0)), "rows"),
+		runbook.HeadlineDispensers: headline(float64(max(inst.Dispensers-1260, 0)), "rows"),
+	}
+	if inst.DBPath != "" { // free pages are SQLite's
+		stats[history.MeasureFreelist] = metric(14.2, "%")
+	}
 	run := &runbook.Run{
 		SchemaVersion: runbook.SchemaVersion, RunID: runbook.NewRunID(start), Command: runbook.CommandWeekly,
 		Host: "demo", Operator: "fossamaint demo (planted: last week's run, for week over week)",
 		StartedAt: start, FinishedAt: start.Add(4 * time.Minute), Status: runbook.RunWarn,
 		Phases: []runbook.PhaseResult{
 			{Name: "database", Title: "Database maintenance", Status: runbook.StatusOK, Steps: []runbook.StepResult{
-				step("stats", runbook.ReadOnly, map[string]runbook.Metric{
-					runbook.HeadlineWorkOrders: headline(float64(max(inst.WorkOrders-420, 0)), "rows"),
-					runbook.HeadlineDispensers: headline(float64(max(inst.Dispensers-1260, 0)), "rows"),
-					history.MeasureFreelist:    metric(14.2, "%"),
-				}),
+				step("stats", runbook.ReadOnly, stats),
 				step("optimize", runbook.Downtime, map[string]runbook.Metric{
 					runbook.HeadlineDatabaseSizeBytes: headline(size, "bytes"),
 					runbook.MetricDowntimeSeconds:     metric(0.91, "s"),

@@ -17,8 +17,10 @@ const shutdownGrace = 5 * time.Second
 
 // backend is the simulated FossaWork API over the demo database.
 type backend struct {
-	s       Settings
-	db      *sql.DB
+	s  Settings
+	db *sql.DB
+	// sql is the engine's queries (dialect.go).
+	sql     dialect
 	now     func() time.Time
 	api     *dayLog
 	general *dayLog
@@ -54,7 +56,7 @@ func newBackend(s Settings, now func() time.Time) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := OpenDB(s.DB, "busy_timeout(5000)", "journal_mode(WAL)")
+	db, dia, err := openBackendDB(s)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +71,7 @@ func newBackend(s Settings, now func() time.Time) (*backend, error) {
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	return &backend{s: s, db: db, now: now, api: api, general: general, npm: npm, tokens: map[string]string{}}, nil
+	return &backend{s: s, db: db, sql: dia, now: now, api: api, general: general, npm: npm, tokens: map[string]string{}}, nil
 }
 
 // serve runs the HTTP server and the two simulators on ln until ctx ends.

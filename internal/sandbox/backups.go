@@ -30,7 +30,9 @@ type backupEvent struct {
 	weekly bool
 }
 
-// Manifest is what a daily backup directory's manifest.json holds.
+// Manifest is what a daily backup directory's manifest.json holds. A
+// PostgreSQL dump's (pggen.go) has no pages or integrity_check: its
+// engine, versions and the check it passed (pg_restore --list) instead.
 type Manifest struct {
 	Version        int            `json:"version"`
 	Kind           string         `json:"type"`
@@ -40,10 +42,15 @@ type Manifest struct {
 	Method         string         `json:"method"`
 	Size           int64          `json:"size"`
 	SHA256         string         `json:"sha256"`
-	PageSize       int64          `json:"page_size"`
-	PageCount      int64          `json:"page_count"`
-	IntegrityCheck string         `json:"integrity_check"`
+	PageSize       int64          `json:"page_size,omitempty"`
+	PageCount      int64          `json:"page_count,omitempty"`
+	IntegrityCheck string         `json:"integrity_check,omitempty"`
 	Tables         map[string]int `json:"tables"`
+	Engine         string         `json:"engine,omitempty"`
+	ServerVersion  string         `json:"server_version,omitempty"`
+	DumpVersion    string         `json:"dump_version,omitempty"`
+	Check          string         `json:"check,omitempty"`
+	CheckResult    string         `json:"check_result,omitempty"`
 }
 
 func backupEvents(now time.Time) []backupEvent {
@@ -150,11 +157,16 @@ func takeBackup(ctx context.Context, db *sql.DB, root string, ev backupEvent) er
 	if err != nil {
 		return err
 	}
+	return writeManifest(filepath.Join(dir, "manifest.json"), m, ev.at)
+}
+
+// writeManifest writes a daily set's manifest.json (0600, mtime at).
+func writeManifest(path string, m Manifest, at time.Time) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding manifest: %w", err)
 	}
-	return writeFileTimes(filepath.Join(dir, "manifest.json"), append(data, '\n'), 0o600, ev.at)
+	return writeFileTimes(path, append(data, '\n'), 0o600, at)
 }
 
 func manifestFor(ctx context.Context, db *sql.DB, path string, at time.Time) (Manifest, error) {

@@ -28,6 +28,8 @@ type dbSpec struct {
 type dbStats struct {
 	WorkOrders, Dispensers, Users, Jobs int
 	PageCount, FreelistCount            int64
+	// Bytes is a PostgreSQL database's size (SQLite: 0, PageCount says it).
+	Bytes int64
 }
 
 // FreelistRatio is free pages over all pages.
@@ -93,45 +95,58 @@ func load(ctx context.Context, db *sql.DB, spec dbSpec, f *faker, now time.Time,
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
-	users := make([]string, spec.Users)
-	for i := range users {
-		users[i] = f.uuid4()
-		if _, err := tx.ExecContext(ctx, insertUser, f.userRow(users[i], i, now)...); err != nil {
-			return fmt.Errorf("inserting user: %w", err)
-		}
-	}
-	if err := loadWorkOrders(ctx, tx, spec, users, f, now, progress); err != nil {
-		return err
-	}
-	if err := loadSide(ctx, tx, spec, users, f, now); err != nil {
+	if err := fill(ctx, &sqliteSink{tx: tx, stmts: map[string]*sql.Stmt{}}, spec, f, now, progress); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-type preparedSet struct{ wo, disp, job *sql.Stmt }
+// rowSink takes the generated rows: an insert statement of schema.go (in
+// SQLite's form, ? placeholders) and its arguments. SQLite and PostgreSQL
+// (pgload.go) each have one, so both engines get the same rows.
+type rowSink interface {
+	insert(ctx context.Context, stmt string, args ...any) error
+}
 
-func prepare(ctx context.Context, tx *sql.Tx) (preparedSet, error) {
-	var p preparedSet
-	var err error
-	if p.wo, err = tx.PrepareContext(ctx, insertWorkOrder); err != nil {
-		return p, err
+// sqliteSink inserts in a transaction, each statement prepared once.
+type sqliteSink struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (s *sqliteSink) insert(ctx context.Context, stmt string, args ...any) error {
+	p, ok := s.stmts[stmt]
+	if !ok {
+		var err error
+		if p, err = s.tx.PrepareContext(ctx, stmt); err != nil {
+			return fmt.Errorf("preparing an insert: %w", err)
+		}
+		s.stmts[stmt] = p
 	}
-	if p.disp, err = tx.PrepareContext(ctx, insertDispenser); err != nil {
-		return p, err
+	_, err := p.ExecContext(ctx, args...)
+	return err
+}
+
+// fill generates every row of a database of spec into sink, in the order
+// (and so with the faker's values) of every engine.
+func fill(ctx context.Context, sink rowSink, spec dbSpec, f *faker, now time.Time, progress io.Writer) error {
+	users := make([]string, spec.Users)
+	for i := range users {
+		users[i] = f.uuid4()
+		if err := sink.insert(ctx, insertUser, f.userRow(users[i], i, now)...); err != nil {
+			return fmt.Errorf("inserting user: %w", err)
+		}
 	}
-	p.job, err = tx.PrepareContext(ctx, insertJob)
-	return p, err
+	if err := loadWorkOrders(ctx, sink, spec, users, f, now, progress); err != nil {
+		return err
+	}
+	return loadSide(ctx, sink, spec, users, f, now)
 }
 
 // loadWorkOrders inserts work orders in created_at order (so the oldest
 // share contiguous pages, as in a real app's table), each with 2-4
 // dispensers and sometimes an automation job.
-func loadWorkOrders(ctx context.Context, tx *sql.Tx, spec dbSpec, users []string, f *faker, now time.Time, progress io.Writer) error {
-	p, err := prepare(ctx, tx)
-	if err != nil {
-		return fmt.Errorf("preparing inserts: %w", err)
-	}
+func loadWorkOrders(ctx context.Context, sink rowSink, spec dbSpec, users []string, f *faker, now time.Time, progress io.Writer) error {
 	start := now.Add(-spec.History)
 	step := spec.History / time.Duration(spec.WorkOrders+1)
 	for i := 0; i < spec.WorkOrders; i++ {
@@ -146,17 +161,17 @@ func loadWorkOrders(ctx context.Context, tx *sql.Tx, spec dbSpec, users []string
 		created := f.within(start.Add(time.Duration(i)*step), step)
 		id, user := f.uuid4(), users[f.intn(len(users))]
 		row := f.workOrderRow(id, user, created, now)
-		if _, err := p.wo.ExecContext(ctx, row...); err != nil {
+		if err := sink.insert(ctx, insertWorkOrder, row...); err != nil {
 			return fmt.Errorf("inserting work order: %w", err)
 		}
 		done := row[6] == "completed"
 		for n := range f.between(2, 4) {
-			if _, err := p.disp.ExecContext(ctx, f.dispenserRow(f.uuid4(), id, n, created, done)...); err != nil {
+			if err := sink.insert(ctx, insertDispenser, f.dispenserRow(f.uuid4(), id, n, created, done)...); err != nil {
 				return fmt.Errorf("inserting dispenser: %w", err)
 			}
 		}
 		if f.chance(0.12) {
-			if _, err := p.job.ExecContext(ctx, f.jobRow(f.uuid4(), user, id, created)...); err != nil {
+			if err := sink.insert(ctx, insertJob, f.jobRow(f.uuid4(), user, id, created)...); err != nil {
 				return fmt.Errorf("inserting automation job: %w", err)
 			}
 		}
@@ -165,23 +180,19 @@ func loadWorkOrders(ctx context.Context, tx *sql.Tx, spec dbSpec, users []string
 }
 
 // loadSide fills the filter, scraping and schedule tables.
-func loadSide(ctx context.Context, tx *sql.Tx, spec dbSpec, users []string, f *faker, now time.Time) error {
-	scrape, err := tx.PrepareContext(ctx, insertScrape)
-	if err != nil {
-		return fmt.Errorf("preparing scrape insert: %w", err)
-	}
+func loadSide(ctx context.Context, sink rowSink, spec dbSpec, users []string, f *faker, now time.Time) error {
 	n := spec.WorkOrders / 4
 	start := now.Add(-spec.History)
 	for i := 0; i < n; i++ {
 		at := start.Add(time.Duration(i) * (spec.History / time.Duration(n+1)))
-		if _, err := scrape.ExecContext(ctx, f.scrapeRow(f.uuid4(), users[f.intn(len(users))], at)...); err != nil {
+		if err := sink.insert(ctx, insertScrape, f.scrapeRow(f.uuid4(), users[f.intn(len(users))], at)...); err != nil {
 			return fmt.Errorf("inserting scraping history: %w", err)
 		}
 	}
 	parts := []string{"PCP-2-1", "PCN-2U-1", "400MB-10", "450MG-10", "800HS-30", "40510A"}
 	for _, u := range users {
 		for _, part := range parts[:f.between(2, len(parts))] {
-			_, err := tx.ExecContext(ctx, `INSERT INTO filter_inventory VALUES (?,?,?,?,?,?,?,?)`,
+			err := sink.insert(ctx, insertFilter,
 				f.uuid4(), u, part, f.pick([]string{"gas", "diesel", "def"}), "Dispenser filter "+part,
 				f.between(0, 60), f.between(6, 12), sqlTime(f.within(now.AddDate(0, 0, -60), 60*24*time.Hour)))
 			if err != nil {
@@ -189,7 +200,7 @@ func loadSide(ctx context.Context, tx *sql.Tx, spec dbSpec, users []string, f *f
 			}
 		}
 		last := now.Add(-time.Duration(f.between(1, 120)) * time.Minute)
-		_, err := tx.ExecContext(ctx, `INSERT INTO scraping_schedules VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		err := sink.insert(ctx, insertSchedule,
 			f.uuid4(), u, "work_orders", 1.0, `{"start": 6, "end": 22}`, f.chance(0.9),
 			sqlTime(last), sqlTime(last.Add(time.Hour)), f.between(0, 2), sqlTime(start), sqlTime(last))
 		if err != nil {

@@ -16,9 +16,18 @@
 // StartDaemon, StopDaemon and
 // DaemonStatus let the exec service manager drive it through a pidfile.
 //
+// With Options.DatabaseURL (`demo --db postgres`) the database is an empty
+// PostgreSQL database instead (the CLI starts a private server in
+// PGClusterDir): the same tables in PostgreSQL's types and the same
+// generated rows (the generator fills a rowSink: pgload.go), its
+// DATABASE_URL in backend/.env as the application reads it, the earlier
+// backups as pg_dump files (pggen.go), and the backend serving from it
+// through pgx's database/sql driver in its dialect (dialect.go).
+//
 // It imports internal/config (to write the demo's fossamaint.yaml),
 // internal/perf (to plant last week's API benchmark in the format the
-// weekly run reads) and internal/pywheel (the wheels), may use the leaf
+// weekly run reads), internal/pywheel (the wheels) and internal/pgdb (to
+// open the PostgreSQL database and find pg_dump), may use the leaf
 // helpers, and imports no other fossamaint package: in particular
 // not internal/runbook, internal/weekly or internal/cli (internal/archtest
 // checks this). It never sends traffic anywhere but to

@@ -1,6 +1,10 @@
 package sandbox
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // The demo's database generator, exported for tools that need FossaWork
 // V2 rows at other sizes (bench/gendb): one schema and one row generator
@@ -41,4 +45,15 @@ func (r *Rows) WorkOrder(id, userID string, created, now time.Time) ([]any, bool
 // Dispenser is the n-th dispensers row of a work order for InsertDispenser.
 func (r *Rows) Dispenser(id, workOrderID string, n int, created time.Time, done bool) []any {
 	return r.f.dispenserRow(id, workOrderID, n, created, done)
+}
+
+// LoadPostgres fills the empty PostgreSQL database at url with FossaWork
+// V2's tables, indexes and the rows of workOrders generated work orders
+// (users, dispensers, jobs, scraping history as the demo makes them), then
+// deletes the oldest 15 % as the demo does, and returns the work orders
+// left and the database's size (bench/pg).
+func LoadPostgres(ctx context.Context, url string, workOrders int, seed int64, now time.Time, progress io.Writer) (left int, bytes int64, err error) {
+	spec := dbSpec{WorkOrders: workOrders, Users: max(10, workOrders/400), History: 730 * 24 * time.Hour, Purge: purgeFraction}
+	st, err := createPG(ctx, url, spec, newFaker(seed, 1), now, progress)
+	return st.WorkOrders, st.Bytes, err
 }

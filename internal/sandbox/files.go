@@ -59,12 +59,17 @@ func writeCert(root string, now time.Time, f *faker) (time.Time, error) {
 	return notAfter, writeFileTimes(filepath.Join(dir, "fossawork.key"), pk, 0o600, tmpl.NotBefore)
 }
 
+// sqliteDatabaseURL is the application's DATABASE_URL of its SQLite file
+// (relative to backend/, where it runs).
+const sqliteDatabaseURL = "sqlite:///./fossawork_v2.db"
+
 // writeEnv plants backend/.env world-readable (0644): a finding for the
-// file-mode audit, with secrets the report must never print.
-func writeEnv(root string, now time.Time, f *faker) error {
+// file-mode audit, with secrets the report must never print. databaseURL
+// is its DATABASE_URL.
+func writeEnv(root, databaseURL string, now time.Time, f *faker) error {
 	env := fmt.Sprintf(`# FossaWork V2 backend settings
 SECRET_KEY=%s
-DATABASE_URL=sqlite:///./fossawork_v2.db
+DATABASE_URL=%s
 ALGORITHM=HS256
 ACCESS_TOKEN_EXPIRE_MINUTES=1440
 FOSSAWORK_MASTER_KEY=%s
@@ -77,7 +82,7 @@ SMTP_PASSWORD=%s
 PUSHOVER_TOKEN=a%s
 PUSHOVER_USER_KEY=u%s
 LOG_LEVEL=INFO
-`, f.hexToken(32), f.token(44), f.token(18), f.token(20), f.token(29), f.token(29))
+`, f.hexToken(32), databaseURL, f.token(44), f.token(18), f.token(20), f.token(29), f.token(29))
 	return writeFileTimes(filepath.Join(root, "backend", ".env"), []byte(env), 0o644, now.AddDate(0, -3, 0))
 }
 

@@ -48,6 +48,11 @@ type Options struct {
 	Executable string
 	// Progress receives one line per stage; nil for silence.
 	Progress io.Writer
+	// DatabaseURL, when set, is an empty PostgreSQL database (a libpq
+	// URL) that gets the application's schema and rows instead of the
+	// SQLite file; backend/.env's DATABASE_URL names it, as the
+	// application reads it, and the backend serves from it.
+	DatabaseURL string
 	// QuietBackend turns off the backend's own writer (a work order every
 	// 200 ms by default, like an installation whose automation runs at
 	// night), for measuring what maintenance costs when nothing writes.
@@ -59,7 +64,12 @@ type Installation struct {
 	Dir          string
 	ConfigPath   string
 	SettingsPath string
-	DBPath       string
+	// DBPath is the SQLite database; DatabaseURL the PostgreSQL one
+	// (Options.DatabaseURL), and then DBPath is empty.
+	DBPath      string
+	DatabaseURL string
+	// DBBytes is the PostgreSQL database's size (pg_database_size).
+	DBBytes int64
 	// Addr is the backend's loopback host:port; BaseURL is http://Addr.
 	Addr    string
 	BaseURL string
@@ -92,7 +102,7 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	if opts.Now.IsZero() || opts.Executable == "" || opts.Dir == "" {
 		return nil, errors.New("demo: Dir, Now and Executable must be set")
 	}
-	dir, err := prepareDir(opts.Dir)
+	dir, err := prepareDir(opts.Dir, opts.DatabaseURL != "")
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +112,10 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	}
 	progress := &syncWriter{w: opts.Progress}
 	inst := &Installation{Dir: dir, Addr: addr, BaseURL: "http://" + addr,
-		DBPath: filepath.Join(dir, "backend", "fossawork_v2.db")}
+		DBPath: filepath.Join(dir, "backend", "fossawork_v2.db"), DatabaseURL: opts.DatabaseURL}
+	if opts.DatabaseURL != "" {
+		inst.DBPath = ""
+	}
 	if err := generateTree(ctx, inst, spec, opts, progress); err != nil {
 		return nil, err
 	}
@@ -116,7 +129,7 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	inst.SettingsPath = filepath.Join(dir, SettingsFile)
 	inst.Login = settings.Users[0]
 	progress.printf("writing %s\n", ConfigFile)
-	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr); err != nil {
+	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr, opts.DatabaseURL != ""); err != nil {
 		return nil, err
 	}
 	if err := writeLastWeekBenchmark(filepath.Join(dir, "logs", "reports"), opts.Now); err != nil {
@@ -125,8 +138,14 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	return inst, nil
 }
 
-// prepareDir makes dir absolute and checks it is new or empty.
-func prepareDir(dir string) (string, error) {
+// PGClusterDir is where, inside the installation, `demo --db postgres`
+// keeps its private PostgreSQL cluster (started before Generate, which
+// accepts it as the directory's only entry).
+const PGClusterDir = "postgres"
+
+// prepareDir makes dir absolute and checks it is new or empty (but for
+// PGClusterDir when withCluster).
+func prepareDir(dir string, withCluster bool) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("demo dir %s: %w", dir, err)
@@ -136,7 +155,7 @@ func prepareDir(dir string) (string, error) {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return "", fmt.Errorf("reading demo dir %s: %w", abs, err)
-	case len(entries) > 0:
+	case len(entries) > 1 || len(entries) == 1 && (!withCluster || entries[0].Name() != PGClusterDir):
 		return "", fmt.Errorf("demo dir %s is not empty: choose a new directory", abs)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
@@ -190,6 +209,9 @@ func generateTree(ctx context.Context, inst *Installation, spec sizeSpec, opts O
 }
 
 func generateDB(ctx context.Context, inst *Installation, spec sizeSpec, opts Options, progress *syncWriter) error {
+	if opts.DatabaseURL != "" {
+		return generatePG(ctx, inst, spec, opts, progress)
+	}
 	progress.printf("generating database: %d work orders\n", spec.workOrders)
 	tmp := inst.DBPath + ".generating"
 	removeDBFiles(tmp)
@@ -224,13 +246,18 @@ func generateFiles(ctx context.Context, inst *Installation, spec sizeSpec, opts 
 		return err
 	}
 	progress.printf("generating backups\n")
-	if inst.Backups, err = writeBackups(ctx, inst.Dir, opts.Now, newFaker(opts.Seed, 4)); err != nil {
+	if opts.DatabaseURL != "" {
+		inst.Backups, err = writePGBackups(ctx, inst.Dir, opts.DatabaseURL, opts.Now, newFaker(opts.Seed, 4))
+	} else {
+		inst.Backups, err = writeBackups(ctx, inst.Dir, opts.Now, newFaker(opts.Seed, 4))
+	}
+	if err != nil {
 		return err
 	}
 	if inst.CertNotAfter, err = writeCert(inst.Dir, opts.Now, newFaker(opts.Seed, 5)); err != nil {
 		return err
 	}
-	if err := writeEnv(inst.Dir, opts.Now, newFaker(opts.Seed, 6)); err != nil {
+	if err := writeEnv(inst.Dir, envDatabaseURL(opts.DatabaseURL), opts.Now, newFaker(opts.Seed, 6)); err != nil {
 		return err
 	}
 	if err := writeHostState(inst.Dir, opts.Now); err != nil {

@@ -22,12 +22,8 @@ const (
 func (b *backend) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/health", b.health)
-	mux.HandleFunc("GET /api/work-orders", b.listTable(`SELECT id, user_id, external_id, site_name, address,
-		scheduled_date, status, work_type, store_number, service_code, visit_url, sync_status,
-		created_at, updated_at FROM work_orders ORDER BY rowid LIMIT ? OFFSET ?`))
-	mux.HandleFunc("GET /api/dispensers", b.listTable(`SELECT id, work_order_id, dispenser_number,
-		dispenser_type, status, progress_percentage, make, model, serial_number, meter_type,
-		number_of_nozzles, created_at, updated_at FROM dispensers ORDER BY rowid LIMIT ? OFFSET ?`))
+	mux.HandleFunc("GET /api/work-orders", b.listTable(b.sql.listWorkOrders))
+	mux.HandleFunc("GET /api/dispensers", b.listTable(b.sql.listDispensers))
 	mux.HandleFunc("POST /api/work-orders", b.createWorkOrder)
 	mux.HandleFunc("POST /api/auth/login", b.login)
 	mux.HandleFunc("GET /api/auth/validate", b.validate)
@@ -122,7 +118,7 @@ func (b *backend) createWorkOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	var user string
-	if err := b.db.QueryRowContext(ctx, "SELECT id FROM users ORDER BY rowid LIMIT 1").Scan(&user); err != nil {
+	if err := b.db.QueryRowContext(ctx, b.sql.firstUser).Scan(&user); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": err.Error()})
 		return
 	}
@@ -130,9 +126,9 @@ func (b *backend) createWorkOrder(w http.ResponseWriter, r *http.Request) {
 	now := b.now()
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err == nil {
-		_, err = tx.ExecContext(ctx, insertWorkOrder, f.workOrderRow(id, user, now, now)...)
+		_, err = tx.ExecContext(ctx, b.sql.insertWorkOrder, f.workOrderRow(id, user, now, now)...)
 		for n := 0; err == nil && n < 2; n++ {
-			_, err = tx.ExecContext(ctx, insertDispenser, f.dispenserRow(f.uuid4(), id, n, now, false)...)
+			_, err = tx.ExecContext(ctx, b.sql.insertDispenser, f.dispenserRow(f.uuid4(), id, n, now, false)...)
 		}
 		if err == nil {
 			err = tx.Commit()
@@ -142,7 +138,7 @@ func (b *backend) createWorkOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status := http.StatusServiceUnavailable
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if b.sql.conflict(err) {
 			status = http.StatusConflict
 		}
 		writeJSON(w, status, map[string]string{"detail": err.Error()})

@@ -148,3 +148,7 @@ const insertUser = `INSERT INTO users (id, username, email, hashed_password, ful
 const insertScrape = `INSERT INTO scraping_history (id, user_id, session_id, started_at,
 	completed_at, status, work_orders_found, error_message, raw_payload)
 	VALUES (?,?,?,?,?,?,?,?,?)`
+
+const insertFilter = `INSERT INTO filter_inventory VALUES (?,?,?,?,?,?,?,?)`
+
+const insertSchedule = `INSERT INTO scraping_schedules VALUES (?,?,?,?,?,?,?,?,?,?,?)`

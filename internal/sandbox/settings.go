@@ -37,6 +37,10 @@ type Settings struct {
 	LogDir  string `json:"log_dir"`
 	Pidfile string `json:"pidfile"`
 	Logfile string `json:"logfile"`
+	// EnvFile is the application's .env: a PostgreSQL DATABASE_URL
+	// there is the database the backend serves from, as FossaWork reads
+	// it; otherwise it is the SQLite file DB.
+	EnvFile string `json:"env_file,omitempty"`
 	// AttackAddrs are TEST-NET addresses written into failed-login lines.
 	AttackAddrs []string     `json:"attack_addrs"`
 	Users       []Credential `json:"users"`
@@ -53,7 +57,7 @@ type Settings struct {
 func defaultSettings(addr string, f *faker) Settings {
 	return Settings{
 		Addr: addr, DB: "backend/fossawork_v2.db", LogDir: "logs",
-		Pidfile: pidfile, Logfile: "logs/backend/demo-backend.out",
+		Pidfile: pidfile, Logfile: "logs/backend/demo-backend.out", EnvFile: "backend/.env",
 		AttackAddrs:     append([]string(nil), attackAddrs...),
 		Users:           []Credential{{Username: "admin", Password: f.token(16)}},
 		WriteIntervalMS: 200, MaxWrites: 3000,
@@ -75,8 +79,8 @@ func LoadSettings(dir string) (Settings, error) {
 	if s.Addr == "" || s.DB == "" || s.LogDir == "" || s.Pidfile == "" || s.Logfile == "" {
 		return Settings{}, fmt.Errorf("demo settings %s: addr, db, log_dir, pidfile and logfile must be set", path)
 	}
-	for _, p := range []*string{&s.DB, &s.LogDir, &s.Pidfile, &s.Logfile} {
-		if !filepath.IsAbs(*p) {
+	for _, p := range []*string{&s.DB, &s.LogDir, &s.Pidfile, &s.Logfile, &s.EnvFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
@@ -93,7 +97,9 @@ func writeSettings(dir string, s Settings) error {
 }
 
 // demoConfig is config.Default() pointed at the demo tree and its backend.
-func demoConfig(dir, exe, addr string) config.Config {
+// On PostgreSQL (pg) the database is not named here: fossamaint finds
+// DATABASE_URL in backend/.env, as the application does.
+func demoConfig(dir, exe, addr string, pg bool) config.Config {
 	base := "http://" + addr
 	cfg := config.Default()
 	cfg.Root = dir
@@ -129,12 +135,18 @@ func demoConfig(dir, exe, addr string) config.Config {
 	cfg.Health.Benchmark.Rate = 250
 	cfg.Health.Benchmark.Duration = config.Duration(2 * time.Second)
 	cfg.Health.Benchmark.BaselineDuration = config.Duration(time.Second)
+	if pg {
+		// The demo's server is its own: check and stats may create the
+		// amcheck and pgstattuple extensions (contrib, in Debian's
+		// postgresql package) for the integrity check and exact bloat.
+		cfg.Database.Postgres.InstallExtensions = true
+	}
 	return cfg
 }
 
 // writeConfig writes fossamaint.yaml and proves it loads and validates.
-func writeConfig(dir, exe, addr string) (string, error) {
-	data, err := config.Marshal(demoConfig(dir, exe, addr))
+func writeConfig(dir, exe, addr string, pg bool) (string, error) {
+	data, err := config.Marshal(demoConfig(dir, exe, addr, pg))
 	if err != nil {
 		return "", fmt.Errorf("encoding demo config: %w", err)
 	}

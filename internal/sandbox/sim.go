@@ -14,7 +14,7 @@ func (b *backend) runWriter(ctx context.Context) {
 		return
 	}
 	var user string
-	if err := b.db.QueryRowContext(ctx, "SELECT id FROM users ORDER BY rowid LIMIT 1").Scan(&user); err != nil {
+	if err := b.db.QueryRowContext(ctx, b.sql.firstUser).Scan(&user); err != nil {
 		if ctx.Err() == nil {
 			b.logf("ERROR", "Writer disabled: no user to own work orders: %v", err)
 		}
@@ -49,11 +49,11 @@ func (b *backend) insertWorkOrder(ctx context.Context, f *faker, user string) er
 		return err
 	}
 	id := f.uuid4()
-	if _, err := tx.ExecContext(ctx, insertWorkOrder, f.workOrderRow(id, user, now, now)...); err != nil {
+	if _, err := tx.ExecContext(ctx, b.sql.insertWorkOrder, f.workOrderRow(id, user, now, now)...); err != nil {
 		return rollback(tx, err)
 	}
 	for n := range 2 {
-		if _, err := tx.ExecContext(ctx, insertDispenser, f.dispenserRow(f.uuid4(), id, n, now, false)...); err != nil {
+		if _, err := tx.ExecContext(ctx, b.sql.insertDispenser, f.dispenserRow(f.uuid4(), id, n, now, false)...); err != nil {
 			return rollback(tx, err)
 		}
 	}
@@ -67,8 +67,7 @@ func (b *backend) insertWorkOrder(ctx context.Context, f *faker, user string) er
 func (b *backend) updateWorkOrder(ctx context.Context, f *faker, n int) error {
 	now := sqlTime(b.now())
 	status := []string{"in_progress", "completed", "pending"}[n%3]
-	res, err := b.db.ExecContext(ctx, `UPDATE work_orders SET status = ?, updated_at = ?, last_synced_at = ?,
-		sync_status = 'synced' WHERE rowid = (SELECT max(rowid) FROM work_orders) - ?`, status, now, now, f.intn(200))
+	res, err := b.db.ExecContext(ctx, b.sql.touchRecent, status, now, now, f.intn(200))
 	if err != nil {
 		return err
 	}
