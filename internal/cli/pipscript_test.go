@@ -10,7 +10,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/testkit"
 )
 
@@ -42,10 +41,6 @@ var venvWorks = sync.OnceValue(func() bool {
 func scriptCondition(cond string) (bool, error) {
 	if cond == "venv" {
 		return venvWorks(), nil
-	}
-	if cond == "postgres" { // a PostgreSQL server to run (demo_pg.txtar)
-		_, err := pgdb.ServerBin()
-		return err == nil || os.Getenv("CI") != "", nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
