@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fossawork/fossamaint/internal/human"
@@ -50,26 +49,16 @@ func (e *pgEngine) timeQueries(ctx context.Context, when string) (queryTimings, 
 		return nil, runbook.Result{}, err
 	}
 	defer db.Close()
-	var r runbook.Result
-	out := queryTimings{}
-	var skipped []string
+	var list []sqlitedb.QueryTiming
 	deadline := e.ph.now().Add(queryBudget)
 	for _, q := range pgAppQueries {
 		t, err := e.timeQuery(ctx, db, q, deadline)
 		if err != nil {
-			return nil, r, err
+			return nil, runbook.Result{}, err
 		}
-		out[q.Name] = t
-		if t.Skipped != "" {
-			skipped = append(skipped, q.Name+": "+t.Skipped)
-			continue
-		}
-		r.Metric("query_median_seconds:"+q.Name, t.Median.D().Seconds(), "s")
-		r.Metric("query_p95_seconds:"+q.Name, t.P95.D().Seconds(), "s")
+		list = append(list, t)
 	}
-	if len(skipped) > 0 {
-		r.Note = fmt.Sprintf("%s not timed %s: %s", human.Count(len(skipped), "query", "queries"), when, strings.Join(skipped, "; "))
-	}
+	out, r := timingsResult(list, when)
 	return out, r, nil
 }
 

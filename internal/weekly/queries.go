@@ -105,6 +105,14 @@ func (ph *databasePhase) timeQueries(ctx context.Context, when string) (queryTim
 	if err != nil {
 		return nil, runbook.Result{}, err
 	}
+	out, r := timingsResult(list, when)
+	return out, r, nil
+}
+
+// timingsResult are the reads' timings by name and the step's result:
+// each timed read's median and p95, and a note naming those not timed
+// (either engine).
+func timingsResult(list []sqlitedb.QueryTiming, when string) (queryTimings, runbook.Result) {
 	var r runbook.Result
 	out := queryTimings{}
 	var skipped []string
@@ -120,7 +128,7 @@ func (ph *databasePhase) timeQueries(ctx context.Context, when string) (queryTim
 	if len(skipped) > 0 {
 		r.Note = fmt.Sprintf("%s not timed %s: %s", human.Count(len(skipped), "query", "queries"), when, strings.Join(skipped, "; "))
 	}
-	return out, r, nil
+	return out, r
 }
 
 // queryNames lists the timed queries in AppQueries' order.
