@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -232,23 +231,11 @@ func backupAndVerify(ctx context.Context, o CreateOptions, dst string, c *Create
 	if err != nil {
 		src = o.DBPath
 	}
-	tags := kindTags(o.Kind)
-	for _, t := range o.Tags {
-		if t != "" && !slices.Contains(tags, t) {
-			tags = append(tags, t)
-		}
-	}
-	kind := o.Kind
-	if kind == KindEmergency {
-		kind = KindDaily
-	}
-	return Manifest{
-		Version: ManifestVersion, Source: src, CreatedAt: o.Now.Format(time.RFC3339),
-		Kind: string(kind), Tags: tags, Database: filepath.Base(c.Path), Method: "online_backup",
-		SQLiteVersion: res.SQLiteVersion, PageSize: res.PageSize, PageCount: res.PageCount,
-		Size: res.Size, SHA256: res.SHA256, Check: res.CheckName, CheckResult: "ok",
-		ToolVersion: o.ToolVersion,
-	}, nil
+	m := baseManifest(o, c)
+	m.Source, m.Method = src, "online_backup"
+	m.SQLiteVersion, m.PageSize, m.PageCount = res.SQLiteVersion, res.PageSize, res.PageCount
+	m.Size, m.SHA256, m.Check, m.CheckResult = res.Size, res.SHA256, res.CheckName, "ok"
+	return m, nil
 }
 
 // createDaily builds the whole set in a private working directory beside
