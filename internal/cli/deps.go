@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/fossawork/fossamaint/internal/config"
@@ -42,6 +43,9 @@ func (a *app) resolve(load func(string) (config.Config, error)) (*install.Instal
 		return nil, withCode(ExitUsage, err)
 	}
 	in.ToolVersion = Version
+	if in.Database.EnvProblem != "" {
+		fmt.Fprintln(a.stderr, "warning: "+in.Database.EnvProblem)
+	}
 	return in, nil
 }
 

@@ -3,7 +3,6 @@ package config
 import (
 	"bufio"
 	"bytes"
-	"net/url"
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/redact"
@@ -33,40 +32,29 @@ func NormalizePostgresURL(s string) string {
 	return base + "://" + rest
 }
 
-// PostgresURLSecrets are the password in a PostgreSQL URL, in its
-// user info or its password query value (socket URLs have no host, which
-// redact.URL needs).
+// PostgresURLSecrets are the passwords in a PostgreSQL URL, in its user
+// info or its password query value, found as libpq finds them (a password
+// holding '#' or '/' connects: it must be found too).
 func PostgresURLSecrets(s string) []string {
 	if !IsPostgresURL(s) {
 		return nil
 	}
-	u, err := url.Parse(NormalizePostgresURL(s))
-	if err != nil {
-		return nil
-	}
-	var out []string
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		out = append(out, pw)
-	}
-	for k, vs := range u.Query() {
-		if redact.IsSecretName(k) {
-			out = append(out, vs...)
-		}
-	}
-	return out
+	return redact.PGURLSecrets(NormalizePostgresURL(s))
 }
 
-// PostgresURLRedacted is s with its password replaced by redact.Marker,
+// PostgresURLRedacted is s with its passwords replaced by redact.Marker,
 // host or not.
 func PostgresURLRedacted(s string) string {
-	out := s
-	for _, sec := range PostgresURLSecrets(s) {
-		out = strings.ReplaceAll(out, sec, redact.Marker)
-		if esc := url.QueryEscape(sec); esc != sec {
-			out = strings.ReplaceAll(out, esc, redact.Marker)
-		}
+	if !IsPostgresURL(s) {
+		return s
 	}
-	return out
+	scheme, _, _ := strings.Cut(s, "://")
+	u, ok := redact.ParsePGURL(NormalizePostgresURL(s))
+	if !ok {
+		return s
+	}
+	u.Scheme = scheme
+	return u.Redacted()
 }
 
 // DatabaseURLFromEnv is the DATABASE_URL an application .env file sets

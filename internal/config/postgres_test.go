@@ -12,7 +12,14 @@ func TestPostgresURL(t *testing.T) {
 		secrets  []string
 	}{
 		{"postgres://app:s3cretPW@db.example.com:5432/fossawork", "postgres://app:s3cretPW@db.example.com:5432/fossawork", true, []string{"s3cretPW"}},
-		{"postgresql+psycopg2://app:pw%2Fwith%40@db/fossawork", "postgresql://app:pw%2Fwith%40@db/fossawork", true, []string{"pw/with@"}},
+		{"postgresql+psycopg2://app:pw%2Fwith%40@db/fossawork", "postgresql://app:pw%2Fwith%40@db/fossawork", true, []string{"pw%2Fwith%40", "pw/with@"}},
+		// libpq (and pgx) read the user info to the first '@' before a
+		// '/': these connect, so their passwords must be found although
+		// net/url refuses the URL.
+		{"postgres://app:s3cr#et@db/fossawork", "postgres://app:s3cr#et@db/fossawork", true, []string{"s3cr#et"}},
+		{"postgres://app:s3cr?et@/fossawork?host=/run/postgresql", "postgres://app:s3cr?et@/fossawork?host=/run/postgresql", true, []string{"s3cr?et"}},
+		{"postgres://app:50%off@db/fossawork", "postgres://app:50%off@db/fossawork", true, []string{"50%off"}},
+		{"postgres://app:a%20b@db/fossawork", "postgres://app:a%20b@db/fossawork", true, []string{"a%20b", "a b"}},
 		{"POSTGRESQL+asyncpg://app@db/fossawork", "postgresql://app@db/fossawork", true, nil},
 		{"postgres:///fossawork?host=/run/postgresql&password=sockpw", "postgres:///fossawork?host=/run/postgresql&password=sockpw", true, []string{"sockpw"}},
 		{"sqlite:///./fossawork_v2.db", "sqlite:///./fossawork_v2.db", false, nil},

@@ -78,6 +78,9 @@ type Database struct {
 	URL string
 	// URLFrom says where URL came from ("database.url" or the .env file).
 	URLFrom string
+	// EnvProblem says the .env file could not be read, so the engine was
+	// chosen without its DATABASE_URL (commands warn with it).
+	EnvProblem string
 	// Postgres are the PostgreSQL options.
 	Postgres config.Postgres
 }
@@ -254,9 +257,7 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 	if in.Zone == nil {
 		in.Zone = time.Local
 	}
-	if err := in.resolveDatabaseURL(); err != nil {
-		return nil, err
-	}
+	in.resolveDatabaseURL()
 	in.dropAbsentSQLiteMode()
 	return in, nil
 }
@@ -284,26 +285,28 @@ func (in *Installation) dropAbsentSQLiteMode() {
 // resolveDatabaseURL picks the PostgreSQL database: database.url, else
 // the DATABASE_URL the application's .env sets when it names PostgreSQL
 // (a sqlite:/// URL there, or no .env, keeps database.path).
-func (in *Installation) resolveDatabaseURL() error {
+func (in *Installation) resolveDatabaseURL() {
 	if u := in.Config.Database.URL; u != "" {
 		in.Database.URL, in.Database.URLFrom = config.NormalizePostgresURL(u), "database.url"
-		return nil
+		return
 	}
 	env := in.Backups.EnvFile
 	if env == "" {
-		return nil
+		return
 	}
 	data, err := os.ReadFile(env)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return
 	}
 	if err != nil {
-		return fmt.Errorf("reading DATABASE_URL from %s: %w (run as its owner or root, or set database.url)", env, err)
+		// Not fatal: a SQLite installation's commands run as another
+		// user (reading backups, say) must not fail on its .env.
+		in.Database.EnvProblem = fmt.Sprintf("could not read DATABASE_URL from %s: %v: maintaining the SQLite file %s (run as the file's owner or root, or set database.url if the application uses PostgreSQL)", env, err, in.Database.Path)
+		return
 	}
 	if u, ok := config.DatabaseURLFromEnv(data); ok && config.IsPostgresURL(u) {
 		in.Database.URL, in.Database.URLFrom = config.NormalizePostgresURL(u), env
 	}
-	return nil
 }
 
 func resolveSecurity(cfg config.Config) Security {

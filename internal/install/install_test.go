@@ -171,3 +171,22 @@ func TestDatabaseEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadableEnvKeepsSQLite: a .env the command cannot read (another
+// user's 0600 file; here a directory, which root cannot read either) is
+// a warning, not an error: SQLite stays, and EnvProblem says why.
+func TestUnreadableEnvKeepsSQLite(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Default()
+	cfg.Root = root
+	if err := os.MkdirAll(filepath.Join(root, cfg.Security.EnvFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Resolve(cfg, "")
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	if in.Database.Engine() != EngineSQLite || !strings.Contains(in.Database.EnvProblem, "could not read DATABASE_URL") {
+		t.Fatalf("engine %s, problem %q", in.Database.Engine(), in.Database.EnvProblem)
+	}
+}

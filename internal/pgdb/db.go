@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -76,52 +77,42 @@ func (db *DB) Close() error {
 // user and options (the maintenance database "postgres", a scratch
 // database, a restored copy).
 func Sibling(rawURL, name string) (string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "", fmt.Errorf("database URL %s: %w", Redact(rawURL), scrub(err, rawURL))
+	u, ok := redact.ParsePGURL(rawURL)
+	if !ok {
+		return "", fmt.Errorf("database URL %s is not a postgres:// URL", Redact(rawURL))
 	}
-	u.Path = "/" + name
-	u.RawPath = ""
-	q := u.Query()
-	if q.Has("dbname") {
-		q.Set("dbname", name)
-		u.RawQuery = q.Encode()
+	u.Path = "/" + url.PathEscape(name)
+	if u.HasQuery {
+		parts := strings.Split(u.Query, "&")
+		for i, kv := range parts {
+			if k, _, ok := strings.Cut(kv, "="); ok && k == "dbname" {
+				parts[i] = "dbname=" + url.QueryEscape(name)
+			}
+		}
+		u.Query = strings.Join(parts, "&")
 	}
 	return u.String(), nil
 }
 
-// Redact is rawURL without its password (user info or query).
+// Redact is rawURL without its passwords (user info or query), found as
+// libpq finds them; text that is no postgres:// URL has any password
+// values it seems to hold removed all the same.
 func Redact(rawURL string) string {
-	out := rawURL
-	for _, s := range secrets(rawURL) {
-		out = strings.ReplaceAll(out, s, "[REDACTED]")
+	if u, ok := redact.ParsePGURL(rawURL); ok {
+		return u.Redacted()
 	}
-	return out
+	return redact.String(rawURL)
 }
 
-// secrets are the password forms in rawURL, raw and escaped.
+// secrets are the password forms in rawURL, raw, decoded and escaped.
 func secrets(rawURL string) []string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil
-	}
 	var out []string
-	add := func(s string) {
-		if s == "" {
-			return
-		}
+	for _, s := range redact.PGURLSecrets(rawURL) {
 		out = append(out, s)
 		if e := url.QueryEscape(s); e != s {
 			out = append(out, e)
 		}
-		if e := url.PathEscape(s); e != s {
-			out = append(out, e)
-		}
 	}
-	if pw, ok := u.User.Password(); ok {
-		add(pw)
-	}
-	add(u.Query().Get("password"))
 	return out
 }
 
@@ -131,9 +122,9 @@ func scrub(err error, rawURL string) error {
 		return nil
 	}
 	msg := err.Error()
-	red := Redact(strings.ReplaceAll(msg, rawURL, Redact(rawURL)))
+	red := strings.ReplaceAll(msg, rawURL, Redact(rawURL))
 	for _, s := range secrets(rawURL) {
-		red = strings.ReplaceAll(red, s, "[REDACTED]")
+		red = strings.ReplaceAll(red, s, redact.Marker)
 	}
 	if red == msg {
 		return err
@@ -142,27 +133,23 @@ func scrub(err error, rawURL string) error {
 }
 
 // Env is the environment for a PostgreSQL program connecting to rawURL:
-// the password moves to PGPASSWORD, and the URL (returned) no longer
-// holds it, so it never shows in a process list.
-func Env(rawURL string) (argURL string, env []string) {
+// the passwords move to PGPASSWORD, and the URL (returned) no longer
+// holds them, so they never show in a process list. A URL this cannot
+// split is returned with an error: it is never passed on as it is.
+func Env(rawURL string) (argURL string, env []string, err error) {
 	env = os.Environ()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL, env
-	}
-	pw, ok := u.User.Password()
-	if q := u.Query(); q.Has("password") {
-		pw, ok = q.Get("password"), true
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
+	u, ok := redact.ParsePGURL(rawURL)
 	if !ok {
-		return u.String(), env
+		return "", nil, fmt.Errorf("database URL %s is not a postgres:// URL: the programs are not given it", Redact(rawURL))
 	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
+	if pw, loose := redact.LooseUserinfoPassword(rawURL); loose && !u.HasPassword && !strings.Contains(pw, redact.Marker) {
+		return "", nil, fmt.Errorf("database URL %s: its password holds a '/', which ends the host part: write it as %%2F", Redact(rawURL))
 	}
-	return u.String(), append(env, "PGPASSWORD="+pw)
+	u, pw, has := u.WithoutPasswords()
+	if has {
+		env = append(env, "PGPASSWORD="+pw)
+	}
+	return u.String(), env, nil
 }
 
 // QuoteIdent quotes a name for SQL (table, index, database).

@@ -35,8 +35,11 @@ func runTool(ctx context.Context, tools Tools, prog, rawURL string, args ...stri
 	argv := args
 	var env []string
 	if rawURL != "" {
-		var u string
-		u, env = Env(rawURL)
+		u, e, err := Env(rawURL)
+		if err != nil {
+			return nil, err
+		}
+		env = e
 		argv = append([]string{"--dbname=" + u}, args...)
 		if prog == "pg_amcheck" {
 			// pg_amcheck has no --dbname: its connection string is the

@@ -63,23 +63,41 @@ func TestFindToolsRefusesOlderThanServer(t *testing.T) {
 }
 
 func TestEnvKeepsThePasswordOutOfTheURL(t *testing.T) {
-	for _, raw := range []string{
-		"postgres://app:s3cr%40t@db.example.com/fossawork?sslmode=require",
-		"postgres://app@/fossawork?host=/run/postgresql&password=s3cr%40t",
+	for _, tc := range []struct{ raw, pw string }{
+		{"postgres://app:s3cr%40t@db.example.com/fossawork?sslmode=require", "s3cr@t"},
+		{"postgres://app@/fossawork?host=/run/postgresql&password=s3cr%40t", "s3cr@t"},
+		// net/url refuses these; libpq and pgx connect with them.
+		{"postgres://app:s3cr#et@/fw?host=/run/postgresql", "s3cr#et"},
+		{"postgres://app:s3cr?et@db/fw", "s3cr?et"},
+		{"postgres://app:50%off@db/fw", "50%off"},
 	} {
-		u, env := Env(raw)
-		if strings.Contains(u, "s3cr") {
+		u, env, err := Env(tc.raw)
+		if err != nil {
+			t.Fatalf("Env(%q): %v", tc.raw, err)
+		}
+		if strings.Contains(u, "s3cr") || strings.Contains(u, "50%") {
 			t.Errorf("argv URL %q holds the password", u)
 		}
-		if env[len(env)-1] != "PGPASSWORD=s3cr@t" {
-			t.Errorf("env ends %q", env[len(env)-1])
+		if env[len(env)-1] != "PGPASSWORD="+tc.pw {
+			t.Errorf("%s: env ends %q", tc.raw, env[len(env)-1])
+		}
+		if red := Redact(tc.raw); strings.Contains(red, "s3cr") || strings.Contains(red, "50%") {
+			t.Errorf("Redact(%q) = %q", tc.raw, red)
+		}
+		if err := scrub(errors.New("failed: "+tc.raw+" ("+tc.pw+")"), tc.raw); strings.Contains(err.Error(), tc.pw) {
+			t.Errorf("scrub left %q", err)
+		}
+	}
+	if u, env, err := Env("postgres://app@db/fossawork"); err != nil || u != "postgres://app@db/fossawork" || strings.HasPrefix(env[len(env)-1], "PGPASSWORD=") {
+		t.Errorf("no password: %q %q %v", u, env[len(env)-1], err)
+	}
+	for _, raw := range []string{"app:pw@db/fossawork", "postgres://app:s3cr/et@db/fw"} {
+		if _, _, err := Env(raw); err == nil || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("Env(%q): a URL it cannot split was passed on, or its error shows the password: %v", raw, err)
 		}
 		if red := Redact(raw); strings.Contains(red, "s3cr") {
 			t.Errorf("Redact(%q) = %q", raw, red)
 		}
-	}
-	if u, env := Env("postgres://app@db/fossawork"); u != "postgres://app@db/fossawork" || strings.HasPrefix(env[len(env)-1], "PGPASSWORD=") {
-		t.Errorf("no password: %q %q", u, env[len(env)-1])
 	}
 	s, err := Sibling("postgres://app:pw@db:5433/fossawork?sslmode=require", "postgres")
 	if err != nil || s != "postgres://app:pw@db:5433/postgres?sslmode=require" {

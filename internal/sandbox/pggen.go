@@ -143,7 +143,10 @@ func takePGBackup(ctx context.Context, tools pgdb.Tools, db *pgdb.DB, root strin
 	}
 	final := filepath.Join(dir, name)
 	tmp := durable.Path(dir, "backup")
-	argURL, env := pgdb.Env(db.URL())
+	argURL, env, err := pgdb.Env(db.URL())
+	if err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, tools.Path("pg_dump"), "--format=custom", "--file="+tmp, "--dbname="+argURL)
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
