@@ -38,7 +38,7 @@ func restorePostgres(ctx context.Context, o RestoreOptions, res *RestoreResult) 
 	}
 	if o.DryRun {
 		if exists {
-			res.KeptDatabase = name + "_replaced_" + o.Now.UTC().Format("20060102_150405")
+			res.KeptDatabase = pgdb.DatedName(name, pgdb.KindReplaced, o.Now)
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("dry run: would restore %s into a new database on %s and switch it in as %s", o.BackupPath, pgdb.Redact(src.URL), name))
 		return nil

@@ -100,8 +100,8 @@ func planRestore(ctx context.Context, targetURL string, now time.Time) (*restore
 	case "postgres", "template0", "template1":
 		return nil, fmt.Errorf("restore: refusing to replace the server's own database %s: restore into the application's database", p.target)
 	}
-	p.copy = datedName(p.target, kindRestore, now)
-	p.replaced = datedName(p.target, kindReplaced, now)
+	p.copy = DatedName(p.target, KindRestore, now)
+	p.replaced = DatedName(p.target, KindReplaced, now)
 	if p.adminURL, err = Sibling(targetURL, "postgres"); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (p *restorePlan) restoreCopy(ctx context.Context, tools Tools, targetURL, p
 // ReplacedDatabases lists the databases Restore kept for db's database
 // (<name>_replaced_<stamp>), oldest first.
 func ReplacedDatabases(ctx context.Context, db *DB) ([]Replaced, error) {
-	prefix := datedPrefix(db.Name, kindReplaced)
+	prefix := DatedPrefix(db.Name, KindReplaced)
 	rows, err := db.Conn().Query(ctx, `SELECT datname,
 	  CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) ELSE -1 END
 	  FROM pg_database WHERE left(datname, char_length($1)) = $1`, prefix)
@@ -191,7 +191,7 @@ func ReplacedDatabases(ctx context.Context, db *DB) ([]Replaced, error) {
 	var out []Replaced
 	var r Replaced
 	_, err = pgx.ForEachRow(rows, []any{&r.Name, &r.Size}, func() error {
-		if at, ok := parseDated(db.Name, kindReplaced, r.Name); ok {
+		if at, ok := ParseDated(db.Name, KindReplaced, r.Name); ok {
 			out = append(out, Replaced{Name: r.Name, At: at, Size: r.Size})
 		}
 		return nil
@@ -224,7 +224,7 @@ func DropReplaced(ctx context.Context, db *DB, name string) error {
 		return err
 	}
 	if !slices.ContainsFunc(kept, func(r Replaced) bool { return r.Name == name }) {
-		return fmt.Errorf("refusing to drop %s: it is not a database a restore of %s kept (%s<YYYYMMDD_HHMMSS>)", name, db.Name, datedPrefix(db.Name, kindReplaced))
+		return fmt.Errorf("refusing to drop %s: it is not a database a restore of %s kept (%s<YYYYMMDD_HHMMSS>)", name, db.Name, DatedPrefix(db.Name, KindReplaced))
 	}
 	if _, err := db.Conn().Exec(ctx, "DROP DATABASE "+QuoteIdent(name)); err != nil {
 		return fmt.Errorf("dropping %s: %w (if someone is connected to it, retry once they left)", name, err)

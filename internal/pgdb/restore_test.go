@@ -130,8 +130,9 @@ func restoreKept(t *testing.T, e restoreEnv) {
 	}
 }
 
-// restoreLongName: a 60-byte name is clipped so that the kept name fits
-// in 63 bytes and is still found; a target that does not exist is made.
+// restoreLongName: a 60-byte name is clipped (and followed by a hash of
+// the whole name) so that the kept name fits in 63 bytes and is still
+// found; a target that does not exist is made.
 func restoreLongName(t *testing.T, e restoreEnv) {
 	ctx, c, tools, dump, now := e.ctx, e.c, e.tools, e.dump, e.now
 	long := strings.Repeat("l", 60)
@@ -141,7 +142,7 @@ func restoreLongName(t *testing.T, e restoreEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Replaced) > 63 || !strings.HasPrefix(res.Replaced, strings.Repeat("l", 38)+"_replaced_") {
+	if len(res.Replaced) > 63 || !strings.HasPrefix(res.Replaced, strings.Repeat("l", 31)+"_") || res.Replaced != pgdb.DatedName(long, pgdb.KindReplaced, now) {
 		t.Errorf("replaced %q", res.Replaced)
 	}
 	kept, err := pgdb.ReplacedDatabases(ctx, openPG(t, longURL))

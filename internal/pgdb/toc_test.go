@@ -4,7 +4,6 @@ import (
 	"maps"
 	"strings"
 	"testing"
-	"time"
 )
 
 // realList is pg_restore --list (PostgreSQL 15.18) of a dump of a
@@ -103,40 +102,6 @@ func FuzzParseTOC(f *testing.F) {
 			t.Fatalf("%d entries in %d lines", total, lines)
 		}
 	})
-}
-
-func TestDatedNames(t *testing.T) {
-	at := time.Date(2026, 12, 5, 2, 3, 4, 0, time.FixedZone("CET", 3600))
-	long := strings.Repeat("w", 70)
-	// A multi-byte character across the cut: never split.
-	multi := strings.Repeat("a", 37) + "é" + "tail"
-	tests := []struct {
-		base, kind, want string
-	}{
-		{"fossawork", kindReplaced, "fossawork_replaced_20261205_010304"},
-		{"fossawork", kindRestore, "fossawork_restore_20261205_010304"},
-		{long, kindReplaced, strings.Repeat("w", 38) + "_replaced_20261205_010304"},
-		{multi, kindReplaced, strings.Repeat("a", 37) + "_replaced_20261205_010304"},
-	}
-	for _, tt := range tests {
-		got := datedName(tt.base, tt.kind, at)
-		if got != tt.want {
-			t.Errorf("datedName(%q, %s) = %q, want %q", tt.base, tt.kind, got, tt.want)
-		}
-		if len(got) > maxIdent {
-			t.Errorf("%q is %d bytes, longer than PostgreSQL keeps", got, len(got))
-		}
-		back, ok := parseDated(tt.base, tt.kind, got)
-		if !ok || !back.Equal(at) {
-			t.Errorf("parseDated(%q) = %v, %v; want %v", got, back, ok, at.UTC())
-		}
-	}
-	for _, name := range []string{"fossawork", "fossawork_replaced_", "fossawork_replaced_2026", "fossawork_replaced_20261205_010304_x",
-		"fossawork_restore_20261205_010304", "fossaworkx_replaced_20261205_010304", "fossawork_replaced_20261305_010304"} {
-		if _, ok := parseDated("fossawork", kindReplaced, name); ok {
-			t.Errorf("parseDated took %q as a kept database of fossawork", name)
-		}
-	}
 }
 
 func TestCompareTables(t *testing.T) {
