@@ -56,10 +56,13 @@ type restorePlan struct {
 // server and compares its counts with o.Tables; only then are the
 // target's connections terminated (pg_terminate_backend, new ones held
 // off with ALTER DATABASE ... ALLOW_CONNECTIONS false), the target
-// renamed to Replaced and the copy renamed to the target's name. Nothing
-// is dropped: a failure before the switch drops only the new copy and
-// leaves the target as it was; a failure between the renames puts the
-// target's name back.
+// renamed to Replaced and the copy renamed to the target's name. The
+// copy first gets the target's database-level properties (privileges,
+// connection limit, settings, comment: a dump carries none of them).
+// Nothing is dropped: a failure before the switch drops only the new copy
+// and leaves the target as it was; a failure between the renames puts the
+// target's name back. Replaced is set whenever the switch happened, even
+// when Restore also returns an error.
 func Restore(ctx context.Context, tools Tools, targetURL, path string, o RestoreOptions) (RestoreResult, error) {
 	start := time.Now()
 	if o.Now.IsZero() {
@@ -74,16 +77,16 @@ func Restore(ctx context.Context, tools Tools, targetURL, path string, o Restore
 	if res.Tables, res.RestoreDuration, err = p.restoreCopy(ctx, tools, targetURL, path, o.Tables); err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	if res.Terminated, err = p.switchIn(ctx); err != nil {
-		return res, err
-	}
-	res.SwitchDuration = time.Since(t0)
 	if p.exists {
-		res.Replaced = p.replaced
+		if err := p.copyProperties(ctx); err != nil {
+			return res, errors.Join(err, dropDatabase(p.adminURL, p.major, p.copy))
+		}
 	}
+	t0 := time.Now()
+	err = p.switchIn(ctx, &res)
+	res.SwitchDuration = time.Since(t0)
 	res.Duration = time.Since(start)
-	return res, nil
+	return res, err
 }
 
 // planRestore connects to the server's maintenance database and checks
