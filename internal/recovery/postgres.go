@@ -5,26 +5,31 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// recoverPostgres is recoverDatabase for PostgreSQL. A restore switches
-// databases with two renames (the live one to <name>_replaced_<stamp>,
-// the restored copy <name>_restore_<stamp> to <name>); a run that died
-// between them leaves the name missing. The switch is undone: the newest
-// replaced database gets the name back (the state before the restore,
-// which the run can then redo); when there is none (there was no
-// database to replace), the restored copy, complete and counted before
-// any rename, is switched in. A name present means the database is whole
-// (a rename is atomic); a leftover copy is reported, not dropped.
+// recoverPostgres is recoverDatabase for PostgreSQL. A restore holds off
+// the live database's connections (ALLOW_CONNECTIONS false), then
+// switches databases with two renames (the live one to
+// <name>_replaced_<stamp>, the restored copy <name>_restore_<stamp> to
+// <name>); a run that died between them leaves the name missing, and one
+// that died anywhere after the hold-off may leave a database refusing
+// every connection.
+//
+// A name present means the database is whole (a rename is atomic); a
+// leftover copy is reported, not dropped. A missing name is given back to
+// the newest replaced database (the state before the restore, which the
+// run can then redo). A copy alone is never put in: the run may have died
+// before or during pg_restore or the count, so it may be empty or partial;
+// it is kept and reported Critical. Then the live database and the newest
+// replaced one are made to accept connections again.
 func (k *Kit) recoverPostgres(ctx context.Context, env *runbook.Env, a history.Abandoned, r *runbook.Result) error {
-	src := k.postgres()
-	name := src.Name()
-	maint, err := pgdb.Sibling(src.URL, "postgres")
+	name := k.postgres().Name()
+	maint, err := pgdb.Sibling(k.postgres().URL, "postgres")
 	if err != nil {
 		return err
 	}
@@ -35,77 +40,119 @@ func (k *Kit) recoverPostgres(ctx context.Context, env *runbook.Env, a history.A
 		return nil
 	}
 	defer db.Close()
-	names, err := databasesLike(ctx, db, name, datedPrefix(name, "replaced"), datedPrefix(name, "restore"))
+	st, err := readDated(ctx, db, name)
 	if err != nil {
 		return err
 	}
-	var replaced, copies []string
-	for _, n := range names {
-		switch {
-		case strings.HasPrefix(n, datedPrefix(name, "replaced")):
-			replaced = append(replaced, n)
-		case strings.HasPrefix(n, datedPrefix(name, "restore")):
-			copies = append(copies, n)
-		}
-	}
-	if slices.Contains(names, name) {
+	live := name
+	switch {
+	case st.present:
 		env.Record("run %s died while changing files; database %s is in place and kept", a.RunID, name)
-		for _, c := range copies {
+		for _, c := range st.copies {
 			r.Finding(runbook.Info, c, "database %s is the copy of a restore that did not finish: drop it (DROP DATABASE %s) once you no longer need it", c, pgdb.QuoteIdent(c))
 		}
-		return nil
-	}
-	var from, why string
-	switch {
-	case len(replaced) > 0:
-		from, why = slices.Max(replaced), "the restore died between its renames: the database it replaced gets its name back"
-	case len(copies) > 0:
-		from, why = slices.Max(copies), "the restore died before switching in its copy, with no database to replace: the copy, counted before the switch, gets the name"
+	case len(st.replaced) > 0:
+		from := st.replaced[len(st.replaced)-1]
+		st.replaced = st.replaced[:len(st.replaced)-1]
+		r.Finding(runbook.Warning, from, "database %s was missing after run %s died: renaming %s back (the restore died between its renames: the database it replaced gets its name back)", name, a.RunID, from)
+		err := env.Do(ctx, fmt.Sprintf("rename database %s to %s", from, name), func(ctx context.Context) error {
+			return alterDatabase(ctx, db, pgdb.QuoteIdent(from)+" RENAME TO "+pgdb.QuoteIdent(name))
+		})
+		if err != nil {
+			return err
+		}
+		st.allow[name] = st.allow[from]
+	case len(st.copies) > 0:
+		c := st.copies[len(st.copies)-1]
+		r.Finding(runbook.Critical, c, "run %s died while restoring database %s, which is missing: only %s, the copy the restore was filling, is there; the run may have died before or during pg_restore or the count, so it may be empty or partial and is not put in as %s (it is kept)", a.RunID, name, c, name)
+		r.Recommend("Run the restore again: `fossamaint backup list`, then `fossamaint backup restore ID`; once it succeeded, drop the unfinished copy (DROP DATABASE %s).", pgdb.QuoteIdent(c))
+		live = ""
 	default:
 		r.Finding(runbook.Critical, name, "run %s died while changing the database and database %s is missing, with no replaced database or restored copy to put back", a.RunID, name)
 		r.Recommend("Restore the newest verified backup: `fossamaint backup list`, then `fossamaint backup restore ID`.")
-		return nil
+		live = ""
 	}
-	r.Finding(runbook.Warning, from, "database %s was missing after run %s died: renaming %s back (%s)", name, a.RunID, from, why)
-	return env.Do(ctx, fmt.Sprintf("rename database %s to %s", from, name), func(ctx context.Context) error {
-		_, err := db.Conn().Exec(ctx, "ALTER DATABASE "+pgdb.QuoteIdent(from)+" RENAME TO "+pgdb.QuoteIdent(name))
+	return allowConnections(ctx, env, db, st, live, a, r)
+}
+
+// allowConnections ends what a restore's hold-off began: the live
+// database (live; "" when there is none) and the newest replaced database
+// left in st accept connections again.
+func allowConnections(ctx context.Context, env *runbook.Env, db *pgdb.DB, st datedState, live string, a history.Abandoned, r *runbook.Result) error {
+	var names []string
+	if live != "" {
+		names = append(names, live)
+	}
+	if n := len(st.replaced); n > 0 {
+		names = append(names, st.replaced[n-1])
+	}
+	for _, n := range names {
+		if st.allow[n] {
+			continue
+		}
+		r.Finding(runbook.Warning, n, "database %s refused every connection (ALLOW_CONNECTIONS false: run %s died during a restore's switch): allowing connections again", n, a.RunID)
+		err := env.Do(ctx, fmt.Sprintf("allow connections to database %s", n), func(ctx context.Context) error {
+			return alterDatabase(ctx, db, pgdb.QuoteIdent(n)+" ALLOW_CONNECTIONS true")
+		})
 		if err != nil {
-			return fmt.Errorf("renaming database %s to %s: %w (as a superuser or the owner: ALTER DATABASE %s RENAME TO %s)", from, name, err, pgdb.QuoteIdent(from), pgdb.QuoteIdent(name))
+			return err
 		}
-		return nil
-	})
-}
-
-// datedPrefix is how pgdb.Restore begins the names of its copies and
-// kept databases: <name>_<kind>_, name clipped so that the name with its
-// YYYYMMDD_HHMMSS fits PostgreSQL's 63 bytes.
-func datedPrefix(name, kind string) string {
-	suffix := "_" + kind + "_"
-	n := 63 - len(suffix) - len("20060102_150405")
-	if len(name) > n {
-		for n > 0 && !utf8.RuneStart(name[n]) {
-			n--
-		}
-		name = name[:n]
 	}
-	return name + suffix
+	return nil
 }
 
-// databasesLike lists the server's databases named name or beginning
-// with one of prefixes.
-func databasesLike(ctx context.Context, db *pgdb.DB, name string, prefixes ...string) ([]string, error) {
-	rows, err := db.Conn().Query(ctx, "SELECT datname FROM pg_database WHERE datname = $1 OR left(datname, char_length($2)) = $2 OR left(datname, char_length($3)) = $3 ORDER BY datname", name, prefixes[0], prefixes[1])
+// alterDatabase runs ALTER DATABASE clause.
+func alterDatabase(ctx context.Context, db *pgdb.DB, clause string) error {
+	if _, err := db.Conn().Exec(ctx, "ALTER DATABASE "+clause); err != nil {
+		return fmt.Errorf("ALTER DATABASE %s: %w (run it as a superuser or the database's owner)", clause, err)
+	}
+	return nil
+}
+
+// datedState is what a restore of name left on the server.
+type datedState struct {
+	present bool
+	// replaced and copies are the databases a restore kept and the
+	// copies it made (pgdb.DatedName), oldest first.
+	replaced, copies []string
+	// allow is datallowconn of every database listed.
+	allow map[string]bool
+}
+
+// readDated lists database name and the databases restores of it named
+// (pgdb.DatedName, the one naming function).
+func readDated(ctx context.Context, db *pgdb.DB, name string) (datedState, error) {
+	st := datedState{allow: map[string]bool{}}
+	rp, cp := pgdb.DatedPrefix(name, pgdb.KindReplaced), pgdb.DatedPrefix(name, pgdb.KindRestore)
+	rows, err := db.Conn().Query(ctx, `SELECT datname, datallowconn FROM pg_database
+	  WHERE datname = $1 OR left(datname, char_length($2)) = $2 OR left(datname, char_length($3)) = $3`, name, rp, cp)
 	if err != nil {
-		return nil, fmt.Errorf("listing databases: %w", err)
+		return st, fmt.Errorf("listing databases: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	at := map[string]time.Time{}
 	for rows.Next() {
 		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
+		var allow bool
+		if err := rows.Scan(&n, &allow); err != nil {
+			return st, fmt.Errorf("listing databases: %w", err)
 		}
-		out = append(out, n)
+		st.allow[n] = allow
+		if t, ok := pgdb.ParseDated(name, pgdb.KindReplaced, n); ok {
+			st.replaced, at[n] = append(st.replaced, n), t
+		} else if t, ok := pgdb.ParseDated(name, pgdb.KindRestore, n); ok {
+			st.copies, at[n] = append(st.copies, n), t
+		} else if n == name {
+			st.present = true
+		}
 	}
-	return out, rows.Err()
+	byDate := func(x, y string) int {
+		if c := at[x].Compare(at[y]); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	}
+	slices.SortFunc(st.replaced, byDate)
+	slices.SortFunc(st.copies, byDate)
+	return st, rows.Err()
 }
