@@ -1,6 +1,7 @@
 package pgdb_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +59,32 @@ func dbProperties(t *testing.T, url, name string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// When the copy cannot be given a property (a setting only a superuser
+// may make, restored by the database's owner), the restore stops before
+// the switch: the copy is dropped, the target untouched, and the error
+// names the statement.
+func TestRestorePropertyRefusedLeavesTheTarget(t *testing.T) {
+	c := testkit.Postgres(t)
+	su := c.URL("postgres")
+	execSQL(t, su, `CREATE ROLE app LOGIN CREATEDB`, `CREATE DATABASE appdb OWNER app`,
+		`ALTER DATABASE appdb SET log_min_duration_statement = 100`)
+	appURL := strings.Replace(c.URL("appdb"), "postgres@", "app@", 1)
+	seed(t, appURL, 10)
+	tools := findTools(t, openPG(t, appURL))
+	dump := dumpOf(t, tools, appURL)
+	before := dbProperties(t, su, "appdb")
+	held := connectRaw(t, appURL)
+	res, err := pgdb.Restore(testCtx(t), tools, appURL, dump.Path, pgdb.RestoreOptions{Now: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC), Tables: dump.Tables})
+	if err == nil || !strings.Contains(err.Error(), "log_min_duration_statement") || !strings.Contains(err.Error(), "appdb is unchanged") || res.Replaced != "" {
+		t.Fatalf("restore: %+v, %v; want a refusal naming the setting", res, err)
+	}
+	if err := held.Ping(testCtx(t)); err != nil {
+		t.Errorf("a connection to the target was ended: %v", err)
+	}
+	if after := dbProperties(t, su, "appdb"); after != before {
+		t.Errorf("the target's properties changed:\n%s\nwas\n%s", after, before)
+	}
+	noScratch(t, su)
 }
