@@ -12,7 +12,13 @@
 // optimisation is VACUUM (ANALYZE) and REINDEX INDEX CONCURRENTLY online,
 // VACUUM FULL only with downtime. A restore goes into a new database and
 // is switched in by ALTER DATABASE ... RENAME, the replaced database kept
-// under a dated name: nothing is dropped first.
+// under a dated name (DatedName: a long name is shortened with a hash of
+// the whole, so two never share kept copies): nothing is dropped first.
+// The copy gets the target's database-level properties before the switch
+// (its grants, connection limit, per-database and per-role settings,
+// comment), which a custom-format dump does not hold; the switch's
+// statements run to their end once begun, and an undo reads what is
+// really in pg_database.
 //
 // Every program is run with an argument vector, never a shell string, and
 // the connection URL, which may hold a password, is passed in the

@@ -9,7 +9,10 @@
 //
 // With PostgreSQL (database.url), a restore goes into a new database
 // switched in by rename, the replaced one kept under a dated name, and
-// recover puts a name a dead restore left missing back (recoverPostgres).
+// recover puts a name a dead restore left missing back (recoverPostgres):
+// the newest replaced database gets it, never a copy whose restore may
+// not have finished (that one is kept and reported, critical), and the
+// live database and the newest replaced one accept connections again.
 //
 // It may import install, runbook, history, backup, sqlitedb, pgdb, service,
 // health, config (service definitions) and the leaf helpers (durable,
