@@ -203,7 +203,8 @@ every table's rows with the manifest and runs pg_amcheck on the copy.`,
 			for _, b := range targets {
 				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || in.Database.Verify == "full", Postgres: a.pgSource("")})
 				if err != nil {
-					return err
+					// Could not verify (server down, a privilege refused): 64.
+					return pgUnusable(err)
 				}
 				switch res.Verdict() {
 				case backup.VerdictFailed:

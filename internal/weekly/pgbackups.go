@@ -33,6 +33,13 @@ func newPGBackups(in *install.Installation) *pgBackups {
 // pg_amcheck on the copy), with its figures.
 func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.Kind, b backup.Backup) error {
 	res, err := backup.VerifyPostgres(ctx, b.Path, p.src, true)
+	if errors.Is(err, pgdb.ErrNoPrivilege) {
+		// Nothing is known about the dump: the user was refused a
+		// privilege its restore needs; say which.
+		r.Finding(runbook.Warning, err.Error(), "the newest %s dump %s could not be restore-tested: the database user lacks a privilege its restore needs", kind, b.Path)
+		r.Recommend("Grant the privilege the evidence names to the database user, or restore-test as its superuser (`fossamaint backup verify --full`), to know that %s restores.", b.Path)
+		return nil
+	}
 	if err != nil && !errors.Is(err, pgdb.ErrBadDump) && !errors.Is(err, backup.ErrManifestMismatch) {
 		return fmt.Errorf("verifying %s: %w", b.Path, err)
 	}
@@ -47,7 +54,7 @@ func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.K
 		r.Recommend("Take a new %s backup (`fossamaint backup create --kind %s`) and find out why %s does not restore.", kind, kind, b.Path)
 		return nil
 	}
-	r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s dump %s (%s old, %s): sha256 matches its manifest, restore test ok with %d tables in %s",
+	r.Finding(runbook.Info, strings.Join(append([]string{"sha256 " + res.SHA256}, res.Messages...), "\n"), "newest %s dump %s (%s old, %s): sha256 matches its manifest, restore test ok with %d tables in %s",
 		kind, b.Path, human.Age(b.Age.D()), human.Bytes(res.Size), res.Tables, human.Duration(res.Duration.D()))
 	return nil
 }
