@@ -40,7 +40,8 @@ type VerifyResult struct {
 	Duration          time.Duration
 }
 
-// scratchPrefix begins the name of every database VerifyDump makes.
+// scratchPrefix begins the name of every database VerifyDump makes
+// (scratchName).
 const scratchPrefix = "fossamaint_verify_"
 
 // VerifyDump restores path into a new scratch database on db's server
@@ -52,7 +53,7 @@ const scratchPrefix = "fossamaint_verify_"
 // privilege is ErrNoPrivilege ("could not verify"), not ErrBadDump.
 func VerifyDump(ctx context.Context, tools Tools, db *DB, path string, o VerifyOptions) (res VerifyResult, err error) {
 	start := time.Now()
-	res = VerifyResult{Path: path, Scratch: scratchPrefix + randomHex(8)}
+	res = VerifyResult{Path: path, Scratch: scratchName(start)}
 	defer func() { res.Duration = time.Since(start) }()
 	adminURL, err := Sibling(db.URL(), "postgres")
 	if err != nil {
