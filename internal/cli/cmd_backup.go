@@ -417,18 +417,7 @@ with it).`,
 					Left    []string            `json:"leftover_databases,omitempty"`
 				}{dryRun, removed, len(plan.Keep), plan.Reasons, dropped, leftovers})
 			}
-			verb := "removed"
-			if dryRun {
-				verb = "would remove"
-			}
-			for _, r := range removed {
-				fmt.Fprintf(a.stdout, "%s %s\n", verb, r)
-			}
-			printDropped(a.stdout, dropped, dryRun)
-			for _, l := range leftovers {
-				fmt.Fprintf(a.stdout, "leftover database %s\n", l)
-			}
-			fmt.Fprintf(a.stdout, "%d kept, %d %s\n", len(plan.Keep), len(removed), verb)
+			printPruned(a.stdout, removed, dropped, leftovers, len(plan.Keep), dryRun)
 			return nil
 		},
 	}
@@ -510,6 +499,23 @@ func (a *app) leftoverStep(src backup.PostgresSource, out *[]string) runbook.Ste
 			}
 			return runbook.Result{}, nil
 		}}
+}
+
+// printPruned is backup prune's text output: the files removed, the
+// databases dropped, what killed runs left, and the tally.
+func printPruned(w io.Writer, removed, dropped, leftovers []string, kept int, dryRun bool) {
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, r := range removed {
+		fmt.Fprintf(w, "%s %s\n", verb, r)
+	}
+	printDropped(w, dropped, dryRun)
+	for _, l := range leftovers {
+		fmt.Fprintf(w, "leftover database %s\n", l)
+	}
+	fmt.Fprintf(w, "%d kept, %d %s\n", kept, len(removed), verb)
 }
 
 func printDropped(w io.Writer, dropped []string, dryRun bool) {
