@@ -25,7 +25,7 @@ func restorePostgres(ctx context.Context, o RestoreOptions, res *RestoreResult) 
 	}
 	name := src.Name()
 	res.From, res.Restored, res.DryRun = o.BackupPath, name, o.DryRun
-	if err := verifyForRestore(ctx, o.BackupPath, res); err != nil {
+	if err := verifyForRestore(ctx, o.BackupPath, &src, res); err != nil {
 		return err
 	}
 	var tables map[string]int64

@@ -72,7 +72,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res RestoreResult, err erro
 		return res, errors.New("restoring: backup path, database path, pre-recovery directory and time are all required")
 	}
 	res.From, res.Restored, res.DryRun = o.BackupPath, o.DBPath, o.DryRun
-	if err := verifyForRestore(ctx, o.BackupPath, &res); err != nil {
+	if err := verifyForRestore(ctx, o.BackupPath, nil, &res); err != nil {
 		return res, err
 	}
 	stem, _ := dbStem(o.DBPath)
@@ -112,8 +112,8 @@ func Restore(ctx context.Context, o RestoreOptions) (res RestoreResult, err erro
 // verifyForRestore refuses a backup that fails quick_check or differs
 // from its manifest: restoring garbage over a database is the one thing a
 // restore must never do.
-func verifyForRestore(ctx context.Context, path string, res *RestoreResult) error {
-	vr, err := Verify(ctx, path)
+func verifyForRestore(ctx context.Context, path string, src *PostgresSource, res *RestoreResult) error {
+	vr, err := verifyAny(ctx, path, false, src)
 	res.Backup = vr
 	if err != nil {
 		return fmt.Errorf("restoring: %w", err)

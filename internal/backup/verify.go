@@ -56,7 +56,7 @@ func verifyFile(ctx context.Context, path string, full bool) (res VerifyResult, 
 	if IsDump(path) {
 		// A dump's full check is a restore test, which needs its server:
 		// VerifyPostgres.
-		return verifyDump(ctx, path)
+		return verifyDump(ctx, path, "")
 	}
 	start := time.Now()
 	res.Path, res.CheckName = path, CheckQuick

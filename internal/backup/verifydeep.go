@@ -130,7 +130,7 @@ func VerifyDeep(ctx context.Context, b Backup, opts VerifyOptions) (DeepResult, 
 	if b.Kind == KindUnknown {
 		return r, fmt.Errorf("verifying %s: not a database backup", b.Path)
 	}
-	vr, err := verifyFile(ctx, b.Path, opts.Full)
+	vr, err := verifyAny(ctx, b.Path, opts.Full, opts.Postgres)
 	r.VerifyResult = vr
 	if err != nil {
 		return r, err
@@ -185,6 +185,7 @@ func (r *DeepResult) restoreTestDump(ctx context.Context, path string, opts Veri
 	if err != nil {
 		return err
 	}
+	r.Messages = append(r.Messages, restoreNotes(vr)...)
 	if vr.Check != nil {
 		r.CheckName, r.Check = CheckRestore, checkResultOf(vr.Check)
 		if !r.Check.OK {

@@ -203,7 +203,8 @@ every table's rows with the manifest and runs pg_amcheck on the copy.`,
 			for _, b := range targets {
 				res, err := backup.VerifyDeep(cmd.Context(), b, backup.VerifyOptions{Full: full || in.Database.Verify == "full", Postgres: a.pgSource("")})
 				if err != nil {
-					return err
+					// Could not verify (server down, a privilege refused): 64.
+					return pgUnusable(err)
 				}
 				switch res.Verdict() {
 				case backup.VerdictFailed:
@@ -357,7 +358,11 @@ keep_maintenance_within (each kind on its own) and deletes what the policy
 does not keep. Unknown files are never deleted. With PostgreSQL, dumps
 are pruned like database files, and the databases restores kept aside
 (<db>_replaced_<stamp>) are dropped once older than
-keep_maintenance_within.`,
+keep_maintenance_within. What killed runs left on the server is listed
+with its size and age: restore tests' scratch databases
+(fossamaint_verify_*) older than an hour are dropped; a killed restore's
+copy (<db>_restore_<stamp>) is only reported (fossamaint recover deals
+with it).`,
 		Example: `  fossamaint backup prune --dry-run
   fossamaint backup prune --json`,
 		Args: cobra.NoArgs,
@@ -375,7 +380,7 @@ keep_maintenance_within.`,
 				return err
 			}
 			var plan backup.PrunePlan
-			var dropped []string
+			var dropped, leftovers []string
 			removed := []string{}
 			prune := runbook.Step{Name: "retention", Kind: runbook.Mutating, Critical: true,
 				Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
@@ -393,11 +398,11 @@ keep_maintenance_within.`,
 					return runbook.Result{}, nil
 				}}
 			run, err := a.recovery(in).Journaled(cmd.Context(), runbook.CommandPrune, dryRun, runbook.Plan{Phases: []runbook.Phase{
-				{Name: "prune", Title: "Delete backups outside the retention policy", Steps: a.pruneSteps(in, prune, &dropped)}}})
+				{Name: "prune", Title: "Delete backups outside the retention policy", Steps: a.pruneSteps(in, prune, &dropped, &leftovers)}}})
 			if err != nil {
 				return err
 			}
-			for _, name := range []string{"retention", "replaced_databases"} {
+			for _, name := range []string{"retention", "replaced_databases", "leftover_databases"} {
 				if st, _ := run.Step("prune", name); st.Error != "" {
 					return withCode(ExitFail, fmt.Errorf("backup prune: %s", st.Error))
 				}
@@ -409,17 +414,10 @@ keep_maintenance_within.`,
 					Kept    int                 `json:"kept"`
 					Reasons map[string][]string `json:"reasons"`
 					Dropped []string            `json:"dropped_databases,omitempty"`
-				}{dryRun, removed, len(plan.Keep), plan.Reasons, dropped})
+					Left    []string            `json:"leftover_databases,omitempty"`
+				}{dryRun, removed, len(plan.Keep), plan.Reasons, dropped, leftovers})
 			}
-			verb := "removed"
-			if dryRun {
-				verb = "would remove"
-			}
-			for _, r := range removed {
-				fmt.Fprintf(a.stdout, "%s %s\n", verb, r)
-			}
-			printDropped(a.stdout, dropped, dryRun)
-			fmt.Fprintf(a.stdout, "%d kept, %d %s\n", len(plan.Keep), len(removed), verb)
+			printPruned(a.stdout, removed, dropped, leftovers, len(plan.Keep), dryRun)
 			return nil
 		},
 	}
@@ -445,8 +443,9 @@ func (a *app) retentionWithPins(ctx context.Context, in *install.Installation) (
 
 // pruneSteps are prune's steps: the retention of the backup files and,
 // with PostgreSQL, dropping the databases restores kept aside once older
-// than keep_maintenance_within (dropped lists them).
-func (a *app) pruneSteps(in *install.Installation, files runbook.Step, dropped *[]string) []runbook.Step {
+// than keep_maintenance_within (dropped lists them), and the databases
+// killed runs left (leftoverStep).
+func (a *app) pruneSteps(in *install.Installation, files runbook.Step, dropped, leftovers *[]string) []runbook.Step {
 	src := a.pgSource("")
 	if src == nil {
 		return []runbook.Step{files}
@@ -466,7 +465,57 @@ func (a *app) pruneSteps(in *install.Installation, files runbook.Step, dropped *
 				*dropped = append(*dropped, r.Name)
 			}
 			return runbook.Result{}, nil
-		}}}
+		}}, a.leftoverStep(*src, leftovers)}
+}
+
+// leftoverStep lists what killed runs left on the server into out, one
+// line each with size and age: a restore test's scratch database older
+// than an hour is dropped (backup.StaleScratch), a restore's copy only
+// reported, for recover.
+func (a *app) leftoverStep(src backup.PostgresSource, out *[]string) runbook.Step {
+	return runbook.Step{Name: "leftover_databases", Kind: runbook.Mutating, Critical: true,
+		Run: func(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+			now := a.now()
+			left, err := backup.LeftoverDatabases(ctx, src)
+			if err != nil {
+				return runbook.Result{}, err
+			}
+			for _, l := range left {
+				line := backup.DescribeLeftover(l, now)
+				switch {
+				case backup.StaleScratch(l, now):
+					if err := env.Do(ctx, "drop database "+l.Name+" (a killed restore test's)", func(ctx context.Context) error {
+						return backup.DropScratch(ctx, src, l.Name)
+					}); err != nil {
+						return runbook.Result{}, err
+					}
+					line += map[bool]string{true: ": would drop", false: ": dropped"}[env.DryRun]
+				case l.Scratch:
+					line += ": kept (a restore test may still be using it)"
+				default:
+					line += ": kept"
+				}
+				*out = append(*out, line)
+			}
+			return runbook.Result{}, nil
+		}}
+}
+
+// printPruned is backup prune's text output: the files removed, the
+// databases dropped, what killed runs left, and the tally.
+func printPruned(w io.Writer, removed, dropped, leftovers []string, kept int, dryRun bool) {
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, r := range removed {
+		fmt.Fprintf(w, "%s %s\n", verb, r)
+	}
+	printDropped(w, dropped, dryRun)
+	for _, l := range leftovers {
+		fmt.Fprintf(w, "leftover database %s\n", l)
+	}
+	fmt.Fprintf(w, "%d kept, %d %s\n", kept, len(removed), verb)
 }
 
 func printDropped(w io.Writer, dropped []string, dryRun bool) {

@@ -42,9 +42,10 @@ func (a *app) pgOptions() config.Postgres {
 }
 
 // pgUnusable maps "cannot use this PostgreSQL database" (server down, no
-// programs, no amcheck) to exit 64, as unusable does for SQLite.
+// programs, no amcheck, pg_amcheck that could not check, a restore test
+// refused a privilege) to exit 64, as unusable does for SQLite.
 func pgUnusable(err error) error {
-	for _, e := range []error{pgdb.ErrUnreachable, pgdb.ErrNoTools, pgdb.ErrNoAmcheck} {
+	for _, e := range []error{pgdb.ErrUnreachable, pgdb.ErrNoTools, pgdb.ErrNoAmcheck, pgdb.ErrCouldNotCheck, pgdb.ErrNoPrivilege} {
 		if errors.Is(err, e) {
 			return withCode(ExitUsage, err)
 		}

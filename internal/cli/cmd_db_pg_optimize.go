@@ -53,7 +53,9 @@ func (a *app) pgOptimize(cmd *cobra.Command, in *install.Installation, src *back
 		return err
 	}
 	defer db.Close()
-	st, err := pgdb.ReadStats(ctx, db, pgdb.StatsOptions{InstallExtension: in.Database.Postgres.InstallExtensions})
+	// A dry run changes nothing, pgstattuple included: its figures are
+	// then the estimates.
+	st, err := pgdb.ReadStats(ctx, db, pgdb.StatsOptions{InstallExtension: in.Database.Postgres.InstallExtensions && !f.dryRun})
 	if err != nil {
 		return pgUnusable(err)
 	}

@@ -12,6 +12,11 @@ import (
 // the database and CheckOptions.InstallExtension does not allow it.
 var ErrNoAmcheck = errors.New("the amcheck extension is not installed")
 
+// ErrCouldNotCheck is wrapped when pg_amcheck ran but did not check: it
+// exited with a status other than 0 and 2 (1: it could not connect, or
+// its listing query failed), so nothing is known about corruption.
+var ErrCouldNotCheck = errors.New("pg_amcheck could not check the database")
+
 // CheckOptions say how thorough Check is.
 type CheckOptions struct {
 	// InstallExtension allows CREATE EXTENSION amcheck when missing
@@ -74,15 +79,16 @@ func Check(ctx context.Context, tools Tools, db *DB, o CheckOptions) (CheckResul
 	out, err := runTool(ctx, tools, "pg_amcheck", db.URL(), args...)
 	var te *ToolError
 	switch {
-	case errors.As(err, &te) && te.Code == 2:
-		// 2: it checked, and something was not right: a result.
-		res.Findings = parseAmcheck(string(out), db.Name)
-		if len(res.Findings) == 0 {
-			res.Findings = []CheckFinding{{Corruption: true, Message: "pg_amcheck reported problems (exit status 2) in a form fossamaint does not read: " +
-				strings.TrimSpace(tail(string(out)+" "+te.Stderr, 2000))}}
-		}
 	case ctx.Err() != nil:
 		return CheckResult{}, fmt.Errorf("checking %s: %w", db.Name, ctx.Err())
+	case errors.As(err, &te) && te.Code == 2 && len(parseAmcheck(string(out), db.Name)) > 0:
+		// 2 with findings: it checked, and something was not right.
+		res.Findings = parseAmcheck(string(out), db.Name)
+	case errors.As(err, &te):
+		// 1 (no connection, a failed listing query), or 2 with nothing
+		// fossamaint reads: it did not check, so not "corrupt".
+		return CheckResult{}, fmt.Errorf("%w %s (%w): is the server up, and may this user read every table? %s",
+			ErrCouldNotCheck, db.Name, err, strings.TrimSpace(tail(string(out), 1000)))
 	case err != nil:
 		return CheckResult{}, fmt.Errorf("checking %s with pg_amcheck: %w (is the server up, and may this user read every table?)", db.Name, err)
 	default:

@@ -161,7 +161,7 @@ func (p *restorePlan) restoreCopy(ctx context.Context, tools Tools, targetURL, p
 		return nil, 0, err
 	}
 	t0 := time.Now()
-	_, err = runTool(ctx, tools, "pg_restore", copyURL, "--exit-on-error", "--single-transaction", path)
+	_, err = restoreDump(ctx, tools, copyURL, path, true, "--exit-on-error", "--single-transaction")
 	took = time.Since(t0)
 	if err != nil {
 		var te *ToolError

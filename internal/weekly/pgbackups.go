@@ -33,6 +33,13 @@ func newPGBackups(in *install.Installation) *pgBackups {
 // pg_amcheck on the copy), with its figures.
 func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.Kind, b backup.Backup) error {
 	res, err := backup.VerifyPostgres(ctx, b.Path, p.src, true)
+	if errors.Is(err, pgdb.ErrNoPrivilege) {
+		// Nothing is known about the dump: the user was refused a
+		// privilege its restore needs; say which.
+		r.Finding(runbook.Warning, err.Error(), "the newest %s dump %s could not be restore-tested: the database user lacks a privilege its restore needs", kind, b.Path)
+		r.Recommend("Grant the privilege the evidence names to the database user, or restore-test as its superuser (`fossamaint backup verify --full`), to know that %s restores.", b.Path)
+		return nil
+	}
 	if err != nil && !errors.Is(err, pgdb.ErrBadDump) && !errors.Is(err, backup.ErrManifestMismatch) {
 		return fmt.Errorf("verifying %s: %w", b.Path, err)
 	}
@@ -47,7 +54,7 @@ func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.K
 		r.Recommend("Take a new %s backup (`fossamaint backup create --kind %s`) and find out why %s does not restore.", kind, kind, b.Path)
 		return nil
 	}
-	r.Finding(runbook.Info, "sha256 "+res.SHA256, "newest %s dump %s (%s old, %s): sha256 matches its manifest, restore test ok with %d tables in %s",
+	r.Finding(runbook.Info, strings.Join(append([]string{"sha256 " + res.SHA256}, res.Messages...), "\n"), "newest %s dump %s (%s old, %s): sha256 matches its manifest, restore test ok with %d tables in %s",
 		kind, b.Path, human.Age(b.Age.D()), human.Bytes(res.Size), res.Tables, human.Duration(res.Duration.D()))
 	return nil
 }
@@ -55,8 +62,16 @@ func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.K
 // retainReplaced applies backups.keep_maintenance_within to the databases
 // restores kept under a dated name (backup.ReplacedToDrop, as `backup
 // prune` does): older ones are listed, and dropped only with
-// backups.prune.
+// backups.prune. Then the databases killed runs left (retainLeftovers).
 func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *runbook.Result, now time.Time, within time.Duration, prune bool) error {
+	if err := p.retainKept(ctx, env, r, now, within, prune); err != nil {
+		return err
+	}
+	return p.retainLeftovers(ctx, env, r, now, prune)
+}
+
+// retainKept is retainReplaced's part for the databases restores kept.
+func (p *pgBackups) retainKept(ctx context.Context, env *runbook.Env, r *runbook.Result, now time.Time, within time.Duration, prune bool) error {
 	old, err := backup.ReplacedToDrop(ctx, p.src, within, now)
 	if err != nil {
 		return fmt.Errorf("listing the databases restores kept: %w", err)
@@ -81,6 +96,44 @@ func (p *pgBackups) retainReplaced(ctx context.Context, env *runbook.Env, r *run
 		}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// retainLeftovers lists what killed runs left on the server, with sizes
+// and ages: restore tests' scratch databases older than an hour
+// (backup.StaleScratch) are dropped only with backups.prune; restores'
+// copies are reported for recover, never dropped here.
+func (p *pgBackups) retainLeftovers(ctx context.Context, env *runbook.Env, r *runbook.Result, now time.Time, prune bool) error {
+	left, err := backup.LeftoverDatabases(ctx, p.src)
+	if err != nil {
+		return err
+	}
+	var stale, copies []string
+	for _, l := range left {
+		switch {
+		case backup.StaleScratch(l, now) && prune:
+			if err := env.Do(ctx, "drop the scratch database "+l.Name+" a killed restore test left", func(ctx context.Context) error {
+				return backup.DropScratch(ctx, p.src, l.Name)
+			}); err != nil {
+				return err
+			}
+		case backup.StaleScratch(l, now):
+			stale = append(stale, backup.DescribeLeftover(l, now))
+		case !l.Scratch:
+			copies = append(copies, backup.DescribeLeftover(l, now))
+		}
+	}
+	r.Metric("leftover_databases", float64(len(left)), "count")
+	if len(stale) > 0 {
+		r.Finding(runbook.Warning, strings.Join(first(stale, 20), "\n"), "%s left by killed restore tests",
+			human.Count(len(stale), "scratch database", "scratch databases"))
+		r.Recommend("Run `fossamaint backup prune` (or set backups.prune: true) to drop them.")
+	}
+	if len(copies) > 0 {
+		r.Finding(runbook.Warning, strings.Join(first(copies, 20), "\n"), "%s left by killed restores",
+			human.Count(len(copies), "copy of the database", "copies of the database"))
+		r.Recommend("Run `fossamaint recover`: it deals with a killed restore's copy (fossamaint never drops one on its own).")
 	}
 	return nil
 }
