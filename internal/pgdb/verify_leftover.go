@@ -48,7 +48,7 @@ type Leftover struct {
 // LeftoverDatabases lists the server's scratch databases and the restore
 // copies of db's database, oldest first (unknown dates first).
 func LeftoverDatabases(ctx context.Context, db *DB) ([]Leftover, error) {
-	restore := datedPrefix(db.Name, kindRestore)
+	restore := DatedPrefix(db.Name, KindRestore)
 	rows, err := db.Conn().Query(ctx, `SELECT datname,
 	  CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) ELSE -1 END,
 	  CASE WHEN has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
@@ -66,7 +66,7 @@ func LeftoverDatabases(ctx context.Context, db *DB) ([]Leftover, error) {
 		l := Leftover{Name: name, Size: size, Scratch: strings.HasPrefix(name, scratchPrefix)}
 		at, ok := scratchDate(name)
 		if !l.Scratch {
-			at, ok = parseDated(db.Name, kindRestore, name)
+			at, ok = ParseDated(db.Name, KindRestore, name)
 		}
 		switch {
 		case ok:
