@@ -17,6 +17,9 @@ type Config struct {
 	ReportsDir string `yaml:"reports_dir"`
 	// Operator is named in the report as "Maintenance Performed By".
 	Operator string `yaml:"operator"`
+	// Installation names this installation in off-site object names and
+	// the fleet history.
+	Installation Installation `yaml:"installation"`
 
 	Window     Window     `yaml:"window"`
 	Thresholds Thresholds `yaml:"thresholds"`
@@ -30,6 +33,7 @@ type Config struct {
 	Metrics    Metrics    `yaml:"metrics"`
 	Notify     Notify     `yaml:"notify"`
 	Serve      Serve      `yaml:"serve"`
+	History    History    `yaml:"history"`
 }
 
 // Metrics is what monitoring reads of the runs.
@@ -179,6 +183,8 @@ type Backups struct {
 	// Prune makes the weekly backups phase delete what retention removes;
 	// otherwise it only reports it.
 	Prune bool `yaml:"prune"`
+	// Offsite copies verified backups to S3-compatible storage.
+	Offsite Offsite `yaml:"offsite"`
 }
 
 // Security configures the file-mode audit and certificate checks.
@@ -398,6 +404,7 @@ func Default() Config {
 			KeepMaintenanceWithin: Duration(30 * 24 * time.Hour),
 			PreRecoveryDir:        "backups/pre-recovery",
 			DataDir:               "backend/data",
+			Offsite:               defaultOffsite(),
 		},
 		Security: defaultSecurity(),
 		Updates: Updates{
@@ -412,6 +419,7 @@ func Default() Config {
 		Metrics:  Metrics{Textfile: "fossamaint.prom"},
 		Notify:   defaultNotify(),
 		Serve:    defaultServe(),
+		History:  defaultHistory(),
 	}
 }
 

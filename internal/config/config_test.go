@@ -152,7 +152,7 @@ func TestCommentedDefaultRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config init output does not parse: %v", err)
 	}
-	if !reflect.DeepEqual(cfg.Window, Default().Window) || cfg.Backups != Default().Backups {
+	if !reflect.DeepEqual(cfg.Window, Default().Window) || !reflect.DeepEqual(cfg.Backups, Default().Backups) || !reflect.DeepEqual(cfg.History, Default().History) {
 		t.Errorf("round trip changed values")
 	}
 }

@@ -34,6 +34,7 @@ func Redacted(cfg Config) Config {
 	out.Database.URL = PostgresURLRedacted(cfg.Database.URL)
 	out.Notify = cfg.Notify.redacted()
 	out.Serve = cfg.Serve.redacted()
+	out.History.URL = PostgresURLRedacted(cfg.History.URL)
 	return out
 }
 
@@ -72,6 +73,7 @@ func Secrets(cfg Config) []string {
 		out = append(out, NotifyURLSecrets(u)...)
 	}
 	out = append(out, cfg.Serve.secrets()...)
+	out = append(out, PostgresURLSecrets(cfg.History.URL)...)
 	// Not a TTL or a port from a service command: those would be
 	// redacted out of every count and timestamp holding their digits.
 	return slices.DeleteFunc(out, func(v string) bool { return !redact.Plausible(v) })
@@ -99,18 +101,20 @@ func Commented() ([]byte, error) {
 }
 
 var sectionComments = map[string]string{
-	"root":       "The installation directory.",
-	"state_dir":  "Lock file and run history (history.db). Relative to root unless absolute.",
-	"window":     "The weekly maintenance window. Runs outside it, or on a blackout date (blackout: [\"2026-12-24..2027-01-02\"]), are refused unless --force-window. overrun: postpone, extend (by at most max_extension) or rollback.",
-	"thresholds": "Warning levels (percentages, counts per week, days).",
-	"database":   "The application's database: the SQLite file at path, or PostgreSQL at url (or DATABASE_URL in security.env_file).",
-	"logs":       "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",
-	"backups":    "Backup tree (upstream runbook layout) and retention.",
-	"security":   "Most permissive allowed modes, the secrets file, and TLS certificates to watch.",
-	"updates":    "Update checks (a missing tool makes its check skipped) and what the weekly run applies: apply none (report only, the default), security (apt), patch, minor (pip, npm) or all; exclude lists; npm's install_scripts (false: npm install/ci get --ignore-scripts; the build still runs); reboot never, window-end or now.",
-	"services":   "How to stop/start/probe services: systemd, exec (argv arrays) or none.",
-	"health":     "HTTP endpoints and the statuses that count as healthy.",
-	"metrics":    "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",
-	"notify":     "Notifications: shoutrrr URLs (one per destination), the events sent, and the time a send may take.",
-	"serve":      "The dashboard (fossamaint serve): addr host:port (loopback by default; any other address needs auth), auth.token (a bearer token, e.g. ${FOSSAMAINT_SERVE_TOKEN}; redacted everywhere) and/or auth.password_hash (bcrypt: htpasswd -nbBC 12 \"\" PASSWORD | cut -d: -f2), auth.session_ttl, tls.cert and tls.key (both or neither), actions (verify a backup, a dry run: only with auth).",
+	"root":         "The installation directory.",
+	"installation": "id names this installation in off-site object names and the fleet history ([a-z0-9._-]; empty: <host>-<hash of root>).",
+	"history":      "url postgres://... also records every run in one central PostgreSQL database shared by a fleet; the local history stays the source of truth and catches it up.",
+	"state_dir":    "Lock file and run history (history.db). Relative to root unless absolute.",
+	"window":       "The weekly maintenance window. Runs outside it, or on a blackout date (blackout: [\"2026-12-24..2027-01-02\"]), are refused unless --force-window. overrun: postpone, extend (by at most max_extension) or rollback.",
+	"thresholds":   "Warning levels (percentages, counts per week, days).",
+	"database":     "The application's database: the SQLite file at path, or PostgreSQL at url (or DATABASE_URL in security.env_file).",
+	"logs":         "Log tree, the files read (globs under dir, ** for any depth), metrics file and log retention (ages of a file's own mtime).",
+	"backups":      "Backup tree (upstream runbook layout) and retention. offsite.url s3://bucket/prefix copies verified backups off this machine (endpoint, region, path_style; auth names the environment variables or the AWS credentials file holding the keys; encrypt.recipients age public keys encrypt before upload; prune applies the keep_* retention to the remote copies).",
+	"security":     "Most permissive allowed modes, the secrets file, and TLS certificates to watch.",
+	"updates":      "Update checks (a missing tool makes its check skipped) and what the weekly run applies: apply none (report only, the default), security (apt), patch, minor (pip, npm) or all; exclude lists; npm's install_scripts (false: npm install/ci get --ignore-scripts; the build still runs); reboot never, window-end or now.",
+	"services":     "How to stop/start/probe services: systemd, exec (argv arrays) or none.",
+	"health":       "HTTP endpoints and the statuses that count as healthy.",
+	"metrics":      "Prometheus textfile written after each weekly run (relative to state_dir unless absolute; \"\" for none).",
+	"notify":       "Notifications: shoutrrr URLs (one per destination), the events sent, and the time a send may take.",
+	"serve":        "The dashboard (fossamaint serve): addr host:port (loopback by default; any other address needs auth), auth.token (a bearer token, e.g. ${FOSSAMAINT_SERVE_TOKEN}; redacted everywhere) and/or auth.password_hash (bcrypt: htpasswd -nbBC 12 \"\" PASSWORD | cut -d: -f2), auth.session_ttl, tls.cert and tls.key (both or neither), actions (verify a backup, a dry run: only with auth).",
 }

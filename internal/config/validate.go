@@ -69,6 +69,7 @@ var validators = []func(Config, addFunc){
 	Config.validateNotify,
 	Config.validateUpdates,
 	Config.validateServe,
+	Config.validateOffsite,
 }
 
 func (c Config) validateRequired(add addFunc) {
