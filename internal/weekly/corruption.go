@@ -80,6 +80,14 @@ func (ph *databasePhase) dbCorruption(ctx context.Context, env *runbook.Env) (ru
 }
 
 func (ph *databasePhase) restoreCorrupt(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result) (runbook.Result, error) {
+	return ph.restoreFromGood(ctx, env, good, r, "", "a killed process during a write) before the next window.")
+}
+
+// restoreFromGood restores good with the services stopped and reports the
+// data-loss window. kept says where the damaged database went (empty when
+// the restore says it elsewhere); cause ends the recommendation's list of
+// causes.
+func (ph *databasePhase) restoreFromGood(ctx context.Context, env *runbook.Env, good backup.Backup, r runbook.Result, kept, cause string) (runbook.Result, error) {
 	stoppedAt, err := ph.rec.RestoreWithService(ctx, env, good.Path, ph.services.Managed())
 	if err != nil {
 		return r, err
@@ -88,9 +96,9 @@ func (ph *databasePhase) restoreCorrupt(ctx context.Context, env *runbook.Env, g
 	// window ends.
 	lost := stoppedAt.Sub(good.Time)
 	r.Metric("data_loss_window_seconds", lost.Seconds(), "s")
-	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s; writes between %s and %s (%s) were lost",
-		good.Path, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), human.Duration(lost))
-	r.Recommend("Find the cause of the corruption (disk errors, a killed process during a write) before the next window.")
+	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s%s; writes between %s and %s (%s) were lost",
+		good.Path, kept, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), human.Duration(lost))
+	r.Recommend("Find the cause of the corruption (disk errors, %s", cause)
 	return r, nil
 }
 

@@ -58,16 +58,8 @@ func (e *pgEngine) corruption(ctx context.Context, env *runbook.Env) (runbook.Re
 		r.Recommend("Restore now: %s", cmd)
 		return r, nil
 	}
-	stoppedAt, err := ph.rec.RestoreWithService(ctx, env, good.Path, ph.services.Managed())
-	if err != nil {
-		return r, err
-	}
-	lost := stoppedAt.Sub(good.Time)
-	r.Metric("data_loss_window_seconds", lost.Seconds(), "s")
-	r.Finding(runbook.Critical, good.Path, "the database was corrupt and has been restored from %s (the damaged one is kept under a dated name); writes between %s and %s (%s) were lost",
-		good.Path, good.Time.Format(time.RFC3339), stoppedAt.Format(time.RFC3339), human.Duration(lost))
-	r.Recommend("Find the cause of the corruption (disk errors, a crash without fsync) before the next window; drop the kept database once it is not needed.")
-	return r, nil
+	return ph.restoreFromGood(ctx, env, good, r, " (the damaged one is kept under a dated name)",
+		"a crash without fsync) before the next window; drop the kept database once it is not needed.")
 }
 
 // newestVerifiedDump is the newest dump taken before since that verifies
