@@ -16,9 +16,6 @@ import (
 	"github.com/fossawork/fossamaint/internal/schedule"
 )
 
-// configKey is the ConfigMap key holding the fossamaint config.
-const configKey = "fossamaint.yaml"
-
 // checks are the semantic checks of a decoded directory, each returning
 // its problems: what strict decoding cannot see.
 var checks = []struct {
