@@ -108,6 +108,11 @@ var rules = map[string]rule{
 	"internal/cli":   {anyBut: in("testkit", "archtest")},
 	"cmd/fossamaint": {may: in("cli")},
 
+	// Deployment files and their tests (issue 17): nothing but tests, which
+	// check the manifests against the config loader and the schedule's
+	// times.
+	"deploy": {testMay: in("config", "runbook", "schedule")},
+
 	// Benchmark and crash-campaign programs: anything below cli.
 	"bench/...": {anyBut: in("cli", "testkit", "archtest")},
 }
