@@ -66,8 +66,11 @@ func connect(ctx context.Context, rawURL string) (*pgx.Conn, error) {
 		return nil, err
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil && permanent(err) {
+		return nil, fmt.Errorf("the fleet database refused the connection (check history.url's user, password and database): %w", scrub(err, rawURL))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, RedactURL(rawURL), scrub(err, rawURL))
+		return nil, fmt.Errorf("%w: %w", ErrUnreachable, scrub(err, rawURL))
 	}
 	return conn, nil
 }

@@ -245,20 +245,7 @@ func TestFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		down.record(t)
-		o := down.options(url)
-		o.Timeout = 300 * time.Millisecond
-		start := time.Now()
-		res, err := fleet.Sync(ctx, down.store, o)
-		if !errors.Is(err, fleet.ErrUnreachable) {
-			t.Fatalf("sync with the central database down: %v, want ErrUnreachable", err)
-		}
-		if took := time.Since(start); took > o.Timeout+2*time.Second {
-			t.Errorf("sync with the central database down took %s, bound %s", took, o.Timeout)
-		}
-		if res.Attempts < 2 || len(res.Sent) != 0 {
-			t.Errorf("sync with the central database down: %d attempts, sent %v; want retries and nothing sent", res.Attempts, res.Sent)
-		}
+		recordWhileDown(t, down, url)
 	}
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -294,31 +281,55 @@ func TestFleet(t *testing.T) {
 		return err
 	})
 	checkCentral(t, url, sites)
+	checkView(t, url, sites, epoch.AddDate(0, 0, 7*(rounds-1)).Add(5*time.Hour))
+}
 
-	// The fleet view: the 20, each with its last run.
+// recordWhileDown records a run of s and syncs it while the central
+// database is down: the sync retries, gives up within its bound and
+// sends nothing.
+func recordWhileDown(t *testing.T, s *site, url string) {
+	t.Helper()
+	s.record(t)
+	o := s.options(url)
+	o.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	res, err := fleet.Sync(context.Background(), s.store, o)
+	if !errors.Is(err, fleet.ErrUnreachable) {
+		t.Fatalf("sync with the central database down: %v, want ErrUnreachable", err)
+	}
+	if took := time.Since(start); took > o.Timeout+2*time.Second {
+		t.Errorf("sync with the central database down took %s, bound %s", took, o.Timeout)
+	}
+	if res.Attempts < 2 || len(res.Sent) != 0 {
+		t.Errorf("sync with the central database down: %d attempts, sent %v; want retries and nothing sent", res.Attempts, res.Sent)
+	}
+}
+
+// checkView asserts that the fleet view at now lists the sites, by id,
+// each with its last run as its state and every run in its trend.
+func checkView(t *testing.T, url string, sites []*site, now time.Time) {
+	t.Helper()
 	db, err := fleet.Open(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	now := epoch.AddDate(0, 0, 7*(rounds-1)).Add(5 * time.Hour)
-	v, err := db.View(ctx, now, 12)
+	v, err := db.View(context.Background(), now, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Installations) != n {
-		t.Fatalf("fleet view lists %d installations, want %d", len(v.Installations), n)
+	if len(v.Installations) != len(sites) {
+		t.Fatalf("fleet view lists %d installations, want %d", len(v.Installations), len(sites))
 	}
 	for i, r := range v.Installations {
 		s := sites[i]
 		last := s.runs[len(s.runs)-1]
-		if r.ID != s.id || r.Last == nil || r.Last.ID != last.RunID || r.State != string(last.Status) || r.Runs != rounds {
+		if r.ID != s.id || r.Last == nil || r.Last.ID != last.RunID || r.State != string(last.Status) || r.Runs != len(s.runs) {
 			t.Errorf("fleet view row %d: %s, last %+v, state %s, %d runs; want %s, last run %s (%s), %d runs",
-				i, r.ID, r.Last, r.State, r.Runs, s.id, last.RunID, last.Status, rounds)
+				i, r.ID, r.Last, r.State, r.Runs, s.id, last.RunID, last.Status, len(s.runs))
 		}
-		// Trends: the finished whole runs in the weeks shown.
-		if got := len(r.Trends[history.MeasureDatabaseSize]); got != rounds {
-			t.Errorf("%s: %d database sizes in the trend, want %d", r.ID, got, rounds)
+		if got := len(r.Trends[history.MeasureDatabaseSize]); got != len(s.runs) {
+			t.Errorf("%s: %d database sizes in the trend, want %d", r.ID, got, len(s.runs))
 		}
 	}
 }
