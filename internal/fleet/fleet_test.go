@@ -300,8 +300,8 @@ func recordWhileDown(t *testing.T, s *site, url string) {
 	if took := time.Since(start); took > o.Timeout+2*time.Second {
 		t.Errorf("sync with the central database down took %s, bound %s", took, o.Timeout)
 	}
-	if res.Attempts < 2 || len(res.Sent) != 0 {
-		t.Errorf("sync with the central database down: %d attempts, sent %v; want retries and nothing sent", res.Attempts, res.Sent)
+	if res.Attempts < 2 || len(res.Sent) != 0 || res.Seconds < o.Timeout.Seconds() {
+		t.Errorf("sync with the central database down: %d attempts, sent %v; want retries until the bound and nothing sent (%gs)", res.Attempts, res.Sent, res.Seconds)
 	}
 }
 

@@ -88,7 +88,7 @@ type Result struct {
 // central database is retried with backoff until the bound, then
 // returned as ErrUnreachable; runs written before it stay written (each
 // in its own transaction), and the next sync sends the rest.
-func Sync(ctx context.Context, local Local, o SyncOptions) (Result, error) {
+func Sync(ctx context.Context, local Local, o SyncOptions) (res Result, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -98,7 +98,7 @@ func Sync(ctx context.Context, local Local, o SyncOptions) (Result, error) {
 	if o.Backoff == nil {
 		o.Backoff = backoff
 	}
-	res := Result{Installation: o.Installation.ID, URL: RedactURL(o.URL), DryRun: o.DryRun, Sent: []string{}}
+	res = Result{Installation: o.Installation.ID, URL: RedactURL(o.URL), DryRun: o.DryRun, Sent: []string{}}
 	start := time.Now()
 	defer func() { res.Took = time.Since(start); res.Seconds = res.Took.Seconds() }()
 	if o.Timeout <= 0 {
@@ -115,7 +115,6 @@ func Sync(ctx context.Context, local Local, o SyncOptions) (Result, error) {
 		res.Attempts++
 		err := syncOnce(ctx, local, rows, o, &res)
 		if err == nil {
-			res.Took = time.Since(start)
 			return res, nil
 		}
 		if permanent(err) {
