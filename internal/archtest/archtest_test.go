@@ -63,6 +63,11 @@ var rules = map[string]rule{
 	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel", "pgdb")},
 	"internal/notify":           {may: with(helpers, "config")},
 
+	// The fleet history (issue 17): the local history it sends from (and
+	// the measures' one definition), the Run type, pgx. history never
+	// imports it.
+	"internal/fleet": {may: with(helpers, "runbook", "history")},
+
 	// Rendering: a finished run, nothing of the domain.
 	"internal/report": {may: with(helpers, "runbook")},
 
@@ -71,9 +76,10 @@ var rules = map[string]rule{
 	"internal/promexport": {may: with(helpers, "runbook", "history")},
 
 	// The dashboard: the history it reads, the report it renders, the
-	// resolver for the window and the backups, the metrics registry. The
+	// resolver for the window and the backups, the metrics registry, the
+	// fleet view (/fleet, when history.url is set). The
 	// CLI hands it what it runs: not weekly, recovery or cli.
-	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport")},
+	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport", "fleet")},
 
 	// Test helpers, imported by _test files only.
 	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel", "pgdb")}, // planted run histories (issue 15), stand-in wheels (issue 14)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/fleet"
 	"github.com/fossawork/fossamaint/internal/history"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/redact"
@@ -88,7 +89,12 @@ func (a *app) serve(ctx context.Context, in *install.Installation, addr string) 
 	// same store.
 	var srv *web.Server
 	metrics := a.metricsHandler(in, func(ctx context.Context) (*history.Store, error) { return srv.History(ctx) })
-	srv, err = web.New(web.Options{Installation: in, Metrics: metrics, Now: a.now, Version: Version, Actions: actions})
+	fleetReader, closeFleet, err := a.fleetReader(in)
+	if err != nil {
+		return err
+	}
+	defer closeFleet()
+	srv, err = web.New(web.Options{Installation: in, Metrics: metrics, Now: a.now, Version: Version, Actions: actions, Fleet: fleetReader})
 	if err != nil {
 		return err
 	}
@@ -233,6 +239,26 @@ func latestFinished(ctx context.Context, store *history.Store) (*runbook.Run, er
 		}
 	}
 	return nil, nil
+}
+
+// fleetReader is the /fleet page's reader of history.url (nil without
+// it), its errors redacted, and what closes its connections.
+func (a *app) fleetReader(in *install.Installation) (web.FleetReader, func(), error) {
+	if in.Config.History.URL == "" {
+		return nil, func() {}, nil
+	}
+	db, err := fleet.Open(in.Config.History.URL)
+	if err != nil {
+		return nil, nil, withCode(ExitUsage, err)
+	}
+	red := redact.New(a.secrets(in.Config))
+	return func(ctx context.Context, now time.Time, weeks int) (*fleet.View, error) {
+		v, err := db.View(ctx, now, weeks)
+		if err != nil {
+			return nil, errors.New(red.String(err.Error()))
+		}
+		return v, nil
+	}, db.Close, nil
 }
 
 // serveActions are the dashboard's actions: what `backup verify` and

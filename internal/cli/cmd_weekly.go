@@ -97,6 +97,7 @@ func (a *app) finishWeekly(ctx context.Context, in *install.Installation, run *r
 		}
 		where = paths.Markdown
 		a.notifyEnd(ctx, in, run, where)
+		a.syncAfterRun(ctx, in)  // history.url: within history.timeout, a warning at worst
 		defer a.rebootIfDue(ctx) // updates.reboot: now, after the summary too
 		if asJSON {
 			if err := report.Render(a.stdout, "json", run, opts); err != nil {

@@ -171,6 +171,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.notifyCmd(),
 		a.noticeCmd(),
 		a.serveCmd(),
+		a.fleetCmd(),
 	)
 	for _, c := range a.phaseCmds() {
 		root.AddCommand(c)

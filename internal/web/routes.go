@@ -18,6 +18,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /now/events", s.events)
 	mux.HandleFunc("GET /static/report.css", s.reportCSS)
 	mux.HandleFunc("GET /trends", s.trends)
+	if s.o.Fleet != nil {
+		mux.HandleFunc("GET /fleet", s.fleetPage)
+		mux.HandleFunc("GET /api/fleet", s.fleetAPI)
+	}
 	if s.o.Metrics != nil {
 		mux.Handle("GET /metrics", s.o.Metrics)
 	}

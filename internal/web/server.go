@@ -36,6 +36,8 @@ type Options struct {
 	Version string
 	// Actions are offered at /actions when authentication is on (see Protect).
 	Actions []Action
+	// Fleet reads the fleet database (history.url); nil: no /fleet page.
+	Fleet FleetReader
 }
 
 // Server is the dashboard.
@@ -93,8 +95,9 @@ type page struct {
 	Now     time.Time
 	Data    any
 
-	// Actions shows the Actions entry; SignedIn the sign-out button.
-	Actions, SignedIn bool
+	// Actions shows the Actions entry; SignedIn the sign-out button;
+	// Fleet the Fleet entry.
+	Actions, SignedIn, Fleet bool
 }
 
 // render writes the page template name (e.g. "runs.html") with data.
@@ -105,7 +108,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav
 		return
 	}
 	p := page{Title: title, Nav: nav, CSRF: CSRFToken(r.Context()), Version: s.o.Version, Now: s.o.Now().In(s.zone()), Data: data,
-		Actions: s.guard != nil && s.guard.cfg.Enabled() && len(s.o.Actions) > 0, SignedIn: signedIn(r.Context())}
+		Actions: s.guard != nil && s.guard.cfg.Enabled() && len(s.o.Actions) > 0, SignedIn: signedIn(r.Context()), Fleet: s.o.Fleet != nil}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
 		// Headers are gone; the truncated page shows the failure.
