@@ -118,12 +118,18 @@ func fleetID(in *install.Installation) string { return config.InstallationID(in.
 
 // syncAfterRun is weekly's sync of a real run, once its report is
 // written: bounded by history.timeout, and an unreachable or refusing
-// central database is a warning on stderr, never the run's outcome.
+// central database is a warning on stderr, never the run's outcome. It
+// honours ctx: a Ctrl-C during the sync ends it (the run is sent later).
 func (a *app) syncAfterRun(ctx context.Context, in *install.Installation) {
 	if in.Config.History.URL == "" {
 		return
 	}
-	res, err := a.syncFleet(context.WithoutCancel(ctx), in, false)
+	if ctx.Err() != nil {
+		// An interrupted run is in the local history: the next sync sends it.
+		fmt.Fprintf(a.stderr, "fleet history: not sent (interrupted); the next run or `fossamaint fleet sync` sends it\n")
+		return
+	}
+	res, err := a.syncFleet(ctx, in, false)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "warning: fleet history: %s\n", redact.New(a.secrets(in.Config)).String(err.Error()))
 		return
