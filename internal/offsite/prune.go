@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -159,23 +160,32 @@ func (r *Remote) keysOf(rb RemoteBackup) []string {
 	return keys
 }
 
-// lockOf reads the retention and legal hold of each key: the backup is
-// locked when any object is retained past now or held.
+// lockOf reads the object lock of each key from its metadata (HEAD: the
+// x-amz-object-lock-* headers, one request per object for both retention
+// and legal hold): the backup is locked when any object is retained past
+// now or under legal hold.
 func (r *Remote) lockOf(ctx context.Context, id ID, keys []string, now time.Time) (Locked, bool, error) {
 	l := Locked{ID: id}
 	for _, k := range keys {
-		_, until, err := r.c.GetObjectRetention(ctx, r.o.Bucket, k, "")
-		if err != nil && !s3Answer(err) {
-			return l, false, fmt.Errorf("reading the retention of %s: %w", k, err)
+		oi, err := r.c.StatObject(ctx, r.o.Bucket, k, minio.StatObjectOptions{})
+		if notFound(err) {
+			continue
 		}
-		if err == nil && until != nil && until.After(now) && until.After(l.Until) {
-			l.Until = *until
+		if err != nil {
+			return l, false, fmt.Errorf("reading the object lock of %s: %w", k, err)
 		}
-		hold, err := r.c.GetObjectLegalHold(ctx, r.o.Bucket, k, minio.GetObjectLegalHoldOptions{})
-		if err != nil && !s3Answer(err) {
-			return l, false, fmt.Errorf("reading the legal hold of %s: %w", k, err)
+		if s := oi.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date"); s != "" {
+			until, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				// Unreadable: treat it as locked for good rather than
+				// risk reporting a retained object deleted.
+				return Locked{ID: id, Until: now.AddDate(100, 0, 0)}, true, nil
+			}
+			if until.After(now) && until.After(l.Until) {
+				l.Until = until
+			}
 		}
-		if err == nil && hold != nil && *hold == minio.LegalHoldEnabled {
+		if strings.EqualFold(oi.Metadata.Get("X-Amz-Object-Lock-Legal-Hold"), "ON") {
 			l.LegalHold = true
 		}
 	}
