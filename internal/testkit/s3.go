@@ -28,11 +28,11 @@ const VersitygwVersion = "v1.8.0"
 // loopback, with one bucket.
 type S3Server struct {
 	// Endpoint is host:port, plain HTTP.
-	Endpoint  string
-	KeyID     string
-	Secret    string
-	Bucket    string
-	Region    string
+	Endpoint string
+	KeyID    string
+	Secret   string
+	Bucket   string
+	Region   string
 	// Root is the POSIX backend's directory: object "a/b" of bucket B is
 	// the plain file Root/B/a/b (what a test damages to prove a check).
 	Root string
