@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,13 +80,23 @@ func (r *Remote) getSmall(ctx context.Context, key string, limit int64) ([]byte,
 
 // notFound says whether err is S3's "no such key" (or bucket).
 func notFound(err error) bool {
-	resp := minio.ToErrorResponse(err)
+	resp := s3Error(err)
 	return resp.StatusCode == http.StatusNotFound || resp.Code == "NoSuchKey"
+}
+
+// s3Error is the S3 error response err wraps, if any (minio-go's own
+// ToErrorResponse does not look through wrapping).
+func s3Error(err error) minio.ErrorResponse {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) {
+		return resp
+	}
+	return minio.ToErrorResponse(err)
 }
 
 // s3Answer says whether err is an answer of the server (an S3 error
 // response) rather than a failure to reach it.
-func s3Answer(err error) bool { return minio.ToErrorResponse(err).Code != "" }
+func s3Answer(err error) bool { return s3Error(err).Code != "" }
 
 // withTimeout bounds one backup's transfer by the configured timeout.
 func (r *Remote) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -79,17 +79,17 @@ func FindVersitygw() (string, error) {
 // fails when CI is set (.ci/run installs it).
 func S3(t testing.TB) *S3Server {
 	t.Helper()
-	return startS3(t, nil)
+	return startS3(t, false)
 }
 
 // S3WithVersioning is S3 with versitygw's bucket versioning turned on
-// (its --versioning-dir), so a bucket may be created with object lock.
+// (its --versioning-dir) and the bucket created with object lock.
 func S3WithVersioning(t testing.TB) *S3Server {
 	t.Helper()
-	return startS3(t, []string{"--versioning-dir"})
+	return startS3(t, true)
 }
 
-func startS3(t testing.TB, extra []string) *S3Server {
+func startS3(t testing.TB, versioning bool) *S3Server {
 	t.Helper()
 	bin, err := FindVersitygw()
 	if err != nil {
@@ -98,58 +98,70 @@ func startS3(t testing.TB, extra []string) *S3Server {
 		}
 		t.Skipf("versitygw not installed (go install github.com/versity/versitygw/cmd/versitygw@%s): %v", VersitygwVersion, err)
 	}
-	dir := t.TempDir()
-	s := &S3Server{KeyID: "fossatest" + randHex(t, 4), Secret: randHex(t, 20), Bucket: "offsite-test",
+	s, stop, err := StartS3(bin, t.TempDir(), versioning)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// StartS3 starts versitygw (bin) with its POSIX backend under dir, with
+// one bucket (versioned with object lock when versioning is set), and
+// returns it with the function that stops it.
+func StartS3(bin, dir string, versioning bool) (*S3Server, func(), error) {
+	s := &S3Server{KeyID: "fossatest" + randHex(4), Secret: randHex(20), Bucket: "offsite-test",
 		Region: "us-east-1", Root: filepath.Join(dir, "root")}
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	args := []string{"--access", s.KeyID, "--secret", s.Secret, "--quiet"}
 	posix := []string{"posix"}
-	if len(extra) > 0 && extra[0] == "--versioning-dir" {
+	if versioning {
 		vdir := filepath.Join(dir, "versions")
 		if err := os.MkdirAll(vdir, 0o700); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		posix = append(posix, "--versioning-dir", vdir)
 	}
 	// A free port can be taken between the probe and the server's listen:
 	// try a few.
-	var lastErr error
+	var stop func()
+	var err error
 	for range 3 {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
+		port, perr := freePort()
+		if perr != nil {
+			return nil, nil, perr
 		}
 		s.Endpoint = fmt.Sprintf("127.0.0.1:%d", port)
 		argv := append(append(append([]string{}, args...), "--port", s.Endpoint), append(posix, s.Root)...)
-		if lastErr = s.run(t, bin, argv, filepath.Join(dir, "versitygw.log")); lastErr == nil {
+		if stop, err = s.run(bin, argv, filepath.Join(dir, "versitygw.log")); err == nil {
 			break
 		}
 	}
-	if lastErr != nil {
-		t.Fatalf("starting versitygw: %v", lastErr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting versitygw: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.Client.MakeBucket(ctx, s.Bucket, minio.MakeBucketOptions{Region: s.Region,
-		ObjectLocking: len(extra) > 0}); err != nil {
-		t.Fatalf("creating bucket %s: %v", s.Bucket, err)
+	if err := s.Client.MakeBucket(ctx, s.Bucket, minio.MakeBucketOptions{Region: s.Region, ObjectLocking: versioning}); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("creating bucket %s: %w", s.Bucket, err)
 	}
-	return s
+	return s, stop, nil
 }
 
 // run starts the server and waits until it answers ListBuckets.
-func (s *S3Server) run(t testing.TB, bin string, argv []string, logPath string) error {
+func (s *S3Server) run(bin string, argv []string, logPath string) (func(), error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd := exec.Command(bin, argv...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return err
+		return nil, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); logf.Close() }()
@@ -164,7 +176,7 @@ func (s *S3Server) run(t testing.TB, bin string, argv []string, logPath string) 
 		Region: s.Region, BucketLookup: minio.BucketLookupPath})
 	if err != nil {
 		stop()
-		return err
+		return nil, err
 	}
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
@@ -175,18 +187,17 @@ func (s *S3Server) run(t testing.TB, bin string, argv []string, logPath string) 
 		_, err := s.Client.ListBuckets(ctx)
 		cancel()
 		if err == nil {
-			t.Cleanup(stop)
-			return nil
+			return stop, nil
 		}
 		select {
 		case werr := <-done:
 			data, _ := os.ReadFile(logPath)
 			done <- werr
 			stop()
-			return fmt.Errorf("versitygw exited (%v): %s", werr, strings.TrimSpace(string(data)))
+			return nil, fmt.Errorf("versitygw exited (%v): %s", werr, strings.TrimSpace(string(data)))
 		case <-deadline.C:
 			stop()
-			return errors.New("versitygw did not answer within 30s")
+			return nil, errors.New("versitygw did not answer within 30s")
 		case <-tick.C:
 		}
 	}
@@ -201,10 +212,8 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func randHex(t testing.TB, n int) string {
+func randHex(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
