@@ -25,7 +25,7 @@ type site struct {
 // encrypted object must not contain it.
 const marker = "PLAINTEXT-MARKER-7f3a"
 
-func newSite(t *testing.T, rows int) *site {
+func newSite(t testing.TB, rows int) *site {
 	t.Helper()
 	root := t.TempDir()
 	s := &site{root: root, db: filepath.Join(root, "backend", testkit.DBName), env: filepath.Join(root, "backend", ".env"),
@@ -46,7 +46,7 @@ func newSite(t *testing.T, rows int) *site {
 
 // grow adds about mib MiB of incompressible rows, so the backup spans
 // several parts.
-func (s *site) grow(t *testing.T, mib int) {
+func (s *site) grow(t testing.TB, mib int) {
 	t.Helper()
 	testkit.Exec(t, s.db, "CREATE TABLE IF NOT EXISTS blobs (b BLOB)")
 	for range mib {
@@ -55,7 +55,7 @@ func (s *site) grow(t *testing.T, mib int) {
 }
 
 // take makes a verified backup of kind at now.
-func (s *site) take(t *testing.T, kind backup.Kind, now time.Time) backup.Created {
+func (s *site) take(t testing.TB, kind backup.Kind, now time.Time) backup.Created {
 	t.Helper()
 	c, err := backup.Create(context.Background(), backup.CreateOptions{Kind: kind, DBPath: s.db, EnvFile: s.env,
 		DataDir: s.data, Layout: s.layout, Now: now.In(s.zone)})
@@ -65,7 +65,7 @@ func (s *site) take(t *testing.T, kind backup.Kind, now time.Time) backup.Create
 	return c
 }
 
-func (s *site) list(t *testing.T, now time.Time) []backup.Backup {
+func (s *site) list(t testing.TB, now time.Time) []backup.Backup {
 	t.Helper()
 	l, err := backup.List(context.Background(), s.layout, now.In(s.zone))
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *site) list(t *testing.T, now time.Time) []backup.Backup {
 
 // remoteFor is a Remote on srv for installation id, credentials from
 // injected variables.
-func remoteFor(t *testing.T, srv *testkit.S3Server, id string, edit ...func(*Options)) *Remote {
+func remoteFor(t testing.TB, srv *testkit.S3Server, id string, edit ...func(*Options)) *Remote {
 	t.Helper()
 	o := Options{Bucket: srv.Bucket, Prefix: "fleet/backups", Installation: id, Endpoint: "http://" + srv.Endpoint,
 		Region: srv.Region, PathStyle: true, PartSize: MinPartSize, Timeout: 2 * time.Minute, Retries: 1,
@@ -95,7 +95,7 @@ func remoteFor(t *testing.T, srv *testkit.S3Server, id string, edit ...func(*Opt
 
 // withAge turns encryption on with a new X25519 identity written to a
 // file.
-func withAge(t *testing.T) func(*Options) {
+func withAge(t testing.TB) func(*Options) {
 	t.Helper()
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -108,7 +108,7 @@ func withAge(t *testing.T) func(*Options) {
 	}
 }
 
-func push(t *testing.T, r *Remote, list []backup.Backup, now time.Time) PushResult {
+func push(t testing.TB, r *Remote, list []backup.Backup, now time.Time) PushResult {
 	t.Helper()
 	res, err := r.Push(context.Background(), list, PushOptions{Now: now})
 	if err != nil {

@@ -3,6 +3,7 @@ package offsite
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -131,7 +132,7 @@ func (a Auth) credentials() (*credentials.Credentials, error) {
 		profile = "default"
 	}
 	creds := credentials.NewFileAWSCredentials(a.File, profile)
-	v, err := creds.Get()
+	v, err := creds.GetWithContext(&credentials.CredContext{Client: http.DefaultClient})
 	if err != nil || v.AccessKeyID == "" {
 		where := a.File
 		if where == "" {
@@ -150,7 +151,7 @@ func (a Auth) Secrets() []string {
 	if err != nil {
 		return nil
 	}
-	v, err := creds.Get()
+	v, err := creds.GetWithContext(&credentials.CredContext{Client: http.DefaultClient})
 	if err != nil {
 		return nil
 	}

@@ -176,7 +176,6 @@ func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (u
 			return upload{}, err
 		}
 		up.id, up.parts = pending[0].UploadID, parts
-		pending = pending[1:]
 	}
 	if err := r.abortPending(ctx, key, up.id); err != nil {
 		return upload{}, err
