@@ -62,6 +62,10 @@ var rules = map[string]rule{
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
 	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel", "pgdb")},
 	"internal/notify":           {may: with(helpers, "config")},
+	// Off-site copies (issue 17): the backups it copies, verifies and
+	// prunes with the local policy; its Options come from install, so not
+	// config. backup must not import it.
+	"internal/offsite": {may: with(helpers, "backup")},
 
 	// The fleet history (issue 17): the local history it sends from (and
 	// the measures' one definition), the Run type, pgx. history never
@@ -87,7 +91,7 @@ var rules = map[string]rule{
 	// The resolver: config in, typed options of each domain package out.
 	// It must not import weekly, cli or report.
 	"internal/install": {may: with(helpers, "config", "runbook",
-		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
+		"backup", "offsite", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
 		"service", "health", "sqlitedb", "perf", "updates")},
 
 	// Putting an installation back in a known state (recover, rollback,
@@ -101,7 +105,7 @@ var rules = map[string]rule{
 	// and the domain packages; config for its value types (thresholds,
 	// service units), not to read fields. Not cli, report or sandbox.
 	"internal/weekly": {may: with(helpers, "config", "runbook", "history", "install", "recovery",
-		"backup", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
+		"backup", "offsite", "security", "security/authlog", "logs", "logs/analysis", "logs/patterns",
 		"service", "health", "sqlitedb", "pgdb", "perf", "updates", "notify")},
 
 	// Schedules: the systemd units, the calendar and the daemon's loop, from

@@ -19,7 +19,7 @@ import (
 
 func (a *app) backupCmds() []*cobra.Command {
 	return []*cobra.Command{a.backupCreateCmd(), a.backupListCmd(), a.backupVerifyCmd(),
-		a.backupRestoreCmd(), a.backupPruneCmd(), a.backupRetentionCmd()}
+		a.backupRestoreCmd(), a.backupPruneCmd(), a.backupRetentionCmd(), a.backupPushCmd()}
 }
 
 // installationAndBackups resolves the config and lists its backups.
@@ -107,7 +107,7 @@ full restores each new dump into a scratch database before it counts.`,
 }
 
 func (a *app) backupListCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, remote bool
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List backups, newest first, with kind, age and size",
@@ -115,11 +115,20 @@ func (a *app) backupListCmd() *cobra.Command {
 taken, its age, its size and whether a manifest describes it (without one,
 backup verify can only call it UNVERIFIED). Directories that are missing
 or not configured are noted below the table. With --json sizes are in
-bytes and ages in seconds.`,
+bytes and ages in seconds.
+
+--offsite lists the copies in the bucket of backups.offsite instead, by
+the ID that verify --offsite and restore --from-offsite take
+(daily/YYYYMMDD, weekly/<file>, maintenance/<file>), with unfinished
+uploads noted.`,
 		Example: `  fossamaint backup list
-  fossamaint backup list --json`,
+  fossamaint backup list --json
+  fossamaint backup list --offsite`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if remote {
+				return a.offsiteList(cmd, asJSON)
+			}
 			in, err := a.installation()
 			if err != nil {
 				return err
@@ -135,6 +144,7 @@ bytes and ages in seconds.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (sizes in bytes, ages in seconds)")
+	c.Flags().BoolVar(&remote, "offsite", false, "list the off-site copies (backups.offsite)")
 	return c
 }
 
@@ -170,7 +180,7 @@ func printBackupList(w io.Writer, lst backup.Listing, root string) error {
 }
 
 func (a *app) backupVerifyCmd() *cobra.Command {
-	var all, full, asJSON bool
+	var all, full, asJSON, remote bool
 	c := &cobra.Command{
 		Use:   "verify [ID]",
 		Short: "Verify backups: sha256 against the manifest, integrity check, restore test in a private temp dir",
@@ -184,12 +194,25 @@ Exit 2 when one failed, 1 when one is unverified.
 A PostgreSQL dump (.dump) is checked without a server: sha256 against its
 manifest and its table of contents read back (pg_restore --list); --full
 restores it into a scratch database on the configured server, compares
-every table's rows with the manifest and runs pg_amcheck on the copy.`,
+every table's rows with the manifest and runs pg_amcheck on the copy.
+
+--offsite checks the copies in the bucket instead (ID as backup list
+--offsite shows it): each object is read back through SHA-256 (the
+stored bytes and, decrypted with encrypt.identity_file, the plaintext)
+and compared with the remote manifest; the newest (or the one named) is
+also downloaded into a private temp dir and verified there like a local
+backup, restore test included. PARTIAL (exit 1): encrypted and no
+identity file, so only the ciphertext was checked.`,
 		Example: `  fossamaint backup verify
   fossamaint backup verify 20261128 --full
-  fossamaint backup verify --all --json`,
+  fossamaint backup verify --all --json
+  fossamaint backup verify --offsite
+  fossamaint backup verify --offsite --all`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if remote {
+				return a.offsiteVerify(cmd, args, all, full, asJSON)
+			}
 			in, list, err := a.installationAndBackups(cmd)
 			if err != nil {
 				return err
@@ -234,6 +257,7 @@ every table's rows with the manifest and runs pg_amcheck on the copy.`,
 	c.Flags().BoolVar(&all, "all", false, "verify every backup")
 	c.Flags().BoolVar(&full, "full", false, "integrity_check instead of quick_check")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&remote, "offsite", false, "verify the off-site copies (backups.offsite)")
 	return c
 }
 
@@ -300,7 +324,7 @@ func printVerify(w io.Writer, root string, b backup.Backup, res backup.DeepResul
 }
 
 func (a *app) backupRestoreCmd() *cobra.Command {
-	var dryRun bool
+	var dryRun, remote bool
 	c := &cobra.Command{
 		Use:   "restore ID",
 		Short: "Restore a backup: stop, keep the current database aside, restore, start, verify",
@@ -315,12 +339,23 @@ With PostgreSQL a dump is verified the same way (sha256 first, then its
 table of contents), restored into a new database on the server, its row
 counts compared with the manifest, and only then switched in by rename
 with the connections ended; the replaced database is kept under
-<db>_replaced_<stamp> (the output names it), never dropped.`,
+<db>_replaced_<stamp> (the output names it), never dropped.
+
+--from-offsite restores the off-site copy ID (as backup list --offsite
+shows it): downloaded into a private temp dir, decrypted with
+encrypt.identity_file, every object's sha256 checked against its remote
+manifest, then restored exactly as a local backup. With --dry-run it is
+still downloaded and verified (into the temp dir, removed after), and
+nothing else happens.`,
 		Example: `  fossamaint backup restore 20261128 --dry-run
-  fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db`,
+  fossamaint backup restore backups/weekly/fossawork_v2_full_20261121_020512.db
+  fossamaint backup restore --from-offsite daily/20261128 --dry-run`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{argsHint: "a backup ID; `fossamaint backup list` shows them"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if remote {
+				return a.offsiteRestore(cmd, args[0], dryRun)
+			}
 			in, err := a.installation()
 			if err != nil {
 				return err
@@ -345,15 +380,12 @@ with the connections ended; the replaced database is kept under
 		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "verify and say what would be done, change nothing")
+	c.Flags().BoolVar(&remote, "from-offsite", false, "ID names an off-site copy (backup list --offsite)")
 	return c
 }
 
-func (a *app) backupPruneCmd() *cobra.Command {
-	var dryRun, asJSON bool
-	c := &cobra.Command{
-		Use:   "prune",
-		Short: "Delete backups outside the retention policy (restic forget semantics per kind)",
-		Long: `Applies backups.keep_daily, keep_weekly, keep_monthly and
+// pruneLong is backup prune's help text.
+const pruneLong = `Applies backups.keep_daily, keep_weekly, keep_monthly and
 keep_maintenance_within (each kind on its own) and deletes what the policy
 does not keep. Unknown files are never deleted. With PostgreSQL, dumps
 are pruned like database files, and the databases restores kept aside
@@ -362,11 +394,28 @@ keep_maintenance_within. What killed runs left on the server is listed
 with its size and age: restore tests' scratch databases
 (fossamaint_verify_*) older than an hour are dropped; a killed restore's
 copy (<db>_restore_<stamp>) is only reported (fossamaint recover deals
-with it).`,
+with it).
+
+--offsite applies the same policy, with the same code, to the copies in
+the bucket of backups.offsite instead, per installation. An object under
+retention or legal hold is kept and reported "kept: locked until ...";
+in a versioned bucket a delete only hides the backup behind a delete
+marker, and the output says so.`
+
+func (a *app) backupPruneCmd() *cobra.Command {
+	var dryRun, asJSON, remote bool
+	c := &cobra.Command{
+		Use:   "prune",
+		Short: "Delete backups outside the retention policy (restic forget semantics per kind)",
+		Long:  pruneLong,
 		Example: `  fossamaint backup prune --dry-run
-  fossamaint backup prune --json`,
+  fossamaint backup prune --json
+  fossamaint backup prune --offsite --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if remote {
+				return a.offsitePrune(cmd, dryRun, asJSON)
+			}
 			in, err := a.installation()
 			if err != nil {
 				return err
@@ -423,6 +472,7 @@ with it).`,
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be deleted, delete nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&remote, "offsite", false, "prune the off-site copies (backups.offsite)")
 	return c
 }
 

@@ -54,10 +54,15 @@ func TestScripts(t *testing.T) {
 			"pgcluster":   pgCluster,
 			"pgcorrupt":   pgCorrupt,
 			"pgsql":       pgSQL,
+			"s3server":    s3Server, // offsite_script_test.go
+			"s3flip":      s3Flip,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "postgres" {
 				return postgresInstalled()
+			}
+			if cond == "versitygw" {
+				return versitygwInstalled(), nil
 			}
 			return scriptCondition(cond)
 		},

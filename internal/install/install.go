@@ -12,6 +12,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/config"
 	"github.com/fossawork/fossamaint/internal/health"
 	"github.com/fossawork/fossamaint/internal/logs"
+	"github.com/fossawork/fossamaint/internal/offsite"
 	"github.com/fossawork/fossamaint/internal/perf"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/security"
@@ -119,6 +120,10 @@ type Backups struct {
 	Retention      backup.PrunePolicy
 	// Prune makes the weekly run delete what retention removes.
 	Prune bool
+	// Offsite is where verified backups are copied off the machine
+	// (backups.offsite); nil when no URL is configured. Its Prune is
+	// backups.offsite.prune.
+	Offsite *offsite.Options
 }
 
 // Logs is the application's log tree and its retention.
@@ -237,7 +242,8 @@ func Resolve(cfg config.Config, configPath string) (*Installation, error) {
 			PreRecoveryDir: p(b.PreRecoveryDir),
 			Retention: backup.PrunePolicy{KeepDaily: b.KeepDaily, KeepWeekly: b.KeepWeekly, KeepMonthly: b.KeepMonthly,
 				KeepMaintenanceWithin: b.KeepMaintenanceWithin.D()},
-			Prune: b.Prune,
+			Prune:   b.Prune,
+			Offsite: resolveOffsite(cfg),
 		},
 		Logs: Logs{
 			Dir: p(cfg.Logs.Dir), ErrorsDir: p(cfg.Logs.ErrorsDir), MetricsFile: p(cfg.Logs.MetricsFile),
@@ -376,7 +382,31 @@ func (d Database) PostgresSource() *backup.PostgresSource {
 // says which file failed.
 func Secrets(cfg config.Config) ([]string, error) {
 	secrets, err := security.EnvSecrets(cfg.Path(cfg.Security.EnvFile))
-	return append(secrets, config.Secrets(cfg)...), err
+	secrets = append(secrets, config.Secrets(cfg)...)
+	if o := resolveOffsite(cfg); o != nil {
+		// The bucket's keys, wherever they come from (variables or the
+		// credentials file), never appear in any output.
+		secrets = append(secrets, o.Auth.Secrets()...)
+	}
+	return secrets, err
+}
+
+// resolveOffsite builds the off-site options from backups.offsite and
+// installation.id (files relative to root); nil when no URL is set.
+func resolveOffsite(cfg config.Config) *offsite.Options {
+	o := cfg.Backups.Offsite
+	if !o.Enabled() {
+		return nil
+	}
+	bucket, prefix, _ := o.BucketPrefix()
+	return &offsite.Options{
+		Bucket: bucket, Prefix: prefix, Installation: config.InstallationID(cfg),
+		Endpoint: o.Endpoint, Region: o.Region, PathStyle: o.PathStyle,
+		Auth:       offsite.Auth{KeyIDEnv: o.Auth.KeyIDEnv, KeyEnv: o.Auth.KeyEnv, File: cfg.Path(o.Auth.File), Profile: o.Auth.Profile},
+		Recipients: slices.Clone(o.Encrypt.Recipients), RecipientsFile: cfg.Path(o.Encrypt.RecipientsFile),
+		IdentityFile: cfg.Path(o.Encrypt.IdentityFile),
+		PartSize:     int64(o.PartSize) << 20, Timeout: o.Timeout.D(), Retries: o.Retries, Prune: o.Prune,
+	}
 }
 
 // UnitNames are the names of the managed units.

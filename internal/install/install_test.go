@@ -190,3 +190,36 @@ func TestUnreadableEnvKeepsSQLite(t *testing.T) {
 		t.Fatalf("engine %s, problem %q", in.Database.Engine(), in.Database.EnvProblem)
 	}
 }
+
+// TestResolveOffsite: backups.offsite becomes offsite.Options with files
+// under the root, the installation id and the part size in bytes; the
+// bucket's keys are among the secrets the output redacts.
+func TestResolveOffsite(t *testing.T) {
+	cfg := config.Default()
+	cfg.Root = t.TempDir()
+	if in, err := Resolve(cfg, ""); err != nil || in.Backups.Offsite != nil {
+		t.Fatalf("no url: %+v %v", in.Backups.Offsite, err)
+	}
+	cfg.Installation.ID = "eu-west-acme"
+	cfg.Backups.Offsite.URL = "s3://bucket/fleet/x"
+	cfg.Backups.Offsite.Auth.KeyIDEnv, cfg.Backups.Offsite.Auth.KeyEnv = "FM_TEST_KEY_ID", "FM_TEST_KEY"
+	cfg.Backups.Offsite.Encrypt.IdentityFile = "keys/age.txt"
+	t.Setenv("FM_TEST_KEY_ID", "AKIDTESTRESOLVE1")
+	t.Setenv("FM_TEST_KEY", "resolve-secret-value-0001")
+	in, err := Resolve(cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := in.Backups.Offsite
+	if o == nil || o.Bucket != "bucket" || o.Prefix != "fleet/x" || o.Installation != "eu-west-acme" ||
+		o.PartSize != 16<<20 || o.IdentityFile != filepath.Join(cfg.Root, "keys/age.txt") || o.Timeout != time.Hour {
+		t.Fatalf("offsite options %+v", o)
+	}
+	if err := o.Validate(); err != nil {
+		t.Errorf("the defaults do not validate: %v", err)
+	}
+	secrets, _ := Secrets(cfg)
+	if !slices.Contains(secrets, "resolve-secret-value-0001") || !slices.Contains(secrets, "AKIDTESTRESOLVE1") {
+		t.Errorf("the bucket's keys are not redacted: %v", secrets)
+	}
+}

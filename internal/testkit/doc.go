@@ -8,7 +8,10 @@
 // dashboard's and the trends' tests. And it starts the headless Chromium
 // the browser tests drive (chromium.go: Chromium, with the flags this
 // machine needs; skipped without it, failing under CI), for the report's
-// and the dashboard's.
+// and the dashboard's. And it starts the S3 server of the off-site tests
+// (s3.go: S3, S3WithVersioning, StartS3): a private versitygw with its
+// POSIX backend on loopback, through minio-go (skipped without the
+// binary, failing under CI).
 //
 // It is imported only from _test.go files. It imports sqlitedb, runbook,
 // history and the wheel writer pywheel (PyWheel) (and what they import)

@@ -1,0 +1,259 @@
+package offsite
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// maxParts is S3's limit of parts in one multipart upload.
+const maxParts = 10000
+
+// putStats says what an upload sent.
+type putStats struct {
+	Size   int64
+	SHA256 string
+	Parts  int
+	// Reused counts the parts of an interrupted upload that were kept.
+	Reused int
+}
+
+// putRequest is one object to upload from a stream.
+type putRequest struct {
+	key string
+	src io.Reader
+	// resumable: the stream is the same bytes on every try (a plaintext
+	// file), so the parts of an interrupted upload whose checksums match
+	// can be kept. An encrypted stream differs every time: its
+	// interrupted uploads are aborted and it starts again.
+	resumable bool
+	// check runs once src is read to its end, before the object is made
+	// visible; an error aborts the upload (the source changed, the
+	// plaintext does not match its manifest).
+	check func(sum string, size int64) error
+	// progress is told the bytes of each part sent or kept.
+	progress func(int64)
+}
+
+// put uploads req.src under req.key: one PUT when it fits one part, else
+// a multipart upload, each request carrying the SHA-256 of its body as a
+// checksum the server verifies. The object appears under its name only
+// when complete.
+func (r *Remote) put(ctx context.Context, req putRequest) (putStats, error) {
+	buf := make([]byte, r.o.PartSize)
+	n, rerr := io.ReadFull(req.src, buf)
+	if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+		return putStats{}, fmt.Errorf("reading the source of %s: %w", req.key, rerr)
+	}
+	if rerr != nil {
+		return r.putOne(ctx, req, buf[:n])
+	}
+	return r.putMultipart(ctx, req, buf, n)
+}
+
+// putOne is the single-PUT case: the whole stream is in data.
+func (r *Remote) putOne(ctx context.Context, req putRequest, data []byte) (putStats, error) {
+	sum := sha256.Sum256(data)
+	st := putStats{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Parts: 1}
+	if err := req.check(st.SHA256, st.Size); err != nil {
+		return st, err
+	}
+	// An interrupted multipart upload of a larger earlier version of
+	// this object is of no use any more.
+	if err := r.abortPending(ctx, req.key, ""); err != nil {
+		return st, err
+	}
+	if err := r.putSmall(ctx, req.key, data, "application/octet-stream"); err != nil {
+		return st, err
+	}
+	if req.progress != nil {
+		req.progress(st.Size)
+	}
+	return st, nil
+}
+
+// putMultipart sends the stream in parts; buf holds the first n bytes.
+func (r *Remote) putMultipart(ctx context.Context, req putRequest, buf []byte, n int) (st putStats, err error) {
+	up, err := r.startUpload(ctx, req.key, req.resumable)
+	if err != nil {
+		return st, err
+	}
+	defer func() {
+		// A plaintext upload cut off by a cancel or a timeout is kept
+		// for the next push to resume; anything else is aborted.
+		if err != nil && !(req.resumable && ctx.Err() != nil) {
+			r.abortQuietly(req.key, up.id)
+		}
+	}()
+	total := sha256.New()
+	var parts []minio.CompletePart
+	var rerr error
+	for num := 1; n > 0; num++ {
+		if num > maxParts {
+			return st, fmt.Errorf("uploading %s: more than %d parts: raise backups.offsite.part_size_mib", req.key, maxParts)
+		}
+		p, reused, err := r.sendPart(ctx, up, num, buf[:n], total)
+		if err != nil {
+			return st, err
+		}
+		parts = append(parts, p)
+		st.Size += int64(n)
+		st.Parts++
+		if reused {
+			st.Reused++
+		}
+		if req.progress != nil {
+			req.progress(int64(n))
+		}
+		if rerr != nil {
+			break
+		}
+		n, rerr = io.ReadFull(req.src, buf)
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			return st, fmt.Errorf("reading the source of %s: %w", req.key, rerr)
+		}
+	}
+	st.SHA256 = hex.EncodeToString(total.Sum(nil))
+	if err := req.check(st.SHA256, st.Size); err != nil {
+		return st, err
+	}
+	if _, err := r.core.CompleteMultipartUpload(ctx, r.o.Bucket, req.key, up.id, parts, minio.PutObjectOptions{}); err != nil {
+		return st, fmt.Errorf("completing the upload of %s: %w", req.key, err)
+	}
+	return st, nil
+}
+
+// upload is a multipart upload in progress, with the parts an earlier
+// try left (by part number).
+type upload struct {
+	key, id string
+	parts   map[int]minio.ObjectPart
+}
+
+// sendPart uploads one part, or keeps the interrupted upload's part of
+// the same number when its size and SHA-256 match.
+func (r *Remote) sendPart(ctx context.Context, up upload, num int, data []byte, total hash.Hash) (minio.CompletePart, bool, error) {
+	total.Write(data)
+	sum := sha256.Sum256(data)
+	want := b64(sum[:])
+	if old, ok := up.parts[num]; ok && old.Size == int64(len(data)) && old.ChecksumSHA256 == want {
+		return minio.CompletePart{PartNumber: num, ETag: old.ETag, ChecksumSHA256: old.ChecksumSHA256}, true, nil
+	}
+	h := http.Header{}
+	h.Set(checksumHeader, want)
+	p, err := r.core.PutObjectPart(ctx, r.o.Bucket, up.key, up.id, num, bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), CustomHeader: h})
+	if err != nil {
+		return minio.CompletePart{}, false, fmt.Errorf("uploading part %d: %w", num, err)
+	}
+	return minio.CompletePart{PartNumber: num, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256}, false, nil
+}
+
+// startUpload finds the interrupted upload of key to resume (the newest,
+// when resumable) or starts one; every other pending upload of key is
+// aborted.
+func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (upload, error) {
+	pending, err := r.pendingUploads(ctx, key)
+	if err != nil {
+		return upload{}, err
+	}
+	pending = slices.DeleteFunc(pending, func(p minio.ObjectMultipartInfo) bool { return p.Key != key })
+	slices.SortFunc(pending, func(a, b minio.ObjectMultipartInfo) int { return b.Initiated.Compare(a.Initiated) })
+	up := upload{key: key}
+	if resumable && len(pending) > 0 {
+		parts, err := r.listParts(ctx, key, pending[0].UploadID)
+		if err != nil {
+			return upload{}, err
+		}
+		up.id, up.parts = pending[0].UploadID, parts
+	}
+	if err := r.abortPending(ctx, key, up.id); err != nil {
+		return upload{}, err
+	}
+	if up.id != "" {
+		return up, nil
+	}
+	// The checksum algorithm is declared at the start: every part must
+	// then carry its SHA-256, and the server checks each.
+	up.id, err = r.core.NewMultipartUpload(ctx, r.o.Bucket, key, minio.PutObjectOptions{
+		ContentType: "application/octet-stream", UserMetadata: map[string]string{"x-amz-checksum-algorithm": "SHA256"}})
+	if err != nil {
+		return upload{}, fmt.Errorf("starting the upload of %s: %w", key, err)
+	}
+	return up, nil
+}
+
+// pendingUploads lists the unfinished multipart uploads whose keys start
+// with prefix.
+func (r *Remote) pendingUploads(ctx context.Context, prefix string) ([]minio.ObjectMultipartInfo, error) {
+	var out []minio.ObjectMultipartInfo
+	keyMarker, idMarker := "", ""
+	for {
+		res, err := r.core.ListMultipartUploads(ctx, r.o.Bucket, prefix, keyMarker, idMarker, "", 1000)
+		if err != nil {
+			return nil, fmt.Errorf("listing unfinished uploads under %s: %w", prefix, err)
+		}
+		out = append(out, res.Uploads...)
+		if !res.IsTruncated || (res.NextKeyMarker == keyMarker && res.NextUploadIDMarker == idMarker) {
+			return out, nil
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+}
+
+// listParts reads the parts an upload holds, by number.
+func (r *Remote) listParts(ctx context.Context, key, id string) (map[int]minio.ObjectPart, error) {
+	parts := map[int]minio.ObjectPart{}
+	marker := 0
+	for {
+		res, err := r.core.ListObjectParts(ctx, r.o.Bucket, key, id, marker, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("listing the parts of the interrupted upload of %s: %w", key, err)
+		}
+		for _, p := range res.ObjectParts {
+			parts[p.PartNumber] = p
+		}
+		if !res.IsTruncated || res.NextPartNumberMarker <= marker {
+			return parts, nil
+		}
+		marker = res.NextPartNumberMarker
+	}
+}
+
+// abortPending aborts every unfinished upload of exactly key but keep.
+func (r *Remote) abortPending(ctx context.Context, key, keep string) error {
+	pending, err := r.pendingUploads(ctx, key)
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if p.Key != key || p.UploadID == keep {
+			continue
+		}
+		if err := r.core.AbortMultipartUpload(ctx, r.o.Bucket, key, p.UploadID); err != nil && !notFound(err) {
+			return fmt.Errorf("aborting an unfinished upload of %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// abortQuietly aborts an upload after a failure, on its own short
+// deadline (the caller's context may be what ended); an upload it cannot
+// abort is left for the sweep.
+func (r *Remote) abortQuietly(key, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = r.core.AbortMultipartUpload(ctx, r.o.Bucket, key, id)
+}
+
+var errSourceChanged = errors.New("the local backup does not match its manifest")
