@@ -143,7 +143,9 @@ func TestOffsiteStep(t *testing.T) {
 	if st.Metrics["offsite_outside_policy"].Value == 0 {
 		t.Fatalf("nothing outside the policy: %v", st.Metrics)
 	}
-	if !slices.ContainsFunc(st.Findings, func(f runbook.Finding) bool { return strings.Contains(f.Message, "off-site outside the retention policy") }) {
+	if !slices.ContainsFunc(st.Findings, func(f runbook.Finding) bool {
+		return strings.Contains(f.Message, "off-site outside the retention policy")
+	}) {
 		t.Fatalf("no retention finding: %v", st.Findings)
 	}
 	if n := len(remoteIDs(t, r, later)); n != len(verified) {
