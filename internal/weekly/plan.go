@@ -123,6 +123,7 @@ type wired struct {
 	perf       *performancePhase
 	sec        *securityPhase
 	bk         *backupsPhase
+	off        *offsiteStep
 	post       *postflightPhase
 	secUpdates *securityUpdates
 	bench      *apiBench
@@ -165,6 +166,8 @@ func (p *Procedure) wire(names []string, inputs runInputs) *wired {
 		sec: &securityPhase{clock: clk, sec: in.Security, thresholds: in.Thresholds, logs: logSrc, secrets: secrets, root: in.Root},
 		bk: &backupsPhase{clock: clk, b: in.Backups, fullVerify: in.Database.Verify == "full",
 			pinned: inputs.pinned, pointA: &pointA},
+		off: &offsiteStep{clock: clk, opts: in.Backups.Offsite, layout: in.Backups.Layout, retention: in.Backups.Retention,
+			encrypted: in.Backups.Offsite != nil && in.Backups.Offsite.Encrypted()},
 		post: &postflightPhase{services: in.Services, rec: p.rec, checker: p.d.Checker, checks: in.Health.Checks,
 			endpoints: endpoints, comprehensiveInput: in.ComprehensiveInput, thresholds: in.Thresholds,
 			owner: owner},
@@ -297,13 +300,15 @@ func (w *wired) security() runbook.Phase {
 // backups is the seed's "Backup Verification": what backups exist and how
 // old, whether the newest are sound (checked in place, opened immutable),
 // and what is outside the retention policy (deleted only with
-// backups.prune).
+// backups.prune); then the off-site copies (backups.offsite).
 func (w *wired) backups() runbook.Phase {
 	bk := w.bk
 	return runbook.Phase{Name: "backups", Title: "Backup verification", Steps: []runbook.Step{
 		{Name: "inventory", Kind: runbook.ReadOnly, Budget: time.Minute, Run: bk.backupInventory},
 		{Name: "verify", Kind: runbook.ReadOnly, Budget: 20 * time.Minute, Run: bk.verifyNewest},
 		{Name: "retention", Kind: runbook.Mutating, Budget: 5 * time.Minute, Run: bk.retention},
+		// after local retention: what the run removed is not sent
+		{Name: "offsite", Kind: runbook.Mutating, Budget: w.off.budget(), Run: w.off.run},
 	}}
 }
 
