@@ -128,13 +128,9 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return err
 	}
 	f.keep = f.keep || f.serve.on
-	dir, ours := f.dir, false
-	if dir == "" {
-		d, err := os.MkdirTemp("", "fossamaint-demo-")
-		if err != nil {
-			return fmt.Errorf("creating a temp dir for the demo: %w", err)
-		}
-		dir, ours = d, true
+	dir, ours, err := demoDir(f.dir)
+	if err != nil {
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -174,11 +170,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	env := inst.ToolEnv()
-	if inst.Offsite != nil {
-		env = append(env, inst.Offsite.Env...) // the keys backups.offsite.auth names
-	}
-	restore := setEnv(env)
+	restore := setEnv(demoRunEnv(inst))
 	run, runErr := a.runWeekly(ctx, in, weeklyFlags{forceWindow: true})
 	restore()
 	stop()
@@ -196,6 +188,28 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return runErr
 	}
 	return a.serveDemo(ctx, in, run, f.serve, a.finishWeekly(ctx, in, run, f.asJSON, runErr))
+}
+
+// demoDir is --dir (given), or else a new private temp dir (ours).
+func demoDir(given string) (dir string, ours bool, err error) {
+	if given != "" {
+		return given, false, nil
+	}
+	d, err := os.MkdirTemp("", "fossamaint-demo-")
+	if err != nil {
+		return "", false, fmt.Errorf("creating a temp dir for the demo: %w", err)
+	}
+	return d, true, nil
+}
+
+// demoRunEnv is what the demo's weekly run needs in its environment: the
+// tools' offline sources, and the keys backups.offsite.auth names.
+func demoRunEnv(inst *sandbox.Installation) []string {
+	env := inst.ToolEnv()
+	if inst.Offsite != nil {
+		env = append(env, inst.Offsite.Env...)
+	}
+	return env
 }
 
 // demoDB checks --db: "" for sqlite, the PostgreSQL server's bin
