@@ -62,6 +62,9 @@ var rules = map[string]rule{
 	"internal/health":           {may: with(helpers, "config", "sqlitedb", "security")},
 	"internal/sandbox":          {may: with(helpers, "config", "perf", "pywheel", "pgdb")},
 	"internal/notify":           {may: with(helpers, "config")},
+	// A private versitygw S3 server on loopback: the off-site tests' (via
+	// testkit) and `fossamaint demo`'s off-site copies.
+	"internal/versitygw": {may: helpers},
 	// Off-site copies (issue 17): the backups it copies, verifies and
 	// prunes with the local policy; its Options come from install, so not
 	// config. backup must not import it.
@@ -86,7 +89,7 @@ var rules = map[string]rule{
 	"internal/web": {may: with(helpers, "runbook", "history", "report", "install", "backup", "promexport", "fleet")},
 
 	// Test helpers, imported by _test files only.
-	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel", "pgdb")}, // planted run histories (issue 15), stand-in wheels (issue 14)
+	"internal/testkit": {may: with(helpers, "sqlitedb", "runbook", "history", "pywheel", "pgdb", "versitygw")}, // planted run histories (issue 15), stand-in wheels (issue 14), the S3 server (issue 17)
 
 	// The resolver: config in, typed options of each domain package out.
 	// It must not import weekly, cli or report.

@@ -22,6 +22,7 @@ import (
 type demoFlags struct {
 	dir, size string
 	db        string
+	offsite   string
 	keep      bool
 	asJSON    bool
 	quiet     bool
@@ -74,18 +75,32 @@ scratch database to test it, checks and optimises it. It needs Debian's
 postgresql package (exit 64 without it). The server is stopped at the end,
 unless --keep or --serve keeps it: then the demo prints how to stop it.
 
+Off-site copies (--offsite auto, the default) are shown when the versitygw
+S3 server is installed (on PATH, in $GOBIN or $GOPATH/bin; install it with
+go install github.com/versity/versitygw/cmd/versitygw@v1.8.0): the demo
+starts a private one on a free loopback port, its bucket in the
+installation's offsite/ directory, and sets backups.offsite to it, with
+its keys named by variables (DEMO_S3_ACCESS_KEY_ID, DEMO_S3_SECRET_ACCESS_KEY,
+set for the run and written to offsite/s3.env, never to the config) and age
+encryption to an identity generated in offsite/. The weekly run's
+backups/offsite step then pushes the verified backups, encrypted. Without
+versitygw, or with --offsite off, that step is skipped. The server is
+stopped at the end, unless --keep or --serve keeps it.
+
 Without --keep the installation is removed afterwards except its
 logs/reports directory, so the printed report path stays valid.`,
 		Example: `  fossamaint demo
   fossamaint demo --dir /tmp/fw --size medium --keep
   fossamaint demo --apply pip=minor --apply npm=minor
-  fossamaint demo --db postgres`,
+  fossamaint demo --db postgres
+  fossamaint demo --offsite off`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f) },
 	}
 	c.Flags().StringVar(&f.dir, "dir", "", "where to build the installation (default: a new temp dir)")
 	c.Flags().StringVar(&f.size, "size", "small", "small (~20k work orders), medium (~200k) or large (~2M)")
 	c.Flags().StringVar(&f.db, "db", "sqlite", "the application's database: sqlite, or postgres (a private PostgreSQL server in the installation; needs Debian's postgresql package)")
+	c.Flags().StringVar(&f.offsite, "offsite", "auto", "off-site copies: auto (to a private versitygw S3 server when versitygw is installed) or off")
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the whole installation afterwards")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print the JSON report on stdout")
 	c.Flags().StringArrayVar(&f.notify, "notify", nil, "also send the run's notifications to this shoutrrr URL (repeatable), e.g. generic+http://127.0.0.1:8080/hook")
@@ -108,14 +123,14 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
+	s3Bin, err := a.demoOffsiteBin(f.offsite)
+	if err != nil {
+		return err
+	}
 	f.keep = f.keep || f.serve.on
-	dir, ours := f.dir, false
-	if dir == "" {
-		d, err := os.MkdirTemp("", "fossamaint-demo-")
-		if err != nil {
-			return fmt.Errorf("creating a temp dir for the demo: %w", err)
-		}
-		dir, ours = d, true
+	dir, ours, err := demoDir(f.dir)
+	if err != nil {
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -129,7 +144,15 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		// Stopped on every way out, unless the end keeps it.
 		defer a.stopDemoPostgres(pg)
 	}
-	inst, err := a.generateDemo(ctx, f, dir, exe, pg)
+	var s3 *demoS3
+	if s3Bin != "" {
+		if s3, err = a.startDemoS3(ctx, s3Bin, dir, f.keep); err != nil {
+			return err
+		}
+		// Stopped on every way out, unless the end keeps it.
+		defer a.stopDemoS3(s3)
+	}
+	inst, err := a.generateDemo(ctx, f, dir, exe, pg, s3)
 	if err != nil {
 		return err
 	}
@@ -147,22 +170,46 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	restore := setEnv(inst.ToolEnv())
+	restore := setEnv(demoRunEnv(inst))
 	run, runErr := a.runWeekly(ctx, in, weeklyFlags{forceWindow: true})
 	restore()
 	stop()
 	if !f.keep {
-		// The server first: pruneDemo removes its directory.
+		// The servers first: pruneDemo removes their directories.
 		a.stopDemoPostgres(pg)
+		a.stopDemoS3(s3)
 		defer a.pruneDemo(dir)
 	} else {
-		a.keptDemo(exe, dir, inst.ConfigPath)
+		bin := a.keptDemo(exe, dir, inst.ConfigPath)
 		a.keepDemoPostgres(pg)
+		a.keepDemoS3(s3, inst, bin)
 	}
 	if run == nil {
 		return runErr
 	}
 	return a.serveDemo(ctx, in, run, f.serve, a.finishWeekly(ctx, in, run, f.asJSON, runErr))
+}
+
+// demoDir is --dir (given), or else a new private temp dir (ours).
+func demoDir(given string) (dir string, ours bool, err error) {
+	if given != "" {
+		return given, false, nil
+	}
+	d, err := os.MkdirTemp("", "fossamaint-demo-")
+	if err != nil {
+		return "", false, fmt.Errorf("creating a temp dir for the demo: %w", err)
+	}
+	return d, true, nil
+}
+
+// demoRunEnv is what the demo's weekly run needs in its environment: the
+// tools' offline sources, and the keys backups.offsite.auth names.
+func demoRunEnv(inst *sandbox.Installation) []string {
+	env := inst.ToolEnv()
+	if inst.Offsite != nil {
+		env = append(env, inst.Offsite.Env...)
+	}
+	return env
 }
 
 // demoDB checks --db: "" for sqlite, the PostgreSQL server's bin
@@ -179,7 +226,7 @@ func demoDB(db string) (string, error) {
 
 // generateDemo builds the installation in dir (its database in pg's
 // server when pg is set) and says what it built.
-func (a *app) generateDemo(ctx context.Context, f demoFlags, dir, exe string, pg *demoPostgres) (*sandbox.Installation, error) {
+func (a *app) generateDemo(ctx context.Context, f demoFlags, dir, exe string, pg *demoPostgres, s3 *demoS3) (*sandbox.Installation, error) {
 	size := sandbox.Size(f.size)
 	est, _ := sandbox.EstimateOf(size)
 	// The generator writes est.WorkOrders, then deletes the oldest as the
@@ -188,7 +235,8 @@ func (a *app) generateDemo(ctx context.Context, f demoFlags, dir, exe string, pg
 	fmt.Fprintf(a.stderr, "demo: generating a %s installation (about %s of logs, a database of about %s: %d work orders generated, then the oldest deleted as the application's cleanup does) in %s...\n",
 		size, human.Bytes(est.LogBytes), human.Bytes(est.DBBytes), est.WorkOrders, dir)
 	start := time.Now()
-	opts := sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet}
+	opts := sandbox.Options{Dir: dir, Size: size, Now: a.now(), Seed: 1, Executable: exe, Progress: a.stderr, QuietBackend: f.quiet,
+		Offsite: s3.options()}
 	if pg != nil {
 		opts.DatabaseURL = pg.url
 	}
@@ -303,8 +351,8 @@ func (a *app) pruneDemo(dir string) {
 // the command that starts it again, and the config to pass. A binary that
 // `go run` built is deleted when go run exits, and the kept config's
 // service commands point at it: then it says so, and how to keep a demo
-// that works afterwards.
-func (a *app) keptDemo(exe, dir, config string) {
+// that works afterwards. It returns the fossamaint it names.
+func (a *app) keptDemo(exe, dir, config string) string {
 	bin := exe
 	if goRunBuild(exe, os.TempDir(), os.Getenv("GOTMPDIR")) {
 		bin = "fossamaint"
@@ -314,6 +362,7 @@ func (a *app) keptDemo(exe, dir, config string) {
 	if bin != exe {
 		fmt.Fprintf(a.stderr, "demo: warning: this fossamaint is go run's temporary build (%s), deleted when go run exits, and the kept config's service commands (services.units start/stop/status) point at it: for a kept demo that works afterwards, build a binary: go build -o fossamaint ./cmd/fossamaint && ./fossamaint demo --keep\n", exe)
 	}
+	return bin
 }
 
 // goRunBuild reports whether exe is a binary in go's temporary build

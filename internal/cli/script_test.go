@@ -36,26 +36,29 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"checkreport": checkReport,
-			"demoscope":   checkDemoScope,
-			"nosecrets":   noSecrets,
-			"mkdb":        mkdb,
-			"corruptdb":   corruptDB,
-			"flipbit":     flipBit,
-			"mtime":       setMtime,
-			"jsonvalid":   jsonValid,
-			"exits":       exits,
-			"webhook":     webhook,
-			"freeport":    freePort,
-			"httpget":     httpGet,
-			"mkvenv":      mkvenv,
-			"mkwheel":     mkwheel,
-			"httpsave":    httpSave, // demo_serve_test.go
-			"pgcluster":   pgCluster,
-			"pgcorrupt":   pgCorrupt,
-			"pgsql":       pgSQL,
-			"s3server":    s3Server, // offsite_script_test.go
-			"s3flip":      s3Flip,
+			"checkreport":  checkReport,
+			"demoscope":    checkDemoScope,
+			"nosecrets":    noSecrets,
+			"mkdb":         mkdb,
+			"corruptdb":    corruptDB,
+			"flipbit":      flipBit,
+			"mtime":        setMtime,
+			"jsonvalid":    jsonValid,
+			"exits":        exits,
+			"webhook":      webhook,
+			"freeport":     freePort,
+			"httpget":      httpGet,
+			"mkvenv":       mkvenv,
+			"mkwheel":      mkwheel,
+			"httpsave":     httpSave, // demo_serve_test.go
+			"pgcluster":    pgCluster,
+			"pgcorrupt":    pgCorrupt,
+			"pgsql":        pgSQL,
+			"s3server":     s3Server, // offsite_script_test.go
+			"s3flip":       s3Flip,
+			"versitygwbin": versitygwOnGOBIN, // demo_offsite_script_test.go
+			"pathwithout":  pathWithout,
+			"killatend":    killAtEnd,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "postgres" {

@@ -24,6 +24,12 @@
 // backups as pg_dump files (pggen.go), and the backend serving from it
 // through pgx's database/sql driver in its dialect (dialect.go).
 //
+// With Options.Offsite (the CLI started a private versitygw in
+// OffsiteDir) the config's backups.offsite points at that server's
+// bucket, with the keys named by variables (never in the config; Generate
+// writes them to OffsiteDir/s3.env, 0600) and age encryption to an
+// X25519 identity it generates there (offsite.go).
+//
 // It imports internal/config (to write the demo's fossamaint.yaml),
 // internal/perf (to plant last week's API benchmark in the format the
 // weekly run reads), internal/pywheel (the wheels) and internal/pgdb (to

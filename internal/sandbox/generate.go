@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,6 +58,11 @@ type Options struct {
 	// 200 ms by default, like an installation whose automation runs at
 	// night), for measuring what maintenance costs when nothing writes.
 	QuietBackend bool
+	// Offsite, when set, is an S3 server (started before Generate, its
+	// files in OffsiteDir) that the config's backups.offsite copies the
+	// backups to, encrypted with an age identity Generate makes;
+	// installation.id is then OffsiteInstallationID.
+	Offsite *Offsite
 }
 
 // Installation describes a generated demo tree; counts are counted.
@@ -90,6 +96,8 @@ type Installation struct {
 	// machine has no usable Python, and NoVenv says why.
 	Venv   string
 	NoVenv string
+	// Offsite is what was made for Options.Offsite; nil without.
+	Offsite *OffsiteSetup
 }
 
 // Generate builds a FossaWork-like installation under opts.Dir. The same
@@ -102,7 +110,7 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	if opts.Now.IsZero() || opts.Executable == "" || opts.Dir == "" {
 		return nil, errors.New("demo: Dir, Now and Executable must be set")
 	}
-	dir, err := prepareDir(opts.Dir, opts.DatabaseURL != "")
+	dir, err := prepareDir(opts.Dir, opts.DatabaseURL != "", opts.Offsite != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +137,13 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 	inst.SettingsPath = filepath.Join(dir, SettingsFile)
 	inst.Login = settings.Users[0]
 	progress.printf("writing %s\n", ConfigFile)
-	if inst.ConfigPath, err = writeConfig(dir, opts.Executable, addr, opts.DatabaseURL != ""); err != nil {
+	cfg := demoConfig(dir, opts.Executable, addr, opts.DatabaseURL != "")
+	if opts.Offsite != nil {
+		if inst.Offsite, err = writeOffsite(dir, opts.Offsite, opts.Now, &cfg); err != nil {
+			return nil, err
+		}
+	}
+	if inst.ConfigPath, err = writeConfig(dir, cfg); err != nil {
 		return nil, err
 	}
 	if err := writeLastWeekBenchmark(filepath.Join(dir, "logs", "reports"), opts.Now); err != nil {
@@ -144,8 +158,9 @@ func Generate(ctx context.Context, opts Options) (*Installation, error) {
 const PGClusterDir = "postgres"
 
 // prepareDir makes dir absolute and checks it is new or empty (but for
-// PGClusterDir when withCluster).
-func prepareDir(dir string, withCluster bool) (string, error) {
+// PGClusterDir when withCluster, OffsiteDir when withOffsite: the servers
+// the CLI started before Generate).
+func prepareDir(dir string, withCluster, withOffsite bool) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("demo dir %s: %w", dir, err)
@@ -155,7 +170,9 @@ func prepareDir(dir string, withCluster bool) (string, error) {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return "", fmt.Errorf("reading demo dir %s: %w", abs, err)
-	case len(entries) > 1 || len(entries) == 1 && (!withCluster || entries[0].Name() != PGClusterDir):
+	case slices.ContainsFunc(entries, func(e os.DirEntry) bool {
+		return !(withCluster && e.Name() == PGClusterDir || withOffsite && e.Name() == OffsiteDir)
+	}):
 		return "", fmt.Errorf("demo dir %s is not empty: choose a new directory", abs)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {

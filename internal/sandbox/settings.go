@@ -145,8 +145,8 @@ func demoConfig(dir, exe, addr string, pg bool) config.Config {
 }
 
 // writeConfig writes fossamaint.yaml and proves it loads and validates.
-func writeConfig(dir, exe, addr string, pg bool) (string, error) {
-	data, err := config.Marshal(demoConfig(dir, exe, addr, pg))
+func writeConfig(dir string, cfg config.Config) (string, error) {
+	data, err := config.Marshal(cfg)
 	if err != nil {
 		return "", fmt.Errorf("encoding demo config: %w", err)
 	}

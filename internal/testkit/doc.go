@@ -10,11 +10,12 @@
 // machine needs; skipped without it, failing under CI), for the report's
 // and the dashboard's. And it starts the S3 server of the off-site tests
 // (s3.go: S3, S3WithVersioning, StartS3): a private versitygw with its
-// POSIX backend on loopback, through minio-go (skipped without the
-// binary, failing under CI).
+// POSIX backend on loopback (internal/versitygw starts it; the demo uses
+// that package too), skipped without the binary, failing under CI.
 //
 // It is imported only from _test.go files. It imports sqlitedb, runbook,
-// history and the wheel writer pywheel (PyWheel) (and what they import)
+// history, the wheel writer pywheel (PyWheel) and versitygw (and what
+// they import)
 // and no other fossamaint package, so the tests of any package but those
 // (in-package tests would make a cycle) may use it.
 package testkit
