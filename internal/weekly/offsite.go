@@ -55,8 +55,12 @@ func (s *offsiteStep) run(ctx context.Context, env *runbook.Env) (runbook.Result
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
+	// Only what the local policy keeps goes up: a backup outside it (kept
+	// locally because backups.prune is off) would be outside the policy
+	// off-site too.
+	keep := backup.PlanPrune(list, s.retention).Keep
 	var r runbook.Result
-	if err := s.push(ctx, env, remote, list, &r); err != nil {
+	if err := s.push(ctx, env, remote, keep, &r); err != nil {
 		return r, err
 	}
 	return r, s.retain(ctx, env, remote, &r)
