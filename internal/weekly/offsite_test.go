@@ -204,3 +204,39 @@ func TestOffsiteStepUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// A backup outside the local policy (kept only because backups.prune is
+// off) is not pushed: it would be outside the policy off-site at once.
+func TestOffsiteStepPushesOnlyWhatThePolicyKeeps(t *testing.T) {
+	srv := testkit.S3(t)
+	tr := newTree(t, 0)
+	withOffsite(t, tr, srv, false)
+	tr.cfg.Backups.KeepWeekly, tr.cfg.Backups.KeepMonthly = 1, 0
+	in, err := install.Resolve(tr.cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest string
+	for _, at := range []time.Time{saturday.Add(-14 * 24 * time.Hour), saturday.Add(-7 * 24 * time.Hour), saturday.Add(-time.Hour)} {
+		c, err := backup.Create(context.Background(), backup.CreateOptions{Kind: backup.KindWeekly, DBPath: in.Database.Path,
+			Layout: in.Backups.Layout, Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest = c.Path
+	}
+	st := offsiteRun(t, tr, saturday, false)
+	got := remoteIDs(t, remoteOf(t, tr), saturday)
+	var weekly []string
+	for _, id := range got {
+		if strings.HasPrefix(id, "weekly/") {
+			weekly = append(weekly, id)
+		}
+	}
+	if len(weekly) != 1 || !strings.HasSuffix(newest, strings.TrimPrefix(weekly[0], "weekly/")) {
+		t.Fatalf("remote weekly backups %v, want only %s (step: %v)", weekly, newest, st.Actions)
+	}
+	if st.Metrics["offsite_outside_policy"].Value != 0 {
+		t.Fatalf("pushed copies are outside the policy: %v", st.Findings)
+	}
+}
