@@ -129,7 +129,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("starting versitygw: %w", err)
 	}
-	args := []string{"--access", s.KeyID, "--secret", s.Secret, "--quiet"}
+	// The keys go in the environment, not argv: any local user can read a
+	// process's arguments (ps), not its environment.
+	args := []string{"--quiet"}
 	posix := []string{"posix"}
 	if opts.Versioning {
 		vdir := filepath.Join(opts.Dir, "versions")
@@ -176,6 +178,7 @@ func (s *Server) run(ctx context.Context, opts Options, argv []string) error {
 		return err
 	}
 	cmd := exec.Command(opts.Bin, argv...)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.KeyID, "ROOT_SECRET_ACCESS_KEY="+s.Secret)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, logf, logf
 	cmd.SysProcAttr = procAttr(opts.Detach)
 	done, err := startAndWait(cmd, opts.Detach)

@@ -74,6 +74,12 @@ func TestStartStop(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(s.PID) {
 		t.Fatalf("pidfile %s holds %q (%v), want %d", s.Pidfile, data, err, s.PID)
 	}
+	// The keys are not in the server's arguments, which any local user
+	// may read.
+	if cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(s.PID) + "/cmdline"); err == nil &&
+		(strings.Contains(string(cmdline), s.Secret) || strings.Contains(string(cmdline), s.KeyID)) {
+		t.Errorf("the keys are in versitygw's command line: %q", cmdline)
+	}
 	s.Stop()
 	s.Stop() // a second Stop does nothing
 	if err := syscall.Kill(s.PID, 0); !errors.Is(err, syscall.ESRCH) {
