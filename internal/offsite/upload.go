@@ -145,7 +145,12 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte)
 		uploading.Go(func() {
 			for p := range todo {
 				cp, reused, err := r.sendPart(pctx, up, p.num, p.buf[:p.n])
-				free <- p.buf
+				if err == nil {
+					// After a failed request the transport may still be
+					// reading the body: the buffer is not reused (the
+					// pipeline stops anyway).
+					free <- p.buf
+				}
 				results <- sent{part: cp, size: int64(p.n), reused: reused, err: err}
 			}
 		})
