@@ -132,7 +132,6 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte)
 	size := int64(len(first))
 	free := make(chan []byte, partBuffers)
 	todo := make(chan part)
-	results := make(chan sent, partBuffers)
 	total := sha256.New()
 	var readErr error
 	var wg sync.WaitGroup
@@ -140,25 +139,7 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte)
 		defer close(todo)
 		readErr = r.readParts(pctx, req, first, size, total, free, todo)
 	})
-	var uploading sync.WaitGroup
-	for range uploaders {
-		uploading.Go(func() {
-			for p := range todo {
-				cp, reused, err := r.sendPart(pctx, up, p.num, p.buf[:p.n])
-				if err == nil {
-					// After a failed request the transport may still be
-					// reading the body: the buffer is not reused (the
-					// pipeline stops anyway).
-					free <- p.buf
-				}
-				results <- sent{part: cp, size: int64(p.n), reused: reused, err: err}
-			}
-		})
-	}
-	go func() {
-		uploading.Wait()
-		close(results)
-	}()
+	results := r.sendParts(pctx, up, todo, free)
 	var parts []minio.CompletePart
 	var sendErr error
 	for s := range results {
@@ -197,6 +178,33 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte)
 		return st, fmt.Errorf("completing the upload of %s: %w", req.key, err)
 	}
 	return st, nil
+}
+
+// sendParts starts the uploaders: each sends the parts it takes from todo
+// and gives its buffer back to free. What they sent comes on the channel
+// returned, closed once todo is closed and every uploader ended.
+func (r *Remote) sendParts(ctx context.Context, up upload, todo <-chan part, free chan<- []byte) <-chan sent {
+	results := make(chan sent, partBuffers)
+	var uploading sync.WaitGroup
+	for range uploaders {
+		uploading.Go(func() {
+			for p := range todo {
+				cp, reused, err := r.sendPart(ctx, up, p.num, p.buf[:p.n])
+				if err == nil {
+					// After a failed request the transport may still be
+					// reading the body: the buffer is not reused (the
+					// pipeline stops anyway).
+					free <- p.buf
+				}
+				results <- sent{part: cp, size: int64(p.n), reused: reused, err: err}
+			}
+		})
+	}
+	go func() {
+		uploading.Wait()
+		close(results)
+	}()
+	return results
 }
 
 // readParts reads req.src part by part into the pool's buffers (at most
