@@ -124,3 +124,44 @@ func TestPruneDemoKeepsOnlyReports(t *testing.T) {
 		t.Fatalf("left %v", left)
 	}
 }
+
+// TestOffsiteCommandsRefusedWhileLocked: backup push and backup prune
+// (local or --offsite), dry or not, refuse with exit 75 and the holder's
+// pid while another run (a weekly run's backups/offsite step) holds the
+// state-dir lock, before they list or send anything.
+func TestOffsiteCommandsRefusedWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing listens there: a command that got past the lock would
+	// fail with a connection error, not 75.
+	f.WriteString("backups:\n  offsite:\n    url: s3://bucket/fleet\n    endpoint: http://127.0.0.1:1\n    path_style: true\n")
+	f.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test-key-id")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+	lock, err := runbook.AcquireLock(filepath.Join(dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	for _, args := range [][]string{
+		{"backup", "push"},
+		{"backup", "push", "--dry-run"},
+		{"backup", "push", "--json"},
+		{"backup", "prune", "--offsite"},
+		{"backup", "prune", "--offsite", "--dry-run"},
+		{"backup", "prune"},
+	} {
+		code, stdout, stderr := run(context.Background(), append(args, "--config", cfg)...)
+		if code != ExitLocked {
+			t.Errorf("%v: exit %d, want %d; stdout %s stderr %s", args, code, ExitLocked, stdout, stderr)
+			continue
+		}
+		if want := "pid " + strconv.Itoa(os.Getpid()); !strings.Contains(stderr+stdout, want) {
+			t.Errorf("%v: output %q %q does not name the holder (%s)", args, stdout, stderr, want)
+		}
+	}
+}

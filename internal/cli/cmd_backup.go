@@ -400,7 +400,8 @@ with it).
 the bucket of backups.offsite instead, per installation. An object under
 retention or legal hold is kept and reported "kept: locked until ...";
 in a versioned bucket a delete only hides the backup behind a delete
-marker, and the output says so.`
+marker, and the output says so. Both run under the state-dir lock, never
+beside a weekly run: exit 75 while another run holds it.`
 
 func (a *app) backupPruneCmd() *cobra.Command {
 	var dryRun, asJSON, remote bool

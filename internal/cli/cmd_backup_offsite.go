@@ -14,6 +14,7 @@ import (
 	"github.com/fossawork/fossamaint/internal/human"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/offsite"
+	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
 // remote is the installation's off-site area; a missing or unusable
@@ -27,6 +28,28 @@ func (a *app) remote(in *install.Installation) (*offsite.Remote, error) {
 		return nil, withCode(ExitUsage, err)
 	}
 	return r, nil
+}
+
+// stateLock takes the lock of the state dir for a command that is not a
+// journalled run but must not overlap one (backup push, backup prune
+// --offsite): exclusive, or shared for a dry run, which creates nothing
+// (as recovery.OpenState does). A held lock is runbook.ErrLocked: exit 75
+// with the holder's pid. Call release when done.
+func (a *app) stateLock(in *install.Installation, dryRun bool) (release func(), err error) {
+	var l *runbook.Lock
+	if dryRun {
+		l, err = runbook.AcquireSharedLock(in.StateDir)
+	} else {
+		l, err = runbook.AcquireLock(in.StateDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if l != nil {
+			l.Release()
+		}
+	}, nil
 }
 
 // offsiteErr maps what the user must fix (no such remote backup, no
@@ -53,16 +76,30 @@ written last, is there. An interrupted push leaves no object under a
 final name and the next push resumes it (an encrypted one starts again).
 With backups.offsite.encrypt the objects are encrypted on this machine
 with age. Unfinished uploads older than a day are aborted.
+It runs under the state-dir lock, so never beside a weekly run (whose
+backups/offsite step pushes too): exit 75 while another run holds it.
 Exit 2 when a backup failed to go up.`,
 		Example: `  fossamaint backup push --dry-run
   fossamaint backup push --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, list, err := a.installationAndBackups(cmd)
+			in, err := a.installation()
 			if err != nil {
 				return err
 			}
 			r, err := a.remote(in)
+			if err != nil {
+				return err
+			}
+			// Under the state-dir lock, like backup prune: never beside a
+			// weekly run (its backups/offsite step pushes and prunes the
+			// same remote copies) or another push of the same backups.
+			release, err := a.stateLock(in, dryRun)
+			if err != nil {
+				return err
+			}
+			defer release()
+			list, err := backup.List(cmd.Context(), in.Backups.Layout, a.now())
 			if err != nil {
 				return err
 			}

@@ -128,6 +128,13 @@ func (a *app) offsitePrune(cmd *cobra.Command, dryRun, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	// Under the state-dir lock: a weekly run's backups/offsite step
+	// pushes and prunes the same remote copies.
+	release, err := a.stateLock(in, dryRun)
+	if err != nil {
+		return err
+	}
+	defer release()
 	now := a.now().In(in.Zone)
 	l, err := r.List(cmd.Context(), now)
 	if err != nil {

@@ -102,7 +102,8 @@ func (o Options) encryption() (*encryption, error) {
 var errStopped = errors.New("upload stopped")
 
 // put encrypts src on the fly (age streams in 64 KiB chunks: memory stays
-// at one part) and uploads the ciphertext. check is given the plaintext's
+// at the upload's parts) and uploads the ciphertext; the encrypting
+// goroutine also hashes the plaintext, beside the upload pipeline. check is given the plaintext's
 // hash and size; the returned stats are the ciphertext's. An encrypted
 // stream is new randomness every time, so it is never resumed.
 func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Reader,

@@ -20,10 +20,15 @@
 // plaintext sha256 and size and, when encrypted, its ciphertext sha256 and
 // size. Data objects go up as S3 multipart uploads (one PUT when they fit
 // one part) with each part's SHA-256 sent as x-amz-checksum-sha256, which
-// the server verifies; an upload is invisible under its final name until
-// completed, so an interrupted push leaves no partial object there. A
-// plaintext upload interrupted midway is resumed: the parts whose
-// checksums match are kept.
+// the server verifies (and, the same hash, as the signed payload hash);
+// an upload is invisible under its final name until completed, so an
+// interrupted push leaves no partial object there. A plaintext upload
+// interrupted midway is resumed: the parts whose checksums match are
+// kept. An upload is a bounded pipeline: one goroutine reads the next
+// part (and feeds the whole file's SHA-256) while two earlier parts are
+// hashed and sent, so at most three parts (3 x part_size_mib, 48 MiB by
+// default) are in memory per push, and every goroutine has ended when
+// the upload returns, cancelled or not.
 //
 // It imports internal/backup (the manifest, the listing, the retention
 // policy and the restore test) and the leaf helpers. It must not import

@@ -226,7 +226,7 @@ func TestInterruptedEncryptedUploadRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.sendPart(context.Background(), up, 1, bytes.Repeat([]byte("k"), MinPartSize), sha256.New()); err != nil {
+	if _, _, err := r.sendPart(context.Background(), up, 1, bytes.Repeat([]byte("k"), MinPartSize)); err != nil {
 		t.Fatal(err)
 	}
 	res := push(t, r, s.list(t, t0), t0)

@@ -50,9 +50,15 @@ func b64(sum []byte) string { return base64.StdEncoding.EncodeToString(sum) }
 // putSmall stores data under key in one PUT with its SHA-256 as a checksum
 // the server verifies.
 func (r *Remote) putSmall(ctx context.Context, key string, data []byte, contentType string) error {
-	sum := sha256.Sum256(data)
+	return r.putSmallSum(ctx, key, data, sha256.Sum256(data), contentType)
+}
+
+// putSmallSum is putSmall with the SHA-256 of data already computed: it
+// is both the checksum and the signed payload hash (no streaming
+// signature hashing the body once more, as in sendPart).
+func (r *Remote) putSmallSum(ctx context.Context, key string, data []byte, sum [sha256.Size]byte, contentType string) error {
 	_, err := r.core.PutObject(ctx, r.o.Bucket, key, bytes.NewReader(data), int64(len(data)), "",
-		hex.EncodeToString(sum[:]), minio.PutObjectOptions{ContentType: contentType,
+		hex.EncodeToString(sum[:]), minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true,
 			UserMetadata: map[string]string{checksumHeader: b64(sum[:])}})
 	if err != nil {
 		return fmt.Errorf("uploading %s: %w", key, err)

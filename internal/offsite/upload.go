@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -45,10 +46,22 @@ type putRequest struct {
 	progress func(int64)
 }
 
+// uploaders is how many parts of one object go up at once (two measured
+// faster than one on loopback: bench/README.md, "Off-site"). The parts
+// are read (and hashed for the whole object) one after the other by one
+// goroutine while earlier parts are hashed for their checksum and sent by
+// the uploaders, so memory is bounded by partBuffers parts: uploaders
+// parts being sent plus the one being read, 3 x part_size_mib.
+const (
+	uploaders   = 2
+	partBuffers = uploaders + 1
+)
+
 // put uploads req.src under req.key: one PUT when it fits one part, else
 // a multipart upload, each request carrying the SHA-256 of its body as a
 // checksum the server verifies. The object appears under its name only
-// when complete.
+// when complete. At most partBuffers parts (3 x part_size_mib) are held
+// in memory.
 func (r *Remote) put(ctx context.Context, req putRequest) (putStats, error) {
 	buf := make([]byte, r.o.PartSize)
 	n, rerr := io.ReadFull(req.src, buf)
@@ -58,7 +71,7 @@ func (r *Remote) put(ctx context.Context, req putRequest) (putStats, error) {
 	if rerr != nil {
 		return r.putOne(ctx, req, buf[:n])
 	}
-	return r.putMultipart(ctx, req, buf, n)
+	return r.putMultipart(ctx, req, buf)
 }
 
 // putOne is the single-PUT case: the whole stream is in data.
@@ -73,7 +86,7 @@ func (r *Remote) putOne(ctx context.Context, req putRequest, data []byte) (putSt
 	if err := r.abortPending(ctx, req.key, ""); err != nil {
 		return st, err
 	}
-	if err := r.putSmall(ctx, req.key, data, "application/octet-stream"); err != nil {
+	if err := r.putSmallSum(ctx, req.key, data, sum, "application/octet-stream"); err != nil {
 		return st, err
 	}
 	if req.progress != nil {
@@ -82,8 +95,27 @@ func (r *Remote) putOne(ctx context.Context, req putRequest, data []byte) (putSt
 	return st, nil
 }
 
-// putMultipart sends the stream in parts; buf holds the first n bytes.
-func (r *Remote) putMultipart(ctx context.Context, req putRequest, buf []byte, n int) (st putStats, err error) {
+// part is one part read from the stream, in a buffer of the pool.
+type part struct {
+	num int
+	buf []byte // the pool's buffer; data is buf[:n]
+	n   int
+}
+
+// sent is what an uploader did with one part.
+type sent struct {
+	part   minio.CompletePart
+	size   int64
+	reused bool
+	err    error
+}
+
+// putMultipart sends the stream in parts; first is the first part, full.
+// A pipeline: one goroutine reads the parts and feeds the whole-object
+// SHA-256, uploaders hash each part for its checksum and send it, and
+// this goroutine collects what they sent (and reports progress). Every
+// goroutine has ended when it returns.
+func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte) (st putStats, err error) {
 	up, err := r.startUpload(ctx, req.key, req.resumable)
 	if err != nil {
 		return st, err
@@ -95,34 +127,49 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, buf []byte, n
 			r.abortQuietly(req.key, up.id)
 		}
 	}()
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	size := int64(len(first))
+	free := make(chan []byte, partBuffers)
+	todo := make(chan part)
 	total := sha256.New()
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(todo)
+		readErr = r.readParts(pctx, req, first, size, total, free, todo)
+	})
+	results := r.sendParts(pctx, up, todo, free)
 	var parts []minio.CompletePart
-	var rerr error
-	for num := 1; n > 0; num++ {
-		if num > maxParts {
-			return st, fmt.Errorf("uploading %s: more than %d parts: raise backups.offsite.part_size_mib", req.key, maxParts)
+	var sendErr error
+	for s := range results {
+		if s.err != nil {
+			if sendErr == nil {
+				sendErr = s.err
+			}
+			stop()
+			continue
 		}
-		p, reused, err := r.sendPart(ctx, up, num, buf[:n], total)
-		if err != nil {
-			return st, err
-		}
-		parts = append(parts, p)
-		st.Size += int64(n)
+		parts = append(parts, s.part)
+		st.Size += s.size
 		st.Parts++
-		if reused {
+		if s.reused {
 			st.Reused++
 		}
-		if req.progress != nil {
-			req.progress(int64(n))
-		}
-		if rerr != nil {
-			break
-		}
-		n, rerr = io.ReadFull(req.src, buf)
-		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
-			return st, fmt.Errorf("reading the source of %s: %w", req.key, rerr)
+		if req.progress != nil && sendErr == nil {
+			req.progress(s.size)
 		}
 	}
+	wg.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return st, ctx.Err()
+	case sendErr != nil:
+		return st, sendErr
+	case readErr != nil:
+		return st, readErr
+	}
+	slices.SortFunc(parts, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
 	st.SHA256 = hex.EncodeToString(total.Sum(nil))
 	if err := req.check(st.SHA256, st.Size); err != nil {
 		return st, err
@@ -133,6 +180,78 @@ func (r *Remote) putMultipart(ctx context.Context, req putRequest, buf []byte, n
 	return st, nil
 }
 
+// sendParts starts the uploaders: each sends the parts it takes from todo
+// and gives its buffer back to free. What they sent comes on the channel
+// returned, closed once todo is closed and every uploader ended.
+func (r *Remote) sendParts(ctx context.Context, up upload, todo <-chan part, free chan<- []byte) <-chan sent {
+	results := make(chan sent, partBuffers)
+	var uploading sync.WaitGroup
+	for range uploaders {
+		uploading.Go(func() {
+			for p := range todo {
+				cp, reused, err := r.sendPart(ctx, up, p.num, p.buf[:p.n])
+				if err == nil {
+					// After a failed request the transport may still be
+					// reading the body: the buffer is not reused (the
+					// pipeline stops anyway).
+					free <- p.buf
+				}
+				results <- sent{part: cp, size: int64(p.n), reused: reused, err: err}
+			}
+		})
+	}
+	go func() {
+		uploading.Wait()
+		close(results)
+	}()
+	return results
+}
+
+// readParts reads req.src part by part into the pool's buffers (at most
+// partBuffers, first being the first and already full), feeds total and
+// hands each part to the uploaders on todo, until the end of the stream
+// or ctx ends.
+func (r *Remote) readParts(ctx context.Context, req putRequest, first []byte, n int64, total hash.Hash,
+	free chan []byte, todo chan<- part) error {
+	buf, made := first, 1
+	for num := 1; ; num++ {
+		if num > maxParts {
+			return fmt.Errorf("uploading %s: more than %d parts: raise backups.offsite.part_size_mib", req.key, maxParts)
+		}
+		total.Write(buf[:n])
+		select {
+		case todo <- part{num: num, buf: buf, n: int(n)}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if n < int64(len(buf)) {
+			return nil
+		}
+		switch {
+		case len(free) == 0 && made < partBuffers:
+			buf = make([]byte, len(first))
+			made++
+		default:
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := io.ReadFull(req.src, buf)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return fmt.Errorf("reading the source of %s: %w", req.key, err)
+		}
+		n = int64(m)
+	}
+}
+
 // upload is a multipart upload in progress, with the parts an earlier
 // try left (by part number).
 type upload struct {
@@ -141,9 +260,12 @@ type upload struct {
 }
 
 // sendPart uploads one part, or keeps the interrupted upload's part of
-// the same number when its size and SHA-256 match.
-func (r *Remote) sendPart(ctx context.Context, up upload, num int, data []byte, total hash.Hash) (minio.CompletePart, bool, error) {
-	total.Write(data)
+// the same number when its size and SHA-256 match. The part's SHA-256,
+// computed once, is both the checksum the server verifies
+// (x-amz-checksum-sha256) and the signed payload hash
+// (x-amz-content-sha256): minio-go's streaming signature, which would
+// hash the body once more in 64 KiB chunks, is turned off.
+func (r *Remote) sendPart(ctx context.Context, up upload, num int, data []byte) (minio.CompletePart, bool, error) {
 	sum := sha256.Sum256(data)
 	want := b64(sum[:])
 	if old, ok := up.parts[num]; ok && old.Size == int64(len(data)) && old.ChecksumSHA256 == want {
@@ -152,7 +274,7 @@ func (r *Remote) sendPart(ctx context.Context, up upload, num int, data []byte, 
 	h := http.Header{}
 	h.Set(checksumHeader, want)
 	p, err := r.core.PutObjectPart(ctx, r.o.Bucket, up.key, up.id, num, bytes.NewReader(data), int64(len(data)),
-		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), CustomHeader: h})
+		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), CustomHeader: h, DisableContentSha256: true})
 	if err != nil {
 		return minio.CompletePart{}, false, fmt.Errorf("uploading part %d: %w", num, err)
 	}
