@@ -17,17 +17,21 @@ import (
 	"github.com/fossawork/fossamaint/internal/runbook"
 )
 
-// remote is the installation's off-site area; a missing or unusable
+// offsiteRemote is the installation and its off-site area; a missing or unusable
 // backups.offsite (no URL, no credentials, a bad recipient) exits 64.
-func (a *app) remote(in *install.Installation) (*offsite.Remote, error) {
+func (a *app) offsiteRemote() (*install.Installation, *offsite.Remote, error) {
+	in, err := a.installation()
+	if err != nil {
+		return nil, nil, err
+	}
 	if in.Backups.Offsite == nil {
-		return nil, usageErr("backups.offsite.url is not set: configure the bucket first (docs/offsite.md)")
+		return nil, nil, usageErr("backups.offsite.url is not set: configure the bucket first (docs/offsite.md)")
 	}
 	r, err := offsite.New(*in.Backups.Offsite)
 	if err != nil {
-		return nil, withCode(ExitUsage, err)
+		return nil, nil, withCode(ExitUsage, err)
 	}
-	return r, nil
+	return in, r, nil
 }
 
 // stateLock takes the lock of the state dir for a command that is not a
@@ -75,7 +79,9 @@ verifies; a backup counts as remote only once its remote manifest,
 written last, is there. An interrupted push leaves no object under a
 final name and the next push resumes it (an encrypted one starts again).
 With backups.offsite.encrypt the objects are encrypted on this machine
-with age. Unfinished uploads older than a day are aborted.
+with age. Unfinished uploads older than a day are aborted. A backup the
+retention policy does not keep (there because pruning is off) is
+skipped: off-site it would be outside the same policy at once.
 It runs under the state-dir lock, so never beside a weekly run (whose
 backups/offsite step pushes too): exit 75 while another run holds it.
 Exit 2 when a backup failed to go up.`,
@@ -83,11 +89,7 @@ Exit 2 when a backup failed to go up.`,
   fossamaint backup push --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := a.installation()
-			if err != nil {
-				return err
-			}
-			r, err := a.remote(in)
+			in, r, err := a.offsiteRemote()
 			if err != nil {
 				return err
 			}
@@ -103,8 +105,12 @@ Exit 2 when a backup failed to go up.`,
 			if err != nil {
 				return err
 			}
+			pol, err := a.retentionWithPins(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
 			bar := a.pushProgress()
-			res, err := r.Push(cmd.Context(), list, offsite.PushOptions{Now: a.now(), DryRun: dryRun, Progress: bar.event})
+			res, err := r.Push(cmd.Context(), list, offsite.PushOptions{Now: a.now(), DryRun: dryRun, Progress: bar.event, Policy: &pol})
 			bar.clear()
 			if err != nil {
 				return offsiteErr(err)
@@ -190,11 +196,7 @@ func printPush(w io.Writer, root string, res offsite.PushResult) {
 
 // offsiteList is `backup list --offsite`.
 func (a *app) offsiteList(cmd *cobra.Command, asJSON bool) error {
-	in, err := a.installation()
-	if err != nil {
-		return err
-	}
-	r, err := a.remote(in)
+	in, r, err := a.offsiteRemote()
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 // of them (the newest, or the one named) also downloaded into a private
 // temp dir and verified there like a local backup, restore test included.
 func (a *app) offsiteVerify(cmd *cobra.Command, args []string, all, full, asJSON bool) error {
-	in, err := a.installation()
-	if err != nil {
-		return err
-	}
-	r, err := a.remote(in)
+	in, r, err := a.offsiteRemote()
 	if err != nil {
 		return err
 	}
@@ -120,11 +116,7 @@ func printOffsiteVerify(w io.Writer, res offsite.VerifyResult) {
 // applied to the remote copies, deleting what it removes (object lock
 // honoured) unless dry.
 func (a *app) offsitePrune(cmd *cobra.Command, dryRun, asJSON bool) error {
-	in, err := a.installation()
-	if err != nil {
-		return err
-	}
-	r, err := a.remote(in)
+	in, r, err := a.offsiteRemote()
 	if err != nil {
 		return err
 	}
@@ -185,11 +177,7 @@ func (a *app) offsiteRestore(cmd *cobra.Command, arg string, dryRun bool) error 
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	in, err := a.installation()
-	if err != nil {
-		return err
-	}
-	r, err := a.remote(in)
+	in, r, err := a.offsiteRemote()
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,10 @@ type PushOptions struct {
 	DryRun bool
 	// Progress, when set, is told the bytes of each part sent.
 	Progress func(ProgressEvent)
+	// Policy, when set, is the local retention policy: a backup it does
+	// not keep (still there because pruning is off) is skipped, since
+	// off-site it would be outside the same policy at once.
+	Policy *backup.PrunePolicy
 }
 
 // ProgressEvent says how far the push of one backup is.
@@ -104,8 +108,19 @@ func (r *Remote) Push(ctx context.Context, list []backup.Backup, o PushOptions) 
 			return res, err
 		}
 	}
+	var outside map[string]bool
+	if o.Policy != nil {
+		outside = map[string]bool{}
+		for _, b := range backup.PlanPrune(list, *o.Policy).Remove {
+			outside[b.Path] = true
+		}
+	}
 	for _, b := range list {
 		if b.Kind == backup.KindUnknown {
+			continue
+		}
+		if outside[b.Path] {
+			res.Skipped = append(res.Skipped, Skipped{Path: b.Path, Reason: "outside the retention policy (the next prune removes it)"})
 			continue
 		}
 		lb, why := pushable(b)

@@ -55,27 +55,25 @@ func (s *offsiteStep) run(ctx context.Context, env *runbook.Env) (runbook.Result
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("listing backups: %w", err)
 	}
-	// Only what the local policy keeps goes up: a backup outside it (kept
-	// locally because backups.prune is off) would be outside the policy
-	// off-site too.
-	keep := backup.PlanPrune(list, s.retention).Keep
 	var r runbook.Result
-	if err := s.push(ctx, env, remote, keep, &r); err != nil {
+	if err := s.push(ctx, env, remote, list, &r); err != nil {
 		return r, err
 	}
 	return r, s.retain(ctx, env, remote, &r)
 }
 
-// push sends what is not remote yet and reports it.
+// push sends what is not remote yet and reports it. Only what the local
+// policy keeps goes up: a backup outside it (still there because
+// backups.prune is off) would be outside the policy off-site at once.
 func (s *offsiteStep) push(ctx context.Context, env *runbook.Env, remote *offsite.Remote, list []backup.Backup, r *runbook.Result) error {
 	var res offsite.PushResult
 	var pushErr error
 	started := s.now()
 	if env.DryRun {
-		res, pushErr = remote.Push(ctx, list, offsite.PushOptions{Now: s.now(), DryRun: true})
+		res, pushErr = remote.Push(ctx, list, offsite.PushOptions{Now: s.now(), DryRun: true, Policy: &s.retention})
 	} else {
 		err := env.Do(ctx, "push the verified backups that are not yet off-site to "+remote.Where(), func(ctx context.Context) error {
-			res, pushErr = remote.Push(ctx, list, offsite.PushOptions{Now: s.now()})
+			res, pushErr = remote.Push(ctx, list, offsite.PushOptions{Now: s.now(), Policy: &s.retention})
 			if pushErr != nil {
 				return pushErr
 			}
