@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fossawork/fossamaint/internal/ctxio"
 	"github.com/fossawork/fossamaint/internal/install"
 	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/weekly"
@@ -44,7 +45,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out, errOut := redact.NewWriter(stdout, nil), redact.NewWriter(stderr, nil)
 	// written tells whether a command printed anything on stdout (the
 	// JSON error object is for commands that did not).
-	written := &countingWriter{w: out}
+	written := &ctxio.CountingWriter{W: out}
 	a := &app{stdout: written, stderr: errOut, outputs: []*redact.Writer{out, errOut}, now: func() time.Time { return wallClock() }}
 	stdout, stderr = written, errOut
 	defer func() {
@@ -64,7 +65,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var silent *silentError
 	if !errors.As(err, &silent) {
 		fmt.Fprintln(stderr, "fossamaint:", err)
-		if written.n == 0 && wantsJSON(cmd, args) {
+		if written.N == 0 && wantsJSON(cmd, args) {
 			// A script that asked for JSON gets JSON, refusals included.
 			_ = writeJSON(stdout, jsonError{Error: err.Error(), ExitCode: code})
 		}
@@ -96,18 +97,6 @@ func wantsJSON(cmd *cobra.Command, args []string) bool {
 		}
 	}
 	return false
-}
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // silentError carries an exit code whose explanation was already printed

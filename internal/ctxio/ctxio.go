@@ -1,6 +1,7 @@
 // Package ctxio makes long reads cancellable: a reader that stops once its
 // context is done. It is the one such helper of the project (logs, scans,
-// hashing and file copies all use it) and imports nothing of fossamaint.
+// hashing and file copies all use it), and counts bytes written through a
+// writer (CountingWriter); it imports nothing of fossamaint.
 package ctxio
 
 import (
@@ -22,4 +23,16 @@ func (c reader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// CountingWriter passes writes to W and counts the bytes it accepted in N.
+type CountingWriter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *CountingWriter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
 }

@@ -14,6 +14,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
+	"github.com/fossawork/fossamaint/internal/ctxio"
 )
 
 // recipients parses the configured recipients and the recipients file:
@@ -110,7 +111,7 @@ func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Read
 	check func(string, int64) error, progress func(int64)) (putStats, error) {
 	pr, pw := io.Pipe()
 	plain := sha256.New()
-	counted := &countingWriter{w: plain}
+	counted := &ctxio.CountingWriter{W: plain}
 	errc := make(chan error, 1)
 	go func() {
 		w, err := age.Encrypt(pw, e.recipients...)
@@ -128,22 +129,11 @@ func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Read
 		if err := <-errc; err != nil {
 			return fmt.Errorf("encrypting: %w", err)
 		}
-		return check(hex.EncodeToString(plain.Sum(nil)), counted.n)
+		return check(hex.EncodeToString(plain.Sum(nil)), counted.N)
 	}, progress: progress})
 	pr.CloseWithError(errStopped)
 	if !waited {
 		<-errc
 	}
 	return st, err
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/fossawork/fossamaint/internal/backup"
+	"github.com/fossawork/fossamaint/internal/ctxio"
 )
 
 // ObjectCheck is one object read back and hashed.
@@ -58,9 +59,9 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 		return err
 	}
 	defer obj.Close()
-	stored := &countingWriter{w: sha256.New()}
+	stored := &ctxio.CountingWriter{W: sha256.New()}
 	src := io.TeeReader(obj, stored)
-	plain := &countingWriter{w: sha256.New()}
+	plain := &ctxio.CountingWriter{W: sha256.New()}
 	decrypt := m.Encrypted && ids != nil
 	switch {
 	case decrypt:
@@ -85,17 +86,17 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 			return err
 		}
 	}
-	c.StoredSHA256 = hex.EncodeToString(stored.w.(hashWriter).Sum(nil))
+	c.StoredSHA256 = hex.EncodeToString(stored.W.(hashWriter).Sum(nil))
 	var problems []string
 	if m.Encrypted {
-		if c.StoredSHA256 != o.CipherSHA256 || stored.n != o.CipherSize {
-			problems = append(problems, fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", c.StoredSHA256, stored.n, o.CipherSHA256, o.CipherSize))
+		if c.StoredSHA256 != o.CipherSHA256 || stored.N != o.CipherSize {
+			problems = append(problems, fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", c.StoredSHA256, stored.N, o.CipherSHA256, o.CipherSize))
 		}
 	}
 	if !m.Encrypted || decrypt {
-		c.SHA256 = hex.EncodeToString(plain.w.(hashWriter).Sum(nil))
-		if c.SHA256 != o.SHA256 || plain.n != o.Size {
-			problems = append(problems, fmt.Sprintf("content has sha256 %s and %d bytes, the remote manifest says %s and %d", c.SHA256, plain.n, o.SHA256, o.Size))
+		c.SHA256 = hex.EncodeToString(plain.W.(hashWriter).Sum(nil))
+		if c.SHA256 != o.SHA256 || plain.N != o.Size {
+			problems = append(problems, fmt.Sprintf("content has sha256 %s and %d bytes, the remote manifest says %s and %d", c.SHA256, plain.N, o.SHA256, o.Size))
 		}
 	}
 	if len(problems) > 0 {
