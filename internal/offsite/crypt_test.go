@@ -167,3 +167,36 @@ func TestRecipientErrors(t *testing.T) {
 		t.Errorf("no identity file: %v", err)
 	}
 }
+
+// TestEncryptedFlippedByteIsDamage: a changed byte of an encrypted object
+// (in age's header or in its payload) makes it undecryptable; the check
+// says the stored object does not match its sha256, not only that it
+// could not be decrypted (which reads as a wrong identity file). With
+// the wrong identity on an intact object it stays a decryption problem.
+func TestEncryptedFlippedByteIsDamage(t *testing.T) {
+	srv := testkit.S3(t)
+	s := newSite(t, 200)
+	s.take(t, backup.KindWeekly, t0)
+	key := withAge(t)
+	r := remoteFor(t, srv, "site-a", key)
+	id := push(t, r, s.list(t, t0), t0).Pushed[0].ID
+	wrong := remoteFor(t, srv, "site-a", withAge(t))
+	v, err := wrong.Verify(context.Background(), id, VerifyOptions{})
+	if err != nil || v.OK || len(v.Problems) == 0 || !strings.Contains(v.Problems[0], "decrypting") || strings.Contains(v.Problems[0], "sha256") {
+		t.Fatalf("intact copy, wrong identity: %v %+v", err, v.Problems)
+	}
+	file := srv.ObjectFile("fleet/backups/site-a/" + string(id) + EncryptedSuffix)
+	for _, at := range []int64{100, 4096} {
+		flipByte(t, file, at)
+		for _, restore := range []bool{false, true} {
+			v, err := r.Verify(context.Background(), id, VerifyOptions{RestoreTest: restore})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.OK || len(v.Problems) == 0 || !strings.Contains(v.Problems[0], "does not match its remote manifest: stored object has sha256") {
+				t.Errorf("byte %d flipped (restore test %v): %+v", at, restore, v.Problems)
+			}
+		}
+		flipByte(t, file, at)
+	}
+}

@@ -65,17 +65,19 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 	decrypt := m.Encrypted && ids != nil
 	switch {
 	case decrypt:
-		dr, err := age.Decrypt(src, ids...)
-		if err != nil {
-			return fmt.Errorf("decrypting: %w", err)
-		}
-		if _, err := io.Copy(io.MultiWriter(w, plain), dr); err != nil {
-			return fmt.Errorf("decrypting: %w", err)
-		}
+		err := decryptTo(io.MultiWriter(w, plain), src, ids)
 		// Hash what follows the last chunk too (age refuses trailing
-		// data, but the stored hash must cover the whole object).
-		if _, err := io.Copy(io.Discard, src); err != nil {
-			return err
+		// data, but the stored hash must cover the whole object), and
+		// after a failure the rest: a damaged object is a mismatch, not
+		// a key that does not fit.
+		if _, cerr := io.Copy(io.Discard, src); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			if p := cipherMismatch(stored, o); p != "" {
+				return fmt.Errorf("%w: %s (decrypting: %v)", ErrMismatch, p, err)
+			}
+			return fmt.Errorf("decrypting: %w", err)
 		}
 	case m.Encrypted:
 		if _, err := io.Copy(io.Discard, src); err != nil {
@@ -89,8 +91,8 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 	c.StoredSHA256 = hex.EncodeToString(stored.W.(hashWriter).Sum(nil))
 	var problems []string
 	if m.Encrypted {
-		if c.StoredSHA256 != o.CipherSHA256 || stored.N != o.CipherSize {
-			problems = append(problems, fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", c.StoredSHA256, stored.N, o.CipherSHA256, o.CipherSize))
+		if p := cipherMismatch(stored, o); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	if !m.Encrypted || decrypt {
@@ -103,6 +105,26 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 		return fmt.Errorf("%w: %s", ErrMismatch, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// decryptTo writes the plaintext of the age stream src to w.
+func decryptTo(w io.Writer, src io.Reader, ids []age.Identity) error {
+	dr, err := age.Decrypt(src, ids...)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, dr)
+	return err
+}
+
+// cipherMismatch says how the stored bytes (all read through stored)
+// differ from the manifest's ciphertext hash and size; "" when they match.
+func cipherMismatch(stored *ctxio.CountingWriter, o Object) string {
+	sum := hex.EncodeToString(stored.W.(hashWriter).Sum(nil))
+	if sum == o.CipherSHA256 && stored.N == o.CipherSize {
+		return ""
+	}
+	return fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", sum, stored.N, o.CipherSHA256, o.CipherSize)
 }
 
 type hashWriter interface {
