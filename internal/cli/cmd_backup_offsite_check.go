@@ -96,9 +96,14 @@ func printOffsiteVerify(w io.Writer, res offsite.VerifyResult) {
 	}
 	line := fmt.Sprintf("%s  %s  %s, %s", verdict, res.ID, human.Count(len(res.Objects), "object", "objects"), what)
 	if rt := res.RestoreTest; rt != nil {
+		restore := "restore test ok: " + human.Count(rt.RestoreTest.Tables, "table", "tables")
+		if rt.RestoreTest.Skipped != "" {
+			// A dump without --full: only its table of contents was read.
+			restore = human.Count(rt.RestoreTest.Tables, "table", "tables") + " listed, not restored: " + rt.RestoreTest.Skipped
+		}
 		if rt.Verified() {
-			line += fmt.Sprintf(", downloaded copy verified (%s %s, restore test ok: %s)", rt.CheckName,
-				map[bool]string{true: "ok", false: "FAILED"}[rt.OK], human.Count(rt.RestoreTest.Tables, "table", "tables"))
+			line += fmt.Sprintf(", downloaded copy verified (%s %s, %s)", rt.CheckName,
+				map[bool]string{true: "ok", false: "FAILED"}[rt.OK], restore)
 		} else {
 			line += ", downloaded copy FAILED"
 		}
@@ -106,6 +111,13 @@ func printOffsiteVerify(w io.Writer, res offsite.VerifyResult) {
 	fmt.Fprintln(w, line)
 	for _, p := range res.Problems {
 		fmt.Fprintf(w, "    %s\n", p)
+	}
+	if rt := res.RestoreTest; rt != nil && rt.OK {
+		// Notes of a passed check (what the restore test left out); a
+		// failed check's messages are in Problems already.
+		for _, m := range rt.Messages {
+			fmt.Fprintf(w, "    %s\n", m)
+		}
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "    note: %s\n", n)

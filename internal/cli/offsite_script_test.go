@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"filippo.io/age"
+
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/fossawork/fossamaint/internal/testkit"
@@ -61,4 +63,17 @@ func s3Flip(ts *testscript.TestScript, neg bool, args []string) {
 	b[0] ^= 0x01
 	_, err = f.WriteAt(b, 100)
 	ts.Check(err)
+}
+
+// ageKey writes a new age identity to FILE (0600, as age-keygen writes
+// it) and sets AGE_RECIPIENT to its public key: agekey FILE
+func ageKey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: agekey FILE")
+	}
+	id, err := age.GenerateX25519Identity()
+	ts.Check(err)
+	key := "# public key: " + id.Recipient().String() + "\n" + id.String() + "\n"
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(key), 0o600))
+	ts.Setenv("AGE_RECIPIENT", id.Recipient().String())
 }

@@ -56,6 +56,7 @@ func TestScripts(t *testing.T) {
 			"pgsql":        pgSQL,
 			"s3server":     s3Server, // offsite_script_test.go
 			"s3flip":       s3Flip,
+			"agekey":       ageKey,
 			"versitygwbin": versitygwOnGOBIN, // demo_offsite_script_test.go
 			"pathwithout":  pathWithout,
 			"killatend":    killAtEnd,
