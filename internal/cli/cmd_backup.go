@@ -201,12 +201,14 @@ every table's rows with the manifest and runs pg_amcheck on the copy.
 stored bytes and, decrypted with encrypt.identity_file, the plaintext)
 and compared with the remote manifest; the newest (or the one named) is
 also downloaded into a private temp dir and verified there like a local
-backup, restore test included. PARTIAL (exit 1): encrypted and no
-identity file, so only the ciphertext was checked.`,
+backup, restore test included (a .dump with --full: restored into a
+scratch database on the configured server, counts compared). PARTIAL
+(exit 1): encrypted and no identity file, so only the ciphertext was
+checked.`,
 		Example: `  fossamaint backup verify
   fossamaint backup verify 20261128 --full
   fossamaint backup verify --all --json
-  fossamaint backup verify --offsite
+  fossamaint backup verify --offsite --full
   fossamaint backup verify --offsite --all`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
