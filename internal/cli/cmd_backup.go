@@ -179,12 +179,8 @@ func printBackupList(w io.Writer, lst backup.Listing, root string) error {
 	return nil
 }
 
-func (a *app) backupVerifyCmd() *cobra.Command {
-	var all, full, asJSON, remote bool
-	c := &cobra.Command{
-		Use:   "verify [ID]",
-		Short: "Verify backups: sha256 against the manifest, integrity check, restore test in a private temp dir",
-		Long: `Verifies the newest backup, the one named by ID (a path, a file name or a
+// verifyLong is backup verify's help.
+const verifyLong = `Verifies the newest backup, the one named by ID (a path, a file name or a
 daily directory's date), or with --all every backup. Each is "ok" (verified:
 its sha256 matches its manifest, its check and a restore test pass),
 "UNVERIFIED" (it passes its check and restore test but has no manifest, so
@@ -204,7 +200,14 @@ also downloaded into a private temp dir and verified there like a local
 backup, restore test included (a .dump with --full: restored into a
 scratch database on the configured server, counts compared). PARTIAL
 (exit 1): encrypted and no identity file, so only the ciphertext was
-checked.`,
+checked.`
+
+func (a *app) backupVerifyCmd() *cobra.Command {
+	var all, full, asJSON, remote bool
+	c := &cobra.Command{
+		Use:   "verify [ID]",
+		Short: "Verify backups: sha256 against the manifest, integrity check, restore test in a private temp dir",
+		Long:  verifyLong,
 		Example: `  fossamaint backup verify
   fossamaint backup verify 20261128 --full
   fossamaint backup verify --all --json
