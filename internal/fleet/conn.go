@@ -104,7 +104,7 @@ func permanent(err error) bool {
 		return false
 	}
 	var bad badURL
-	return errors.As(err, &bad)
+	return errors.As(err, &bad) || errors.Is(err, ErrSchemaBehind)
 }
 
 // badURL is a history.url that cannot be read: no retry.
