@@ -42,16 +42,14 @@ func execSQL(t *testing.T, rawURL string, stmts ...string) {
 	}
 }
 
-// TestLeastPrivilegeWriter: an installation whose role may only read and
-// write the fleet tables (no CREATE on the database or the schema, no
-// TEMP, owning nothing) is refused with what to do while the schema is
-// behind, and syncs once an owner ran Migrate with its grants; a re-sync
-// and a stale run (UPDATE, DELETE) work too, and the view reads.
-func TestLeastPrivilegeWriter(t *testing.T) {
+// leastPrivilegeRoles makes database fleet in a private cluster with
+// the roles as docs/fleet.md (Roles) sets them up, and returns the URLs
+// of its owner (no superuser; on PostgreSQL 15 the database's owner owns
+// public) and of a writer role that may create nothing.
+func leastPrivilegeRoles(t *testing.T) (admin, writer string) {
+	t.Helper()
 	c := testkit.Postgres(t)
 	super := testkit.PostgresDB(t, c, "fleet")
-	// The roles as docs/fleet.md (Roles) sets them up: the owner is no
-	// superuser; on PostgreSQL 15 the database's owner owns public.
 	execSQL(t, super,
 		`CREATE ROLE fleet_owner LOGIN`,
 		`CREATE ROLE writer LOGIN`,
@@ -59,12 +57,21 @@ func TestLeastPrivilegeWriter(t *testing.T) {
 		`REVOKE ALL ON DATABASE fleet FROM PUBLIC`,
 		`REVOKE CREATE ON SCHEMA public FROM PUBLIC`,
 		`DO $$ BEGIN IF current_setting('server_version_num')::int < 150000 THEN ALTER SCHEMA public OWNER TO fleet_owner; END IF; END $$`)
-	admin := asRole(t, super, "fleet_owner")
-	writer := asRole(t, super, "writer")
+	admin, writer = asRole(t, super, "fleet_owner"), asRole(t, super, "writer")
 	if !query[bool](t, admin, `SELECT NOT has_database_privilege('writer', 'fleet', 'CREATE')
 		AND NOT has_database_privilege('writer', 'fleet', 'TEMP') AND NOT has_schema_privilege('writer', 'public', 'CREATE')`) {
 		t.Fatal("the writer role may create: the test proves nothing")
 	}
+	return admin, writer
+}
+
+// TestLeastPrivilegeWriter: an installation whose role may only read and
+// write the fleet tables (no CREATE on the database or the schema, no
+// TEMP, owning nothing) is refused with what to do while the schema is
+// behind, and syncs once an owner ran Migrate with its grants; a re-sync
+// and a stale run (UPDATE, DELETE) work too, and the view reads.
+func TestLeastPrivilegeWriter(t *testing.T) {
+	admin, writer := leastPrivilegeRoles(t)
 	s := newSite(t, "least-priv")
 	s.record(t)
 	s.record(t)
@@ -132,7 +139,15 @@ func TestLeastPrivilegeWriter(t *testing.T) {
 	checkCentral(t, admin, []*site{s})
 	checkView(t, writer, []*site{s}, s.runs[2].StartedAt.Add(5*time.Hour))
 
-	// Migrating again applies nothing; the grants are idempotent.
+	checkMigrateAgain(t, admin, writer, s)
+}
+
+// checkMigrateAgain: a second Migrate applies nothing (the grants are
+// idempotent); with the schema behind again, the writer is refused both
+// Migrate and a sync, with ErrSchemaBehind.
+func checkMigrateAgain(t *testing.T, admin, writer string, s *site) {
+	t.Helper()
+	ctx := context.Background()
 	again, err := fleet.Migrate(ctx, fleet.MigrateOptions{URL: admin, Grant: "writer"})
 	if err != nil || len(again.Applied) != 0 || again.From != fleet.SchemaVersion() {
 		t.Errorf("a second migrate: %+v, %v", again, err)
