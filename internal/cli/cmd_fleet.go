@@ -26,11 +26,14 @@ func (a *app) fleetCmd() *cobra.Command {
 		Long: `With history.url (postgres://...) every installation writes its runs, their
 steps, actions and headline measures to one PostgreSQL database; weekly
 does it after each run. fleet sync sends what the central database lacks;
-fleet status shows every installation side by side.`,
+fleet status shows every installation side by side. fleet migrate is the
+owner's, for installations that write with a role that may not create
+tables (docs/fleet.md, Roles).`,
 		Example: `  fossamaint fleet sync
-  fossamaint fleet status --json`,
+  fossamaint fleet status --json
+  fossamaint fleet migrate --grant fleet_writer`,
 	}
-	c.AddCommand(a.fleetSyncCmd(), a.fleetStatusCmd())
+	c.AddCommand(a.fleetSyncCmd(), a.fleetStatusCmd(), a.fleetMigrateCmd())
 	return c
 }
 
@@ -43,7 +46,8 @@ func (a *app) fleetSyncCmd() *cobra.Command {
 holds, with a fingerprint of each, and sends the finished runs of the local
 history it lacks or holds stale (status changed by rollback or recover), each
 in one transaction; sent twice, a run leaves the same rows. The first sync
-creates the schema. It keeps to history.timeout, retries included. weekly
+creates the schema, when the role may; a role that may only write the
+fleet tables needs the owner's fleet migrate first. It keeps to history.timeout, retries included. weekly
 does the same after every run: a sync run by hand catches up what an
 unreachable database missed, but the next weekly would too.
 

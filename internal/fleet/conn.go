@@ -75,6 +75,13 @@ func connect(ctx context.Context, rawURL string) (*pgx.Conn, error) {
 	return conn, nil
 }
 
+// CheckURL refuses a history.url that cannot be read, before any
+// connection: a usage error, where a refused connection is not.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
 // parseURL reads a libpq URL (postgres://user:pw@host:port/db?sslmode=...,
 // or host= and port= in the query for a socket).
 func parseURL(rawURL string) (*pgx.ConnConfig, error) {
@@ -104,7 +111,7 @@ func permanent(err error) bool {
 		return false
 	}
 	var bad badURL
-	return errors.As(err, &bad)
+	return errors.As(err, &bad) || errors.Is(err, ErrSchemaBehind)
 }
 
 // badURL is a history.url that cannot be read: no retry.

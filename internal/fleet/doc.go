@@ -16,7 +16,10 @@
 // The central schema is versioned (schema.go): migrations are applied in
 // one transaction under a transaction-scoped advisory lock, so that many
 // installations starting at once do not race, and recorded in
-// schema_migrations. Rows are keyed by the installation's id
+// schema_migrations. Migrate (roles.go) is the owner's way to apply them
+// and grant a writer role only what a sync needs, so that installations
+// may write without any right to create; such a writer syncing into a
+// schema behind its release gets ErrSchemaBehind. Rows are keyed by the installation's id
 // (config.InstallationID). Stored reports are not sent: only the columns
 // the fleet view reads, with step errors and action texts redacted.
 //

@@ -90,6 +90,12 @@ CREATE TABLE measures (
 );`},
 }
 
+// writerTables are the tables a sync writes (selects, inserts, updates,
+// deletes); schema_migrations it only reads. A migration that adds a
+// table adds it here, so that `fleet migrate` grants it to the writer
+// role (TestGrantsCoverTheSchema fails otherwise).
+var writerTables = []string{"installations", "runs", "steps", "actions", "measures"}
+
 // SchemaVersion is the newest central schema this release knows.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
@@ -123,6 +129,9 @@ func migrate(ctx context.Context, conn *pgx.Conn, now time.Time) ([]int, error) 
 	if v >= SchemaVersion() {
 		return nil, nil
 	}
+	if err := mayCreate(ctx, conn, v); err != nil {
+		return nil, err
+	}
 	var applied []int
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
@@ -151,8 +160,42 @@ func migrate(ctx context.Context, conn *pgx.Conn, now time.Time) ([]int, error) 
 		}
 		return nil
 	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+		return nil, fmt.Errorf("upgrading the fleet schema: %w: %w (%s)", ErrSchemaBehind, err, ownerHint)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("upgrading the fleet schema: %w", err)
 	}
 	return applied, nil
+}
+
+// ErrSchemaBehind is wrapped when the central schema is older than this
+// release writes and the role of history.url may not upgrade it: a
+// least-privilege writer, whose schema an owner upgrades with `fossamaint
+// fleet migrate`. No retry cures it.
+var ErrSchemaBehind = errors.New("the fleet schema needs an upgrade this role may not make")
+
+// ownerHint says what to do about ErrSchemaBehind.
+const ownerHint = "have the schema's owner run `fossamaint fleet migrate` (docs/fleet.md, Roles)"
+
+// mayCreate refuses, with what to do, a role that may not create tables
+// in the schema the migrations would create them in: without this check
+// the first CREATE would fail with PostgreSQL's bare "permission denied".
+func mayCreate(ctx context.Context, conn *pgx.Conn, from int) error {
+	var role, schema string
+	var ok bool
+	err := conn.QueryRow(ctx, `SELECT current_user, coalesce(current_schema(), ''),
+		coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)`).Scan(&role, &schema, &ok)
+	if err != nil {
+		return fmt.Errorf("reading the role's privileges: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	if schema == "" {
+		return fmt.Errorf("%w: no schema of role %s's search_path exists to create the fleet tables in (create one, or set search_path)", ErrSchemaBehind, role)
+	}
+	return fmt.Errorf("%w: the fleet schema is at version %d and this fossamaint writes version %d, but role %s may not create tables in schema %s: %s",
+		ErrSchemaBehind, from, SchemaVersion(), role, schema, ownerHint)
 }

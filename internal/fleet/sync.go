@@ -118,7 +118,7 @@ func Sync(ctx context.Context, local Local, o SyncOptions) (res Result, err erro
 			return res, nil
 		}
 		if permanent(err) {
-			return res, fmt.Errorf("syncing with the fleet database %s: %w", res.URL, err)
+			return res, fmt.Errorf("syncing with the fleet database %s: %w%s", res.URL, err, grantHint(err))
 		}
 		wait := time.NewTimer(o.Backoff(res.Attempts))
 		select {

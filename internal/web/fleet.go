@@ -98,7 +98,7 @@ func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request) {
 func fleetRowOf(in fleet.Row, v *fleet.View, loc *time.Location) fleetRow {
 	row := fleetRow{ID: in.ID, Host: in.Host, Version: in.Version, Window: in.Window, State: in.State,
 		StateClass: "status-" + in.State, Runs: in.Runs, NextWindow: "-",
-		LastSeen: in.LastSeen.In(loc).Format(timeLayout), LastSeenAgo: human.Age(v.At.Sub(in.LastSeen))}
+		LastSeen: in.LastSeen.In(loc).Format(timeLayout), LastSeenAgo: seenAgo(v.At.Sub(in.LastSeen))}
 	if l := in.Last; l != nil {
 		row.HasLast, row.LastRun, row.LastStarted = true, l.ID, l.StartedAt.In(loc).Format(timeLayout)
 		row.Downtime = human.DurationSeconds(l.Downtime)
@@ -117,6 +117,15 @@ func fleetRowOf(in fleet.Row, v *fleet.View, loc *time.Location) fleetRow {
 		row.Trends = append(row.Trends, t)
 	}
 	return row
+}
+
+// seenAgo is how long ago an installation was last seen: "3 days ago",
+// or "in the future" when its clock is ahead of this one's.
+func seenAgo(d time.Duration) string {
+	if d < 0 {
+		return human.Age(d)
+	}
+	return human.Age(d) + " ago"
 }
 
 // measureLabel names a trend measure for people.

@@ -36,6 +36,47 @@ func fleetServer(t *testing.T, url string, now time.Time) *fixture {
 	return f
 }
 
+// FleetSite is an installation plantFleet synced: its id, the state
+// the fleet view gives it, and how many weekly runs it holds.
+type FleetSite struct {
+	ID    string
+	State string
+	Runs  int
+}
+
+// fleetNow is when the planted fleet is looked at: after every planted
+// run, before any next window ends.
+var fleetNow = plantStart.AddDate(0, 0, 7*5)
+
+// plantFleet syncs n installations into the fleet database at url, site-i
+// with 3+i planted weekly runs (its last, run 2+i, gives its state),
+// through fleet.Sync as installations do.
+func plantFleet(t testing.TB, url string, n int) []FleetSite {
+	t.Helper()
+	ctx := context.Background()
+	var sites []FleetSite
+	for i := range n {
+		state := filepath.Join(t.TempDir(), "state")
+		testkit.PlantRuns(t, state, 3+i, plantStart)
+		store, err := history.Open(ctx, state, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprintf("site-%d", i)
+		// Seen at its last run's end (an hour after its start).
+		seen := plantStart.AddDate(0, 0, 7*(2+i)).Add(time.Hour)
+		_, err = fleet.Sync(ctx, store, fleet.SyncOptions{URL: url, Timeout: 20 * time.Second, Now: func() time.Time { return seen },
+			Installation: fleet.Installation{ID: id, Host: "h", Version: "test", Window: "Sat 02:00", Zone: "UTC",
+				NextWindow: runbook.Span{Start: plantStart.AddDate(0, 0, 70), End: plantStart.AddDate(0, 0, 70).Add(2 * time.Hour)}}})
+		store.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sites = append(sites, FleetSite{ID: id, State: string(testkit.PlantedStatuses[2+i]), Runs: 3 + i})
+	}
+	return sites
+}
+
 // TestFleetPage: three installations synced to a real PostgreSQL are
 // listed side by side with their last run, state and trends; the JSON is
 // the same view; an unreachable database is said on the page (503).
@@ -43,22 +84,8 @@ func TestFleetPage(t *testing.T) {
 	c := testkit.Postgres(t)
 	url := testkit.PostgresDB(t, c, "fleet")
 	ctx := context.Background()
-	for i := range 3 {
-		state := filepath.Join(t.TempDir(), "state")
-		testkit.PlantRuns(t, state, 3+i, plantStart)
-		store, err := history.Open(ctx, state, time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = fleet.Sync(ctx, store, fleet.SyncOptions{URL: url, Timeout: 20 * time.Second,
-			Installation: fleet.Installation{ID: fmt.Sprintf("site-%d", i), Host: "h", Version: "test", Window: "Sat 02:00", Zone: "UTC",
-				NextWindow: runbook.Span{Start: plantStart.AddDate(0, 0, 70), End: plantStart.AddDate(0, 0, 70).Add(2 * time.Hour)}}})
-		store.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	now := plantStart.AddDate(0, 0, 7*5)
+	sites := plantFleet(t, url, 3)
+	now := fleetNow
 	f := fleetServer(t, url, now)
 	code, body := f.get(t, "/fleet")
 	if code != http.StatusOK {
@@ -69,9 +96,8 @@ func TestFleetPage(t *testing.T) {
 		t.Fatalf("/fleet lists %d installations, want 3:\n%s", len(rows), body)
 	}
 	for i, r := range rows {
-		// Run i+2 of PlantedStatuses is each site's last.
-		if want := string(testkit.PlantedStatuses[2+i]); r[1] != fmt.Sprintf("site-%d", i) || r[2] != want {
-			t.Errorf("row %d: %s %s, want site-%d %s", i, r[1], r[2], i, want)
+		if r[1] != sites[i].ID || r[2] != sites[i].State {
+			t.Errorf("row %d: %s %s, want %s %s", i, r[1], r[2], sites[i].ID, sites[i].State)
 		}
 	}
 	if n := strings.Count(body, `<svg class="spark"`); n != 3*len(fleet.TrendMeasures) {
@@ -116,5 +142,16 @@ func TestNoFleetWithoutURL(t *testing.T) {
 	}
 	if _, body := f.get(t, "/"); strings.Contains(body, `href="/fleet"`) {
 		t.Error("a Fleet entry without history.url")
+	}
+}
+
+func TestSeenAgo(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{3 * 24 * time.Hour, "3 days ago"}, {-time.Minute, "in the future"}} {
+		if got := seenAgo(c.d); got != c.want {
+			t.Errorf("seenAgo(%s) = %q, want %q", c.d, got, c.want)
+		}
 	}
 }
