@@ -111,7 +111,7 @@ func fleetRowOf(in fleet.Row, v *fleet.View, loc *time.Location) fleetRow {
 		pts := in.Trends[m]
 		t := fleetTrend{Label: measureLabel(m), Last: "-"}
 		if len(pts) > 0 {
-			t.Last = formatMeasure(m, pts[len(pts)-1].Value)
+			t.Last = formatValue(pts[len(pts)-1].Value, history.Unit(m))
 			t.SVG = sparkSVG(pts, t.Label)
 		}
 		row.Trends = append(row.Trends, t)
@@ -141,17 +141,6 @@ func measureLabel(m string) string {
 		return "downtime"
 	}
 	return m
-}
-
-// formatMeasure shows a value in its measure's unit.
-func formatMeasure(m string, v float64) string {
-	switch history.Unit(m) {
-	case "bytes":
-		return human.Bytes(int64(v))
-	case "s":
-		return human.DurationSeconds(v)
-	}
-	return fmt.Sprintf("%.0f", v)
 }
 
 // sparkSVG is a small line of the points, scaled between their minimum
