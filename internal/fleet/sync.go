@@ -182,18 +182,15 @@ func syncOnce(ctx context.Context, local Local, rows []history.RunRow, o SyncOpt
 			return scrub(err, o.URL)
 		}
 	}
-	todo, stale := missing(rows, held)
+	todo := missing(rows, held)
 	res.Held = len(rows) - len(todo) - len(res.Sent) // a retry finds the runs sent before it
-	if o.DryRun {
-		for _, r := range todo {
-			res.Sent = append(res.Sent, r.ID)
-		}
-		res.Stale = stale
-		return nil
-	}
 	for _, r := range todo {
 		if _, ok := held[r.ID]; ok {
 			res.Stale++
+		}
+		if o.DryRun {
+			res.Sent = append(res.Sent, r.ID)
+			continue
 		}
 		run, err := local.Get(ctx, r.ID)
 		if err != nil {
@@ -208,19 +205,14 @@ func syncOnce(ctx context.Context, local Local, rows []history.RunRow, o SyncOpt
 }
 
 // missing are the rows the central database lacks or holds with another
-// fingerprint, oldest first, and how many of them it holds stale.
-func missing(rows []history.RunRow, held map[string]string) (todo []history.RunRow, stale int) {
+// fingerprint, oldest first.
+func missing(rows []history.RunRow, held map[string]string) (todo []history.RunRow) {
 	for _, r := range rows {
-		fp, ok := held[r.ID]
-		if ok && fp == Fingerprint(r) {
-			continue
+		if fp, ok := held[r.ID]; !ok || fp != Fingerprint(r) {
+			todo = append(todo, r)
 		}
-		if ok {
-			stale++
-		}
-		todo = append(todo, r)
 	}
-	return todo, stale
+	return todo
 }
 
 // heldRuns are the run ids the central database holds for an

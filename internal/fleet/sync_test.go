@@ -99,6 +99,11 @@ func TestSyncStale(t *testing.T) {
 	if err := s.store.MarkRolledBack(context.Background(), run.RunID); err != nil {
 		t.Fatal(err)
 	}
+	o := s.options(url)
+	o.DryRun = true
+	if res, err := fleet.Sync(context.Background(), s.store, o); err != nil || len(res.Sent) != 1 || res.Stale != 1 {
+		t.Errorf("a dry run after a rollback: would send %v, %d stale, %v; want the run, stale", res.Sent, res.Stale, err)
+	}
 	res, err := s.sync(t, url)
 	if err != nil {
 		t.Fatal(err)
