@@ -222,24 +222,7 @@ func checkInstalled(t *testing.T, tmp string) {
 func copyTree(t *testing.T, dir string) string {
 	t.Helper()
 	out := t.TempDir()
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(out, rel), 0o700)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(out, rel), data, 0o600)
-	})
-	if err != nil {
+	if err := os.CopyFS(out, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -82,7 +82,7 @@ func TestKubernetesChecksFail(t *testing.T) {
 		{"manager", "configmap.yaml", "manager: none", "manager: systemd", "services.manager is systemd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, kubeDir)
+			dir := copyTree(t, kubeDir)
 			edit(t, filepath.Join(dir, tc.file), tc.old, tc.new)
 			s, err := loadManifests(dir)
 			var got []string
@@ -99,29 +99,6 @@ func TestKubernetesChecksFail(t *testing.T) {
 			t.Errorf("no problem says %q; got %q", tc.want, got)
 		})
 	}
-}
-
-// copyDir copies the files of dir into a temporary directory.
-func copyDir(t *testing.T, dir string) string {
-	t.Helper()
-	out := t.TempDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, e.Name()), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
 }
 
 // edit replaces old, which must occur in the file, by new.
