@@ -112,13 +112,10 @@ func (a *app) syncFleet(ctx context.Context, in *install.Installation, dryRun bo
 	return fleet.Sync(ctx, store, fleet.SyncOptions{
 		URL: h.URL, Timeout: h.Timeout.D(), Now: a.now, DryRun: dryRun, ExitCode: runExit,
 		Redactor: redact.New(a.secrets(in.Config)),
-		Installation: fleet.Installation{ID: fleetID(in), Host: host, Version: Version,
+		Installation: fleet.Installation{ID: config.InstallationID(in.Config), Host: host, Version: Version,
 			Window: in.Window.String(), Zone: in.Window.Location.String(), NextWindow: next},
 	})
 }
-
-// fleetID is installation.id, or the one derived from host and root.
-func fleetID(in *install.Installation) string { return config.InstallationID(in.Config) }
 
 // syncAfterRun is weekly's sync of a real run, once its report is
 // written: bounded by history.timeout, and an unreachable or refusing
