@@ -84,7 +84,7 @@ func writePGBackups(ctx context.Context, root, appURL string, now time.Time, f *
 	for _, ev := range evs {
 		for range 12 {
 			row := f.workOrderRow(f.uuid4(), user, f.within(ev.at.Add(-24*time.Hour), 24*time.Hour), ev.at)
-			if _, err := db.Conn().Exec(ctx, pgRebind(insertWorkOrder), row...); err != nil {
+			if _, err := db.Conn().Exec(ctx, pgDialect.insertWorkOrder, row...); err != nil {
 				return 0, fmt.Errorf("growing the backup source: %w", err)
 			}
 		}
