@@ -3,6 +3,9 @@ package config
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/fossawork/fossamaint/internal/redact"
@@ -81,4 +84,25 @@ func DatabaseURLFromEnv(content []byte) (string, bool) {
 		val, found = v, true
 	}
 	return val, found
+}
+
+// PostgresURLFromEnvFile is the PostgreSQL DATABASE_URL of the .env file
+// at path, in libpq form (NormalizePostgresURL); "" when path is "", the
+// file does not exist or its DATABASE_URL names no PostgreSQL. An error
+// is the file's read error, as os.ReadFile returns it.
+func PostgresURLFromEnvFile(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if u, ok := DatabaseURLFromEnv(data); ok && IsPostgresURL(u) {
+		return NormalizePostgresURL(u), nil
+	}
+	return "", nil
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -111,4 +113,36 @@ func FuzzDatabaseURLFromEnv(f *testing.F) {
 		_ = PostgresURLRedacted(v)
 		_ = NormalizePostgresURL(v)
 	})
+}
+
+// TestPostgresURLFromEnvFile: the .env's DATABASE_URL when it names
+// PostgreSQL (libpq form), nothing for SQLite, no file or no path, and
+// the read error of a file that cannot be read (here a directory).
+func TestPostgresURLFromEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"no path", "", ""},
+		{"missing", filepath.Join(dir, "missing.env"), ""},
+		{"sqlite", write("sqlite.env", "DATABASE_URL=sqlite:///./fossawork_v2.db\n"), ""},
+		{"postgres+driver", write("pg.env", "DATABASE_URL=postgresql+psycopg2://u:pw@db/app\n"), "postgresql://u:pw@db/app"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := PostgresURLFromEnvFile(tc.path)
+			if err != nil || got != tc.want {
+				t.Errorf("PostgresURLFromEnvFile = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := PostgresURLFromEnvFile(dir); err == nil {
+		t.Error("a directory as the .env: no error")
+	}
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fossawork/fossamaint/internal/config"
+	"github.com/fossawork/fossamaint/internal/redact"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
 )
 
@@ -74,6 +74,8 @@ func ProbeDB(ctx context.Context, path string) (DBProbe, error) {
 // but the database is not there. Errors never show the password.
 func ProbePostgres(ctx context.Context, rawURL string) (DBProbe, error) {
 	name := config.PostgresURLRedacted(rawURL)
+	// Scrubbed as libpq reads it: the +driver scheme removed.
+	scrub := func(err error) error { return redact.ScrubPGURL(err, config.NormalizePostgresURL(rawURL)) }
 	res := DBProbe{Path: name, Exists: true}
 	ctx, cancel := context.WithTimeout(ctx, dbProbeTimeout)
 	defer cancel()
@@ -85,25 +87,17 @@ func ProbePostgres(ctx context.Context, rawURL string) (DBProbe, error) {
 			res.Exists = false
 			return res, fmt.Errorf("database %s does not exist", name)
 		}
-		return res, fmt.Errorf("cannot connect to database %s: %s", name, redactAll(err.Error(), rawURL))
+		return res, fmt.Errorf("cannot connect to database %s: %w", name, scrub(err))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`).Scan(&res.Objects)
 	res.Latency = time.Since(start)
 	if err != nil {
-		return res, fmt.Errorf("querying database %s: %s", name, redactAll(err.Error(), rawURL))
+		return res, fmt.Errorf("querying database %s: %w", name, scrub(err))
 	}
 	if res.Objects == 0 {
 		return res, fmt.Errorf("database %s has no tables", name)
 	}
 	return res, nil
-}
-
-// redactAll removes rawURL's password from msg.
-func redactAll(msg, rawURL string) string {
-	for _, s := range config.PostgresURLSecrets(rawURL) {
-		msg = strings.ReplaceAll(msg, s, "[REDACTED]")
-	}
-	return msg
 }

@@ -1,9 +1,7 @@
 package install
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 	"time"
@@ -297,21 +295,15 @@ func (in *Installation) resolveDatabaseURL() {
 		return
 	}
 	env := in.Backups.EnvFile
-	if env == "" {
-		return
-	}
-	data, err := os.ReadFile(env)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
+	u, err := config.PostgresURLFromEnvFile(env)
 	if err != nil {
 		// Not fatal: a SQLite installation's commands run as another
 		// user (reading backups, say) must not fail on its .env.
 		in.Database.EnvProblem = fmt.Sprintf("could not read DATABASE_URL from %s: %v: maintaining the SQLite file %s (run as the file's owner or root, or set database.url if the application uses PostgreSQL)", env, err, in.Database.Path)
 		return
 	}
-	if u, ok := config.DatabaseURLFromEnv(data); ok && config.IsPostgresURL(u) {
-		in.Database.URL, in.Database.URLFrom = config.NormalizePostgresURL(u), env
+	if u != "" {
+		in.Database.URL, in.Database.URLFrom = u, env
 	}
 }
 

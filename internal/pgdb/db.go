@@ -94,43 +94,11 @@ func Sibling(rawURL, name string) (string, error) {
 	return u.String(), nil
 }
 
-// Redact is rawURL without its passwords (user info or query), found as
-// libpq finds them; text that is no postgres:// URL has any password
-// values it seems to hold removed all the same.
-func Redact(rawURL string) string {
-	if u, ok := redact.ParsePGURL(rawURL); ok {
-		return u.Redacted()
-	}
-	return redact.String(rawURL)
-}
+// Redact is rawURL without its passwords (redact.PGURLRedacted).
+func Redact(rawURL string) string { return redact.PGURLRedacted(rawURL) }
 
-// secrets are the password forms in rawURL, raw, decoded and escaped.
-func secrets(rawURL string) []string {
-	var out []string
-	for _, s := range redact.PGURLSecrets(rawURL) {
-		out = append(out, s)
-		if e := url.QueryEscape(s); e != s {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// scrub removes rawURL's password from an error's text.
-func scrub(err error, rawURL string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	red := strings.ReplaceAll(msg, rawURL, Redact(rawURL))
-	for _, s := range secrets(rawURL) {
-		red = strings.ReplaceAll(red, s, redact.Marker)
-	}
-	if red == msg {
-		return err
-	}
-	return errors.New(red)
-}
+// scrub removes rawURL's passwords from err's text (redact.ScrubPGURL).
+func scrub(err error, rawURL string) error { return redact.ScrubPGURL(err, rawURL) }
 
 // Env is the environment for a PostgreSQL program connecting to rawURL:
 // the passwords move to PGPASSWORD, and the URL (returned) no longer

@@ -34,6 +34,9 @@ var libDirs = "/usr/lib/postgresql/*/bin"
 // versionRE reads "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)".
 var versionRE = regexp.MustCompile(`\(PostgreSQL\) (\d+)(?:\.(\d+))?`)
 
+// majorDirRE reads the major version of a /usr/lib/postgresql/15/bin.
+var majorDirRE = regexp.MustCompile(`/(\d+)/bin$`)
+
 // FindTools returns the client programs to use against a server of major
 // version serverMajor (0: any): those in binDir when it is set, else the
 // newest of PATH's and /usr/lib/postgresql/*/bin. Programs older than the
@@ -151,7 +154,7 @@ func ServerBin() (string, error) {
 			continue
 		}
 		major := -1
-		if m := regexp.MustCompile(`/(\d+)/bin$`).FindStringSubmatch(d); m != nil {
+		if m := majorDirRE.FindStringSubmatch(d); m != nil {
 			major, _ = strconv.Atoi(m[1])
 		}
 		if major > bestMajor || best == "" {

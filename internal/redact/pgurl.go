@@ -193,3 +193,45 @@ func LooseUserinfoPassword(s string) (string, bool) {
 	_, pw, ok := strings.Cut(rest[:at], ":")
 	return pw, ok && pw != ""
 }
+
+// PGURLRedacted is rawURL without its passwords (user info or query),
+// found as libpq finds them; text that is no postgres:// URL has the
+// password values it seems to hold removed all the same (String).
+func PGURLRedacted(rawURL string) string {
+	if u, ok := ParsePGURL(rawURL); ok {
+		return u.Redacted()
+	}
+	return String(rawURL)
+}
+
+// ScrubPGURL removes rawURL's passwords from err's text (pgx's and the
+// PostgreSQL programs' errors may quote the connection string): the URL
+// redacted where it appears whole, then each password form, as written,
+// decoded and query-escaped. err's chain is kept (errors.As still finds a
+// *pgconn.PgError); an err without them is returned as it is.
+func ScrubPGURL(err error, rawURL string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	red := strings.ReplaceAll(msg, rawURL, PGURLRedacted(rawURL))
+	for _, s := range PGURLSecrets(rawURL) {
+		red = strings.ReplaceAll(red, s, Marker)
+		if e := url.QueryEscape(s); e != s {
+			red = strings.ReplaceAll(red, e, Marker)
+		}
+	}
+	if red == msg {
+		return err
+	}
+	return &scrubbed{msg: red, err: err}
+}
+
+// scrubbed is an error under a redacted message.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s *scrubbed) Error() string { return s.msg }
+func (s *scrubbed) Unwrap() error { return s.err }

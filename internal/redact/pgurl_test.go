@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,4 +69,29 @@ func FuzzParsePGURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScrubPGURL: every form of the password leaves the error's text (the
+// URL whole, the password as written, decoded and query-escaped), and the
+// error's chain stays.
+func TestScrubPGURL(t *testing.T) {
+	cause := errors.New("cause")
+	for _, tc := range []struct{ raw, text string }{
+		{"postgres://app:s3cr%40t@db/fw", "dial postgres://app:s3cr%40t@db/fw failed"},
+		{"postgres://app:s3cr%40t@db/fw", "password s3cr@t rejected"},
+		{"postgres://app@db/fw?password=s3cr%40t+x", "option password=s3cr%40t%2Bx"},
+		{"postgresql://app:s3cr#et@/fw?host=/run/postgresql", "bad password s3cr#et"},
+	} {
+		err := ScrubPGURL(fmt.Errorf("%s: %w", tc.text, cause), tc.raw)
+		if strings.Contains(err.Error(), "s3cr") || !strings.Contains(err.Error(), Marker) {
+			t.Errorf("%q: scrubbed to %q", tc.text, err)
+		}
+		if !errors.Is(err, cause) {
+			t.Errorf("%q: the chain is lost", tc.text)
+		}
+	}
+	plain := errors.New("no password here")
+	if ScrubPGURL(plain, "postgres://app:s3cr@db/fw") != plain || ScrubPGURL(nil, "postgres://a:b@h/d") != nil {
+		t.Error("an error without the password is not returned as it is")
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,9 +67,9 @@ func (d dialect) conflict(err error) bool {
 // PostgreSQL database when the installation's .env sets a PostgreSQL
 // DATABASE_URL (as FossaWork reads it), else the SQLite file s.DB.
 func openBackendDB(s Settings) (*sql.DB, dialect, error) {
-	url, err := envPostgresURL(s.EnvFile)
+	url, err := config.PostgresURLFromEnvFile(s.EnvFile)
 	if err != nil {
-		return nil, dialect{}, err
+		return nil, dialect{}, fmt.Errorf("reading DATABASE_URL from %s: %w", s.EnvFile, err)
 	}
 	if url == "" {
 		db, err := OpenDB(s.DB, "busy_timeout(5000)", "journal_mode(WAL)")
@@ -81,24 +80,4 @@ func openBackendDB(s Settings) (*sql.DB, dialect, error) {
 		return nil, dialect{}, fmt.Errorf("opening %s: %w", pgdb.Redact(url), err)
 	}
 	return db, pgDialect, nil
-}
-
-// envPostgresURL is the PostgreSQL DATABASE_URL of the .env file at
-// path, libpq form; "" when there is no file or it names no PostgreSQL.
-func envPostgresURL(path string) (string, error) {
-	if path == "" {
-		return "", nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading DATABASE_URL from %s: %w", path, err)
-	}
-	u, ok := config.DatabaseURLFromEnv(data)
-	if !ok || !config.IsPostgresURL(u) {
-		return "", nil
-	}
-	return config.NormalizePostgresURL(u), nil
 }

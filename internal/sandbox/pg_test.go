@@ -298,13 +298,13 @@ func TestEnvDatabaseURL(t *testing.T) {
 			if err := writeEnv(root, envDatabaseURL(tc.pgURL), testNow, newFaker(1, 6)); err != nil {
 				t.Fatal(err)
 			}
-			got, err := envPostgresURL(filepath.Join(root, "backend", ".env"))
+			got, err := config.PostgresURLFromEnvFile(filepath.Join(root, "backend", ".env"))
 			if err != nil || got != tc.wantBackend {
-				t.Errorf("envPostgresURL = %q, %v; want %q", got, err, tc.wantBackend)
+				t.Errorf("PostgresURLFromEnvFile = %q, %v; want %q", got, err, tc.wantBackend)
 			}
 		})
 	}
-	if got, err := envPostgresURL(filepath.Join(dir, "missing", ".env")); got != "" || err != nil {
+	if got, err := config.PostgresURLFromEnvFile(filepath.Join(dir, "missing", ".env")); got != "" || err != nil {
 		t.Errorf("a missing .env: %q, %v; want SQLite", got, err)
 	}
 }

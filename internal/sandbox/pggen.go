@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/fossawork/fossamaint/internal/pgdb"
 )
 
@@ -84,7 +82,7 @@ func writePGBackups(ctx context.Context, root, appURL string, now time.Time, f *
 	for _, ev := range evs {
 		for range 12 {
 			row := f.workOrderRow(f.uuid4(), user, f.within(ev.at.Add(-24*time.Hour), 24*time.Hour), ev.at)
-			if _, err := db.Conn().Exec(ctx, pgRebind(insertWorkOrder), row...); err != nil {
+			if _, err := db.Conn().Exec(ctx, pgDialect.insertWorkOrder, row...); err != nil {
 				return 0, fmt.Errorf("growing the backup source: %w", err)
 			}
 		}
@@ -129,8 +127,9 @@ func pgScratchDB(ctx context.Context, appURL, name string) (string, func() error
 	return u, drop, nil
 }
 
-// takePGBackup dumps db into one backup of ev: a temp name in its final
-// directory, fsynced, 0600, renamed; a daily set gets its manifest.
+// takePGBackup dumps db into one backup of ev with pgdb.Dump (temp name
+// in the final directory, fsynced, 0600, renamed; its table of contents
+// read back); a daily set gets its manifest.
 func takePGBackup(ctx context.Context, tools pgdb.Tools, db *pgdb.DB, root string, ev backupEvent) error {
 	dir := filepath.Join(root, "backups", "weekly")
 	name := "fossawork_v2_full_" + ev.at.Format("20060102_150405") + ".dump"
@@ -142,23 +141,9 @@ func takePGBackup(ctx context.Context, tools pgdb.Tools, db *pgdb.DB, root strin
 		}
 	}
 	final := filepath.Join(dir, name)
-	tmp := durable.Path(dir, "backup")
-	argURL, env, err := pgdb.Env(db.URL())
+	res, err := pgdb.Dump(ctx, tools, db, final)
 	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, tools.Path("pg_dump"), "--format=custom", "--file="+tmp, "--dbname="+argURL)
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("pg_dump of %s: %w: %s", pgHistoryDB, err, strings.TrimSpace(string(out)))
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return errors.Join(fmt.Errorf("chmod %s: %w", tmp, err), os.Remove(tmp))
-	}
-	// pg_dump does not fsync its output: Commit does, before the rename.
-	if err := durable.Commit(tmp, final); err != nil {
-		return errors.Join(fmt.Errorf("placing %s: %w", final, err), os.Remove(tmp))
+		return fmt.Errorf("dumping %s: %w", pgHistoryDB, err)
 	}
 	if err := os.Chtimes(final, ev.at, ev.at); err != nil {
 		return fmt.Errorf("setting mtime of %s: %w", final, err)
@@ -166,35 +151,19 @@ func takePGBackup(ctx context.Context, tools pgdb.Tools, db *pgdb.DB, root strin
 	if ev.weekly {
 		return nil
 	}
-	m, err := pgManifestFor(ctx, tools, db, final, ev.at)
-	if err != nil {
-		return err
-	}
-	return writeManifest(filepath.Join(dir, "manifest.json"), m, ev.at)
+	return writeManifest(filepath.Join(dir, "manifest.json"), pgManifestFor(res, ev.at), ev.at)
 }
 
 // pgManifestFor is a daily set's manifest of a dump: its hash and size,
-// the versions, row counts, and its table of contents read back.
-func pgManifestFor(ctx context.Context, tools pgdb.Tools, db *pgdb.DB, path string, at time.Time) (Manifest, error) {
+// the versions, the row counts taken in the dump's snapshot; Dump has
+// read its table of contents back (the check).
+func pgManifestFor(res pgdb.DumpResult, at time.Time) Manifest {
 	m := Manifest{Version: 1, Kind: "daily", CreatedAt: at.Format("2006-01-02T15:04:05"),
-		Database: filepath.Base(path), Source: "postgresql:///fossawork_v2", Method: "pg_dump",
-		Engine: "postgresql", ServerVersion: db.Version, DumpVersion: tools.Version,
-		Check: "pg_restore_list", Tables: map[string]int{}}
-	sum, size, err := sha256File(path)
-	if err != nil {
-		return m, err
-	}
-	m.SHA256, m.Size = sum, size
-	if out, err := exec.CommandContext(ctx, tools.Path("pg_restore"), "--list", path).CombinedOutput(); err != nil {
-		return m, fmt.Errorf("pg_restore --list %s: %w: %s", path, err, strings.TrimSpace(string(out)))
-	}
-	m.CheckResult = "ok"
+		Database: filepath.Base(res.Path), Source: "postgresql:///fossawork_v2", Method: "pg_dump",
+		Engine: "postgresql", ServerVersion: res.ServerVersion, DumpVersion: res.DumpVersion,
+		Check: "pg_restore_list", CheckResult: "ok", SHA256: res.SHA256, Size: res.Size, Tables: map[string]int{}}
 	for _, t := range []string{"work_orders", "dispensers"} {
-		var n int
-		if err := db.Conn().QueryRow(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
-			return m, fmt.Errorf("counting %s: %w", t, err)
-		}
-		m.Tables[t] = n
+		m.Tables[t] = int(res.Tables["public."+t])
 	}
-	return m, nil
+	return m
 }

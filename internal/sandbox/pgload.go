@@ -56,13 +56,23 @@ const pgBatchRows = 2000
 
 // pgSink queues the rows on one connection inside a transaction and
 // sends them pgBatchRows at a time (one round trip each, not one a row).
+// Each statement is rebound once (rebound), not once a row.
 type pgSink struct {
-	tx    pgx.Tx
-	batch pgx.Batch
+	tx      pgx.Tx
+	batch   pgx.Batch
+	rebound map[string]string
 }
 
 func (s *pgSink) insert(ctx context.Context, stmt string, args ...any) error {
-	s.batch.Queue(pgRebind(stmt), args...)
+	q, ok := s.rebound[stmt]
+	if !ok {
+		if s.rebound == nil {
+			s.rebound = map[string]string{}
+		}
+		q = pgRebind(stmt)
+		s.rebound[stmt] = q
+	}
+	s.batch.Queue(q, args...)
 	if s.batch.Len() >= pgBatchRows {
 		return s.flush(ctx)
 	}
