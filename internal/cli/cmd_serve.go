@@ -255,21 +255,12 @@ func (a *app) fleetReader(in *install.Installation) (web.FleetReader, func(), er
 	return func(ctx context.Context, now time.Time, weeks int) (*fleet.View, error) {
 		v, err := db.View(ctx, now, weeks)
 		if err != nil {
-			return nil, &redactedErr{msg: red.String(err.Error()), err: err}
+			// Redacted, its chain kept: the page tells a timeout by it.
+			return nil, redact.WithText(err, red.String(err.Error()))
 		}
 		return v, nil
 	}, db.Close, nil
 }
-
-// redactedErr is an error's text redacted, its chain kept: the page
-// tells a timeout by it.
-type redactedErr struct {
-	msg string
-	err error
-}
-
-func (e *redactedErr) Error() string { return e.msg }
-func (e *redactedErr) Unwrap() error { return e.err }
 
 // serveActions are the dashboard's actions: what `backup verify` and
 // `weekly --dry-run` run, their output redacted.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,41 +18,11 @@ import (
 var ErrUnreachable = errors.New("the fleet database cannot be reached")
 
 // RedactURL is the central database's URL without its passwords.
-func RedactURL(rawURL string) string {
-	if u, ok := redact.ParsePGURL(rawURL); ok {
-		return u.Redacted()
-	}
-	return redact.String(rawURL)
-}
+func RedactURL(rawURL string) string { return redact.PGURLRedacted(rawURL) }
 
-// scrub removes rawURL's passwords from err's text: pgx's errors may
-// quote the connection string.
-func scrub(err error, rawURL string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	red := strings.ReplaceAll(msg, rawURL, RedactURL(rawURL))
-	for _, s := range redact.PGURLSecrets(rawURL) {
-		if s != "" {
-			red = strings.ReplaceAll(red, s, redact.Marker)
-		}
-	}
-	if red == msg {
-		return err
-	}
-	return &scrubbed{msg: red, err: err}
-}
-
-// scrubbed keeps the error chain (errors.As still finds a *pgconn.PgError)
-// under a redacted message.
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (s *scrubbed) Error() string { return s.msg }
-func (s *scrubbed) Unwrap() error { return s.err }
+// scrub removes rawURL's passwords from err's text (pgx's errors may quote
+// the connection string), keeping its chain.
+func scrub(err error, rawURL string) error { return redact.ScrubPGURL(err, rawURL) }
 
 // connectTimeout bounds one connection attempt, so that a silent network
 // leaves time for retries within the sync's bound.

@@ -221,10 +221,17 @@ func ScrubPGURL(err error, rawURL string) error {
 			red = strings.ReplaceAll(red, e, Marker)
 		}
 	}
-	if red == msg {
+	return WithText(err, red)
+}
+
+// WithText is err under the (redacted) text msg, its chain kept: errors.Is
+// and errors.As still see through it. When msg is err's own text, err is
+// returned as it is.
+func WithText(err error, msg string) error {
+	if err == nil || msg == err.Error() {
 		return err
 	}
-	return &scrubbed{msg: red, err: err}
+	return &scrubbed{msg: msg, err: err}
 }
 
 // scrubbed is an error under a redacted message.
