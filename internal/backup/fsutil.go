@@ -12,20 +12,9 @@ import (
 	"github.com/fossawork/fossamaint/internal/durable"
 )
 
-// hashFileSize streams path through sha256, checking ctx between chunks
-// so a multi-GB backup can be cancelled, and returns the bytes read.
+// hashFileSize is ctxio.HashFile: sha256 and size, cancellable.
 func hashFileSize(ctx context.Context, path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxio.Reader(ctx, f), make([]byte, 1<<20))
-	if err != nil {
-		return "", n, fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return ctxio.HashFile(ctx, path)
 }
 
 // copyFileHashed copies src to a new file dst (mode 0600, never

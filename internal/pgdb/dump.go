@@ -2,16 +2,14 @@ package pgdb
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/ctxio"
 	"github.com/fossawork/fossamaint/internal/durable"
 	"github.com/jackc/pgx/v5"
 )
@@ -79,7 +77,7 @@ func Dump(ctx context.Context, tools Tools, db *DB, dst string) (DumpResult, err
 	if err != nil {
 		return DumpResult{}, err
 	}
-	if res.Size, res.SHA256, err = hashFile(tmp); err != nil {
+	if res.SHA256, res.Size, err = ctxio.HashFile(ctx, tmp); err != nil {
 		return DumpResult{}, fmt.Errorf("reading the dump %s back: %w", tmp, err)
 	}
 	if res.TOC, err = ReadTOC(ctx, tools, tmp); err != nil {
@@ -131,21 +129,6 @@ func dumpInSnapshot(ctx context.Context, tools Tools, db *DB, tmp string) (strin
 		return "", nil, fmt.Errorf("dumping %s: %w", db.Name, err)
 	}
 	return snap, tables, nil
-}
-
-// hashFile is the size and sha256 (hex) of the file at path.
-func hashFile(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", err
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ReadTOC reads a dump's table of contents (pg_restore --list, no

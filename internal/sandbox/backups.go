@@ -2,18 +2,16 @@ package sandbox
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/fossawork/fossamaint/internal/ctxio"
 	"github.com/fossawork/fossamaint/internal/durable"
 )
 
@@ -193,15 +191,5 @@ func manifestFor(ctx context.Context, db *sql.DB, path string, at time.Time) (Ma
 }
 
 func sha256File(path string) (string, int64, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return "", 0, fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer fh.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, fh)
-	if err != nil {
-		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return ctxio.HashFile(context.Background(), path)
 }
