@@ -23,7 +23,6 @@ type offsiteStep struct {
 	opts      *offsite.Options
 	layout    backup.Layout
 	retention backup.PrunePolicy
-	encrypted bool
 }
 
 // offsiteBudget is the step's share of the window: the push of each
@@ -133,7 +132,7 @@ func (s *offsiteStep) push(ctx context.Context, env *runbook.Env, remote *offsit
 		}
 		r.Action("%s %s older than a day", verb, human.Count(len(res.Swept), "unfinished upload", "unfinished uploads"))
 	}
-	if !s.encrypted && hasDaily(list) {
+	if !s.opts.Encrypted() && hasDaily(list) {
 		r.Recommend("Daily sets hold the application's .env: set backups.offsite.encrypt.recipients (age) so the storage provider never sees its secrets.")
 	}
 	return nil
