@@ -231,45 +231,6 @@ func verifyDump(ctx context.Context, path, binDir string) (res VerifyResult, err
 	return res, nil
 }
 
-// VerifyPostgres verifies the dump at path: its sha256 against the
-// manifest and its table of contents (quick), and with full a restore
-// test into a scratch database on src's server with the manifest's row
-// counts compared and pg_amcheck on the copy. A dump that fails is a
-// result with OK false and messages; errors are "could not verify"
-// (pgdb.ErrNoPrivilege among them: the user was refused a privilege the
-// restore needs).
-func VerifyPostgres(ctx context.Context, path string, src PostgresSource, full bool) (VerifyResult, error) {
-	res, err := verifyDump(ctx, path, src.BinDir)
-	if err != nil {
-		return res, err
-	}
-	m, merr := dumpManifest(path)
-	if merr != nil {
-		res.OK = false
-		res.Messages = append(res.Messages, merr.Error())
-	} else if err := compareManifest(path, m, res.SHA256, res.Size); err != nil {
-		res.OK = false
-		res.Messages = append(res.Messages, err.Error())
-	}
-	if !full || !res.OK {
-		return res, nil
-	}
-	rt, vr, err := restoreTestDump(ctx, path, src, m.Tables)
-	if err != nil {
-		return res, err
-	}
-	res.CheckName = CheckRestore
-	if vr.Check != nil {
-		res.Check = checkResultOf(vr.Check)
-	}
-	res.Messages = append(res.Messages, restoreNotes(vr)...)
-	if !rt.OK {
-		res.OK = false
-		res.Messages = append(res.Messages, "restore test: "+rt.Error)
-	}
-	return res, nil
-}
-
 // dumpManifest reads the manifest describing a dump (beside it, or its
 // daily set's).
 func dumpManifest(path string) (Manifest, error) {

@@ -60,7 +60,6 @@ func TestDumpReadsUseBinDir(t *testing.T) {
 			_, err := VerifyDeep(ctx, list[0], VerifyOptions{Full: true, Postgres: &in.src})
 			return err
 		}},
-		{"VerifyPostgres", func() error { _, err := VerifyPostgres(ctx, created.Path, in.src, false); return err }},
 		{"restore --dry-run", func() error {
 			_, err := Restore(ctx, RestoreOptions{BackupPath: created.Path, Now: now.Add(time.Hour), DryRun: true, Postgres: &in.src})
 			return err

@@ -17,7 +17,7 @@ import (
 // tool's extensions left out, noted). Once it also holds an extension
 // only a superuser may create, the restore test is refused: the backup
 // is still made, checked by its table of contents and saying why, and
-// VerifyPostgres is "could not verify" (pgdb.ErrNoPrivilege), never a
+// verify --full (VerifyDeep) is "could not verify" (pgdb.ErrNoPrivilege), never a
 // failed dump.
 func TestPostgresNonSuperuserRestoreTest(t *testing.T) {
 	c := testkit.Postgres(t)
@@ -36,8 +36,8 @@ func TestPostgresNonSuperuserRestoreTest(t *testing.T) {
 	if err != nil || created.Manifest.Check != CheckRestore || !strings.Contains(strings.Join(created.Notes, "\n"), "left out the extensions fossamaint installs (amcheck)") {
 		t.Fatalf("full backup with amcheck: check %q notes %v (%v)", created.Manifest.Check, created.Notes, err)
 	}
-	if res, err := VerifyPostgres(ctx, created.Path, src, true); err != nil || !res.OK {
-		t.Errorf("VerifyPostgres: %+v (%v)", res, err)
+	if res, err := VerifyDeep(ctx, Backup{Path: created.Path, Kind: KindWeekly}, VerifyOptions{Full: true, Postgres: &src}); err != nil || !res.Verified() {
+		t.Errorf("VerifyDeep: %+v (%v)", res, err)
 	}
 
 	pgExec(t, c.URL("appdb"), `CREATE EXTENSION pg_buffercache`)
@@ -46,8 +46,8 @@ func TestPostgresNonSuperuserRestoreTest(t *testing.T) {
 	if err != nil || created.Manifest.Check != CheckTOC || !strings.Contains(strings.Join(created.Notes, "\n"), `permission denied to create extension "pg_buffercache"`) {
 		t.Fatalf("full backup with pg_buffercache: check %q notes %v (%v)", created.Manifest.Check, created.Notes, err)
 	}
-	_, err = VerifyPostgres(ctx, created.Path, src, true)
+	_, err = VerifyDeep(ctx, Backup{Path: created.Path, Kind: KindWeekly}, VerifyOptions{Full: true, Postgres: &src})
 	if !errors.Is(err, pgdb.ErrNoPrivilege) || errors.Is(err, pgdb.ErrBadDump) {
-		t.Errorf("VerifyPostgres: %v, want pgdb.ErrNoPrivilege", err)
+		t.Errorf("VerifyDeep: %v, want pgdb.ErrNoPrivilege", err)
 	}
 }

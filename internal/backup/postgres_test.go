@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,34 @@ func TestPostgres(t *testing.T) {
 	t.Run("flipped byte", func(t *testing.T) { testPgFlipped(t, c) })
 	t.Run("restore", func(t *testing.T) { testPgRestore(t, c) })
 	t.Run("prune", func(t *testing.T) { testPgPrune(t, c) })
+	t.Run("no table", func(t *testing.T) { testPgNoTable(t, c) })
+}
+
+// testPgNoTable: a database with no table (a wrong database.url) gives a
+// dump that restores nothing: create refuses it as a backup and verify
+// calls such a dump failed.
+func testPgNoTable(t *testing.T, c *pgdb.Cluster) {
+	ctx := context.Background()
+	src := PostgresSource{URL: testkit.PostgresDB(t, c, "fw_empty")}
+	root := t.TempDir()
+	o := CreateOptions{Kind: KindWeekly, Now: time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC), ToolVersion: "test", Postgres: &src,
+		Layout: Layout{WeeklyDir: filepath.Join(root, "weekly")}}
+	if _, err := Create(ctx, o); !errors.Is(err, ErrVerificationFailed) || !strings.Contains(err.Error(), "holds no table") {
+		t.Errorf("create of a database with no table: %v, want refused", err)
+	}
+	db, tools, err := src.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	path := filepath.Join(root, "empty.dump")
+	if _, err := pgdb.Dump(ctx, tools, db, path); err != nil {
+		t.Fatal(err)
+	}
+	res, err := verifyDump(ctx, path, "")
+	if err != nil || res.OK || !res.Check.OK || !slices.Contains(res.Messages, "the dump holds no table") {
+		t.Errorf("verify of a dump with no table: %+v (%v), want failed", res, err)
+	}
 }
 
 func testPgCreate(t *testing.T, c *pgdb.Cluster) {
@@ -199,8 +228,8 @@ func testPgFlipped(t *testing.T, c *pgdb.Cluster) {
 	if err != nil || res.Verdict() != VerdictFailed || !strings.Contains(res.ManifestErr, "sha256") {
 		t.Errorf("verify of a flipped byte: %s %q (%v)", res.Verdict(), res.ManifestErr, err)
 	}
-	if vr, err := VerifyPostgres(ctx, created.Path, in.src, false); err != nil || vr.OK {
-		t.Errorf("VerifyPostgres of a flipped byte: %+v (%v)", vr, err)
+	if vr, err := VerifyDeep(ctx, Backup{Path: created.Path, Kind: KindWeekly}, VerifyOptions{Postgres: &in.src}); err != nil || vr.Verdict() != VerdictFailed {
+		t.Errorf("quick verify of a flipped byte: %s (%v)", vr.Verdict(), err)
 	}
 	pgExec(t, in.src.URL, "DELETE FROM dispensers WHERE id > 150")
 	rr, err := Restore(ctx, RestoreOptions{BackupPath: created.Path, Now: now.Add(time.Hour), Postgres: &in.src})

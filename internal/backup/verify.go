@@ -55,7 +55,7 @@ func VerifyFull(ctx context.Context, path string) (VerifyResult, error) {
 func verifyFile(ctx context.Context, path string, full bool) (res VerifyResult, err error) {
 	if IsDump(path) {
 		// A dump's full check is a restore test, which needs its server:
-		// VerifyPostgres.
+		// VerifyDeep with VerifyOptions.Postgres.
 		return verifyDump(ctx, path, "")
 	}
 	start := time.Now()

@@ -40,7 +40,7 @@
 // FULL only with database.postgres.vacuum_full: downtime, after the dump,
 // inside the step's budget and the window. On PostgreSQL preflight's
 // daily backup and the backups phase count only dumps: the newest are
-// restore-tested (backup.VerifyPostgres), and the databases restores kept
+// restore-tested (backup.VerifyDeep), and the databases restores kept
 // under a dated name are under backups.keep_maintenance_within.
 //
 // Notifications (notify.go, notice.go): with Options.Notify (`weekly`

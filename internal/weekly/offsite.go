@@ -23,7 +23,6 @@ type offsiteStep struct {
 	opts      *offsite.Options
 	layout    backup.Layout
 	retention backup.PrunePolicy
-	encrypted bool
 }
 
 // offsiteBudget is the step's share of the window: the push of each
@@ -133,8 +132,11 @@ func (s *offsiteStep) push(ctx context.Context, env *runbook.Env, remote *offsit
 		}
 		r.Action("%s %s older than a day", verb, human.Count(len(res.Swept), "unfinished upload", "unfinished uploads"))
 	}
-	if !s.encrypted && hasDaily(list) {
-		r.Recommend("Daily sets hold the application's .env: set backups.offsite.encrypt.recipients (age) so the storage provider never sees its secrets.")
+	if !s.opts.Encrypted() && hasDaily(list) {
+		// A finding of its own: Recommend attaches to the last finding,
+		// which may be none or the failed pushes' own advice.
+		r.Finding(runbook.Info, remote.Where(), "off-site copies are not encrypted, and daily sets hold the application's .env")
+		r.Recommend("Set backups.offsite.encrypt.recipients (age) so the storage provider never sees its secrets.")
 	}
 	return nil
 }

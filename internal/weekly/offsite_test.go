@@ -128,6 +128,13 @@ func TestOffsiteStep(t *testing.T) {
 	if st.Metrics["offsite_pushed"].Value != float64(len(verified)) {
 		t.Fatalf("offsite_pushed %v, want %d", st.Metrics["offsite_pushed"].Value, len(verified))
 	}
+	// The tree's daily set holds .env and nothing is encrypted: said, with
+	// what to do.
+	if !slices.ContainsFunc(st.Findings, func(f runbook.Finding) bool {
+		return strings.Contains(f.Message, "not encrypted") && strings.Contains(f.Recommendation, "encrypt.recipients")
+	}) {
+		t.Errorf("no advice to encrypt: %+v", st.Findings)
+	}
 
 	// A second run has nothing to send.
 	st = offsiteRun(t, tr, saturday.Add(time.Hour), false)

@@ -28,11 +28,12 @@ func newPGBackups(in *install.Installation) *pgBackups {
 	return &pgBackups{src: *src}
 }
 
-// verify is the restore test of the dump b (backup.VerifyPostgres, full:
-// restored into a scratch database, the manifest's row counts compared,
-// pg_amcheck on the copy), with its figures.
+// verify is the restore test of the dump b (backup.VerifyDeep, full, as
+// for SQLite: sha256 against the manifest, a daily set's files, the dump
+// restored into a scratch database with the manifest's row counts
+// compared and pg_amcheck on the copy), with its figures.
 func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.Kind, b backup.Backup) error {
-	res, err := backup.VerifyPostgres(ctx, b.Path, p.src, true)
+	res, err := backup.VerifyDeep(ctx, b, backup.VerifyOptions{Full: true, Postgres: &p.src})
 	if errors.Is(err, pgdb.ErrNoPrivilege) {
 		// Nothing is known about the dump: the user was refused a
 		// privilege its restore needs; say which.
@@ -40,22 +41,20 @@ func (p *pgBackups) verify(ctx context.Context, r *runbook.Result, kind backup.K
 		r.Recommend("Grant the privilege the evidence names to the database user, or restore-test as its superuser (`fossamaint backup verify --full`), to know that %s restores.", b.Path)
 		return nil
 	}
-	if err != nil && !errors.Is(err, pgdb.ErrBadDump) && !errors.Is(err, backup.ErrManifestMismatch) {
+	if err != nil {
 		return fmt.Errorf("verifying %s: %w", b.Path, err)
 	}
-	r.Metric(string(kind)+"_verify_seconds", res.Duration.D().Seconds(), "s")
-	r.Metric(string(kind)+"_restored_tables", float64(res.Tables), "count")
-	if err != nil || !res.OK {
-		ev := res.Messages
-		if err != nil {
-			ev = append(ev, err.Error())
-		}
+	took := res.Duration.D() + res.RestoreTest.Duration.D()
+	r.Metric(string(kind)+"_verify_seconds", took.Seconds(), "s")
+	r.Metric(string(kind)+"_restored_tables", float64(res.RestoreTest.Tables), "count")
+	if !res.Verified() {
+		ev := append(res.Problems(), res.Messages...)
 		r.Finding(runbook.Critical, strings.Join(first(ev, 10), "\n"), "the newest %s dump %s failed its restore test", kind, b.Path)
 		r.Recommend("Take a new %s backup (`fossamaint backup create --kind %s`) and find out why %s does not restore.", kind, kind, b.Path)
 		return nil
 	}
 	r.Finding(runbook.Info, strings.Join(append([]string{"sha256 " + res.SHA256}, res.Messages...), "\n"), "newest %s dump %s (%s old, %s): sha256 matches its manifest, restore test ok with %d tables in %s",
-		kind, b.Path, human.Age(b.Age.D()), human.Bytes(res.Size), res.Tables, human.Duration(res.Duration.D()))
+		kind, b.Path, human.Age(b.Age.D()), human.Bytes(res.Size), res.RestoreTest.Tables, human.Duration(took))
 	return nil
 }
 

@@ -85,3 +85,32 @@ func TestPGBackupsRetentionSweepsLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// A dump that restores with fewer rows than its manifest counted is a
+// critical finding, not "restore test ok".
+func TestPGBackupsFailedRestoreTestIsCritical(t *testing.T) {
+	c := testkit.Postgres(t)
+	ctx := context.Background()
+	url := testkit.PostgresDB(t, c, "fw_short")
+	pgExec(t, url, `CREATE TABLE work_orders (id int PRIMARY KEY); INSERT INTO work_orders SELECT generate_series(1, 10)`)
+	src := backup.PostgresSource{URL: url}
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	created, err := backup.Create(ctx, backup.CreateOptions{Kind: backup.KindWeekly, Layout: backup.Layout{WeeklyDir: t.TempDir()},
+		Now: now, ToolVersion: "test", Postgres: &src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := created.Manifest
+	m.Tables["public.work_orders"] = 11
+	if err := backup.WriteManifest(created.ManifestPath, m); err != nil {
+		t.Fatal(err)
+	}
+	var r runbook.Result
+	b := backup.Backup{Path: created.Path, Kind: backup.KindWeekly}
+	if err := (&pgBackups{src: src}).verify(ctx, &r, backup.KindWeekly, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 1 || r.Findings[0].Severity != runbook.Critical || !strings.Contains(r.Findings[0].Message, "failed its restore test") {
+		t.Errorf("findings %+v, want one critical failed restore test", r.Findings)
+	}
+}

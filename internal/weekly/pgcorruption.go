@@ -78,11 +78,9 @@ func (e *pgEngine) newestVerifiedDump(ctx context.Context, since time.Time) (bac
 func dumpsOf(list []backup.Backup) []backup.Backup {
 	var out []backup.Backup
 	for _, b := range list {
-		if isDump(b.Path) {
+		if backup.IsDump(b.Path) {
 			out = append(out, b)
 		}
 	}
 	return out
 }
-
-func isDump(path string) bool { return strings.HasSuffix(path, backup.DumpExt) }

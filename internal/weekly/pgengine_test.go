@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/pgdb"
 	"github.com/fossawork/fossamaint/internal/runbook"
 	"github.com/fossawork/fossamaint/internal/sqlitedb"
@@ -86,5 +87,24 @@ func TestCountOf(t *testing.T) {
 		if n, ok := countOf(tt.counts, "work_orders"); n != tt.n || ok != tt.ok {
 			t.Errorf("%v: %d %v", tt.counts, n, ok)
 		}
+	}
+}
+
+// TestDumpsOf: on PostgreSQL a SQLite file left from before the move is
+// no backup of the database: verify and the corruption procedure pass
+// over it.
+func TestDumpsOf(t *testing.T) {
+	list := []backup.Backup{
+		{Path: "/b/weekly/fw_full_20261128_030000.dump"},
+		{Path: "/b/weekly/fw_full_20261121_030000.db"},
+		{Path: "/b/daily/20261127/fw.DUMP"},
+		{Path: "/b/daily/20261120/fw.db"},
+	}
+	var got []string
+	for _, b := range dumpsOf(list) {
+		got = append(got, b.Path)
+	}
+	if want := []string{"/b/weekly/fw_full_20261128_030000.dump", "/b/daily/20261127/fw.DUMP"}; !slices.Equal(got, want) {
+		t.Errorf("dumpsOf = %v, want %v", got, want)
 	}
 }
