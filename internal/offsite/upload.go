@@ -83,7 +83,7 @@ func (r *Remote) putOne(ctx context.Context, req putRequest, data []byte) (putSt
 	}
 	// An interrupted multipart upload of a larger earlier version of
 	// this object is of no use any more.
-	if err := r.abortPending(ctx, req.key, ""); err != nil {
+	if err := r.abortPending(ctx, req.key); err != nil {
 		return st, err
 	}
 	if err := r.putSmallSum(ctx, req.key, data, sum, "application/octet-stream"); err != nil {
@@ -299,7 +299,7 @@ func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (u
 		}
 		up.id, up.parts = pending[0].UploadID, parts
 	}
-	if err := r.abortPending(ctx, key, up.id); err != nil {
+	if err := r.abortUploads(ctx, key, pending, up.id); err != nil {
 		return upload{}, err
 	}
 	if up.id != "" {
@@ -352,12 +352,18 @@ func (r *Remote) listParts(ctx context.Context, key, id string) (map[int]minio.O
 	}
 }
 
-// abortPending aborts every unfinished upload of exactly key but keep.
-func (r *Remote) abortPending(ctx context.Context, key, keep string) error {
+// abortPending aborts every unfinished upload of exactly key.
+func (r *Remote) abortPending(ctx context.Context, key string) error {
 	pending, err := r.pendingUploads(ctx, key)
 	if err != nil {
 		return err
 	}
+	return r.abortUploads(ctx, key, pending, "")
+}
+
+// abortUploads aborts the uploads of pending (as listed) that are of
+// exactly key, but keep.
+func (r *Remote) abortUploads(ctx context.Context, key string, pending []minio.ObjectMultipartInfo, keep string) error {
 	for _, p := range pending {
 		if p.Key != key || p.UploadID == keep {
 			continue
