@@ -21,7 +21,8 @@ import (
 // age X25519 keys (age1...), post-quantum hybrid ones (age1pq1...) and SSH
 // public keys (ssh-ed25519, ssh-rsa). The strings are returned too, for
 // the remote manifest.
-func (o Options) recipients() ([]age.Recipient, []string, error) {
+func (o Options) recipients() (_ []age.Recipient, _ []string, err error) {
+	defer markConfig(&err)
 	lines := append([]string{}, o.Recipients...)
 	if o.RecipientsFile != "" {
 		data, err := os.ReadFile(o.RecipientsFile)
@@ -63,7 +64,8 @@ func parseRecipient(s string) (age.Recipient, error) {
 // identities reads IdentityFile: an age identity file (AGE-SECRET-KEY-1...
 // lines) or an unencrypted OpenSSH private key. Errors never quote the
 // file's content.
-func (o Options) identities() ([]age.Identity, error) {
+func (o Options) identities() (_ []age.Identity, err error) {
+	defer markConfig(&err)
 	if o.IdentityFile == "" {
 		return nil, errors.New("the off-site copies are encrypted and backups.offsite.encrypt.identity_file is not set: give the age identity (private key) that decrypts them")
 	}
