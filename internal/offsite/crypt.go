@@ -104,13 +104,14 @@ func (o Options) encryption() (*encryption, error) {
 // errStopped ends the encrypting goroutine when the upload gave up.
 var errStopped = errors.New("upload stopped")
 
-// put encrypts src on the fly (age streams in 64 KiB chunks: memory stays
-// at the upload's parts) and uploads the ciphertext; the encrypting
-// goroutine also hashes the plaintext, beside the upload pipeline. check is given the plaintext's
-// hash and size; the returned stats are the ciphertext's. An encrypted
-// stream is new randomness every time, so it is never resumed.
-func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Reader,
-	check func(string, int64) error, progress func(int64)) (putStats, error) {
+// put encrypts req.src on the fly (age streams in 64 KiB chunks: memory
+// stays at the upload's parts) and uploads the ciphertext; the encrypting
+// goroutine also hashes the plaintext, beside the upload pipeline.
+// req.check is given the plaintext's hash and size; the returned stats
+// are the ciphertext's. An encrypted stream is new randomness every time,
+// so it is never resumed.
+func (e *encryption) put(ctx context.Context, r *Remote, req putRequest) (putStats, error) {
+	src, check := req.src, req.check
 	pr, pw := io.Pipe()
 	plain := sha256.New()
 	counted := &ctxio.CountingWriter{W: plain}
@@ -126,13 +127,15 @@ func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Read
 		errc <- err
 	}()
 	waited := false
-	st, err := r.put(ctx, putRequest{key: key, src: pr, check: func(string, int64) error {
+	req.src, req.resumable = pr, false
+	req.check = func(string, int64) error {
 		waited = true
 		if err := <-errc; err != nil {
 			return fmt.Errorf("encrypting: %w", err)
 		}
 		return check(hex.EncodeToString(plain.Sum(nil)), counted.N)
-	}, progress: progress})
+	}
+	st, err := r.put(ctx, req)
 	pr.CloseWithError(errStopped)
 	if !waited {
 		<-errc
