@@ -57,9 +57,10 @@ func (a *app) stateLock(in *install.Installation, dryRun bool) (release func(), 
 }
 
 // offsiteErr maps what the user must fix (no such remote backup, no
-// identity file) to 64; the rest (the server) stays a failure.
+// identity file, a bad recipient) to 64; the rest (the server) stays a
+// failure.
 func offsiteErr(err error) error {
-	if errors.Is(err, offsite.ErrNotRemote) || (err != nil && strings.Contains(err.Error(), "backups.offsite")) {
+	if errors.Is(err, offsite.ErrNotRemote) || errors.Is(err, offsite.ErrConfig) {
 		return withCode(ExitUsage, err)
 	}
 	return err

@@ -198,13 +198,9 @@ func (a *app) offsiteRestore(cmd *cobra.Command, arg string, dryRun bool) error 
 		return err
 	}
 	defer cleanup()
-	var size int64
-	for _, o := range f.Manifest.Objects {
-		size += o.StoredSize()
-	}
 	verb := map[bool]string{false: "downloaded", true: "dry run: downloaded (to verify it)"}[dryRun]
 	fmt.Fprintf(a.stdout, "%s %s from %s: %s, %s, every sha256 matches\n", verb, id, r.Where(),
-		human.Count(len(f.Objects), "object", "objects"), human.Bytes(size))
+		human.Count(len(f.Objects), "object", "objects"), human.Bytes(f.Manifest.StoredSize()))
 	run, err := a.recovery(in).RestoreBackup(cmd.Context(), f.Backup.Path, dryRun)
 	if run == nil {
 		return err

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -138,7 +140,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	}
 	var pg *demoPostgres
 	if pgBin != "" {
-		if pg, err = a.startDemoPostgres(ctx, pgBin, dir, ours, f.dir != ""); err != nil {
+		if pg, err = a.startDemoPostgres(ctx, pgBin, dir, ours); err != nil {
 			return err
 		}
 		// Stopped on every way out, unless the end keeps it.
@@ -190,9 +192,23 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	return a.serveDemo(ctx, in, run, f.serve, a.finishWeekly(ctx, in, run, f.asJSON, runErr))
 }
 
-// demoDir is --dir (given), or else a new private temp dir (ours).
+// demoDir is --dir (given), or else a new private temp dir (ours). A
+// given dir must be new or empty, checked here, before the demo's servers
+// put their directories in it (Generate checks again, accepting those);
+// one that does not exist yet is made 0755, as Generate makes it.
 func demoDir(given string) (dir string, ours bool, err error) {
 	if given != "" {
+		entries, err := os.ReadDir(given)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.MkdirAll(given, 0o755); err != nil {
+				return "", false, fmt.Errorf("creating demo dir %s: %w", given, err)
+			}
+		case err != nil:
+			return "", false, fmt.Errorf("reading demo dir %s: %w", given, err)
+		case len(entries) > 0:
+			return "", false, fmt.Errorf("demo dir %s is not empty: choose a new directory", given)
+		}
 		return given, false, nil
 	}
 	d, err := os.MkdirTemp("", "fossamaint-demo-")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -90,19 +89,13 @@ func demoPostgresBin() (string, error) {
 // startDemoPostgres starts the private cluster in dir/postgres and makes
 // the application's empty database. When fossamaint is root the server
 // runs as the postgres (or nobody) user, which must be able to enter
-// dir: the demo's own temp dir (ours) is opened to 0711 for it, a --dir
-// (given) that does not exist yet is made 0755 as the SQLite demo makes
-// it, and an existing one is left as it is (StartCluster then says which
+// dir: the demo's own temp dir (ours) is opened to 0711 for it, and a
+// --dir is left as demoDir made it (StartCluster then says which
 // directory keeps the server out).
-func (a *app) startDemoPostgres(ctx context.Context, bin, dir string, ours, given bool) (*demoPostgres, error) {
+func (a *app) startDemoPostgres(ctx context.Context, bin, dir string, ours bool) (*demoPostgres, error) {
 	if ours && os.Geteuid() == 0 {
 		if err := os.Chmod(dir, 0o711); err != nil {
 			return nil, fmt.Errorf("letting the PostgreSQL server's user into %s: %w", dir, err)
-		}
-	}
-	if _, err := os.Stat(dir); given && errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("creating demo dir %s: %w", dir, err)
 		}
 	}
 	fmt.Fprintf(a.stderr, "demo: starting a private PostgreSQL server (%s) in %s\n", bin, filepath.Join(dir, sandbox.PGClusterDir))

@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/fossawork/fossamaint/internal/sandbox"
@@ -46,12 +43,6 @@ func (a *app) demoOffsiteBin(mode string) (string, error) {
 // in dir/offsite. A kept demo's server is detached, to outlive this
 // process; any other is killed with it.
 func (a *app) startDemoS3(ctx context.Context, bin, dir string, keep bool) (*demoS3, error) {
-	// A --dir that does not exist yet is made 0755, as Generate makes it.
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("creating demo dir %s: %w", dir, err)
-		}
-	}
 	odir := filepath.Join(dir, sandbox.OffsiteDir)
 	srv, err := versitygw.Start(ctx, versitygw.Options{Bin: bin, Dir: odir, Bucket: demoBucket, Detach: keep})
 	if err != nil {

@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -63,5 +64,25 @@ func BenchmarkOffsite(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkOffsiteManyFiles measures the push of a daily set whose data
+// directory holds 300 small files (each one PUT): the cost per object
+// beside the bytes. bench/README.md has the command and the numbers.
+func BenchmarkOffsiteManyFiles(b *testing.B) {
+	srv := testkit.S3(b)
+	s := newSite(b, 100)
+	for i := range 300 {
+		testkit.WriteFile(b, filepath.Join(s.data, "many", fmt.Sprintf("f%03d.json", i)), []byte(`{"n":1}`), 0o644)
+	}
+	s.take(b, backup.KindDaily, t0)
+	list := s.list(b, t0)
+	b.ResetTimer()
+	for range b.N {
+		r := remoteFor(b, srv, fmt.Sprintf("bench-many-%d", benchRuns.Add(1)))
+		if res := push(b, r, list, t0); len(res.Pushed) != 1 || res.Pushed[0].Objects < 300 {
+			b.Fatalf("pushed %+v", res.Pushed)
+		}
 	}
 }

@@ -21,7 +21,8 @@ import (
 // age X25519 keys (age1...), post-quantum hybrid ones (age1pq1...) and SSH
 // public keys (ssh-ed25519, ssh-rsa). The strings are returned too, for
 // the remote manifest.
-func (o Options) recipients() ([]age.Recipient, []string, error) {
+func (o Options) recipients() (_ []age.Recipient, _ []string, err error) {
+	defer markConfig(&err)
 	lines := append([]string{}, o.Recipients...)
 	if o.RecipientsFile != "" {
 		data, err := os.ReadFile(o.RecipientsFile)
@@ -63,7 +64,8 @@ func parseRecipient(s string) (age.Recipient, error) {
 // identities reads IdentityFile: an age identity file (AGE-SECRET-KEY-1...
 // lines) or an unencrypted OpenSSH private key. Errors never quote the
 // file's content.
-func (o Options) identities() ([]age.Identity, error) {
+func (o Options) identities() (_ []age.Identity, err error) {
+	defer markConfig(&err)
 	if o.IdentityFile == "" {
 		return nil, errors.New("the off-site copies are encrypted and backups.offsite.encrypt.identity_file is not set: give the age identity (private key) that decrypts them")
 	}
@@ -102,13 +104,14 @@ func (o Options) encryption() (*encryption, error) {
 // errStopped ends the encrypting goroutine when the upload gave up.
 var errStopped = errors.New("upload stopped")
 
-// put encrypts src on the fly (age streams in 64 KiB chunks: memory stays
-// at the upload's parts) and uploads the ciphertext; the encrypting
-// goroutine also hashes the plaintext, beside the upload pipeline. check is given the plaintext's
-// hash and size; the returned stats are the ciphertext's. An encrypted
-// stream is new randomness every time, so it is never resumed.
-func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Reader,
-	check func(string, int64) error, progress func(int64)) (putStats, error) {
+// put encrypts req.src on the fly (age streams in 64 KiB chunks: memory
+// stays at the upload's parts) and uploads the ciphertext; the encrypting
+// goroutine also hashes the plaintext, beside the upload pipeline.
+// req.check is given the plaintext's hash and size; the returned stats
+// are the ciphertext's. An encrypted stream is new randomness every time,
+// so it is never resumed.
+func (e *encryption) put(ctx context.Context, r *Remote, req putRequest) (putStats, error) {
+	src, check := req.src, req.check
 	pr, pw := io.Pipe()
 	plain := sha256.New()
 	counted := &ctxio.CountingWriter{W: plain}
@@ -124,13 +127,15 @@ func (e *encryption) put(ctx context.Context, r *Remote, key string, src io.Read
 		errc <- err
 	}()
 	waited := false
-	st, err := r.put(ctx, putRequest{key: key, src: pr, check: func(string, int64) error {
+	req.src, req.resumable = pr, false
+	req.check = func(string, int64) error {
 		waited = true
 		if err := <-errc; err != nil {
 			return fmt.Errorf("encrypting: %w", err)
 		}
 		return check(hex.EncodeToString(plain.Sum(nil)), counted.N)
-	}, progress: progress})
+	}
+	st, err := r.put(ctx, req)
 	pr.CloseWithError(errStopped)
 	if !waited {
 		<-errc

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -158,12 +159,15 @@ func TestRecipientErrors(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("%s: the error quotes the key: %v", name, err)
 		}
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: not ErrConfig: %v", name, err)
+		}
 	}
 	idFile := testkit.WriteFile(t, filepath.Join(dir, "id"), []byte(secret+"x\n"), 0o600)
 	if _, err := (Options{IdentityFile: idFile}).identities(); err == nil || strings.Contains(err.Error(), secret) {
 		t.Errorf("a bad identity file: %v", err)
 	}
-	if _, err := (Options{}).identities(); err == nil || !strings.Contains(err.Error(), "identity_file") {
+	if _, err := (Options{}).identities(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "identity_file") {
 		t.Errorf("no identity file: %v", err)
 	}
 }

@@ -59,9 +59,10 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 		return err
 	}
 	defer obj.Close()
-	stored := &ctxio.CountingWriter{W: sha256.New()}
+	storedHash, plainHash := sha256.New(), sha256.New()
+	stored := &ctxio.CountingWriter{W: storedHash}
 	src := io.TeeReader(obj, stored)
-	plain := &ctxio.CountingWriter{W: sha256.New()}
+	plain := &ctxio.CountingWriter{W: plainHash}
 	decrypt := m.Encrypted && ids != nil
 	switch {
 	case decrypt:
@@ -74,7 +75,7 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 			return cerr
 		}
 		if err != nil {
-			if p := cipherMismatch(stored, o); p != "" {
+			if p := cipherMismatch(hex.EncodeToString(storedHash.Sum(nil)), stored.N, o); p != "" {
 				return fmt.Errorf("%w: %s (decrypting: %v)", ErrMismatch, p, err)
 			}
 			return fmt.Errorf("decrypting: %w", err)
@@ -88,15 +89,15 @@ func (r *Remote) streamObject(ctx context.Context, m RemoteManifest, o Object, i
 			return err
 		}
 	}
-	c.StoredSHA256 = hex.EncodeToString(stored.W.(hashWriter).Sum(nil))
+	c.StoredSHA256 = hex.EncodeToString(storedHash.Sum(nil))
 	var problems []string
 	if m.Encrypted {
-		if p := cipherMismatch(stored, o); p != "" {
+		if p := cipherMismatch(c.StoredSHA256, stored.N, o); p != "" {
 			problems = append(problems, p)
 		}
 	}
 	if !m.Encrypted || decrypt {
-		c.SHA256 = hex.EncodeToString(plain.W.(hashWriter).Sum(nil))
+		c.SHA256 = hex.EncodeToString(plainHash.Sum(nil))
 		if c.SHA256 != o.SHA256 || plain.N != o.Size {
 			problems = append(problems, fmt.Sprintf("content has sha256 %s and %d bytes, the remote manifest says %s and %d", c.SHA256, plain.N, o.SHA256, o.Size))
 		}
@@ -117,19 +118,13 @@ func decryptTo(w io.Writer, src io.Reader, ids []age.Identity) error {
 	return err
 }
 
-// cipherMismatch says how the stored bytes (all read through stored)
-// differ from the manifest's ciphertext hash and size; "" when they match.
-func cipherMismatch(stored *ctxio.CountingWriter, o Object) string {
-	sum := hex.EncodeToString(stored.W.(hashWriter).Sum(nil))
-	if sum == o.CipherSHA256 && stored.N == o.CipherSize {
+// cipherMismatch says how the stored bytes (sha256 sum, n bytes) differ
+// from the manifest's ciphertext hash and size; "" when they match.
+func cipherMismatch(sum string, n int64, o Object) string {
+	if sum == o.CipherSHA256 && n == o.CipherSize {
 		return ""
 	}
-	return fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", sum, stored.N, o.CipherSHA256, o.CipherSize)
-}
-
-type hashWriter interface {
-	io.Writer
-	Sum([]byte) []byte
+	return fmt.Sprintf("stored object has sha256 %s and %d bytes, the remote manifest says %s and %d", sum, n, o.CipherSHA256, o.CipherSize)
 }
 
 // Fetched is a remote backup downloaded into a directory.

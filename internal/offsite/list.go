@@ -151,19 +151,29 @@ func (r *Remote) Sweep(ctx context.Context, now time.Time, dryRun bool) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	out := []string{}
+	swept, _, err := r.sweep(ctx, pending, now, dryRun)
+	return swept, err
+}
+
+// sweep is Sweep over the listing pending; it also returns the uploads
+// it left (all of them when dry).
+func (r *Remote) sweep(ctx context.Context, pending []minio.ObjectMultipartInfo, now time.Time, dryRun bool) (swept []string, left []minio.ObjectMultipartInfo, err error) {
+	swept = []string{}
 	for _, p := range pending {
 		if p.Initiated.IsZero() || now.Sub(p.Initiated) <= StaleAfter {
+			left = append(left, p)
 			continue
 		}
 		if !dryRun {
 			if err := r.core.AbortMultipartUpload(ctx, r.o.Bucket, p.Key, p.UploadID); err != nil && !notFound(err) {
-				return out, fmt.Errorf("aborting the stale upload of %s: %w", p.Key, err)
+				return swept, nil, fmt.Errorf("aborting the stale upload of %s: %w", p.Key, err)
 			}
+		} else {
+			left = append(left, p)
 		}
-		out = append(out, p.Key)
+		swept = append(swept, p.Key)
 	}
-	return out, nil
+	return swept, left, nil
 }
 
 func removeOpts() minio.RemoveObjectOptions { return minio.RemoveObjectOptions{} }

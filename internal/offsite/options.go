@@ -56,6 +56,23 @@ type Auth struct {
 	LookupEnv func(string) (string, bool)
 }
 
+// ErrConfig is wrapped by the errors that backups.offsite itself causes
+// (a recipient, the recipients or identity file): what the operator fixes
+// in the config rather than on the server.
+var ErrConfig = errors.New("unusable backups.offsite")
+
+// configError marks an error as ErrConfig; its message is the cause's.
+type configError struct{ error }
+
+func (e configError) Unwrap() []error { return []error{e.error, ErrConfig} }
+
+// markConfig marks *err, when set, as ErrConfig.
+func markConfig(err *error) {
+	if *err != nil {
+		*err = configError{*err}
+	}
+}
+
 // MinPartSize is S3's smallest part (every part but the last).
 const MinPartSize = 5 << 20
 

@@ -144,7 +144,7 @@ func TestServerVerifiesEachPart(t *testing.T) {
 	r := remoteFor(t, srv, "site-a")
 	ctx := context.Background()
 	key := r.o.objectKey(backup.KindWeekly, "x_20261101_020000.db", false)
-	up, err := r.startUpload(ctx, key, true)
+	up, err := r.startUpload(ctx, key, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fossawork/fossamaint/internal/backup"
 	"github.com/fossawork/fossamaint/internal/human"
+	"github.com/minio/minio-go/v7"
 )
 
 // PushOptions tune Push.
@@ -93,11 +94,20 @@ func (r PushResult) OK() bool { return len(r.Failed) == 0 }
 func (r *Remote) Push(ctx context.Context, list []backup.Backup, o PushOptions) (PushResult, error) {
 	res := PushResult{Where: r.Where(), DryRun: o.DryRun, Pushed: []Pushed{}, Remote: []ID{}, Skipped: []Skipped{},
 		Failed: []Failed{}, Swept: []string{}}
-	swept, err := r.Sweep(ctx, o.Now, o.DryRun)
+	// The installation's unfinished uploads, listed once: the stale ones
+	// are swept, the rest resumed or aborted when their object is pushed.
+	all, err := r.pendingUploads(ctx, r.o.root())
 	if err != nil {
 		return res, err
 	}
-	res.Swept = swept
+	res.Swept, all, err = r.sweep(ctx, all, o.Now, o.DryRun)
+	if err != nil {
+		return res, err
+	}
+	pending := map[string][]minio.ObjectMultipartInfo{}
+	for _, p := range all {
+		pending[p.Key] = append(pending[p.Key], p)
+	}
 	index, err := r.index(ctx)
 	if err != nil {
 		return res, err
@@ -141,7 +151,7 @@ func (r *Remote) Push(ctx context.Context, list []backup.Backup, o PushOptions) 
 			res.Pushed = append(res.Pushed, p)
 			continue
 		}
-		if err := r.pushOne(ctx, lb, there, enc, o, &p); err != nil {
+		if err := r.pushOne(ctx, lb, there, enc, pending, o, &p); err != nil {
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("pushing backup %s: %w", lb.ID, ctx.Err())
 			}
@@ -166,7 +176,8 @@ func sameContent(m *RemoteManifest, lb localBackup) bool {
 // pushOne sends one backup within the timeout: its remote manifest goes
 // first when it is replaced (so it stops counting as remote), and last
 // after every object completed.
-func (r *Remote) pushOne(parent context.Context, lb localBackup, replace bool, enc *encryption, o PushOptions, p *Pushed) error {
+func (r *Remote) pushOne(parent context.Context, lb localBackup, replace bool, enc *encryption,
+	pending map[string][]minio.ObjectMultipartInfo, o PushOptions, p *Pushed) error {
 	start := time.Now()
 	ctx, cancel := r.withTimeout(parent)
 	defer cancel()
@@ -189,7 +200,7 @@ func (r *Remote) pushOne(parent context.Context, lb localBackup, replace bool, e
 				o.Progress(ProgressEvent{ID: lb.ID, Object: f.Name, Done: done, Total: p.Bytes})
 			}
 		}
-		obj, st, err := r.pushFile(ctx, lb.ID.Kind(), f, enc, progress)
+		obj, st, err := r.pushFile(ctx, lb.ID.Kind(), f, enc, pending, progress)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
@@ -212,8 +223,10 @@ func (r *Remote) pushOne(parent context.Context, lb localBackup, replace bool, e
 }
 
 // pushFile uploads one file, encrypted when enc is set, checking on the
-// way that it still matches its manifest.
-func (r *Remote) pushFile(ctx context.Context, kind backup.Kind, f localFile, enc *encryption, progress func(int64)) (Object, putStats, error) {
+// way that it still matches its manifest; pending are the installation's
+// unfinished uploads by key.
+func (r *Remote) pushFile(ctx context.Context, kind backup.Kind, f localFile, enc *encryption,
+	pending map[string][]minio.ObjectMultipartInfo, progress func(int64)) (Object, putStats, error) {
 	obj := Object{Name: f.Name}
 	if f.Link != "" {
 		obj.Link = f.Link
@@ -232,12 +245,14 @@ func (r *Remote) pushFile(ctx context.Context, kind backup.Kind, f localFile, en
 		obj.SHA256, obj.Size = sum, size
 		return nil
 	}
-	key := r.o.objectKey(kind, f.Name, enc != nil)
+	req := putRequest{key: r.o.objectKey(kind, f.Name, enc != nil), src: file, resumable: true, check: matches,
+		progress: progress}
+	req.pending = pending[req.key]
 	if enc == nil {
-		st, err := r.put(ctx, putRequest{key: key, src: file, resumable: true, check: matches, progress: progress})
+		st, err := r.put(ctx, req)
 		return obj, st, err
 	}
-	st, err := enc.put(ctx, r, key, file, matches, progress)
+	st, err := enc.put(ctx, r, req)
 	obj.CipherSHA256, obj.CipherSize = st.SHA256, st.Size
 	return obj, st, err
 }

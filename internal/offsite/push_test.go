@@ -222,7 +222,7 @@ func TestInterruptedEncryptedUploadRestarts(t *testing.T) {
 	// Cancelled, the push aborts its upload itself.
 	interrupt(t, r, s.list(t, t0), key, 0)
 	// Killed, it leaves one: the next push aborts it and starts again.
-	up, err := r.startUpload(context.Background(), key, false)
+	up, err := r.startUpload(context.Background(), key, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestSweepAbortsStaleUploads(t *testing.T) {
 	other := remoteFor(t, srv, "site-b")
 	ctx := context.Background()
 	for _, rr := range []*Remote{r, other} {
-		if _, err := rr.startUpload(ctx, rr.o.objectKey(backup.KindWeekly, "x_20261101_020000.db", false), true); err != nil {
+		if _, err := rr.startUpload(ctx, rr.o.objectKey(backup.KindWeekly, "x_20261101_020000.db", false), nil, true); err != nil {
 			t.Fatal(err)
 		}
 	}

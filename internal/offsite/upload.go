@@ -44,6 +44,10 @@ type putRequest struct {
 	check func(sum string, size int64) error
 	// progress is told the bytes of each part sent or kept.
 	progress func(int64)
+	// pending are the unfinished uploads of key, as Push listed them
+	// once for the whole installation (not again per object): the one to
+	// resume, the others to abort.
+	pending []minio.ObjectMultipartInfo
 }
 
 // uploaders is how many parts of one object go up at once (two measured
@@ -83,7 +87,7 @@ func (r *Remote) putOne(ctx context.Context, req putRequest, data []byte) (putSt
 	}
 	// An interrupted multipart upload of a larger earlier version of
 	// this object is of no use any more.
-	if err := r.abortPending(ctx, req.key, ""); err != nil {
+	if err := r.abortUploads(ctx, req.key, req.pending, ""); err != nil {
 		return st, err
 	}
 	if err := r.putSmallSum(ctx, req.key, data, sum, "application/octet-stream"); err != nil {
@@ -116,7 +120,7 @@ type sent struct {
 // this goroutine collects what they sent (and reports progress). Every
 // goroutine has ended when it returns.
 func (r *Remote) putMultipart(ctx context.Context, req putRequest, first []byte) (st putStats, err error) {
-	up, err := r.startUpload(ctx, req.key, req.resumable)
+	up, err := r.startUpload(ctx, req.key, req.pending, req.resumable)
 	if err != nil {
 		return st, err
 	}
@@ -281,15 +285,11 @@ func (r *Remote) sendPart(ctx context.Context, up upload, num int, data []byte) 
 	return minio.CompletePart{PartNumber: num, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256}, false, nil
 }
 
-// startUpload finds the interrupted upload of key to resume (the newest,
-// when resumable) or starts one; every other pending upload of key is
-// aborted.
-func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (upload, error) {
-	pending, err := r.pendingUploads(ctx, key)
-	if err != nil {
-		return upload{}, err
-	}
-	pending = slices.DeleteFunc(pending, func(p minio.ObjectMultipartInfo) bool { return p.Key != key })
+// startUpload finds among pending the interrupted upload of key to resume
+// (the newest, when resumable) or starts one; every other pending upload
+// of key is aborted.
+func (r *Remote) startUpload(ctx context.Context, key string, pending []minio.ObjectMultipartInfo, resumable bool) (upload, error) {
+	pending = slices.DeleteFunc(slices.Clone(pending), func(p minio.ObjectMultipartInfo) bool { return p.Key != key })
 	slices.SortFunc(pending, func(a, b minio.ObjectMultipartInfo) int { return b.Initiated.Compare(a.Initiated) })
 	up := upload{key: key}
 	if resumable && len(pending) > 0 {
@@ -299,7 +299,7 @@ func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (u
 		}
 		up.id, up.parts = pending[0].UploadID, parts
 	}
-	if err := r.abortPending(ctx, key, up.id); err != nil {
+	if err := r.abortUploads(ctx, key, pending, up.id); err != nil {
 		return upload{}, err
 	}
 	if up.id != "" {
@@ -307,6 +307,7 @@ func (r *Remote) startUpload(ctx context.Context, key string, resumable bool) (u
 	}
 	// The checksum algorithm is declared at the start: every part must
 	// then carry its SHA-256, and the server checks each.
+	var err error
 	up.id, err = r.core.NewMultipartUpload(ctx, r.o.Bucket, key, minio.PutObjectOptions{
 		ContentType: "application/octet-stream", UserMetadata: map[string]string{"x-amz-checksum-algorithm": "SHA256"}})
 	if err != nil {
@@ -352,12 +353,9 @@ func (r *Remote) listParts(ctx context.Context, key, id string) (map[int]minio.O
 	}
 }
 
-// abortPending aborts every unfinished upload of exactly key but keep.
-func (r *Remote) abortPending(ctx context.Context, key, keep string) error {
-	pending, err := r.pendingUploads(ctx, key)
-	if err != nil {
-		return err
-	}
+// abortUploads aborts the uploads of pending (as listed) that are of
+// exactly key, but keep.
+func (r *Remote) abortUploads(ctx context.Context, key string, pending []minio.ObjectMultipartInfo, keep string) error {
 	for _, p := range pending {
 		if p.Key != key || p.UploadID == keep {
 			continue
