@@ -14,15 +14,14 @@ import (
 	"github.com/fossawork/fossamaint/internal/recovery"
 	"github.com/fossawork/fossamaint/internal/report"
 	"github.com/fossawork/fossamaint/internal/runbook"
+	"github.com/fossawork/fossamaint/internal/weekly"
 )
 
 // pgThresholds are database.postgres's thresholds with --vacuum applied:
 // auto keeps database.postgres.vacuum_full, always allows VACUUM FULL
 // (above vacuum_full_bloat_percent, with downtime), never forbids it.
 func pgThresholds(o *install.Installation, vacuum string) (pgdb.Thresholds, error) {
-	p := o.Database.Postgres
-	th := pgdb.Thresholds{DeadTuplePercent: p.DeadTuplePercent, IndexBloatPercent: p.IndexBloatPercent,
-		VacuumFullBloatPercent: p.VacuumFullBloatPercent, VacuumFull: p.VacuumFull == "downtime"}
+	th := weekly.PGThresholds(o.Database.Postgres)
 	switch vacuum {
 	case "", "auto":
 	case "always":

@@ -23,11 +23,15 @@ type pgDowntime struct {
 	restarted bool
 }
 
-// thresholds are database.postgres's, for pgdb.PlanOptimize.
-func (e *pgEngine) thresholds() pgdb.Thresholds {
-	return pgdb.Thresholds{DeadTuplePercent: e.opt.DeadTuplePercent, IndexBloatPercent: e.opt.IndexBloatPercent,
-		VacuumFullBloatPercent: e.opt.VacuumFullBloatPercent, VacuumFull: e.opt.VacuumFull == "downtime"}
+// PGThresholds are database.postgres's thresholds for pgdb.PlanOptimize:
+// the weekly run's and `db optimize`'s (which applies --vacuum on top).
+func PGThresholds(p config.Postgres) pgdb.Thresholds {
+	return pgdb.Thresholds{DeadTuplePercent: p.DeadTuplePercent, IndexBloatPercent: p.IndexBloatPercent,
+		VacuumFullBloatPercent: p.VacuumFullBloatPercent, VacuumFull: p.VacuumFull == "downtime"}
 }
+
+// thresholds are database.postgres's, for pgdb.PlanOptimize.
+func (e *pgEngine) thresholds() pgdb.Thresholds { return PGThresholds(e.opt) }
 
 // optimize is database/optimize on PostgreSQL: what pgdb.PlanOptimize
 // picks with database.postgres's thresholds. The online part (VACUUM
